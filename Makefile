@@ -1,0 +1,50 @@
+# One command sets up and runs the product (make run); one sets up and passes
+# every test (make test). Both create .venv and install pinned versions.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/pip install --disable-pip-version-check -q -c constraints.txt
+WEB_SOURCES := $(shell find web/src web/index.html web/package.json web/vite.config.ts -type f 2>/dev/null)
+
+.PHONY: run test lint typecheck imports pytest web install-local install-test clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --disable-pip-version-check -q --upgrade "pip>=24"
+
+$(VENV)/.local: $(BIN)/python pyproject.toml constraints.txt
+	$(PIP) -e .
+	touch $@
+
+$(VENV)/.test: $(BIN)/python pyproject.toml constraints.txt
+	$(PIP) -e ".[test]"
+	touch $@ $(VENV)/.local
+
+install-local: $(VENV)/.local
+install-test: $(VENV)/.test
+
+web/dist/index.html: $(WEB_SOURCES)
+	@if [ -f web/package.json ]; then cd web && npm ci --no-audit --no-fund --loglevel=error && npm run build; fi
+
+web: web/dist/index.html
+
+run: install-local web
+	$(BIN)/quiz serve
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install-test
+	$(BIN)/mypy quizcore adapters entrypoints
+
+imports: install-test
+	$(BIN)/lint-imports
+
+pytest: install-test web
+	$(BIN)/python -m pytest -q -ra
+
+test: lint typecheck imports pytest
+
+clean:
+	rm -rf $(VENV) web/dist web/node_modules

@@ -1,0 +1,1 @@
+"""Adapters: one implementation of a domain port per technology."""

@@ -1,0 +1,97 @@
+"""An in-memory leaderboard with O(log n) updates and rank queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sortedcontainers import SortedKeyList
+
+from quizcore.scoring import Standing
+
+_Entry = tuple[int, int, str]  # (score, reached_at, user_id)
+
+
+def _key(entry: _Entry) -> tuple[int, int, str]:
+    return (-entry[0], entry[1], entry[2])
+
+
+@dataclass
+class _Board:
+    order: SortedKeyList = field(default_factory=lambda: SortedKeyList(key=_key))
+    entries: dict[str, _Entry] = field(default_factory=dict)
+    version: int = 0
+
+
+class MemoryLeaderboard:
+    """Boards held in sorted lists; rebuilt from the score store on start."""
+
+    def __init__(self) -> None:
+        self._boards: dict[str, _Board] = {}
+
+    def _board(self, board: str) -> _Board:
+        found = self._boards.get(board)
+        if found is None:
+            found = self._boards[board] = _Board()
+        return found
+
+    async def submit(self, board: str, user_id: str, score: int, reached_at: int) -> bool:
+        """Raise the user's entry to ``score`` if higher (idempotent)."""
+        state = self._board(board)
+        current = state.entries.get(user_id)
+        if current is not None and current[0] >= score:
+            return False
+        entry = (score, reached_at, user_id)
+        if current is not None:
+            state.order.remove(current)
+        state.order.add(entry)
+        state.entries[user_id] = entry
+        state.version += 1
+        return True
+
+    def _rank(self, state: _Board, score: int) -> int:
+        # Entries with a strictly higher score sort before (-score, -1, ""):
+        # reached_at is never negative. One bisection, O(log n).
+        return 1 + int(state.order.bisect_key_left((-score, -1, "")))
+
+    async def top(self, board: str, limit: int) -> list[Standing]:
+        """Return the first ``limit`` standings."""
+        state = self._boards.get(board)
+        if state is None:
+            return []
+        result = []
+        for score, reached_at, user_id in state.order[:limit]:
+            result.append(
+                Standing(
+                    rank=self._rank(state, score),
+                    user_id=user_id,
+                    score=score,
+                    reached_at=reached_at,
+                )
+            )
+        return result
+
+    async def standing(self, board: str, user_id: str) -> Standing | None:
+        """Return the user's rank and score."""
+        state = self._boards.get(board)
+        entry = state.entries.get(user_id) if state else None
+        if state is None or entry is None:
+            return None
+        return Standing(
+            rank=self._rank(state, entry[0]), user_id=user_id, score=entry[0], reached_at=entry[1]
+        )
+
+    async def size(self, board: str) -> int:
+        """Return how many entries the board has."""
+        state = self._boards.get(board)
+        return len(state.entries) if state else 0
+
+    async def version(self, board: str) -> int:
+        """Return the board's change counter."""
+        state = self._boards.get(board)
+        return state.version if state else 0
+
+    async def clear(self, board: str) -> None:
+        """Drop the board's entries; its version keeps growing."""
+        old = self._boards.pop(board, None)
+        if old is not None:
+            self._boards[board] = _Board(version=old.version + 1)

@@ -1,0 +1,154 @@
+"""Every seed service wired on memory adapters in one process.
+
+Unit tests and the domain benchmark use this; the embedded profile wires the
+same handlers on durable adapters in ``entrypoints``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from adapters.clock import ManualClock
+from adapters.memory.leaderboard import MemoryLeaderboard
+from adapters.memory.messaging import DirectAnswerStream, MemoryNotifier, QueuedPublisher
+from adapters.memory.stores import (
+    MemoryAnswerStore,
+    MemoryMasterStore,
+    MemoryScoreStore,
+    MemorySessionStore,
+)
+from quizcore.bus import MessageBus
+from quizcore.messages import MESSAGE_TYPES
+from quizcore.ports import Clock
+from quizcore.services import (
+    Catalog,
+    NotificationService,
+    PlayRules,
+    QuizEvent,
+    QuizService,
+    ScoreEvent,
+    ScoreService,
+    StreamProcessor,
+)
+
+
+@dataclass
+class MemorySystem:
+    """The wired services and the adapters behind them."""
+
+    clock: Clock
+    master: MemoryMasterStore
+    sessions: MemorySessionStore
+    answers: MemoryAnswerStore
+    scores: MemoryScoreStore
+    leaderboard: MemoryLeaderboard
+    notifier: MemoryNotifier
+    publisher: QueuedPublisher
+    bus: MessageBus
+    quiz: QuizService
+    score: ScoreService
+    stream: StreamProcessor
+    score_event: ScoreEvent
+    notification: NotificationService
+    quiz_event: QuizEvent
+
+
+def build_memory_system(clock: Clock | None = None, *, grace_ms: int = 500) -> MemorySystem:
+    """Return every service wired on fresh memory adapters."""
+    clock = clock or ManualClock()
+    master = MemoryMasterStore()
+    sessions = MemorySessionStore()
+    answers = MemoryAnswerStore()
+    scores = MemoryScoreStore()
+    leaderboard = MemoryLeaderboard()
+    notifier = MemoryNotifier()
+    bus = MessageBus()
+    publisher = QueuedPublisher(bus)
+    catalog = Catalog(master)
+    play = PlayRules(grace_ms=grace_ms)
+    stream_port = DirectAnswerStream()
+    quiz = QuizService(
+        master=master,
+        sessions=sessions,
+        answers=answers,
+        scores=scores,
+        leaderboard=leaderboard,
+        publisher=publisher,
+        clock=clock,
+        catalog=catalog,
+    )
+    score = ScoreService(
+        sessions=sessions,
+        answers=answers,
+        scores=scores,
+        leaderboard=leaderboard,
+        stream=stream_port,
+        clock=clock,
+        catalog=catalog,
+        play=play,
+    )
+    stream = StreamProcessor(
+        sessions=sessions,
+        answers=answers,
+        scores=scores,
+        publisher=publisher,
+        catalog=catalog,
+        play=play,
+    )
+    stream_port.process = stream.handle
+    score_event = ScoreEvent(
+        sessions=sessions,
+        answers=answers,
+        scores=scores,
+        leaderboard=leaderboard,
+        publisher=publisher,
+        catalog=catalog,
+    )
+    notification = NotificationService(
+        notifier=notifier,
+        sessions=sessions,
+        leaderboard=leaderboard,
+        catalog=catalog,
+        stats=quiz.question_stats,
+    )
+    quiz_event = QuizEvent(
+        master=master,
+        sessions=sessions,
+        scores=scores,
+        leaderboard=leaderboard,
+        standings=quiz.standings,
+    )
+    subscribe(bus, score_event=score_event, notification=notification, quiz_event=quiz_event)
+    return MemorySystem(
+        clock=clock,
+        master=master,
+        sessions=sessions,
+        answers=answers,
+        scores=scores,
+        leaderboard=leaderboard,
+        notifier=notifier,
+        publisher=publisher,
+        bus=bus,
+        quiz=quiz,
+        score=score,
+        stream=stream,
+        score_event=score_event,
+        notification=notification,
+        quiz_event=quiz_event,
+    )
+
+
+def subscribe(
+    bus: MessageBus,
+    *,
+    score_event: ScoreEvent,
+    notification: NotificationService,
+    quiz_event: QuizEvent,
+) -> None:
+    """Route events as the cloud topics do: stream results to scoring, the rest on."""
+    bus.subscribe("AnswerRecorded", score_event.handle)  # type: ignore[arg-type]
+    for kind in MESSAGE_TYPES:
+        if kind in ("SubmitAnswer", "AnswerRecorded"):
+            continue
+        bus.subscribe(kind, notification.handle)
+        bus.subscribe(kind, quiz_event.handle)

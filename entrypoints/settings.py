@@ -1,0 +1,87 @@
+"""One settings class for every deployable, read from ``QUIZ_*`` variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Configuration of the API, the workers and the CLI.
+
+    Every field is read from the environment variable ``QUIZ_<FIELD>`` (upper
+    case). The defaults are the embedded (local) profile's.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="QUIZ_", extra="ignore")
+
+    profile: Literal["local", "cloud"] = "local"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    data_dir: Path = Path("var")
+    web_dist: Path = Path("web/dist")
+    seed_quizzes: bool = True
+
+    # Authentication. Dev auth (local issuer) defaults on in the local profile only.
+    dev_auth: bool | None = None
+    auth_issuer: str = "quizcore-dev"
+    auth_audience: str = "quizcore"
+    auth_jwks_url: str = ""
+    auth0_webhook_secret: str = ""
+    auth0_client_id: str = ""
+    auth0_domain: str = ""
+
+    # Play rules.
+    answer_grace_ms: int = Field(default=500, ge=0, le=1000)
+    leaderboard_interval_ms: int = Field(default=200, ge=20, le=5000)
+    leaderboard_top: int = Field(default=10, ge=1, le=100)
+    max_body_bytes: int = 64 * 1024
+    replay_buffer: int = Field(default=1024, ge=0)
+    ws_queue_size: int = Field(default=256, ge=8)
+
+    # Cloud profile: AWS.
+    aws_region: str = "eu-west-1"
+    aws_endpoint_url: str | None = None
+    answer_stream: Literal["kinesis", "eventbridge"] = "kinesis"
+    dynamodb_answers_table: str = "quizcore-answers"
+    dynamodb_scores_table: str = "quizcore-scores"
+    dynamodb_sessions_table: str = "quizcore-sessions"
+    kinesis_stream: str = "quizcore-answers"
+    eventbridge_bus: str = "quizcore-stream-events"
+    sns_stream_result_topic: str = "quizcore-stream-result"
+    sns_quiz_events_topic: str = "quizcore-quiz-events"
+    sqs_score_event_queue: str = "quizcore-score-event"
+    sqs_ui_response_queue: str = "quizcore-ui-response"
+    sqs_quiz_result_queue: str = "quizcore-quiz-result"
+    postgres_dsn: str = "postgresql://postgres@127.0.0.1:5432/test"
+    postgres_schema: str = "quizcore"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_prefix: str = "quizcore"
+    firebase_credentials: str = ""
+    firebase_project_id: str = ""
+    firebase_database_url: str = ""
+
+    # Observability (off unless enabled).
+    trace_enabled: bool = False
+    metrics_enabled: bool = False
+    statsd_host: str = "127.0.0.1"
+    statsd_port: int = 8125
+    log_json: bool = False
+    log_level: str = "INFO"
+    env: str = "dev"
+    version: str = "0.1.0"
+    service: str = "quizcore"
+
+    @model_validator(mode="after")
+    def _profile_defaults(self) -> Settings:
+        if self.dev_auth is None:
+            self.dev_auth = self.profile == "local"
+        return self
+
+    @property
+    def dev_auth_enabled(self) -> bool:
+        """Return whether the local dev token issuer is served."""
+        return bool(self.dev_auth)

@@ -1,0 +1,1 @@
+"""The pure domain of the real-time vocabulary quiz (standard library only)."""

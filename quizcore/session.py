@@ -1,0 +1,301 @@
+"""The session aggregate: lobby -> running -> finished, with server-timed questions.
+
+Transitions are pure functions: they take the state, the quiz, the actor and
+the time, and return the new state with the events it raised. Timing rules
+are decided here from the server's clock only.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from quizcore.errors import (
+    Forbidden,
+    InvalidRequest,
+    NotFound,
+    QuestionClosed,
+    QuestionNotOpen,
+    SessionFinished,
+    SessionNotRunning,
+)
+from quizcore.messages import (
+    Message,
+    QuestionOpened,
+    SessionStarted,
+)
+from quizcore.messages import (
+    QuestionClosed as QuestionClosedEvent,
+)
+from quizcore.messages import (
+    SessionFinished as SessionFinishedEvent,
+)
+from quizcore.quiz import Question, Quiz
+
+Mode = Literal["live", "self_paced"]
+Status = Literal["lobby", "running", "finished"]
+
+JOIN_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+MIN_QUESTION_SECONDS = 1
+MAX_QUESTION_SECONDS = 300
+
+
+def new_session_id(length: int = 6) -> str:
+    """Return a random join code from the unambiguous alphabet (no 0/O/1/I)."""
+    return "".join(secrets.choice(JOIN_ALPHABET) for _ in range(length))
+
+
+def is_session_id(text: str) -> bool:
+    """Return whether ``text`` has the shape of a join code."""
+    return 6 <= len(text) <= 8 and all(char in JOIN_ALPHABET for char in text)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Participant:
+    """A user who joined a session."""
+
+    session_id: str
+    user_id: str
+    display_name: str
+    joined_at: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SessionState:
+    """One play of a quiz; small, so it can be read on every answer."""
+
+    session_id: str
+    quiz_id: str
+    title: str
+    mode: Mode
+    host_id: str
+    question_seconds: int
+    question_count: int
+    created_at: int
+    status: Status = "lobby"
+    streak_bonus: bool = True
+    question_index: int = -1
+    started_at: int | None = None
+    finished_at: int | None = None
+    # Live mode: (opened_at, closes_at) of every question opened so far, by index.
+    # A question closed early by the host has closes_at set to that moment.
+    windows: tuple[tuple[int, int], ...] = field(default_factory=tuple)
+    # Highest question index whose closing was announced (QuestionClosed raised).
+    closed_through: int = -1
+    version: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON-able form."""
+        data = dataclasses.asdict(self)
+        data["windows"] = [list(window) for window in self.windows]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SessionState:
+        """Rebuild the state from ``to_dict`` output."""
+        values = {f.name: data[f.name] for f in dataclasses.fields(cls) if f.name in data}
+        values["windows"] = tuple((int(w[0]), int(w[1])) for w in data.get("windows", ()))
+        return cls(**values)
+
+    def current_window(self) -> tuple[int, int] | None:
+        """Return the open question's window in live mode, or None."""
+        if self.mode != "live" or self.status != "running":
+            return None
+        if 0 <= self.question_index < len(self.windows):
+            return self.windows[self.question_index]
+        return None
+
+    def is_open(self, now: int) -> bool:
+        """Return whether a live question is open at ``now``."""
+        window = self.current_window()
+        return (
+            window is not None
+            and self.closed_through < self.question_index
+            and window[0] <= now < window[1]
+        )
+
+
+def create(
+    *,
+    session_id: str,
+    quiz: Quiz,
+    host_id: str,
+    mode: str,
+    question_seconds: int,
+    now: int,
+    streak_bonus: bool = True,
+) -> SessionState:
+    """Return a new session in the lobby; validate mode and seconds."""
+    if mode not in ("live", "self_paced"):
+        raise InvalidRequest("mode must be 'live' or 'self_paced'")
+    if not MIN_QUESTION_SECONDS <= question_seconds <= MAX_QUESTION_SECONDS:
+        raise InvalidRequest("question_seconds must be from 1 to 300")
+    return SessionState(
+        session_id=session_id,
+        quiz_id=quiz.quiz_id,
+        title=quiz.title,
+        mode=mode,  # type: ignore[arg-type]
+        host_id=host_id,
+        question_seconds=question_seconds,
+        question_count=quiz.question_count,
+        created_at=now,
+        streak_bonus=streak_bonus,
+    )
+
+
+def limit_ms(state: SessionState, question: Question) -> int:
+    """Return the time limit of ``question`` in this session, in milliseconds."""
+    return question.limit_seconds(state.question_seconds) * 1000
+
+
+def _require_host(state: SessionState, actor: str) -> None:
+    if actor != state.host_id:
+        raise Forbidden("only the host may do this")
+
+
+def _bump(state: SessionState, **changes: Any) -> SessionState:
+    return dataclasses.replace(state, version=state.version + 1, **changes)
+
+
+def _open(state: SessionState, quiz: Quiz, index: int, now: int) -> tuple[SessionState, Message]:
+    question = quiz.questions[index]
+    closes_at = now + limit_ms(state, question)
+    state = _bump(state, question_index=index, windows=(*state.windows, (now, closes_at)))
+    event = QuestionOpened(
+        session_id=state.session_id,
+        question_id=question.question_id,
+        index=index,
+        opens_at=now,
+        closes_at=closes_at,
+    )
+    return state, event
+
+
+def _close_current(state: SessionState, quiz: Quiz, now: int) -> tuple[SessionState, list[Message]]:
+    """Close the open live question at ``now`` if it is still open."""
+    window = state.current_window()
+    if window is None or state.closed_through >= state.question_index:
+        return state, []
+    opened_at, closes_at = window
+    # Past its deadline, the deadline stands as the closing time.
+    closed_at = closes_at if now >= closes_at else max(now, opened_at)
+    windows = list(state.windows)
+    windows[state.question_index] = (opened_at, closed_at)
+    question = quiz.questions[state.question_index]
+    event = QuestionClosedEvent(
+        session_id=state.session_id,
+        question_id=question.question_id,
+        index=question.index,
+        closed_at=closed_at,
+    )
+    state = _bump(state, windows=tuple(windows), closed_through=state.question_index)
+    return state, [event]
+
+
+def start(
+    state: SessionState, quiz: Quiz, actor: str, now: int
+) -> tuple[SessionState, list[Message]]:
+    """Start the session; live mode opens question 0."""
+    _require_host(state, actor)
+    if state.status == "finished":
+        raise SessionFinished(f"session {state.session_id} is finished")
+    if state.status == "running":
+        return state, []
+    state = _bump(state, status="running", started_at=now)
+    events: list[Message] = [SessionStarted(session_id=state.session_id, mode=state.mode, at=now)]
+    if state.mode == "live":
+        state, opened = _open(state, quiz, 0, now)
+        events.append(opened)
+    return state, events
+
+
+def advance(
+    state: SessionState, quiz: Quiz, actor: str, now: int
+) -> tuple[SessionState, list[Message]]:
+    """Close the open question and open the next; finish after the last."""
+    _require_host(state, actor)
+    if state.status == "finished":
+        raise SessionFinished(f"session {state.session_id} is finished")
+    if state.status != "running":
+        raise SessionNotRunning(f"session {state.session_id} has not started")
+    if state.mode != "live":
+        raise InvalidRequest("a self-paced session has no shared question to move on")
+    state, events = _close_current(state, quiz, now)
+    following = state.question_index + 1
+    if following >= quiz.question_count:
+        state = _bump(state, status="finished", finished_at=now)
+        events.append(SessionFinishedEvent(session_id=state.session_id, at=now))
+        return state, events
+    state, opened = _open(state, quiz, following, now)
+    events.append(opened)
+    return state, events
+
+
+def finish(
+    state: SessionState, quiz: Quiz, actor: str, now: int
+) -> tuple[SessionState, list[Message]]:
+    """Finish the session (idempotent); an open live question closes first."""
+    _require_host(state, actor)
+    if state.status == "finished":
+        return state, []
+    events: list[Message] = []
+    if state.status == "running" and state.mode == "live":
+        state, events = _close_current(state, quiz, now)
+    state = _bump(state, status="finished", finished_at=now)
+    events.append(SessionFinishedEvent(session_id=state.session_id, at=now))
+    return state, events
+
+
+def close_due(state: SessionState, quiz: Quiz, now: int) -> tuple[SessionState, list[Message]]:
+    """Close the live question whose deadline has passed, once (idempotent)."""
+    window = state.current_window()
+    if window is None or now < window[1]:
+        return state, []
+    return _close_current(state, quiz, now)
+
+
+def check_answer(
+    state: SessionState,
+    quiz: Quiz,
+    *,
+    question_id: str,
+    received_at: int,
+    served_at: int | None,
+    grace_ms: int,
+) -> tuple[Question, int, int]:
+    """Decide whether an answer received at ``received_at`` may count.
+
+    Return ``(question, opened_at, limit_ms)`` for the participant, or raise
+    the rule it breaks. ``served_at`` is when a self-paced question was served
+    to this participant. Decided by server time alone, so the API and the
+    stream processor decide alike.
+    """
+    if state.status == "lobby":
+        raise SessionNotRunning(f"session {state.session_id} has not started")
+    question = quiz.question(question_id)
+    if question is None:
+        raise NotFound(f"no question {question_id} in this quiz")
+    limit = limit_ms(state, question)
+    if state.mode == "live":
+        if question.index >= len(state.windows):
+            if state.status == "finished":
+                raise SessionFinished(f"session {state.session_id} is finished")
+            raise QuestionNotOpen(f"question {question_id} has not opened")
+        opened_at, closes_at = state.windows[question.index]
+        if received_at < opened_at:
+            raise QuestionNotOpen(f"question {question_id} has not opened")
+        if received_at > closes_at + grace_ms:
+            raise QuestionClosed(f"question {question_id} closed at {closes_at}")
+        return question, opened_at, limit
+    if served_at is None:
+        if state.status == "finished":
+            raise SessionFinished(f"session {state.session_id} is finished")
+        raise QuestionNotOpen(f"question {question_id} has not been served to you")
+    deadline = served_at + limit
+    if state.finished_at is not None:
+        deadline = min(deadline, state.finished_at)
+    if received_at > deadline + grace_ms:
+        raise QuestionClosed(f"question {question_id} closed at {deadline}")
+    return question, served_at, limit

@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     data_dir: Path = Path("var")
+    # Local profile storage: the durable SQLite file, or memory (tests, demos).
+    storage: Literal["sqlite", "memory"] = "sqlite"
     web_dist: Path = Path("web/dist")
     seed_quizzes: bool = True
 

@@ -7,6 +7,7 @@ very same classes from queue consumers, so a rule is never written twice.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -397,6 +398,7 @@ class SubmissionView:
     score: int = 0
     rank: int | None = None
     question_id: str = ""
+    replayed: bool = False
 
     def public(self) -> dict[str, Any]:
         """Return the API body of this view."""
@@ -454,7 +456,7 @@ class ScoreService:
             raise NotParticipant(f"you have not joined session {session_id}")
         replay = await self.view(session_id, user_id, submission_id)
         if replay is not None:
-            return replay
+            return dataclasses.replace(replay, replayed=True)
         quiz = await self.catalog.quiz(state.quiz_id)
         question = quiz.question(question_id)
         if question is None:

@@ -1,0 +1,109 @@
+"""The embedded profile's bus: the seed's queues as asyncio queues in one process.
+
+Each queue (``score-event``, ``ui-response``, ``quiz-result``) has its own
+worker tasks, so the hops run concurrently as they would across machines.
+Delivery is at least once: a handler that raises is retried, then the
+message is logged as dead. Every handler is idempotent, and anything lost
+with the process is rebuilt on start from the recorded answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from quizcore.messages import Message
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Message], Awaitable[None]]
+
+
+@dataclass
+class Lane:
+    """One named queue with its handler and worker count."""
+
+    name: str
+    handler: Handler
+    kinds: frozenset[str]
+    workers: int = 1
+    retries: int = 3
+    queue: asyncio.Queue[Message] = field(default_factory=asyncio.Queue)
+    dead: list[Message] = field(default_factory=list)
+    handled: int = 0
+    in_flight: int = 0
+
+
+class InProcessBus:
+    """An EventPublisher that routes each message to the lanes subscribed to it."""
+
+    def __init__(self) -> None:
+        self.lanes: list[Lane] = []
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def lane(
+        self, name: str, handler: Handler, kinds: set[str] | frozenset[str], workers: int = 1
+    ) -> Lane:
+        """Add a queue that feeds ``handler`` with messages of ``kinds``."""
+        lane = Lane(name=name, handler=handler, kinds=frozenset(kinds), workers=workers)
+        self.lanes.append(lane)
+        return lane
+
+    async def publish(self, message: Message) -> None:
+        """Queue the message on every lane that takes its type."""
+        for lane in self.lanes:
+            if message.kind in lane.kinds:
+                lane.in_flight += 1
+                lane.queue.put_nowait(message)
+
+    async def start(self) -> None:
+        """Start the worker tasks."""
+        for lane in self.lanes:
+            for number in range(lane.workers):
+                self._tasks.append(
+                    asyncio.create_task(self._work(lane), name=f"{lane.name}-{number}")
+                )
+
+    async def drain(self) -> None:
+        """Wait until every queued message has been handled."""
+        # A handler may publish to another lane; loop until all are quiet.
+        while any(lane.in_flight for lane in self.lanes):
+            for lane in self.lanes:
+                await lane.queue.join()
+
+    async def stop(self) -> None:
+        """Finish queued work, then stop the workers."""
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self.drain(), timeout=10)
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+
+    async def _work(self, lane: Lane) -> None:
+        while True:
+            message = await lane.queue.get()
+            try:
+                for attempt in range(lane.retries):
+                    try:
+                        await lane.handler(message)
+                        lane.handled += 1
+                        break
+                    except asyncio.CancelledError:
+                        raise
+                    except Exception:
+                        log.exception(
+                            "handler failed", extra={"lane": lane.name, "attempt": attempt + 1}
+                        )
+                        await asyncio.sleep(0.01 * (attempt + 1))
+                else:
+                    lane.dead.append(message)
+                    log.error("message dead-lettered", extra={"lane": lane.name})
+            finally:
+                lane.in_flight -= 1
+                lane.queue.task_done()

@@ -1,0 +1,259 @@
+"""The in-process live channel: per-session fan-out to WebSocket connections.
+
+Frames are serialised once per event and shared by every receiver. Each
+connection has a bounded queue: a client too slow to keep up has its queue
+dropped and receives a fresh snapshot instead, so it never slows the others
+and the server never buffers without bound. ``leaderboard.updated`` is
+coalesced: at most one frame per session per interval, built once, with
+each receiver's own rank spliced in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from quizcore.ports import Leaderboard, SessionStore
+from quizcore.services import session_board
+from quizcore.timefmt import present
+
+log = logging.getLogger(__name__)
+
+RESNAPSHOT = "\x00resnapshot"
+
+
+@dataclass(eq=False)
+class Connection:
+    """One client's WebSocket, as the hub sees it."""
+
+    session_id: str
+    user_id: str
+    queue: asyncio.Queue[str]
+    dropped: int = 0
+    closed: bool = False
+
+    def push(self, frame: str) -> None:
+        """Queue a frame; on overflow drop the backlog and ask for a snapshot."""
+        if self.closed:
+            return
+        try:
+            self.queue.put_nowait(frame)
+        except asyncio.QueueFull:
+            self.dropped += self.queue.qsize()
+            while not self.queue.empty():
+                self.queue.get_nowait()
+            self.queue.put_nowait(RESNAPSHOT)
+
+
+@dataclass
+class _Room:
+    connections: set[Connection] = field(default_factory=set)
+    by_user: dict[str, set[Connection]] = field(default_factory=dict)
+    seq: int = 0
+    replay: deque[tuple[int, str | None, str]] = field(default_factory=deque)
+    dirty: bool = False
+    names: dict[str, str] = field(default_factory=dict)
+
+
+def dumps(payload: dict[str, Any]) -> str:
+    """Serialise a payload to JSON text."""
+    return orjson.dumps(payload).decode()
+
+
+class WebSocketHub:
+    """The Notifier of the embedded profile and of each cloud API process."""
+
+    def __init__(
+        self,
+        *,
+        leaderboard: Leaderboard,
+        sessions: SessionStore,
+        interval_ms: int = 200,
+        top: int = 10,
+        replay_size: int = 1024,
+        queue_size: int = 256,
+        on_frame: Callable[[str, dict[str, Any]], None] | None = None,
+    ) -> None:
+        self.leaderboard = leaderboard
+        self.sessions = sessions
+        self.interval = interval_ms / 1000
+        self.top = top
+        self.replay_size = replay_size
+        self.queue_size = queue_size
+        self.on_frame = on_frame
+        self._rooms: dict[str, _Room] = {}
+        self._ticker: asyncio.Task[None] | None = None
+        self.frames_sent = 0
+
+    def _room(self, session_id: str) -> _Room:
+        room = self._rooms.get(session_id)
+        if room is None:
+            room = self._rooms[session_id] = _Room(replay=deque(maxlen=self.replay_size))
+        return room
+
+    def connect(self, session_id: str, user_id: str) -> Connection:
+        """Register a connection and return it."""
+        room = self._room(session_id)
+        connection = Connection(
+            session_id=session_id, user_id=user_id, queue=asyncio.Queue(self.queue_size)
+        )
+        room.connections.add(connection)
+        room.by_user.setdefault(user_id, set()).add(connection)
+        return connection
+
+    def disconnect(self, connection: Connection) -> None:
+        """Forget a connection."""
+        connection.closed = True
+        room = self._rooms.get(connection.session_id)
+        if room is None:
+            return
+        room.connections.discard(connection)
+        mine = room.by_user.get(connection.user_id)
+        if mine is not None:
+            mine.discard(connection)
+            if not mine:
+                del room.by_user[connection.user_id]
+
+    def connection_count(self, session_id: str | None = None) -> int:
+        """Return how many connections are open (in one session or all)."""
+        if session_id is not None:
+            room = self._rooms.get(session_id)
+            return len(room.connections) if room else 0
+        return sum(len(room.connections) for room in self._rooms.values())
+
+    def seq(self, session_id: str) -> int:
+        """Return the last sequence number used in the session."""
+        room = self._rooms.get(session_id)
+        return room.seq if room else 0
+
+    def next_seq(self, session_id: str) -> int:
+        """Take the next sequence number (for snapshots)."""
+        room = self._room(session_id)
+        room.seq += 1
+        return room.seq
+
+    def replay(self, session_id: str, since: int, user_id: str) -> list[str] | None:
+        """Return the frames after ``since`` meant for the user, or None if too old."""
+        room = self._rooms.get(session_id)
+        if room is None:
+            return None if since > 0 else []
+        if since > room.seq:
+            return None
+        if room.replay and room.replay[0][0] > since + 1:
+            return None
+        if not room.replay and since < room.seq:
+            return None
+        return [
+            frame
+            for seq, target, frame in room.replay
+            if seq > since and (target is None or target == user_id)
+        ]
+
+    def _emit(self, session_id: str, event: dict[str, Any], target: str | None) -> None:
+        room = self._room(session_id)
+        room.seq += 1
+        payload = present({**event, "seq": room.seq})
+        frame = dumps(payload)
+        room.replay.append((room.seq, target, frame))
+        if event.get("type") == "participant.joined":
+            room.names[str(event["user_id"])] = str(event.get("display_name", ""))
+        receivers = room.connections if target is None else room.by_user.get(target, set())
+        for connection in list(receivers):
+            connection.push(frame)
+        self.frames_sent += len(receivers)
+        if self.on_frame is not None:
+            self.on_frame(session_id, payload)
+
+    async def to_session(self, session_id: str, event: dict[str, Any]) -> None:
+        """Send an event to every connection of the session."""
+        self._emit(session_id, event, None)
+
+    async def to_user(self, session_id: str, user_id: str, event: dict[str, Any]) -> None:
+        """Send an event to the user's connections only."""
+        self._emit(session_id, event, user_id)
+
+    async def leaderboard_changed(self, session_id: str) -> None:
+        """Mark the session's board dirty; the ticker pushes it."""
+        self._room(session_id).dirty = True
+
+    async def start(self) -> None:
+        """Start the coalescing ticker."""
+        if self._ticker is None:
+            self._ticker = asyncio.create_task(self._tick_forever(), name="leaderboard-ticker")
+
+    async def stop(self) -> None:
+        """Stop the ticker."""
+        if self._ticker is not None:
+            self._ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ticker
+            self._ticker = None
+
+    async def _tick_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            try:
+                await self.flush()
+            except Exception:
+                log.exception("leaderboard push failed")
+
+    async def flush(self) -> None:
+        """Push one coalesced leaderboard frame to every dirty session."""
+        for session_id, room in list(self._rooms.items()):
+            if room.dirty:
+                room.dirty = False
+                await self._push_board(session_id, room)
+
+    async def _name(self, room: _Room, session_id: str, user_id: str) -> str:
+        name = room.names.get(user_id)
+        if name is None:
+            participant = await self.sessions.get_participant(session_id, user_id)
+            name = room.names[user_id] = participant.display_name if participant else ""
+        return name
+
+    async def board_payload(self, session_id: str) -> dict[str, Any]:
+        """Return the shared part of a leaderboard frame."""
+        room = self._room(session_id)
+        board = session_board(session_id)
+        entries = [
+            {
+                "rank": standing.rank,
+                "user_id": standing.user_id,
+                "display_name": await self._name(room, session_id, standing.user_id),
+                "score": standing.score,
+            }
+            for standing in await self.leaderboard.top(board, self.top)
+        ]
+        return {
+            "version": await self.leaderboard.version(board),
+            "participant_count": await self.sessions.participant_count(session_id),
+            "entries": entries,
+        }
+
+    async def _push_board(self, session_id: str, room: _Room) -> None:
+        shared = await self.board_payload(session_id)
+        room.seq += 1
+        shared = {"type": "leaderboard.updated", "seq": room.seq, **shared}
+        # Serialise the shared part once; splice each receiver's own standing in.
+        head = dumps(shared)[:-1]
+        board = session_board(session_id)
+        for user_id, connections in list(room.by_user.items()):
+            standing = await self.leaderboard.standing(board, user_id)
+            me = (
+                f'{{"rank":{standing.rank},"score":{standing.score}}}'
+                if standing is not None
+                else "null"
+            )
+            frame = f'{head},"me":{me}}}'
+            for connection in list(connections):
+                connection.push(frame)
+            self.frames_sent += len(connections)
+        if self.on_frame is not None:
+            self.on_frame(session_id, shared)

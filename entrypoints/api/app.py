@@ -1,0 +1,188 @@
+"""The API's app factory: routes, error handlers, lifespan and the web client."""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from pathlib import Path
+from typing import Any
+
+import falcon
+import falcon.asgi
+import falcon.media
+import orjson
+
+from adapters.inprocess import InProcessBus
+from entrypoints.api import errors
+from entrypoints.api.auth import DevIssuer, HttpJwks, StaticJwks, TokenVerifier
+from entrypoints.api.container import LocalContainer
+from entrypoints.api.context import ApiContext
+from entrypoints.api.resources import add_routes, spec
+from entrypoints.runtime import (
+    QuestionTimers,
+    build_services,
+    rebuild_projections,
+    wire_local_lanes,
+)
+from entrypoints.seed import load_quizzes, seed
+from entrypoints.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+async def resolve(provider: Any) -> Any:
+    """Return a provider's value, awaiting it when it depends on async resources."""
+    value = provider()
+    if inspect.isawaitable(value):
+        value = await value
+    return value
+
+
+class Lifespan:
+    """Start the wiring on ASGI startup and stop it cleanly on shutdown."""
+
+    def __init__(self, ctx: ApiContext, container: Any) -> None:
+        self.ctx = ctx
+        self.container = container
+        self.timers: QuestionTimers | None = None
+
+    async def process_startup(self, scope: Any, event: Any) -> None:
+        """Open stores, wire the handlers, seed, rebuild, start the workers."""
+        settings = self.ctx.settings
+        container = self.container
+        await container.init_resources()
+        ports = {
+            name: await resolve(getattr(container, name))
+            for name in (
+                "clock",
+                "master",
+                "sessions",
+                "answers",
+                "scores",
+                "leaderboard",
+                "publisher",
+                "stream",
+                "notifier",
+            )
+        }
+        services = build_services(
+            **ports, grace_ms=settings.answer_grace_ms, top=settings.leaderboard_top
+        )
+        publisher = ports["publisher"]
+        timers = self.timers = QuestionTimers(services)
+        if isinstance(publisher, InProcessBus):
+            ports["stream"].process = services.stream.handle
+            wire_local_lanes(publisher, services)
+            publisher.lane("timers", timers.on_event, {"QuestionOpened"})
+        if settings.seed_quizzes:
+            added = await seed(services.master, load_quizzes())
+            log.info("quizzes seeded", extra={"added": added})
+        rebuilt = await rebuild_projections(services)
+        for state in await services.sessions.running():
+            self.ctx.mark_rebuilt(state.session_id)
+        log.info("projections rebuilt", extra={"sessions": rebuilt})
+        await timers.resume()
+        if isinstance(publisher, InProcessBus):
+            await publisher.start()
+        hub = ports["notifier"]
+        await hub.start()
+        self.ctx.hub = hub
+        self.ctx.timers = timers
+        self.ctx.wired = services
+
+        async def stores() -> None:
+            await services.sessions.get("READYZ")
+
+        self.ctx.ready_checks.append(stores)
+
+    async def process_shutdown(self, scope: Any, event: Any) -> None:
+        """Stop timers and workers, drain queues, close the stores."""
+        if self.ctx.hub is not None:
+            await self.ctx.hub.stop()
+        if self.timers is not None:
+            await self.timers.stop()
+        if self.ctx.wired is not None and isinstance(self.ctx.wired.publisher, InProcessBus):
+            await self.ctx.wired.publisher.stop()
+        await self.container.shutdown_resources()
+
+
+def make_verifier(settings: Settings) -> tuple[TokenVerifier, DevIssuer | None]:
+    """Return the token verifier and, with dev auth on, the local issuer."""
+    if settings.dev_auth_enabled:
+        issuer = DevIssuer(
+            settings.data_dir / "dev-signing-key.pem",
+            issuer=settings.auth_issuer,
+            audience=settings.auth_audience,
+        )
+        source: Any = StaticJwks(issuer.jwks())
+        if settings.auth_jwks_url:
+            source = HttpJwks(settings.auth_jwks_url)
+        verifier = TokenVerifier(
+            source, issuer=settings.auth_issuer, audience=settings.auth_audience
+        )
+        return verifier, issuer
+    if not settings.auth_jwks_url:
+        raise ValueError("QUIZ_AUTH_JWKS_URL is required when dev auth is off")
+    verifier = TokenVerifier(
+        HttpJwks(settings.auth_jwks_url),
+        issuer=settings.auth_issuer,
+        audience=settings.auth_audience,
+    )
+    return verifier, None
+
+
+class NoStore:
+    """Keep API responses out of shared caches; they are per user and live."""
+
+    async def process_response(
+        self, req: falcon.asgi.Request, resp: falcon.asgi.Response, resource: Any, ok: bool
+    ) -> None:
+        """Mark API responses uncacheable."""
+        if req.path.startswith("/v1/"):
+            resp.set_header("Cache-Control", "no-store")
+
+
+async def _api_not_found(
+    req: falcon.asgi.Request, resp: falcon.asgi.Response | None, **_: Any
+) -> None:
+    raise falcon.HTTPNotFound(title="Not found", description=f"no route {req.path}")
+
+
+def create_app(settings: Settings | None = None, container: Any = None) -> Any:
+    """Return the ASGI app for the given settings (read from the environment by default)."""
+    return build_app(settings, container)[0]
+
+
+def build_app(settings: Settings | None = None, container: Any = None) -> tuple[Any, ApiContext]:
+    """Return the ASGI app and its context (tests reach the services through it)."""
+    settings = settings or Settings()
+    if container is None:
+        if settings.profile == "cloud":
+            from entrypoints.api.cloud import CloudContainer
+
+            container = CloudContainer(settings=settings)
+        else:
+            container = LocalContainer(settings=settings)
+    verifier, issuer = make_verifier(settings)
+    ctx = ApiContext(settings=settings, verifier=verifier, dev_issuer=issuer)
+    lifespan = Lifespan(ctx, container)
+    middleware: list[Any] = [lifespan, NoStore()]
+    app = falcon.asgi.App(middleware=middleware, cors_enable=False)
+    app.req_options.strip_url_path_trailing_slash = True
+    json_handler = falcon.media.JSONHandler(
+        dumps=lambda obj: orjson.dumps(obj).decode(), loads=orjson.loads
+    )
+    app.req_options.media_handlers.update({falcon.MEDIA_JSON: json_handler})
+    app.resp_options.media_handlers.update(
+        {falcon.MEDIA_JSON: json_handler, errors.PROBLEM_JSON: json_handler}
+    )
+    app.resp_options.secure_cookies_by_default = True
+    errors.install(app)
+    add_routes(app, ctx)
+    spec.register(app)
+    dist = Path(settings.web_dist)
+    if (dist / "index.html").exists():
+        app.add_static_route("/", str(dist.resolve()), fallback_filename="index.html")
+    # Unknown API paths are problems, never the web client's index page.
+    app.add_sink(_api_not_found, prefix=r"^/v1(/|$)")
+    return app, ctx

@@ -1,0 +1,204 @@
+"""Bearer-token authentication: RS256 JWTs checked against a JWKS.
+
+Auth0 tokens (cloud profile) and the local dev issuer's tokens go through the
+same ``TokenVerifier``; only where the JWKS comes from differs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import httpx
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jose import JWTError, jwk, jwt
+from jose.exceptions import JOSEError
+
+from quizcore.errors import StoreUnavailable, Unauthorized
+
+ALGORITHM = "RS256"
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """The authenticated user of a request."""
+
+    user_id: str
+    display_name: str
+    permissions: frozenset[str] = field(default_factory=frozenset)
+
+
+class JwksSource(Protocol):
+    """Where signing keys come from."""
+
+    async def fetch(self) -> dict[str, Any]:
+        """Return the current JWKS document."""
+        ...
+
+
+class StaticJwks:
+    """A JWKS held in process (the local dev issuer's)."""
+
+    def __init__(self, document: dict[str, Any]) -> None:
+        self.document = document
+
+    async def fetch(self) -> dict[str, Any]:
+        """Return the held document."""
+        return self.document
+
+
+class HttpJwks:
+    """A JWKS fetched over HTTPS (Auth0's ``/.well-known/jwks.json``)."""
+
+    def __init__(self, url: str, timeout: float = 5.0) -> None:
+        self.url = url
+        self.timeout = timeout
+
+    async def fetch(self) -> dict[str, Any]:
+        """Fetch the document; raise StoreUnavailable if it cannot be read."""
+        try:
+            async with httpx.AsyncClient(timeout=self.timeout) as client:
+                response = await client.get(self.url)
+                response.raise_for_status()
+                document: dict[str, Any] = response.json()
+                return document
+        except (httpx.HTTPError, ValueError) as ex:
+            raise StoreUnavailable("the signing keys could not be fetched") from ex
+
+
+class TokenVerifier:
+    """Verify RS256 JWTs; keys are cached and refreshed on an unknown ``kid``."""
+
+    def __init__(
+        self,
+        source: JwksSource,
+        *,
+        issuer: str,
+        audience: str,
+        refresh_interval: float = 60.0,
+    ) -> None:
+        self.source = source
+        self.issuer = issuer
+        self.audience = audience
+        self.refresh_interval = refresh_interval
+        self._keys: dict[str, dict[str, Any]] = {}
+        self._fetched_at = 0.0
+        self._lock = asyncio.Lock()
+
+    async def _key(self, kid: str) -> dict[str, Any] | None:
+        key = self._keys.get(kid)
+        if key is not None:
+            return key
+        async with self._lock:
+            # An unknown kid may mean the keys rotated; refetch, but not more
+            # often than the interval, so junk tokens cannot hammer the issuer.
+            stale = time.monotonic() - self._fetched_at >= self.refresh_interval
+            if kid not in self._keys and (stale or not self._keys):
+                document = await self.source.fetch()
+                self._keys = {
+                    str(item["kid"]): item for item in document.get("keys", []) if "kid" in item
+                }
+                self._fetched_at = time.monotonic()
+        return self._keys.get(kid)
+
+    async def verify(self, token: str) -> Caller:
+        """Return the caller of a valid token; raise Unauthorized otherwise."""
+        try:
+            header = jwt.get_unverified_header(token)
+        except (JWTError, JOSEError) as ex:
+            raise Unauthorized("malformed token") from ex
+        if header.get("alg") != ALGORITHM:
+            raise Unauthorized("tokens must be signed with RS256")
+        key = await self._key(str(header.get("kid", "")))
+        if key is None:
+            raise Unauthorized("unknown signing key")
+        try:
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=[ALGORITHM],
+                audience=self.audience,
+                issuer=self.issuer,
+                options={"require_exp": True, "require_sub": True},
+            )
+        except (JWTError, JOSEError) as ex:
+            raise Unauthorized(f"invalid token: {ex}") from ex
+        subject = claims.get("sub")
+        if not isinstance(subject, str) or not subject:
+            raise Unauthorized("token has no subject")
+        name = claims.get("name") or claims.get("nickname") or subject
+        permissions = claims.get("permissions") or []
+        return Caller(
+            user_id=subject,
+            display_name=str(name)[:40],
+            permissions=frozenset(str(p) for p in permissions if isinstance(p, str)),
+        )
+
+
+def dev_user_id(name: str) -> str:
+    """Return the stable user id the dev issuer gives a name."""
+    canonical = " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+    return "dev-" + hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+class DevIssuer:
+    """The local profile's token issuer, with a key kept under the data folder."""
+
+    def __init__(self, key_path: Path, *, issuer: str, audience: str, ttl: int = 3600) -> None:
+        self.issuer = issuer
+        self.audience = audience
+        self.ttl = ttl
+        self._private_pem = self._load_or_create(key_path)
+        private = serialization.load_pem_private_key(self._private_pem, password=None)
+        assert isinstance(private, rsa.RSAPrivateKey)
+        public_pem = private.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        self.kid = hashlib.sha256(public_pem).hexdigest()[:16]
+        public = jwk.construct(public_pem.decode(), ALGORITHM).to_dict()
+        self._jwks = {"keys": [{**public, "kid": self.kid, "use": "sig", "alg": ALGORITHM}]}
+
+    @staticmethod
+    def _load_or_create(path: Path) -> bytes:
+        if path.exists():
+            return path.read_bytes()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        path.write_bytes(pem)
+        path.chmod(0o600)
+        return pem
+
+    def jwks(self) -> dict[str, Any]:
+        """Return the public JWKS document."""
+        return self._jwks
+
+    def issue(
+        self, name: str, *, now: int | None = None, ttl: int | None = None
+    ) -> tuple[str, str]:
+        """Return ``(token, user_id)`` for a display name."""
+        issued = int(time.time()) if now is None else now
+        user_id = dev_user_id(name)
+        claims = {
+            "iss": self.issuer,
+            "aud": self.audience,
+            "sub": user_id,
+            "name": name.strip(),
+            "iat": issued,
+            "exp": issued + (self.ttl if ttl is None else ttl),
+            "permissions": ["quiz:author"],
+        }
+        token = jwt.encode(
+            claims, self._private_pem.decode(), algorithm=ALGORITHM, headers={"kid": self.kid}
+        )
+        return token, user_id

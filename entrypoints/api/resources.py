@@ -1,0 +1,597 @@
+"""HTTP resources of the public contract (API.md); thin: parse, call a service, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import falcon
+import falcon.asgi
+from pydantic import BaseModel, Field
+from spectree import Response, SpecTree
+
+from entrypoints.api import schemas
+from entrypoints.api.context import ApiContext, new_submission_id
+from quizcore.errors import Forbidden, InvalidRequest, NotFound, QuizNotFound
+from quizcore.model import User
+from quizcore.services import GLOBAL_BOARD, leaderboard_view, session_board
+from quizcore.timefmt import present, rfc3339
+
+spec = SpecTree(
+    "falcon-asgi",
+    title="quizcore",
+    version="1",
+    description=(
+        "Real-time vocabulary quizzes. Errors are RFC 9457 problem documents with a "
+        "machine-readable `code`. The live channel is a WebSocket at "
+        "`/v1/sessions/{session_id}/live?access_token=...` (events: session.snapshot, "
+        "participant.joined, session.started, question.opened, question.closed, "
+        "answer.result, leaderboard.updated, session.finished, error, pong)."
+    ),
+    path="v1",
+    filename="openapi.json",
+    page_templates={},
+    annotations=False,
+    mode="strict",
+)
+
+PROBLEMS = {f"HTTP_{status}": schemas.Problem for status in (400, 401, 403, 404, 409, 413, 422)}
+MAX_WAIT_SECONDS = 5.0
+
+
+class LimitQuery(BaseModel):
+    """Paging of a leaderboard."""
+
+    limit: int = Field(default=10, ge=1, le=100)
+
+
+def _limit(req: falcon.asgi.Request) -> int:
+    raw = req.get_param("limit")
+    if raw is None:
+        return 10
+    try:
+        value = int(raw)
+    except ValueError as ex:
+        raise InvalidRequest("limit must be a whole number from 1 to 100") from ex
+    if not 1 <= value <= 100:
+        raise InvalidRequest("limit must be a whole number from 1 to 100")
+    return value
+
+
+def _wait_seconds(req: falcon.asgi.Request) -> float | None:
+    """Parse ``Prefer: wait=N`` (RFC 7240); None when absent."""
+    header = req.get_header("Prefer")
+    if not header:
+        return None
+    for part in header.split(","):
+        name, _, value = part.strip().partition("=")
+        if name.strip().lower() == "wait":
+            try:
+                return max(0.0, min(float(value.strip().strip('"')), MAX_WAIT_SECONDS))
+            except ValueError:
+                return None
+    return None
+
+
+class Health:
+    """Liveness: the process answers."""
+
+    async def on_get(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
+        """Report that the process lives."""
+        resp.media = {"status": "ok"}
+
+
+class Ready:
+    """Readiness: every dependency answers."""
+
+    def __init__(self, ctx: ApiContext) -> None:
+        self.ctx = ctx
+
+    async def on_get(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
+        """Probe each dependency; 503 if any fails."""
+        failures = []
+        for check in self.ctx.ready_checks:
+            try:
+                await check()
+            except Exception as ex:
+                failures.append(f"{getattr(check, '__name__', 'check')}: {type(ex).__name__}")
+        if failures:
+            resp.status = 503
+            resp.content_type = "application/problem+json"
+            resp.media = {
+                "type": "about:blank",
+                "title": "Not ready",
+                "status": 503,
+                "code": "unavailable",
+                "detail": "; ".join(failures),
+            }
+        else:
+            resp.media = {"status": "ready"}
+
+
+class Jwks:
+    """The dev issuer's public keys."""
+
+    def __init__(self, ctx: ApiContext) -> None:
+        self.ctx = ctx
+
+    async def on_get(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
+        """Serve the JWKS document."""
+        if self.ctx.dev_issuer is None:
+            raise NotFound("dev auth is off")
+        resp.media = self.ctx.dev_issuer.jwks()
+
+
+class WebConfig:
+    """What the web client needs to know about this deployment."""
+
+    def __init__(self, ctx: ApiContext) -> None:
+        self.ctx = ctx
+
+    async def on_get(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
+        """Serve the client configuration."""
+        settings = self.ctx.settings
+        resp.media = {
+            "profile": settings.profile,
+            "dev_auth": settings.dev_auth_enabled,
+            "auth0_domain": settings.auth0_domain,
+            "auth0_client_id": settings.auth0_client_id,
+            "auth0_audience": settings.auth_audience,
+        }
+
+
+class DevToken:
+    """The local dev issuer (embedded profile)."""
+
+    def __init__(self, ctx: ApiContext) -> None:
+        self.ctx = ctx
+
+    @spec.validate(
+        json=schemas.DevTokenIn,
+        resp=Response(HTTP_200=schemas.DevTokenOut, **PROBLEMS),
+        tags=["auth"],
+        skip_validation=True,
+    )
+    async def on_post(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
+        """Issue a token for a display name (404 when dev auth is off)."""
+        issuer = self.ctx.dev_issuer
+        if issuer is None:
+            raise NotFound("dev auth is off")
+        body = await self.ctx.body(req, schemas.DevTokenIn)
+        name = body.name.strip()
+        if not name:
+            raise InvalidRequest("name must not be blank")
+        token, user_id = issuer.issue(name)
+        resp.media = {
+            "access_token": token,
+            "token_type": "Bearer",
+            "expires_in": issuer.ttl,
+            "user_id": user_id,
+        }
+
+
+class Quizzes:
+    """The quiz list and quiz authoring."""
+
+    def __init__(self, ctx: ApiContext) -> None:
+        self.ctx = ctx
+
+    @spec.validate(resp=Response(HTTP_200=schemas.QuizList, **PROBLEMS), tags=["quizzes"])
+    async def on_get(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
+        """List every quiz."""
+        await self.ctx.caller(req)
+        quizzes = await self.ctx.services.master.list_quizzes()
+        resp.media = {"items": [quiz.summary() for quiz in quizzes]}
+
+    @spec.validate(
+        json=schemas.QuizIn,
+        resp=Response(HTTP_201=schemas.QuizCreated, **PROBLEMS),
+        tags=["quizzes"],
+        skip_validation=True,
+    )
+    async def on_post(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
+        """Author a quiz (cloud profile: permission quiz:author)."""
+        caller = await self.ctx.caller(req)
+        if self.ctx.settings.profile == "cloud" and "quiz:author" not in caller.permissions:
+            raise Forbidden("authoring quizzes needs the quiz:author permission")
+        body = await self.ctx.body(req, schemas.QuizIn)
+        quiz = await self.ctx.services.quiz.create_quiz(caller.user_id, body.model_dump())
+        resp.status = 201
+        resp.media = {"quiz_id": quiz.quiz_id}
+
+
+class Quiz:
+    """One quiz, without its answers."""
+
+    def __init__(self, ctx: ApiContext) -> None:
+        self.ctx = ctx
+
+    @spec.validate(resp=Response(HTTP_200=schemas.QuizDetail, **PROBLEMS), tags=["quizzes"])
+    async def on_get(
+        self, req: falcon.asgi.Request, resp: falcon.asgi.Response, quiz_id: str
+    ) -> None:
+        """Return the quiz with its questions but no answers."""
+        await self.ctx.caller(req)
+        quiz = await self.ctx.services.master.get_quiz(quiz_id)
+        if quiz is None:
+            raise QuizNotFound(f"no quiz {quiz_id}")
+        resp.media = quiz.public()
+
+
+class Sessions:
+    """Session creation."""
+
+    def __init__(self, ctx: ApiContext) -> None:
+        self.ctx = ctx
+
+    @spec.validate(
+        json=schemas.SessionIn,
+        resp=Response(HTTP_201=schemas.SessionCreated, **PROBLEMS),
+        tags=["sessions"],
+        skip_validation=True,
+    )
+    async def on_post(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
+        """Create a session; the caller hosts it."""
+        caller = await self.ctx.caller(req)
+        self.ctx.limit(caller.user_id)
+        body = await self.ctx.body(req, schemas.SessionIn)
+        state = await self.ctx.services.quiz.create_session(
+            host_id=caller.user_id,
+            quiz_id=body.quiz_id,
+            mode=body.mode,
+            question_seconds=body.question_seconds,
+            streak_bonus=body.streak_bonus,
+        )
+        self.ctx.mark_rebuilt(state.session_id)
+        resp.status = 201
+        resp.media = {
+            "session_id": state.session_id,
+            "quiz_id": state.quiz_id,
+            "mode": state.mode,
+            "status": state.status,
+            "host_id": state.host_id,
+        }
+
+
+class Session:
+    """One session's state."""
+
+    def __init__(self, ctx: ApiContext) -> None:
+        self.ctx = ctx
+
+    @spec.validate(resp=Response(HTTP_200=schemas.SessionView, **PROBLEMS), tags=["sessions"])
+    async def on_get(
+        self, req: falcon.asgi.Request, resp: falcon.asgi.Response, session_id: str
+    ) -> None:
+        """Return the session (closing a question whose deadline passed)."""
+        await self.ctx.caller(req)
+        state = await self.ctx.services.quiz.session(self.ctx.session_id(session_id))
+        resp.media = await self.ctx.session_view(state)
+
+
+class Participants:
+    """Joining a session."""
+
+    def __init__(self, ctx: ApiContext) -> None:
+        self.ctx = ctx
+
+    @spec.validate(
+        resp=Response(HTTP_200=schemas.ParticipantOut, HTTP_201=schemas.ParticipantOut, **PROBLEMS),
+        tags=["sessions"],
+    )
+    async def on_post(
+        self, req: falcon.asgi.Request, resp: falcon.asgi.Response, session_id: str
+    ) -> None:
+        """Join (201), or confirm an earlier join (200)."""
+        caller = await self.ctx.caller(req)
+        sid = self.ctx.session_id(session_id)
+        self.ctx.limit(caller.user_id)
+        services = self.ctx.services
+        participant, created = await services.quiz.join(sid, caller.user_id, caller.display_name)
+        standing = await services.leaderboard.standing(session_board(sid), caller.user_id)
+        resp.status = 201 if created else 200
+        resp.media = {
+            "session_id": sid,
+            "user_id": participant.user_id,
+            "display_name": participant.display_name,
+            "score": standing.score if standing else 0,
+            "rank": standing.rank if standing else None,
+        }
+
+
+class HostAction:
+    """Host transitions: start, next, finish."""
+
+    def __init__(self, ctx: ApiContext, action: str) -> None:
+        self.ctx = ctx
+        self.action = action
+
+    @spec.validate(resp=Response(HTTP_200=schemas.SessionView, **PROBLEMS), tags=["sessions"])
+    async def on_post(
+        self, req: falcon.asgi.Request, resp: falcon.asgi.Response, session_id: str
+    ) -> None:
+        """Apply the host's transition and return the new session state."""
+        caller = await self.ctx.caller(req)
+        sid = self.ctx.session_id(session_id)
+        quiz = self.ctx.services.quiz
+        change = {"start": quiz.start, "next": quiz.advance, "finish": quiz.finish}[self.action]
+        state = await change(sid, caller.user_id)
+        resp.media = await self.ctx.session_view(state)
+
+
+class CurrentQuestionResource:
+    """The question the caller should answer now."""
+
+    def __init__(self, ctx: ApiContext) -> None:
+        self.ctx = ctx
+
+    @spec.validate(
+        resp=Response(HTTP_200=schemas.CurrentQuestion, HTTP_204=None, **PROBLEMS),
+        tags=["sessions"],
+    )
+    async def on_get(
+        self, req: falcon.asgi.Request, resp: falcon.asgi.Response, session_id: str
+    ) -> None:
+        """Return the open (live) or next unanswered (self-paced) question, or 204."""
+        caller = await self.ctx.caller(req)
+        sid = self.ctx.session_id(session_id)
+        found = await self.ctx.services.quiz.current_question(sid, caller.user_id)
+        if found is None:
+            resp.status = 204
+            return
+        question, opens_at, closes_at = found
+        resp.media = present(
+            {
+                "question_id": question.question_id,
+                "index": question.index,
+                "prompt": question.prompt,
+                "kind": question.kind,
+                "choices": list(question.choices),
+                "opens_at": opens_at,
+                "closes_at": closes_at,
+            }
+        )
+
+
+class Answers:
+    """Answer submission (score service)."""
+
+    def __init__(self, ctx: ApiContext) -> None:
+        self.ctx = ctx
+
+    @spec.validate(
+        json=schemas.AnswerIn,
+        resp=Response(HTTP_200=schemas.AnswerScored, HTTP_202=schemas.AnswerAccepted, **PROBLEMS),
+        tags=["answers"],
+        skip_validation=True,
+    )
+    async def on_post(
+        self, req: falcon.asgi.Request, resp: falcon.asgi.Response, session_id: str
+    ) -> None:
+        """Accept an answer (202), or return its scored result with ``Prefer: wait=N``."""
+        caller = await self.ctx.caller(req)
+        sid = self.ctx.session_id(session_id)
+        self.ctx.limit(caller.user_id)
+        body = await self.ctx.body(req, schemas.AnswerIn)
+        submission_id = body.submission_id or new_submission_id()
+        score = self.ctx.services.score
+        view = await score.submit(
+            session_id=sid,
+            user_id=caller.user_id,
+            question_id=body.question_id,
+            answer=body.answer,
+            submission_id=submission_id,
+        )
+        wait = _wait_seconds(req)
+        if wait is not None:
+            resp.set_header("Preference-Applied", f"wait={wait:g}")
+            if view.status != "scored":
+                view = await score.wait(sid, caller.user_id, submission_id, wait) or view
+            if view.status == "scored":
+                resp.status = 200
+                resp.media = view.public()
+                return
+        resp.status = 202
+        resp.media = {"submission_id": submission_id, "status": "accepted"}
+
+
+class Answer:
+    """One submission's state."""
+
+    def __init__(self, ctx: ApiContext) -> None:
+        self.ctx = ctx
+
+    @spec.validate(
+        resp=Response(HTTP_200=schemas.AnswerScored, **PROBLEMS),
+        tags=["answers"],
+    )
+    async def on_get(
+        self,
+        req: falcon.asgi.Request,
+        resp: falcon.asgi.Response,
+        session_id: str,
+        submission_id: str,
+    ) -> None:
+        """Return the scored result, or ``accepted`` while in flight."""
+        caller = await self.ctx.caller(req)
+        sid = self.ctx.session_id(session_id)
+        await self.ctx.ensure_board(sid)
+        view = await self.ctx.services.score.view(sid, caller.user_id, submission_id)
+        if view is None:
+            raise NotFound(f"no submission {submission_id[:64]}")
+        resp.media = view.public()
+
+
+class SessionLeaderboard:
+    """A session's live standings."""
+
+    def __init__(self, ctx: ApiContext) -> None:
+        self.ctx = ctx
+
+    @spec.validate(
+        query=LimitQuery,
+        resp=Response(HTTP_200=schemas.LeaderboardOut, **PROBLEMS),
+        tags=["leaderboard"],
+        skip_validation=True,
+    )
+    async def on_get(
+        self, req: falcon.asgi.Request, resp: falcon.asgi.Response, session_id: str
+    ) -> None:
+        """Return the top entries and the caller's own standing."""
+        caller = await self.ctx.caller(req)
+        sid = self.ctx.session_id(session_id)
+        limit = _limit(req)
+        services = self.ctx.services
+        await services.quiz.session(sid)
+        await self.ctx.ensure_board(sid)
+        resp.media = await leaderboard_view(
+            leaderboard=services.leaderboard,
+            sessions=services.sessions,
+            session_id=sid,
+            limit=limit,
+            user_id=caller.user_id,
+        )
+
+
+class Results:
+    """Final standings and statistics."""
+
+    def __init__(self, ctx: ApiContext) -> None:
+        self.ctx = ctx
+
+    @spec.validate(resp=Response(HTTP_200=schemas.ResultsOut, **PROBLEMS), tags=["sessions"])
+    async def on_get(
+        self, req: falcon.asgi.Request, resp: falcon.asgi.Response, session_id: str
+    ) -> None:
+        """Return the results of a finished session (host or participant)."""
+        caller = await self.ctx.caller(req)
+        sid = self.ctx.session_id(session_id)
+        await self.ctx.ensure_board(sid)
+        results = await self.ctx.services.quiz.results(sid, caller.user_id)
+        if results.get("finished_at") is not None:
+            results["finished_at"] = rfc3339(results["finished_at"])
+        resp.media = results
+
+
+class Me:
+    """The caller's profile (UMS)."""
+
+    def __init__(self, ctx: ApiContext) -> None:
+        self.ctx = ctx
+
+    @spec.validate(resp=Response(HTTP_200=schemas.UserOut, **PROBLEMS), tags=["users"])
+    async def on_get(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
+        """Return profile, total score, sessions played and global rank."""
+        caller = await self.ctx.caller(req)
+        services = self.ctx.services
+        user = await services.master.get_user(caller.user_id)
+        total, played = await services.master.user_totals(caller.user_id)
+        standing = await services.leaderboard.standing(GLOBAL_BOARD, caller.user_id)
+        resp.media = {
+            "user_id": caller.user_id,
+            "display_name": user.display_name if user else caller.display_name,
+            "status": user.status if user else "active",
+            "total_score": total,
+            "sessions_played": played,
+            "global_rank": standing.rank if standing else None,
+        }
+
+
+class GlobalLeaderboard:
+    """Standings by total score."""
+
+    def __init__(self, ctx: ApiContext) -> None:
+        self.ctx = ctx
+
+    @spec.validate(
+        query=LimitQuery,
+        resp=Response(HTTP_200=schemas.GlobalLeaderboardOut, **PROBLEMS),
+        tags=["leaderboard"],
+        skip_validation=True,
+    )
+    async def on_get(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
+        """Return the global top entries and the caller's own standing."""
+        caller = await self.ctx.caller(req)
+        limit = _limit(req)
+        services = self.ctx.services
+        board = services.leaderboard
+        entries = []
+        for standing in await board.top(GLOBAL_BOARD, limit):
+            user = await services.master.get_user(standing.user_id)
+            entries.append(
+                {
+                    "rank": standing.rank,
+                    "user_id": standing.user_id,
+                    "display_name": user.display_name if user else "",
+                    "score": standing.score,
+                }
+            )
+        mine = await board.standing(GLOBAL_BOARD, caller.user_id)
+        resp.media = {
+            "version": await board.version(GLOBAL_BOARD),
+            "participant_count": await board.size(GLOBAL_BOARD),
+            "entries": entries,
+            "me": {"rank": mine.rank, "score": mine.score} if mine else None,
+        }
+
+
+class Auth0Events:
+    """The identity provider's user-lifecycle webhook."""
+
+    def __init__(self, ctx: ApiContext) -> None:
+        self.ctx = ctx
+
+    @spec.validate(
+        json=schemas.Auth0EventIn,
+        resp=Response(HTTP_204=None, **PROBLEMS),
+        tags=["users"],
+        skip_validation=True,
+    )
+    async def on_post(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
+        """Sync a user created, updated, blocked or deleted upstream."""
+        self.ctx.check_secret(req.get_header("X-Webhook-Secret"))
+        event = await self.ctx.body(req, schemas.Auth0EventIn)
+        master = self.ctx.services.master
+        existing = await master.get_user(event.user.user_id)
+        name = event.user.name or event.user.nickname or (existing.display_name if existing else "")
+        status: Any = "active"
+        if event.type == "user.deleted":
+            status = "deleted"
+        elif event.type == "user.blocked" or event.user.blocked:
+            status = "blocked"
+        await master.upsert_user(
+            User(
+                user_id=event.user.user_id,
+                display_name=(name or event.user.user_id)[:40],
+                status=status,
+                email=event.user.email or (existing.email if existing else ""),
+            )
+        )
+        self.ctx.forget_user(event.user.user_id)
+        resp.status = 204
+
+
+def add_routes(app: Any, ctx: ApiContext) -> None:
+    """Mount every HTTP route of the contract."""
+    from entrypoints.api.live import Live
+
+    app.add_route("/healthz", Health())
+    app.add_route("/readyz", Ready(ctx))
+    app.add_route("/.well-known/jwks.json", Jwks(ctx))
+    app.add_route("/config.json", WebConfig(ctx))
+    app.add_route("/v1/dev/token", DevToken(ctx))
+    app.add_route("/v1/quizzes", Quizzes(ctx))
+    app.add_route("/v1/quizzes/{quiz_id}", Quiz(ctx))
+    app.add_route("/v1/sessions", Sessions(ctx))
+    app.add_route("/v1/sessions/{session_id}", Session(ctx))
+    app.add_route("/v1/sessions/{session_id}/participants", Participants(ctx))
+    for action in ("start", "next", "finish"):
+        app.add_route(f"/v1/sessions/{{session_id}}/{action}", HostAction(ctx, action), suffix=None)
+    app.add_route("/v1/sessions/{session_id}/questions/current", CurrentQuestionResource(ctx))
+    app.add_route("/v1/sessions/{session_id}/answers", Answers(ctx))
+    app.add_route("/v1/sessions/{session_id}/answers/{submission_id}", Answer(ctx))
+    app.add_route("/v1/sessions/{session_id}/leaderboard", SessionLeaderboard(ctx))
+    app.add_route("/v1/sessions/{session_id}/results", Results(ctx))
+    app.add_route("/v1/sessions/{session_id}/live", Live(ctx))
+    app.add_route("/v1/users/me", Me(ctx))
+    app.add_route("/v1/leaderboard", GlobalLeaderboard(ctx))
+    app.add_route("/v1/auth0/events", Auth0Events(ctx))

@@ -1,0 +1,162 @@
+"""The ``quiz`` command: serve, import quizzes, play a demo, run workers."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from entrypoints.settings import Settings
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, Any] = {}
+    for name in ("host", "port", "profile", "data_dir"):
+        value = getattr(args, name, None)
+        if value is not None:
+            overrides[name] = value
+    return Settings(**overrides)
+
+
+def serve(args: argparse.Namespace) -> int:
+    """Serve the API, the live channel and the web client."""
+    import uvicorn
+
+    from entrypoints.api.app import create_app
+    from entrypoints.logs import configure_logging
+
+    settings = _settings(args)
+    configure_logging(settings)
+    app = create_app(settings)
+    print(f"quizcore ({settings.profile} profile) on http://{settings.host}:{settings.port}/")
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        lifespan="on",
+        ws="websockets-sansio",
+        log_level=settings.log_level.lower(),
+        access_log=False,
+        ws_ping_interval=20,
+        ws_ping_timeout=20,
+    )
+    return 0
+
+
+async def _import(settings: Settings, path: Path) -> int:
+    from entrypoints.api.app import resolve
+    from entrypoints.api.container import LocalContainer
+    from entrypoints.seed import load_quizzes
+
+    quizzes = load_quizzes(path)
+    if settings.profile == "cloud":
+        from entrypoints.api.cloud import CloudContainer
+
+        container: Any = CloudContainer(settings=settings)
+    else:
+        container = LocalContainer(settings=settings)
+    await container.init_resources()
+    try:
+        master = await resolve(container.master)
+        for quiz in quizzes:
+            await master.save_quiz(quiz)
+    finally:
+        await container.shutdown_resources()
+    return len(quizzes)
+
+
+def import_quizzes(args: argparse.Namespace) -> int:
+    """Load quizzes from a JSON file (one quiz or a list) into master data."""
+    from quizcore.errors import QuizError
+
+    try:
+        count = asyncio.run(_import(_settings(args), Path(args.file)))
+    except (OSError, ValueError, QuizError) as ex:
+        print(f"quiz import: {ex}", file=sys.stderr)
+        return 2
+    print(f"imported {count} quiz(zes) from {args.file}")
+    return 0
+
+
+def demo(args: argparse.Namespace) -> int:
+    """Play a scripted session with simulated players and print the leaderboard."""
+    from entrypoints.cli.demo import run_demo
+
+    return asyncio.run(
+        run_demo(
+            args.url,
+            players=args.players,
+            quiz_id=args.quiz,
+            seconds=args.seconds,
+            questions=args.questions,
+        )
+    )
+
+
+def worker(args: argparse.Namespace) -> int:
+    """Run one of the cloud profile's queue workers."""
+    from entrypoints.workers.main import run_worker
+
+    return int(run_worker(args.name, _settings(args)))
+
+
+def stream_processor(args: argparse.Namespace) -> int:
+    """Run the stream processor as a plain Kinesis consumer."""
+    from entrypoints.workers.main import run_worker
+
+    return int(run_worker("stream-processor", _settings(args)))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the command-line parser."""
+    parser = argparse.ArgumentParser(prog="quiz", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def common(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--profile", choices=["local", "cloud"], default=None)
+        sub.add_argument("--data-dir", dest="data_dir", default=None)
+
+    sub = commands.add_parser("serve", help=serve.__doc__)
+    sub.add_argument("--host", default=None)
+    sub.add_argument("--port", type=int, default=None)
+    common(sub)
+    sub.set_defaults(func=serve)
+
+    sub = commands.add_parser("import", help=import_quizzes.__doc__)
+    sub.add_argument("file")
+    common(sub)
+    sub.set_defaults(func=import_quizzes)
+
+    sub = commands.add_parser("demo", help=demo.__doc__)
+    sub.add_argument("--url", default=os.environ.get("QUIZ_URL", ""))
+    sub.add_argument("--players", type=int, default=6)
+    sub.add_argument("--quiz", default="everyday-verbs")
+    sub.add_argument("--seconds", type=int, default=6)
+    sub.add_argument("--questions", type=int, default=0, help="play only the first N")
+    sub.set_defaults(func=demo)
+
+    sub = commands.add_parser("worker", help=worker.__doc__)
+    sub.add_argument("name", choices=["score-event", "notification", "quiz-event"])
+    common(sub)
+    sub.set_defaults(func=worker)
+
+    sub = commands.add_parser("stream-processor", help=stream_processor.__doc__)
+    common(sub)
+    sub.set_defaults(func=stream_processor)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line."""
+    logging.basicConfig(level=logging.WARNING)
+    args = build_parser().parse_args(argv)
+    result: int = args.func(args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

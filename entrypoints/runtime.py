@@ -1,0 +1,230 @@
+"""The wired services a deployable runs, built from whichever adapters its profile uses."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from adapters.inprocess import InProcessBus
+from adapters.websocket_hub import WebSocketHub
+from quizcore.messages import MESSAGE_TYPES
+from quizcore.ports import (
+    AnswerStore,
+    AnswerStream,
+    Clock,
+    EventPublisher,
+    Leaderboard,
+    MasterStore,
+    Notifier,
+    ScoreStore,
+    SessionStore,
+)
+from quizcore.services import (
+    GLOBAL_BOARD,
+    Catalog,
+    NotificationService,
+    PlayRules,
+    QuizEvent,
+    QuizService,
+    ScoreEvent,
+    ScoreService,
+    StreamProcessor,
+)
+
+log = logging.getLogger(__name__)
+
+NOTIFY_KINDS = frozenset(MESSAGE_TYPES) - {"SubmitAnswer", "AnswerRecorded"}
+RESULT_KINDS = frozenset({"ScoreUpdated", "SessionFinished"})
+
+
+@dataclass
+class Services:
+    """Every seed service, wired on one set of ports."""
+
+    clock: Clock
+    master: MasterStore
+    sessions: SessionStore
+    answers: AnswerStore
+    scores: ScoreStore
+    leaderboard: Leaderboard
+    publisher: EventPublisher
+    notifier: Notifier
+    catalog: Catalog
+    quiz: QuizService
+    score: ScoreService
+    stream: StreamProcessor
+    score_event: ScoreEvent
+    notification: NotificationService
+    quiz_event: QuizEvent
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+def build_services(
+    *,
+    clock: Clock,
+    master: MasterStore,
+    sessions: SessionStore,
+    answers: AnswerStore,
+    scores: ScoreStore,
+    leaderboard: Leaderboard,
+    publisher: EventPublisher,
+    notifier: Notifier,
+    stream: AnswerStream,
+    grace_ms: int,
+    top: int,
+) -> Services:
+    """Wire the handlers of every seed service on the given ports."""
+    catalog = Catalog(master)
+    play = PlayRules(grace_ms=grace_ms)
+    quiz = QuizService(
+        master=master,
+        sessions=sessions,
+        answers=answers,
+        scores=scores,
+        leaderboard=leaderboard,
+        publisher=publisher,
+        clock=clock,
+        catalog=catalog,
+    )
+    return Services(
+        clock=clock,
+        master=master,
+        sessions=sessions,
+        answers=answers,
+        scores=scores,
+        leaderboard=leaderboard,
+        publisher=publisher,
+        notifier=notifier,
+        catalog=catalog,
+        quiz=quiz,
+        score=ScoreService(
+            sessions=sessions,
+            answers=answers,
+            scores=scores,
+            leaderboard=leaderboard,
+            stream=stream,
+            clock=clock,
+            catalog=catalog,
+            play=play,
+        ),
+        stream=StreamProcessor(
+            sessions=sessions,
+            answers=answers,
+            scores=scores,
+            publisher=publisher,
+            catalog=catalog,
+            play=play,
+        ),
+        score_event=ScoreEvent(
+            sessions=sessions,
+            answers=answers,
+            scores=scores,
+            leaderboard=leaderboard,
+            publisher=publisher,
+            catalog=catalog,
+        ),
+        notification=NotificationService(
+            notifier=notifier,
+            sessions=sessions,
+            leaderboard=leaderboard,
+            catalog=catalog,
+            stats=quiz.question_stats,
+            top=top,
+        ),
+        quiz_event=QuizEvent(
+            master=master,
+            sessions=sessions,
+            scores=scores,
+            leaderboard=leaderboard,
+            standings=quiz.standings,
+        ),
+    )
+
+
+def wire_local_lanes(bus: InProcessBus, services: Services) -> None:
+    """Connect the seed's queues in process: score-event, ui-response, quiz-result."""
+    # Scoring is safe to run concurrently (scores are re-derived and only
+    # raised); notifications keep their order, so they get one worker.
+    bus.lane("score-event", services.score_event.handle, {"AnswerRecorded"}, workers=32)  # type: ignore[arg-type]
+    bus.lane("ui-response", services.notification.handle, NOTIFY_KINDS, workers=1)
+    bus.lane("quiz-result", services.quiz_event.handle, RESULT_KINDS, workers=8)
+
+
+class QuestionTimers:
+    """Close live questions at their deadline, whether or not the host acts."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self._handles: dict[str, asyncio.TimerHandle] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def schedule(self, session_id: str, closes_at: int) -> None:
+        """Arrange for the session's question to close at ``closes_at``."""
+        loop = asyncio.get_running_loop()
+        delay = max(0.0, (closes_at - self.services.clock.now_ms()) / 1000)
+        old = self._handles.pop(session_id, None)
+        if old is not None:
+            old.cancel()
+        self._handles[session_id] = loop.call_later(delay + 0.001, self._fire, session_id)
+
+    def _fire(self, session_id: str) -> None:
+        self._handles.pop(session_id, None)
+        task = asyncio.create_task(self._close(session_id))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _close(self, session_id: str) -> None:
+        try:
+            await self.services.quiz.close_due(session_id)
+        except Exception:
+            log.exception("closing a due question failed", extra={"session_id": session_id})
+
+    async def on_event(self, message: Any) -> None:
+        """Schedule a close for every question that opens."""
+        if message.kind == "QuestionOpened":
+            self.schedule(message.session_id, message.closes_at)
+
+    async def resume(self) -> None:
+        """Schedule closes for the questions open when the process started."""
+        for state in await self.services.sessions.running():
+            window = state.current_window()
+            if window is not None and state.closed_through < state.question_index:
+                self.schedule(state.session_id, window[1])
+
+    async def stop(self) -> None:
+        """Cancel every pending close."""
+        for handle in self._handles.values():
+            handle.cancel()
+        self._handles.clear()
+        for task in list(self._tasks):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+async def rebuild_projections(services: Services) -> int:
+    """Re-derive scores and leaderboards from the recorded answers; return sessions."""
+    count = 0
+    for state in await services.sessions.running():
+        await services.score_event.rebuild(state.session_id)
+        count += 1
+    for user_id, total, reached_at in await services.master.all_totals():
+        await services.leaderboard.submit(GLOBAL_BOARD, user_id, total, reached_at)
+    return count
+
+
+def make_hub(
+    services_leaderboard: Leaderboard, sessions: SessionStore, settings: Any
+) -> WebSocketHub:
+    """Return the live-channel hub configured from settings."""
+    return WebSocketHub(
+        leaderboard=services_leaderboard,
+        sessions=sessions,
+        interval_ms=settings.leaderboard_interval_ms,
+        top=settings.leaderboard_top,
+        replay_size=settings.replay_buffer,
+        queue_size=settings.ws_queue_size,
+    )

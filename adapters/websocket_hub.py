@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -80,6 +81,7 @@ class WebSocketHub:
         replay_size: int = 1024,
         queue_size: int = 256,
         on_frame: Callable[[str, dict[str, Any]], None] | None = None,
+        on_push: Callable[[float, int], None] | None = None,
     ) -> None:
         self.leaderboard = leaderboard
         self.sessions = sessions
@@ -88,6 +90,7 @@ class WebSocketHub:
         self.replay_size = replay_size
         self.queue_size = queue_size
         self.on_frame = on_frame
+        self.on_push = on_push
         self._rooms: dict[str, _Room] = {}
         self._ticker: asyncio.Task[None] | None = None
         self.frames_sent = 0
@@ -209,7 +212,10 @@ class WebSocketHub:
         for session_id, room in list(self._rooms.items()):
             if room.dirty:
                 room.dirty = False
+                began = time.perf_counter()
                 await self._push_board(session_id, room)
+                if self.on_push is not None:
+                    self.on_push((time.perf_counter() - began) * 1000, len(room.connections))
 
     async def _name(self, room: _Room, session_id: str, user_id: str) -> str:
         name = room.names.get(user_id)

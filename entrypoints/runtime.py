@@ -10,6 +10,7 @@ from typing import Any
 
 from adapters.inprocess import InProcessBus
 from adapters.websocket_hub import WebSocketHub
+from entrypoints.observability import Metrics, instrument
 from quizcore.messages import MESSAGE_TYPES
 from quizcore.ports import (
     AnswerStore,
@@ -144,13 +145,17 @@ def build_services(
     )
 
 
-def wire_local_lanes(bus: InProcessBus, services: Services) -> None:
+def wire_local_lanes(bus: InProcessBus, services: Services, metrics: Metrics) -> None:
     """Connect the seed's queues in process: score-event, ui-response, quiz-result."""
+    now = services.clock.now_ms
     # Scoring is safe to run concurrently (scores are re-derived and only
     # raised); notifications keep their order, so they get one worker.
-    bus.lane("score-event", services.score_event.handle, {"AnswerRecorded"}, workers=32)  # type: ignore[arg-type]
-    bus.lane("ui-response", services.notification.handle, NOTIFY_KINDS, workers=1)
-    bus.lane("quiz-result", services.quiz_event.handle, RESULT_KINDS, workers=8)
+    score = instrument(services.score_event.handle, metrics, "score-event", now)  # type: ignore[arg-type]
+    bus.lane("score-event", score, {"AnswerRecorded"}, workers=32)
+    notify = instrument(services.notification.handle, metrics, "ui-response", now)
+    bus.lane("ui-response", notify, NOTIFY_KINDS, workers=1)
+    results = instrument(services.quiz_event.handle, metrics, "quiz-result", now)
+    bus.lane("quiz-result", results, RESULT_KINDS, workers=8)
 
 
 class QuestionTimers:

@@ -18,6 +18,7 @@ from entrypoints.api.auth import DevIssuer, HttpJwks, StaticJwks, TokenVerifier
 from entrypoints.api.container import LocalContainer
 from entrypoints.api.context import ApiContext
 from entrypoints.api.resources import add_routes, spec
+from entrypoints.observability import enable_tracing, make_metrics
 from entrypoints.runtime import (
     QuestionTimers,
     build_services,
@@ -72,7 +73,7 @@ class Lifespan:
         timers = self.timers = QuestionTimers(services)
         if isinstance(publisher, InProcessBus):
             ports["stream"].process = services.stream.handle
-            wire_local_lanes(publisher, services)
+            wire_local_lanes(publisher, services, self.ctx.metrics)
             publisher.lane("timers", timers.on_event, {"QuestionOpened"})
         if settings.seed_quizzes:
             added = await seed(services.master, load_quizzes())
@@ -85,6 +86,10 @@ class Lifespan:
         if isinstance(publisher, InProcessBus):
             await publisher.start()
         hub = ports["notifier"]
+        metrics = self.ctx.metrics
+        hub.on_push = lambda millis, receivers: metrics.timing(
+            "leaderboard.push_ms", millis, tags=[f"receivers:{min(receivers, 10_000) // 1000}k"]
+        )
         await hub.start()
         self.ctx.hub = hub
         self.ctx.timers = timers
@@ -164,7 +169,10 @@ def build_app(settings: Settings | None = None, container: Any = None) -> tuple[
         else:
             container = LocalContainer(settings=settings)
     verifier, issuer = make_verifier(settings)
-    ctx = ApiContext(settings=settings, verifier=verifier, dev_issuer=issuer)
+    enable_tracing(settings, service=f"{settings.service}-api")
+    ctx = ApiContext(
+        settings=settings, verifier=verifier, dev_issuer=issuer, metrics=make_metrics(settings)
+    )
     lifespan = Lifespan(ctx, container)
     middleware: list[Any] = [lifespan, NoStore()]
     app = falcon.asgi.App(middleware=middleware, cors_enable=False)

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 from adapters.websocket_hub import WebSocketHub
 from entrypoints.api.auth import Caller, DevIssuer, TokenVerifier
 from entrypoints.api.errors import PayloadTooLarge, RateLimited, ValidationFailed
+from entrypoints.observability import Metrics, NullMetrics
 from entrypoints.runtime import QuestionTimers, Services
 from entrypoints.settings import Settings
 from quizcore.errors import (
@@ -66,6 +67,7 @@ class ApiContext:
     hub: WebSocketHub | None = None
     timers: QuestionTimers | None = None
     ready_checks: list[Any] = field(default_factory=list)
+    metrics: Metrics = field(default_factory=NullMetrics)
     writes: TokenBucket = field(default_factory=lambda: TokenBucket(rate=20.0, burst=40.0))
     _users: dict[str, str] = field(default_factory=dict)
     _tokens: dict[str, tuple[Caller, float]] = field(default_factory=dict)

@@ -63,6 +63,7 @@ class Live:
             return
         await self.ctx.ensure_board(sid)
         connection = hub.connect(sid, caller.user_id)
+        self.ctx.metrics.gauge("websocket.connections", hub.connection_count())
         try:
             since = req.get_param_as_int("since")
             replay = hub.replay(sid, since, caller.user_id) if since is not None else None
@@ -82,6 +83,7 @@ class Live:
             pass
         finally:
             hub.disconnect(connection)
+            self.ctx.metrics.gauge("websocket.connections", hub.connection_count())
 
     async def snapshot(self, session_id: str, user_id: str) -> str:
         """Return the ``session.snapshot`` frame for one receiver."""
@@ -160,6 +162,7 @@ class Live:
                 submission_id if isinstance(submission_id, str) else "",
             )
             return
+        self.ctx.metrics.increment("answers.received", tags=["via:websocket"])
         try:
             self.ctx.limit(user_id)
             view = await self.ctx.services.score.submit(
@@ -170,6 +173,7 @@ class Live:
                 submission_id=submission_id,
             )
         except QuizError as ex:
+            self.ctx.metrics.increment("answers.rejected", tags=[f"reason:{ex.code}"])
             await hub_error(self.ctx, session_id, user_id, ex.code, ex.detail, submission_id)
             return
         if view.replayed and view.status == "scored" and self.ctx.hub is not None:

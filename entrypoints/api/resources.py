@@ -11,7 +11,7 @@ from spectree import Response, SpecTree
 
 from entrypoints.api import schemas
 from entrypoints.api.context import ApiContext, new_submission_id
-from quizcore.errors import Forbidden, InvalidRequest, NotFound, QuizNotFound
+from quizcore.errors import Forbidden, InvalidRequest, NotFound, QuizError, QuizNotFound
 from quizcore.model import User
 from quizcore.services import GLOBAL_BOARD, leaderboard_view, session_board
 from quizcore.timefmt import present, rfc3339
@@ -374,13 +374,18 @@ class Answers:
         body = await self.ctx.body(req, schemas.AnswerIn)
         submission_id = body.submission_id or new_submission_id()
         score = self.ctx.services.score
-        view = await score.submit(
-            session_id=sid,
-            user_id=caller.user_id,
-            question_id=body.question_id,
-            answer=body.answer,
-            submission_id=submission_id,
-        )
+        self.ctx.metrics.increment("answers.received", tags=["via:http"])
+        try:
+            view = await score.submit(
+                session_id=sid,
+                user_id=caller.user_id,
+                question_id=body.question_id,
+                answer=body.answer,
+                submission_id=submission_id,
+            )
+        except QuizError as ex:
+            self.ctx.metrics.increment("answers.rejected", tags=[f"reason:{ex.code}"])
+            raise
         wait = _wait_seconds(req)
         if wait is not None:
             resp.set_header("Preference-Applied", f"wait={wait:g}")

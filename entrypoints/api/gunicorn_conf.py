@@ -1,0 +1,43 @@
+"""Gunicorn settings of the API deployable (the image's default command).
+
+The process model: one gunicorn arbiter, ``WEB_CONCURRENCY`` uvicorn workers,
+each running the Falcon ASGI app. Access lines are left to the application's
+structured logs, so gunicorn writes only its own errors, to stderr.
+"""
+
+from __future__ import annotations
+
+import os
+
+
+def _int_env(name: str, default: int) -> int:
+    """Read a positive integer from the environment, or the default."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    value = int(raw)
+    if value < 1:
+        raise ValueError(f"{name} must be a positive integer, not {raw!r}")
+    return value
+
+
+bind = "0.0.0.0:8000"
+workers = _int_env("WEB_CONCURRENCY", 2)
+worker_class = "uvicorn_worker.UvicornWorker"
+
+# Kubernetes sends SIGTERM and waits terminationGracePeriodSeconds (45 s in
+# k8s/base): workers get 30 s to finish requests and close WebSockets.
+graceful_timeout = _int_env("GUNICORN_GRACEFUL_TIMEOUT", 30)
+# A worker silent this long is restarted.
+timeout = _int_env("GUNICORN_TIMEOUT", 60)
+# Longer than the load balancer's idle timeout, so the server never closes a
+# connection the load balancer is about to reuse.
+keepalive = _int_env("GUNICORN_KEEPALIVE", 75)
+
+# Worker heartbeat files go to the temp directory, which Kubernetes mounts as
+# an emptyDir: the root filesystem is read-only.
+
+accesslog = None
+errorlog = "-"
+loglevel = os.environ.get("QUIZ_LOG_LEVEL", "INFO").lower()
+proc_name = "quizcore-api"

@@ -1,0 +1,127 @@
+"""Tracing and business metrics: off and silent unless enabled in settings.
+
+Tracing uses ddtrace (Falcon, asyncpg, redis, botocore and aiobotocore are
+patched); metrics go to DogStatsD. Names are prefixed ``quizcore.``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+from entrypoints.settings import Settings
+from quizcore.messages import Message
+
+log = logging.getLogger(__name__)
+
+PATCHED = ("falcon", "asyncpg", "redis", "botocore", "aiobotocore", "httpx")
+
+
+class Metrics(Protocol):
+    """Where business metrics go."""
+
+    def increment(self, name: str, value: int = 1, tags: list[str] | None = None) -> None:
+        """Count an occurrence."""
+        ...
+
+    def timing(self, name: str, millis: float, tags: list[str] | None = None) -> None:
+        """Record a duration in milliseconds."""
+        ...
+
+    def gauge(self, name: str, value: float, tags: list[str] | None = None) -> None:
+        """Record a level."""
+        ...
+
+
+class NullMetrics:
+    """Metrics switched off: every call does nothing."""
+
+    def increment(self, name: str, value: int = 1, tags: list[str] | None = None) -> None:
+        """Drop the count."""
+
+    def timing(self, name: str, millis: float, tags: list[str] | None = None) -> None:
+        """Drop the duration."""
+
+    def gauge(self, name: str, value: float, tags: list[str] | None = None) -> None:
+        """Drop the level."""
+
+
+class StatsdMetrics:
+    """Metrics sent to a DogStatsD agent over UDP (never blocks the caller)."""
+
+    def __init__(self, settings: Settings) -> None:
+        from datadog.dogstatsd.base import DogStatsd
+
+        self.client = DogStatsd(
+            host=settings.statsd_host,
+            port=settings.statsd_port,
+            namespace="quizcore",
+            constant_tags=[
+                f"env:{settings.env}",
+                f"service:{settings.service}",
+                f"version:{settings.version}",
+            ],
+        )
+
+    def increment(self, name: str, value: int = 1, tags: list[str] | None = None) -> None:
+        """Count an occurrence."""
+        self.client.increment(name, value, tags=tags)
+
+    def timing(self, name: str, millis: float, tags: list[str] | None = None) -> None:
+        """Record a duration in milliseconds."""
+        self.client.timing(name, millis, tags=tags)
+
+    def gauge(self, name: str, value: float, tags: list[str] | None = None) -> None:
+        """Record a level."""
+        self.client.gauge(name, value, tags=tags)
+
+
+def make_metrics(settings: Settings) -> Metrics:
+    """Return the metrics sink the settings ask for."""
+    return StatsdMetrics(settings) if settings.metrics_enabled else NullMetrics()
+
+
+def enable_tracing(settings: Settings, service: str | None = None) -> bool:
+    """Patch the libraries and tag traces; return whether tracing is on."""
+    if not settings.trace_enabled:
+        return False
+    os.environ.setdefault("DD_SERVICE", service or settings.service)
+    os.environ.setdefault("DD_ENV", settings.env)
+    os.environ.setdefault("DD_VERSION", settings.version)
+    os.environ.setdefault("DD_LOGS_INJECTION", "true")
+    import ddtrace
+
+    ddtrace.patch(**dict.fromkeys(PATCHED, True), raise_errors=False)
+    log.info("tracing enabled", extra={"service": os.environ["DD_SERVICE"]})
+    return True
+
+
+Handler = Callable[[Message], Awaitable[None]]
+
+
+def instrument(
+    handler: Handler, metrics: Metrics, hop: str, clock_ms: Callable[[], int]
+) -> Handler:
+    """Wrap a handler to count messages, time them and measure pipeline lag."""
+
+    async def wrapped(message: Message) -> None:
+        began = time.perf_counter()
+        try:
+            await handler(message)
+        except Exception:
+            metrics.increment("pipeline.failed", tags=[f"hop:{hop}", f"type:{message.kind}"])
+            raise
+        tags = [f"hop:{hop}", f"type:{message.kind}"]
+        metrics.timing("pipeline.handle_ms", (time.perf_counter() - began) * 1000, tags=tags)
+        received_at: Any = getattr(message, "received_at", None)
+        if isinstance(received_at, int):
+            metrics.timing("pipeline.lag_ms", clock_ms() - received_at, tags=tags)
+        if message.kind == "ScoreUpdated":
+            metrics.increment("answers.scored")
+        elif message.kind == "AnswerRejected":
+            metrics.increment("answers.rejected", tags=[f"reason:{getattr(message, 'code', '')}"])
+
+    return wrapped

@@ -40,6 +40,10 @@ class SubmitAnswer(Message):
     answer: str
     submission_id: str
     received_at: int
+    # Facts of the question, added by the score service so the stream
+    # processor needs the session state only, not the quiz (-1/0: unknown).
+    question_index: int = -1
+    limit_ms: int = 0
 
     @property
     def dedup_key(self) -> str:
@@ -171,8 +175,14 @@ def message_from_dict(data: dict[str, Any]) -> Message:
     cls = MESSAGE_TYPES.get(kind) if isinstance(kind, str) else None
     if cls is None:
         raise ValueError(f"unknown message type {kind!r}")
-    names = {field.name for field in dataclasses.fields(cls)}
+    fields = dataclasses.fields(cls)
+    required = {
+        f.name
+        for f in fields
+        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+    }
     try:
-        return cls(**{name: data[name] for name in names})
+        values = {f.name: data[f.name] for f in fields if f.name in required or f.name in data}
+        return cls(**values)
     except KeyError as ex:
         raise ValueError(f"{kind} message lacks field {ex.args[0]!r}") from ex

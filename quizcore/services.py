@@ -467,7 +467,7 @@ class ScoreService:
         served_at = None
         if state.mode == "self_paced":
             served_at = (await self.sessions.served(session_id, user_id)).get(question.index)
-        rules.check_answer(
+        _, _, limit = rules.check_answer(
             state,
             quiz,
             question_id=question_id,
@@ -483,6 +483,8 @@ class ScoreService:
                 answer=answer,
                 submission_id=submission_id,
                 received_at=received_at,
+                question_index=question.index,
+                limit_ms=limit,
             )
         )
         # Where the stream is processed inline (embedded profile) the outcome is
@@ -562,7 +564,7 @@ class StreamProcessor:
         answers: AnswerStore,
         scores: ScoreStore,
         publisher: EventPublisher,
-        catalog: Catalog,
+        catalog: Catalog | None,
         play: PlayRules,
     ) -> None:
         self.sessions = sessions
@@ -571,6 +573,18 @@ class StreamProcessor:
         self.publisher = publisher
         self.catalog = catalog
         self.play = play
+
+    async def _question_facts(self, state: SessionState, command: SubmitAnswer) -> tuple[int, int]:
+        """Return (question index, limit) from the command, or from the quiz."""
+        if command.question_index >= 0 and command.limit_ms > 0:
+            return command.question_index, command.limit_ms
+        if self.catalog is None:
+            raise InvalidRequest("the submission lacks its question facts")
+        quiz = await self.catalog.quiz(state.quiz_id)
+        question = quiz.question(command.question_id)
+        if question is None:
+            raise NotFound(f"no question {command.question_id} in this quiz")
+        return question.index, rules.limit_ms(state, question)
 
     async def handle(self, command: SubmitAnswer) -> None:
         """Process one submission; safe to call again for the same command."""
@@ -581,19 +595,19 @@ class StreamProcessor:
         if already is not None:
             await self.publisher.publish(already.recorded_event(state.quiz_id))
             return
-        quiz = await self.catalog.quiz(state.quiz_id)
         try:
             if await self.sessions.get_participant(command.session_id, command.user_id) is None:
                 raise NotParticipant("not a participant")
-            question = quiz.question(command.question_id)
+            index, limit = await self._question_facts(state, command)
             served_at = None
-            if question is not None and state.mode == "self_paced":
+            if state.mode == "self_paced":
                 served = await self.sessions.served(command.session_id, command.user_id)
-                served_at = served.get(question.index)
-            question, opened_at, limit = rules.check_answer(
+                served_at = served.get(index)
+            opened_at = rules.check_window(
                 state,
-                quiz,
                 question_id=command.question_id,
+                question_index=index,
+                limit=limit,
                 received_at=command.received_at,
                 served_at=served_at,
                 grace_ms=self.play.grace_ms,
@@ -604,8 +618,8 @@ class StreamProcessor:
         outcome, stored = await self.answers.record(
             RecordedAnswer(
                 session_id=command.session_id,
-                question_id=question.question_id,
-                question_index=question.index,
+                question_id=command.question_id,
+                question_index=index,
                 user_id=command.user_id,
                 submission_id=command.submission_id,
                 answer=command.answer,
@@ -616,7 +630,7 @@ class StreamProcessor:
         )
         if outcome is RecordOutcome.CONFLICT:
             await self._reject(
-                command, AlreadyAnswered.code, f"already answered {question.question_id}"
+                command, AlreadyAnswered.code, f"already answered {command.question_id}"
             )
             return
         await self.publisher.publish(stored.recorded_event(state.quiz_id))

@@ -269,8 +269,7 @@ def check_answer(
 
     Return ``(question, opened_at, limit_ms)`` for the participant, or raise
     the rule it breaks. ``served_at`` is when a self-paced question was served
-    to this participant. Decided by server time alone, so the API and the
-    stream processor decide alike.
+    to this participant.
     """
     if state.status == "lobby":
         raise SessionNotRunning(f"session {state.session_id} has not started")
@@ -278,17 +277,46 @@ def check_answer(
     if question is None:
         raise NotFound(f"no question {question_id} in this quiz")
     limit = limit_ms(state, question)
+    opened_at = check_window(
+        state,
+        question_id=question_id,
+        question_index=question.index,
+        limit=limit,
+        received_at=received_at,
+        served_at=served_at,
+        grace_ms=grace_ms,
+    )
+    return question, opened_at, limit
+
+
+def check_window(
+    state: SessionState,
+    *,
+    question_id: str,
+    question_index: int,
+    limit: int,
+    received_at: int,
+    served_at: int | None,
+    grace_ms: int,
+) -> int:
+    """Return when the question opened for the participant, or raise why it is not open.
+
+    Decided by server time and session state alone (no quiz needed), so the
+    API and the stream processor, wherever it runs, decide alike.
+    """
+    if state.status == "lobby":
+        raise SessionNotRunning(f"session {state.session_id} has not started")
     if state.mode == "live":
-        if question.index >= len(state.windows):
+        if question_index >= len(state.windows):
             if state.status == "finished":
                 raise SessionFinished(f"session {state.session_id} is finished")
             raise QuestionNotOpen(f"question {question_id} has not opened")
-        opened_at, closes_at = state.windows[question.index]
+        opened_at, closes_at = state.windows[question_index]
         if received_at < opened_at:
             raise QuestionNotOpen(f"question {question_id} has not opened")
         if received_at > closes_at + grace_ms:
             raise QuestionClosed(f"question {question_id} closed at {closes_at}")
-        return question, opened_at, limit
+        return opened_at
     if served_at is None:
         if state.status == "finished":
             raise SessionFinished(f"session {state.session_id} is finished")
@@ -298,4 +326,4 @@ def check_answer(
         deadline = min(deadline, state.finished_at)
     if received_at > deadline + grace_ms:
         raise QuestionClosed(f"question {question_id} closed at {deadline}")
-    return question, served_at, limit
+    return served_at

@@ -6,7 +6,10 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/pip install --disable-pip-version-check -q -c constraints.txt
 WEB_SOURCES := $(shell find web/src web/index.html web/package.json web/vite.config.ts -type f 2>/dev/null)
 
-.PHONY: run test lint typecheck imports pytest web install-local install-test clean
+run-cloud: install-test web
+	$(BIN)/quiz run-cloud
+
+.PHONY: run run-cloud test lint typecheck imports pytest web install-local install-test clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

@@ -93,6 +93,7 @@ class WebSocketHub:
         self.on_push = on_push
         self._rooms: dict[str, _Room] = {}
         self._ticker: asyncio.Task[None] | None = None
+        self._pending: set[asyncio.Task[None]] = set()
         self.frames_sent = 0
 
     def _room(self, session_id: str) -> _Room:
@@ -162,9 +163,19 @@ class WebSocketHub:
     def _emit(self, session_id: str, event: dict[str, Any], target: str | None) -> None:
         room = self._room(session_id)
         room.seq += 1
-        payload = present({**event, "seq": room.seq})
+        self.deliver(session_id, {**event, "seq": room.seq}, target)
+
+    def deliver(self, session_id: str, event: dict[str, Any], target: str | None) -> None:
+        """Send an event that already carries its ``seq`` (from a cross-process fan-out)."""
+        room = self._room(session_id)
+        seq = int(event["seq"])
+        room.seq = max(room.seq, seq)
+        if event.get("type") == "leaderboard.updated":
+            self._push_shared(session_id, room, event)
+            return
+        payload = present(event)
         frame = dumps(payload)
-        room.replay.append((room.seq, target, frame))
+        room.replay.append((seq, target, frame))
         if event.get("type") == "participant.joined":
             room.names[str(event["user_id"])] = str(event.get("display_name", ""))
         receivers = room.connections if target is None else room.by_user.get(target, set())
@@ -246,8 +257,18 @@ class WebSocketHub:
     async def _push_board(self, session_id: str, room: _Room) -> None:
         shared = await self.board_payload(session_id)
         room.seq += 1
-        shared = {"type": "leaderboard.updated", "seq": room.seq, **shared}
+        await self._splice(
+            session_id, room, {"type": "leaderboard.updated", "seq": room.seq, **shared}
+        )
+
+    def _push_shared(self, session_id: str, room: _Room, shared: dict[str, Any]) -> None:
+        task = asyncio.create_task(self._splice(session_id, room, shared))
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+    async def _splice(self, session_id: str, room: _Room, shared: dict[str, Any]) -> None:
         # Serialise the shared part once; splice each receiver's own standing in.
+        shared = {key: value for key, value in shared.items() if key != "me"}
         head = dumps(shared)[:-1]
         board = session_board(session_id)
         for user_id, connections in list(room.by_user.items()):

@@ -11,7 +11,7 @@ from typing import Any
 from adapters.inprocess import InProcessBus
 from adapters.websocket_hub import WebSocketHub
 from entrypoints.observability import Metrics, instrument
-from quizcore.messages import MESSAGE_TYPES
+from quizcore.messages import MESSAGE_TYPES, Message
 from quizcore.ports import (
     AnswerStore,
     AnswerStream,
@@ -158,13 +158,42 @@ def wire_local_lanes(bus: InProcessBus, services: Services, metrics: Metrics) ->
     bus.lane("quiz-result", results, RESULT_KINDS, workers=8)
 
 
+class TeePublisher:
+    """Publish to the real bus, then hand the event to local listeners too.
+
+    The cloud API uses it so the process that opened a question also closes
+    it on time, without waiting for the event to come back through a queue.
+    """
+
+    def __init__(self, inner: EventPublisher, *listeners: Any) -> None:
+        self.inner = inner
+        self.listeners = listeners
+
+    async def publish(self, message: Message) -> None:
+        """Publish durably, then tell the local listeners."""
+        await self.inner.publish(message)
+        for listener in self.listeners:
+            await listener(message)
+
+
 class QuestionTimers:
     """Close live questions at their deadline, whether or not the host acts."""
 
-    def __init__(self, services: Services) -> None:
-        self.services = services
+    def __init__(self, services: Services | None = None) -> None:
+        self._services = services
         self._handles: dict[str, asyncio.TimerHandle] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def services(self) -> Services:
+        """Return the services the timers act on."""
+        if self._services is None:
+            raise RuntimeError("timers are not wired yet")
+        return self._services
+
+    @services.setter
+    def services(self, services: Services) -> None:
+        self._services = services
 
     def schedule(self, session_id: str, closes_at: int) -> None:
         """Arrange for the session's question to close at ``closes_at``."""

@@ -62,6 +62,7 @@ class Settings(BaseSettings):
     postgres_schema: str = "quizcore"
     redis_url: str = "redis://127.0.0.1:6379/0"
     redis_prefix: str = "quizcore"
+    worker_health_port: int = 8081
     firebase_credentials: str = ""
     firebase_project_id: str = ""
     firebase_database_url: str = ""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import inspect
 import logging
 from pathlib import Path
@@ -21,6 +23,7 @@ from entrypoints.api.resources import add_routes, spec
 from entrypoints.observability import enable_tracing, make_metrics
 from entrypoints.runtime import (
     QuestionTimers,
+    TeePublisher,
     build_services,
     rebuild_projections,
     wire_local_lanes,
@@ -46,6 +49,7 @@ class Lifespan:
         self.ctx = ctx
         self.container = container
         self.timers: QuestionTimers | None = None
+        self._gateway: asyncio.Task[None] | None = None
 
     async def process_startup(self, scope: Any, event: Any) -> None:
         """Open stores, wire the handlers, seed, rebuild, start the workers."""
@@ -66,19 +70,27 @@ class Lifespan:
                 "notifier",
             )
         }
+        publisher = ports["publisher"]
+        timers = self.timers = QuestionTimers()
+        if not isinstance(publisher, InProcessBus):
+            ports["publisher"] = TeePublisher(publisher, timers.on_event)
         services = build_services(
             **ports, grace_ms=settings.answer_grace_ms, top=settings.leaderboard_top
         )
-        publisher = ports["publisher"]
-        timers = self.timers = QuestionTimers(services)
+        timers.services = services
         if isinstance(publisher, InProcessBus):
             ports["stream"].process = services.stream.handle
             wire_local_lanes(publisher, services, self.ctx.metrics)
             publisher.lane("timers", timers.on_event, {"QuestionOpened"})
+        else:
+            from entrypoints.cloud import feed_gateway
+
+            fanout = await resolve(self.container.fanout)
+            self._gateway = asyncio.create_task(feed_gateway(fanout, ports["notifier"]))
         if settings.seed_quizzes:
             added = await seed(services.master, load_quizzes())
             log.info("quizzes seeded", extra={"added": added})
-        rebuilt = await rebuild_projections(services)
+        rebuilt = await rebuild_projections(services) if settings.profile == "local" else 0
         for state in await services.sessions.running():
             self.ctx.mark_rebuilt(state.session_id)
         log.info("projections rebuilt", extra={"sessions": rebuilt})
@@ -97,11 +109,16 @@ class Lifespan:
 
         async def stores() -> None:
             await services.sessions.get("READYZ")
+            await services.leaderboard.size("readyz")
 
         self.ctx.ready_checks.append(stores)
 
     async def process_shutdown(self, scope: Any, event: Any) -> None:
         """Stop timers and workers, drain queues, close the stores."""
+        if self._gateway is not None:
+            self._gateway.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._gateway
         if self.ctx.hub is not None:
             await self.ctx.hub.stop()
         if self.timers is not None:
@@ -163,7 +180,7 @@ def build_app(settings: Settings | None = None, container: Any = None) -> tuple[
     settings = settings or Settings()
     if container is None:
         if settings.profile == "cloud":
-            from entrypoints.api.cloud import CloudContainer
+            from entrypoints.cloud import CloudContainer
 
             container = CloudContainer(settings=settings)
         else:

@@ -10,8 +10,8 @@ import asyncio
 import contextlib
 import random
 import socket
-from pathlib import Path
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx

@@ -54,7 +54,7 @@ async def _import(settings: Settings, path: Path) -> int:
 
     quizzes = load_quizzes(path)
     if settings.profile == "cloud":
-        from entrypoints.api.cloud import CloudContainer
+        from entrypoints.cloud import CloudContainer
 
         container: Any = CloudContainer(settings=settings)
     else:
@@ -111,6 +111,13 @@ def stream_processor(args: argparse.Namespace) -> int:
     return int(run_worker("stream-processor", _settings(args)))
 
 
+def cloud_dev(args: argparse.Namespace) -> int:
+    """Bootstrap or run the cloud profile locally."""
+    from entrypoints.cli.cloud_dev import main as cloud_main
+
+    return cloud_main(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the command-line parser."""
     parser = argparse.ArgumentParser(prog="quiz", description=__doc__)
@@ -147,6 +154,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub = commands.add_parser("stream-processor", help=stream_processor.__doc__)
     common(sub)
     sub.set_defaults(func=stream_processor)
+
+    sub = commands.add_parser("bootstrap", help="create the cloud profile's resources")
+    sub.set_defaults(func=cloud_dev)
+
+    sub = commands.add_parser("run-cloud", help="run the whole cloud profile on this machine")
+    sub.add_argument("--port", type=int, default=8000)
+    sub.add_argument("--moto-port", type=int, default=5000)
+    sub.set_defaults(func=cloud_dev)
     return parser
 
 

@@ -1,0 +1,213 @@
+"""The whole cloud profile on one machine: moto's server, PostgreSQL, Redis.
+
+``bootstrap`` creates every resource the services read (tables, stream,
+topics, queues with dead-letter queues, subscriptions, the event bus and its
+rule, the database schema); it is idempotent. ``run_cloud`` starts moto's
+server, bootstraps, then starts the API, the stream processor and the three
+workers as separate processes, and prints where to connect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from entrypoints.settings import Settings
+
+DEPLOYABLES = ("stream-processor", "score-event", "notification", "quiz-event")
+
+
+async def bootstrap(settings: Settings) -> dict[str, str]:
+    """Create every cloud resource of the settings (safe to run twice)."""
+    from adapters.aurora.pool import open_pool
+    from adapters.aws_messaging.client import aws_client
+    from adapters.aws_messaging.sns import create_topic, subscribe_queue
+    from adapters.aws_messaging.sqs import create_queue_with_dlq
+    from adapters.dynamodb.client import dynamodb_client
+    from adapters.dynamodb.tables import create_tables
+
+    region, endpoint = settings.aws_region, settings.aws_endpoint_url
+    created: dict[str, str] = {}
+    async with contextlib.AsyncExitStack() as stack:
+        dynamodb = await stack.enter_async_context(dynamodb_client(region, endpoint))
+        sns = await stack.enter_async_context(aws_client("sns", region, endpoint))
+        sqs = await stack.enter_async_context(aws_client("sqs", region, endpoint))
+        kinesis = await stack.enter_async_context(aws_client("kinesis", region, endpoint))
+        events = await stack.enter_async_context(aws_client("events", region, endpoint))
+        await create_tables(dynamodb, settings)
+        streams = (await kinesis.list_streams())["StreamNames"]
+        if settings.kinesis_stream not in streams:
+            await kinesis.create_stream(StreamName=settings.kinesis_stream, ShardCount=2)
+            waiter = kinesis.get_waiter("stream_exists")
+            await waiter.wait(StreamName=settings.kinesis_stream)
+        stream_arn = (await kinesis.describe_stream(StreamName=settings.kinesis_stream))[
+            "StreamDescription"
+        ]["StreamARN"]
+        stream_result = await create_topic(sns, settings.sns_stream_result_topic)
+        quiz_events = await create_topic(sns, settings.sns_quiz_events_topic)
+        for topic, queue in (
+            (stream_result, settings.sqs_score_event_queue),
+            (quiz_events, settings.sqs_ui_response_queue),
+            (quiz_events, settings.sqs_quiz_result_queue),
+        ):
+            urls = await create_queue_with_dlq(sqs, queue, 5)
+            await subscribe_queue(sns, sqs, topic, urls.url, raw=True)
+            created[queue] = urls.url
+        buses = [bus["Name"] for bus in (await events.list_event_buses())["EventBuses"]]
+        if settings.eventbridge_bus not in buses:
+            await events.create_event_bus(Name=settings.eventbridge_bus)
+        await events.put_rule(
+            Name="quizcore-answers-to-kinesis",
+            EventBusName=settings.eventbridge_bus,
+            EventPattern=json.dumps(
+                {"source": ["quizcore.score-service"], "detail-type": ["SubmitAnswer"]}
+            ),
+        )
+        await events.put_targets(
+            Rule="quizcore-answers-to-kinesis",
+            EventBusName=settings.eventbridge_bus,
+            Targets=[
+                {
+                    "Id": "kinesis",
+                    "Arn": stream_arn,
+                    "KinesisParameters": {"PartitionKeyPath": "$.detail.session_id"},
+                }
+            ],
+        )
+        created.update(stream_result=stream_result, quiz_events=quiz_events, stream=stream_arn)
+    async for _pool in open_pool(settings.postgres_dsn, schema=settings.postgres_schema):
+        break  # opening the pool runs the migrations
+    return created
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def cloud_env(endpoint: str, port: int, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """Return the environment of every cloud deployable on this machine."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+    env.update(
+        AWS_ACCESS_KEY_ID="local",
+        AWS_SECRET_ACCESS_KEY="local",
+        AWS_DEFAULT_REGION="eu-west-1",
+        AWS_EC2_METADATA_DISABLED="true",
+        QUIZ_PROFILE="cloud",
+        QUIZ_AWS_ENDPOINT_URL=endpoint,
+        QUIZ_PORT=str(port),
+        # No identity provider here: the dev issuer signs, the same verifier checks.
+        QUIZ_DEV_AUTH="true",
+        QUIZ_LOG_JSON="true",
+    )
+    env.update(extra or {})
+    return env
+
+
+class CloudSystem:
+    """The API, the stream processor and the three workers as processes."""
+
+    def __init__(self, env: dict[str, str], api_port: int, log_dir: Path) -> None:
+        self.env = env
+        self.api_port = api_port
+        self.log_dir = log_dir
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+
+    def start(self, name: str, offset: int = 0) -> subprocess.Popen[bytes]:
+        """Start one deployable (again, after a kill)."""
+        env = dict(self.env)
+        if name == "api":
+            command = [sys.executable, "-m", "entrypoints.cli.main", "serve"]
+        elif name == "stream-processor":
+            command = [sys.executable, "-m", "entrypoints.cli.main", "stream-processor"]
+        else:
+            command = [sys.executable, "-m", "entrypoints.cli.main", "worker", name]
+        env["QUIZ_WORKER_HEALTH_PORT"] = str(_free_port())
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        log = (self.log_dir / f"{name}.log").open("ab")
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+        self.processes[name] = process
+        return process
+
+    def start_all(self) -> None:
+        """Start every deployable."""
+        self.start("api")
+        for name in DEPLOYABLES:
+            self.start(name)
+
+    def stop_all(self) -> None:
+        """Send SIGTERM to every deployable and wait for it."""
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def wait_ready(url: str, seconds: float = 60) -> None:
+    """Wait until ``url`` answers 200."""
+    import httpx
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        time.sleep(0.2)
+    raise TimeoutError(f"{url} did not become ready")
+
+
+def run_cloud(port: int, moto_port: int) -> int:
+    """Run the whole cloud profile locally until interrupted."""
+    import logging
+
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
+    moto.start()
+    endpoint = f"http://127.0.0.1:{moto_port}"
+    env = cloud_env(endpoint, port)
+    os.environ.update({k: v for k, v in env.items() if k.startswith("AWS_")})
+    settings = Settings(profile="cloud", aws_endpoint_url=endpoint)
+    created = asyncio.run(bootstrap(settings))
+    system = CloudSystem(env, port, Path(settings.data_dir) / "cloud-logs")
+    system.start_all()
+    try:
+        wait_ready(f"http://127.0.0.1:{port}/readyz")
+        print(f"AWS services (moto): {endpoint}")
+        print(f"queues: {', '.join(k for k in created if k.startswith('quizcore-'))}")
+        print(f"API, live channel and web app: http://127.0.0.1:{port}/")
+        print(f"logs: {system.log_dir}/  (Ctrl-C stops everything)")
+        while all(process.poll() is None for process in system.processes.values()):
+            time.sleep(1)
+        failed = [name for name, p in system.processes.items() if p.poll() is not None]
+        print(f"stopped: {', '.join(failed)} exited; see the logs")
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        system.stop_all()
+        moto.stop()
+
+
+def main(args: Any) -> int:
+    """Entry of ``quiz run-cloud`` and ``quiz bootstrap``."""
+    if args.command == "bootstrap":
+        created = asyncio.run(bootstrap(Settings(profile="cloud")))
+        print(json.dumps(created, indent=2))
+        return 0
+    return run_cloud(args.port, args.moto_port)

@@ -1,0 +1,224 @@
+"""The cloud profile's composition root: every port on its managed service.
+
+The API and each worker use this one container; each resolves only the
+providers it needs, so a worker never opens a client it does not use. The
+provider names are the local container's (``master``, ``sessions``,
+``answers``, ``scores``, ``leaderboard``, ``publisher``, ``stream``), so
+the same wiring code serves both profiles.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from dependency_injector import containers, providers
+
+from adapters.aurora.pool import open_pool
+from adapters.aurora.store import PostgresMasterStore
+from adapters.aws_messaging.client import aws_client
+from adapters.aws_messaging.codec import seed_topic_router
+from adapters.aws_messaging.eventbridge import EventBridgeAnswerStream
+from adapters.aws_messaging.kinesis import KinesisAnswerStream
+from adapters.aws_messaging.sns import SnsEventPublisher, create_topic
+from adapters.clock import SystemClock
+from adapters.dynamodb.answers import DynamoAnswerStore
+from adapters.dynamodb.client import dynamodb_client
+from adapters.dynamodb.scores import DynamoScoreStore
+from adapters.dynamodb.sessions import DynamoSessionStore
+from adapters.redis.cache import RedisQuizCache
+from adapters.redis.client import open_redis
+from adapters.redis.fanout import FanoutMessage, RedisFanout
+from adapters.redis.leaderboard import RedisLeaderboard
+from adapters.websocket_hub import WebSocketHub
+from entrypoints.settings import Settings
+from quizcore.ports import Leaderboard, SessionStore
+from quizcore.services import leaderboard_view
+
+log = logging.getLogger(__name__)
+
+
+async def topic_arns(sns: Any, settings: Settings) -> dict[str, str]:
+    """Return the topics' ARNs: given as ARNs, or looked up by name (idempotent)."""
+    arns = {}
+    for key, value in (
+        ("stream_result", settings.sns_stream_result_topic),
+        ("quiz_events", settings.sns_quiz_events_topic),
+    ):
+        arns[key] = value if value.startswith("arn:") else await create_topic(sns, value)
+    return arns
+
+
+async def answer_stream(settings: Settings) -> AsyncIterator[Any]:
+    """Yield the answer stream the settings choose, flushed on shutdown."""
+    service = "events" if settings.answer_stream == "eventbridge" else "kinesis"
+    async with aws_client(service, settings.aws_region, settings.aws_endpoint_url) as client:
+        stream: Any
+        if settings.answer_stream == "eventbridge":
+            stream = EventBridgeAnswerStream(client, settings.eventbridge_bus)
+        else:
+            stream = KinesisAnswerStream(client, settings.kinesis_stream)
+        try:
+            yield stream
+        finally:
+            with contextlib.suppress(Exception):
+                await stream.flush()
+
+
+async def publisher(settings: Settings) -> AsyncIterator[SnsEventPublisher]:
+    """Yield the SNS publisher routing stream results and quiz events."""
+    async with aws_client("sns", settings.aws_region, settings.aws_endpoint_url) as sns:
+        arns = await topic_arns(sns, settings)
+        yield SnsEventPublisher(sns, seed_topic_router(arns["stream_result"], arns["quiz_events"]))
+
+
+class CloudContainer(containers.DeclarativeContainer):
+    """The cloud profile: DynamoDB, Aurora, Redis, SNS/SQS, Kinesis or EventBridge."""
+
+    settings = providers.Dependency(instance_of=Settings)
+    clock = providers.Singleton(SystemClock)
+    dynamodb = providers.Resource(
+        dynamodb_client,
+        region=providers.Callable(lambda s: s.aws_region, settings),
+        endpoint_url=providers.Callable(lambda s: s.aws_endpoint_url, settings),
+    )
+    redis = providers.Resource(open_redis, providers.Callable(lambda s: s.redis_url, settings))
+    pool = providers.Resource(
+        open_pool,
+        providers.Callable(lambda s: s.postgres_dsn, settings),
+        schema=providers.Callable(lambda s: s.postgres_schema, settings),
+    )
+    prefix = providers.Callable(lambda s: s.redis_prefix, settings)
+    master = providers.Singleton(
+        RedisQuizCache,
+        master=providers.Singleton(
+            PostgresMasterStore,
+            pool,
+            schema=providers.Callable(lambda s: s.postgres_schema, settings),
+        ),
+        client=redis,
+        prefix=prefix,
+    )
+    sessions = providers.Singleton(
+        DynamoSessionStore,
+        dynamodb,
+        providers.Callable(lambda s: s.dynamodb_sessions_table, settings),
+    )
+    answers = providers.Singleton(
+        DynamoAnswerStore,
+        dynamodb,
+        providers.Callable(lambda s: s.dynamodb_answers_table, settings),
+    )
+    scores = providers.Singleton(
+        DynamoScoreStore, dynamodb, providers.Callable(lambda s: s.dynamodb_scores_table, settings)
+    )
+    leaderboard = providers.Singleton(RedisLeaderboard, redis, prefix=prefix)
+    fanout = providers.Singleton(RedisFanout, redis, prefix=prefix)
+    publisher = providers.Resource(publisher, settings)
+    stream = providers.Resource(answer_stream, settings)
+    # The API process's gateway: its own sockets, fed by the Redis fan-out.
+    notifier = providers.Singleton(
+        WebSocketHub,
+        leaderboard=leaderboard,
+        sessions=sessions,
+        interval_ms=providers.Callable(lambda s: s.leaderboard_interval_ms, settings),
+        top=providers.Callable(lambda s: s.leaderboard_top, settings),
+        replay_size=providers.Callable(lambda s: s.replay_buffer, settings),
+        queue_size=providers.Callable(lambda s: s.ws_queue_size, settings),
+    )
+
+
+class FanoutNotifier:
+    """The notification service's push: Redis fan-out to every API gateway.
+
+    ``leaderboard_changed`` is coalesced here, once for all gateways: at most
+    one ``leaderboard.updated`` per session per interval, carrying the shared
+    top entries; each gateway splices in its receivers' own standing.
+    Optional secondary notifiers (Firebase) get every call as well.
+    """
+
+    def __init__(
+        self,
+        fanout: RedisFanout,
+        *,
+        leaderboard: Leaderboard,
+        sessions: SessionStore,
+        interval_ms: int = 200,
+        top: int = 10,
+        also: list[Any] | None = None,
+    ) -> None:
+        self.fanout = fanout
+        self.leaderboard = leaderboard
+        self.sessions = sessions
+        self.interval = interval_ms / 1000
+        self.top = top
+        self.also = also or []
+        self._dirty: set[str] = set()
+        self._ticker: asyncio.Task[None] | None = None
+
+    async def to_session(self, session_id: str, event: dict[str, Any]) -> None:
+        """Publish to every gateway (and the secondary notifiers)."""
+        await self.fanout.publish(session_id, event)
+        for other in self.also:
+            await other.to_session(session_id, event)
+
+    async def to_user(self, session_id: str, user_id: str, event: dict[str, Any]) -> None:
+        """Publish to the user's sockets on every gateway."""
+        await self.fanout.to_user(session_id, user_id, event)
+        for other in self.also:
+            await other.to_user(session_id, user_id, event)
+
+    async def leaderboard_changed(self, session_id: str) -> None:
+        """Mark the board dirty for the next coalesced push."""
+        self._dirty.add(session_id)
+        for other in self.also:
+            await other.leaderboard_changed(session_id)
+
+    async def flush(self) -> None:
+        """Publish one leaderboard frame per dirty session."""
+        dirty, self._dirty = self._dirty, set()
+        for session_id in dirty:
+            view = await leaderboard_view(
+                leaderboard=self.leaderboard,
+                sessions=self.sessions,
+                session_id=session_id,
+                limit=self.top,
+                user_id=None,
+            )
+            view.pop("me", None)
+            view.pop("session_id", None)
+            await self.fanout.publish(session_id, {"type": "leaderboard.updated", **view})
+
+    async def start(self) -> None:
+        """Start the coalescing ticker."""
+        if self._ticker is None:
+            self._ticker = asyncio.create_task(self._tick())
+
+    async def stop(self) -> None:
+        """Push what is pending and stop the ticker."""
+        if self._ticker is not None:
+            self._ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ticker
+            self._ticker = None
+        await self.flush()
+
+    async def _tick(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            try:
+                await self.flush()
+            except Exception:
+                log.exception("leaderboard fan-out failed")
+
+
+async def feed_gateway(fanout: RedisFanout, hub: WebSocketHub) -> None:
+    """Deliver every fanned-out event to this process's sockets (until cancelled)."""
+
+    async def deliver(message: FanoutMessage) -> None:
+        hub.deliver(message.session_id, message.event, message.user_id)
+
+    await fanout.listen(deliver)

@@ -1,0 +1,1 @@
+"""The cloud profile's queue workers and stream processor, one deployable each."""

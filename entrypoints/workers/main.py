@@ -1,0 +1,204 @@
+"""Run one worker: score-event, notification, quiz-event or the stream processor.
+
+Each consumes its queue (or the answer stream) with the same quizcore
+handlers the embedded profile runs in process, serves ``/healthz`` and
+``/readyz`` for Kubernetes probes, logs JSON, and on SIGTERM finishes or
+releases the messages in flight before it exits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from typing import Any
+
+import falcon
+import falcon.asgi
+import uvicorn
+
+from entrypoints.api.app import resolve
+from entrypoints.cloud import CloudContainer, FanoutNotifier
+from entrypoints.logs import configure_logging
+from entrypoints.observability import enable_tracing, instrument, make_metrics
+from entrypoints.runtime import Services, build_services
+from entrypoints.settings import Settings
+
+log = logging.getLogger(__name__)
+
+QUEUES = {
+    "score-event": "sqs_score_event_queue",
+    "notification": "sqs_ui_response_queue",
+    "quiz-event": "sqs_quiz_result_queue",
+}
+
+
+class _Health:
+    def __init__(self, state: dict[str, Any]) -> None:
+        self.state = state
+
+    async def on_get(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
+        if req.path == "/readyz" and not self.state.get("ready"):
+            resp.status = 503
+            resp.media = {"status": "starting" if not self.state.get("stopping") else "stopping"}
+            return
+        resp.media = {"status": "ok", "worker": self.state.get("name")}
+
+
+def health_app(state: dict[str, Any]) -> Any:
+    """Return the probe app of a worker."""
+    app = falcon.asgi.App()
+    app.add_route("/healthz", _Health(state))
+    app.add_route("/readyz", _Health(state))
+    return app
+
+
+async def wire(container: CloudContainer, settings: Settings) -> Services:
+    """Resolve the cloud ports and wire the handlers on them."""
+    ports = {
+        name: await resolve(getattr(container, name))
+        for name in (
+            "clock",
+            "master",
+            "sessions",
+            "answers",
+            "scores",
+            "leaderboard",
+            "publisher",
+            "stream",
+        )
+    }
+    fanout = await resolve(container.fanout)
+    notifier = FanoutNotifier(
+        fanout,
+        leaderboard=ports["leaderboard"],
+        sessions=ports["sessions"],
+        interval_ms=settings.leaderboard_interval_ms,
+        top=settings.leaderboard_top,
+        also=await firebase_notifiers(settings, ports),
+    )
+    return build_services(
+        **ports,
+        notifier=notifier,
+        grace_ms=settings.answer_grace_ms,
+        top=settings.leaderboard_top,
+    )
+
+
+async def firebase_notifiers(settings: Settings, ports: dict[str, Any]) -> list[Any]:
+    """Return the Firebase notifier when Firebase is configured, else nothing."""
+    if not (settings.firebase_project_id or settings.firebase_credentials):
+        return []
+    from adapters.firebase import FirebaseNotifier, firebase_app
+    from quizcore.services import leaderboard_view
+
+    app = firebase_app(
+        settings.firebase_credentials or None,
+        project_id=settings.firebase_project_id,
+        database_url=settings.firebase_database_url,
+    )
+
+    async def snapshot(session_id: str) -> dict[str, Any]:
+        return await leaderboard_view(
+            leaderboard=ports["leaderboard"],
+            sessions=ports["sessions"],
+            session_id=session_id,
+            limit=settings.leaderboard_top,
+            user_id=None,
+        )
+
+    return [FirebaseNotifier(app, snapshot, interval_ms=settings.leaderboard_interval_ms)]
+
+
+async def consume(name: str, settings: Settings, state: dict[str, Any]) -> None:
+    """Run one worker until SIGTERM."""
+    from adapters.aws_messaging.client import aws_client
+    from adapters.aws_messaging.kinesis import KinesisConsumer
+    from adapters.aws_messaging.sqs import SqsConsumer
+
+    container: Any = CloudContainer(settings=settings)
+    await container.init_resources()
+    metrics = make_metrics(settings)
+    try:
+        services = await wire(container, settings)
+        notifier = services.notifier
+        handler: Any
+        consumer: Any
+        async with contextlib.AsyncExitStack() as stack:
+            if name == "stream-processor":
+                services.stream.catalog = None  # the command carries the question facts
+                client = await stack.enter_async_context(
+                    aws_client("kinesis", settings.aws_region, settings.aws_endpoint_url)
+                )
+                handler = instrument(
+                    services.stream.handle,  # type: ignore[arg-type]
+                    metrics,
+                    name,
+                    services.clock.now_ms,
+                )
+                consumer = KinesisConsumer(client, settings.kinesis_stream, handler)
+            else:
+                client = await stack.enter_async_context(
+                    aws_client("sqs", settings.aws_region, settings.aws_endpoint_url)
+                )
+                queue = getattr(settings, QUEUES[name])
+                url = (await client.get_queue_url(QueueName=queue))["QueueUrl"]
+                target = {
+                    "score-event": services.score_event.handle,
+                    "notification": services.notification.handle,
+                    "quiz-event": services.quiz_event.handle,
+                }[name]
+                handler = instrument(target, metrics, name, services.clock.now_ms)  # type: ignore[arg-type]
+                consumer = SqsConsumer(client, url, handler)
+            if isinstance(notifier, FanoutNotifier):
+                await notifier.start()
+            loop = asyncio.get_running_loop()
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(signum, _stopper(consumer, state))
+            state["ready"] = True
+            log.info("worker started", extra={"worker": name})
+            await consumer.run()
+            if isinstance(notifier, FanoutNotifier):
+                await notifier.stop()
+    finally:
+        state["ready"] = False
+        await container.shutdown_resources()
+        log.info("worker stopped", extra={"worker": name})
+
+
+def _stopper(consumer: Any, state: dict[str, Any]) -> Any:
+    def stop() -> None:
+        state["ready"] = False
+        state["stopping"] = True
+        consumer.stop()
+
+    return stop
+
+
+async def _main(name: str, settings: Settings) -> None:
+    state: dict[str, Any] = {"name": name, "ready": False}
+    config = uvicorn.Config(
+        health_app(state),
+        host="0.0.0.0",
+        port=settings.worker_health_port,
+        log_level="warning",
+        lifespan="off",
+    )
+    health = uvicorn.Server(config)
+    # The worker owns SIGTERM (to drain its consumer); the probe server must not.
+    health.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
+    probe = asyncio.create_task(health.serve())
+    try:
+        await consume(name, settings, state)
+    finally:
+        health.should_exit = True
+        await probe
+
+
+def run_worker(name: str, settings: Settings) -> int:
+    """Run the named worker until it is told to stop; return the exit code."""
+    configure_logging(settings)
+    enable_tracing(settings, service=f"{settings.service}-{name}")
+    asyncio.run(_main(name, settings))
+    return 0

@@ -1,0 +1,293 @@
+"""Kinesis: the answer stream (seed 7.2) and a local consumer of it.
+
+``KinesisAnswerStream`` batches concurrent ``put`` calls into ``PutRecords``
+requests (up to 500 records / 5 MiB, flushed when full or after a short
+linger), retries only the records Kinesis refused, and returns from ``put``
+once the record is stored. The partition key is the session id, so a
+session's answers share a shard and keep their order.
+
+``KinesisConsumer`` reads every shard from a checkpoint (at least once) and
+hands each ``SubmitAnswer`` to a handler; it is the local stand-in for the
+Flink job (seed 7.3).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Protocol
+
+from botocore.exceptions import ClientError
+
+from adapters.aws_messaging.batching import BatchingProducer
+from adapters.aws_messaging.client import AWS_ERRORS, error_code, unavailable
+from adapters.aws_messaging.codec import PoisonMessage, decode, encode
+from quizcore.errors import StoreUnavailable
+from quizcore.messages import SubmitAnswer
+
+log = logging.getLogger(__name__)
+
+MAX_RECORDS = 500
+MAX_REQUEST_BYTES = 5 * 1024 * 1024
+MAX_RECORD_BYTES = 1024 * 1024
+READ_ERRORS: tuple[type[BaseException], ...] = (*AWS_ERRORS, StoreUnavailable)
+
+
+class KinesisAnswerStream:
+    """AnswerStream on a Kinesis data stream, batched with PutRecords."""
+
+    def __init__(
+        self,
+        client: Any,
+        stream_name: str,
+        *,
+        linger_ms: float = 20,
+        max_records: int = MAX_RECORDS,
+        max_attempts: int = 5,
+        backoff_ms: float = 50,
+        max_in_flight: int = 4,
+    ) -> None:
+        self.client = client
+        self.stream_name = stream_name
+        self.producer = BatchingProducer(
+            self._put_records,
+            name=f"kinesis:{stream_name}",
+            max_records=min(max_records, MAX_RECORDS),
+            max_bytes=MAX_REQUEST_BYTES,
+            linger_s=linger_ms / 1000,
+            max_attempts=max_attempts,
+            backoff_s=backoff_ms / 1000,
+            max_in_flight=max_in_flight,
+        )
+
+    async def put(self, command: SubmitAnswer) -> None:
+        """Store the command on the stream; return once Kinesis accepted it."""
+        data = encode(command).encode()
+        key = command.session_id
+        size = len(data) + len(key.encode())
+        if size > MAX_RECORD_BYTES:
+            raise ValueError(f"record of {size} bytes exceeds the Kinesis limit")
+        await self.producer.submit({"Data": data, "PartitionKey": key}, size)
+
+    async def flush(self) -> None:
+        """Send buffered records now and wait for them."""
+        await self.producer.flush()
+
+    async def aclose(self) -> None:
+        """Flush and stop the background sender (the client stays open)."""
+        await self.producer.aclose()
+
+    async def _put_records(self, records: list[dict[str, Any]]) -> Sequence[str | None]:
+        with unavailable("Kinesis PutRecords"):
+            response = await self.client.put_records(StreamName=self.stream_name, Records=records)
+        return [result.get("ErrorCode") for result in response["Records"]]
+
+
+class CheckpointStore(Protocol):
+    """Where a consumer keeps its position in each shard."""
+
+    async def get(self, shard_id: str) -> str | None:
+        """Return the last processed sequence number of the shard, if any."""
+        ...
+
+    async def set(self, shard_id: str, sequence_number: str) -> None:
+        """Remember the last processed sequence number of the shard."""
+        ...
+
+
+class MemoryCheckpointStore:
+    """Checkpoints in a dict: a restart replays the stream (at least once)."""
+
+    def __init__(self) -> None:
+        self.positions: dict[str, str] = {}
+
+    async def get(self, shard_id: str) -> str | None:
+        """Return the shard's checkpoint."""
+        return self.positions.get(shard_id)
+
+    async def set(self, shard_id: str, sequence_number: str) -> None:
+        """Store the shard's checkpoint."""
+        self.positions[shard_id] = sequence_number
+
+
+AnswerHandler = Callable[[SubmitAnswer], Awaitable[None]]
+
+
+class KinesisConsumer:
+    """Reads every shard of a stream and hands each SubmitAnswer to a handler.
+
+    Within a shard, records are handled one at a time in stream order and the
+    checkpoint moves only past handled records, so delivery is at least once.
+    A handler failure is retried after ``retry_delay_s`` until it succeeds or
+    the consumer stops; an undecodable record is logged and skipped, since a
+    stream has no dead-letter queue. A child shard (after resharding) is read
+    only once its parents are finished, keeping per-key order.
+    """
+
+    def __init__(
+        self,
+        client: Any,
+        stream_name: str,
+        handler: AnswerHandler,
+        *,
+        checkpoints: CheckpointStore | None = None,
+        poll_interval_s: float = 0.2,
+        batch_limit: int = 1000,
+        discover_interval_s: float = 10.0,
+        retry_delay_s: float = 0.2,
+        max_retry_delay_s: float = 5.0,
+    ) -> None:
+        self.client = client
+        self.stream_name = stream_name
+        self.handler = handler
+        self.checkpoints: CheckpointStore = checkpoints or MemoryCheckpointStore()
+        self.poll_interval_s = poll_interval_s
+        self.batch_limit = batch_limit
+        self.discover_interval_s = discover_interval_s
+        self.retry_delay_s = retry_delay_s
+        self.max_retry_delay_s = max_retry_delay_s
+        self._stopping = asyncio.Event()
+        self._rediscover = asyncio.Event()
+        self._readers: dict[str, asyncio.Task[None]] = {}
+        self._finished: set[str] = set()
+        self.handled = 0
+        self.skipped = 0
+
+    def stop(self) -> None:
+        """Ask ``run`` to return after the records being handled."""
+        self._stopping.set()
+        self._rediscover.set()
+
+    async def run(self) -> None:
+        """Read every shard until ``stop`` is called."""
+        try:
+            while not self._stopping.is_set():
+                try:
+                    await self._discover()
+                except StoreUnavailable as ex:
+                    log.warning("kinesis %s: listing shards failed: %s", self.stream_name, ex)
+                # Wake early when a shard finishes, so its children start at once.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._rediscover.wait(), self.discover_interval_s)
+                self._rediscover.clear()
+        finally:
+            readers = list(self._readers.values())
+            if not self._stopping.is_set():  # cancelled rather than stopped
+                for reader in readers:
+                    reader.cancel()
+            await asyncio.gather(*readers, return_exceptions=True)
+            self._readers.clear()
+
+    async def _discover(self) -> None:
+        shards = await self._list_shards()
+        known = {shard["ShardId"] for shard in shards}
+        for shard in shards:
+            shard_id = shard["ShardId"]
+            reader = self._readers.get(shard_id)
+            if shard_id in self._finished or (reader is not None and not reader.done()):
+                continue
+            if reader is not None and not reader.cancelled() and reader.exception() is not None:
+                log.error(
+                    "kinesis %s: reader crashed, restarting", shard_id, exc_info=reader.exception()
+                )
+            parents = [
+                parent
+                for parent in (shard.get("ParentShardId"), shard.get("AdjacentParentShardId"))
+                if parent and parent in known
+            ]
+            if any(parent not in self._finished for parent in parents):
+                continue
+            self._readers[shard_id] = asyncio.create_task(
+                self._read_shard(shard_id), name=f"kinesis-{shard_id}"
+            )
+
+    async def _list_shards(self) -> list[dict[str, Any]]:
+        shards: list[dict[str, Any]] = []
+        params: dict[str, Any] = {"StreamName": self.stream_name}
+        with unavailable("Kinesis ListShards"):
+            while True:
+                response = await self.client.list_shards(**params)
+                shards.extend(response["Shards"])
+                token = response.get("NextToken")
+                if not token:
+                    return shards
+                params = {"NextToken": token}
+
+    async def _iterator(self, shard_id: str) -> str:
+        position = await self.checkpoints.get(shard_id)
+        params: dict[str, Any] = {"StreamName": self.stream_name, "ShardId": shard_id}
+        if position is None:
+            params["ShardIteratorType"] = "TRIM_HORIZON"
+        else:
+            params["ShardIteratorType"] = "AFTER_SEQUENCE_NUMBER"
+            params["StartingSequenceNumber"] = position
+        with unavailable("Kinesis GetShardIterator"):
+            response = await self.client.get_shard_iterator(**params)
+        return str(response["ShardIterator"])
+
+    async def _read_shard(self, shard_id: str) -> None:
+        iterator: str | None = None
+        delay = self.retry_delay_s
+        while not self._stopping.is_set():
+            try:
+                if iterator is None:
+                    iterator = await self._iterator(shard_id)
+                response = await self.client.get_records(
+                    ShardIterator=iterator, Limit=self.batch_limit
+                )
+            except ClientError as ex:
+                if error_code(ex) != "ExpiredIteratorException":
+                    log.warning("kinesis %s: GetRecords failed: %s", shard_id, ex)
+                    await self._sleep(delay)
+                    delay = min(delay * 2, self.max_retry_delay_s)
+                iterator = None
+                continue
+            except READ_ERRORS as ex:
+                log.warning("kinesis %s: reading failed: %s", shard_id, ex)
+                iterator = None
+                await self._sleep(delay)
+                delay = min(delay * 2, self.max_retry_delay_s)
+                continue
+            delay = self.retry_delay_s
+            if not await self._handle_records(shard_id, response["Records"]):
+                iterator = None  # resume from the checkpoint: the failed record comes again
+                continue
+            iterator = response.get("NextShardIterator")
+            if iterator is None:
+                log.info("kinesis %s: shard finished", shard_id)
+                self._finished.add(shard_id)
+                self._readers.pop(shard_id, None)
+                self._rediscover.set()
+                return
+            if not response["Records"]:
+                await self._sleep(self.poll_interval_s)
+
+    async def _handle_records(self, shard_id: str, records: list[dict[str, Any]]) -> bool:
+        """Handle records in order; False if one failed and must be read again."""
+        for record in records:
+            if self._stopping.is_set():
+                return False
+            sequence = record["SequenceNumber"]
+            try:
+                command = decode(record["Data"])
+                if not isinstance(command, SubmitAnswer):
+                    raise PoisonMessage(f"{command.kind} is not an answer")
+            except PoisonMessage as ex:
+                log.error("kinesis %s: skipping record %s: %s", shard_id, sequence, ex)
+                self.skipped += 1
+            else:
+                try:
+                    await self.handler(command)
+                except Exception:
+                    log.exception("kinesis %s: handler failed on record %s", shard_id, sequence)
+                    await self._sleep(self.retry_delay_s)
+                    return False
+                self.handled += 1
+            await self.checkpoints.set(shard_id, sequence)
+        return True
+
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), seconds)

@@ -9,7 +9,7 @@ WEB_SOURCES := $(shell find web/src web/index.html web/package.json web/vite.con
 run-cloud: install-test web
 	$(BIN)/quiz run-cloud
 
-.PHONY: run run-cloud test lint typecheck imports pytest web install-local install-test clean
+.PHONY: run run-cloud web-test test lint typecheck imports pytest web install-local install-test clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,10 +44,13 @@ typecheck: install-test
 imports: install-test
 	$(BIN)/lint-imports
 
+web-test: web
+	cd web && npm test
+
 pytest: install-test web
 	$(BIN)/python -m pytest -q -ra
 
-test: lint typecheck imports pytest
+test: lint typecheck imports web-test pytest
 
 clean:
 	rm -rf $(VENV) web/dist web/node_modules

@@ -61,6 +61,10 @@ class _Room:
     replay: deque[tuple[int, str | None, str]] = field(default_factory=deque)
     dirty: bool = False
     names: dict[str, str] = field(default_factory=dict)
+    # Answers scored per question, counted once per submission: the host's
+    # live answer count rides on the coalesced leaderboard frames.
+    answer_counts: dict[str, int] = field(default_factory=dict)
+    counted: set[str] = field(default_factory=set)
 
 
 def dumps(payload: dict[str, Any]) -> str:
@@ -178,6 +182,12 @@ class WebSocketHub:
         room.replay.append((seq, target, frame))
         if event.get("type") == "participant.joined":
             room.names[str(event["user_id"])] = str(event.get("display_name", ""))
+        elif event.get("type") == "answer.result":
+            submission = f"{target}:{event.get('submission_id')}"
+            if submission not in room.counted:
+                room.counted.add(submission)
+                question = str(event.get("question_id", ""))
+                room.answer_counts[question] = room.answer_counts.get(question, 0) + 1
         receivers = room.connections if target is None else room.by_user.get(target, set())
         for connection in list(receivers):
             connection.push(frame)
@@ -269,6 +279,7 @@ class WebSocketHub:
     async def _splice(self, session_id: str, room: _Room, shared: dict[str, Any]) -> None:
         # Serialise the shared part once; splice each receiver's own standing in.
         shared = {key: value for key, value in shared.items() if key != "me"}
+        shared["answer_counts"] = dict(room.answer_counts)
         head = dumps(shared)[:-1]
         board = session_board(session_id)
         for user_id, connections in list(room.by_user.items()):

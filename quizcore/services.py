@@ -376,6 +376,13 @@ class QuizService:
         if state.status != "finished":
             raise SessionNotRunning(f"session {session_id} has not finished")
         stats = await self.question_stats(session_id)
+        quiz = await self.catalog.quiz(state.quiz_id)
+        for question in quiz.questions:
+            # After the session the answers may be shown with the statistics.
+            entry = stats[question.question_id]
+            entry["prompt"] = question.prompt
+            entry["correct_answer"] = question.answer
+            entry["answer_count"] = entry["answers"]
         return {
             "session_id": session_id,
             "quiz_id": state.quiz_id,
@@ -907,6 +914,10 @@ class NotificationService:
                     "index": question.index,
                     "correct_answer": question.answer,
                     "closed_at": message.closed_at,
+                    "answer_count": stats.get("answers", 0),
+                    "correct_count": stats.get("correct", 0),
+                    "correct_share": stats.get("correct_share", 0.0),
+                    "choice_counts": stats.get("choices", {}),
                     "stats": stats,
                 },
             )

@@ -224,6 +224,9 @@ class QuestionStats(BaseModel):
 
     question_id: str
     index: int
+    prompt: str
+    correct_answer: str
+    answer_count: int
     answers: int
     correct: int
     correct_share: float

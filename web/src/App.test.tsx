@@ -1,0 +1,360 @@
+import { act, render, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ApiClient } from './api';
+import { App } from './App';
+import { AuthStore } from './auth';
+import { FakeSocket } from './test/fakeSocket';
+
+type Handler = (body: unknown, init: RequestInit) => Response | Promise<Response>;
+
+/** A scripted stand-in for the HTTP API: routes are "METHOD /path". */
+function fakeServer(routes: Record<string, Handler>) {
+  const calls: { route: string; body: unknown; headers: Record<string, string> }[] = [];
+  const fetch = vi.fn<typeof globalThis.fetch>(async (input, init = {}) => {
+    const url = new URL(String(input), 'http://localhost');
+    const route = `${init.method ?? 'GET'} ${url.pathname}`;
+    const body = init.body ? (JSON.parse(String(init.body)) as unknown) : undefined;
+    calls.push({ route, body, headers: (init.headers ?? {}) as Record<string, string> });
+    const handler = routes[route];
+    if (!handler) {
+      return new Response(JSON.stringify({ status: 404, code: 'not_found', title: 'Not found' }), {
+        status: 404,
+      });
+    }
+    return handler(body, init);
+  });
+  return { fetch, calls };
+}
+
+function json(body: unknown, status = 200): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'Content-Type': 'application/json' },
+  });
+}
+
+function iso(msFromNow: number): string {
+  return new Date(Date.now() + msFromNow).toISOString();
+}
+
+function setup(routes: Record<string, Handler>) {
+  const server = fakeServer(routes);
+  const auth = new AuthStore(sessionStorage);
+  const api = new ApiClient({ fetch: server.fetch, tokens: auth });
+  auth.attach(api);
+  render(<App api={api} auth={auth} WebSocket={FakeSocket} />);
+  return server;
+}
+
+const config = () =>
+  json({ profile: 'local', dev_auth: true, auth0_domain: '', auth0_client_id: '', auth0_audience: '' });
+const devToken = (body: unknown) => {
+  const { name } = body as { name: string };
+  return json({ access_token: `jwt-${name}`, token_type: 'Bearer', expires_in: 3600, user_id: `u-${name}` });
+};
+
+const question = (id: string, index: number) => ({
+  question_id: id,
+  index,
+  prompt: index === 0 ? "Choose the synonym of 'begin'" : "Type the English word for 'bonjour'",
+  kind: index === 0 ? 'choice' : 'text',
+  choices: index === 0 ? ['start', 'finish', 'stay', 'hold'] : null,
+  opens_at: iso(0),
+  closes_at: iso(20_000),
+});
+
+function session(status: string, extra: Record<string, unknown> = {}) {
+  return {
+    session_id: 'K7PQ2M',
+    quiz_id: 'verbs',
+    title: 'Everyday verbs',
+    mode: 'live',
+    status,
+    host_id: 'u-host',
+    participant_count: 1,
+    question_index: null,
+    question_count: 2,
+    current_question: null,
+    server_time: new Date().toISOString(),
+    ...extra,
+  };
+}
+
+const results = {
+  session_id: 'K7PQ2M',
+  standings: [
+    { rank: 1, user_id: 'u-ann', display_name: 'ann', score: 950, correct_count: 1 },
+    { rank: 2, user_id: 'u-bo', display_name: 'bo', score: 0, correct_count: 0 },
+  ],
+  questions: [{ question_id: 'q1', index: 0, prompt: 'begin', answers: 2, correct_share: 0.5 }],
+};
+
+beforeEach(() => {
+  FakeSocket.reset();
+  window.history.replaceState(null, '', '/');
+  URL.createObjectURL = vi.fn(() => 'blob:results');
+  URL.revokeObjectURL = vi.fn();
+});
+
+afterEach(() => {
+  window.history.replaceState(null, '', '/');
+});
+
+describe('player', () => {
+  it('joins with a name and a prefilled quiz ID, answers, and sees the results', async () => {
+    window.history.replaceState(null, '', '/?join=k7pq2m');
+    const user = userEvent.setup();
+    const server = setup({
+      'GET /config.json': config,
+      'POST /v1/dev/token': devToken,
+      'POST /v1/sessions/K7PQ2M/participants': () =>
+        json({ session_id: 'K7PQ2M', user_id: 'u-ann', display_name: 'ann', score: 0, rank: null }, 201),
+      'GET /v1/sessions/K7PQ2M': () => json(session('lobby')),
+      'POST /v1/sessions/K7PQ2M/answers': (body) =>
+        json({
+          submission_id: (body as { submission_id: string }).submission_id,
+          status: 'scored',
+          correct: true,
+          points: 950,
+          score: 950,
+          rank: 1,
+        }),
+      'GET /v1/sessions/K7PQ2M/results': () => json(results),
+    });
+
+    const code = await screen.findByTestId('join-code-input');
+    expect(code).toHaveValue('K7PQ2M');
+    await user.type(screen.getByTestId('name-input'), 'ann');
+    await user.click(screen.getByTestId('join-button'));
+
+    await waitFor(() => expect(FakeSocket.instances).toHaveLength(1));
+    const socket = FakeSocket.last();
+    expect(socket.url).toContain('/v1/sessions/K7PQ2M/live?');
+    expect(socket.params.get('access_token')).toBe('jwt-ann');
+    act(() => {
+      socket.open();
+      socket.receive({
+        type: 'session.snapshot',
+        seq: 1,
+        server_time: new Date().toISOString(),
+        session: session('lobby'),
+        leaderboard: { version: 1, entries: [] },
+        me: { rank: 1, score: 0 },
+      });
+      socket.receive({ type: 'participant.joined', seq: 2, user_id: 'u-bo', display_name: 'bo', participant_count: 2 });
+    });
+    expect(screen.getByTestId('lobby')).toHaveTextContent('bo');
+    expect(screen.getByTestId('participant-count')).toHaveTextContent('2');
+
+    act(() => socket.receive({ type: 'question.opened', seq: 3, ...question('q1', 0) }));
+    expect(screen.getByTestId('question-prompt')).toHaveTextContent("Choose the synonym of 'begin'");
+    expect(screen.getByTestId('countdown')).toHaveTextContent(/^(19|20)/);
+    await user.click(screen.getByTestId('choice-0'));
+
+    const feedback = await screen.findByTestId('answer-feedback');
+    expect(feedback).toHaveAttribute('data-correct', 'true');
+    expect(feedback).toHaveAttribute('data-points', '950');
+    expect(screen.getByTestId('my-score')).toHaveTextContent('950');
+    expect(screen.getByTestId('my-rank')).toHaveTextContent('1');
+    const answer = server.calls.find((call) => call.route === 'POST /v1/sessions/K7PQ2M/answers');
+    expect(answer?.body).toMatchObject({ question_id: 'q1', answer: 'start' });
+    expect(answer?.headers.Prefer).toBe('wait=2');
+    expect(screen.getByTestId('choice-1')).toBeDisabled();
+
+    act(() =>
+      socket.receive({
+        type: 'leaderboard.updated',
+        seq: 4,
+        version: 2,
+        entries: [
+          { rank: 1, user_id: 'u-ann', display_name: 'ann', score: 950 },
+          { rank: 2, user_id: 'u-bo', display_name: 'bo', score: 0 },
+        ],
+        me: { rank: 1, score: 950 },
+      }),
+    );
+    const rows = within(screen.getByTestId('leaderboard')).getAllByTestId('leaderboard-row');
+    expect(rows.map((row) => row.dataset.userId)).toEqual(['u-ann', 'u-bo']);
+
+    act(() => socket.receive({ type: 'question.closed', seq: 5, question_id: 'q1', correct_answer: 'start' }));
+    expect(screen.getByTestId('choice-0')).toHaveClass('is-correct');
+
+    // The connection drops and comes back: it resumes after the last event seen.
+    act(() => socket.drop());
+    await waitFor(() => expect(FakeSocket.instances).toHaveLength(2), { timeout: 3000 });
+    expect(FakeSocket.last().params.get('since')).toBe('5');
+    expect(screen.getByTestId('my-score')).toHaveTextContent('950');
+
+    const resumed = FakeSocket.last();
+    act(() => {
+      resumed.open();
+      resumed.receive({
+        type: 'session.finished',
+        seq: 6,
+        entries: [{ rank: 1, user_id: 'u-ann', display_name: 'ann', score: 950 }],
+      });
+    });
+    const table = await screen.findByTestId('results-table');
+    const resultRows = within(table).getAllByTestId('results-row');
+    expect(resultRows[0]).toHaveAttribute('data-user-id', 'u-ann');
+    expect(resultRows[0]).toHaveAttribute('data-score', '950');
+    expect(screen.getByTestId('podium')).toHaveTextContent('ann');
+  });
+
+  it('says so when the quiz ID does not exist', async () => {
+    const user = userEvent.setup();
+    setup({
+      'GET /config.json': config,
+      'POST /v1/dev/token': devToken,
+      'POST /v1/sessions/ZZZZZZ/participants': () =>
+        json({ status: 404, code: 'session_not_found', title: 'Not found' }, 404),
+    });
+    await user.type(await screen.findByTestId('name-input'), 'ann');
+    await user.type(screen.getByTestId('join-code-input'), 'zzzzzz');
+    await user.click(screen.getByTestId('join-button'));
+    expect(await screen.findByTestId('player-error')).toHaveTextContent('No quiz with this ID');
+  });
+
+  it('asks for a complete quiz ID before joining', async () => {
+    const user = userEvent.setup();
+    setup({ 'GET /config.json': config });
+    await user.type(await screen.findByTestId('name-input'), 'ann');
+    await user.type(screen.getByTestId('join-code-input'), 'abc');
+    await user.click(screen.getByTestId('join-button'));
+    expect(screen.getByTestId('join-error')).toHaveTextContent('6 to 8');
+  });
+
+  it('answers a typed question in self-paced mode and asks for the next one', async () => {
+    const user = userEvent.setup();
+    let served = 0;
+    const server = setup({
+      'GET /config.json': config,
+      'POST /v1/dev/token': devToken,
+      'POST /v1/sessions/K7PQ2M/participants': () =>
+        json({ session_id: 'K7PQ2M', user_id: 'u-ann', display_name: 'ann', score: 0, rank: null }, 201),
+      'GET /v1/sessions/K7PQ2M': () => json(session('running', { mode: 'self_paced' })),
+      'GET /v1/sessions/K7PQ2M/questions/current': () => {
+        served += 1;
+        return served === 1 ? json(question('q2', 1)) : new Response(null, { status: 204 });
+      },
+      'POST /v1/sessions/K7PQ2M/answers': (body) =>
+        json({ submission_id: (body as { submission_id: string }).submission_id, status: 'accepted' }, 202),
+    });
+    await user.type(await screen.findByTestId('name-input'), 'ann');
+    await user.type(screen.getByTestId('join-code-input'), 'K7PQ2M');
+    await user.click(screen.getByTestId('join-button'));
+
+    const input = await screen.findByTestId('text-answer-input');
+    await user.type(input, 'hello');
+    await user.click(screen.getByTestId('submit-answer'));
+    expect(await screen.findByTestId('answer-pending')).toHaveTextContent('scoring');
+
+    // The scored result arrives over the live channel.
+    await waitFor(() => expect(FakeSocket.instances).toHaveLength(1));
+    const socket = FakeSocket.last();
+    act(() => socket.open());
+    const answer = server.calls.find((call) => call.route === 'POST /v1/sessions/K7PQ2M/answers');
+    expect(answer?.body).toMatchObject({ question_id: 'q2', answer: 'hello' });
+    const sent = (answer?.body as { submission_id: string }).submission_id;
+    act(() =>
+      socket.receive({
+        type: 'answer.result',
+        seq: 2,
+        submission_id: sent,
+        status: 'scored',
+        correct: false,
+        points: 0,
+        score: 0,
+        rank: 1,
+      }),
+    );
+    const feedback = await screen.findByTestId('answer-feedback');
+    expect(feedback).toHaveAttribute('data-correct', 'false');
+    await user.click(screen.getByTestId('next-question'));
+    expect(await screen.findByTestId('all-answered')).toBeInTheDocument();
+  });
+});
+
+describe('host', () => {
+  it('creates a session, shows the ID and QR code, runs it and exports the results', async () => {
+    window.history.replaceState(null, '', '/#/host');
+    const user = userEvent.setup();
+    let current = session('lobby', { participant_count: 0 });
+    const server = setup({
+      'GET /config.json': config,
+      'POST /v1/dev/token': devToken,
+      'GET /v1/quizzes': () =>
+        json({
+          items: [
+            { quiz_id: 'verbs', title: 'Everyday verbs', language: 'en', level: 'A2', question_count: 2 },
+            { quiz_id: 'food', title: 'Food', language: 'en', level: 'A1', question_count: 5 },
+          ],
+        }),
+      'POST /v1/sessions': (body) =>
+        json({ session_id: 'K7PQ2M', ...(body as object), status: 'lobby', host_id: 'u-host' }, 201),
+      'GET /v1/sessions/K7PQ2M': () => json(current),
+      'POST /v1/sessions/K7PQ2M/start': () => {
+        current = session('running', { question_index: 0, current_question: question('q1', 0) });
+        return json({});
+      },
+      'POST /v1/sessions/K7PQ2M/finish': () => {
+        current = session('finished');
+        return json({});
+      },
+      'GET /v1/sessions/K7PQ2M/results': () => json(results),
+    });
+
+    await user.type(await screen.findByTestId('name-input'), 'host');
+    await user.click(screen.getByTestId('host-sign-in'));
+    const select = await screen.findByTestId('host-quiz-select');
+    await waitFor(() => expect(within(select).getAllByRole('option')).toHaveLength(2));
+    await user.selectOptions(select, 'food');
+    await user.selectOptions(screen.getByTestId('host-mode-select'), 'live');
+    await user.clear(screen.getByTestId('host-seconds-input'));
+    await user.type(screen.getByTestId('host-seconds-input'), '15');
+    await user.click(screen.getByTestId('host-create'));
+
+    expect(await screen.findByTestId('host-session-id')).toHaveTextContent('K7PQ2M');
+    const created = server.calls.find((call) => call.route === 'POST /v1/sessions');
+    expect(created?.body).toEqual({ quiz_id: 'food', mode: 'live', question_seconds: 15 });
+    const qr = screen.getByTestId('host-qr');
+    expect(qr).toHaveAttribute('data-text', `${window.location.origin}/?join=K7PQ2M`);
+    await waitFor(() => expect(qr.querySelector('svg')).not.toBeNull());
+
+    await waitFor(() => expect(FakeSocket.instances).toHaveLength(1));
+    const socket = FakeSocket.last();
+    act(() => {
+      socket.open();
+      socket.receive({ type: 'participant.joined', seq: 1, user_id: 'u-ann', display_name: 'ann', participant_count: 1 });
+    });
+    expect(screen.getByTestId('participant-count')).toHaveTextContent('1');
+
+    await user.click(screen.getByTestId('host-start'));
+    expect(await screen.findByTestId('question-prompt')).toHaveTextContent('begin');
+    expect(screen.getByTestId('host-answer-count')).toHaveTextContent('–');
+    expect(screen.getByTestId('host-next')).toBeEnabled();
+
+    act(() =>
+      socket.receive({
+        type: 'question.closed',
+        seq: 2,
+        question_id: 'q1',
+        correct_answer: 'start',
+        answer_count: 1,
+        correct_count: 1,
+        choice_counts: { start: 1 },
+      }),
+    );
+    expect(screen.getByTestId('host-correct-answer')).toHaveTextContent('start');
+    expect(screen.getByTestId('host-answer-count')).toHaveTextContent('1');
+
+    await user.click(screen.getByTestId('host-finish'));
+    const podium = await screen.findByTestId('podium');
+    expect(within(podium).getAllByTestId('podium-place')[0]).toHaveAttribute('data-user-id', 'u-ann');
+    expect(within(screen.getByTestId('results-table')).getAllByTestId('results-row')).toHaveLength(2);
+    const csv = screen.getByTestId('results-csv');
+    await waitFor(() => expect(csv).toHaveAttribute('href', 'blob:results'));
+    expect(csv).toHaveAttribute('download', 'quizcore-K7PQ2M-results.csv');
+  });
+});

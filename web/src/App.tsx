@@ -1,0 +1,181 @@
+import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
+import type { ApiClient, ClientConfig } from './api';
+import type { AuthStore } from './auth';
+import { HostPanel } from './components/HostPanel';
+import { HostSetup } from './components/HostSetup';
+import { HostSignIn } from './components/HostSignIn';
+import { JoinForm } from './components/JoinForm';
+import { PlayerPage } from './components/PlayerPage';
+import { joinCodeFromSearch } from './joinCode';
+import type { SocketFactory } from './live';
+import { parseRoute, routeHash, type Route } from './routes';
+import type { SessionDeps } from './useSession';
+
+export interface AppProps {
+  api: ApiClient;
+  auth: AuthStore;
+  /** An error from the Auth0 redirect, shown once. */
+  authError?: string | null;
+  /** Injected in tests. */
+  WebSocket?: SocketFactory;
+}
+
+/** The server's own defaults (local profile) when it serves no /config.json. */
+const LOCAL_CONFIG: ClientConfig = {
+  profile: 'local',
+  dev_auth: true,
+  auth0_domain: '',
+  auth0_client_id: '',
+  auth0_audience: '',
+};
+
+/** The web client: player pages at `#/`, host pages at `#/host`. */
+export function App({ api, auth, authError = null, WebSocket }: AppProps) {
+  const [config, setConfig] = useState<ClientConfig | null>(null);
+  const [route, setRoute] = useState<Route>(() => parseRoute(window.location.hash));
+  const token = useSyncExternalStore(auth.subscribe, auth.snapshot);
+  const [initialCode] = useState(() => joinCodeFromSearch(window.location.search));
+
+  useEffect(() => {
+    let cancelled = false;
+    api
+      .config()
+      .then((loaded) => {
+        if (!cancelled) setConfig(loaded);
+      })
+      .catch(() => {
+        if (!cancelled) setConfig(LOCAL_CONFIG);
+      });
+    return () => {
+      cancelled = true;
+    };
+  }, [api]);
+
+  useEffect(() => {
+    const onHash = () => setRoute(parseRoute(window.location.hash));
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
+
+  const navigate = useCallback((next: Route) => {
+    // Drop `?join=`: it only pre-fills the first screen.
+    window.history.pushState(null, '', `${window.location.pathname}${routeHash(next)}`);
+    setRoute(next);
+  }, []);
+
+  const login = useCallback(
+    (returnTo: string) => {
+      if (config) auth.loginWithAuth0(config, window.location, returnTo);
+    },
+    [auth, config],
+  );
+
+  const deps: SessionDeps = useMemo(
+    () => ({ api, freshToken: () => auth.fresh(), WebSocket }),
+    [api, auth, WebSocket],
+  );
+
+  const signOut = useCallback(() => {
+    auth.signOut();
+    navigate({ page: 'join', code: '' });
+  }, [auth, navigate]);
+
+  const playCode = route.page === 'play' ? route.code : '';
+  const hostCode = route.page === 'host-session' ? route.code : '';
+  const onPlayerUnauthorized = useCallback(() => {
+    auth.signOut();
+    navigate({ page: 'join', code: playCode });
+  }, [auth, navigate, playCode]);
+  const onHostUnauthorized = useCallback(() => {
+    auth.signOut();
+  }, [auth]);
+
+  let content;
+  if (!config) {
+    content = (
+      <section className="card" aria-busy="true">
+        <p>Loading…</p>
+      </section>
+    );
+  } else if (route.page === 'play' && token) {
+    content = (
+      <PlayerPage
+        key={route.code}
+        sessionId={route.code}
+        deps={deps}
+        onLeave={() => navigate({ page: 'join', code: '' })}
+        onUnauthorized={onPlayerUnauthorized}
+      />
+    );
+  } else if (route.page === 'join' || route.page === 'play') {
+    content = (
+      <JoinForm
+        config={config}
+        auth={auth}
+        token={token}
+        initialCode={route.code || initialCode}
+        onJoin={(code) => navigate({ page: 'play', code })}
+        onLogin={login}
+      />
+    );
+  } else if (!token) {
+    content = <HostSignIn config={config} auth={auth} token={token} onLogin={login} />;
+  } else if (route.page === 'host-session') {
+    content = (
+      <HostPanel
+        key={hostCode}
+        sessionId={hostCode}
+        deps={deps}
+        origin={window.location.origin}
+        pathname={window.location.pathname}
+        onNewSession={() => navigate({ page: 'host' })}
+        onUnauthorized={onHostUnauthorized}
+      />
+    );
+  } else {
+    content = (
+      <HostSetup api={api} onCreated={(code) => navigate({ page: 'host-session', code })} />
+    );
+  }
+
+  const who = token?.kind === 'dev' ? token.name : token ? 'Signed in' : null;
+
+  return (
+    <div className="app">
+      <header className="topbar">
+        <a className="brand" href="#/">
+          Quizcore
+        </a>
+        <nav aria-label="Main">
+          <a href="#/" aria-current={route.page === 'join' || route.page === 'play' ? 'page' : undefined}>
+            Play
+          </a>
+          <a
+            href="#/host"
+            aria-current={route.page === 'host' || route.page === 'host-session' ? 'page' : undefined}
+          >
+            Host
+          </a>
+        </nav>
+        {who && (
+          <div className="who">
+            <span className="who-name" data-testid="signed-in-as">
+              {who}
+            </span>
+            <button type="button" className="link-button" onClick={signOut}>
+              Sign out
+            </button>
+          </div>
+        )}
+      </header>
+      <main id="main" className="main">
+        {authError && (
+          <p className="form-error banner" role="alert">
+            Sign-in failed: {authError}
+          </p>
+        )}
+        {content}
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,200 @@
+import { describe, expect, it, vi } from 'vitest';
+import { ApiClient, ApiError, clockOffset, readQuestion, readQuestionStats, readResults } from './api';
+
+function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(body === null ? null : JSON.stringify(body), {
+    status,
+    headers: { 'Content-Type': 'application/json', ...headers },
+  });
+}
+
+function problem(status: number, code: string, detail = ''): Response {
+  return new Response(JSON.stringify({ type: 'about:blank', title: 'Nope', status, code, detail }), {
+    status,
+    headers: { 'Content-Type': 'application/problem+json' },
+  });
+}
+
+function setup(responses: Response[], token: string | null = 'tok') {
+  const fetch = vi.fn<typeof globalThis.fetch>();
+  for (const response of responses) fetch.mockResolvedValueOnce(response);
+  const api = new ApiClient({ fetch, tokens: { get: () => token } });
+  const call = (index = 0) => {
+    const [url, init] = fetch.mock.calls[index];
+    return { url: String(url), init: init ?? {}, headers: (init?.headers ?? {}) as Record<string, string> };
+  };
+  return { api, fetch, call };
+}
+
+describe('ApiClient', () => {
+  it('sends the bearer token and JSON body when creating a session', async () => {
+    const created = { session_id: 'ABCDEF', quiz_id: 'q', mode: 'live', status: 'lobby', host_id: 'h' };
+    const { api, call } = setup([json(201, created)]);
+    const result = await api.createSession({ quiz_id: 'q', mode: 'live', question_seconds: 20 });
+    expect(result).toEqual(created);
+    const { url, init, headers } = call();
+    expect(url).toBe('/v1/sessions');
+    expect(init.method).toBe('POST');
+    expect(headers.Authorization).toBe('Bearer tok');
+    expect(headers['Content-Type']).toBe('application/json');
+    expect(JSON.parse(String(init.body))).toEqual({ quiz_id: 'q', mode: 'live', question_seconds: 20 });
+  });
+
+  it('asks for a dev token without authorization', async () => {
+    const token = { access_token: 'jwt', token_type: 'Bearer', expires_in: 3600, user_id: 'u1' };
+    const { api, call } = setup([json(200, token)]);
+    expect(await api.devToken('alice')).toEqual(token);
+    expect(call().url).toBe('/v1/dev/token');
+    expect(call().headers.Authorization).toBeUndefined();
+    expect(JSON.parse(String(call().init.body))).toEqual({ name: 'alice' });
+  });
+
+  it('turns a problem document into an ApiError with its code', async () => {
+    const { api } = setup([problem(404, 'session_not_found', 'no session ZZZZZZ')]);
+    const error = await api.join('ZZZZZZ').catch((ex: unknown) => ex);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ status: 404, code: 'session_not_found', detail: 'no session ZZZZZZ' });
+  });
+
+  it('reads Retry-After of a rate-limited request', async () => {
+    const { api } = setup([
+      new Response(JSON.stringify({ code: 'rate_limited', status: 429 }), {
+        status: 429,
+        headers: { 'Retry-After': '3' },
+      }),
+    ]);
+    const error = (await api.listQuizzes().catch((ex: unknown) => ex)) as ApiError;
+    expect(error.code).toBe('rate_limited');
+    expect(error.retryAfterSeconds).toBe(3);
+  });
+
+  it('falls back to a code from the status when the body is not a problem', async () => {
+    const { api } = setup([new Response('Bad gateway', { status: 503 })]);
+    const error = (await api.listQuizzes().catch((ex: unknown) => ex)) as ApiError;
+    expect(error.code).toBe('unavailable');
+  });
+
+  it('returns null for 204 from questions/current', async () => {
+    const { api, call } = setup([new Response(null, { status: 204 })]);
+    expect(await api.currentQuestion('ABCDEF')).toBeNull();
+    expect(call().url).toBe('/v1/sessions/ABCDEF/questions/current');
+  });
+
+  it('asks for the scored result with Prefer: wait', async () => {
+    const scored = { submission_id: 's1', status: 'scored', correct: true, points: 900, score: 900, rank: 1 };
+    const { api, call } = setup([json(200, scored)]);
+    const body = { question_id: 'q1', answer: 'start', submission_id: 's1' };
+    expect(await api.submitAnswer('ABCDEF', body, 2)).toEqual(scored);
+    expect(call().headers.Prefer).toBe('wait=2');
+    expect(JSON.parse(String(call().init.body))).toEqual(body);
+  });
+
+  it('caps Prefer: wait at five seconds', async () => {
+    const { api, call } = setup([json(202, { submission_id: 's1', status: 'accepted' })]);
+    await api.submitAnswer('ABCDEF', { question_id: 'q', answer: 'a', submission_id: 's1' }, 30);
+    expect(call().headers.Prefer).toBe('wait=5');
+  });
+
+  it('passes the leaderboard limit as a query parameter', async () => {
+    const board = { session_id: 'ABCDEF', version: 3, participant_count: 2, entries: [], me: null };
+    const { api, call } = setup([json(200, board)]);
+    expect(await api.leaderboard('ABCDEF', 10)).toEqual(board);
+    expect(call().url).toBe('/v1/sessions/ABCDEF/leaderboard?limit=10');
+  });
+
+  it('escapes path segments', async () => {
+    const { api, call } = setup([json(200, { submission_id: 'a/b', status: 'accepted' })]);
+    await api.getAnswer('ABCDEF', 'a/b');
+    expect(call().url).toBe('/v1/sessions/ABCDEF/answers/a%2Fb');
+  });
+
+  it('re-issues the token once after a 401 and retries', async () => {
+    const fetch = vi.fn<typeof globalThis.fetch>();
+    fetch.mockResolvedValueOnce(problem(401, 'unauthorized'));
+    fetch.mockResolvedValueOnce(json(200, { items: [] }));
+    const refresh = vi.fn(async () => 'new');
+    const api = new ApiClient({ fetch, tokens: { get: () => 'old', refresh } });
+    expect(await api.listQuizzes()).toEqual([]);
+    expect(refresh).toHaveBeenCalledOnce();
+    const headers = fetch.mock.calls[1][1]?.headers as Record<string, string>;
+    expect(headers.Authorization).toBe('Bearer new');
+  });
+
+  it('measures the clock offset from server_time at the round-trip midpoint', async () => {
+    vi.useFakeTimers();
+    try {
+      vi.setSystemTime(new Date('2026-01-01T00:00:00.000Z'));
+      const fetch = vi.fn<typeof globalThis.fetch>(async () => {
+        vi.setSystemTime(new Date('2026-01-01T00:00:00.200Z'));
+        return json(200, { session_id: 'ABCDEF', server_time: '2026-01-01T00:00:05.100Z' });
+      });
+      const api = new ApiClient({ fetch, tokens: { get: () => 't' } });
+      const { offsetMs } = await api.getSession('ABCDEF');
+      expect(offsetMs).toBe(5000);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('reads the client config and fills missing fields', async () => {
+    const { api, call } = setup([json(200, { profile: 'cloud', dev_auth: false, auth0_domain: 'x.eu.auth0.com' })]);
+    expect(await api.config()).toEqual({
+      profile: 'cloud',
+      dev_auth: false,
+      auth0_domain: 'x.eu.auth0.com',
+      auth0_client_id: '',
+      auth0_audience: '',
+    });
+    expect(call().url).toBe('/config.json');
+    expect(call().headers.Authorization).toBeUndefined();
+  });
+});
+
+describe('payload readers', () => {
+  it('reads a question nested or flat', () => {
+    const question = {
+      question_id: 'q1',
+      index: 2,
+      prompt: 'Synonym of begin?',
+      kind: 'choice',
+      choices: ['start', 'stop'],
+      opens_at: '2026-01-01T00:00:00.000Z',
+      closes_at: '2026-01-01T00:00:20.000Z',
+    };
+    expect(readQuestion({ type: 'question.opened', seq: 3, ...question })).toMatchObject(question);
+    expect(readQuestion({ type: 'question.opened', question })).toMatchObject(question);
+    expect(readQuestion({ type: 'question.opened' })).toBeNull();
+  });
+
+  it('reads question statistics from the top level or a statistics object', () => {
+    expect(
+      readQuestionStats({ question_id: 'q1', correct_answer: 'start', statistics: { answers: 4, correct: 3 } }),
+    ).toMatchObject({ question_id: 'q1', correct_answer: 'start', answer_count: 4, correct_count: 3, correct_share: 0.75 });
+    expect(
+      readQuestionStats({
+        question_id: 'q2',
+        correct_answer: 'hello',
+        answer_count: 2,
+        correct_share: 0.5,
+        choice_counts: [{ choice: 'a', count: 2 }],
+      }),
+    ).toMatchObject({ answer_count: 2, correct_share: 0.5, choice_counts: { a: 2 } });
+  });
+
+  it('reads final results', () => {
+    const results = readResults('ABCDEF', {
+      session_id: 'ABCDEF',
+      standings: [{ rank: 1, user_id: 'u1', display_name: 'Ann', score: 1800, correct_count: 2 }],
+      questions: [{ question_id: 'q1', answers: 1, correct_share: 1 }],
+    });
+    expect(results.standings).toEqual([
+      { rank: 1, user_id: 'u1', display_name: 'Ann', score: 1800, correct_count: 2 },
+    ]);
+    expect(results.questions[0]).toMatchObject({ question_id: 'q1', answer_count: 1, correct_share: 1 });
+  });
+
+  it('returns no offset without a server time', () => {
+    expect(clockOffset(undefined, 0)).toBeNull();
+    expect(clockOffset('not a date', 0)).toBeNull();
+  });
+});

@@ -1,0 +1,573 @@
+/**
+ * Typed client for the public HTTP contract (shared API.md, v1).
+ *
+ * Every route is relative to the page's origin: the Python API serves both the
+ * built web app and `/v1`. Errors are RFC 9457 problem documents with a
+ * machine-readable `code`; they surface as {@link ApiError}.
+ */
+
+export type Mode = 'live' | 'self_paced';
+export type SessionStatus = 'lobby' | 'running' | 'finished';
+export type QuestionKind = 'choice' | 'text';
+
+export interface ClientConfig {
+  profile: 'local' | 'cloud';
+  dev_auth: boolean;
+  auth0_domain: string;
+  auth0_client_id: string;
+  auth0_audience: string;
+}
+
+export interface DevToken {
+  access_token: string;
+  token_type: string;
+  expires_in: number;
+  user_id: string;
+}
+
+export interface QuizSummary {
+  quiz_id: string;
+  title: string;
+  language: string;
+  level: string;
+  question_count: number;
+}
+
+export interface QuizQuestion {
+  question_id?: string;
+  prompt: string;
+  kind: QuestionKind;
+  choices?: string[] | null;
+  points?: number;
+  seconds?: number;
+}
+
+export interface QuizDetail extends QuizSummary {
+  questions: QuizQuestion[];
+}
+
+/** A question as served to players (never with its answer). */
+export interface Question {
+  question_id: string;
+  index: number;
+  prompt: string;
+  kind: QuestionKind;
+  choices?: string[] | null;
+  opens_at?: string | null;
+  closes_at?: string | null;
+  points?: number;
+  seconds?: number;
+}
+
+export interface CreatedSession {
+  session_id: string;
+  quiz_id: string;
+  mode: Mode;
+  status: SessionStatus;
+  host_id: string;
+}
+
+export interface SessionInfo {
+  session_id: string;
+  quiz_id: string;
+  title: string;
+  mode: Mode;
+  status: SessionStatus;
+  host_id: string;
+  participant_count: number;
+  question_index: number | null;
+  question_count: number;
+  current_question: Question | null;
+  server_time: string;
+}
+
+export interface Participation {
+  session_id: string;
+  user_id: string;
+  display_name: string;
+  score: number;
+  rank: number | null;
+}
+
+export interface AcceptedAnswer {
+  submission_id: string;
+  status: 'accepted';
+}
+
+export interface ScoredAnswer {
+  submission_id: string;
+  status: 'scored';
+  correct: boolean;
+  points: number;
+  score: number;
+  rank: number | null;
+  /** Optional: consecutive correct answers including this one, when the server sends it. */
+  streak?: number;
+  question_id?: string;
+  /** Optional: the correct answer, when the server reveals it with the result. */
+  correct_answer?: string;
+}
+
+export type AnswerResponse = AcceptedAnswer | ScoredAnswer;
+
+export interface LeaderboardEntry {
+  rank: number;
+  user_id: string;
+  display_name: string;
+  score: number;
+}
+
+export interface Standing {
+  rank: number | null;
+  score: number | null;
+}
+
+export interface Leaderboard {
+  session_id: string;
+  version: number;
+  participant_count: number;
+  entries: LeaderboardEntry[];
+  me: Standing | null;
+}
+
+export interface ResultRow {
+  rank: number;
+  user_id: string;
+  display_name: string;
+  score: number;
+  correct_count: number | null;
+}
+
+export interface QuestionStats {
+  question_id: string;
+  index: number | null;
+  prompt: string | null;
+  correct_answer: string | null;
+  answer_count: number | null;
+  correct_count: number | null;
+  correct_share: number | null;
+  choice_counts: Record<string, number> | null;
+}
+
+/** Final results, read from `GET /v1/sessions/{id}/results`. */
+export interface SessionResults {
+  session_id: string;
+  title: string | null;
+  standings: ResultRow[];
+  questions: QuestionStats[];
+}
+
+export interface UserProfile {
+  user_id: string;
+  display_name: string;
+  status: string;
+  total_score: number;
+  sessions_played: number;
+  global_rank: number | null;
+}
+
+/** An RFC 9457 problem document turned into an exception. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly title: string;
+  readonly detail: string;
+  readonly retryAfterSeconds: number | null;
+
+  constructor(
+    status: number,
+    code: string,
+    title: string,
+    detail: string,
+    retryAfterSeconds: number | null = null,
+  ) {
+    super(detail || title || `HTTP ${status}`);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.title = title;
+    this.detail = detail;
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/** Supplies the bearer token; `refresh` may re-issue one after a 401. */
+export interface TokenProvider {
+  get(): string | null;
+  refresh?(): Promise<string | null>;
+}
+
+export interface ApiClientOptions {
+  baseUrl?: string;
+  fetch?: typeof fetch;
+  tokens?: TokenProvider;
+}
+
+type Query = Record<string, string | number | undefined>;
+
+interface RequestOptions {
+  method?: string;
+  body?: unknown;
+  query?: Query;
+  headers?: Record<string, string>;
+  auth?: boolean;
+}
+
+interface RawResponse {
+  status: number;
+  headers: Headers;
+  data: unknown;
+}
+
+const seg = encodeURIComponent;
+
+function asNumber(value: unknown): number | null {
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}
+
+function asString(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}
+
+function asRecord(value: unknown): Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
+}
+
+/** Read per-choice answer counts from an object or a list of pairs. */
+export function readChoiceCounts(value: unknown): Record<string, number> | null {
+  if (Array.isArray(value)) {
+    const counts: Record<string, number> = {};
+    for (const item of value) {
+      const rec = asRecord(item);
+      const key = asString(rec.choice) ?? asString(rec.answer);
+      const count = asNumber(rec.count) ?? asNumber(rec.answers);
+      if (key !== null && count !== null) counts[key] = count;
+    }
+    return Object.keys(counts).length > 0 ? counts : null;
+  }
+  const rec = asRecord(value);
+  const counts: Record<string, number> = {};
+  for (const [key, count] of Object.entries(rec)) {
+    if (typeof count === 'number') counts[key] = count;
+  }
+  return Object.keys(counts).length > 0 ? counts : null;
+}
+
+/**
+ * Read answer statistics of one question.
+ *
+ * The contract fixes `question_id` and `correct_answer`; the statistics may sit
+ * at the top level or under `statistics`/`stats`.
+ */
+export function readQuestionStats(value: unknown): QuestionStats {
+  const rec = asRecord(value);
+  const stats = { ...rec, ...asRecord(rec.statistics ?? rec.stats) };
+  const answerCount =
+    asNumber(stats.answer_count) ?? asNumber(stats.answers) ?? asNumber(stats.answered);
+  const correctCount = asNumber(stats.correct_count) ?? asNumber(stats.correct);
+  let correctShare = asNumber(stats.correct_share) ?? asNumber(stats.correct_ratio);
+  if (correctShare === null && answerCount && correctCount !== null) {
+    correctShare = correctCount / answerCount;
+  }
+  const correctAnswer = stats.correct_answer;
+  return {
+    question_id: asString(rec.question_id) ?? '',
+    index: asNumber(rec.index) ?? asNumber(rec.question_index),
+    prompt: asString(rec.prompt),
+    correct_answer:
+      typeof correctAnswer === 'string'
+        ? correctAnswer
+        : Array.isArray(correctAnswer)
+          ? correctAnswer.filter((item) => typeof item === 'string').join(' / ')
+          : null,
+    answer_count: answerCount,
+    correct_count: correctCount,
+    correct_share: correctShare,
+    choice_counts: readChoiceCounts(
+      stats.choice_counts ?? stats.distribution ?? stats.choices ?? stats.answers_by_choice,
+    ),
+  };
+}
+
+/** Read the final standings and statistics of a finished session. */
+export function readResults(sessionId: string, value: unknown): SessionResults {
+  const rec = asRecord(value);
+  const rows = rec.standings ?? rec.entries ?? rec.participants ?? rec.results ?? [];
+  const questions = rec.questions ?? rec.question_stats ?? rec.statistics ?? [];
+  return {
+    session_id: asString(rec.session_id) ?? sessionId,
+    title: asString(rec.title),
+    standings: (Array.isArray(rows) ? rows : []).map((row, position) => {
+      const item = asRecord(row);
+      return {
+        rank: asNumber(item.rank) ?? position + 1,
+        user_id: asString(item.user_id) ?? '',
+        display_name: asString(item.display_name) ?? asString(item.user_id) ?? '',
+        score: asNumber(item.score) ?? 0,
+        correct_count: asNumber(item.correct_count),
+      };
+    }),
+    questions: (Array.isArray(questions) ? questions : []).map(readQuestionStats),
+  };
+}
+
+/** Client of the `/v1` routes and `/config.json`. */
+export class ApiClient {
+  private readonly baseUrl: string;
+  private readonly fetchImpl: typeof fetch;
+  private readonly tokens: TokenProvider | undefined;
+
+  constructor(options: ApiClientOptions = {}) {
+    this.baseUrl = (options.baseUrl ?? '').replace(/\/$/, '');
+    // Bind so that a window.fetch called as a method keeps its receiver.
+    const impl = options.fetch ?? globalThis.fetch;
+    this.fetchImpl = impl.bind(globalThis);
+    this.tokens = options.tokens;
+  }
+
+  /** Fetch the client configuration served next to the app. */
+  async config(): Promise<ClientConfig> {
+    const res = await this.raw('/config.json', { auth: false });
+    const rec = asRecord(res.data);
+    return {
+      profile: rec.profile === 'cloud' ? 'cloud' : 'local',
+      dev_auth: rec.dev_auth === true,
+      auth0_domain: asString(rec.auth0_domain) ?? '',
+      auth0_client_id: asString(rec.auth0_client_id) ?? '',
+      auth0_audience: asString(rec.auth0_audience) ?? '',
+    };
+  }
+
+  /** Get a local dev token for a display name (local profile only). */
+  async devToken(name: string): Promise<DevToken> {
+    return (await this.raw('/v1/dev/token', { method: 'POST', body: { name }, auth: false }))
+      .data as DevToken;
+  }
+
+  /** Return the caller's profile. */
+  async me(): Promise<UserProfile> {
+    return (await this.raw('/v1/users/me')).data as UserProfile;
+  }
+
+  /** List the quizzes a host can play. */
+  async listQuizzes(): Promise<QuizSummary[]> {
+    const data = asRecord((await this.raw('/v1/quizzes')).data);
+    return Array.isArray(data.items) ? (data.items as QuizSummary[]) : [];
+  }
+
+  /** Return one quiz with its questions (without answers). */
+  async getQuiz(quizId: string): Promise<QuizDetail> {
+    return (await this.raw(`/v1/quizzes/${seg(quizId)}`)).data as QuizDetail;
+  }
+
+  /** Create a session; the caller becomes its host. */
+  async createSession(body: {
+    quiz_id: string;
+    mode: Mode;
+    question_seconds: number;
+  }): Promise<CreatedSession> {
+    return (await this.raw('/v1/sessions', { method: 'POST', body })).data as CreatedSession;
+  }
+
+  /** Return a session's state; also measures the clock offset. */
+  async getSession(sessionId: string): Promise<{ session: SessionInfo; offsetMs: number | null }> {
+    const sentAt = Date.now();
+    const res = await this.raw(`/v1/sessions/${seg(sessionId)}`);
+    const receivedAt = Date.now();
+    const session = res.data as SessionInfo;
+    return { session, offsetMs: clockOffset(session.server_time, sentAt, receivedAt) };
+  }
+
+  /** Join a session (idempotent: 200 when already joined). */
+  async join(sessionId: string): Promise<Participation> {
+    return (await this.raw(`/v1/sessions/${seg(sessionId)}/participants`, { method: 'POST' }))
+      .data as Participation;
+  }
+
+  /** Start the session (host). */
+  async start(sessionId: string): Promise<void> {
+    await this.raw(`/v1/sessions/${seg(sessionId)}/start`, { method: 'POST' });
+  }
+
+  /** Close the open question and open the next, or finish (host). */
+  async next(sessionId: string): Promise<void> {
+    await this.raw(`/v1/sessions/${seg(sessionId)}/next`, { method: 'POST' });
+  }
+
+  /** Finish the session (host). */
+  async finish(sessionId: string): Promise<void> {
+    await this.raw(`/v1/sessions/${seg(sessionId)}/finish`, { method: 'POST' });
+  }
+
+  /** Return the question to answer now, or null when there is none (204). */
+  async currentQuestion(sessionId: string): Promise<Question | null> {
+    const res = await this.raw(`/v1/sessions/${seg(sessionId)}/questions/current`);
+    return res.status === 204 ? null : readQuestion(res.data);
+  }
+
+  /**
+   * Submit an answer; with `waitSeconds` ask for the scored result (`Prefer: wait`).
+   *
+   * The submission id is the idempotency key: resending it never counts twice.
+   */
+  async submitAnswer(
+    sessionId: string,
+    body: { question_id: string; answer: string; submission_id: string },
+    waitSeconds = 0,
+  ): Promise<AnswerResponse> {
+    const headers: Record<string, string> = {};
+    if (waitSeconds > 0) headers.Prefer = `wait=${Math.min(5, Math.round(waitSeconds))}`;
+    const res = await this.raw(`/v1/sessions/${seg(sessionId)}/answers`, {
+      method: 'POST',
+      body,
+      headers,
+    });
+    return res.data as AnswerResponse;
+  }
+
+  /** Return the state of a submission: accepted (in flight) or scored. */
+  async getAnswer(sessionId: string, submissionId: string): Promise<AnswerResponse> {
+    return (await this.raw(`/v1/sessions/${seg(sessionId)}/answers/${seg(submissionId)}`))
+      .data as AnswerResponse;
+  }
+
+  /** Return the session leaderboard (top `limit`, plus the caller's standing). */
+  async leaderboard(sessionId: string, limit = 10): Promise<Leaderboard> {
+    return (
+      await this.raw(`/v1/sessions/${seg(sessionId)}/leaderboard`, { query: { limit } })
+    ).data as Leaderboard;
+  }
+
+  /** Return the final results of a finished session. */
+  async results(sessionId: string): Promise<SessionResults> {
+    const res = await this.raw(`/v1/sessions/${seg(sessionId)}/results`);
+    return readResults(sessionId, res.data);
+  }
+
+  private url(path: string, query?: Query): string {
+    let url = `${this.baseUrl}${path}`;
+    if (query) {
+      const params = new URLSearchParams();
+      for (const [key, value] of Object.entries(query)) {
+        if (value !== undefined) params.set(key, String(value));
+      }
+      const text = params.toString();
+      if (text) url += `?${text}`;
+    }
+    return url;
+  }
+
+  private async raw(path: string, options: RequestOptions = {}): Promise<RawResponse> {
+    const auth = options.auth ?? true;
+    let res = await this.send(path, options, auth ? (this.tokens?.get() ?? null) : null);
+    if (res.status === 401 && auth && this.tokens?.refresh) {
+      const fresh = await this.tokens.refresh();
+      if (fresh) res = await this.send(path, options, fresh);
+    }
+    const data = await readBody(res);
+    if (!res.ok) throw toApiError(res, data);
+    return { status: res.status, headers: res.headers, data };
+  }
+
+  private send(path: string, options: RequestOptions, token: string | null): Promise<Response> {
+    const headers: Record<string, string> = {
+      Accept: 'application/json, application/problem+json',
+      ...options.headers,
+    };
+    if (token) headers.Authorization = `Bearer ${token}`;
+    const init: RequestInit = { method: options.method ?? 'GET', headers };
+    if (options.body !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      init.body = JSON.stringify(options.body);
+    }
+    return this.fetchImpl(this.url(path, options.query), init);
+  }
+}
+
+async function readBody(res: Response): Promise<unknown> {
+  if (res.status === 204) return null;
+  const text = await res.text();
+  if (!text) return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+function toApiError(res: Response, data: unknown): ApiError {
+  const problem = asRecord(data);
+  const retryAfter = Number(res.headers.get('Retry-After'));
+  return new ApiError(
+    res.status,
+    asString(problem.code) ?? defaultCode(res.status),
+    asString(problem.title) ?? res.statusText ?? '',
+    asString(problem.detail) ?? (typeof data === 'string' ? data.slice(0, 200) : ''),
+    Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : null,
+  );
+}
+
+function defaultCode(status: number): string {
+  switch (status) {
+    case 400:
+    case 422:
+      return 'invalid_request';
+    case 401:
+      return 'unauthorized';
+    case 403:
+      return 'forbidden';
+    case 404:
+      return 'not_found';
+    case 413:
+      return 'payload_too_large';
+    case 429:
+      return 'rate_limited';
+    case 503:
+      return 'unavailable';
+    default:
+      return 'http_error';
+  }
+}
+
+/** Read a question object, nested or flat (as `question.opened` may carry it). */
+export function readQuestion(value: unknown): Question | null {
+  const rec = asRecord(value);
+  const inner = rec.current_question ?? rec.question;
+  const source = inner && typeof inner === 'object' ? asRecord(inner) : rec;
+  const questionId = asString(source.question_id);
+  const prompt = asString(source.prompt);
+  if (questionId === null || prompt === null) return null;
+  const choices = Array.isArray(source.choices)
+    ? source.choices.filter((item): item is string => typeof item === 'string')
+    : null;
+  return {
+    question_id: questionId,
+    index: asNumber(source.index) ?? asNumber(source.question_index) ?? 0,
+    prompt,
+    kind: source.kind === 'text' ? 'text' : choices && choices.length > 0 ? 'choice' : 'text',
+    choices,
+    opens_at: asString(source.opens_at),
+    closes_at: asString(source.closes_at),
+    points: asNumber(source.points) ?? undefined,
+    seconds: asNumber(source.seconds) ?? undefined,
+  };
+}
+
+/**
+ * Estimate server time minus client time, in milliseconds.
+ *
+ * The server stamped `serverTime` somewhere between `sentAt` and `receivedAt`;
+ * the midpoint halves the error of the round trip.
+ */
+export function clockOffset(
+  serverTime: string | null | undefined,
+  sentAt: number,
+  receivedAt: number = sentAt,
+): number | null {
+  if (!serverTime) return null;
+  const server = Date.parse(serverTime);
+  if (Number.isNaN(server)) return null;
+  return Math.round(server - (sentAt + receivedAt) / 2);
+}

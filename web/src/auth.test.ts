@@ -1,0 +1,79 @@
+import { describe, expect, it, vi } from 'vitest';
+import { ApiClient, type ClientConfig } from './api';
+import { auth0AuthorizeUrl, AuthStore, parseAuthCallback } from './auth';
+
+const cloud: ClientConfig = {
+  profile: 'cloud',
+  dev_auth: false,
+  auth0_domain: 'tenant.eu.auth0.com',
+  auth0_client_id: 'client123',
+  auth0_audience: 'https://quizcore/api',
+};
+
+describe('Auth0 implicit login', () => {
+  it('builds the authorize URL with response_type=token and the audience', () => {
+    const url = new URL(auth0AuthorizeUrl(cloud, 'https://quiz.example/', 'st4te'));
+    expect(url.origin).toBe('https://tenant.eu.auth0.com');
+    expect(url.pathname).toBe('/authorize');
+    expect(Object.fromEntries(url.searchParams)).toEqual({
+      response_type: 'token',
+      client_id: 'client123',
+      redirect_uri: 'https://quiz.example/',
+      scope: 'openid profile',
+      state: 'st4te',
+      audience: 'https://quizcore/api',
+    });
+  });
+
+  it('parses the access token from the redirect fragment', () => {
+    expect(parseAuthCallback('#access_token=abc&token_type=Bearer&expires_in=7200&state=xyz')).toEqual({
+      access_token: 'abc',
+      expires_in: 7200,
+      state: 'xyz',
+      error: null,
+      error_description: null,
+    });
+    expect(parseAuthCallback('#/host')).toBeNull();
+  });
+
+  it('accepts the token only with the state this tab sent', () => {
+    const assign = vi.fn();
+    const store = new AuthStore(sessionStorage);
+    store.loginWithAuth0(cloud, { origin: 'https://quiz.example', pathname: '/', assign } as unknown as Location, '#/host');
+    const state = new URL(assign.mock.calls[0][0] as string).searchParams.get('state');
+    const back = store.completeAuth0({ access_token: 'jwt', expires_in: 3600, state, error: null, error_description: null });
+    expect(back).toBe('#/host');
+    expect(store.get()).toBe('jwt');
+  });
+
+  it('rejects a redirect with a foreign state', () => {
+    const store = new AuthStore(sessionStorage);
+    expect(() =>
+      store.completeAuth0({ access_token: 'jwt', expires_in: 3600, state: 'forged', error: null, error_description: null }),
+    ).toThrow();
+    expect(store.get()).toBeNull();
+  });
+});
+
+describe('dev tokens', () => {
+  it('signs in with a name, stores the token, and re-issues it when expired', async () => {
+    let now = 1_000_000;
+    const fetch = vi.fn<typeof globalThis.fetch>(async (_url, init) => {
+      const { name } = JSON.parse(String(init?.body)) as { name: string };
+      return new Response(
+        JSON.stringify({ access_token: `jwt-${name}-${now}`, token_type: 'Bearer', expires_in: 3600, user_id: 'u-ann' }),
+        { status: 200 },
+      );
+    });
+    const store = new AuthStore(sessionStorage, () => now);
+    store.attach(new ApiClient({ fetch, tokens: store }));
+    await store.signInDev('ann');
+    expect(store.get()).toBe('jwt-ann-1000000');
+    expect(new AuthStore(sessionStorage, () => now).get()).toBe('jwt-ann-1000000');
+
+    now += 3600 * 1000;
+    expect(store.get()).toBeNull();
+    expect(store.snapshot()?.name).toBe('ann');
+    expect(await store.fresh()).toBe(`jwt-ann-${now}`);
+  });
+});

@@ -1,0 +1,79 @@
+import { useEffect, useRef, useState } from 'react';
+
+export interface CountdownProps {
+  /** Server time (RFC 3339) at which the question closes. */
+  closesAt: string | null | undefined;
+  /** Server time at which it opened; sets the length of the progress bar. */
+  opensAt?: string | null;
+  /** Server time minus client time, milliseconds. */
+  offsetMs: number;
+  /** Called once when the time is up (by the server's clock). */
+  onExpire?: () => void;
+  /** Tick interval; the display is refreshed this often. */
+  tickMs?: number;
+}
+
+/** Milliseconds left until `closesAt` on the server's clock. */
+export function remainingMs(closesAt: string, offsetMs: number, now: number): number {
+  const deadline = Date.parse(closesAt);
+  if (Number.isNaN(deadline)) return 0;
+  return Math.max(0, deadline - (now + offsetMs));
+}
+
+function milestone(seconds: number): string {
+  if (seconds <= 0) return 'Time is up';
+  if (seconds <= 5) return '5 seconds left';
+  if (seconds <= 10) return '10 seconds left';
+  return '';
+}
+
+/** A countdown synced to the server's deadline. */
+export function Countdown({ closesAt, opensAt, offsetMs, onExpire, tickMs = 200 }: CountdownProps) {
+  const [now, setNow] = useState(() => Date.now());
+  const expired = useRef(false);
+  const onExpireRef = useRef(onExpire);
+  onExpireRef.current = onExpire;
+
+  useEffect(() => {
+    expired.current = false;
+    setNow(Date.now());
+    const timer = setInterval(() => setNow(Date.now()), tickMs);
+    return () => clearInterval(timer);
+  }, [closesAt, tickMs]);
+
+  const remaining = closesAt ? remainingMs(closesAt, offsetMs, now) : 0;
+  const seconds = Math.ceil(remaining / 1000);
+
+  useEffect(() => {
+    if (closesAt && remaining <= 0 && !expired.current) {
+      expired.current = true;
+      onExpireRef.current?.();
+    }
+  }, [closesAt, remaining]);
+
+  if (!closesAt) return null;
+  const opened = opensAt ? Date.parse(opensAt) : NaN;
+  const total = Number.isNaN(opened) ? NaN : Date.parse(closesAt) - opened;
+  const fraction = total > 0 ? Math.min(1, remaining / total) : remaining > 0 ? 1 : 0;
+  const urgent = seconds <= 5;
+
+  return (
+    <div
+      className={`countdown${urgent ? ' countdown-urgent' : ''}`}
+      data-testid="countdown"
+      data-remaining-ms={remaining}
+      role="timer"
+      aria-label={seconds > 0 ? `${seconds} seconds left` : 'Time is up'}
+    >
+      <span className="countdown-number" aria-hidden="true">
+        {seconds}
+      </span>
+      <span className="countdown-bar" aria-hidden="true">
+        <span className="countdown-fill" style={{ transform: `scaleX(${fraction})` }} />
+      </span>
+      <span className="visually-hidden" aria-live="polite">
+        {milestone(seconds)}
+      </span>
+    </div>
+  );
+}

@@ -1,0 +1,133 @@
+import { useEffect, useId, useState, type FormEvent } from 'react';
+import type { ApiClient, Mode, QuizSummary } from '../api';
+import { describeError } from '../format';
+
+export interface HostSetupProps {
+  api: ApiClient;
+  onCreated: (sessionId: string) => void;
+}
+
+/** Pick a quiz and create a session of it. */
+export function HostSetup({ api, onCreated }: HostSetupProps) {
+  const [quizzes, setQuizzes] = useState<QuizSummary[] | null>(null);
+  const [quizId, setQuizId] = useState('');
+  const [mode, setMode] = useState<Mode>('live');
+  const [seconds, setSeconds] = useState('20');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const quizField = useId();
+  const modeField = useId();
+  const secondsField = useId();
+  const modeHint = useId();
+
+  useEffect(() => {
+    let cancelled = false;
+    api
+      .listQuizzes()
+      .then((items) => {
+        if (cancelled) return;
+        setQuizzes(items);
+        if (items.length > 0) setQuizId((current) => current || items[0].quiz_id);
+      })
+      .catch((ex: unknown) => {
+        if (!cancelled) setError(describeError(ex));
+      });
+    return () => {
+      cancelled = true;
+    };
+  }, [api]);
+
+  const create = async (event: FormEvent) => {
+    event.preventDefault();
+    setError(null);
+    const questionSeconds = Number(seconds);
+    if (!quizId) {
+      setError('Pick a quiz.');
+      return;
+    }
+    if (!Number.isInteger(questionSeconds) || questionSeconds < 1 || questionSeconds > 300) {
+      setError('Seconds per question must be a whole number from 1 to 300.');
+      return;
+    }
+    setBusy(true);
+    try {
+      const created = await api.createSession({
+        quiz_id: quizId,
+        mode,
+        question_seconds: questionSeconds,
+      });
+      onCreated(created.session_id);
+    } catch (ex) {
+      setError(describeError(ex));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section className="card" aria-labelledby="host-setup-title">
+      <h1 id="host-setup-title">Host a quiz</h1>
+      <form onSubmit={create} noValidate>
+        <div className="field">
+          <label htmlFor={quizField}>Quiz</label>
+          <select
+            id={quizField}
+            data-testid="host-quiz-select"
+            value={quizId}
+            onChange={(event) => setQuizId(event.target.value)}
+            disabled={!quizzes || quizzes.length === 0}
+          >
+            {quizzes === null && <option value="">Loading quizzes…</option>}
+            {quizzes?.length === 0 && <option value="">No quizzes available</option>}
+            {quizzes?.map((quiz) => (
+              <option key={quiz.quiz_id} value={quiz.quiz_id}>
+                {quiz.title} · {quiz.language.toUpperCase()} {quiz.level} · {quiz.question_count}{' '}
+                {quiz.question_count === 1 ? 'question' : 'questions'}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field-row">
+          <div className="field">
+            <label htmlFor={modeField}>Mode</label>
+            <select
+              id={modeField}
+              data-testid="host-mode-select"
+              value={mode}
+              onChange={(event) => setMode(event.target.value as Mode)}
+              aria-describedby={modeHint}
+            >
+              <option value="live">Live</option>
+              <option value="self_paced">Self-paced</option>
+            </select>
+          </div>
+          <div className="field">
+            <label htmlFor={secondsField}>Seconds per question</label>
+            <input
+              id={secondsField}
+              data-testid="host-seconds-input"
+              type="number"
+              inputMode="numeric"
+              min={1}
+              max={300}
+              step={1}
+              value={seconds}
+              onChange={(event) => setSeconds(event.target.value)}
+            />
+          </div>
+        </div>
+        <p id={modeHint} className="hint">
+          {mode === 'live'
+            ? 'Live: you move everyone through the questions together.'
+            : 'Self-paced: each player moves through the questions alone until you finish the quiz.'}
+        </p>
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+        <button type="submit" className="button primary wide" data-testid="host-create" disabled={busy || !quizId}>
+          {busy ? 'Creating…' : 'Create session'}
+        </button>
+      </form>
+    </section>
+  );
+}

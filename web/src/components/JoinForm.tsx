@@ -1,0 +1,129 @@
+import { useId, useState, type FormEvent } from 'react';
+import type { ClientConfig } from '../api';
+import type { AuthStore, StoredToken } from '../auth';
+import { describeError } from '../format';
+import { isValidJoinCode, normaliseJoinCode } from '../joinCode';
+import { Auth0Button, authChoice } from './SignInBits';
+
+export interface JoinFormProps {
+  config: ClientConfig;
+  auth: AuthStore;
+  token: StoredToken | null;
+  initialCode: string;
+  onJoin: (code: string) => void;
+  onLogin: (returnTo: string) => void;
+}
+
+/** The player's start screen: name (or login) and quiz ID. */
+export function JoinForm({ config, auth, token, initialCode, onJoin, onLogin }: JoinFormProps) {
+  const choice = authChoice(config, token);
+  const [name, setName] = useState(token?.kind === 'dev' && token.name ? token.name : '');
+  const [code, setCode] = useState(initialCode);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const nameId = useId();
+  const codeId = useId();
+  const hintId = useId();
+  const needsName = choice.dev && !choice.auth0SignedIn;
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setError(null);
+    const normalised = normaliseJoinCode(code);
+    setCode(normalised);
+    const trimmed = name.trim().replace(/\s+/g, ' ');
+    if (!choice.dev && !choice.auth0) {
+      setError('Sign-in is not configured on this server.');
+      return;
+    }
+    if (!choice.dev && !choice.auth0SignedIn) {
+      setError('Please log in first.');
+      return;
+    }
+    if (needsName && !trimmed) {
+      setError('Please enter your name.');
+      return;
+    }
+    if (!isValidJoinCode(normalised)) {
+      setError('A quiz ID has 6 to 8 letters and digits.');
+      return;
+    }
+    setBusy(true);
+    try {
+      if (needsName) {
+        const current = auth.snapshot();
+        if (!(current?.kind === 'dev' && current.name === trimmed && auth.get())) {
+          await auth.signInDev(trimmed);
+        }
+      }
+      onJoin(normalised);
+    } catch (ex) {
+      setError(describeError(ex));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section className="card join" aria-labelledby="join-title">
+      <h1 id="join-title">Join a quiz</h1>
+      <form onSubmit={submit} noValidate>
+        {choice.auth0 && (
+          <Auth0Button
+            signedIn={choice.auth0SignedIn}
+            onLogin={() => {
+              const pending = normaliseJoinCode(code);
+              onLogin(isValidJoinCode(pending) ? `#/join/${pending}` : '#/');
+            }}
+            onLogout={() => auth.signOut()}
+          />
+        )}
+        {needsName && (
+          <div className="field">
+            <label htmlFor={nameId}>Your name</label>
+            <input
+              id={nameId}
+              data-testid="name-input"
+              type="text"
+              value={name}
+              onChange={(event) => setName(event.target.value)}
+              autoComplete="nickname"
+              maxLength={40}
+              required
+            />
+          </div>
+        )}
+        <div className="field">
+          <label htmlFor={codeId}>Quiz ID</label>
+          <input
+            id={codeId}
+            className="code-input"
+            data-testid="join-code-input"
+            type="text"
+            value={code}
+            onChange={(event) => setCode(normaliseJoinCode(event.target.value))}
+            autoComplete="off"
+            autoCapitalize="characters"
+            autoCorrect="off"
+            spellCheck={false}
+            inputMode="text"
+            aria-describedby={hintId}
+            required
+          />
+          <p id={hintId} className="hint">
+            6 to 8 characters. Quiz IDs never contain O, I, 0 or 1.
+          </p>
+        </div>
+        <p className="form-error" role="alert" data-testid="join-error">
+          {error}
+        </p>
+        <button type="submit" className="button primary wide" data-testid="join-button" disabled={busy}>
+          {busy ? 'Joining…' : 'Join'}
+        </button>
+      </form>
+      <p className="host-link">
+        Running a class? <a href="#/host">Host a quiz</a>
+      </p>
+    </section>
+  );
+}

@@ -1,0 +1,85 @@
+import { render, screen, within } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
+import type { LeaderboardEntry } from '../api';
+import { Leaderboard } from './Leaderboard';
+
+function entries(count: number): LeaderboardEntry[] {
+  return Array.from({ length: count }, (_, index) => ({
+    rank: index + 1,
+    user_id: `u${index + 1}`,
+    display_name: `Player ${index + 1}`,
+    score: 1000 * (count - index),
+  }));
+}
+
+describe('Leaderboard', () => {
+  it('renders one row per entry with its user id, score and rank', () => {
+    render(<Leaderboard entries={entries(3)} />);
+    const rows = screen.getAllByTestId('leaderboard-row');
+    expect(rows).toHaveLength(3);
+    expect(rows[0]).toHaveAttribute('data-user-id', 'u1');
+    expect(rows[0]).toHaveAttribute('data-score', '3000');
+    expect(rows[0]).toHaveAttribute('data-rank', '1');
+    expect(within(rows[0]).getByText('Player 1')).toBeInTheDocument();
+  });
+
+  it('shows the top ten and the viewer below when outside it', () => {
+    render(
+      <Leaderboard
+        entries={entries(12)}
+        me={{ rank: 12, score: 1000 }}
+        myUserId="u12"
+        myName="Player 12"
+      />,
+    );
+    expect(screen.getAllByTestId('leaderboard-row')).toHaveLength(10);
+    const mine = screen.getByTestId('leaderboard-me-row');
+    expect(mine).toHaveAttribute('data-rank', '12');
+    expect(mine).toHaveTextContent('Player 12');
+  });
+
+  it('marks the viewer inside the top without a second row', () => {
+    render(<Leaderboard entries={entries(5)} me={{ rank: 2, score: 4000 }} myUserId="u2" />);
+    const rows = screen.getAllByTestId('leaderboard-row');
+    expect(rows[1]).toHaveAttribute('aria-current', 'true');
+    expect(screen.queryByTestId('leaderboard-me-row')).toBeNull();
+  });
+
+  it('shows tied ranks as the server sends them', () => {
+    render(
+      <Leaderboard
+        entries={[
+          { rank: 1, user_id: 'a', display_name: 'A', score: 900 },
+          { rank: 2, user_id: 'b', display_name: 'B', score: 700 },
+          { rank: 2, user_id: 'c', display_name: 'C', score: 700 },
+          { rank: 4, user_id: 'd', display_name: 'D', score: 500 },
+        ]}
+      />,
+    );
+    const ranks = screen.getAllByTestId('leaderboard-row').map((row) => row.getAttribute('data-rank'));
+    expect(ranks).toEqual(['1', '2', '2', '4']);
+  });
+
+  it('reorders rows when places change, keeping each row element', () => {
+    const first = entries(3);
+    const { rerender } = render(<Leaderboard entries={first} />);
+    const before = screen.getAllByTestId('leaderboard-row');
+    const swapped = [
+      { ...first[2], rank: 1, score: 5000 },
+      { ...first[0], rank: 2 },
+      { ...first[1], rank: 3 },
+    ];
+    rerender(<Leaderboard entries={swapped} />);
+    const after = screen.getAllByTestId('leaderboard-row');
+    expect(after.map((row) => row.getAttribute('data-user-id'))).toEqual(['u3', 'u1', 'u2']);
+    // Same DOM nodes, moved: this is what lets the FLIP transition animate them.
+    expect(after[0]).toBe(before[2]);
+    expect(after[0]).toHaveClass('moved-up');
+    expect(after[1]).toHaveClass('moved-down');
+  });
+
+  it('says so when nobody has scored yet', () => {
+    render(<Leaderboard entries={[]} />);
+    expect(screen.getByTestId('leaderboard')).toHaveTextContent('No scores yet.');
+  });
+});

@@ -1,0 +1,223 @@
+import { useCallback, useEffect, useState } from 'react';
+import { ApiError, type Question } from '../api';
+import { describeError, formatRank, formatScore } from '../format';
+import { submissionFor } from '../state';
+import { useSession, type SessionDeps } from '../useSession';
+import { AnswerFeedback } from './AnswerFeedback';
+import { ConnectionStatus } from './ConnectionStatus';
+import { Leaderboard } from './Leaderboard';
+import { Lobby } from './Lobby';
+import { Podium } from './Podium';
+import { QuestionCard } from './QuestionCard';
+import { ResultsTable } from './ResultsTable';
+
+export interface PlayerPageProps {
+  sessionId: string;
+  deps: SessionDeps;
+  onLeave: () => void;
+  onUnauthorized: () => void;
+}
+
+/** A player's view of one session, from the lobby to the podium. */
+export function PlayerPage({ sessionId, deps, onLeave, onUnauthorized }: PlayerPageProps) {
+  const session = useSession(sessionId, 'player', deps);
+  const { state, participation, fatal, results } = session;
+  // Questions whose time ran out on this screen (self-paced has no close event).
+  const [expired, setExpired] = useState<Record<string, boolean>>({});
+
+  useEffect(() => {
+    if (fatal instanceof ApiError && fatal.status === 401) onUnauthorized();
+  }, [fatal, onUnauthorized]);
+
+  const question = state.question;
+  const questionId = question?.question_id;
+  const submission = submissionFor(state, questionId);
+  const timedOut = questionId ? Boolean(expired[questionId]) : false;
+  const canAnswer =
+    question !== null &&
+    state.questionOpen &&
+    !timedOut &&
+    state.status === 'running' &&
+    (!submission || submission.state === 'rejected') &&
+    !(submission?.error && ['already_answered', 'question_closed'].includes(submission.error.code));
+
+  const submit = session.submit;
+  const onAnswer = useCallback(
+    (answer: string) => {
+      if (question) submit(question as Question, answer);
+    },
+    [question, submit],
+  );
+  const onExpire = useCallback(() => {
+    if (questionId) setExpired((known) => ({ ...known, [questionId]: true }));
+  }, [questionId]);
+
+  if (fatal) {
+    return (
+      <section className="card" role="alert" data-testid="player-error">
+        <h1>Could not join {sessionId}</h1>
+        <p>{describeError(fatal)}</p>
+        <button type="button" className="button secondary" onClick={onLeave}>
+          Back
+        </button>
+      </section>
+    );
+  }
+
+  const myUserId = participation?.user_id ?? null;
+  const myName = participation?.display_name ?? null;
+  const closedAnswer = state.closed?.correct_answer ?? null;
+  const answeredOrOver = Boolean(submission && submission.state !== 'rejected') || timedOut || !state.questionOpen;
+  const missed = Boolean(question && !submission && (timedOut || (!state.questionOpen && state.closed)));
+  const finished = state.status === 'finished';
+
+  return (
+    <div className="play">
+      <div className="scorebar card" aria-label="Your standing">
+        <div className="scorebar-title">
+          <span className="muted">Quiz {sessionId}</span>
+          <strong>{state.title ?? ' '}</strong>
+        </div>
+        <div className="stat">
+          <span className="stat-label">Score</span>
+          <strong className="stat-value" data-testid="my-score">
+            {state.me?.score ?? participation?.score ?? 0}
+          </strong>
+        </div>
+        <div className="stat">
+          <span className="stat-label">Rank</span>
+          <strong className="stat-value" data-testid="my-rank">
+            {formatRank(state.me?.rank ?? participation?.rank)}
+          </strong>
+        </div>
+        <ConnectionStatus status={session.connection} onRetry={session.reconnect} />
+      </div>
+
+      {state.status === null && (
+        <section className="card" aria-busy="true">
+          <p>Joining {sessionId}…</p>
+        </section>
+      )}
+
+      {state.status === 'lobby' && (
+        <Lobby
+          heading={myName ? `You're in, ${myName}!` : "You're in!"}
+          note={
+            state.mode === 'self_paced'
+              ? 'Waiting for the host to start. You will then answer at your own pace.'
+              : 'Waiting for the host to start the quiz…'
+          }
+          participantCount={state.participantCount}
+          participants={state.participants}
+          myUserId={myUserId}
+        />
+      )}
+
+      {state.status === 'running' && (
+        <>
+          {question && !(state.mode === 'self_paced' && state.noQuestionLeft) ? (
+            <>
+              <QuestionCard
+                question={question}
+                questionCount={state.questionCount}
+                offsetMs={state.offsetMs}
+                canAnswer={canAnswer}
+                chosen={submission?.answer ?? null}
+                correctAnswer={closedAnswer}
+                open={
+                  state.questionOpen &&
+                  !timedOut &&
+                  // Self-paced: the clock is this player's alone; it stops once answered.
+                  !(state.mode === 'self_paced' && submission && submission.state !== 'rejected')
+                }
+                onAnswer={onAnswer}
+                onExpire={onExpire}
+              />
+              <AnswerFeedback
+                submission={submission}
+                streak={state.streak}
+                missed={missed}
+              />
+              {state.mode === 'self_paced' && answeredOrOver && submission?.state !== 'sending' && (
+                <button
+                  type="button"
+                  className="button primary wide"
+                  data-testid="next-question"
+                  onClick={session.nextSelfPaced}
+                >
+                  Next question
+                </button>
+              )}
+              {state.mode !== 'self_paced' && !state.questionOpen && (
+                <p className="muted center">Waiting for the next question…</p>
+              )}
+            </>
+          ) : (
+            <section className="card center">
+              {state.mode === 'self_paced' && state.noQuestionLeft ? (
+                <p data-testid="all-answered">
+                  You have answered every question. The results come when the host finishes the quiz.
+                </p>
+              ) : (
+                <p>
+                  {state.questionIndex === null
+                    ? 'Get ready: the first question is on its way…'
+                    : 'Waiting for the next question…'}
+                </p>
+              )}
+            </section>
+          )}
+          {session.actionError && (
+            <p className="form-error" role="alert">
+              {describeError(session.actionError)}
+            </p>
+          )}
+          <Leaderboard
+            entries={state.entries}
+            me={state.me}
+            myUserId={myUserId}
+            myName={myName}
+          />
+        </>
+      )}
+
+      {finished && (
+        <>
+          <section className="card center" aria-labelledby="over-title">
+            <h1 id="over-title">Quiz over</h1>
+            {state.me?.rank ? (
+              <p className="big-result">
+                You finished <strong>#{state.me.rank}</strong> with{' '}
+                <strong>{formatScore(state.me.score)}</strong> points.
+              </p>
+            ) : null}
+          </section>
+          {results ? (
+            <>
+              <Podium standings={results.standings} myUserId={myUserId} />
+              <ResultsTable results={results} myUserId={myUserId} />
+            </>
+          ) : (
+            <>
+              {session.resultsError && (
+                <p className="muted" role="status">
+                  Final results are not available yet: {describeError(session.resultsError)}
+                </p>
+              )}
+              <Leaderboard
+                title="Final standings"
+                entries={state.finalEntries ?? state.entries}
+                me={state.me}
+                myUserId={myUserId}
+                myName={myName}
+              />
+            </>
+          )}
+          <button type="button" className="button secondary" onClick={onLeave}>
+            Join another quiz
+          </button>
+        </>
+      )}
+    </div>
+  );
+}

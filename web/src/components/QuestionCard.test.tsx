@@ -1,0 +1,108 @@
+import { render, screen } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, it, vi } from 'vitest';
+import type { Question } from '../api';
+import { AnswerFeedback } from './AnswerFeedback';
+import { QuestionCard } from './QuestionCard';
+
+const choice: Question = {
+  question_id: 'q1',
+  index: 0,
+  prompt: "Choose the synonym of 'begin'",
+  kind: 'choice',
+  choices: ['start', 'finish', 'stay', 'hold'],
+  opens_at: null,
+  closes_at: null,
+};
+
+const text: Question = { ...choice, question_id: 'q2', kind: 'text', choices: null, prompt: 'bonjour?' };
+
+function card(question: Question, props: Partial<Parameters<typeof QuestionCard>[0]> = {}) {
+  const onAnswer = vi.fn();
+  render(
+    <QuestionCard
+      question={question}
+      questionCount={3}
+      offsetMs={0}
+      canAnswer
+      chosen={null}
+      correctAnswer={null}
+      open
+      onAnswer={onAnswer}
+      {...props}
+    />,
+  );
+  return onAnswer;
+}
+
+describe('QuestionCard', () => {
+  it('answers with a tap on a choice button', async () => {
+    const onAnswer = card(choice);
+    expect(screen.getByTestId('question-prompt')).toHaveTextContent("Choose the synonym of 'begin'");
+    await userEvent.click(screen.getByTestId('choice-1'));
+    expect(onAnswer).toHaveBeenCalledWith('finish');
+  });
+
+  it('answers with number keys', async () => {
+    const onAnswer = card(choice);
+    await userEvent.keyboard('3');
+    expect(onAnswer).toHaveBeenCalledWith('stay');
+  });
+
+  it('locks the choices once answered and marks the correct one after closing', () => {
+    card(choice, { canAnswer: false, chosen: 'finish', correctAnswer: 'start', open: false });
+    expect(screen.getByTestId('choice-0')).toBeDisabled();
+    expect(screen.getByTestId('choice-0')).toHaveClass('is-correct');
+    expect(screen.getByTestId('choice-1')).toHaveClass('is-wrong');
+    expect(screen.getByTestId('choice-1')).toHaveAttribute('aria-pressed', 'true');
+  });
+
+  it('submits a typed answer, trimmed, with the labelled text box', async () => {
+    const onAnswer = card(text);
+    expect(screen.getByTestId('submit-answer')).toBeDisabled();
+    await userEvent.type(screen.getByLabelText('Your answer'), '  hello {Enter}');
+    expect(onAnswer).toHaveBeenCalledWith('hello');
+  });
+});
+
+describe('AnswerFeedback', () => {
+  it('shows points and streak of a correct answer', () => {
+    render(
+      <AnswerFeedback
+        streak={3}
+        missed={false}
+        submission={{
+          submission_id: 's1',
+          question_id: 'q1',
+          answer: 'start',
+          state: 'scored',
+          error: null,
+          result: { submission_id: 's1', status: 'scored', correct: true, points: 1150, score: 3000, rank: 1 },
+        }}
+      />,
+    );
+    const feedback = screen.getByTestId('answer-feedback');
+    expect(feedback).toHaveAttribute('data-correct', 'true');
+    expect(feedback).toHaveAttribute('data-points', '1150');
+    expect(feedback).toHaveTextContent('Streak ×3');
+    expect(screen.getByRole('status')).toContainElement(feedback);
+  });
+
+  it('explains a rejected answer', () => {
+    render(
+      <AnswerFeedback
+        streak={0}
+        missed={false}
+        submission={{
+          submission_id: 's1',
+          question_id: 'q1',
+          answer: 'start',
+          state: 'rejected',
+          result: null,
+          error: { code: 'question_closed', detail: '' },
+        }}
+      />,
+    );
+    expect(screen.getByTestId('answer-error')).toHaveTextContent('Too late');
+  });
+});

@@ -1,0 +1,154 @@
+import { useEffect, useId, useState, type FormEvent } from 'react';
+import type { Question } from '../api';
+import { Countdown } from './Countdown';
+
+export interface QuestionCardProps {
+  question: Question;
+  questionCount: number | null;
+  offsetMs: number;
+  /** True while answers are taken (open, not yet answered, not timed out). */
+  canAnswer: boolean;
+  /** The answer this player sent, if any. */
+  chosen: string | null;
+  /** Shown on the choices once the question closed. */
+  correctAnswer: string | null;
+  /** Whether the question is still open (shows the countdown). */
+  open: boolean;
+  onAnswer: (answer: string) => void;
+  onExpire?: () => void;
+}
+
+const KEYS = ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H'];
+
+function isTyping(target: EventTarget | null): boolean {
+  return (
+    target instanceof HTMLElement &&
+    (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName))
+  );
+}
+
+/** One question: prompt, countdown, and choice buttons or a text box. */
+export function QuestionCard({
+  question,
+  questionCount,
+  offsetMs,
+  canAnswer,
+  chosen,
+  correctAnswer,
+  open,
+  onAnswer,
+  onExpire,
+}: QuestionCardProps) {
+  const [text, setText] = useState('');
+  const promptId = useId();
+  const inputId = useId();
+  const choices = question.kind === 'choice' ? (question.choices ?? []) : [];
+
+  useEffect(() => setText(''), [question.question_id]);
+
+  // Keys 1–9 (or A–H) pick a choice, for keyboard players.
+  useEffect(() => {
+    if (!canAnswer || choices.length === 0) return;
+    const onKey = (event: KeyboardEvent) => {
+      if (event.altKey || event.ctrlKey || event.metaKey || isTyping(event.target)) return;
+      const key = event.key.toUpperCase();
+      let index = /^[1-9]$/.test(key) ? Number(key) - 1 : KEYS.indexOf(key);
+      if (index < 0 || index >= choices.length) index = -1;
+      if (index >= 0) {
+        event.preventDefault();
+        onAnswer(choices[index]);
+      }
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [canAnswer, choices, onAnswer]);
+
+  const submitText = (event: FormEvent) => {
+    event.preventDefault();
+    const answer = text.trim();
+    if (answer && canAnswer) onAnswer(answer);
+  };
+
+  return (
+    <section className="card question" aria-labelledby={promptId}>
+      <div className="question-head">
+        <p className="question-meta">
+          Question {question.index + 1}
+          {questionCount ? ` of ${questionCount}` : ''}
+        </p>
+        {open && (
+          <Countdown
+            closesAt={question.closes_at}
+            opensAt={question.opens_at}
+            offsetMs={offsetMs}
+            onExpire={onExpire}
+          />
+        )}
+      </div>
+      <h2 id={promptId} className="question-prompt" data-testid="question-prompt">
+        {question.prompt}
+      </h2>
+      {question.kind === 'choice' ? (
+        <div className="choices" role="group" aria-labelledby={promptId}>
+          {choices.map((choice, index) => {
+            const isCorrect = correctAnswer !== null && choice === correctAnswer;
+            const isChosen = chosen === choice;
+            const state = isCorrect ? ' is-correct' : isChosen && correctAnswer !== null ? ' is-wrong' : '';
+            return (
+              <button
+                key={`${index}-${choice}`}
+                type="button"
+                className={`choice choice-${index % 4}${isChosen ? ' is-chosen' : ''}${state}`}
+                data-testid={`choice-${index}`}
+                disabled={!canAnswer}
+                aria-pressed={isChosen}
+                aria-keyshortcuts={index < 9 ? String(index + 1) : undefined}
+                onClick={() => onAnswer(choice)}
+              >
+                <span className="choice-key" aria-hidden="true">
+                  {KEYS[index] ?? index + 1}
+                </span>
+                <span className="choice-text">{choice}</span>
+                {isCorrect && <span className="visually-hidden"> (correct answer)</span>}
+                {isChosen && <span className="visually-hidden"> (your answer)</span>}
+              </button>
+            );
+          })}
+        </div>
+      ) : (
+        <form className="text-answer" onSubmit={submitText}>
+          <label htmlFor={inputId}>Your answer</label>
+          <div className="text-answer-row">
+            <input
+              id={inputId}
+              data-testid="text-answer-input"
+              type="text"
+              value={chosen !== null && !canAnswer ? chosen : text}
+              onChange={(event) => setText(event.target.value)}
+              disabled={!canAnswer}
+              autoComplete="off"
+              autoCapitalize="off"
+              autoCorrect="off"
+              spellCheck={false}
+              maxLength={200}
+              enterKeyHint="send"
+            />
+            <button
+              type="submit"
+              className="button primary"
+              data-testid="submit-answer"
+              disabled={!canAnswer || text.trim() === ''}
+            >
+              Submit
+            </button>
+          </div>
+          {correctAnswer !== null && (
+            <p className="correct-answer" data-testid="correct-answer">
+              Correct answer: <strong>{correctAnswer}</strong>
+            </p>
+          )}
+        </form>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,103 @@
+import { useEffect, useMemo, useState } from 'react';
+import type { SessionResults } from '../api';
+import { csvBlob, resultsCsv } from '../csv';
+import { formatPercent, formatScore } from '../format';
+
+export interface ResultsTableProps {
+  results: SessionResults;
+  myUserId?: string | null;
+}
+
+/** Final standings, per-question statistics and a CSV download. */
+export function ResultsTable({ results, myUserId }: ResultsTableProps) {
+  const csv = useMemo(() => resultsCsv(results.standings), [results.standings]);
+  const [href, setHref] = useState<string | null>(null);
+
+  useEffect(() => {
+    if (typeof URL.createObjectURL !== 'function') return;
+    const url = URL.createObjectURL(csvBlob(csv));
+    setHref(url);
+    return () => URL.revokeObjectURL(url);
+  }, [csv]);
+
+  const hasCorrect = results.standings.some((row) => row.correct_count !== null);
+
+  return (
+    <section className="card results" aria-labelledby="results-title">
+      <div className="results-head">
+        <h2 id="results-title">Final results</h2>
+        <a
+          className="button secondary"
+          data-testid="results-csv"
+          href={href ?? undefined}
+          download={`quizcore-${results.session_id}-results.csv`}
+          aria-disabled={href === null}
+        >
+          Download CSV
+        </a>
+      </div>
+      <div className="table-scroll">
+        <table data-testid="results-table">
+          <caption className="visually-hidden">Final standings</caption>
+          <thead>
+            <tr>
+              <th scope="col">Rank</th>
+              <th scope="col">Player</th>
+              <th scope="col" className="num">Score</th>
+              {hasCorrect && <th scope="col" className="num">Correct</th>}
+            </tr>
+          </thead>
+          <tbody>
+            {results.standings.map((row) => (
+              <tr
+                key={row.user_id}
+                data-testid="results-row"
+                data-user-id={row.user_id}
+                data-score={row.score}
+                data-rank={row.rank}
+                className={row.user_id === myUserId ? 'is-me' : undefined}
+              >
+                <td>{row.rank}</td>
+                <th scope="row">{row.display_name}</th>
+                <td className="num">{formatScore(row.score)}</td>
+                {hasCorrect && <td className="num">{row.correct_count ?? '–'}</td>}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {results.questions.length > 0 && (
+        <>
+          <h3>Questions</h3>
+          <div className="table-scroll">
+            <table data-testid="results-questions">
+              <thead>
+                <tr>
+                  <th scope="col">#</th>
+                  <th scope="col">Question</th>
+                  <th scope="col" className="num">Answers</th>
+                  <th scope="col" className="num">Correct</th>
+                </tr>
+              </thead>
+              <tbody>
+                {results.questions.map((question, position) => (
+                  <tr key={question.question_id || position}>
+                    <td>{(question.index ?? position) + 1}</td>
+                    <td>
+                      {question.prompt ?? question.question_id}
+                      {question.correct_answer && (
+                        <span className="muted"> — {question.correct_answer}</span>
+                      )}
+                    </td>
+                    <td className="num">{question.answer_count ?? '–'}</td>
+                    <td className="num">{formatPercent(question.correct_share)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { csvBlob, csvCell, resultsCsv, toCsv } from './csv';
+
+describe('CSV export', () => {
+  it('writes a header and one line per participant with CRLF ends', () => {
+    const text = resultsCsv([
+      { rank: 1, user_id: 'u1', display_name: 'Ann', score: 1800, correct_count: 2 },
+      { rank: 2, user_id: 'u2', display_name: 'Bo', score: 900, correct_count: null },
+    ]);
+    expect(text).toBe(
+      'rank,user_id,display_name,score,correct_count\r\n1,u1,Ann,1800,2\r\n2,u2,Bo,900,\r\n',
+    );
+  });
+
+  it('quotes commas, quotes and line breaks', () => {
+    expect(csvCell('Smith, Jo')).toBe('"Smith, Jo"');
+    expect(csvCell('say "hi"')).toBe('"say ""hi"""');
+    expect(csvCell('two\nlines')).toBe('"two\nlines"');
+    expect(toCsv([['a,b', 1]])).toBe('"a,b",1\r\n');
+  });
+
+  it('keeps names that look like formulas as text', () => {
+    expect(csvCell('=HYPERLINK("x")')).toBe('"\'=HYPERLINK(""x"")"');
+    expect(csvCell('+1')).toBe("'+1");
+    expect(csvCell('@me')).toBe("'@me");
+    expect(csvCell(-5)).toBe('-5');
+  });
+
+  it('makes a UTF-8 CSV blob with a byte order mark', async () => {
+    const blob = csvBlob('name\r\nZoë\r\n');
+    expect(blob.type).toBe('text/csv;charset=utf-8');
+    const bytes = new Uint8Array(await blob.arrayBuffer());
+    expect(Array.from(bytes.slice(0, 3))).toEqual([0xef, 0xbb, 0xbf]);
+    expect(new TextDecoder().decode(bytes.slice(3))).toBe('name\r\nZoë\r\n');
+  });
+});

@@ -1,0 +1,61 @@
+/** Small display helpers. */
+
+import { ApiError } from './api';
+
+/** Format a score with thousands separators. */
+export function formatScore(score: number | null | undefined): string {
+  return typeof score === 'number' ? score.toLocaleString() : '–';
+}
+
+/** Format a rank, or a dash when unknown. */
+export function formatRank(rank: number | null | undefined): string {
+  return typeof rank === 'number' ? String(rank) : '–';
+}
+
+/** Format a share in [0, 1] as a whole percentage. */
+export function formatPercent(share: number | null | undefined): string {
+  return typeof share === 'number' ? `${Math.round(share * 100)} %` : '–';
+}
+
+/** Ordinal suffix for podium places: 1st, 2nd, 3rd, 4th… */
+export function ordinal(rank: number): string {
+  const tens = rank % 100;
+  if (tens >= 11 && tens <= 13) return `${rank}th`;
+  return `${rank}${{ 1: 'st', 2: 'nd', 3: 'rd' }[rank % 10] ?? 'th'}`;
+}
+
+const MESSAGES: Record<string, string> = {
+  session_not_found: 'No quiz with this ID is running. Check the code and try again.',
+  not_found: 'Not found. Check the quiz ID.',
+  quiz_not_found: 'That quiz does not exist any more.',
+  session_finished: 'This quiz has already finished.',
+  session_not_running: 'The quiz is not running.',
+  question_closed: 'Too late: the question had closed.',
+  question_not_open: 'This question is not open.',
+  already_answered: 'You already answered this question.',
+  not_participant: 'You have not joined this quiz.',
+  forbidden: 'You are not allowed to do that. Only the host controls a quiz.',
+  unauthorized: 'Your sign-in has expired. Please sign in again.',
+  rate_limited: 'Too many requests. Please wait a moment.',
+  unavailable: 'The server is busy. Please try again shortly.',
+  invalid_request: 'The server did not accept that.',
+  payload_too_large: 'That answer is too long.',
+  network: 'Could not reach the server. Check your connection.',
+};
+
+/** Turn an error (API problem, network failure) into a sentence for people. */
+export function describeError(error: unknown): string {
+  if (error instanceof ApiError) {
+    const known = MESSAGES[error.code];
+    if (error.code === 'invalid_request' && error.detail) return `${known} ${error.detail}`;
+    return known ?? (error.detail || error.title || `Request failed (${error.status}).`);
+  }
+  if (error instanceof TypeError) return MESSAGES.network;
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
+
+/** Message for an error code (live-channel errors carry only the code). */
+export function describeCode(code: string, detail = ''): string {
+  return MESSAGES[code] ?? (detail || code);
+}

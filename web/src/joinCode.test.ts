@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { isValidJoinCode, joinCodeFromSearch, joinUrl, normaliseJoinCode } from './joinCode';
+
+describe('join codes', () => {
+  it('upper-cases what people type', () => {
+    expect(normaliseJoinCode('abcdef')).toBe('ABCDEF');
+  });
+
+  it('drops spaces, dashes and characters no quiz ID has', () => {
+    expect(normaliseJoinCode(' ab-c d9 ')).toBe('ABCD9');
+    expect(normaliseJoinCode('O0I1XYZ')).toBe('XYZ');
+  });
+
+  it('keeps at most eight characters', () => {
+    expect(normaliseJoinCode('ABCDEFGHJK')).toBe('ABCDEFGH');
+  });
+
+  it('reads full-width characters typed on phone keyboards', () => {
+    expect(normaliseJoinCode('ＡＢＣ２３４')).toBe('ABC234');
+  });
+
+  it('takes the ID out of a pasted join link', () => {
+    expect(normaliseJoinCode('https://quiz.example/?join=k7pq2m')).toBe('K7PQ2M');
+  });
+
+  it('accepts 6 to 8 characters of the unambiguous alphabet', () => {
+    expect(isValidJoinCode('K7PQ2M')).toBe(true);
+    expect(isValidJoinCode('K7PQ2MZZ')).toBe(true);
+    expect(isValidJoinCode('K7PQ2')).toBe(false);
+    expect(isValidJoinCode('K7PQ2MZZZ')).toBe(false);
+    expect(isValidJoinCode('K7PQ0M')).toBe(false);
+    expect(isValidJoinCode('k7pq2m')).toBe(false);
+  });
+
+  it('builds and reads the QR join URL', () => {
+    const url = joinUrl('https://quiz.example', '/', 'K7PQ2M');
+    expect(url).toBe('https://quiz.example/?join=K7PQ2M');
+    expect(joinCodeFromSearch(new URL(url).search)).toBe('K7PQ2M');
+    expect(joinCodeFromSearch('?join=k7pq2m')).toBe('K7PQ2M');
+    expect(joinCodeFromSearch('')).toBe('');
+  });
+});

@@ -1,0 +1,45 @@
+/**
+ * Quiz IDs (session ids): 6 to 8 characters from an unambiguous upper-case
+ * alphabet without 0, O, 1 and I.
+ */
+
+export const JOIN_CODE_MIN = 6;
+export const JOIN_CODE_MAX = 8;
+
+const ALLOWED = /[A-HJ-NP-Z2-9]/;
+const VALID = /^[A-HJ-NP-Z2-9]{6,8}$/;
+
+/**
+ * Normalise what a person typed into a quiz ID.
+ *
+ * Upper-cases, drops spaces, dashes and characters that no quiz ID contains,
+ * and keeps at most the maximum length. A pasted join link gives its ID.
+ */
+export function normaliseJoinCode(input: string): string {
+  // A pasted join link carries the ID in its query.
+  const link = /[?&]join=([^&#\s]*)/i.exec(input);
+  if (link) input = link[1];
+  let code = '';
+  for (const char of input.normalize('NFKC').toUpperCase()) {
+    if (ALLOWED.test(char)) code += char;
+    if (code.length >= JOIN_CODE_MAX) break;
+  }
+  return code;
+}
+
+/** Return whether `code` has the shape of a quiz ID. */
+export function isValidJoinCode(code: string): boolean {
+  return VALID.test(code);
+}
+
+/** Build the URL that a QR code sends players to. */
+export function joinUrl(origin: string, pathname: string, code: string): string {
+  const base = `${origin}${pathname || '/'}`;
+  return `${base}?join=${encodeURIComponent(code)}`;
+}
+
+/** Read a quiz ID from the page's `?join=` query parameter. */
+export function joinCodeFromSearch(search: string): string {
+  const value = new URLSearchParams(search).get('join');
+  return value ? normaliseJoinCode(value) : '';
+}

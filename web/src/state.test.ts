@@ -1,0 +1,173 @@
+import { describe, expect, it } from 'vitest';
+import type { LiveMessage } from './live';
+import { initialSessionState, sessionReducer, submissionFor, type SessionAction, type SessionState } from './state';
+
+const question = {
+  question_id: 'q1',
+  index: 0,
+  prompt: 'Synonym of begin?',
+  kind: 'choice',
+  choices: ['start', 'finish'],
+  opens_at: '2026-03-01T10:00:00.000Z',
+  closes_at: '2026-03-01T10:00:20.000Z',
+};
+
+function live(message: LiveMessage, receivedAt = Date.parse('2026-03-01T10:00:00.000Z')): SessionAction {
+  return { type: 'live', message, receivedAt };
+}
+
+function run(actions: SessionAction[], state: SessionState = initialSessionState('ABCDEF')): SessionState {
+  return actions.reduce(sessionReducer, state);
+}
+
+const snapshot: LiveMessage = {
+  type: 'session.snapshot',
+  seq: 5,
+  server_time: '2026-03-01T10:00:01.500Z',
+  session: {
+    session_id: 'ABCDEF',
+    title: 'Everyday verbs',
+    mode: 'live',
+    status: 'running',
+    participant_count: 2,
+    question_index: 0,
+    question_count: 3,
+    current_question: question,
+  },
+  leaderboard: {
+    version: 4,
+    entries: [
+      { rank: 1, user_id: 'u1', display_name: 'Ann', score: 900 },
+      { rank: 2, user_id: 'u2', display_name: 'Bo', score: 0 },
+    ],
+  },
+  me: { rank: 2, score: 0 },
+};
+
+describe('sessionReducer', () => {
+  it('takes the whole state from a snapshot, with the clock offset', () => {
+    const state = run([live(snapshot)]);
+    expect(state).toMatchObject({
+      title: 'Everyday verbs',
+      status: 'running',
+      participantCount: 2,
+      questionCount: 3,
+      questionOpen: true,
+      leaderboardVersion: 4,
+      me: { rank: 2, score: 0 },
+      offsetMs: 1500,
+      lastSeq: 5,
+    });
+    expect(state.question?.question_id).toBe('q1');
+    expect(state.participants.map((item) => item.user_id)).toEqual(['u1', 'u2']);
+  });
+
+  it('fills the lobby from participant.joined', () => {
+    const state = run([
+      live({ type: 'participant.joined', seq: 1, user_id: 'u1', display_name: 'Ann', participant_count: 1 }),
+      live({ type: 'participant.joined', seq: 2, user_id: 'u2', display_name: 'Bo', participant_count: 2 }),
+      live({ type: 'participant.joined', seq: 3, user_id: 'u2', display_name: 'Bo', participant_count: 2 }),
+    ]);
+    expect(state.participantCount).toBe(2);
+    expect(state.participants.map((item) => item.display_name)).toEqual(['Ann', 'Bo']);
+  });
+
+  it('opens a question and closes it with the correct answer and statistics', () => {
+    const opened = run([live({ type: 'question.opened', seq: 1, ...question })]);
+    expect(opened.questionOpen).toBe(true);
+    expect(opened.status).toBe('running');
+    const closed = sessionReducer(
+      opened,
+      live({ type: 'question.closed', seq: 2, question_id: 'q1', correct_answer: 'start', answer_count: 2, correct_count: 1 }),
+    );
+    expect(closed.questionOpen).toBe(false);
+    expect(closed.closed).toMatchObject({ correct_answer: 'start', answer_count: 2, correct_share: 0.5 });
+    expect(closed.answerCount).toBe(2);
+  });
+
+  it('ignores a replayed close of an earlier question', () => {
+    const state = run([
+      live({ type: 'question.opened', seq: 1, ...question, question_id: 'q2', index: 1 }),
+      live({ type: 'question.closed', seq: 2, question_id: 'q1', correct_answer: 'start' }),
+    ]);
+    expect(state.questionOpen).toBe(true);
+    expect(state.closed).toBeNull();
+  });
+
+  it('scores an answer once and keeps the streak', () => {
+    const result = { type: 'answer.result', seq: 3, submission_id: 's1', status: 'scored', correct: true, points: 950, score: 950, rank: 1 };
+    const state = run([
+      { type: 'answer.sending', submission_id: 's1', question_id: 'q1', answer: 'start' },
+      live(result),
+      live({ ...result, seq: 4 }),
+    ]);
+    const submission = submissionFor(state, 'q1');
+    expect(submission?.state).toBe('scored');
+    expect(submission?.result?.points).toBe(950);
+    expect(state.me).toEqual({ score: 950, rank: 1 });
+    expect(state.streak).toBe(1);
+  });
+
+  it('prefers the streak the server reports', () => {
+    const state = run([
+      { type: 'answer.sending', submission_id: 's1', question_id: 'q1', answer: 'start' },
+      {
+        type: 'answer.scored',
+        result: { submission_id: 's1', status: 'scored', correct: true, points: 1200, score: 4000, rank: 1, streak: 4 },
+      },
+    ]);
+    expect(state.streak).toBe(4);
+  });
+
+  it('never moves the leaderboard back to an older version', () => {
+    const state = run([
+      live({ type: 'leaderboard.updated', seq: 1, version: 5, entries: [{ rank: 1, user_id: 'u1', display_name: 'Ann', score: 900 }], me: { rank: 1, score: 900 } }),
+      live({ type: 'leaderboard.updated', seq: 2, version: 3, entries: [], me: { rank: 1, score: 0 } }),
+    ]);
+    expect(state.entries).toHaveLength(1);
+    expect(state.me).toEqual({ rank: 1, score: 900 });
+  });
+
+  it('keeps this tab’s answers but resets the rest on a fresh snapshot', () => {
+    const before = run([
+      { type: 'answer.sending', submission_id: 's1', question_id: 'q1', answer: 'start' },
+      live({ type: 'leaderboard.updated', seq: 9, version: 9, entries: [{ rank: 1, user_id: 'zz', display_name: 'Old', score: 1 }] }),
+    ]);
+    const after = sessionReducer(before, live(snapshot));
+    expect(submissionFor(after, 'q1')?.answer).toBe('start');
+    expect(after.entries.map((entry) => entry.user_id)).toEqual(['u1', 'u2']);
+    expect(after.leaderboardVersion).toBe(4);
+  });
+
+  it('marks a rejected answer from a live-channel error', () => {
+    const state = run([
+      { type: 'answer.sending', submission_id: 's1', question_id: 'q1', answer: 'start' },
+      live({ type: 'error', code: 'question_closed', detail: 'late', submission_id: 's1' }),
+    ]);
+    expect(submissionFor(state, 'q1')).toMatchObject({ state: 'rejected', error: { code: 'question_closed' } });
+  });
+
+  it('finishes with the final top entries', () => {
+    const state = run([
+      live(snapshot),
+      live({ type: 'session.finished', seq: 9, entries: [{ rank: 1, user_id: 'u2', display_name: 'Bo', score: 2000 }] }),
+    ]);
+    expect(state.status).toBe('finished');
+    expect(state.questionOpen).toBe(false);
+    expect(state.finalEntries?.[0].user_id).toBe('u2');
+  });
+
+  it('records that a self-paced player has no question left', () => {
+    const state = run([{ type: 'question.served', question: null }]);
+    expect(state.noQuestionLeft).toBe(true);
+  });
+
+  it('counts answers to the open question from a progress event', () => {
+    const state = run([
+      live({ type: 'question.opened', seq: 1, ...question }),
+      live({ type: 'question.progress', seq: 2, question_id: 'q1', answer_count: 3 }),
+      live({ type: 'question.progress', seq: 3, question_id: 'other', answer_count: 9 }),
+    ]);
+    expect(state.answerCount).toBe(3);
+  });
+});

@@ -1,0 +1,502 @@
+/**
+ * Session state as seen by one client (a player or the host).
+ *
+ * A pure reducer over live-channel events and HTTP responses. Everything shown
+ * comes from the server: a fresh `session.snapshot` replaces the server-derived
+ * state wholesale, while this tab's own submissions survive it.
+ */
+
+import {
+  readQuestion,
+  readQuestionStats,
+  type LeaderboardEntry,
+  type Mode,
+  type Participation,
+  type Question,
+  type QuestionStats,
+  type ScoredAnswer,
+  type SessionInfo,
+  type SessionStatus,
+  type Standing,
+} from './api';
+import type { LiveMessage } from './live';
+
+export interface Participant {
+  user_id: string;
+  display_name: string;
+}
+
+export type SubmissionState = 'sending' | 'accepted' | 'scored' | 'rejected';
+
+export interface Submission {
+  submission_id: string;
+  question_id: string;
+  answer: string;
+  state: SubmissionState;
+  result: ScoredAnswer | null;
+  error: { code: string; detail: string } | null;
+}
+
+export interface SessionState {
+  sessionId: string;
+  title: string | null;
+  quizId: string | null;
+  mode: Mode | null;
+  status: SessionStatus | null;
+  hostId: string | null;
+  participantCount: number | null;
+  participants: Participant[];
+  questionIndex: number | null;
+  questionCount: number | null;
+  /** The question on screen: the open one, or the last one after it closed. */
+  question: Question | null;
+  questionOpen: boolean;
+  /** Statistics and correct answer of `question`, once it closed. */
+  closed: QuestionStats | null;
+  /** Answers to the open question, when the server tells the count. */
+  answerCount: number | null;
+  leaderboardVersion: number | null;
+  entries: LeaderboardEntry[];
+  me: Standing | null;
+  /** Final top entries from `session.finished`. */
+  finalEntries: LeaderboardEntry[] | null;
+  /** Self-paced: the server has no question left for this player (204). */
+  noQuestionLeft: boolean;
+  /** Server time minus client time, milliseconds. */
+  offsetMs: number;
+  submissions: Record<string, Submission>;
+  /** question_id → submission_id of this tab's answer to it. */
+  answered: Record<string, string>;
+  /** Consecutive correct answers seen in this tab (used when the server sends no streak). */
+  streak: number;
+  lastSeq: number | null;
+}
+
+export type SessionAction =
+  | { type: 'live'; message: LiveMessage; receivedAt: number }
+  | { type: 'session'; session: SessionInfo; offsetMs: number | null }
+  | { type: 'joined'; participation: Participation }
+  | { type: 'question.served'; question: Question | null }
+  | { type: 'answer.sending'; submission_id: string; question_id: string; answer: string }
+  | { type: 'answer.accepted'; submission_id: string }
+  | { type: 'answer.scored'; result: ScoredAnswer }
+  | { type: 'answer.rejected'; submission_id: string; code: string; detail: string }
+  | {
+      type: 'leaderboard';
+      version: number | null;
+      entries: LeaderboardEntry[];
+      me: Standing | null;
+      participant_count?: number | null;
+    };
+
+export function initialSessionState(sessionId: string): SessionState {
+  return {
+    sessionId,
+    title: null,
+    quizId: null,
+    mode: null,
+    status: null,
+    hostId: null,
+    participantCount: null,
+    participants: [],
+    questionIndex: null,
+    questionCount: null,
+    question: null,
+    questionOpen: false,
+    closed: null,
+    answerCount: null,
+    leaderboardVersion: null,
+    entries: [],
+    me: null,
+    finalEntries: null,
+    noQuestionLeft: false,
+    offsetMs: 0,
+    submissions: {},
+    answered: {},
+    streak: 0,
+    lastSeq: null,
+  };
+}
+
+type Rec = Record<string, unknown>;
+
+function rec(value: unknown): Rec {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Rec)
+    : {};
+}
+
+function num(value: unknown): number | null {
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}
+
+function str(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}
+
+function readEntries(value: unknown): LeaderboardEntry[] | null {
+  if (!Array.isArray(value)) return null;
+  return value
+    .map((item, position) => {
+      const entry = rec(item);
+      return {
+        rank: num(entry.rank) ?? position + 1,
+        user_id: str(entry.user_id) ?? '',
+        display_name: str(entry.display_name) ?? str(entry.user_id) ?? '',
+        score: num(entry.score) ?? 0,
+      };
+    })
+    .filter((entry) => entry.user_id !== '');
+}
+
+function readStanding(value: unknown): Standing | null {
+  if (value === null || typeof value !== 'object') return null;
+  const standing = rec(value);
+  return { rank: num(standing.rank), score: num(standing.score) };
+}
+
+function readStatus(value: unknown): SessionStatus | null {
+  return value === 'lobby' || value === 'running' || value === 'finished' ? value : null;
+}
+
+function readMode(value: unknown): Mode | null {
+  return value === 'live' || value === 'self_paced' ? value : null;
+}
+
+function mergeParticipants(list: Participant[], more: Participant[]): Participant[] {
+  const seen = new Set(list.map((item) => item.user_id));
+  const added = more.filter((item) => item.user_id && !seen.has(item.user_id));
+  return added.length ? [...list, ...added] : list;
+}
+
+function scoredFrom(message: Rec): ScoredAnswer | null {
+  const submissionId = str(message.submission_id);
+  if (submissionId === null || typeof message.correct !== 'boolean') return null;
+  return {
+    submission_id: submissionId,
+    status: 'scored',
+    correct: message.correct,
+    points: num(message.points) ?? 0,
+    score: num(message.score) ?? 0,
+    rank: num(message.rank),
+    streak: num(message.streak) ?? undefined,
+    question_id: str(message.question_id) ?? undefined,
+    correct_answer: str(message.correct_answer) ?? undefined,
+  };
+}
+
+/** Apply a question that is open now (from an event, the session or the API). */
+function openQuestion(state: SessionState, question: Question): SessionState {
+  const same = state.question?.question_id === question.question_id;
+  return {
+    ...state,
+    question,
+    questionOpen: true,
+    questionIndex: question.index ?? state.questionIndex,
+    status: state.status === 'finished' ? state.status : 'running',
+    closed: same ? state.closed : null,
+    answerCount: same ? state.answerCount : null,
+    noQuestionLeft: false,
+  };
+}
+
+function applySnapshot(state: SessionState, message: Rec, receivedAt: number): SessionState {
+  const session = { ...message, ...rec(message.session) };
+  const board = rec(message.leaderboard);
+  const entries =
+    readEntries(board.entries) ??
+    readEntries(message.entries) ??
+    readEntries(message.top) ??
+    readEntries(session.entries) ??
+    [];
+  const me = readStanding(message.me) ?? readStanding(board.me) ?? readStanding(session.me);
+  const serverTime = str(message.server_time) ?? str(session.server_time);
+  const offset = serverTime ? Date.parse(serverTime) - receivedAt : NaN;
+  const status = readStatus(session.status) ?? state.status;
+  const question = readQuestion(message.current_question ?? session.current_question ?? null);
+  const participants = Array.isArray(message.participants)
+    ? (readEntries(message.participants) ?? [])
+    : [];
+  const next: SessionState = {
+    ...initialSessionState(state.sessionId),
+    // This tab's own answers outlive a snapshot; the server state does not.
+    submissions: state.submissions,
+    answered: state.answered,
+    streak: state.streak,
+    title: str(session.title) ?? state.title,
+    quizId: str(session.quiz_id) ?? state.quizId,
+    mode: readMode(session.mode) ?? state.mode,
+    status,
+    hostId: str(session.host_id) ?? state.hostId,
+    participantCount:
+      num(session.participant_count) ?? num(board.participant_count) ?? state.participantCount,
+    participants: mergeParticipants(
+      participants.map(({ user_id, display_name }) => ({ user_id, display_name })),
+      entries.map(({ user_id, display_name }) => ({ user_id, display_name })),
+    ),
+    questionIndex: num(session.question_index) ?? state.questionIndex,
+    questionCount: num(session.question_count) ?? state.questionCount,
+    leaderboardVersion: num(board.version) ?? num(message.version),
+    entries,
+    me: me ?? state.me,
+    finalEntries: status === 'finished' ? entries : null,
+    offsetMs: Number.isNaN(offset) ? state.offsetMs : offset,
+    lastSeq: num(message.seq) ?? state.lastSeq,
+  };
+  if (question && status === 'running') return openQuestion(next, question);
+  if (state.mode === 'self_paced' || next.mode === 'self_paced') {
+    // Self-paced questions are served per player; keep the one on screen.
+    return { ...next, question: state.question, questionOpen: state.questionOpen };
+  }
+  return next;
+}
+
+function applyLeaderboard(
+  state: SessionState,
+  version: number | null,
+  entries: LeaderboardEntry[] | null,
+  me: Standing | null,
+  participantCount: number | null,
+): SessionState {
+  // Replayed or reordered updates never move the board backwards.
+  if (version !== null && state.leaderboardVersion !== null && version < state.leaderboardVersion) {
+    return state;
+  }
+  return {
+    ...state,
+    leaderboardVersion: version ?? state.leaderboardVersion,
+    entries: entries ?? state.entries,
+    me: me ?? state.me,
+    participantCount: participantCount ?? state.participantCount,
+    participants: entries
+      ? mergeParticipants(
+          state.participants,
+          entries.map(({ user_id, display_name }) => ({ user_id, display_name })),
+        )
+      : state.participants,
+  };
+}
+
+function applyScored(state: SessionState, result: ScoredAnswer): SessionState {
+  const known = state.submissions[result.submission_id];
+  if (known?.state === 'scored') return state;
+  const questionId = known?.question_id ?? result.question_id ?? '';
+  const submission: Submission = {
+    submission_id: result.submission_id,
+    question_id: questionId,
+    answer: known?.answer ?? '',
+    state: 'scored',
+    result,
+    error: null,
+  };
+  const currentScore = state.me?.score ?? null;
+  // Scores never go down: an older result must not undo a newer leaderboard.
+  const me =
+    currentScore === null || result.score >= currentScore
+      ? { score: result.score, rank: result.rank }
+      : state.me;
+  return {
+    ...state,
+    submissions: { ...state.submissions, [result.submission_id]: submission },
+    answered: questionId ? { ...state.answered, [questionId]: result.submission_id } : state.answered,
+    streak: result.streak ?? (result.correct ? state.streak + 1 : 0),
+    me,
+  };
+}
+
+function applyLive(state: SessionState, message: LiveMessage, receivedAt: number): SessionState {
+  const seq = num(message.seq);
+  const withSeq = seq === null ? state : { ...state, lastSeq: seq };
+  switch (message.type) {
+    case 'session.snapshot':
+      return applySnapshot(state, message, receivedAt);
+    case 'participant.joined': {
+      const userId = str(message.user_id);
+      return {
+        ...withSeq,
+        participantCount: num(message.participant_count) ?? withSeq.participantCount,
+        participants: userId
+          ? mergeParticipants(withSeq.participants, [
+              { user_id: userId, display_name: str(message.display_name) ?? userId },
+            ])
+          : withSeq.participants,
+      };
+    }
+    case 'question.opened': {
+      const question = readQuestion(message);
+      return question ? openQuestion(withSeq, question) : withSeq;
+    }
+    case 'question.closed': {
+      const stats = readQuestionStats(message);
+      const current = withSeq.question;
+      if (current && stats.question_id && current.question_id !== stats.question_id) {
+        // A replayed close of an earlier question: nothing on screen changes.
+        return withSeq;
+      }
+      return {
+        ...withSeq,
+        questionOpen: false,
+        closed: stats,
+        answerCount: stats.answer_count ?? withSeq.answerCount,
+      };
+    }
+    case 'question.progress': {
+      // Optional host event (not in the v1 table): answers so far to the open question.
+      const questionId = str(message.question_id);
+      const count = num(message.answer_count);
+      if (count === null || (questionId && questionId !== withSeq.question?.question_id)) {
+        return withSeq;
+      }
+      return {
+        ...withSeq,
+        answerCount: count,
+        participantCount: num(message.participant_count) ?? withSeq.participantCount,
+      };
+    }
+    case 'answer.result': {
+      const result = scoredFrom(message);
+      return result ? applyScored(withSeq, result) : withSeq;
+    }
+    case 'leaderboard.updated':
+      return applyLeaderboard(
+        withSeq,
+        num(message.version),
+        readEntries(message.entries),
+        readStanding(message.me),
+        num(message.participant_count),
+      );
+    case 'session.finished': {
+      const entries = readEntries(message.entries) ?? readEntries(message.top) ?? withSeq.entries;
+      return {
+        ...withSeq,
+        status: 'finished',
+        questionOpen: false,
+        entries,
+        finalEntries: entries,
+        me: readStanding(message.me) ?? withSeq.me,
+      };
+    }
+    case 'error': {
+      const submissionId = str(message.submission_id);
+      if (!submissionId || !withSeq.submissions[submissionId]) return withSeq;
+      return applyRejected(
+        withSeq,
+        submissionId,
+        str(message.code) ?? 'error',
+        str(message.detail) ?? '',
+      );
+    }
+    default:
+      return withSeq;
+  }
+}
+
+function applyRejected(
+  state: SessionState,
+  submissionId: string,
+  code: string,
+  detail: string,
+): SessionState {
+  const known = state.submissions[submissionId];
+  if (!known || known.state === 'scored') return state;
+  return {
+    ...state,
+    submissions: {
+      ...state.submissions,
+      [submissionId]: { ...known, state: 'rejected', error: { code, detail } },
+    },
+  };
+}
+
+export function sessionReducer(state: SessionState, action: SessionAction): SessionState {
+  switch (action.type) {
+    case 'live':
+      return applyLive(state, action.message, action.receivedAt);
+    case 'session': {
+      const session = action.session;
+      const next: SessionState = {
+        ...state,
+        title: session.title ?? state.title,
+        quizId: session.quiz_id ?? state.quizId,
+        mode: readMode(session.mode) ?? state.mode,
+        status: readStatus(session.status) ?? state.status,
+        hostId: session.host_id ?? state.hostId,
+        participantCount: num(session.participant_count) ?? state.participantCount,
+        questionIndex: num(session.question_index) ?? state.questionIndex,
+        questionCount: num(session.question_count) ?? state.questionCount,
+        offsetMs: action.offsetMs ?? state.offsetMs,
+      };
+      if (next.status === 'finished') return { ...next, questionOpen: false };
+      const question = readQuestion(session.current_question);
+      if (question && next.mode !== 'self_paced') return openQuestion(next, question);
+      if (
+        next.mode === 'live' &&
+        state.questionOpen &&
+        session.current_question === null &&
+        state.question
+      ) {
+        // The server has no open question any more (closed before we heard).
+        return { ...next, questionOpen: false };
+      }
+      return next;
+    }
+    case 'joined': {
+      const { participation } = action;
+      return {
+        ...state,
+        me: state.me ?? { score: participation.score, rank: participation.rank },
+        participants: mergeParticipants(state.participants, [
+          { user_id: participation.user_id, display_name: participation.display_name },
+        ]),
+      };
+    }
+    case 'question.served':
+      if (!action.question) return { ...state, noQuestionLeft: true, questionOpen: false };
+      return openQuestion(state, action.question);
+    case 'answer.sending':
+      return {
+        ...state,
+        submissions: {
+          ...state.submissions,
+          [action.submission_id]: {
+            submission_id: action.submission_id,
+            question_id: action.question_id,
+            answer: action.answer,
+            state: 'sending',
+            result: null,
+            error: null,
+          },
+        },
+        answered: { ...state.answered, [action.question_id]: action.submission_id },
+      };
+    case 'answer.accepted': {
+      const known = state.submissions[action.submission_id];
+      if (!known || known.state !== 'sending') return state;
+      return {
+        ...state,
+        submissions: { ...state.submissions, [action.submission_id]: { ...known, state: 'accepted' } },
+      };
+    }
+    case 'answer.scored':
+      return applyScored(state, action.result);
+    case 'answer.rejected':
+      return applyRejected(state, action.submission_id, action.code, action.detail);
+    case 'leaderboard':
+      return applyLeaderboard(
+        state,
+        action.version,
+        action.entries,
+        action.me,
+        action.participant_count ?? null,
+      );
+    default:
+      return state;
+  }
+}
+
+/** This tab's submission for a question, if any. */
+export function submissionFor(state: SessionState, questionId: string | undefined): Submission | null {
+  if (!questionId) return null;
+  const submissionId = state.answered[questionId];
+  return submissionId ? (state.submissions[submissionId] ?? null) : null;
+}

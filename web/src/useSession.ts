@@ -1,0 +1,320 @@
+/**
+ * React binding of one session: HTTP calls, the live channel and the reducer.
+ */
+
+import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
+import {
+  ApiError,
+  type ApiClient,
+  type Participation,
+  type Question,
+  type SessionResults,
+} from './api';
+import { LiveClient, liveUrl, type LiveStatus, type SocketFactory } from './live';
+import { initialSessionState, sessionReducer, submissionFor, type SessionState } from './state';
+
+export type Role = 'player' | 'host';
+
+export interface SessionDeps {
+  api: ApiClient;
+  /** Returns a valid access token (re-issuing a dev token when needed). */
+  freshToken: () => Promise<string | null>;
+  /** Injected in tests. */
+  WebSocket?: SocketFactory;
+  location?: { protocol: string; host: string };
+}
+
+export interface SessionHandle {
+  state: SessionState;
+  connection: LiveStatus;
+  participation: Participation | null;
+  /** An error that stops the session view (join refused, session not found). */
+  fatal: ApiError | Error | null;
+  /** The last error of a host action or a question fetch, for display. */
+  actionError: ApiError | Error | null;
+  busy: boolean;
+  results: SessionResults | null;
+  resultsError: ApiError | Error | null;
+  submit: (question: Question, answer: string) => void;
+  nextSelfPaced: () => void;
+  hostAction: (action: 'start' | 'next' | 'finish') => void;
+  reconnect: () => void;
+}
+
+/** Generate a submission id; randomUUID needs a secure context, so fall back. */
+export function newSubmissionId(): string {
+  if (typeof crypto.randomUUID === 'function') {
+    try {
+      return crypto.randomUUID();
+    } catch {
+      // Not a secure context (plain http on a LAN address).
+    }
+  }
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+const RETRYABLE = new Set(['unavailable', 'rate_limited', 'http_error']);
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function isRetryable(ex: unknown): boolean {
+  if (ex instanceof ApiError) return ex.status >= 500 || RETRYABLE.has(ex.code);
+  // fetch rejects with a TypeError when the network is down.
+  return true;
+}
+
+/** Run one session for a player or the host. */
+export function useSession(sessionId: string, role: Role, deps: SessionDeps): SessionHandle {
+  const [state, dispatch] = useReducer(sessionReducer, sessionId, initialSessionState);
+  const [connection, setConnection] = useState<LiveStatus>('idle');
+  const [participation, setParticipation] = useState<Participation | null>(null);
+  const [fatal, setFatal] = useState<ApiError | Error | null>(null);
+  const [actionError, setActionError] = useState<ApiError | Error | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [results, setResults] = useState<SessionResults | null>(null);
+  const [resultsError, setResultsError] = useState<ApiError | Error | null>(null);
+  const stateRef = useRef(state);
+  stateRef.current = state;
+  const liveRef = useRef<LiveClient | null>(null);
+  const inFlight = useRef(new Set<string>());
+  const depsRef = useRef(deps);
+  depsRef.current = deps;
+  const { api } = deps;
+
+  // Join (players), read the session, then open the live channel.
+  useEffect(() => {
+    let cancelled = false;
+    const { freshToken, WebSocket } = depsRef.current;
+    const location = depsRef.current.location ?? window.location;
+    const live = new LiveClient({
+      url: async (since) => {
+        const token = await freshToken();
+        if (!token) throw new Error('signed out');
+        return liveUrl(location, sessionId, token, since);
+      },
+      onMessage: (message) => dispatch({ type: 'live', message, receivedAt: Date.now() }),
+      onStatus: (status) => setConnection(status),
+      WebSocket,
+    });
+    liveRef.current = live;
+    (async () => {
+      if (role === 'player') {
+        const joined = await api.join(sessionId);
+        if (cancelled) return;
+        setParticipation(joined);
+        dispatch({ type: 'joined', participation: joined });
+      }
+      const { session, offsetMs } = await api.getSession(sessionId);
+      if (cancelled) return;
+      dispatch({ type: 'session', session, offsetMs });
+      live.start();
+    })().catch((ex: unknown) => {
+      if (!cancelled) setFatal(ex instanceof Error ? ex : new Error(String(ex)));
+    });
+    const online = () => live.reconnectNow();
+    const visible = () => {
+      if (document.visibilityState === 'visible') live.reconnectNow();
+    };
+    window.addEventListener('online', online);
+    document.addEventListener('visibilitychange', visible);
+    return () => {
+      cancelled = true;
+      window.removeEventListener('online', online);
+      document.removeEventListener('visibilitychange', visible);
+      live.stop();
+      liveRef.current = null;
+    };
+  }, [api, sessionId, role]);
+
+  const refreshSession = useCallback(async () => {
+    const { session, offsetMs } = await api.getSession(sessionId);
+    dispatch({ type: 'session', session, offsetMs });
+  }, [api, sessionId]);
+
+  const fetchSelfPacedQuestion = useCallback(async () => {
+    try {
+      const question = await api.currentQuestion(sessionId);
+      dispatch({ type: 'question.served', question });
+      setActionError(null);
+    } catch (ex) {
+      if (ex instanceof ApiError && ex.code === 'session_finished') {
+        await refreshSession().catch(() => undefined);
+        return;
+      }
+      setActionError(ex instanceof Error ? ex : new Error(String(ex)));
+    }
+  }, [api, sessionId, refreshSession]);
+
+  // Self-paced: serve the first question as soon as the session runs.
+  const { mode, status } = state;
+  const hasQuestion = state.question !== null;
+  const joined = participation !== null;
+  useEffect(() => {
+    if (role !== 'player' || !joined || mode !== 'self_paced') return;
+    if (status === 'running' && !hasQuestion && !state.noQuestionLeft) {
+      void fetchSelfPacedQuestion();
+    }
+  }, [role, joined, mode, status, hasQuestion, state.noQuestionLeft, fetchSelfPacedQuestion]);
+
+  // Self-paced sessions start without a live event: look at the session meanwhile.
+  useEffect(() => {
+    if (role !== 'player' || !joined || mode !== 'self_paced' || status !== 'lobby') return;
+    const timer = setInterval(() => {
+      refreshSession().catch(() => undefined);
+    }, 3000);
+    return () => clearInterval(timer);
+  }, [role, joined, mode, status, refreshSession]);
+
+  // Without the live channel (dropped, or blocked by a proxy) poll over HTTP meanwhile.
+  const loaded = status !== null;
+  useEffect(() => {
+    if (!loaded || connection === 'open' || status === 'finished') return;
+    const timer = setInterval(() => {
+      refreshSession().catch(() => undefined);
+      api
+        .leaderboard(sessionId, 10)
+        .then((board) =>
+          dispatch({
+            type: 'leaderboard',
+            version: board.version,
+            entries: board.entries,
+            me: board.me,
+            participant_count: board.participant_count,
+          }),
+        )
+        .catch(() => undefined);
+    }, 4000);
+    return () => clearInterval(timer);
+  }, [api, sessionId, loaded, connection, status, refreshSession]);
+
+  // Final results once the session has finished.
+  useEffect(() => {
+    if (status !== 'finished' || results) return;
+    let cancelled = false;
+    (async () => {
+      for (let attempt = 0; attempt < 4 && !cancelled; attempt += 1) {
+        try {
+          const loaded = await api.results(sessionId);
+          if (!cancelled) {
+            setResults(loaded);
+            setResultsError(null);
+          }
+          return;
+        } catch (ex) {
+          if (!cancelled) setResultsError(ex instanceof Error ? ex : new Error(String(ex)));
+          await sleep(1000 * 2 ** attempt);
+        }
+      }
+    })();
+    return () => {
+      cancelled = true;
+    };
+  }, [api, sessionId, status, results]);
+
+  const pollResult = useCallback(
+    async (submissionId: string) => {
+      for (const wait of [1000, 2000, 3000, 5000]) {
+        await sleep(wait);
+        const known = stateRef.current.submissions[submissionId];
+        if (!known || known.state !== 'accepted') return;
+        try {
+          const res = await api.getAnswer(sessionId, submissionId);
+          if (res.status === 'scored') {
+            dispatch({ type: 'answer.scored', result: res });
+            return;
+          }
+        } catch {
+          // Keep waiting: the answer.result event may still arrive.
+        }
+      }
+    },
+    [api, sessionId],
+  );
+
+  const submit = useCallback(
+    (question: Question, answer: string) => {
+      const existing = submissionFor(stateRef.current, question.question_id);
+      if (existing && existing.state !== 'rejected') return;
+      // A double tap must not send two different answers before the state updates.
+      if (inFlight.current.has(question.question_id)) return;
+      inFlight.current.add(question.question_id);
+      const submissionId = newSubmissionId();
+      const body = { question_id: question.question_id, answer, submission_id: submissionId };
+      dispatch({ type: 'answer.sending', ...body });
+      void (async () => {
+        for (let attempt = 0; attempt < 3; attempt += 1) {
+          try {
+            // The same submission id makes a retry safe: it never counts twice.
+            const res = await api.submitAnswer(sessionId, body, 2);
+            if (res.status === 'scored') dispatch({ type: 'answer.scored', result: res });
+            else {
+              dispatch({ type: 'answer.accepted', submission_id: submissionId });
+              void pollResult(submissionId);
+            }
+            return;
+          } catch (ex) {
+            if (!isRetryable(ex) || attempt === 2) {
+              const code = ex instanceof ApiError ? ex.code : 'network';
+              const detail = ex instanceof Error ? ex.message : String(ex);
+              dispatch({ type: 'answer.rejected', submission_id: submissionId, code, detail });
+              return;
+            }
+            const retryAfter = ex instanceof ApiError ? ex.retryAfterSeconds : null;
+            await sleep(retryAfter ? retryAfter * 1000 : 500 * 2 ** attempt);
+          }
+        }
+      })().finally(() => inFlight.current.delete(question.question_id));
+    },
+    [api, sessionId, pollResult],
+  );
+
+  const nextSelfPaced = useCallback(() => {
+    void fetchSelfPacedQuestion();
+  }, [fetchSelfPacedQuestion]);
+
+  const hostAction = useCallback(
+    (action: 'start' | 'next' | 'finish') => {
+      setBusy(true);
+      setActionError(null);
+      void (async () => {
+        try {
+          if (action === 'start') await api.start(sessionId);
+          else if (action === 'next') await api.next(sessionId);
+          else await api.finish(sessionId);
+          // The live channel tells the same; this covers a lagging connection.
+          await refreshSession();
+        } catch (ex) {
+          setActionError(ex instanceof Error ? ex : new Error(String(ex)));
+        } finally {
+          setBusy(false);
+        }
+      })();
+    },
+    [api, sessionId, refreshSession],
+  );
+
+  const reconnect = useCallback(() => {
+    liveRef.current?.reconnectNow();
+  }, []);
+
+  return {
+    state,
+    connection,
+    participation,
+    fatal,
+    actionError,
+    busy,
+    results,
+    resultsError,
+    submit,
+    nextSelfPaced,
+    hostAction,
+    reconnect,
+  };
+}

@@ -26,6 +26,7 @@ from quizcore.errors import (
     SessionFinished,
     SessionNotFound,
     SessionNotRunning,
+    StoreUnavailable,
 )
 from quizcore.messages import (
     AnswerRecorded,
@@ -619,6 +620,8 @@ class StreamProcessor:
                 served_at=served_at,
                 grace_ms=self.play.grace_ms,
             )
+        except StoreUnavailable:
+            raise  # not a verdict on the answer: let the stream redeliver it
         except QuizError as ex:
             await self._reject(command, ex.code, ex.detail)
             return

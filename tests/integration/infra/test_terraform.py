@@ -397,6 +397,18 @@ def test_flink_job_touches_only_the_stream_processors_resources(
         "sns",
         setting_defaults["sns_stream_result_topic"],
     )
+    assert _resolve(call["quiz_events_topic_arn"], module_calls, modules) == (
+        "sns",
+        setting_defaults["sns_quiz_events_topic"],
+    )
+    for argument, table in (
+        ("sessions_table_arn", "dynamodb_sessions_table"),
+        ("scores_table_arn", "dynamodb_scores_table"),
+    ):
+        assert _resolve(call[argument], module_calls, modules) == (
+            "dynamodb",
+            setting_defaults[table],
+        )
     (policy,) = [
         body
         for address, body in resources_of(modules["flink"], "data").items()

@@ -153,7 +153,10 @@ module "flink" {
   parallelism             = var.kinesis_shard_count
   stream_arn              = module.streaming.stream_arn
   answers_table_arn       = module.dynamodb.table_arns["quizcore-answers"]
+  sessions_table_arn      = module.dynamodb.table_arns["quizcore-sessions"]
+  scores_table_arn        = module.dynamodb.table_arns["quizcore-scores"]
   stream_result_topic_arn = module.messaging.topic_arns["quizcore-stream-result"]
+  quiz_events_topic_arn   = module.messaging.topic_arns["quizcore-quiz-events"]
   kms_key_arns            = [module.kms_messaging.key_arn, module.kms_data.key_arn]
   logs_kms_key_arn        = module.kms_logs.key_arn
 
@@ -162,7 +165,10 @@ module "flink" {
     QUIZ_AWS_REGION              = var.region
     QUIZ_KINESIS_STREAM          = module.streaming.stream_name
     QUIZ_DYNAMODB_ANSWERS_TABLE  = "quizcore-answers"
+    QUIZ_DYNAMODB_SESSIONS_TABLE = "quizcore-sessions"
+    QUIZ_DYNAMODB_SCORES_TABLE   = "quizcore-scores"
     QUIZ_SNS_STREAM_RESULT_TOPIC = "quizcore-stream-result"
+    QUIZ_SNS_QUIZ_EVENTS_TOPIC   = "quizcore-quiz-events"
   }
 }
 

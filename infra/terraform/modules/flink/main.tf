@@ -60,6 +60,8 @@ data "aws_iam_policy_document" "this" {
     sid = "RecordAnswers"
     actions = [
       "dynamodb:GetItem",
+      "dynamodb:BatchGetItem",
+      "dynamodb:Query",
       "dynamodb:PutItem",
       "dynamodb:ConditionCheckItem",
       "dynamodb:DescribeTable",
@@ -67,10 +69,25 @@ data "aws_iam_policy_document" "this" {
     resources = [var.answers_table_arn]
   }
 
+  # Validation reads the session state, its participants and serve times.
+  statement {
+    sid       = "ReadSessions"
+    actions   = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"]
+    resources = [var.sessions_table_arn]
+  }
+
+  # A refused submission's result is stored so a retry gets the same answer.
+  statement {
+    sid       = "StoreRejections"
+    actions   = ["dynamodb:GetItem", "dynamodb:PutItem"]
+    resources = [var.scores_table_arn]
+  }
+
+  # AnswerRecorded goes to the stream-result topic, AnswerRejected to quiz-events.
   statement {
     sid       = "PublishStreamResults"
     actions   = ["sns:Publish"]
-    resources = [var.stream_result_topic_arn]
+    resources = [var.stream_result_topic_arn, var.quiz_events_topic_arn]
   }
 
   statement {

@@ -52,6 +52,21 @@ variable "answers_table_arn" {
   type        = string
 }
 
+variable "sessions_table_arn" {
+  description = "DynamoDB table the job reads session state from."
+  type        = string
+}
+
+variable "scores_table_arn" {
+  description = "DynamoDB table the job stores refused submissions' results in."
+  type        = string
+}
+
+variable "quiz_events_topic_arn" {
+  description = "SNS topic the job publishes AnswerRejected to."
+  type        = string
+}
+
 variable "stream_result_topic_arn" {
   description = "SNS topic the job publishes AnswerRecorded to."
   type        = string

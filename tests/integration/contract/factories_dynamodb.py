@@ -1,0 +1,125 @@
+"""DynamoDB adapters for the contract suites, against moto in server mode.
+
+Each factory opens its own aiobotocore client (in the test's event loop),
+creates the three tables under a random prefix, yields a fresh adapter and
+deletes the tables afterwards.
+
+The adapters rely on DynamoDB applying each request atomically. moto's
+threaded server does not: a TransactWriteItems checks, writes and (on a
+failed condition) restores a deep copy of the whole table while other
+threads write to it, so concurrent requests can lose committed items or
+fail with a 500. ``linearizable_endpoint`` therefore serves the same moto
+backends (``moto_endpoint`` starts them and scrubs the AWS environment)
+through a second server that runs one request at a time, which is what
+DynamoDB guarantees per item. Clients stay fully concurrent.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import pytest
+
+from adapters.dynamodb import (
+    DynamoAnswerStore,
+    DynamoScoreStore,
+    DynamoSessionStore,
+    DynamoTables,
+    client_config,
+    dynamodb_client,
+)
+
+REGION = "eu-west-1"
+_SERVER: dict[str, str] = {}
+_SERVER_LOCK = threading.Lock()
+
+
+def _start_serial_server() -> tuple[str, Callable[[], None]]:
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+    from werkzeug.serving import make_server
+
+    app = DomainDispatcherApplication(create_backend_app)
+    one_at_a_time = threading.Lock()
+
+    def serial_app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        with one_at_a_time:
+            response = app(environ, start_response)
+            try:
+                return list(response)
+            finally:
+                close = getattr(response, "close", None)
+                if close is not None:
+                    close()
+
+    server = make_server(
+        "127.0.0.1", 0, serial_app, threaded=True, request_handler=MotoRequestHandler
+    )
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+
+    def stop() -> None:
+        server.shutdown()
+        thread.join()
+
+    return f"http://127.0.0.1:{server.server_port}", stop
+
+
+def linearizable_endpoint(request: pytest.FixtureRequest) -> str:
+    """Return the URL of moto's backends served one request at a time."""
+    request.getfixturevalue("moto_endpoint")
+    with _SERVER_LOCK:
+        if "url" not in _SERVER:
+            url, stop = _start_serial_server()
+            _SERVER["url"] = url
+
+            def forget() -> None:
+                stop()
+                _SERVER.clear()
+
+            request.config.add_cleanup(forget)
+    return _SERVER["url"]
+
+
+@asynccontextmanager
+async def dynamo_tables(request: pytest.FixtureRequest) -> AsyncIterator[tuple[Any, DynamoTables]]:
+    """Yield a client on moto (linearizable) and fresh tables."""
+    endpoint = linearizable_endpoint(request)
+    unique = request.getfixturevalue("unique")
+    # moto copies a whole table per transaction, one request at a time, so a
+    # burst of concurrent requests can queue for seconds; DynamoDB would not.
+    config = client_config(read_timeout=120)
+    async with dynamodb_client(REGION, endpoint, config=config) as client:
+        tables = await DynamoTables.create_tables(client, DynamoTables.prefixed(f"quiz-{unique}"))
+        try:
+            yield client, tables
+        finally:
+            await tables.delete_tables(client)
+
+
+def _factory(build: Callable[[Any, DynamoTables], Any]) -> Any:
+    @asynccontextmanager
+    async def factory(request: pytest.FixtureRequest) -> AsyncIterator[Any]:
+        async with dynamo_tables(request) as (client, tables):
+            yield build(client, tables)
+
+    return factory
+
+
+FACTORIES = {
+    "answer_store": {
+        "dynamodb": _factory(lambda client, tables: DynamoAnswerStore(client, tables.answers))
+    },
+    "score_store": {
+        "dynamodb": _factory(lambda client, tables: DynamoScoreStore(client, tables.scores))
+    },
+    "session_store": {
+        "dynamodb": _factory(lambda client, tables: DynamoSessionStore(client, tables.sessions))
+    },
+}

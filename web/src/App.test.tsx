@@ -335,10 +335,25 @@ describe('host', () => {
     expect(screen.getByTestId('host-answer-count')).toHaveTextContent('–');
     expect(screen.getByTestId('host-next')).toBeEnabled();
 
+    // Live count of the open question from the leaderboard frames' answer_counts.
+    act(() =>
+      socket.receive({
+        type: 'leaderboard.updated',
+        seq: 2,
+        version: 1,
+        participant_count: 1,
+        entries: [{ rank: 1, user_id: 'u-ann', display_name: 'ann', score: 950 }],
+        me: null,
+        answer_counts: { q0: 4, q1: 1 },
+      }),
+    );
+    expect(screen.getByTestId('host-answer-count')).toHaveTextContent('1');
+    expect(screen.getByTestId('host-answer-count')).toHaveAttribute('data-count', '1');
+
     act(() =>
       socket.receive({
         type: 'question.closed',
-        seq: 2,
+        seq: 3,
         question_id: 'q1',
         correct_answer: 'start',
         answer_count: 1,

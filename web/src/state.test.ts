@@ -170,4 +170,35 @@ describe('sessionReducer', () => {
     ]);
     expect(state.answerCount).toBe(3);
   });
+
+  it('counts answers to the open question from answer_counts in leaderboard updates', () => {
+    const opened = run([live(snapshot)]);
+    expect(opened.answerCount).toBeNull();
+    const counted = run(
+      [
+        live({ type: 'leaderboard.updated', seq: 6, version: 5, entries: [], me: null, answer_counts: { q0: 7, q1: 1 } }),
+        live({ type: 'leaderboard.updated', seq: 7, version: 6, entries: [], me: null, answer_counts: { q0: 7, q1: 3 } }),
+        // An older board version still carries counts that never go down.
+        live({ type: 'leaderboard.updated', seq: 8, version: 5, entries: [], me: null, answer_counts: { q1: 2 } }),
+      ],
+      opened,
+    );
+    expect(counted.answerCount).toBe(3);
+    expect(counted.leaderboardVersion).toBe(6);
+    expect(counted.answerCounts).toEqual({ q0: 7, q1: 3 });
+
+    // The next question starts from its own count (none yet), then follows its key.
+    const next = { ...question, question_id: 'q2', index: 1 };
+    const moved = run([live({ type: 'question.opened', seq: 9, ...next })], counted);
+    expect(moved.answerCount).toBeNull();
+    const later = run(
+      [live({ type: 'leaderboard.updated', seq: 10, version: 7, entries: [], answer_counts: { q1: 3, q2: 2 } })],
+      moved,
+    );
+    expect(later.answerCount).toBe(2);
+
+    // A snapshot after a reconnect keeps the counts it does not carry.
+    const resumed = run([live({ ...snapshot, seq: 11, current_question: next })], later);
+    expect(resumed.answerCount).toBe(2);
+  });
 });

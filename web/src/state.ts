@@ -55,6 +55,8 @@ export interface SessionState {
   closed: QuestionStats | null;
   /** Answers to the open question, when the server tells the count. */
   answerCount: number | null;
+  /** question_id → answers scored so far, from `leaderboard.updated` `answer_counts`. */
+  answerCounts: Record<string, number>;
   leaderboardVersion: number | null;
   entries: LeaderboardEntry[];
   me: Standing | null;
@@ -105,6 +107,7 @@ export function initialSessionState(sessionId: string): SessionState {
     questionOpen: false,
     closed: null,
     answerCount: null,
+    answerCounts: {},
     leaderboardVersion: null,
     entries: [],
     me: null,
@@ -163,6 +166,24 @@ function readMode(value: unknown): Mode | null {
   return value === 'live' || value === 'self_paced' ? value : null;
 }
 
+/** Merge `{question_id: count}` into the known counts; a count never goes down. */
+function mergeAnswerCounts(known: Record<string, number>, value: unknown): Record<string, number> {
+  let merged = known;
+  for (const [questionId, raw] of Object.entries(rec(value))) {
+    const count = num(raw);
+    if (count === null || count <= (merged[questionId] ?? -1)) continue;
+    if (merged === known) merged = { ...known };
+    merged[questionId] = count;
+  }
+  return merged;
+}
+
+/** The larger of two optional counts. */
+function maxCount(a: number | null, b: number | undefined): number | null {
+  if (b === undefined) return a;
+  return a === null ? b : Math.max(a, b);
+}
+
 function mergeParticipants(list: Participant[], more: Participant[]): Participant[] {
   const seen = new Set(list.map((item) => item.user_id));
   const added = more.filter((item) => item.user_id && !seen.has(item.user_id));
@@ -195,7 +216,7 @@ function openQuestion(state: SessionState, question: Question): SessionState {
     questionIndex: question.index ?? state.questionIndex,
     status: state.status === 'finished' ? state.status : 'running',
     closed: same ? state.closed : null,
-    answerCount: same ? state.answerCount : null,
+    answerCount: maxCount(same ? state.answerCount : null, state.answerCounts[question.question_id]),
     noQuestionLeft: false,
   };
 }
@@ -223,6 +244,11 @@ function applySnapshot(state: SessionState, message: Rec, receivedAt: number): S
     submissions: state.submissions,
     answered: state.answered,
     streak: state.streak,
+    // Answer counts only grow; a snapshot may or may not carry them.
+    answerCounts: mergeAnswerCounts(
+      state.answerCounts,
+      message.answer_counts ?? session.answer_counts ?? board.answer_counts,
+    ),
     title: str(session.title) ?? state.title,
     quizId: str(session.quiz_id) ?? state.quizId,
     mode: readMode(session.mode) ?? state.mode,
@@ -357,14 +383,29 @@ function applyLive(state: SessionState, message: LiveMessage, receivedAt: number
       const result = scoredFrom(message);
       return result ? applyScored(withSeq, result) : withSeq;
     }
-    case 'leaderboard.updated':
+    case 'leaderboard.updated': {
+      // `answer_counts` {question_id: answers scored so far} drives the host's live count;
+      // counts only grow, so even a frame with an older board version may raise them.
+      const answerCounts = mergeAnswerCounts(withSeq.answerCounts, message.answer_counts);
+      const currentId = withSeq.question?.question_id;
+      const counted =
+        answerCounts === withSeq.answerCounts
+          ? withSeq
+          : {
+              ...withSeq,
+              answerCounts,
+              answerCount: currentId
+                ? maxCount(withSeq.answerCount, answerCounts[currentId])
+                : withSeq.answerCount,
+            };
       return applyLeaderboard(
-        withSeq,
+        counted,
         num(message.version),
         readEntries(message.entries),
         readStanding(message.me),
         num(message.participant_count),
       );
+    }
     case 'session.finished': {
       const entries = readEntries(message.entries) ?? readEntries(message.top) ?? withSeq.entries;
       return {

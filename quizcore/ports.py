@@ -207,7 +207,7 @@ class MasterStore(Protocol):
         ...
 
     async def all_totals(self) -> list[tuple[str, int, int]]:
-        """Return (user id, total score, last reached_at) for every user with results."""
+        """Return (user id, total, last reached_at) for every user with final results."""
         ...
 
 

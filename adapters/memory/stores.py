@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from collections import defaultdict
 
 from quizcore.errors import Conflict
@@ -30,9 +31,11 @@ class MemoryAnswerStore:
         """Index an answer already known to be stored (used by durable adapters)."""
         self._by_key[(answer.session_id, answer.question_id, answer.user_id)] = answer
         self._by_submission[(answer.session_id, answer.user_id, answer.submission_id)] = answer
-        answers = self._by_user[(answer.session_id, answer.user_id)]
-        answers.append(answer)
-        answers.sort(key=lambda item: item.question_index)
+        bisect.insort(
+            self._by_user[(answer.session_id, answer.user_id)],
+            answer,
+            key=lambda item: item.question_index,
+        )
         self._by_session[answer.session_id].append(answer)
 
     def check(self, answer: RecordedAnswer) -> tuple[RecordOutcome, RecordedAnswer]:

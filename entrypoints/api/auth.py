@@ -87,11 +87,12 @@ class TokenVerifier:
         self.issuer = issuer
         self.audience = audience
         self.refresh_interval = refresh_interval
-        self._keys: dict[str, dict[str, Any]] = {}
+        # Parsed once per key: constructing an RSA key costs far more than a check.
+        self._keys: dict[str, Any] = {}
         self._fetched_at = 0.0
         self._lock = asyncio.Lock()
 
-    async def _key(self, kid: str) -> dict[str, Any] | None:
+    async def _key(self, kid: str) -> Any:
         key = self._keys.get(kid)
         if key is not None:
             return key
@@ -102,7 +103,9 @@ class TokenVerifier:
             if kid not in self._keys and (stale or not self._keys):
                 document = await self.source.fetch()
                 self._keys = {
-                    str(item["kid"]): item for item in document.get("keys", []) if "kid" in item
+                    str(item["kid"]): jwk.construct(item, ALGORITHM)
+                    for item in document.get("keys", [])
+                    if "kid" in item and item.get("kty") == "RSA"
                 }
                 self._fetched_at = time.monotonic()
         return self._keys.get(kid)
@@ -155,6 +158,8 @@ class DevIssuer:
         self.audience = audience
         self.ttl = ttl
         self._private_pem = self._load_or_create(key_path)
+        # Parse the key once; loading a PEM checks the key, which is slow.
+        self._signing_key = jwk.construct(self._private_pem.decode(), ALGORITHM)
         private = serialization.load_pem_private_key(self._private_pem, password=None)
         assert isinstance(private, rsa.RSAPrivateKey)
         public_pem = private.public_key().public_bytes(
@@ -199,6 +204,6 @@ class DevIssuer:
             "permissions": ["quiz:author"],
         }
         token = jwt.encode(
-            claims, self._private_pem.decode(), algorithm=ALGORITHM, headers={"kid": self.kid}
+            claims, self._signing_key, algorithm=ALGORITHM, headers={"kid": self.kid}
         )
         return token, user_id

@@ -276,6 +276,136 @@ describe('player', () => {
   });
 });
 
+describe('player after a page reload', () => {
+  const participant = () =>
+    json({ session_id: 'K7PQ2M', user_id: 'u-ann', display_name: 'ann', score: 6000, rank: 1 });
+  const running = () =>
+    json(session('running', { question_index: 0, current_question: question('q1', 0) }));
+
+  async function joinAndSnapshot(answered: string[]) {
+    const user = userEvent.setup();
+    await user.type(await screen.findByTestId('name-input'), 'ann');
+    await user.type(screen.getByTestId('join-code-input'), 'K7PQ2M');
+    await user.click(screen.getByTestId('join-button'));
+    await waitFor(() => expect(FakeSocket.instances).toHaveLength(1));
+    const socket = FakeSocket.last();
+    act(() => {
+      socket.open();
+      socket.receive({
+        type: 'session.snapshot',
+        seq: 7,
+        server_time: new Date().toISOString(),
+        session: session('running', { question_index: 0, current_question: question('q1', 0) }),
+        current_question: question('q1', 0),
+        leaderboard: {
+          version: 3,
+          entries: [{ rank: 1, user_id: 'u-ann', display_name: 'ann', score: 6000 }],
+        },
+        me: { rank: 1, score: 6000 },
+        answered,
+      });
+    });
+    return user;
+  }
+
+  it('shows the answered question with its result read again by the stored submission id', async () => {
+    // What the tab stored when it sent the answer, before the reload.
+    sessionStorage.setItem(
+      'quizcore.answers.K7PQ2M.u-ann',
+      JSON.stringify({ q1: { submission_id: 's-before', answer: 'start' } }),
+    );
+    const server = setup({
+      'GET /config.json': config,
+      'POST /v1/dev/token': devToken,
+      'POST /v1/sessions/K7PQ2M/participants': participant,
+      'GET /v1/sessions/K7PQ2M': running,
+      'GET /v1/sessions/K7PQ2M/answers/s-before': () =>
+        json({
+          submission_id: 's-before',
+          status: 'scored',
+          question_id: 'q1',
+          correct: true,
+          points: 1100,
+          streak: 1,
+          score: 6000,
+          rank: 1,
+        }),
+    });
+    const user = await joinAndSnapshot(['q1']);
+
+    const feedback = await screen.findByTestId('answer-feedback');
+    expect(feedback).toHaveAttribute('data-correct', 'true');
+    expect(feedback).toHaveAttribute('data-points', '1100');
+    // Server streak 1 (one correct answer before): a run of two with this one.
+    expect(feedback).toHaveTextContent('Streak ×2');
+    expect(screen.getByTestId('choice-0')).toHaveAttribute('aria-pressed', 'true');
+    for (const index of [0, 1, 2, 3]) expect(screen.getByTestId(`choice-${index}`)).toBeDisabled();
+
+    await user.keyboard('2');
+    expect(server.calls.some((call) => call.route === 'POST /v1/sessions/K7PQ2M/answers')).toBe(false);
+  });
+
+  it('disables the choices with a neutral note when this tab has no submission id', async () => {
+    const server = setup({
+      'GET /config.json': config,
+      'POST /v1/dev/token': devToken,
+      'POST /v1/sessions/K7PQ2M/participants': participant,
+      'GET /v1/sessions/K7PQ2M': running,
+    });
+    const user = await joinAndSnapshot(['q1']);
+
+    expect(await screen.findByTestId('answer-received')).toHaveTextContent('Answer received');
+    expect(screen.queryByTestId('answer-feedback')).toBeNull();
+    for (const index of [0, 1, 2, 3]) expect(screen.getByTestId(`choice-${index}`)).toBeDisabled();
+    await user.keyboard('1');
+    expect(server.calls.filter((call) => call.route.includes('/answers'))).toEqual([]);
+
+    // When the question closes it is not reported as missed.
+    act(() =>
+      FakeSocket.last().receive({ type: 'question.closed', seq: 8, question_id: 'q1', correct_answer: 'start' }),
+    );
+    expect(screen.queryByTestId('answer-missed')).toBeNull();
+    expect(screen.getByTestId('answer-received')).toBeInTheDocument();
+  });
+
+  it('keeps answering open for a question the server does not list, and stores the submission id', async () => {
+    const server = setup({
+      'GET /config.json': config,
+      'POST /v1/dev/token': devToken,
+      'POST /v1/sessions/K7PQ2M/participants': participant,
+      'GET /v1/sessions/K7PQ2M': running,
+      'POST /v1/sessions/K7PQ2M/answers': (body) =>
+        json({ submission_id: (body as { submission_id: string }).submission_id, status: 'accepted' }, 202),
+    });
+    const user = await joinAndSnapshot(['q0']);
+    expect(screen.getByTestId('choice-1')).toBeEnabled();
+    await user.click(screen.getByTestId('choice-1'));
+    await screen.findByTestId('answer-pending');
+
+    const sent = server.calls.find((call) => call.route === 'POST /v1/sessions/K7PQ2M/answers');
+    const submissionId = (sent?.body as { submission_id: string }).submission_id;
+    const stored = JSON.parse(sessionStorage.getItem('quizcore.answers.K7PQ2M.u-ann') ?? '{}') as Record<
+      string,
+      { submission_id: string; answer: string }
+    >;
+    expect(stored.q1).toEqual({ submission_id: submissionId, answer: 'finish' });
+  });
+
+  it('formats my score and the leaderboard scores the same way', async () => {
+    setup({
+      'GET /config.json': config,
+      'POST /v1/dev/token': devToken,
+      'POST /v1/sessions/K7PQ2M/participants': participant,
+      'GET /v1/sessions/K7PQ2M': running,
+    });
+    await joinAndSnapshot([]);
+    const row = within(screen.getByTestId('leaderboard')).getByTestId('leaderboard-row');
+    const shown = row.querySelector('.lb-score')?.textContent;
+    expect(screen.getByTestId('my-score')).toHaveTextContent(/^6000$/);
+    expect(shown).toBe(screen.getByTestId('my-score').textContent);
+  });
+});
+
 describe('host', () => {
   it('creates a session, shows the ID and QR code, runs it and exports the results', async () => {
     window.history.replaceState(null, '', '/#/host');

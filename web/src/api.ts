@@ -101,7 +101,10 @@ export interface ScoredAnswer {
   points: number;
   score: number;
   rank: number | null;
-  /** Optional: consecutive correct answers including this one, when the server sends it. */
+  /**
+   * Optional: consecutive correct answers BEFORE this one (the server's streak bonus is
+   * +100 per step); the run including a correct answer is `streak + 1`.
+   */
   streak?: number;
   question_id?: string;
   /** Optional: the correct answer, when the server reveals it with the result. */

@@ -2,9 +2,15 @@
 
 import { ApiError } from './api';
 
-/** Format a score with thousands separators. */
+/**
+ * Format a score (or points) for display: the one format of every score on screen.
+ *
+ * Plain digits, no thousands separators ("6000", never "6,000"): the same text
+ * in every locale, equal to the API's integer, so the score bar, leaderboard,
+ * podium and results always read alike.
+ */
 export function formatScore(score: number | null | undefined): string {
-  return typeof score === 'number' ? score.toLocaleString() : '–';
+  return typeof score === 'number' && Number.isFinite(score) ? String(Math.round(score)) : '–';
 }
 
 /** Format a rank, or a dash when unknown. */

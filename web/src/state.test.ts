@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { LiveMessage } from './live';
-import { initialSessionState, sessionReducer, submissionFor, type SessionAction, type SessionState } from './state';
+import {
+  answeredOnServer,
+  initialSessionState,
+  sessionReducer,
+  submissionFor,
+  type SessionAction,
+  type SessionState,
+} from './state';
 
 const question = {
   question_id: 'q1',
@@ -108,7 +115,7 @@ describe('sessionReducer', () => {
     expect(state.streak).toBe(1);
   });
 
-  it('prefers the streak the server reports', () => {
+  it('prefers the streak the server reports: the correct answers before this one, plus this one', () => {
     const state = run([
       { type: 'answer.sending', submission_id: 's1', question_id: 'q1', answer: 'start' },
       {
@@ -116,7 +123,49 @@ describe('sessionReducer', () => {
         result: { submission_id: 's1', status: 'scored', correct: true, points: 1200, score: 4000, rank: 1, streak: 4 },
       },
     ]);
-    expect(state.streak).toBe(4);
+    // Four correct answers before this one: a run of five including it.
+    expect(state.streak).toBe(5);
+    expect(submissionFor(state, 'q1')?.streak).toBe(5);
+  });
+
+  it('counts the run in the tab the same way when the server sends no streak', () => {
+    const scored = (id: string, correct: boolean): SessionAction => ({
+      type: 'answer.scored',
+      result: { submission_id: id, status: 'scored', correct, points: correct ? 900 : 0, score: 0, rank: 1 },
+    });
+    const sending = (id: string, index: number): SessionAction => ({
+      type: 'answer.sending',
+      submission_id: id,
+      question_id: `q${index}`,
+      answer: 'x',
+      question_index: index,
+    });
+    const state = run([sending('s0', 0), scored('s0', true), sending('s1', 1), scored('s1', true)]);
+    // The first correct answer is a run of 1 (server streak 0), the second of 2 (streak 1).
+    expect(submissionFor(state, 'q0')?.streak).toBe(1);
+    expect(submissionFor(state, 'q1')?.streak).toBe(2);
+    expect(state.streak).toBe(2);
+
+    // A wrong answer ends the run; so does a question left out (as on the server).
+    const wrong = run([sending('s2', 2), scored('s2', false), sending('s3', 3), scored('s3', true)], state);
+    expect(submissionFor(wrong, 'q2')?.streak).toBe(0);
+    expect(submissionFor(wrong, 'q3')?.streak).toBe(1);
+    const skipped = run([sending('s5', 5), scored('s5', true)], wrong);
+    expect(submissionFor(skipped, 'q5')?.streak).toBe(1);
+    expect(skipped.streak).toBe(1);
+  });
+
+  it('agrees with the server: its streak 1 and the tab count both give a run of 2', () => {
+    const base = run([
+      { type: 'answer.sending', submission_id: 's0', question_id: 'q0', answer: 'x', question_index: 0 },
+      { type: 'answer.scored', result: { submission_id: 's0', status: 'scored', correct: true, points: 1000, score: 1000, rank: 1 } },
+      { type: 'answer.sending', submission_id: 's1', question_id: 'q1', answer: 'x', question_index: 1 },
+    ]);
+    const result = { submission_id: 's1', status: 'scored' as const, correct: true, points: 1100, score: 2100, rank: 1 };
+    const fromServer = run([{ type: 'answer.scored', result: { ...result, streak: 1 } }], base);
+    const counted = run([{ type: 'answer.scored', result }], base);
+    expect(submissionFor(fromServer, 'q1')?.streak).toBe(2);
+    expect(submissionFor(counted, 'q1')?.streak).toBe(2);
   });
 
   it('never moves the leaderboard back to an older version', () => {
@@ -137,6 +186,36 @@ describe('sessionReducer', () => {
     expect(submissionFor(after, 'q1')?.answer).toBe('start');
     expect(after.entries.map((entry) => entry.user_id)).toEqual(['u1', 'u2']);
     expect(after.leaderboardVersion).toBe(4);
+  });
+
+  it('knows from the snapshot which questions were answered before a reload', () => {
+    const state = run([live({ ...snapshot, answered: ['q0', 'q1'] })]);
+    expect(state.serverAnswered).toEqual(['q0', 'q1']);
+    expect(answeredOnServer(state, 'q1')).toBe(true);
+    expect(answeredOnServer(state, 'q2')).toBe(false);
+    expect(submissionFor(state, 'q1')).toBeNull();
+    // Answers are never taken back: a later snapshot without the field keeps them.
+    const again = run([live({ ...snapshot, seq: 8 })], state);
+    expect(again.serverAnswered).toEqual(['q0', 'q1']);
+  });
+
+  it('shows a result read again after a reload as this tab’s answer', () => {
+    const state = run([
+      live({ ...snapshot, answered: ['q1'] }),
+      {
+        type: 'answer.scored',
+        question_id: 'q1',
+        answer: 'start',
+        result: { submission_id: 's-old', status: 'scored', correct: true, points: 1100, score: 3100, rank: 1, streak: 1 },
+      },
+    ]);
+    expect(submissionFor(state, 'q1')).toMatchObject({
+      submission_id: 's-old',
+      answer: 'start',
+      state: 'scored',
+      streak: 2,
+    });
+    expect(state.me).toEqual({ score: 3100, rank: 1 });
   });
 
   it('marks a rejected answer from a live-channel error', () => {

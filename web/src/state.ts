@@ -35,6 +35,13 @@ export interface Submission {
   state: SubmissionState;
   result: ScoredAnswer | null;
   error: { code: string; detail: string } | null;
+  /** Index of the question answered, when known (for the tab's own streak count). */
+  question_index?: number | null;
+  /**
+   * Once scored: consecutive correct answers up to and including this one (0 when wrong),
+   * i.e. the server's `streak` (correct answers before it) + 1 for a correct answer.
+   */
+  streak?: number | null;
 }
 
 export interface SessionState {
@@ -69,8 +76,18 @@ export interface SessionState {
   submissions: Record<string, Submission>;
   /** question_id → submission_id of this tab's answer to it. */
   answered: Record<string, string>;
-  /** Consecutive correct answers seen in this tab (used when the server sends no streak). */
+  /**
+   * Questions the server says this player has answered (`session.snapshot` `answered`),
+   * e.g. from before a page reload: they take no second answer.
+   */
+  serverAnswered: string[];
+  /**
+   * Consecutive correct answers up to and including the last scored one (0 after a
+   * wrong one): the server's `streak` + 1, or counted in this tab when it sends none.
+   */
   streak: number;
+  /** Question index of the last scored answer, when known (a skipped question ends a run). */
+  streakIndex: number | null;
   lastSeq: number | null;
 }
 
@@ -79,9 +96,21 @@ export type SessionAction =
   | { type: 'session'; session: SessionInfo; offsetMs: number | null }
   | { type: 'joined'; participation: Participation }
   | { type: 'question.served'; question: Question | null }
-  | { type: 'answer.sending'; submission_id: string; question_id: string; answer: string }
+  | {
+      type: 'answer.sending';
+      submission_id: string;
+      question_id: string;
+      answer: string;
+      question_index?: number | null;
+    }
   | { type: 'answer.accepted'; submission_id: string }
-  | { type: 'answer.scored'; result: ScoredAnswer }
+  | {
+      type: 'answer.scored';
+      result: ScoredAnswer;
+      /** For a submission this tab has not sent since loading (restored after a reload). */
+      question_id?: string;
+      answer?: string | null;
+    }
   | { type: 'answer.rejected'; submission_id: string; code: string; detail: string }
   | {
       type: 'leaderboard';
@@ -116,7 +145,9 @@ export function initialSessionState(sessionId: string): SessionState {
     offsetMs: 0,
     submissions: {},
     answered: {},
+    serverAnswered: [],
     streak: 0,
+    streakIndex: null,
     lastSeq: null,
   };
 }
@@ -156,6 +187,16 @@ function readStanding(value: unknown): Standing | null {
   if (value === null || typeof value !== 'object') return null;
   const standing = rec(value);
   return { rank: num(standing.rank), score: num(standing.score) };
+}
+
+/** Merge a list of question ids into the known ones (answers are never taken back). */
+function mergeIds(known: string[], value: unknown): string[] {
+  if (!Array.isArray(value)) return known;
+  const seen = new Set(known);
+  const added = value.filter(
+    (item): item is string => typeof item === 'string' && item !== '' && !seen.has(item),
+  );
+  return added.length ? [...known, ...new Set(added)] : known;
 }
 
 function readStatus(value: unknown): SessionStatus | null {
@@ -244,6 +285,9 @@ function applySnapshot(state: SessionState, message: Rec, receivedAt: number): S
     submissions: state.submissions,
     answered: state.answered,
     streak: state.streak,
+    streakIndex: state.streakIndex,
+    // The server's list of answered questions only grows.
+    serverAnswered: mergeIds(state.serverAnswered, message.answered ?? session.answered),
     // Answer counts only grow; a snapshot may or may not carry them.
     answerCounts: mergeAnswerCounts(
       state.answerCounts,
@@ -303,17 +347,37 @@ function applyLeaderboard(
   };
 }
 
-function applyScored(state: SessionState, result: ScoredAnswer): SessionState {
+function applyScored(
+  state: SessionState,
+  result: ScoredAnswer,
+  restored: { question_id?: string; answer?: string | null } = {},
+): SessionState {
   const known = state.submissions[result.submission_id];
   if (known?.state === 'scored') return state;
-  const questionId = known?.question_id ?? result.question_id ?? '';
+  const questionId = known?.question_id ?? result.question_id ?? restored.question_id ?? '';
+  const index =
+    known?.question_index ??
+    (questionId && state.question?.question_id === questionId ? state.question.index : null);
+  // The server's `streak` counts the correct answers before this one; the run shown
+  // includes this answer. Without it, count in this tab: a run continues only on the
+  // question right after the last scored one (when both indexes are known).
+  const follows = index === null || state.streakIndex === null || index === state.streakIndex + 1;
+  const run = !result.correct
+    ? 0
+    : typeof result.streak === 'number'
+      ? result.streak + 1
+      : (follows ? state.streak : 0) + 1;
+  // A late result of an earlier question does not reset the current run.
+  const latest = index === null || state.streakIndex === null || index >= state.streakIndex;
   const submission: Submission = {
     submission_id: result.submission_id,
     question_id: questionId,
-    answer: known?.answer ?? '',
+    answer: known?.answer ?? restored.answer ?? '',
     state: 'scored',
     result,
     error: null,
+    question_index: index,
+    streak: run,
   };
   const currentScore = state.me?.score ?? null;
   // Scores never go down: an older result must not undo a newer leaderboard.
@@ -325,7 +389,8 @@ function applyScored(state: SessionState, result: ScoredAnswer): SessionState {
     ...state,
     submissions: { ...state.submissions, [result.submission_id]: submission },
     answered: questionId ? { ...state.answered, [questionId]: result.submission_id } : state.answered,
-    streak: result.streak ?? (result.correct ? state.streak + 1 : 0),
+    streak: latest ? run : state.streak,
+    streakIndex: latest ? (index ?? state.streakIndex) : state.streakIndex,
     me,
   };
 }
@@ -506,6 +571,7 @@ export function sessionReducer(state: SessionState, action: SessionAction): Sess
             state: 'sending',
             result: null,
             error: null,
+            question_index: action.question_index ?? null,
           },
         },
         answered: { ...state.answered, [action.question_id]: action.submission_id },
@@ -519,7 +585,10 @@ export function sessionReducer(state: SessionState, action: SessionAction): Sess
       };
     }
     case 'answer.scored':
-      return applyScored(state, action.result);
+      return applyScored(state, action.result, {
+        question_id: action.question_id,
+        answer: action.answer,
+      });
     case 'answer.rejected':
       return applyRejected(state, action.submission_id, action.code, action.detail);
     case 'leaderboard':
@@ -540,4 +609,9 @@ export function submissionFor(state: SessionState, questionId: string | undefine
   if (!questionId) return null;
   const submissionId = state.answered[questionId];
   return submissionId ? (state.submissions[submissionId] ?? null) : null;
+}
+
+/** Whether the server reported this player's answer to a question (e.g. before a reload). */
+export function answeredOnServer(state: SessionState, questionId: string | undefined): boolean {
+  return Boolean(questionId && state.serverAnswered.includes(questionId));
 }

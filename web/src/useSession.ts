@@ -10,8 +10,15 @@ import {
   type Question,
   type SessionResults,
 } from './api';
+import { recallSubmission, rememberSubmission } from './answerStore';
 import { LiveClient, liveUrl, type LiveStatus, type SocketFactory } from './live';
-import { initialSessionState, sessionReducer, submissionFor, type SessionState } from './state';
+import {
+  answeredOnServer,
+  initialSessionState,
+  sessionReducer,
+  submissionFor,
+  type SessionState,
+} from './state';
 
 export type Role = 'player' | 'host';
 
@@ -83,6 +90,10 @@ export function useSession(sessionId: string, role: Role, deps: SessionDeps): Se
   stateRef.current = state;
   const liveRef = useRef<LiveClient | null>(null);
   const inFlight = useRef(new Set<string>());
+  // Questions whose earlier answer (before a reload) is being or was looked up.
+  const restoring = useRef(new Set<string>());
+  const userIdRef = useRef<string | null>(null);
+  userIdRef.current = participation?.user_id ?? null;
   const depsRef = useRef(deps);
   depsRef.current = deps;
   const { api } = deps;
@@ -237,16 +248,66 @@ export function useSession(sessionId: string, role: Role, deps: SessionDeps): Se
     [api, sessionId],
   );
 
+  // After a reload: the server says the open question is answered, and this tab
+  // remembers the submission id it sent, so read the scored result and show it again.
+  const userId = participation?.user_id ?? null;
+  const currentId = state.question?.question_id;
+  const currentSubmission = submissionFor(state, currentId);
+  const restore =
+    role === 'player' &&
+    userId !== null &&
+    currentId !== undefined &&
+    answeredOnServer(state, currentId) &&
+    (!currentSubmission || currentSubmission.state === 'rejected');
+  useEffect(() => {
+    if (!restore || !currentId || !userId) return;
+    const stored = recallSubmission(sessionId, userId, currentId);
+    const attempt = `${currentId} ${stored?.submission_id ?? ''}`;
+    if (!stored || restoring.current.has(attempt)) return;
+    restoring.current.add(attempt);
+    void (async () => {
+      for (const wait of [0, 1000, 2000, 3000, 5000]) {
+        if (wait) await sleep(wait);
+        const known = submissionFor(stateRef.current, currentId);
+        if (known && known.state !== 'rejected') return;
+        try {
+          const res = await api.getAnswer(sessionId, stored.submission_id);
+          if (res.status === 'scored') {
+            dispatch({
+              type: 'answer.scored',
+              result: res,
+              question_id: currentId,
+              answer: stored.answer,
+            });
+            return;
+          }
+        } catch (ex) {
+          // Unknown submission (never reached the server): the neutral note stays.
+          if (!isRetryable(ex)) return;
+        }
+      }
+    })();
+  }, [api, sessionId, restore, currentId, userId]);
+
   const submit = useCallback(
     (question: Question, answer: string) => {
-      const existing = submissionFor(stateRef.current, question.question_id);
+      const now = stateRef.current;
+      const existing = submissionFor(now, question.question_id);
       if (existing && existing.state !== 'rejected') return;
+      // The server already has an answer to it (sent before a reload).
+      if (answeredOnServer(now, question.question_id)) return;
       // A double tap must not send two different answers before the state updates.
       if (inFlight.current.has(question.question_id)) return;
       inFlight.current.add(question.question_id);
       const submissionId = newSubmissionId();
       const body = { question_id: question.question_id, answer, submission_id: submissionId };
-      dispatch({ type: 'answer.sending', ...body });
+      // Remember the id before sending: a reload while it is in flight can still find it.
+      const owner = userIdRef.current;
+      const previous = owner ? recallSubmission(sessionId, owner, question.question_id) : null;
+      if (owner) {
+        rememberSubmission(sessionId, owner, question.question_id, { submission_id: submissionId, answer });
+      }
+      dispatch({ type: 'answer.sending', ...body, question_index: question.index });
       void (async () => {
         for (let attempt = 0; attempt < 3; attempt += 1) {
           try {
@@ -262,6 +323,10 @@ export function useSession(sessionId: string, role: Role, deps: SessionDeps): Se
             if (!isRetryable(ex) || attempt === 2) {
               const code = ex instanceof ApiError ? ex.code : 'network';
               const detail = ex instanceof Error ? ex.message : String(ex);
+              if (owner && previous && code === 'already_answered') {
+                // The earlier submission is the one the server kept: remember it, not this one.
+                rememberSubmission(sessionId, owner, question.question_id, previous);
+              }
               dispatch({ type: 'answer.rejected', submission_id: submissionId, code, detail });
               return;
             }

@@ -3,17 +3,31 @@ import { describeCode, formatScore } from '../format';
 
 export interface AnswerFeedbackProps {
   submission: Submission | null;
-  /** Consecutive correct answers, from the server or counted in this tab. */
+  /**
+   * Fallback run of consecutive correct answers including this one, for a submission
+   * that carries none (`submission.streak`, from the server's `streak` + 1, wins).
+   */
   streak: number;
   /** The question closed (or timed out) without an answer from this player. */
   missed: boolean;
+  /** The server has this player's answer but this page has no result for it (after a reload). */
+  received?: boolean;
+}
+
+/** The run of consecutive correct answers ending with a scored answer (1 = no streak). */
+export function streakRun(submission: Submission, fallback: number): number {
+  if (typeof submission.streak === 'number') return submission.streak;
+  const before = submission.result?.streak;
+  if (!submission.result?.correct) return 0;
+  return typeof before === 'number' ? before + 1 : fallback;
 }
 
 /** Instant feedback on the player's answer, announced to screen readers. */
-export function AnswerFeedback({ submission, streak, missed }: AnswerFeedbackProps) {
+export function AnswerFeedback({ submission, streak, missed, received = false }: AnswerFeedbackProps) {
   let content = null;
   if (submission?.state === 'scored' && submission.result) {
     const { correct, points, correct_answer: correctAnswer } = submission.result;
+    const run = streakRun(submission, streak);
     content = (
       <div
         className={`feedback ${correct ? 'feedback-correct' : 'feedback-wrong'}`}
@@ -29,10 +43,12 @@ export function AnswerFeedback({ submission, streak, missed }: AnswerFeedbackPro
             The answer was <strong>{correctAnswer}</strong>.
           </span>
         )}
-        {correct && streak > 1 && (
+        {correct && run > 1 && (
           <>
             {' '}
-            <span className="feedback-streak">Streak ×{streak}</span>
+            <span className="feedback-streak" data-testid="answer-streak" data-streak={run}>
+              Streak ×{run}
+            </span>
           </>
         )}
       </div>
@@ -47,6 +63,12 @@ export function AnswerFeedback({ submission, streak, missed }: AnswerFeedbackPro
     content = (
       <div className="feedback feedback-error" data-testid="answer-error" data-code={submission.error.code}>
         {describeCode(submission.error.code, submission.error.detail)}
+      </div>
+    );
+  } else if (received) {
+    content = (
+      <div className="feedback feedback-received" data-testid="answer-received">
+        Answer received
       </div>
     );
   } else if (missed) {

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { ApiError, type Question } from '../api';
 import { describeError, formatRank, formatScore } from '../format';
-import { submissionFor } from '../state';
+import { answeredOnServer, submissionFor } from '../state';
 import { useSession, type SessionDeps } from '../useSession';
 import { AnswerFeedback } from './AnswerFeedback';
 import { ConnectionStatus } from './ConnectionStatus';
@@ -33,11 +33,15 @@ export function PlayerPage({ sessionId, deps, onLeave, onUnauthorized }: PlayerP
   const questionId = question?.question_id;
   const submission = submissionFor(state, questionId);
   const timedOut = questionId ? Boolean(expired[questionId]) : false;
+  // Answered before this page loaded (a reload): the server has it, this tab may not.
+  const answeredEarlier = answeredOnServer(state, questionId);
+  const receivedOnly = answeredEarlier && (!submission || submission.state === 'rejected');
   const canAnswer =
     question !== null &&
     state.questionOpen &&
     !timedOut &&
     state.status === 'running' &&
+    !answeredEarlier &&
     (!submission || submission.state === 'rejected') &&
     !(submission?.error && ['already_answered', 'question_closed'].includes(submission.error.code));
 
@@ -67,8 +71,14 @@ export function PlayerPage({ sessionId, deps, onLeave, onUnauthorized }: PlayerP
   const myUserId = participation?.user_id ?? null;
   const myName = participation?.display_name ?? null;
   const closedAnswer = state.closed?.correct_answer ?? null;
-  const answeredOrOver = Boolean(submission && submission.state !== 'rejected') || timedOut || !state.questionOpen;
-  const missed = Boolean(question && !submission && (timedOut || (!state.questionOpen && state.closed)));
+  const answeredOrOver =
+    Boolean(submission && submission.state !== 'rejected') ||
+    answeredEarlier ||
+    timedOut ||
+    !state.questionOpen;
+  const missed = Boolean(
+    question && !submission && !answeredEarlier && (timedOut || (!state.questionOpen && state.closed)),
+  );
   const finished = state.status === 'finished';
 
   return (
@@ -81,7 +91,7 @@ export function PlayerPage({ sessionId, deps, onLeave, onUnauthorized }: PlayerP
         <div className="stat">
           <span className="stat-label">Score</span>
           <strong className="stat-value" data-testid="my-score">
-            {state.me?.score ?? participation?.score ?? 0}
+            {formatScore(state.me?.score ?? participation?.score ?? 0)}
           </strong>
         </div>
         <div className="stat">
@@ -128,15 +138,19 @@ export function PlayerPage({ sessionId, deps, onLeave, onUnauthorized }: PlayerP
                   state.questionOpen &&
                   !timedOut &&
                   // Self-paced: the clock is this player's alone; it stops once answered.
-                  !(state.mode === 'self_paced' && submission && submission.state !== 'rejected')
+                  !(
+                    state.mode === 'self_paced' &&
+                    ((submission && submission.state !== 'rejected') || answeredEarlier)
+                  )
                 }
                 onAnswer={onAnswer}
                 onExpire={onExpire}
               />
               <AnswerFeedback
-                submission={submission}
+                submission={receivedOnly ? null : submission}
                 streak={state.streak}
                 missed={missed}
+                received={receivedOnly}
               />
               {state.mode === 'self_paced' && answeredOrOver && submission?.state !== 'sending' && (
                 <button

@@ -1,7 +1,8 @@
 import { render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
-import type { Question } from '../api';
+import type { Question, ScoredAnswer } from '../api';
+import type { Submission } from '../state';
 import { AnswerFeedback } from './AnswerFeedback';
 import { QuestionCard } from './QuestionCard';
 
@@ -86,6 +87,48 @@ describe('AnswerFeedback', () => {
     expect(feedback).toHaveAttribute('data-points', '1150');
     expect(feedback).toHaveTextContent('Streak ×3');
     expect(screen.getByRole('status')).toContainElement(feedback);
+  });
+
+  const scored = (result: Partial<ScoredAnswer>, extra: Partial<Submission> = {}): Submission => ({
+    submission_id: 's1',
+    question_id: 'q1',
+    answer: 'start',
+    state: 'scored',
+    error: null,
+    result: { submission_id: 's1', status: 'scored', correct: true, points: 1100, score: 3000, rank: 1, ...result },
+    ...extra,
+  });
+
+  it('labels the run including this answer: the server streak + 1', () => {
+    // The server's streak counts the correct answers before this one.
+    render(<AnswerFeedback streak={0} missed={false} submission={scored({ streak: 2 })} />);
+    expect(screen.getByTestId('answer-streak')).toHaveTextContent('Streak ×3');
+    expect(screen.getByTestId('answer-streak')).toHaveAttribute('data-streak', '3');
+  });
+
+  it('shows no streak for the first correct answer in a row, nor for a wrong one', () => {
+    const { unmount } = render(
+      <AnswerFeedback streak={5} missed={false} submission={scored({ streak: 0 })} />,
+    );
+    expect(screen.getByTestId('answer-feedback')).not.toHaveTextContent('Streak');
+    unmount();
+    render(
+      <AnswerFeedback streak={5} missed={false} submission={scored({ correct: false, points: 0, streak: 0 })} />,
+    );
+    expect(screen.getByTestId('answer-feedback')).not.toHaveTextContent('Streak');
+  });
+
+  it('prefers the run the reducer stored on the submission', () => {
+    render(<AnswerFeedback streak={9} missed={false} submission={scored({}, { streak: 2 })} />);
+    expect(screen.getByTestId('answer-streak')).toHaveTextContent('Streak ×2');
+  });
+
+  it('shows a neutral note for an answer sent before a reload', () => {
+    render(<AnswerFeedback streak={0} missed={false} submission={null} received />);
+    const note = screen.getByTestId('answer-received');
+    expect(note).toHaveTextContent('Answer received');
+    expect(note).not.toHaveClass('feedback-wrong');
+    expect(screen.queryByTestId('answer-feedback')).toBeNull();
   });
 
   it('explains a rejected answer', () => {

@@ -60,7 +60,7 @@ from quizcore.ports import (
     ScoreStore,
     SessionStore,
 )
-from quizcore.quiz import Question, Quiz, build_quiz
+from quizcore.quiz import Question, Quiz, build_quiz, normalise
 from quizcore.scoring import AnswerFacts, Standing, Tally, rank_all, speed_points, tally
 from quizcore.session import Participant, SessionState
 
@@ -339,7 +339,9 @@ class QuizService:
             if question.is_correct(answer.answer, typo_tolerance=quiz.typo_tolerance):
                 entry["correct"] += 1
             if question.kind == "choice":
-                entry["choices"][answer.answer] = entry["choices"].get(answer.answer, 0) + 1
+                given = normalise(answer.answer)
+                label = next((c for c in question.choices if normalise(c) == given), answer.answer)
+                entry["choices"][label] = entry["choices"].get(label, 0) + 1
         for entry in stats.values():
             if entry["answers"]:
                 entry["correct_share"] = round(entry["correct"] / entry["answers"], 4)
@@ -693,7 +695,9 @@ class ScoreEvent:
         self.publisher = publisher
         self.catalog = catalog
 
-    async def rescore(self, state: SessionState, user_id: str) -> tuple[Tally, dict[str, bool]]:
+    async def rescore(
+        self, state: SessionState, user_id: str
+    ) -> tuple[Tally, dict[str, bool], list[RecordedAnswer]]:
         """Recompute one participant's score from their answers and project it."""
         quiz = await self.catalog.quiz(state.quiz_id)
         answers = await self.answers.for_participant(state.session_id, user_id)
@@ -711,28 +715,35 @@ class ScoreEvent:
         await self.leaderboard.submit(
             session_board(state.session_id), user_id, result.score, result.reached_at
         )
-        return result, correct_of
+        return result, correct_of, answers
 
     async def handle(self, event: AnswerRecorded) -> None:
         """Score one recorded answer; safe to call again for the same event."""
         state = await load_session(self.sessions, event.session_id)
-        result, correct_of = await self.rescore(state, event.user_id)
+        result, correct_of, answers = await self.rescore(state, event.user_id)
         correct = correct_of.get(event.submission_id, False)
         points = result.points.get(event.submission_id, 0)
         streak = result.streaks.get(event.submission_id, 0)
-        await self.scores.save_result(
-            AnswerResult(
-                session_id=event.session_id,
-                user_id=event.user_id,
-                submission_id=event.submission_id,
-                question_id=event.question_id,
-                status="scored",
-                correct=correct,
-                points=points,
-                streak=streak,
-                score=result.score,
+        # This answer's result, and those of later questions whose streak an
+        # earlier answer arriving late has just changed: shown points add up.
+        for answer in answers:
+            if answer.submission_id != event.submission_id and (
+                answer.question_index < event.question_index
+            ):
+                continue
+            await self.scores.save_result(
+                AnswerResult(
+                    session_id=event.session_id,
+                    user_id=event.user_id,
+                    submission_id=answer.submission_id,
+                    question_id=answer.question_id,
+                    status="scored",
+                    correct=correct_of.get(answer.submission_id, False),
+                    points=result.points.get(answer.submission_id, 0),
+                    streak=result.streaks.get(answer.submission_id, 0),
+                    score=result.score,
+                )
             )
-        )
         await self.publisher.publish(
             ScoreUpdated(
                 session_id=event.session_id,
@@ -972,6 +983,12 @@ class QuizEvent:
         """Persist what the event changed; safe to call again."""
         if isinstance(message, ScoreUpdated):
             participant = await self.sessions.get_participant(message.session_id, message.user_id)
+            state = await self.sessions.get(message.session_id)
+            if state is not None and state.status == "finished":
+                # Scored after the finish (an answer within the grace period):
+                # the final standings must include it. finalise is idempotent.
+                await self.finalise(message.session_id, state.finished_at or message.reached_at)
+                return
             await self.master.save_result(
                 SessionResult(
                     session_id=message.session_id,

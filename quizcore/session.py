@@ -317,8 +317,8 @@ def check_window(
         if received_at > closes_at + grace_ms:
             raise QuestionClosed(f"question {question_id} closed at {closes_at}")
         return opened_at
-    if served_at is None:
-        if state.status == "finished":
+    if served_at is None or received_at < served_at:
+        if served_at is None and state.status == "finished":
             raise SessionFinished(f"session {state.session_id} is finished")
         raise QuestionNotOpen(f"question {question_id} has not been served to you")
     deadline = served_at + limit

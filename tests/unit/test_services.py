@@ -1,0 +1,646 @@
+"""The services wired on memory adapters: sessions, submissions, notifications, results."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from quizcore.errors import (
+    AlreadyAnswered,
+    Forbidden,
+    InvalidRequest,
+    NotFound,
+    NotParticipant,
+    QuestionClosed,
+    QuestionNotOpen,
+    QuizNotFound,
+    SessionFinished,
+    SessionNotFound,
+    SessionNotRunning,
+)
+from quizcore.messages import SessionFinished as SessionFinishedEvent
+from quizcore.messages import SubmitAnswer
+from quizcore.services import GLOBAL_BOARD, leaderboard_view, session_board
+from quizcore.session import is_session_id
+from tests.unit.support import HOST, Play, new_play
+
+
+def session_events(play: Play, kind: str) -> list[dict[str, Any]]:
+    return [
+        event
+        for sid, event in play.system.notifier.session_events
+        if sid == play.session_id and event["type"] == kind
+    ]
+
+
+def user_events(play: Play, user: str, kind: str) -> list[dict[str, Any]]:
+    return [
+        event
+        for sid, uid, event in play.system.notifier.user_events
+        if sid == play.session_id and uid == user and event["type"] == kind
+    ]
+
+
+async def started(play: Play, *users: str) -> Play:
+    await play.join(*users)
+    await play.system.quiz.start(play.session_id, HOST)
+    return play
+
+
+# --- creating and joining -----------------------------------------------------------
+
+
+async def test_new_session_gets_a_join_code_and_waits_in_the_lobby(live: Play) -> None:
+    state = await live.system.quiz.session(live.session_id)
+
+    assert is_session_id(live.session_id)
+    assert state.status == "lobby"
+    assert state.host_id == HOST
+    assert state.question_count == 3
+
+
+async def test_session_of_an_unknown_quiz_is_quiz_not_found() -> None:
+    play = await new_play()
+
+    with pytest.raises(QuizNotFound) as caught:
+        await play.system.quiz.create_session(
+            host_id=HOST, quiz_id="nope", mode="live", question_seconds=10
+        )
+    assert caught.value.code == "quiz_not_found"
+
+
+async def test_session_with_seconds_out_of_range_is_invalid(live: Play) -> None:
+    with pytest.raises(InvalidRequest):
+        await live.system.quiz.create_session(
+            host_id=HOST, quiz_id=live.quiz_id, mode="live", question_seconds=301
+        )
+
+
+async def test_unknown_session_is_session_not_found(live: Play) -> None:
+    with pytest.raises(SessionNotFound) as caught:
+        await live.system.quiz.session("ZZZZZZ")
+    assert caught.value.code == "session_not_found"
+    with pytest.raises(SessionNotFound):
+        await live.system.quiz.join("ZZZZZZ", "ann", "Ann")
+
+
+async def test_joining_twice_returns_the_same_participant_and_announces_once(live: Play) -> None:
+    first, created = await live.system.quiz.join(live.session_id, "ann", "Ann")
+    again, created_again = await live.system.quiz.join(live.session_id, "ann", "Someone")
+
+    assert created and not created_again
+    assert again == first
+    assert again.display_name == "Ann"
+    assert session_events(live, "participant.joined") == [
+        {
+            "type": "participant.joined",
+            "user_id": "ann",
+            "display_name": "Ann",
+            "participant_count": 1,
+        }
+    ]
+    assert live.system.notifier.leaderboard_changes == [live.session_id]
+
+
+async def test_joined_participant_appears_on_the_leaderboard_with_zero(live: Play) -> None:
+    await live.join("ann", "bob")
+
+    view = await leaderboard_view(
+        leaderboard=live.system.leaderboard,
+        sessions=live.system.sessions,
+        session_id=live.session_id,
+        limit=10,
+        user_id="bob",
+    )
+
+    assert view["participant_count"] == 2
+    assert view["entries"] == [
+        {"rank": 1, "user_id": "ann", "display_name": "ANN", "score": 0},
+        {"rank": 1, "user_id": "bob", "display_name": "BOB", "score": 0},
+    ]
+    assert view["me"] == {"rank": 1, "score": 0}
+
+
+async def test_joining_a_finished_session_is_refused_with_session_finished(live: Play) -> None:
+    await live.join("ann")
+    await live.system.quiz.finish(live.session_id, HOST)
+
+    with pytest.raises(SessionFinished) as caught:
+        await live.system.quiz.join(live.session_id, "bob", "Bob")
+    participant, created = await live.system.quiz.join(live.session_id, "ann", "Ann")
+
+    assert caught.value.code == "session_finished"
+    assert participant.user_id == "ann" and not created
+
+
+# --- host transitions ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("action", ["start", "advance", "finish"])
+async def test_guest_calling_a_host_route_is_forbidden(live: Play, action: str) -> None:
+    await live.join("ann")
+
+    with pytest.raises(Forbidden) as caught:
+        await getattr(live.system.quiz, action)(live.session_id, "ann")
+
+    assert caught.value.code == "forbidden"
+    assert (await live.system.quiz.session(live.session_id)).status == "lobby"
+
+
+async def test_starting_twice_opens_the_first_question_once(live: Play) -> None:
+    first = await live.system.quiz.start(live.session_id, HOST)
+    live.clock.advance(1000)
+    again = await live.system.quiz.start(live.session_id, HOST)
+
+    assert again == first
+    assert first.status == "running"
+    assert len(session_events(live, "question.opened")) == 1
+    assert len(session_events(live, "session.started")) == 1
+
+
+async def test_question_opened_carries_the_current_question_without_answer(live: Play) -> None:
+    await live.system.quiz.start(live.session_id, HOST)
+
+    (opened,) = session_events(live, "question.opened")
+
+    assert opened == {
+        "type": "question.opened",
+        "question_id": "q1",
+        "index": 0,
+        "prompt": "Question 1",
+        "kind": "choice",
+        "choices": ["right", "wrong", "other"],
+        "opens_at": live.clock.now_ms(),
+        "closes_at": live.clock.now_ms() + 10_000,
+    }
+
+
+async def test_advancing_moves_through_the_questions_and_past_the_last_finishes(
+    live: Play,
+) -> None:
+    await started(live, "ann")
+
+    indices = []
+    for _ in range(3):
+        live.clock.advance(2000)
+        state = await live.system.quiz.advance(live.session_id, HOST)
+        indices.append((state.status, state.question_index))
+
+    assert indices == [("running", 1), ("running", 2), ("finished", 2)]
+    assert [e["question_id"] for e in session_events(live, "question.closed")] == ["q1", "q2", "q3"]
+    assert len(session_events(live, "session.finished")) == 1
+    with pytest.raises(SessionFinished):
+        await live.system.quiz.advance(live.session_id, HOST)
+
+
+async def test_advancing_in_the_lobby_is_session_not_running(live: Play) -> None:
+    with pytest.raises(SessionNotRunning):
+        await live.system.quiz.advance(live.session_id, HOST)
+
+
+async def test_finishing_twice_announces_the_end_once(live: Play) -> None:
+    await started(live, "ann")
+
+    first = await live.system.quiz.finish(live.session_id, HOST)
+    again = await live.system.quiz.finish(live.session_id, HOST)
+
+    assert first.status == "finished"
+    assert again == first
+    assert len(session_events(live, "session.finished")) == 1
+    with pytest.raises(SessionFinished):
+        await live.system.quiz.start(live.session_id, HOST)
+
+
+async def test_reading_a_session_after_the_deadline_closes_the_question_once(live: Play) -> None:
+    await started(live, "ann")
+    live.clock.advance(10_000)
+
+    state = await live.system.quiz.session(live.session_id)
+    await live.system.quiz.session(live.session_id)
+    await live.system.quiz.close_due(live.session_id)
+
+    assert state.closed_through == 0
+    (closed,) = session_events(live, "question.closed")
+    assert closed["correct_answer"] == "right"
+    assert closed["closed_at"] == live.clock.now_ms()
+
+
+# --- current question ---------------------------------------------------------------
+
+
+async def test_live_current_question_is_the_open_one_until_answered(live: Play) -> None:
+    await started(live, "ann", "bob")
+    now = live.clock.now_ms()
+
+    current = await live.system.quiz.current_question(live.session_id, "ann")
+    await live.submit("ann", "q1", "right", "a1")
+
+    assert current is not None
+    question, opens_at, closes_at = current
+    assert (question.question_id, opens_at, closes_at) == ("q1", now, now + 10_000)
+    assert await live.system.quiz.current_question(live.session_id, "ann") is None
+    live.clock.advance(10_000)
+    assert await live.system.quiz.current_question(live.session_id, "bob") is None
+
+
+async def test_current_question_needs_a_participant_and_a_running_session(live: Play) -> None:
+    await live.join("ann")
+
+    assert await live.system.quiz.current_question(live.session_id, "ann") is None
+    with pytest.raises(NotParticipant):
+        await live.system.quiz.current_question(live.session_id, "eve")
+
+
+async def test_self_paced_question_is_timed_from_when_it_was_served(self_paced: Play) -> None:
+    play = await started(self_paced, "ann")
+    quiz = play.system.quiz
+    play.clock.advance(3000)
+    served_at = play.clock.now_ms()
+
+    first = await quiz.current_question(play.session_id, "ann")
+    play.clock.advance(4000)
+    again = await quiz.current_question(play.session_id, "ann")
+    view = await play.submit("ann", "q1", "right", "s1")
+
+    assert first is not None and again is not None
+    assert (first[0].question_id, first[1], first[2]) == ("q1", served_at, served_at + 10_000)
+    assert again == first
+    assert view.points == 800  # 4 s of 10 s: 1000 * (1 - 0.4 / 2)
+    assert await play.system.sessions.served(play.session_id, "bob") == {}
+
+
+async def test_self_paced_serves_the_next_question_after_an_answer_or_a_timeout(
+    self_paced: Play,
+) -> None:
+    play = await started(self_paced, "ann")
+    quiz = play.system.quiz
+
+    first = await quiz.current_question(play.session_id, "ann")
+    await play.submit("ann", "q1", "right", "s1")
+    second = await quiz.current_question(play.session_id, "ann")
+    play.clock.advance(10_000)
+    third = await quiz.current_question(play.session_id, "ann")
+    play.clock.advance(10_000)
+    none_left = await quiz.current_question(play.session_id, "ann")
+
+    served = [item[0].question_id if item else None for item in (first, second, third, none_left)]
+    assert served == ["q1", "q2", "q3", None]
+    assert third is not None and third[1] == play.clock.now_ms() - 10_000
+
+
+async def test_self_paced_answer_after_its_limit_plus_grace_is_closed(self_paced: Play) -> None:
+    play = await started(self_paced, "ann", "bob")
+    await play.system.quiz.current_question(play.session_id, "ann")
+    await play.system.quiz.current_question(play.session_id, "bob")
+
+    play.clock.advance(10_500)
+    on_time = await play.submit("ann", "q1", "right", "s1")
+    play.clock.advance(1)
+    with pytest.raises(QuestionClosed):
+        await play.submit("bob", "q1", "right", "s2")
+
+    assert on_time.status == "scored" and on_time.points == 500
+
+
+async def test_self_paced_question_never_served_is_not_open(self_paced: Play) -> None:
+    play = await started(self_paced, "ann")
+
+    with pytest.raises(QuestionNotOpen):
+        await play.submit("ann", "q2", "right", "s1")
+
+
+# --- submissions --------------------------------------------------------------------
+
+
+async def test_correct_quick_answer_earns_full_points_and_rank(live: Play) -> None:
+    await started(live, "ann", "bob")
+    live.clock.advance(400)
+
+    view = await live.submit("ann", "q1", " Right ", "s1")
+
+    assert view.public() == {
+        "submission_id": "s1",
+        "status": "scored",
+        "question_id": "q1",
+        "correct": True,
+        "points": 1000,
+        "streak": 0,
+        "score": 1000,
+        "rank": 1,
+    }
+    assert (await live.system.leaderboard.standing(session_board(live.session_id), "bob")).rank == 2  # type: ignore[union-attr]
+
+
+async def test_wrong_answer_earns_nothing(live: Play) -> None:
+    await started(live, "ann")
+
+    view = await live.submit("ann", "q1", "wrong", "s1")
+
+    assert (view.correct, view.points, view.score) == (False, 0, 0)
+
+
+async def test_streak_adds_100_per_previous_correct_answer(live: Play) -> None:
+    await started(live, "ann")
+    views = []
+    for number in (1, 2, 3):
+        views.append(await live.submit("ann", f"q{number}", "right", f"s{number}"))
+        await live.system.quiz.advance(live.session_id, HOST)
+
+    assert [(v.points, v.streak) for v in views] == [(1000, 0), (1100, 1), (1200, 2)]
+    assert views[-1].score == 3300
+
+
+async def test_no_streak_when_the_session_turns_it_off() -> None:
+    play = await started(await new_play(streak_bonus=False), "ann")
+    for number in (1, 2):
+        await play.submit("ann", f"q{number}", "right", f"s{number}")
+        await play.system.quiz.advance(play.session_id, HOST)
+
+    assert await play.score_of("ann") == 2000
+
+
+async def test_same_submission_id_gets_the_same_view_and_never_counts_twice(live: Play) -> None:
+    await started(live, "ann")
+    live.clock.advance(2000)
+
+    first = await live.submit("ann", "q1", "right", "s1")
+    live.clock.advance(3000)
+    again = await live.submit("ann", "q1", "right", "s1")
+
+    assert again.public() == first.public()
+    assert await live.score_of("ann") == first.score == 900
+    assert len(await live.system.answers.for_session(live.session_id)) == 1
+    assert len(user_events(live, "ann", "answer.result")) == 1
+
+
+async def test_different_second_answer_is_already_answered(live: Play) -> None:
+    await started(live, "ann")
+    await live.submit("ann", "q1", "wrong", "s1")
+
+    with pytest.raises(AlreadyAnswered) as caught:
+        await live.submit("ann", "q1", "right", "s2")
+
+    assert caught.value.code == "already_answered"
+    assert await live.score_of("ann") == 0
+
+
+async def test_answer_from_someone_who_did_not_join_is_not_participant(live: Play) -> None:
+    await started(live, "ann")
+
+    with pytest.raises(NotParticipant) as caught:
+        await live.submit("eve", "q1", "right", "s1")
+
+    assert caught.value.code == "not_participant"
+
+
+async def test_answer_to_an_unknown_session_is_session_not_found(live: Play) -> None:
+    with pytest.raises(SessionNotFound):
+        await live.system.score.submit(
+            session_id="ZZZZZZ", user_id="ann", question_id="q1", answer="x", submission_id="s"
+        )
+
+
+async def test_answer_to_an_unknown_question_is_not_found(live: Play) -> None:
+    await started(live, "ann")
+
+    with pytest.raises(NotFound):
+        await live.submit("ann", "q9", "right", "s1")
+
+
+async def test_answer_in_the_lobby_is_session_not_running(live: Play) -> None:
+    await live.join("ann")
+
+    with pytest.raises(SessionNotRunning):
+        await live.submit("ann", "q1", "right", "s1")
+
+
+async def test_late_answer_is_rejected_with_question_closed(live: Play) -> None:
+    await started(live, "ann", "bob")
+
+    live.clock.advance(10_500)
+    in_grace = await live.submit("ann", "q1", "right", "s1")
+    live.clock.advance(1)
+    with pytest.raises(QuestionClosed) as caught:
+        await live.submit("bob", "q1", "right", "s2")
+    with pytest.raises(QuestionClosed):
+        await live.submit("bob", "q1", "right", "s2")
+
+    assert caught.value.code == "question_closed"
+    assert in_grace.points == 500
+    assert await live.score_of("bob") == 0
+
+
+async def test_question_closed_early_by_the_host_accepts_only_within_grace(live: Play) -> None:
+    await started(live, "ann", "bob")
+    live.clock.advance(2000)
+    await live.system.quiz.advance(live.session_id, HOST)
+
+    live.clock.advance(500)
+    in_grace = await live.submit("ann", "q1", "right", "s1")
+    live.clock.advance(1)
+    with pytest.raises(QuestionClosed):
+        await live.submit("bob", "q1", "right", "s2")
+
+    assert in_grace.points == 875  # timed against the 10 s limit: 2.5 s elapsed
+
+
+async def test_rejection_in_the_stream_is_sent_back_and_replayed_on_retry(live: Play) -> None:
+    await started(live, "ann")
+    late = SubmitAnswer(
+        session_id=live.session_id,
+        question_id="q1",
+        user_id="ann",
+        answer="right",
+        submission_id="s1",
+        received_at=live.clock.now_ms() + 60_000,
+    )
+
+    await live.system.stream.handle(late)
+
+    (error,) = user_events(live, "ann", "error")
+    assert error["code"] == "question_closed"
+    assert error["submission_id"] == "s1"
+    with pytest.raises(QuestionClosed):
+        await live.submit("ann", "q1", "right", "s1")
+
+
+async def test_unknown_submission_has_no_view(live: Play) -> None:
+    await started(live, "ann")
+
+    assert await live.system.score.view(live.session_id, "ann", "nope") is None
+
+
+async def test_wait_returns_the_scored_view(live: Play) -> None:
+    await started(live, "ann")
+    await live.submit("ann", "q1", "right", "s1")
+
+    view = await live.system.score.wait(live.session_id, "ann", "s1", seconds=0.1)
+
+    assert view is not None and view.status == "scored"
+
+
+# --- notifications ------------------------------------------------------------------
+
+
+async def test_answer_result_goes_to_the_answering_participant_only(live: Play) -> None:
+    await started(live, "ann", "bob")
+    live.clock.advance(5000)
+
+    await live.submit("ann", "q1", "right", "s1")
+
+    assert user_events(live, "ann", "answer.result") == [
+        {
+            "type": "answer.result",
+            "submission_id": "s1",
+            "status": "scored",
+            "question_id": "q1",
+            "correct": True,
+            "points": 750,
+            "streak": 0,
+            "score": 750,
+            "rank": 1,
+        }
+    ]
+    assert user_events(live, "bob", "answer.result") == []
+    assert live.system.notifier.leaderboard_changes.count(live.session_id) == 3  # 2 joins, 1 score
+
+
+async def test_question_closed_reports_the_correct_answer_and_statistics(live: Play) -> None:
+    await started(live, "ann", "bob", "cat")
+    await live.submit("ann", "q1", "right", "s1")
+    await live.submit("bob", "q1", "wrong", "s2")
+
+    await live.system.quiz.advance(live.session_id, HOST)
+
+    (closed,) = session_events(live, "question.closed")
+    assert closed["question_id"] == "q1"
+    assert closed["correct_answer"] == "right"
+    assert closed["stats"]["answers"] == 2
+    assert closed["stats"]["correct"] == 1
+    assert closed["stats"]["correct_share"] == 0.5
+    assert closed["stats"]["choices"] == {"right": 1, "wrong": 1}
+
+
+async def test_session_finished_announces_the_final_top_entries(live: Play) -> None:
+    await started(live, "ann", "bob")
+    await live.submit("bob", "q1", "right", "s1")
+
+    await live.system.quiz.finish(live.session_id, HOST)
+
+    (finished,) = session_events(live, "session.finished")
+    assert [(e["rank"], e["user_id"], e["score"]) for e in finished["entries"]] == [
+        (1, "bob", 1000),
+        (2, "ann", 0),
+    ]
+
+
+# --- results and master data ----------------------------------------------------------
+
+
+async def play_through(play: Play, answers: dict[str, list[str]]) -> None:
+    """Answer every question (``answers[user][i]``), advancing after each."""
+    await started(play, *answers)
+    for index in range(3):
+        for user, given in answers.items():
+            await play.submit(user, f"q{index + 1}", given[index], f"{user}-{index}")
+        play.clock.advance(1000)
+        await play.system.quiz.advance(play.session_id, HOST)
+
+
+async def test_finished_session_writes_final_results_to_master_data(live: Play) -> None:
+    await play_through(
+        live,
+        {
+            "ann": ["right", "right", "wrong"],
+            "bob": ["right", "right", "wrong"],
+            "cat": ["wrong"] * 3,
+        },
+    )
+
+    stored = {r.user_id: r for r in await live.system.master.session_results(live.session_id)}
+
+    assert {user: (r.score, r.rank, r.correct_count, r.final) for user, r in stored.items()} == {
+        "ann": (2100, 1, 2, True),
+        "bob": (2100, 1, 2, True),
+        "cat": (0, 3, 0, True),
+    }
+    assert stored["ann"].display_name == "ANN"
+
+
+async def test_results_list_standings_and_question_statistics_after_finish(live: Play) -> None:
+    await live.join("ann")
+    with pytest.raises(SessionNotRunning):
+        await live.system.quiz.results(live.session_id, "ann")
+    await play_through(live, {"ann": ["right", "wrong", "right"], "bob": ["wrong"] * 3})
+
+    results = await live.system.quiz.results(live.session_id, HOST)
+
+    assert [
+        (s["user_id"], s["rank"], s["score"], s["correct_count"]) for s in results["standings"]
+    ] == [
+        ("ann", 1, 2000, 2),
+        ("bob", 2, 0, 0),
+    ]
+    assert [q["correct_share"] for q in results["questions"]] == [0.5, 0.0, 0.5]
+    with pytest.raises(NotParticipant):
+        await live.system.quiz.results(live.session_id, "eve")
+
+
+async def test_global_totals_add_up_over_sessions_and_redelivery_adds_nothing() -> None:
+    first = await new_play()
+    await play_through(first, {"ann": ["right"] * 3, "bob": ["right", "wrong", "wrong"]})
+    state = await first.system.quiz.create_session(
+        host_id=HOST, quiz_id=first.quiz_id, mode="live", question_seconds=10
+    )
+    second = Play(
+        system=first.system, clock=first.clock, session_id=state.session_id, quiz_id=first.quiz_id
+    )
+    await play_through(second, {"bob": ["right", "right", "right"]})
+    board, master = first.system.leaderboard, first.system.master
+    version = await board.version(GLOBAL_BOARD)
+
+    for play in (first, second):
+        await first.system.publisher.publish(
+            SessionFinishedEvent(session_id=play.session_id, at=first.clock.now_ms())
+        )
+
+    assert await master.user_totals("ann") == (3300, 1)
+    assert await master.user_totals("bob") == (1000 + 3300, 2)
+    assert [(s.user_id, s.rank, s.score) for s in await board.top(GLOBAL_BOARD, 10)] == [
+        ("bob", 1, 4300),
+        ("ann", 2, 3300),
+    ]
+    assert await board.version(GLOBAL_BOARD) == version
+
+
+async def test_answer_accepted_in_grace_after_finish_counts_in_final_results(live: Play) -> None:
+    await started(live, "ann")
+    live.clock.advance(1000)
+    await live.system.quiz.finish(live.session_id, HOST)
+
+    live.clock.advance(200)
+    view = await live.submit("ann", "q1", "right", "s1")
+    (result,) = await live.system.master.session_results(live.session_id)
+
+    assert view.score == 940  # 1.2 s into a 10 s question
+    assert (result.score, result.final) == (940, True)
+    assert await live.system.master.user_totals("ann") == (940, 1)
+
+
+async def test_points_shown_add_up_to_the_score_when_an_earlier_answer_arrives_late(
+    live: Play,
+) -> None:
+    await started(live, "ann")
+    live.clock.advance(5000)
+    await live.system.quiz.advance(live.session_id, HOST)
+
+    live.clock.advance(100)
+    second = await live.submit("ann", "q2", "right", "s2")
+    live.clock.advance(200)  # still within q1's grace
+    first = await live.submit("ann", "q1", "right", "s1")
+    shown = [await live.system.score.view(live.session_id, "ann", s) for s in ("s1", "s2")]
+
+    assert second.status == first.status == "scored"
+    assert first.score == 735 + 1000 + 100
+    assert sum(view.points for view in shown if view) == first.score

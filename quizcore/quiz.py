@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -22,6 +23,7 @@ MAX_SECONDS = 300
 TYPO_MIN_LENGTH = 5
 
 
+@functools.lru_cache(maxsize=65_536)
 def normalise(text: str) -> str:
     """Return the canonical form typed answers are compared in.
 
@@ -85,7 +87,7 @@ class Question:
 
     def accepted_forms(self) -> frozenset[str]:
         """Return the normalised forms that count as correct."""
-        return frozenset(normalise(text) for text in (self.answer, *self.accept))
+        return _forms(self.answer, self.accept)
 
     def is_correct(self, given: str, *, typo_tolerance: bool = False) -> bool:
         """Return whether ``given`` answers this question correctly."""
@@ -176,6 +178,12 @@ class Quiz:
                 for q in self.questions
             ],
         }
+
+
+@functools.lru_cache(maxsize=16_384)
+def _forms(answer: str, accept: tuple[str, ...]) -> frozenset[str]:
+    # Answers are checked on every scoring; their normal forms never change.
+    return frozenset(normalise(text) for text in (answer, *accept))
 
 
 def _text(value: Any, what: str, limit: int) -> str:

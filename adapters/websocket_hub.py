@@ -86,6 +86,7 @@ class WebSocketHub:
         queue_size: int = 256,
         on_frame: Callable[[str, dict[str, Any]], None] | None = None,
         on_push: Callable[[float, int], None] | None = None,
+        seq_base: Callable[[], int] | None = None,
     ) -> None:
         self.leaderboard = leaderboard
         self.sessions = sessions
@@ -95,6 +96,9 @@ class WebSocketHub:
         self.queue_size = queue_size
         self.on_frame = on_frame
         self.on_push = on_push
+        # A session's first seq in this process; the clock in microseconds
+        # keeps sequence numbers growing across restarts.
+        self.seq_base = seq_base
         self._rooms: dict[str, _Room] = {}
         self._ticker: asyncio.Task[None] | None = None
         self._pending: set[asyncio.Task[None]] = set()
@@ -103,7 +107,10 @@ class WebSocketHub:
     def _room(self, session_id: str) -> _Room:
         room = self._rooms.get(session_id)
         if room is None:
-            room = self._rooms[session_id] = _Room(replay=deque(maxlen=self.replay_size))
+            room = self._rooms[session_id] = _Room(
+                replay=deque(maxlen=self.replay_size),
+                seq=self.seq_base() if self.seq_base is not None else 0,
+            )
         return room
 
     def connect(self, session_id: str, user_id: str) -> Connection:
@@ -146,6 +153,12 @@ class WebSocketHub:
         room = self._room(session_id)
         room.seq += 1
         return room.seq
+
+    def reply(self, connection: Connection, event: dict[str, Any]) -> None:
+        """Answer one connection (pong, refused frame) with the next seq, unrecorded."""
+        room = self._room(connection.session_id)
+        room.seq += 1
+        connection.push(dumps({**event, "seq": room.seq}))
 
     def replay(self, session_id: str, since: int, user_id: str) -> list[str] | None:
         """Return the frames after ``since`` meant for the user, or None if too old."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sortedcontainers import SortedKeyList
@@ -23,15 +24,22 @@ class _Board:
 
 
 class MemoryLeaderboard:
-    """Boards held in sorted lists; rebuilt from the score store on start."""
+    """Boards held in sorted lists; rebuilt from the score store on start.
 
-    def __init__(self) -> None:
+    ``version_base`` gives a new board's first version. The embedded profile
+    passes the clock in microseconds, so versions keep growing across a
+    restart even though the board is rebuilt with fewer changes.
+    """
+
+    def __init__(self, version_base: Callable[[], int] | None = None) -> None:
         self._boards: dict[str, _Board] = {}
+        self._version_base = version_base
 
     def _board(self, board: str) -> _Board:
         found = self._boards.get(board)
         if found is None:
-            found = self._boards[board] = _Board()
+            base = self._version_base() if self._version_base is not None else 0
+            found = self._boards[board] = _Board(version=base)
         return found
 
     async def submit(self, board: str, user_id: str, score: int, reached_at: int) -> bool:

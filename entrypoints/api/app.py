@@ -204,7 +204,9 @@ def build_app(settings: Settings | None = None, container: Any = None) -> tuple[
     app.resp_options.secure_cookies_by_default = True
     errors.install(app)
     add_routes(app, ctx)
-    spec.register(app)
+    # The document is served by our own route (problem+json error bodies), so
+    # spectree only needs to know the app, not to mount its own route.
+    spec.app = app
     dist = Path(settings.web_dist)
     if (dist / "index.html").exists():
         app.add_static_route("/", str(dist.resolve()), fallback_filename="index.html")

@@ -32,6 +32,7 @@ class Caller:
     user_id: str
     display_name: str
     permissions: frozenset[str] = field(default_factory=frozenset)
+    expires_at: float = 0.0
 
 
 class JwksSource(Protocol):
@@ -137,10 +138,12 @@ class TokenVerifier:
             raise Unauthorized("token has no subject")
         name = claims.get("name") or claims.get("nickname") or subject
         permissions = claims.get("permissions") or []
+        expires = claims.get("exp")
         return Caller(
             user_id=subject,
             display_name=str(name)[:40],
             permissions=frozenset(str(p) for p in permissions if isinstance(p, str)),
+            expires_at=float(expires) if isinstance(expires, int | float) else 0.0,
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -19,6 +20,11 @@ from adapters.memory import (
 )
 from adapters.websocket_hub import WebSocketHub
 from entrypoints.settings import Settings
+
+
+def micros() -> int:
+    """Return the wall clock in microseconds: a base that grows across restarts."""
+    return time.time_ns() // 1000
 
 
 async def local_stores(settings: Settings) -> AsyncIterator[dict[str, Any]]:
@@ -70,7 +76,7 @@ class LocalContainer(containers.DeclarativeContainer):
     sessions = providers.Callable(lambda stores: stores["sessions"], stores)
     answers = providers.Callable(lambda stores: stores["answers"], stores)
     scores = providers.Callable(lambda stores: stores["scores"], stores)
-    leaderboard = providers.Singleton(MemoryLeaderboard)
+    leaderboard = providers.Singleton(MemoryLeaderboard, version_base=micros)
     publisher = providers.Singleton(InProcessBus)
     stream = providers.Singleton(DirectAnswerStream)
     notifier = providers.Singleton(
@@ -81,4 +87,5 @@ class LocalContainer(containers.DeclarativeContainer):
         top=providers.Callable(lambda s: s.leaderboard_top, settings),
         replay_size=providers.Callable(lambda s: s.replay_buffer, settings),
         queue_size=providers.Callable(lambda s: s.ws_queue_size, settings),
+        seq_base=micros,
     )

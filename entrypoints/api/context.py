@@ -86,16 +86,16 @@ class ApiContext:
         if not token:
             raise Unauthorized("a bearer token is required")
         cached = self._tokens.get(token)
-        now = time.monotonic()
+        now = time.time()
         if cached is not None and cached[1] > now:
             caller = cached[0]
         else:
             caller = await self.verifier.verify(token)
-            # Verified tokens are remembered briefly: RSA checks cost more than
-            # the rest of a request. Expiry is re-checked within a minute.
+            # Verified tokens are remembered briefly (an RSA check costs more
+            # than the rest of a request), never past their own expiry.
             if len(self._tokens) > 100_000:
                 self._tokens.clear()
-            self._tokens[token] = (caller, now + 60)
+            self._tokens[token] = (caller, min(now + 60, caller.expires_at or now))
         await self._sync_user(caller)
         return caller
 

@@ -13,7 +13,7 @@ from falcon import WebSocketDisconnected
 
 from adapters.websocket_hub import RESNAPSHOT, Connection, dumps
 from entrypoints.api.context import ApiContext, new_submission_id
-from quizcore.errors import InvalidRequest, NotParticipant, QuizError
+from quizcore.errors import NotParticipant, QuizError
 from quizcore.services import session_board
 from quizcore.timefmt import present
 
@@ -22,16 +22,8 @@ log = logging.getLogger(__name__)
 MAX_FRAME = 8 * 1024
 
 
-def _error(code: str, detail: str, submission_id: str | None = None, seq: int = 0) -> str:
-    return dumps(
-        {
-            "type": "error",
-            "seq": seq,
-            "code": code,
-            "detail": detail,
-            "submission_id": submission_id,
-        }
-    )
+def _error(code: str, detail: str, submission_id: str | None = None) -> dict[str, Any]:
+    return {"type": "error", "code": code, "detail": detail, "submission_id": submission_id}
 
 
 class Live:
@@ -58,14 +50,17 @@ class Live:
                 if joined is None:
                     raise NotParticipant(f"join session {sid} first")
         except QuizError as ex:
-            await ws.send_text(_error(ex.code, ex.detail))
+            # Refused before joining the session's sequence: seq 0 marks that.
+            await ws.send_text(dumps({**_error(ex.code, ex.detail), "seq": 0}))
             await ws.close(4401 if ex.code == "unauthorized" else 4403)
             return
         await self.ctx.ensure_board(sid)
         connection = hub.connect(sid, caller.user_id)
         self.ctx.metrics.gauge("websocket.connections", hub.connection_count())
         try:
-            since = req.get_param_as_int("since")
+            raw_since = req.get_param("since")
+            # A malformed or stale ``since`` simply gets a fresh snapshot.
+            since = int(raw_since) if raw_since and raw_since.isdigit() else None
             replay = hub.replay(sid, since, caller.user_id) if since is not None else None
             if replay is None:
                 await ws.send_text(await self.snapshot(sid, caller.user_id))
@@ -74,7 +69,7 @@ class Live:
                     await ws.send_text(frame)
             sender = asyncio.create_task(self._send(ws, connection))
             try:
-                await self._receive(ws, sid, caller.user_id)
+                await self._receive(ws, connection)
             finally:
                 sender.cancel()
                 with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnected):
@@ -116,32 +111,31 @@ class Live:
                 frame = await self.snapshot(connection.session_id, connection.user_id)
             await ws.send_text(frame)
 
-    async def _receive(self, ws: falcon.asgi.WebSocket, session_id: str, user_id: str) -> None:
+    async def _receive(self, ws: falcon.asgi.WebSocket, connection: Connection) -> None:
         hub = self.ctx.hub
         assert hub is not None
+        session_id, user_id = connection.session_id, connection.user_id
         while True:
             text = await ws.receive_text()
             if len(text) > MAX_FRAME:
-                await ws.send_text(_error("payload_too_large", "frames are limited to 8 KiB"))
+                hub.reply(connection, _error("payload_too_large", "frames are limited to 8 KiB"))
                 continue
             try:
                 message = orjson.loads(text)
-                if not isinstance(message, dict):
-                    raise InvalidRequest("a message must be a JSON object")
-            except (orjson.JSONDecodeError, InvalidRequest):
-                await ws.send_text(_error("invalid_request", "a message must be a JSON object"))
+            except orjson.JSONDecodeError:
+                message = None
+            if not isinstance(message, dict):
+                hub.reply(connection, _error("invalid_request", "a message must be a JSON object"))
                 continue
             kind = message.get("type")
             if kind == "ping":
-                await ws.send_text(dumps({"type": "pong", "seq": hub.seq(session_id)}))
+                hub.reply(connection, {"type": "pong"})
             elif kind == "answer.submit":
-                await self._submit(ws, session_id, user_id, message)
+                await self._submit(session_id, user_id, message)
             else:
-                await ws.send_text(_error("invalid_request", f"unknown message type {kind!r}"))
+                hub.reply(connection, _error("invalid_request", f"unknown message type {kind!r}"))
 
-    async def _submit(
-        self, ws: falcon.asgi.WebSocket, session_id: str, user_id: str, message: dict[str, Any]
-    ) -> None:
+    async def _submit(self, session_id: str, user_id: str, message: dict[str, Any]) -> None:
         submission_id = message.get("submission_id") or new_submission_id()
         question_id = message.get("question_id")
         answer = message.get("answer")

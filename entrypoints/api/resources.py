@@ -75,6 +75,7 @@ def _wait_seconds(req: falcon.asgi.Request) -> float | None:
 class Health:
     """Liveness: the process answers."""
 
+    @spec.validate(resp=Response(HTTP_200=schemas.Status), tags=["operations"])
     async def on_get(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
         """Report that the process lives."""
         resp.media = {"status": "ok"}
@@ -86,6 +87,11 @@ class Ready:
     def __init__(self, ctx: ApiContext) -> None:
         self.ctx = ctx
 
+    @spec.validate(
+        resp=Response(HTTP_200=schemas.Status, HTTP_503=schemas.Problem),
+        tags=["operations"],
+        skip_validation=True,
+    )
     async def on_get(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
         """Probe each dependency; 503 if any fails."""
         failures = []
@@ -114,8 +120,9 @@ class Jwks:
     def __init__(self, ctx: ApiContext) -> None:
         self.ctx = ctx
 
+    @spec.validate(resp=Response(HTTP_200=schemas.JwksOut, HTTP_404=schemas.Problem), tags=["auth"])
     async def on_get(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
-        """Serve the JWKS document."""
+        """Serve the JWKS document (dev auth only)."""
         if self.ctx.dev_issuer is None:
             raise NotFound("dev auth is off")
         resp.media = self.ctx.dev_issuer.jwks()
@@ -406,8 +413,9 @@ class Answer:
         self.ctx = ctx
 
     @spec.validate(
-        resp=Response(HTTP_200=schemas.AnswerScored, **PROBLEMS),
+        resp=Response(HTTP_200=schemas.AnswerState, **PROBLEMS),
         tags=["answers"],
+        skip_validation=True,
     )
     async def on_get(
         self,
@@ -575,6 +583,53 @@ class Auth0Events:
         resp.status = 204
 
 
+class OpenApi:
+    """The OpenAPI 3.1 document, generated from the request and response models."""
+
+    def __init__(self) -> None:
+        self._document: dict[str, Any] | None = None
+
+    @spec.validate(resp=Response(HTTP_200=None), tags=["operations"])
+    async def on_get(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
+        """Serve the document of every route."""
+        if self._document is None:
+            self._document = problem_documents(spec.spec)
+        resp.media = self._document
+
+
+def problem_documents(document: dict[str, Any]) -> dict[str, Any]:
+    """Declare error bodies as problem documents, with 429 and 503 where they occur."""
+    schemas_ = document.get("components", {}).get("schemas", {})
+    name = next((key for key in schemas_ if key.split(".")[0] == "Problem"), None)
+    problem = {"$ref": f"#/components/schemas/{name}"} if name else {"type": "object"}
+    extra = {
+        "429": "Too many requests (rate_limited; see Retry-After)",
+        "503": "A dependency is unavailable (unavailable)",
+    }
+    # spectree escapes regex characters of Falcon templates ("jwks\\.json").
+    document["paths"] = {
+        path.replace("\\.", "."): item for path, item in document.get("paths", {}).items()
+    }
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            responses = operation.setdefault("responses", {})
+            for status, response in responses.items():
+                if status.isdigit() and int(status) >= 400:
+                    response["content"] = {"application/problem+json": {"schema": problem}}
+            if path.startswith("/v1/") and not path.endswith("openapi.json"):
+                for status, description in extra.items():
+                    if status == "429" and method != "post":
+                        continue
+                    responses.setdefault(
+                        status,
+                        {
+                            "description": description,
+                            "content": {"application/problem+json": {"schema": problem}},
+                        },
+                    )
+    return document
+
+
 def add_routes(app: Any, ctx: ApiContext) -> None:
     """Mount every HTTP route of the contract."""
     from entrypoints.api.live import Live
@@ -600,3 +655,4 @@ def add_routes(app: Any, ctx: ApiContext) -> None:
     app.add_route("/v1/users/me", Me(ctx))
     app.add_route("/v1/leaderboard", GlobalLeaderboard(ctx))
     app.add_route("/v1/auth0/events", Auth0Events(ctx))
+    app.add_route("/v1/openapi.json", OpenApi())

@@ -187,6 +187,31 @@ class AnswerScored(BaseModel):
     rank: int | None
 
 
+class AnswerState(BaseModel):
+    """A submission: ``accepted`` while in flight, then ``scored`` with its result."""
+
+    submission_id: str
+    status: Literal["accepted", "scored"]
+    question_id: str | None = None
+    correct: bool | None = None
+    points: int | None = None
+    streak: int | None = None
+    score: int | None = None
+    rank: int | None = None
+
+
+class Status(BaseModel):
+    """A probe's answer."""
+
+    status: str
+
+
+class JwksOut(BaseModel):
+    """A JSON Web Key Set."""
+
+    keys: list[dict[str, str]]
+
+
 class Entry(BaseModel):
     """One line of a leaderboard."""
 

@@ -1,0 +1,459 @@
+"""The live channel over a real uvicorn and a real WebSocket client."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+import pytest
+import websockets
+
+from entrypoints.settings import Settings
+
+from .conftest import RIGHT, LiveServer, LiveSocket, Minter, new_game, served
+
+CURRENT_QUESTION_FIELDS = {
+    "question_id",
+    "index",
+    "prompt",
+    "kind",
+    "choices",
+    "opens_at",
+    "closes_at",
+}
+
+
+def assert_seq_strictly_increasing(frames: list[dict[str, Any]]) -> None:
+    """Assert every frame has a type and a seq, and seqs only grow."""
+    assert all("type" in frame and isinstance(frame.get("seq"), int) for frame in frames), frames
+    seqs = [frame["seq"] for frame in frames]
+    assert all(later > earlier for earlier, later in itertools.pairwise(seqs)), [
+        (frame["type"], frame["seq"]) for frame in frames
+    ]
+
+
+async def test_a_connection_starts_with_a_snapshot_of_the_session(
+    live_server: LiveServer,
+) -> None:
+    api = live_server.api
+    game = await new_game(api, players=2)
+    player = game.players[0]
+    await api.host(game.host, game.session_id, "start")
+    await api.answer(player, game.session_id, "q1", RIGHT["q1"], wait=2)
+
+    async with live_server.socket(game.session_id, player) as live:
+        snapshot = await live.next()
+
+    assert snapshot["type"] == "session.snapshot"
+    assert snapshot["session"]["session_id"] == game.session_id
+    assert snapshot["session"]["status"] == "running"
+    assert snapshot["session"]["participant_count"] == 2
+    assert set(snapshot["current_question"]) == CURRENT_QUESTION_FIELDS
+    assert snapshot["current_question"]["question_id"] == "q1"
+    assert snapshot["me"] == {"rank": 1, "score": 1000}
+    assert snapshot["answered"] == ["q1"]
+    entries = snapshot["leaderboard"]["entries"]
+    assert (entries[0]["user_id"], entries[0]["score"]) == (player.user_id, 1000)
+    assert "correct_answer" not in str(snapshot) and "'answer'" not in str(snapshot)
+
+
+async def test_the_host_may_watch_without_joining(live_server: LiveServer) -> None:
+    game = await new_game(live_server.api, players=1)
+
+    async with live_server.socket(game.session_id, game.host) as live:
+        snapshot = await live.next()
+
+    assert snapshot["type"] == "session.snapshot"
+    assert snapshot["me"] is None
+
+
+async def _refused(live_server: LiveServer, url: str) -> tuple[dict[str, Any], int | None]:
+    async with websockets.connect(url) as ws:
+        frame = LiveSocket(ws)
+        error = await frame.next()
+        with pytest.raises(websockets.ConnectionClosed):
+            await asyncio.wait_for(ws.recv(), 5)
+        return error, ws.close_code
+
+
+async def test_an_unauthenticated_socket_gets_an_error_and_is_closed(
+    live_server: LiveServer,
+) -> None:
+    game = await new_game(live_server.api, players=1)
+
+    for token in (None, "", "junk.token.here"):
+        error, code = await _refused(live_server, live_server.ws_url(game.session_id, token))
+        assert error["type"] == "error"
+        assert error["code"] == "unauthorized"
+        assert error["detail"]
+        assert code == 4401
+
+
+async def test_a_socket_of_someone_who_has_not_joined_is_refused(live_server: LiveServer) -> None:
+    game = await new_game(live_server.api, players=1)
+    stranger = await live_server.api.login("stranger")
+
+    error, code = await _refused(live_server, live_server.ws_url(game.session_id, stranger.token))
+
+    assert (error["type"], error["code"]) == ("error", "not_participant")
+    assert code == 4403
+
+
+async def test_a_socket_to_an_unknown_session_is_refused(live_server: LiveServer) -> None:
+    player = await live_server.api.login()
+
+    error, code = await _refused(live_server, live_server.ws_url("ZZZZZZ", player.token))
+
+    assert (error["type"], error["code"]) == ("error", "session_not_found")
+    assert code == 4403
+
+
+async def test_the_live_channel_carries_a_game_from_join_to_finish(
+    live_server: LiveServer,
+) -> None:
+    api = live_server.api
+    game = await new_game(api, players=1)
+    sid = game.session_id
+    player = game.players[0]
+    latecomer = await api.login("Latecomer")
+
+    async with (
+        live_server.socket(sid, game.host) as host_live,
+        live_server.socket(sid, player) as live,
+    ):
+        await host_live.next("session.snapshot")
+        await live.next("session.snapshot")
+        await api.join(latecomer, sid)
+        await api.join(latecomer, sid)  # a second join is no news
+        joined = await live.next("participant.joined")
+        started = await api.host(game.host, sid, "start")
+        opened = await live.next("question.opened")
+        result = await api.answer(player, sid, "q1", RIGHT["q1"], submission_id="live-1")
+        pushed = await live.next("answer.result")
+        board = await live.next("leaderboard.updated", where=lambda f: f["me"]["score"] > 0)
+        await api.answer(latecomer, sid, "q1", "stay", wait=2)
+        await api.host(game.host, sid, "next")
+        closed = await live.next("question.closed")
+        second = await live.next("question.opened")
+        await api.host(game.host, sid, "finish")
+        closed_second = await live.next("question.closed")
+        finished = await live.next("session.finished")
+        host_finished = await host_live.next("session.finished")
+
+    assert result.status == 202
+    assert joined == {
+        "type": "participant.joined",
+        "seq": joined["seq"],
+        "user_id": latecomer.user_id,
+        "display_name": "Latecomer",
+        "participant_count": 2,
+    }
+    assert {key: opened[key] for key in CURRENT_QUESTION_FIELDS} == started.body["current_question"]
+    assert not {"answer", "accept", "correct_answer"} & set(opened), "no answer before closing"
+    assert len(live.of("participant.joined")) == 1
+    assert pushed["submission_id"] == "live-1"
+    assert pushed["status"] == "scored"
+    assert (pushed["correct"], pushed["points"], pushed["score"], pushed["rank"]) == (
+        True,
+        1000,
+        1000,
+        1,
+    )
+    assert board["me"] == {"rank": 1, "score": 1000}
+    assert board["entries"][0]["user_id"] == player.user_id
+    assert isinstance(board["version"], int)
+    assert closed["question_id"] == "q1"
+    assert closed["correct_answer"] == "start"
+    assert closed["stats"]["answers"] == 2
+    assert closed["stats"]["correct"] == 1
+    assert closed["stats"]["correct_share"] == 0.5
+    assert second["question_id"] == "q2"
+    assert closed_second["question_id"] == "q2"
+    assert closed_second["correct_answer"] == "hello"
+    assert [entry["user_id"] for entry in finished["entries"]] == [
+        player.user_id,
+        latecomer.user_id,
+    ]
+    assert finished["entries"] == host_finished["entries"]
+    assert_seq_strictly_increasing(live.frames)
+    assert_seq_strictly_increasing(host_live.frames)
+
+
+async def test_an_answer_result_goes_to_its_owner_only(live_server: LiveServer) -> None:
+    api = live_server.api
+    game = await new_game(api, players=2)
+    sid = game.session_id
+    first, second = game.players
+    await api.host(game.host, sid, "start")
+
+    async with (
+        live_server.socket(sid, first) as first_live,
+        live_server.socket(sid, second) as second_live,
+        live_server.socket(sid, game.host) as host_live,
+    ):
+        await api.answer(first, sid, "q1", RIGHT["q1"], submission_id="first-1")
+        await api.answer(second, sid, "q1", "stay", submission_id="second-1")
+        mine = await first_live.next("answer.result")
+        theirs = await second_live.next("answer.result")
+        await api.host(game.host, sid, "finish")
+        for live in (first_live, second_live, host_live):
+            await live.next("session.finished")
+
+    assert mine["submission_id"] == "first-1"
+    assert theirs["submission_id"] == "second-1"
+    assert [frame["submission_id"] for frame in first_live.of("answer.result")] == ["first-1"]
+    assert [frame["submission_id"] for frame in second_live.of("answer.result")] == ["second-1"]
+    assert host_live.of("answer.result") == []
+
+
+async def test_answers_submitted_over_the_socket_are_scored_as_over_http(
+    live_server: LiveServer,
+) -> None:
+    api = live_server.api
+    game = await new_game(api, players=1)
+    sid = game.session_id
+    player = game.players[0]
+    await api.host(game.host, sid, "start")
+
+    async with live_server.socket(sid, player) as live:
+        await live.next("session.snapshot")
+        submit = {"type": "answer.submit", "question_id": "q1", "answer": "start"}
+        await live.send({**submit, "submission_id": "ws-1"})
+        result = await live.next("answer.result")
+        await live.send({**submit, "submission_id": "ws-1"})
+        replayed = await live.next("answer.result")
+
+    fetched = await api.get(f"/v1/sessions/{sid}/answers/ws-1", as_=player)
+    assert result["submission_id"] == "ws-1"
+    assert (result["correct"], result["points"], result["score"]) == (True, 1000, 1000)
+    assert {key: result[key] for key in fetched.body} == fetched.body
+    assert {key: replayed[key] for key in fetched.body} == fetched.body
+    board = await api.leaderboard(player, sid)
+    assert board.body["me"]["score"] == 1000, "a resubmission never counts twice"
+
+
+async def test_socket_submissions_that_break_a_rule_get_error_frames(
+    live_server: LiveServer,
+) -> None:
+    api = live_server.api
+    game = await new_game(api, players=1)
+    sid = game.session_id
+    player = game.players[0]
+    await api.host(game.host, sid, "start")
+
+    async with live_server.socket(sid, player) as live:
+        await live.next("session.snapshot")
+        await live.send(
+            {"type": "answer.submit", "question_id": "q1", "answer": "stay", "submission_id": "e-1"}
+        )
+        await live.next("answer.result")
+        cases = {
+            "e-2": {"question_id": "q1", "answer": "start"},
+            "e-3": {"question_id": "q2", "answer": "hello"},
+            "e-4": {"question_id": "q1"},
+            "e-5": {"question_id": "q9", "answer": "x"},
+        }
+        errors = {}
+        for submission_id, fields in cases.items():
+            await live.send({"type": "answer.submit", "submission_id": submission_id, **fields})
+            errors[submission_id] = await live.next("error")
+
+    assert {key: error["code"] for key, error in errors.items()} == {
+        "e-2": "already_answered",
+        "e-3": "question_not_open",
+        "e-4": "invalid_request",
+        "e-5": "not_found",
+    }
+    for submission_id, error in errors.items():
+        assert error["submission_id"] == submission_id
+        assert isinstance(error["detail"], str) and error["detail"]
+
+
+async def test_an_answer_over_the_socket_before_start_is_session_not_running(
+    live_server: LiveServer,
+) -> None:
+    game = await new_game(live_server.api, players=1)
+
+    async with live_server.socket(game.session_id, game.players[0]) as live:
+        await live.next("session.snapshot")
+        await live.send({"type": "answer.submit", "question_id": "q1", "answer": "start"})
+        error = await live.next("error")
+
+    assert error["code"] == "session_not_running"
+
+
+async def test_a_ping_is_answered_with_a_pong(live_server: LiveServer) -> None:
+    game = await new_game(live_server.api, players=1)
+
+    async with live_server.socket(game.session_id, game.players[0]) as live:
+        await live.next("session.snapshot")
+        await live.send({"type": "ping"})
+        pong = await live.next("pong")
+
+    assert isinstance(pong["seq"], int)
+
+
+async def test_junk_messages_get_error_frames_and_the_socket_stays_open(
+    live_server: LiveServer,
+) -> None:
+    game = await new_game(live_server.api, players=1)
+
+    async with live_server.socket(game.session_id, game.players[0]) as live:
+        await live.next("session.snapshot")
+        await live.ws.send("not json")
+        first = await live.next("error")
+        await live.ws.send("[1, 2]")
+        second = await live.next("error")
+        await live.send({"type": "dance"})
+        third = await live.next("error")
+        await live.ws.send("x" * 9000)
+        fourth = await live.next("error")
+        await live.send({"type": "ping"})
+        await live.next("pong")
+
+    assert [first["code"], second["code"], third["code"]] == ["invalid_request"] * 3
+    assert fourth["code"] == "payload_too_large"
+
+
+async def test_pongs_and_errors_keep_seq_strictly_increasing(live_server: LiveServer) -> None:
+    api = live_server.api
+    game = await new_game(api, players=1)
+
+    async with live_server.socket(game.session_id, game.players[0]) as live:
+        await live.next("session.snapshot")
+        await api.join(await api.login("someone"), game.session_id)
+        await live.next("participant.joined")
+        await live.send({"type": "ping"})
+        await live.next("pong")
+        await live.ws.send("not json")
+        await live.next("error")
+        await live.send({"type": "ping"})
+        await live.next("pong")
+
+    assert_seq_strictly_increasing(live.frames)
+
+
+async def test_a_malformed_since_gets_a_snapshot_or_an_error_frame(
+    live_server: LiveServer,
+) -> None:
+    game = await new_game(live_server.api, players=1)
+    url = live_server.ws_url(game.session_id, game.players[0].token) + "&since=abc"
+
+    async with websockets.connect(url) as ws:
+        frame = orjson.loads(await asyncio.wait_for(ws.recv(), 5))
+
+    assert frame["type"] == "session.snapshot" or (
+        frame["type"] == "error" and frame["code"] == "invalid_request"
+    )
+
+
+async def test_reconnecting_with_since_replays_the_missed_events(
+    live_server: LiveServer,
+) -> None:
+    api = live_server.api
+    game = await new_game(api, players=2)
+    sid = game.session_id
+    player, other = game.players
+
+    async with live_server.socket(sid, player) as live:
+        snapshot = await live.next("session.snapshot")
+    newcomer = await api.login("Newcomer")
+    await api.join(newcomer, sid)
+    await api.host(game.host, sid, "start")
+    await api.answer(other, sid, "q1", "start", submission_id="other-1", wait=2)
+
+    async with live_server.socket(sid, player, since=snapshot["seq"]) as live:
+        await live.next("question.opened")
+        replayed = list(live.frames)
+
+    assert replayed[0]["type"] != "session.snapshot"
+    assert replayed[0]["seq"] == snapshot["seq"] + 1
+    kinds = [frame["type"] for frame in replayed]
+    assert "participant.joined" in kinds
+    assert kinds.index("participant.joined") < kinds.index("question.opened")
+    (joined,) = [frame for frame in replayed if frame["type"] == "participant.joined"]
+    assert joined["user_id"] == newcomer.user_id
+    assert_seq_strictly_increasing(replayed)
+
+
+async def test_a_replay_never_holds_another_players_answer_result(
+    live_server: LiveServer,
+) -> None:
+    api = live_server.api
+    game = await new_game(api, players=2)
+    sid = game.session_id
+    player, other = game.players
+    await api.host(game.host, sid, "start")
+
+    async with live_server.socket(sid, player) as live:
+        snapshot = await live.next("session.snapshot")
+    await api.answer(other, sid, "q1", "start", submission_id="other-1", wait=2)
+    await api.answer(player, sid, "q1", "start", submission_id="mine-1", wait=2)
+    await api.host(game.host, sid, "next")
+
+    async with live_server.socket(sid, player, since=snapshot["seq"]) as live:
+        await live.next("question.opened")
+        results = [frame["submission_id"] for frame in live.of("answer.result")]
+
+    assert results == ["mine-1"]
+
+
+async def test_a_resume_the_server_can_no_longer_replay_gets_a_fresh_snapshot(
+    settings_for: Callable[..., Settings], minter: Minter
+) -> None:
+    async with served(settings_for(replay_buffer=2), minter) as server:
+        game = await new_game(server.api, players=1)
+        player = game.players[0]
+        async with server.socket(game.session_id, player) as live:
+            snapshot = await live.next("session.snapshot")
+        for number in range(4):
+            await server.api.join(await server.api.login(f"crowd-{number}"), game.session_id)
+
+        async with server.socket(game.session_id, player, since=snapshot["seq"]) as live:
+            too_old = await live.next()
+        async with server.socket(game.session_id, player, since=10**9) as live:
+            from_the_future = await live.next()
+
+    assert too_old["type"] == "session.snapshot"
+    assert too_old["session"]["participant_count"] == 5
+    assert from_the_future["type"] == "session.snapshot"
+
+
+async def test_leaderboard_updates_are_coalesced_to_one_per_interval(
+    live_server: LiveServer,
+) -> None:
+    api = live_server.api
+    interval = live_server.ctx.settings.leaderboard_interval_ms / 1000
+    game = await new_game(api, players=40)
+    sid = game.session_id
+    watcher = game.players[0]
+    await api.host(game.host, sid, "start")
+
+    async with live_server.socket(sid, watcher) as live:
+        await live.next("session.snapshot")
+        await live.collect(2 * interval)  # let the joins' updates go by
+        began = time.monotonic()
+        # Read while the answers go in, so every push is counted in its window.
+        reading = asyncio.create_task(live.collect(1.2))
+        replies = await asyncio.gather(
+            *(api.answer(player, sid, "q1", "start") for player in game.players)
+        )
+        frames = await reading
+        elapsed = time.monotonic() - began
+        updates = [frame for frame in frames if frame["type"] == "leaderboard.updated"]
+
+    assert {reply.status for reply in replies} == {202}
+    assert updates, "scores changed, so the leaderboard must be pushed"
+    assert len(updates) <= elapsed / interval + 1, (len(updates), elapsed)
+    assert len(updates) < len(game.players) / 4, "forty scores, a handful of pushes"
+    final = updates[-1]
+    assert 500 <= final["me"]["score"] <= 1000
+    assert all(500 <= entry["score"] <= 1000 for entry in final["entries"])
+    assert len(final["entries"]) == 10
+    assert final["participant_count"] == 40
+    assert [frame["version"] for frame in updates] == sorted(frame["version"] for frame in updates)
+    assert all("me" in frame for frame in updates)

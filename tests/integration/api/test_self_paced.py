@@ -1,0 +1,154 @@
+"""Self-paced sessions: each question is timed from when it was served to the player."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
+
+import pytest
+
+from entrypoints.settings import Settings
+from quizcore.scoring import speed_points
+
+from .conftest import RIGHT, Game, Harness, Minter, assert_problem, conducted, new_game
+
+
+def _ms(stamp: str) -> int:
+    return int(datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp() * 1000)
+
+
+@pytest.fixture
+async def app(settings_for: Callable[..., Settings], minter: Minter) -> AsyncIterator[Harness]:
+    """Return an app without answer grace, so deadlines are exact."""
+    async with conducted(settings_for(answer_grace_ms=0), minter) as running:
+        yield running
+
+
+async def _started(app: Harness, players: int, seconds: int) -> Game:
+    game = await new_game(app.api, players=players, mode="self_paced", seconds=seconds)
+    reply = await app.api.host(game.host, game.session_id, "start")
+    assert reply.status == 200
+    assert reply.body["status"] == "running"
+    assert reply.body["current_question"] is None, "no shared question in self-paced mode"
+    return game
+
+
+async def test_each_player_gets_the_question_timed_from_when_it_was_served(app: Harness) -> None:
+    api = app.api
+    game = await _started(app, players=2, seconds=5)
+    early, late = game.players
+    sid = game.session_id
+
+    first = await api.current(early, sid)
+    await asyncio.sleep(0.6)
+    again = await api.current(early, sid)
+    second = await api.current(late, sid)
+
+    assert first.status == second.status == 200
+    assert first.body["question_id"] == second.body["question_id"] == "q1"
+    assert again.body == first.body, "fetching again does not restart the timer"
+    assert _ms(second.body["opens_at"]) - _ms(first.body["opens_at"]) >= 550
+    for body in (first.body, second.body):
+        assert _ms(body["closes_at"]) - _ms(body["opens_at"]) == 5000
+
+
+async def test_points_count_from_each_players_own_serve_time(app: Harness) -> None:
+    api = app.api
+    game = await _started(app, players=2, seconds=5)
+    slow, quick = game.players
+    sid = game.session_id
+    await api.current(slow, sid)
+    await asyncio.sleep(1.5)
+    await api.current(quick, sid)
+
+    slow_result = await api.answer(slow, sid, "q1", RIGHT["q1"], wait=2)
+    quick_result = await api.answer(quick, sid, "q1", RIGHT["q1"], wait=2)
+
+    assert quick_result.body["points"] == 1000
+    recorded = {
+        answer.user_id: answer for answer in await app.ctx.services.answers.for_session(sid)
+    }
+    slow_answer = recorded[slow.user_id]
+    elapsed = slow_answer.received_at - slow_answer.opened_at
+    assert elapsed >= 1500
+    assert slow_result.body["points"] == speed_points(1000, elapsed, 5000)
+    assert 500 <= slow_result.body["points"] < 1000
+
+
+async def test_answering_moves_a_player_on_alone(app: Harness) -> None:
+    api = app.api
+    game = await _started(app, players=2, seconds=10)
+    ahead, behind = game.players
+    sid = game.session_id
+    await api.current(ahead, sid)
+    await api.current(behind, sid)
+
+    await api.answer(ahead, sid, "q1", RIGHT["q1"], wait=2)
+
+    assert (await api.current(ahead, sid)).body["question_id"] == "q2"
+    assert (await api.current(behind, sid)).body["question_id"] == "q1"
+
+
+async def test_a_question_never_served_is_not_open(app: Harness) -> None:
+    game = await _started(app, players=1, seconds=10)
+
+    reply = await app.api.answer(game.players[0], game.session_id, "q2", "hello")
+
+    assert_problem(reply, 409, "question_not_open")
+
+
+async def test_a_player_who_lets_the_time_run_out_is_moved_on_and_closed_out(
+    app: Harness,
+) -> None:
+    api = app.api
+    game = await _started(app, players=1, seconds=1)
+    player = game.players[0]
+    sid = game.session_id
+    await api.current(player, sid)
+    await asyncio.sleep(1.1)
+
+    following = await api.current(player, sid)
+    late = await api.answer(player, sid, "q1", RIGHT["q1"])
+
+    assert following.body["question_id"] == "q2"
+    assert_problem(late, 409, "question_closed")
+
+
+async def test_a_player_who_answered_everything_gets_204(app: Harness) -> None:
+    api = app.api
+    game = await _started(app, players=1, seconds=10)
+    player = game.players[0]
+    sid = game.session_id
+
+    for question_id in ("q1", "q2", "q3"):
+        current = await api.current(player, sid)
+        assert current.body["question_id"] == question_id
+        assert (await api.answer(player, sid, question_id, RIGHT[question_id])).status == 202
+
+    assert (await api.current(player, sid)).status == 204
+
+
+async def test_finishing_a_self_paced_session_closes_it_for_everyone(app: Harness) -> None:
+    api = app.api
+    game = await _started(app, players=2, seconds=30)
+    done, unfinished = game.players
+    sid = game.session_id
+    await api.current(done, sid)
+    await api.answer(done, sid, "q1", RIGHT["q1"], wait=2)
+    await api.current(unfinished, sid)
+
+    finished = await api.host(game.host, sid, "finish")
+    await asyncio.sleep(0.01)
+
+    assert finished.body["status"] == "finished"
+    assert (await api.current(unfinished, sid)).status == 204
+    served = await api.answer(unfinished, sid, "q1", RIGHT["q1"])
+    assert served.status == 409
+    assert served.body["code"] in {"question_closed", "session_finished"}
+    assert_problem(await api.answer(done, sid, "q2", RIGHT["q2"]), 409, "session_finished")
+    assert_problem(await api.join(await api.login("late"), sid), 409, "session_finished")
+    results = await api.get(f"/v1/sessions/{sid}/results", as_=unfinished)
+    assert results.status == 200
+    scores = {entry["user_id"]: entry["score"] for entry in results.body["standings"]}
+    assert scores == {done.user_id: 1000, unfinished.user_id: 0}

@@ -181,6 +181,9 @@ class MemoryMasterStore:
         self._quizzes: dict[str, Quiz] = {}
         self._users: dict[str, User] = {}
         self._results: dict[tuple[str, str], SessionResult] = {}
+        # Indexes so reads by session or by user never scan every result.
+        self._by_session_results: dict[str, dict[str, SessionResult]] = defaultdict(dict)
+        self._by_user_results: dict[str, dict[str, SessionResult]] = defaultdict(dict)
 
     async def save_quiz(self, quiz: Quiz) -> None:
         """Store the quiz under its id."""
@@ -212,14 +215,16 @@ class MemoryMasterStore:
         if current is not None and current.final and not result.final:
             return
         self._results[key] = result
+        self._by_session_results[result.session_id][result.user_id] = result
+        self._by_user_results[result.user_id][result.session_id] = result
 
     async def session_results(self, session_id: str) -> list[SessionResult]:
         """Return the session's results."""
-        return [r for (sid, _), r in self._results.items() if sid == session_id]
+        return list(self._by_session_results.get(session_id, {}).values())
 
     async def user_totals(self, user_id: str) -> tuple[int, int]:
         """Return (total score, sessions played) over final results."""
-        finals = [r for (_, uid), r in self._results.items() if uid == user_id and r.final]
+        finals = [r for r in self._by_user_results.get(user_id, {}).values() if r.final]
         return sum(r.score for r in finals), len(finals)
 
     async def all_totals(self) -> list[tuple[str, int, int]]:

@@ -141,13 +141,15 @@ class SqliteScoreStore:
             else run_now(mirror.get_score(score.session_id, score.user_id))
         )
         if current is not None and current.score >= score.score:
-            await _settle(self._db, pending)
             return False
         params = (score.session_id, score.user_id, score.score, dumps(score))
-        write = self._db.write(
-            key, score, _RAISE_SCORE, params, lambda: _expect(run_now(mirror.raise_score(score)))
-        )
-        await self._db.settle(write)
+        # Written behind: scores are projections rebuilt from the recorded
+        # answers on start, so waiting for this commit would only put one more
+        # fsync on every answer's way to its result.
+        # The mirror takes the score now, so reads see it at once; should the
+        # commit fail, the restart's rebuild from the answers restores it.
+        _expect(run_now(mirror.raise_score(score)))
+        self._db.write(key, score, _RAISE_SCORE, params, lambda: None)
         return True
 
     async def get_score(self, session_id: str, user_id: str) -> ParticipantScore | None:
@@ -169,8 +171,12 @@ class SqliteScoreStore:
             else run_now(mirror.get_result(result.session_id, result.user_id, result.submission_id))
         )
         downgrade = current is not None and current.status == "scored" and result.status != "scored"
+        # A scored result is a projection (written behind, rebuilt on start);
+        # a rejection is not derivable from the answers, so it is awaited.
+        durable = result.status != "scored"
         if downgrade or current == result:
-            await _settle(self._db, pending)
+            if durable:
+                await _settle(self._db, pending)
             return
         params = (
             result.session_id,
@@ -179,10 +185,18 @@ class SqliteScoreStore:
             result.status,
             dumps(result),
         )
-        write = self._db.write(
-            key, result, _SAVE_ANSWER_RESULT, params, lambda: run_now(mirror.save_result(result))
-        )
-        await self._db.settle(write)
+        if durable:
+            write = self._db.write(
+                key,
+                result,
+                _SAVE_ANSWER_RESULT,
+                params,
+                lambda: run_now(mirror.save_result(result)),
+            )
+            await self._db.settle(write)
+        else:
+            run_now(mirror.save_result(result))
+            self._db.write(key, result, _SAVE_ANSWER_RESULT, params, lambda: None)
 
     async def get_result(
         self, session_id: str, user_id: str, submission_id: str
@@ -408,8 +422,14 @@ class SqliteMasterStore:
             run_now(mirror.master.save_result(result))
             mirror.session_results[(result.session_id, result.user_id)] = result
 
-        write = self._db.write(key, result, _SAVE_SESSION_RESULT, params, apply)
-        await self._db.settle(write)
+        # Running results follow every answer and are rebuilt from the answers;
+        # they are written behind (the mirror takes them now). Final results
+        # are master data: their commit is awaited.
+        if result.final:
+            await self._db.settle(self._db.write(key, result, _SAVE_SESSION_RESULT, params, apply))
+        else:
+            apply()
+            self._db.write(key, result, _SAVE_SESSION_RESULT, params, lambda: None)
 
     async def session_results(self, session_id: str) -> list[SessionResult]:
         """Return the stored results of a session."""

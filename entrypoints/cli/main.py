@@ -43,6 +43,9 @@ def serve(args: argparse.Namespace) -> int:
         access_log=False,
         ws_ping_interval=20,
         ws_ping_timeout=20,
+        # Frames are small JSON: compressing each one costs more CPU than the
+        # bytes it saves, and the live channel sends thousands per second.
+        ws_per_message_deflate=False,
     )
     return 0
 

@@ -114,38 +114,47 @@ async def test_a_failed_commit_raises_and_leaves_no_trace(
         assert await SqliteAnswerStore(reopened).for_session("SESSA1") == [kept, large]
 
 
-async def test_raises_queued_behind_a_failed_commit_fail_with_it(
+async def test_answers_queued_behind_a_failed_commit_fail_with_it(
     database: SqliteDatabase,
 ) -> None:
-    scores = SqliteScoreStore(database)
     answers = SqliteAnswerStore(database)
-
-    def score(points: int) -> ParticipantScore:
-        return ParticipantScore(
-            session_id="SESSA1",
-            user_id="ana",
-            score=points,
-            correct_count=1,
-            answered_count=1,
-            reached_at=points,
-        )
-
-    await scores.raise_score(score(100))
+    await answers.record(_answer("warm-up"))
     await _fill_up(database)
 
-    # The large answer needs new pages and fails the batch; every raise decided
-    # after it fails with it, so none is reported changed while lost.
+    # The large answer needs new pages and fails the batch; every answer
+    # queued behind it fails with it, so none is acknowledged while lost.
     results = await asyncio.gather(
         answers.record(_answer("bob", text="x" * 50_000)),
-        *(scores.raise_score(score(points)) for points in (300, 200, 500, 400)),
+        *(answers.record(_answer(user)) for user in ("ana", "cleo", "dan")),
         return_exceptions=True,
     )
 
     assert all(isinstance(result, StoreUnavailable) for result in results)
-    assert await scores.get_score("SESSA1", "ana") == score(100)
+    assert await answers.get("SESSA1", "q1", "ana") is None
     await _make_room(database)
-    assert await scores.raise_score(score(200)) is True
-    assert await scores.get_score("SESSA1", "ana") == score(200)
+    outcome, _ = await answers.record(_answer("ana"))
+    assert outcome is RecordOutcome.RECORDED
+
+
+async def test_scores_are_written_behind_and_read_at_once(
+    database: SqliteDatabase, tmp_path: Path
+) -> None:
+    scores = SqliteScoreStore(database)
+    score = ParticipantScore(
+        session_id="SESSA1",
+        user_id="ana",
+        score=300,
+        correct_count=1,
+        answered_count=1,
+        reached_at=300,
+    )
+
+    # A projection: readable as soon as it is raised, durable by the close.
+    assert await scores.raise_score(score) is True
+    assert await scores.get_score("SESSA1", "ana") == score
+    await database.close()
+    async with SqliteDatabase(database.path) as reopened:
+        assert await SqliteScoreStore(reopened).get_score("SESSA1", "ana") == score
 
 
 async def test_a_cancelled_caller_still_gets_its_answer_committed(

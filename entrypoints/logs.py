@@ -48,8 +48,12 @@ def _trace_ids(
     tracer_module = sys.modules.get("ddtrace")
     if tracer_module is None:
         return event
-    span = tracer_module.tracer.current_span()
+    tracer = tracer_module.tracer
+    span = tracer.current_span()
     if span is not None:
-        event["dd.trace_id"] = str(span.trace_id)
-        event["dd.span_id"] = str(span.span_id)
+        # ddtrace's own formatting: 128-bit ids as 32 hex digits, 64-bit ones
+        # in decimal, as Datadog matches them (str(span.trace_id) matches neither).
+        context = tracer.get_log_correlation_context(span)
+        event["dd.trace_id"] = context["dd.trace_id"]
+        event["dd.span_id"] = context["dd.span_id"]
     return event

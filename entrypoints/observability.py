@@ -17,7 +17,10 @@ from quizcore.messages import Message
 
 log = logging.getLogger(__name__)
 
-PATCHED = ("falcon", "asyncpg", "redis", "botocore", "aiobotocore", "httpx")
+# No "falcon": ddtrace's Falcon integration is WSGI-only (a synchronous
+# middleware reading ``req.env``) and breaks ``falcon.asgi.App``; the ASGI app
+# is traced by ddtrace's ASGI middleware instead (``trace_asgi``).
+PATCHED = ("asyncpg", "redis", "botocore", "aiobotocore", "httpx")
 
 
 class Metrics(Protocol):
@@ -92,11 +95,33 @@ def enable_tracing(settings: Settings, service: str | None = None) -> bool:
     os.environ.setdefault("DD_ENV", settings.env)
     os.environ.setdefault("DD_VERSION", settings.version)
     os.environ.setdefault("DD_LOGS_INJECTION", "true")
+    # One span per live-channel frame would swamp the tracer.
+    os.environ.setdefault("DD_TRACE_WEBSOCKET_MESSAGES_ENABLED", "false")
     import ddtrace
 
     ddtrace.patch(**dict.fromkeys(PATCHED, True), raise_errors=False)
     log.info("tracing enabled", extra={"service": os.environ["DD_SERVICE"]})
     return True
+
+
+class RouteResource:
+    """Falcon middleware: name the request's span after its route template."""
+
+    async def process_resource(self, req: Any, resp: Any, resource: Any, params: Any) -> None:
+        """Set ``GET /v1/quizzes/{quiz_id}`` (not the raw path) as the resource."""
+        from ddtrace.contrib.asgi import span_from_scope
+
+        span = span_from_scope(req.scope)
+        if span is not None and req.uri_template:
+            span.resource = f"{req.method} {req.uri_template}"
+            span.set_tag("http.route", req.uri_template)
+
+
+def trace_asgi(app: Any) -> Any:
+    """Wrap the ASGI app in ddtrace's middleware: one web span per request."""
+    from ddtrace.contrib.asgi import TraceMiddleware
+
+    return TraceMiddleware(app)  # type: ignore[no-untyped-call]
 
 
 Handler = Callable[[Message], Awaitable[None]]

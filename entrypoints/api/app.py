@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import inspect
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from entrypoints.api.auth import DevIssuer, HttpJwks, StaticJwks, TokenVerifier
 from entrypoints.api.container import LocalContainer
 from entrypoints.api.context import ApiContext
 from entrypoints.api.resources import add_routes, spec
-from entrypoints.observability import enable_tracing, make_metrics
+from entrypoints.observability import RouteResource, enable_tracing, make_metrics, trace_asgi
 from entrypoints.runtime import (
     QuestionTimers,
     TeePublisher,
@@ -128,6 +129,31 @@ class Lifespan:
         await self.container.shutdown_resources()
 
 
+class RequestLog:
+    """One log line per API request: method, route, status and duration."""
+
+    async def process_request(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
+        """Note when the request began."""
+        req.context.began = time.perf_counter()
+
+    async def process_response(
+        self, req: falcon.asgi.Request, resp: falcon.asgi.Response, resource: Any, ok: bool
+    ) -> None:
+        """Log the request (inside its trace span, so the line carries the trace ids)."""
+        if not req.path.startswith("/v1/"):
+            return
+        began = getattr(req.context, "began", None)
+        log.info(
+            "request",
+            extra={
+                "method": req.method,
+                "route": req.uri_template or req.path,
+                "status": resp.status_code,
+                "ms": round((time.perf_counter() - began) * 1000, 1) if began else None,
+            },
+        )
+
+
 def make_verifier(settings: Settings) -> tuple[TokenVerifier, DevIssuer | None]:
     """Return the token verifier and, with dev auth on, the local issuer."""
     if settings.dev_auth_enabled:
@@ -186,12 +212,14 @@ def build_app(settings: Settings | None = None, container: Any = None) -> tuple[
         else:
             container = LocalContainer(settings=settings)
     verifier, issuer = make_verifier(settings)
-    enable_tracing(settings, service=f"{settings.service}-api")
+    tracing = enable_tracing(settings, service=f"{settings.service}-api")
     ctx = ApiContext(
         settings=settings, verifier=verifier, dev_issuer=issuer, metrics=make_metrics(settings)
     )
     lifespan = Lifespan(ctx, container)
-    middleware: list[Any] = [lifespan, NoStore()]
+    middleware: list[Any] = [lifespan, NoStore(), RequestLog()]
+    if tracing:
+        middleware.append(RouteResource())
     app = falcon.asgi.App(middleware=middleware, cors_enable=False)
     app.req_options.strip_url_path_trailing_slash = True
     json_handler = falcon.media.JSONHandler(
@@ -212,4 +240,4 @@ def build_app(settings: Settings | None = None, container: Any = None) -> tuple[
         app.add_static_route("/", str(dist.resolve()), fallback_filename="index.html")
     # Unknown API paths are problems, never the web client's index page.
     app.add_sink(_api_not_found, prefix=r"^/v1(/|$)")
-    return app, ctx
+    return (trace_asgi(app) if tracing else app), ctx

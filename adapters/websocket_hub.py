@@ -29,6 +29,11 @@ log = logging.getLogger(__name__)
 
 RESNAPSHOT = "\x00resnapshot"
 
+# Above this many sockets in a room, joins are announced at most once per
+# interval (the latest joiner with the current count): announcing each of N
+# joins to N sockets would cost N^2 frames in a classroom of thousands.
+JOIN_FANOUT = 200
+
 
 @dataclass(eq=False)
 class Connection:
@@ -65,6 +70,8 @@ class _Room:
     # live answer count rides on the coalesced leaderboard frames.
     answer_counts: dict[str, int] = field(default_factory=dict)
     counted: set[str] = field(default_factory=set)
+    # The latest join not yet announced, in a crowded room (see JOIN_FANOUT).
+    pending_join: dict[str, Any] | None = None
 
 
 def dumps(payload: dict[str, Any]) -> str:
@@ -179,6 +186,14 @@ class WebSocketHub:
 
     def _emit(self, session_id: str, event: dict[str, Any], target: str | None) -> None:
         room = self._room(session_id)
+        if (
+            target is None
+            and event.get("type") == "participant.joined"
+            and len(room.connections) > JOIN_FANOUT
+        ):
+            room.names[str(event["user_id"])] = str(event.get("display_name", ""))
+            room.pending_join = event
+            return
         room.seq += 1
         self.deliver(session_id, {**event, "seq": room.seq}, target)
 
@@ -244,6 +259,10 @@ class WebSocketHub:
     async def flush(self) -> None:
         """Push one coalesced leaderboard frame to every dirty session."""
         for session_id, room in list(self._rooms.items()):
+            if room.pending_join is not None:
+                joined, room.pending_join = room.pending_join, None
+                room.seq += 1
+                self.deliver(session_id, {**joined, "seq": room.seq}, None)
             if room.dirty:
                 room.dirty = False
                 began = time.perf_counter()

@@ -46,6 +46,9 @@ def serve(args: argparse.Namespace) -> int:
         # Frames are small JSON: compressing each one costs more CPU than the
         # bytes it saves, and the live channel sends thousands per second.
         ws_per_message_deflate=False,
+        # A classroom joins at once: room for a burst of handshakes.
+        backlog=4096,
+        timeout_keep_alive=30,
     )
     return 0
 

@@ -1,0 +1,83 @@
+"""The live channel's hub: fan-out, drops, coalescing."""
+
+from __future__ import annotations
+
+import orjson
+
+from adapters.memory import MemoryLeaderboard, MemorySessionStore
+from adapters.websocket_hub import JOIN_FANOUT, RESNAPSHOT, WebSocketHub
+
+
+def hub(queue_size: int = 8) -> WebSocketHub:
+    return WebSocketHub(
+        leaderboard=MemoryLeaderboard(), sessions=MemorySessionStore(), queue_size=queue_size
+    )
+
+
+def frames(connection) -> list[dict]:  # type: ignore[no-untyped-def]
+    out = []
+    while not connection.queue.empty():
+        frame = connection.queue.get_nowait()
+        out.append({"type": "resnapshot"} if frame == RESNAPSHOT else orjson.loads(frame))
+    return out
+
+
+def joined(user: str, count: int) -> dict[str, object]:
+    return {
+        "type": "participant.joined",
+        "user_id": user,
+        "display_name": user,
+        "participant_count": count,
+    }
+
+
+async def test_each_join_is_announced_in_a_small_room() -> None:
+    live = hub()
+    watcher = live.connect("ROOM22", "w")
+
+    for number in range(3):
+        await live.to_session("ROOM22", joined(f"u{number}", number + 1))
+
+    assert [f["user_id"] for f in frames(watcher)] == ["u0", "u1", "u2"]
+
+
+async def test_joins_in_a_crowded_room_are_coalesced_to_the_latest_per_tick() -> None:
+    live = hub()
+    sockets = [live.connect("ROOM22", f"w{n}") for n in range(JOIN_FANOUT + 1)]
+
+    for number in range(50):
+        await live.to_session("ROOM22", joined(f"u{number}", JOIN_FANOUT + number))
+    assert frames(sockets[0]) == []
+    await live.flush()
+
+    (frame,) = frames(sockets[0])
+    assert (frame["user_id"], frame["participant_count"]) == ("u49", JOIN_FANOUT + 49)
+    assert all(len(frames(socket)) == 1 for socket in sockets[1:])
+
+
+async def test_a_client_too_slow_to_keep_up_gets_a_fresh_snapshot_not_a_backlog() -> None:
+    live = hub(queue_size=4)
+    slow = live.connect("ROOM22", "slow")
+
+    for number in range(10):
+        await live.to_user(
+            "ROOM22", "slow", {"type": "answer.result", "submission_id": str(number)}
+        )
+
+    received = frames(slow)
+    assert received[0] == {"type": "resnapshot"}
+    assert slow.dropped > 0
+    assert len(received) <= 4
+
+
+async def test_seq_grows_strictly_for_every_receiver() -> None:
+    live = hub()
+    alice = live.connect("ROOM22", "alice")
+
+    await live.to_session("ROOM22", joined("bob", 2))
+    await live.to_user("ROOM22", "alice", {"type": "answer.result", "submission_id": "s1"})
+    live.reply(alice, {"type": "pong"})
+    await live.to_session("ROOM22", {"type": "session.finished", "entries": []})
+
+    seqs = [frame["seq"] for frame in frames(alice)]
+    assert seqs == sorted(set(seqs)) and len(seqs) == 4

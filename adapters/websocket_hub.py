@@ -34,6 +34,12 @@ RESNAPSHOT = "\x00resnapshot"
 # joins to N sockets would cost N^2 frames in a classroom of thousands.
 JOIN_FANOUT = 200
 
+# Leaderboard frames one process may send per second across a room. A room
+# of N sockets is pushed at most every max(interval, N / FRAME_BUDGET)
+# seconds, so ten thousand players get a frame every half second and the
+# answers they send are not starved by frames about them.
+FRAME_BUDGET = 20_000
+
 
 @dataclass(eq=False)
 class Connection:
@@ -72,6 +78,7 @@ class _Room:
     counted: set[str] = field(default_factory=set)
     # The latest join not yet announced, in a crowded room (see JOIN_FANOUT).
     pending_join: dict[str, Any] | None = None
+    next_push: float = 0.0
 
 
 def dumps(payload: dict[str, Any]) -> str:
@@ -264,8 +271,15 @@ class WebSocketHub:
                 room.seq += 1
                 self.deliver(session_id, {**joined, "seq": room.seq}, None)
             if room.dirty:
-                room.dirty = False
                 began = time.perf_counter()
+                if began < room.next_push:
+                    continue
+                room.dirty = False
+                room.next_push = (
+                    began
+                    + max(self.interval, len(room.connections) / FRAME_BUDGET)
+                    - self.interval / 4
+                )
                 await self._push_board(session_id, room)
                 if self.on_push is not None:
                     self.on_push((time.perf_counter() - began) * 1000, len(room.connections))

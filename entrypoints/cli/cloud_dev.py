@@ -84,8 +84,12 @@ async def bootstrap(settings: Settings) -> dict[str, str]:
             ],
         )
         created.update(stream_result=stream_result, quiz_events=quiz_events, stream=stream_arn)
-    async for _pool in open_pool(settings.postgres_dsn, schema=settings.postgres_schema):
-        break  # opening the pool runs the migrations
+    # Opening the pool runs the migrations; close it at once.
+    async with contextlib.aclosing(
+        open_pool(settings.postgres_dsn, schema=settings.postgres_schema)
+    ) as pools:
+        async for _pool in pools:
+            break
     return created
 
 

@@ -116,6 +116,8 @@ async def consume(name: str, settings: Settings, state: dict[str, Any]) -> None:
     from adapters.aws_messaging.client import aws_client
     from adapters.aws_messaging.kinesis import KinesisConsumer
     from adapters.aws_messaging.sqs import SqsConsumer
+    from adapters.dynamodb.checkpoints import DynamoCheckpointStore
+    from adapters.dynamodb.client import dynamodb_client
 
     container: Any = CloudContainer(settings=settings)
     await container.init_resources()
@@ -137,7 +139,16 @@ async def consume(name: str, settings: Settings, state: dict[str, Any]) -> None:
                     name,
                     services.clock.now_ms,
                 )
-                consumer = KinesisConsumer(client, settings.kinesis_stream, handler)
+                dynamodb = await stack.enter_async_context(
+                    dynamodb_client(settings.aws_region, settings.aws_endpoint_url)
+                )
+                # Positions survive a restart or deploy: resume, don't replay.
+                checkpoints = DynamoCheckpointStore(
+                    dynamodb, settings.dynamodb_sessions_table, settings.kinesis_stream
+                )
+                consumer = KinesisConsumer(
+                    client, settings.kinesis_stream, handler, checkpoints=checkpoints
+                )
             else:
                 client = await stack.enter_async_context(
                     aws_client("sqs", settings.aws_region, settings.aws_endpoint_url)

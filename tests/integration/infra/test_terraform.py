@@ -98,7 +98,10 @@ ALLOWED = {
     "stream-processor": {
         ("kinesis_read_arns", "quizcore-answers"),
         ("dynamodb_read_write_arns", "quizcore-answers"),
+        ("dynamodb_read_write_arns", "quizcore-sessions"),
+        ("dynamodb_read_write_arns", "quizcore-scores"),
         ("sns_publish_arns", "quizcore-stream-result"),
+        ("sns_publish_arns", "quizcore-quiz-events"),
         ("kms_key_arns", "quizcore-messaging"),
     },
     "score-event-worker": {

@@ -40,10 +40,20 @@ module "irsa_stream_processor" {
   namespace         = local.namespace
   service_account   = "stream-processor"
 
-  kinesis_read_arns        = [module.streaming.stream_arn]
-  dynamodb_read_write_arns = [module.dynamodb.table_arns["quizcore-answers"]]
-  sns_publish_arns         = [module.messaging.topic_arns["quizcore-stream-result"]]
-  kms_key_arns             = [module.kms_messaging.key_arn]
+  kinesis_read_arns = [module.streaming.stream_arn]
+  # Answers are recorded; sessions are read (and hold the shard checkpoints);
+  # a refused submission's result goes to scores.
+  dynamodb_read_write_arns = [
+    module.dynamodb.table_arns["quizcore-answers"],
+    module.dynamodb.table_arns["quizcore-sessions"],
+    module.dynamodb.table_arns["quizcore-scores"],
+  ]
+  # AnswerRecorded to stream-result, AnswerRejected to quiz-events.
+  sns_publish_arns = [
+    module.messaging.topic_arns["quizcore-stream-result"],
+    module.messaging.topic_arns["quizcore-quiz-events"],
+  ]
+  kms_key_arns = [module.kms_messaging.key_arn]
 }
 
 module "irsa_score_event_worker" {

@@ -1,0 +1,52 @@
+"""One cloud system (moto's server, PostgreSQL, Redis, five processes) per package run.
+
+Starting the API and the four workers takes a while on a shared machine, so
+the suites share one system; each test plays its own session on it, and
+checks only that session's data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.integration.cloud.harness import CloudProcesses, Stores, open_stores, unique_settings
+
+
+@pytest.fixture(scope="package")
+def cloud(
+    moto_endpoint: str, pg_dsn: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[CloudProcesses]:
+    """Bootstrap unique resources on moto and run every deployable as a process."""
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's request log
+    suffix = uuid.uuid4().hex[:10]
+    settings = unique_settings(moto_endpoint, suffix, pg_dsn=pg_dsn, redis_url=redis_url)
+    processes = CloudProcesses(settings, Path(tmp_path_factory.mktemp(f"cloud-{suffix}")))
+    try:
+        asyncio.run(processes.bootstrap())
+        processes.start_all(timeout=150)
+        yield processes
+    finally:
+        processes.stop()
+        asyncio.run(processes.cleanup())
+
+
+@pytest.fixture
+async def stores(cloud: CloudProcesses) -> AsyncIterator[Stores]:
+    """The system's DynamoDB, Redis, Aurora and SQS, opened in the test process."""
+    async with open_stores(cloud.settings) as opened:
+        yield opened
+
+
+@pytest.fixture
+async def api(cloud: CloudProcesses) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client of the system's API."""
+    limits = httpx.Limits(max_connections=32)
+    async with httpx.AsyncClient(base_url=cloud.base_url, timeout=30, limits=limits) as client:
+        yield client

@@ -5,144 +5,26 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass, field
 from typing import Any
 
 from adapters.inprocess import InProcessBus
 from adapters.websocket_hub import WebSocketHub
 from entrypoints.observability import Metrics, instrument
+from quizcore.bootstrap import Services
 from quizcore.messages import MESSAGE_TYPES, Message
 from quizcore.ports import (
-    AnswerStore,
-    AnswerStream,
-    Clock,
     EventPublisher,
     Leaderboard,
-    MasterStore,
-    Notifier,
-    ScoreStore,
     SessionStore,
 )
 from quizcore.services import (
     GLOBAL_BOARD,
-    Catalog,
-    NotificationService,
-    PlayRules,
-    QuizEvent,
-    QuizService,
-    ScoreEvent,
-    ScoreService,
-    StreamProcessor,
 )
 
 log = logging.getLogger(__name__)
 
 NOTIFY_KINDS = frozenset(MESSAGE_TYPES) - {"SubmitAnswer", "AnswerRecorded"}
 RESULT_KINDS = frozenset({"ScoreUpdated", "SessionFinished"})
-
-
-@dataclass
-class Services:
-    """Every seed service, wired on one set of ports."""
-
-    clock: Clock
-    master: MasterStore
-    sessions: SessionStore
-    answers: AnswerStore
-    scores: ScoreStore
-    leaderboard: Leaderboard
-    publisher: EventPublisher
-    notifier: Notifier
-    catalog: Catalog
-    quiz: QuizService
-    score: ScoreService
-    stream: StreamProcessor
-    score_event: ScoreEvent
-    notification: NotificationService
-    quiz_event: QuizEvent
-    extras: dict[str, Any] = field(default_factory=dict)
-
-
-def build_services(
-    *,
-    clock: Clock,
-    master: MasterStore,
-    sessions: SessionStore,
-    answers: AnswerStore,
-    scores: ScoreStore,
-    leaderboard: Leaderboard,
-    publisher: EventPublisher,
-    notifier: Notifier,
-    stream: AnswerStream,
-    grace_ms: int,
-    top: int,
-) -> Services:
-    """Wire the handlers of every seed service on the given ports."""
-    catalog = Catalog(master)
-    play = PlayRules(grace_ms=grace_ms)
-    quiz = QuizService(
-        master=master,
-        sessions=sessions,
-        answers=answers,
-        scores=scores,
-        leaderboard=leaderboard,
-        publisher=publisher,
-        clock=clock,
-        catalog=catalog,
-    )
-    return Services(
-        clock=clock,
-        master=master,
-        sessions=sessions,
-        answers=answers,
-        scores=scores,
-        leaderboard=leaderboard,
-        publisher=publisher,
-        notifier=notifier,
-        catalog=catalog,
-        quiz=quiz,
-        score=ScoreService(
-            sessions=sessions,
-            answers=answers,
-            scores=scores,
-            leaderboard=leaderboard,
-            stream=stream,
-            clock=clock,
-            catalog=catalog,
-            play=play,
-        ),
-        stream=StreamProcessor(
-            sessions=sessions,
-            answers=answers,
-            scores=scores,
-            publisher=publisher,
-            catalog=catalog,
-            play=play,
-        ),
-        score_event=ScoreEvent(
-            sessions=sessions,
-            answers=answers,
-            scores=scores,
-            leaderboard=leaderboard,
-            publisher=publisher,
-            catalog=catalog,
-        ),
-        notification=NotificationService(
-            notifier=notifier,
-            sessions=sessions,
-            leaderboard=leaderboard,
-            catalog=catalog,
-            stats=quiz.question_stats,
-            top=top,
-        ),
-        quiz_event=QuizEvent(
-            master=master,
-            sessions=sessions,
-            scores=scores,
-            leaderboard=leaderboard,
-            standings=quiz.standings,
-        ),
-    )
 
 
 def wire_local_lanes(bus: InProcessBus, services: Services, metrics: Metrics) -> None:

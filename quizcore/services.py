@@ -695,12 +695,11 @@ class ScoreEvent:
         self.publisher = publisher
         self.catalog = catalog
 
-    async def rescore(
-        self, state: SessionState, user_id: str
-    ) -> tuple[Tally, dict[str, bool], list[RecordedAnswer]]:
-        """Recompute one participant's score from their answers and project it."""
+    async def _project(
+        self, state: SessionState, user_id: str, answers: list[RecordedAnswer]
+    ) -> tuple[Tally, dict[str, bool]]:
+        """Score one participant's answers and raise their score and board entry."""
         quiz = await self.catalog.quiz(state.quiz_id)
-        answers = await self.answers.for_participant(state.session_id, user_id)
         result, correct_of = score_answers(quiz, state, answers)
         await self.scores.raise_score(
             ParticipantScore(
@@ -715,6 +714,41 @@ class ScoreEvent:
         await self.leaderboard.submit(
             session_board(state.session_id), user_id, result.score, result.reached_at
         )
+        return result, correct_of
+
+    async def _save_results(
+        self,
+        state: SessionState,
+        user_id: str,
+        answers: list[RecordedAnswer],
+        scored: tuple[Tally, dict[str, bool]],
+        from_index: int = 0,
+    ) -> None:
+        """Store the results of the answers to questions from ``from_index`` on."""
+        result, correct_of = scored
+        for answer in answers:
+            if answer.question_index < from_index:
+                continue
+            await self.scores.save_result(
+                AnswerResult(
+                    session_id=state.session_id,
+                    user_id=user_id,
+                    submission_id=answer.submission_id,
+                    question_id=answer.question_id,
+                    status="scored",
+                    correct=correct_of.get(answer.submission_id, False),
+                    points=result.points.get(answer.submission_id, 0),
+                    streak=result.streaks.get(answer.submission_id, 0),
+                    score=result.score,
+                )
+            )
+
+    async def rescore(
+        self, state: SessionState, user_id: str
+    ) -> tuple[Tally, dict[str, bool], list[RecordedAnswer]]:
+        """Recompute one participant's score from their answers and project it."""
+        answers = await self.answers.for_participant(state.session_id, user_id)
+        result, correct_of = await self._project(state, user_id, answers)
         return result, correct_of, answers
 
     async def handle(self, event: AnswerRecorded) -> None:
@@ -726,24 +760,9 @@ class ScoreEvent:
         streak = result.streaks.get(event.submission_id, 0)
         # This answer's result, and those of later questions whose streak an
         # earlier answer arriving late has just changed: shown points add up.
-        for answer in answers:
-            if answer.submission_id != event.submission_id and (
-                answer.question_index < event.question_index
-            ):
-                continue
-            await self.scores.save_result(
-                AnswerResult(
-                    session_id=event.session_id,
-                    user_id=event.user_id,
-                    submission_id=answer.submission_id,
-                    question_id=answer.question_id,
-                    status="scored",
-                    correct=correct_of.get(answer.submission_id, False),
-                    points=result.points.get(answer.submission_id, 0),
-                    streak=result.streaks.get(answer.submission_id, 0),
-                    score=result.score,
-                )
-            )
+        await self._save_results(
+            state, event.user_id, answers, (result, correct_of), event.question_index
+        )
         await self.publisher.publish(
             ScoreUpdated(
                 session_id=event.session_id,
@@ -768,34 +787,9 @@ class ScoreEvent:
         by_user: dict[str, list[RecordedAnswer]] = {}
         for answer in await self.answers.for_session(session_id):
             by_user.setdefault(answer.user_id, []).append(answer)
-        quiz = await self.catalog.quiz(state.quiz_id)
         for user_id, answers in by_user.items():
-            result, correct_of = score_answers(quiz, state, answers)
-            await self.scores.raise_score(
-                ParticipantScore(
-                    session_id=session_id,
-                    user_id=user_id,
-                    score=result.score,
-                    correct_count=result.correct_count,
-                    answered_count=result.answered_count,
-                    reached_at=result.reached_at,
-                )
-            )
-            await self.leaderboard.submit(board, user_id, result.score, result.reached_at)
-            for answer in answers:
-                await self.scores.save_result(
-                    AnswerResult(
-                        session_id=session_id,
-                        user_id=user_id,
-                        submission_id=answer.submission_id,
-                        question_id=answer.question_id,
-                        status="scored",
-                        correct=correct_of.get(answer.submission_id, False),
-                        points=result.points.get(answer.submission_id, 0),
-                        streak=result.streaks.get(answer.submission_id, 0),
-                        score=result.score,
-                    )
-                )
+            scored = await self._project(state, user_id, answers)
+            await self._save_results(state, user_id, answers, scored)
         return len(by_user)
 
 

@@ -17,13 +17,12 @@ from adapters.memory.stores import (
     MemoryScoreStore,
     MemorySessionStore,
 )
+from quizcore.bootstrap import build_services
 from quizcore.bus import MessageBus
 from quizcore.messages import MESSAGE_TYPES
 from quizcore.ports import Clock
 from quizcore.services import (
-    Catalog,
     NotificationService,
-    PlayRules,
     QuizEvent,
     QuizService,
     ScoreEvent,
@@ -56,69 +55,32 @@ class MemorySystem:
 def build_memory_system(clock: Clock | None = None, *, grace_ms: int = 500) -> MemorySystem:
     """Return every service wired on fresh memory adapters."""
     clock = clock or ManualClock()
-    master = MemoryMasterStore()
-    sessions = MemorySessionStore()
-    answers = MemoryAnswerStore()
-    scores = MemoryScoreStore()
-    leaderboard = MemoryLeaderboard()
-    notifier = MemoryNotifier()
     bus = MessageBus()
-    publisher = QueuedPublisher(bus)
-    catalog = Catalog(master)
-    play = PlayRules(grace_ms=grace_ms)
     stream_port = DirectAnswerStream()
-    quiz = QuizService(
+    master, sessions = MemoryMasterStore(), MemorySessionStore()
+    answers, scores = MemoryAnswerStore(), MemoryScoreStore()
+    leaderboard, notifier = MemoryLeaderboard(), MemoryNotifier()
+    publisher = QueuedPublisher(bus)
+    services = build_services(
+        clock=clock,
         master=master,
         sessions=sessions,
         answers=answers,
         scores=scores,
         leaderboard=leaderboard,
         publisher=publisher,
-        clock=clock,
-        catalog=catalog,
-    )
-    score = ScoreService(
-        sessions=sessions,
-        answers=answers,
-        scores=scores,
-        leaderboard=leaderboard,
-        stream=stream_port,
-        clock=clock,
-        catalog=catalog,
-        play=play,
-    )
-    stream = StreamProcessor(
-        sessions=sessions,
-        answers=answers,
-        scores=scores,
-        publisher=publisher,
-        catalog=catalog,
-        play=play,
-    )
-    stream_port.process = stream.handle
-    score_event = ScoreEvent(
-        sessions=sessions,
-        answers=answers,
-        scores=scores,
-        leaderboard=leaderboard,
-        publisher=publisher,
-        catalog=catalog,
-    )
-    notification = NotificationService(
         notifier=notifier,
-        sessions=sessions,
-        leaderboard=leaderboard,
-        catalog=catalog,
-        stats=quiz.question_stats,
+        stream=stream_port,
+        grace_ms=grace_ms,
+        top=10,
     )
-    quiz_event = QuizEvent(
-        master=master,
-        sessions=sessions,
-        scores=scores,
-        leaderboard=leaderboard,
-        standings=quiz.standings,
+    stream_port.process = services.stream.handle
+    subscribe(
+        bus,
+        score_event=services.score_event,
+        notification=services.notification,
+        quiz_event=services.quiz_event,
     )
-    subscribe(bus, score_event=score_event, notification=notification, quiz_event=quiz_event)
     return MemorySystem(
         clock=clock,
         master=master,
@@ -129,12 +91,12 @@ def build_memory_system(clock: Clock | None = None, *, grace_ms: int = 500) -> M
         notifier=notifier,
         publisher=publisher,
         bus=bus,
-        quiz=quiz,
-        score=score,
-        stream=stream,
-        score_event=score_event,
-        notification=notification,
-        quiz_event=quiz_event,
+        quiz=services.quiz,
+        score=services.score,
+        stream=services.stream,
+        score_event=services.score_event,
+        notification=services.notification,
+        quiz_event=services.quiz_event,
     )
 
 

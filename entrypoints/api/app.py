@@ -25,12 +25,12 @@ from entrypoints.observability import RouteResource, enable_tracing, make_metric
 from entrypoints.runtime import (
     QuestionTimers,
     TeePublisher,
-    build_services,
     rebuild_projections,
     wire_local_lanes,
 )
 from entrypoints.seed import load_quizzes, seed
 from entrypoints.settings import Settings
+from quizcore.bootstrap import build_services
 
 log = logging.getLogger(__name__)
 

@@ -17,8 +17,9 @@ from adapters.websocket_hub import WebSocketHub
 from entrypoints.api.auth import Caller, DevIssuer, TokenVerifier
 from entrypoints.api.errors import PayloadTooLarge, RateLimited, ValidationFailed
 from entrypoints.observability import Metrics, NullMetrics
-from entrypoints.runtime import QuestionTimers, Services
+from entrypoints.runtime import QuestionTimers
 from entrypoints.settings import Settings
+from quizcore.bootstrap import Services
 from quizcore.errors import (
     Forbidden,
     InvalidRequest,

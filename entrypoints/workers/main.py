@@ -22,8 +22,8 @@ from entrypoints.api.app import resolve
 from entrypoints.cloud import CloudContainer, FanoutNotifier
 from entrypoints.logs import configure_logging
 from entrypoints.observability import enable_tracing, instrument, make_metrics
-from entrypoints.runtime import Services, build_services
 from entrypoints.settings import Settings
+from quizcore.bootstrap import Services, build_services
 
 log = logging.getLogger(__name__)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import os
 import sys
@@ -32,6 +33,13 @@ def serve(args: argparse.Namespace) -> int:
     settings = _settings(args)
     configure_logging(settings)
     app = create_app(settings)
+    # Everything imported so far lives as long as the process: keep it out of
+    # the collector's way, and collect the young generation less often (the
+    # live channel makes many short-lived frames; cProfile showed the cyclic
+    # collector at ~13% of an answer's cost).
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
     print(f"quizcore ({settings.profile} profile) on http://{settings.host}:{settings.port}/")
     uvicorn.run(
         app,

@@ -126,6 +126,7 @@ class CloudSystem:
         self.api_port = api_port
         self.log_dir = log_dir
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self.health_ports: dict[str, int] = {}
 
     def start(self, name: str, offset: int = 0) -> subprocess.Popen[bytes]:
         """Start one deployable (again, after a kill)."""
@@ -136,7 +137,8 @@ class CloudSystem:
             command = [sys.executable, "-m", "entrypoints.cli.main", "stream-processor"]
         else:
             command = [sys.executable, "-m", "entrypoints.cli.main", "worker", name]
-        env["QUIZ_WORKER_HEALTH_PORT"] = str(_free_port())
+        self.health_ports[name] = _free_port()
+        env["QUIZ_WORKER_HEALTH_PORT"] = str(self.health_ports[name])
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log = (self.log_dir / f"{name}.log").open("ab")
         process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)

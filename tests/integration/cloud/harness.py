@@ -97,12 +97,6 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _environ_of(pid: int) -> dict[str, str]:
-    raw = Path(f"/proc/{pid}/environ").read_bytes()
-    pairs = (item.split(b"=", 1) for item in raw.split(b"\0") if b"=" in item)
-    return {key.decode(): value.decode(errors="replace") for key, value in pairs}
-
-
 class CloudProcesses:
     """Bootstrap the resources of ``settings`` and run every deployable."""
 
@@ -150,7 +144,8 @@ class CloudProcesses:
         """Return the readiness probe of a deployable."""
         if name == "api":
             return f"{self.base_url}/readyz"
-        port = _environ_of(self.system.processes[name].pid)["QUIZ_WORKER_HEALTH_PORT"]
+        # The port the system gave it (its /proc environ may not be exec'd yet).
+        port = self.system.health_ports[name]
         return f"http://127.0.0.1:{port}/readyz"
 
     def wait_ready(self, name: str, timeout: float = 60) -> None:

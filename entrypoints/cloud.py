@@ -19,6 +19,7 @@ from dependency_injector import containers, providers
 
 from adapters.aurora.pool import open_pool
 from adapters.aurora.store import PostgresMasterStore
+from adapters.aws_messaging.apigateway import ApiGatewayNotifier
 from adapters.aws_messaging.client import aws_client
 from adapters.aws_messaging.codec import seed_topic_router
 from adapters.aws_messaging.eventbridge import EventBridgeAnswerStream
@@ -149,8 +150,11 @@ class FanoutNotifier:
         interval_ms: int = 200,
         top: int = 10,
         also: list[Any] | None = None,
+        gateway: ApiGatewayNotifier | None = None,
     ) -> None:
         self.fanout = fanout
+        # API Gateway's WebSocket clients: posted once, here, with the fan-out's seq.
+        self.gateway = gateway
         self.leaderboard = leaderboard
         self.sessions = sessions
         self.interval = interval_ms / 1000
@@ -161,13 +165,15 @@ class FanoutNotifier:
 
     async def to_session(self, session_id: str, event: dict[str, Any]) -> None:
         """Publish to every gateway (and the secondary notifiers)."""
-        await self.fanout.publish(session_id, event)
+        published = await self.fanout.publish(session_id, event)
+        await self._gateway(session_id, published, None)
         for other in self.also:
             await other.to_session(session_id, event)
 
     async def to_user(self, session_id: str, user_id: str, event: dict[str, Any]) -> None:
         """Publish to the user's sockets on every gateway."""
-        await self.fanout.to_user(session_id, user_id, event)
+        published = await self.fanout.to_user(session_id, user_id, event)
+        await self._gateway(session_id, published, user_id)
         for other in self.also:
             await other.to_user(session_id, user_id, event)
 
@@ -190,7 +196,20 @@ class FanoutNotifier:
             )
             view.pop("me", None)
             view.pop("session_id", None)
-            await self.fanout.publish(session_id, {"type": "leaderboard.updated", **view})
+            published = await self.fanout.publish(
+                session_id, {"type": "leaderboard.updated", **view}
+            )
+            await self._gateway(session_id, published, None)
+
+    async def _gateway(self, session_id: str, event: dict[str, Any], user_id: str | None) -> None:
+        if self.gateway is None:
+            return
+        try:
+            await self.gateway.deliver(session_id, event, user_id)
+        except Exception:
+            # The Redis fan-out already has the event; a client behind API
+            # Gateway that missed it resynchronises from a snapshot.
+            log.exception("API Gateway push failed")
 
     async def start(self) -> None:
         """Start the coalescing ticker."""

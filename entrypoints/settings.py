@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     redis_url: str = "redis://127.0.0.1:6379/0"
     redis_prefix: str = "quizcore"
     worker_health_port: int = 8081
+    # API Gateway's WebSocket API: its https callback (@connections) URL.
+    # Empty: the /ws/gateway routes and the push to @connections are off.
+    apigw_ws_callback_url: str = ""
     firebase_credentials: str = ""
     firebase_project_id: str = ""
     firebase_database_url: str = ""

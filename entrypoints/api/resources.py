@@ -656,3 +656,7 @@ def add_routes(app: Any, ctx: ApiContext) -> None:
     app.add_route("/v1/leaderboard", GlobalLeaderboard(ctx))
     app.add_route("/v1/auth0/events", Auth0Events(ctx))
     app.add_route("/v1/openapi.json", OpenApi())
+    if ctx.settings.apigw_ws_callback_url:
+        from entrypoints.api.gateway import add_gateway_routes
+
+        add_gateway_routes(app, ctx)

@@ -77,12 +77,28 @@ async def wire(container: CloudContainer, settings: Settings) -> Services:
         interval_ms=settings.leaderboard_interval_ms,
         top=settings.leaderboard_top,
         also=await firebase_notifiers(settings, ports),
+        gateway=await apigateway_notifier(settings, ports),
     )
     return build_services(
         **ports,
         notifier=notifier,
         grace_ms=settings.answer_grace_ms,
         top=settings.leaderboard_top,
+    )
+
+
+async def apigateway_notifier(settings: Settings, ports: dict[str, Any]) -> Any:
+    """Return the API Gateway notifier when its callback URL is set, else None."""
+    if not settings.apigw_ws_callback_url:
+        return None
+    from adapters.aws_messaging.apigateway import ApiGatewayConnections, ApiGatewayNotifier
+    from entrypoints.api.gateway import open_links
+
+    links = await open_links(settings)
+    return ApiGatewayNotifier(
+        ApiGatewayConnections(links.connections.client),
+        links.registry,
+        leaderboard=ports["leaderboard"],
     )
 
 

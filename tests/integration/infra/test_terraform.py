@@ -117,6 +117,7 @@ ALLOWED = {
         ("sqs_consume_arns", "quizcore-ui-response"),
         ("secret_arns", "quizcore/redis-auth"),
         ("secret_arns", "quizcore/firebase-credentials"),
+        ("websocket_connection_arns", "quizcore-websocket"),
         *MESSAGING_KEYS,
     },
     "quiz-event-worker": {

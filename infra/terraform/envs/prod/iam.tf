@@ -89,6 +89,8 @@ module "irsa_notification_worker" {
     module.secrets.secret_arns["quizcore/firebase-credentials"],
   ]
   kms_key_arns = [module.kms_messaging.key_arn, module.kms_secrets.key_arn]
+  # The worker pushes session events to API Gateway's WebSocket connections.
+  websocket_connection_arns = [module.api_gateway.websocket_connections_arn]
 }
 
 module "irsa_quiz_event_worker" {

@@ -236,9 +236,15 @@ resource "aws_apigatewayv2_integration" "websocket" {
   connection_type    = "VPC_LINK"
   connection_id      = aws_api_gateway_vpc_link.websocket.id
 
-  request_parameters = {
-    "integration.request.header.X-Connection-Id" = "context.connectionId"
-  }
+  # Every call names its connection; $connect also passes the join code and
+  # the token the API authenticates (browsers cannot set headers).
+  request_parameters = merge(
+    { "integration.request.header.X-Connection-Id" = "context.connectionId" },
+    each.key == "$connect" ? {
+      "integration.request.querystring.session_id"   = "route.request.querystring.session_id"
+      "integration.request.querystring.access_token" = "route.request.querystring.access_token"
+    } : {},
+  )
 }
 
 resource "aws_apigatewayv2_route" "websocket" {

@@ -1,0 +1,131 @@
+"""Push frames to API Gateway WebSocket clients through ``@connections``."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from botocore.exceptions import ClientError
+
+from adapters.aws_messaging.client import AWS_ERRORS, error_code
+from adapters.websocket_hub import dumps
+from quizcore.errors import StoreUnavailable
+from quizcore.ports import Leaderboard
+from quizcore.services import session_board
+from quizcore.timefmt import present
+
+
+class ApiGatewayConnections:
+    """A small async adapter over an ``apigatewaymanagementapi`` client.
+
+    The client's endpoint is the WebSocket API's https callback URL (the
+    ``@connections`` endpoint); the composition root opens it.
+    """
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    async def post(self, connection_id: str, text: str) -> bool:
+        """Send one frame; return False when the connection is gone (drop it)."""
+        try:
+            await self.client.post_to_connection(ConnectionId=connection_id, Data=text.encode())
+        except ClientError as ex:
+            if error_code(ex) in ("GoneException", "410"):
+                return False
+            raise StoreUnavailable(f"post_to_connection failed: {error_code(ex)}: {ex}") from ex
+        except AWS_ERRORS as ex:
+            raise StoreUnavailable(f"post_to_connection failed: {error_code(ex)}: {ex}") from ex
+        return True
+
+    async def close(self, connection_id: str) -> None:
+        """Close a client's connection (already gone is fine)."""
+        try:
+            await self.client.delete_connection(ConnectionId=connection_id)
+        except ClientError as ex:
+            if error_code(ex) in ("GoneException", "410"):
+                return
+            raise StoreUnavailable(f"delete_connection failed: {error_code(ex)}: {ex}") from ex
+        except AWS_ERRORS as ex:
+            raise StoreUnavailable(f"delete_connection failed: {error_code(ex)}: {ex}") from ex
+
+
+class ConnectionRegistry(Protocol):
+    """Where a session's API Gateway connections are found."""
+
+    async def list(self, session_id: str) -> dict[str, str]: ...
+
+    async def remove(self, connection_id: str, session_id: str | None = None) -> None: ...
+
+
+class ApiGatewayNotifier:
+    """Post fanned-out session events to a session's API Gateway connections.
+
+    Fed by the notification worker's ``FanoutNotifier`` with each event as
+    the fan-out returned it (so with its ``seq``): events to the whole
+    session go to every connection, user-targeted ones to that user's only,
+    and ``leaderboard.updated`` (already coalesced by the fan-out notifier)
+    gets each receiver's own ``me`` spliced in, as ``WebSocketHub`` does.
+    Gone connections are dropped from the registry.
+    """
+
+    def __init__(
+        self,
+        connections: ApiGatewayConnections,
+        registry: ConnectionRegistry,
+        *,
+        leaderboard: Leaderboard,
+    ) -> None:
+        self.connections = connections
+        self.registry = registry
+        self.leaderboard = leaderboard
+        self.frames_sent = 0
+        # Answers scored per session and question, counted once per submission.
+        self._answer_counts: dict[str, dict[str, int]] = {}
+        self._counted: dict[str, set[str]] = {}
+
+    async def deliver(self, session_id: str, event: dict[str, Any], user_id: str | None) -> None:
+        """Post one event (carrying its ``seq``) to the connections that see it."""
+        receivers = await self.registry.list(session_id)
+        if user_id is not None:
+            receivers = {cid: uid for cid, uid in receivers.items() if uid == user_id}
+        if event.get("type") == "leaderboard.updated":
+            await self._splice(session_id, event, receivers)
+            return
+        if event.get("type") == "answer.result" and user_id is not None:
+            self._count(session_id, user_id, event)
+        frame = dumps(present(event))
+        for connection_id in receivers:
+            await self._post(session_id, connection_id, frame)
+
+    def _count(self, session_id: str, user_id: str, event: dict[str, Any]) -> None:
+        counted = self._counted.setdefault(session_id, set())
+        submission = f"{user_id}:{event.get('submission_id')}"
+        if submission in counted:
+            return
+        counted.add(submission)
+        counts = self._answer_counts.setdefault(session_id, {})
+        question = str(event.get("question_id", ""))
+        counts[question] = counts.get(question, 0) + 1
+
+    async def _splice(
+        self, session_id: str, event: dict[str, Any], receivers: dict[str, str]
+    ) -> None:
+        shared = {key: value for key, value in event.items() if key != "me"}
+        shared["answer_counts"] = dict(self._answer_counts.get(session_id, {}))
+        head = dumps(shared)[:-1]
+        board = session_board(session_id)
+        mine: dict[str, str] = {}
+        for connection_id, user_id in receivers.items():
+            if user_id not in mine:
+                standing = await self.leaderboard.standing(board, user_id)
+                mine[user_id] = (
+                    f'{{"rank":{standing.rank},"score":{standing.score}}}'
+                    if standing is not None
+                    else "null"
+                )
+            await self._post(session_id, connection_id, f'{head},"me":{mine[user_id]}}}')
+
+    async def _post(self, session_id: str, connection_id: str, frame: str) -> None:
+        if await self.connections.post(connection_id, frame):
+            self.frames_sent += 1
+        else:
+            await self.registry.remove(connection_id, session_id)

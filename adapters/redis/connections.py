@@ -1,0 +1,75 @@
+"""The registry of API Gateway WebSocket connections, shared over Redis.
+
+Per session, a hash ``connection_id -> user_id``; per connection, a key
+holding ``session_id`` and ``user_id`` (``disconnect`` and ``message``
+carry only the connection ID). Every process can so find a session's
+connections and the session of a connection.
+"""
+
+from __future__ import annotations
+
+from redis.asyncio import Redis
+
+from adapters.redis.errors import text, unavailable_on_failure
+
+
+class RedisConnectionRegistry:
+    """API Gateway connections by session, in Redis."""
+
+    def __init__(
+        self, client: Redis, *, prefix: str = "quizcore", ttl_seconds: int = 24 * 3600
+    ) -> None:
+        self.client = client
+        self.prefix = prefix
+        # API Gateway closes a connection after two hours at most; the TTL
+        # only cleans up after a missed $disconnect.
+        self.ttl_seconds = max(1, ttl_seconds)
+
+    def _session_key(self, session_id: str) -> str:
+        return f"{self.prefix}:apigw:session:{session_id}"
+
+    def _connection_key(self, connection_id: str) -> str:
+        return f"{self.prefix}:apigw:connection:{connection_id}"
+
+    async def add(self, session_id: str, connection_id: str, user_id: str) -> None:
+        """Register a connection of a user in a session."""
+        with unavailable_on_failure("register connection"):
+            async with self.client.pipeline(transaction=True) as pipe:
+                pipe.hset(self._session_key(session_id), connection_id, user_id)
+                pipe.expire(self._session_key(session_id), self.ttl_seconds)
+                pipe.set(
+                    self._connection_key(connection_id),
+                    f"{session_id}\n{user_id}",
+                    ex=self.ttl_seconds,
+                )
+                await pipe.execute()
+
+    async def lookup(self, connection_id: str) -> tuple[str, str] | None:
+        """Return ``(session_id, user_id)`` of a connection, or None."""
+        with unavailable_on_failure("look up connection"):
+            value = await self.client.get(self._connection_key(connection_id))
+        if value is None:
+            return None
+        session_id, _, user_id = text(value).partition("\n")
+        return session_id, user_id
+
+    async def remove(self, connection_id: str, session_id: str | None = None) -> None:
+        """Forget a connection (its session looked up when not given)."""
+        if session_id is None:
+            found = await self.lookup(connection_id)
+            session_id = found[0] if found is not None else None
+        with unavailable_on_failure("unregister connection"):
+            async with self.client.pipeline(transaction=True) as pipe:
+                if session_id is not None:
+                    pipe.hdel(self._session_key(session_id), connection_id)
+                pipe.delete(self._connection_key(connection_id))
+                await pipe.execute()
+
+    async def list(self, session_id: str) -> dict[str, str]:
+        """Return the session's connections: ``connection_id -> user_id``."""
+        with unavailable_on_failure("list connections"):
+            # redis-py types hgetall as sync-or-async; the asyncio client awaits.
+            found: dict[bytes | str, bytes | str] = await self.client.hgetall(  # type: ignore[misc]
+                self._session_key(session_id)
+            )
+        return {text(key): text(value) for key, value in found.items()}

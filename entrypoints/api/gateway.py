@@ -1,0 +1,254 @@
+"""API Gateway's WebSocket API, served over HTTP: ``POST /ws/gateway/*``.
+
+API Gateway terminates the clients' WebSockets and calls these routes on
+``$connect``, ``$disconnect`` and every message (``$default``), with the
+connection ID in the ``X-Connection-Id`` header. The API answers clients by
+posting to ``@connections`` (``settings.apigw_ws_callback_url``); session
+events reach them from the notification worker (``ApiGatewayNotifier``).
+
+``$connect`` needs the ``session_id`` and ``access_token`` query
+parameters of the client's connect URL, mapped onto the integration request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import falcon.asgi
+import orjson
+
+from adapters.aws_messaging.apigateway import ApiGatewayConnections, ConnectionRegistry
+from entrypoints.api.context import ApiContext, new_submission_id
+from entrypoints.settings import Settings
+from quizcore.errors import InvalidRequest, NotParticipant, QuizError, StoreUnavailable
+
+MAX_FRAME = 8 * 1024
+
+
+class GatewayRegistry(ConnectionRegistry, Protocol):
+    """The registry the routes need: the notifier's, plus add and lookup."""
+
+    async def add(self, session_id: str, connection_id: str, user_id: str) -> None: ...
+
+    async def lookup(self, connection_id: str) -> tuple[str, str] | None: ...
+
+
+@dataclass
+class GatewayLinks:
+    """The connection registry and the ``@connections`` client of the routes."""
+
+    registry: GatewayRegistry
+    connections: ApiGatewayConnections
+    stack: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
+
+
+async def open_links(settings: Settings) -> GatewayLinks:
+    """Open Redis and the ``@connections`` client for the process's lifetime."""
+    from adapters.aws_messaging.client import aws_client
+    from adapters.redis.client import open_redis
+    from adapters.redis.connections import RedisConnectionRegistry
+
+    stack = contextlib.AsyncExitStack()
+    redis = await stack.enter_async_context(
+        contextlib.asynccontextmanager(open_redis)(settings.redis_url)
+    )
+    client = await stack.enter_async_context(
+        aws_client("apigatewaymanagementapi", settings.aws_region, settings.apigw_ws_callback_url)
+    )
+    return GatewayLinks(
+        registry=RedisConnectionRegistry(redis, prefix=settings.redis_prefix),
+        connections=ApiGatewayConnections(client),
+        stack=stack,
+    )
+
+
+class Links:
+    """Opens the links on first use (the routes are off unless configured)."""
+
+    def __init__(self, ctx: ApiContext) -> None:
+        self.ctx = ctx
+        self._links: GatewayLinks | None = None
+        self._lock = asyncio.Lock()
+
+    async def get(self) -> GatewayLinks:
+        """Return the links, opening them once."""
+        if self._links is None:
+            async with self._lock:
+                if self._links is None:
+                    self._links = await open_links(self.ctx.settings)
+        return self._links
+
+
+def _connection_id(req: falcon.asgi.Request) -> str:
+    connection_id = req.get_header("X-Connection-Id")
+    if not connection_id:
+        raise InvalidRequest("the X-Connection-Id header is required")
+    return connection_id
+
+
+def _error(code: str, detail: str, submission_id: str | None = None) -> dict[str, Any]:
+    return {"type": "error", "code": code, "detail": detail, "submission_id": submission_id}
+
+
+def _frame(payload: dict[str, Any]) -> str:
+    return orjson.dumps(payload).decode()
+
+
+class GatewayConnect:
+    """``POST /ws/gateway/connect``: authenticate, check membership, register."""
+
+    def __init__(self, ctx: ApiContext, links: Links) -> None:
+        self.ctx = ctx
+        self.links = links
+
+    async def on_post(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
+        """Accept (200) or refuse (401/403 problem: API Gateway rejects the connect)."""
+        connection_id = _connection_id(req)
+        caller = await self.ctx.authenticate(req.get_param("access_token"))
+        sid = self.ctx.session_id(req.get_param("session_id") or "")
+        state = await self.ctx.services.quiz.session(sid)
+        if caller.user_id != state.host_id:
+            joined = await self.ctx.services.sessions.get_participant(sid, caller.user_id)
+            if joined is None:
+                raise NotParticipant(f"join session {sid} first")
+        await self.ctx.ensure_board(sid)
+        links = await self.links.get()
+        await links.registry.add(sid, connection_id, caller.user_id)
+        resp.status = falcon.HTTP_200
+        resp.media = {"session_id": sid, "user_id": caller.user_id}
+
+
+class GatewayDisconnect:
+    """``POST /ws/gateway/disconnect``: forget the connection."""
+
+    def __init__(self, links: Links) -> None:
+        self.links = links
+
+    async def on_post(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
+        """Unregister; unknown connections are fine."""
+        connection_id = _connection_id(req)
+        links = await self.links.get()
+        await links.registry.remove(connection_id)
+        resp.status = falcon.HTTP_204
+
+
+class GatewayMessage:
+    """``POST /ws/gateway/message``: a client's frame, answered through ``@connections``."""
+
+    def __init__(self, ctx: ApiContext, links: Links) -> None:
+        self.ctx = ctx
+        self.links = links
+
+    async def on_post(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
+        """Handle ``ping`` and ``answer.submit`` as the native live channel does."""
+        connection_id = _connection_id(req)
+        links = await self.links.get()
+        found = await links.registry.lookup(connection_id)
+        if found is None:
+            raise StoreUnavailable("unknown connection; reconnect")
+        session_id, user_id = found
+        resp.status = falcon.HTTP_204
+        raw = await req.bounded_stream.read(MAX_FRAME + 1)
+        if len(raw) > MAX_FRAME:
+            await self._reply(
+                links,
+                connection_id,
+                session_id,
+                _error("payload_too_large", "frames are limited to 8 KiB"),
+            )
+            return
+        try:
+            message = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            message = None
+        if not isinstance(message, dict):
+            await self._reply(
+                links,
+                connection_id,
+                session_id,
+                _error("invalid_request", "a message must be a JSON object"),
+            )
+            return
+        kind = message.get("type")
+        if kind == "ping":
+            await self._reply(links, connection_id, session_id, {"type": "pong"})
+        elif kind == "answer.submit":
+            await self._submit(links, connection_id, session_id, user_id, message)
+        else:
+            await self._reply(
+                links,
+                connection_id,
+                session_id,
+                _error("invalid_request", f"unknown message type {kind!r}"),
+            )
+
+    async def _reply(
+        self, links: GatewayLinks, connection_id: str, session_id: str, event: dict[str, Any]
+    ) -> None:
+        # Replies (pong, refused frames) carry no seq: they are not session events.
+        if not await links.connections.post(connection_id, _frame(event)):
+            await links.registry.remove(connection_id, session_id)
+
+    async def _submit(
+        self,
+        links: GatewayLinks,
+        connection_id: str,
+        session_id: str,
+        user_id: str,
+        message: dict[str, Any],
+    ) -> None:
+        submission_id = message.get("submission_id") or new_submission_id()
+        question_id = message.get("question_id")
+        answer = message.get("answer")
+        if (
+            not isinstance(submission_id, str)
+            or not 1 <= len(submission_id) <= 64
+            or not isinstance(question_id, str)
+            or not isinstance(answer, str)
+            or len(answer) > 200
+        ):
+            await self._reply(
+                links,
+                connection_id,
+                session_id,
+                _error(
+                    "invalid_request",
+                    "answer.submit needs question_id, answer (at most 200 characters) "
+                    "and an optional submission_id of at most 64 characters",
+                    submission_id if isinstance(submission_id, str) else "",
+                ),
+            )
+            return
+        self.ctx.metrics.increment("answers.received", tags=["via:apigateway"])
+        try:
+            self.ctx.limit(user_id)
+            view = await self.ctx.services.score.submit(
+                session_id=session_id,
+                user_id=user_id,
+                question_id=question_id,
+                answer=answer,
+                submission_id=submission_id,
+            )
+        except QuizError as ex:
+            self.ctx.metrics.increment("answers.rejected", tags=[f"reason:{ex.code}"])
+            await self._reply(
+                links, connection_id, session_id, _error(ex.code, ex.detail, submission_id)
+            )
+            return
+        if view.replayed and view.status == "scored":
+            # A retry of an answer already scored: its push happened before.
+            await self._reply(
+                links, connection_id, session_id, {"type": "answer.result", **view.public()}
+            )
+
+
+def add_gateway_routes(app: Any, ctx: ApiContext) -> Links:
+    """Mount the ``/ws/gateway`` routes; return their (lazily opened) links."""
+    links = Links(ctx)
+    app.add_route("/ws/gateway/connect", GatewayConnect(ctx, links))
+    app.add_route("/ws/gateway/disconnect", GatewayDisconnect(links))
+    app.add_route("/ws/gateway/message", GatewayMessage(ctx, links))
+    return links

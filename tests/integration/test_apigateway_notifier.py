@@ -1,0 +1,84 @@
+"""The notification worker's push to API Gateway connections."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from adapters.aws_messaging.apigateway import ApiGatewayConnections, ApiGatewayNotifier
+from adapters.aws_messaging.client import aws_client
+from adapters.memory.leaderboard import MemoryLeaderboard
+from adapters.memory.stores import MemorySessionStore
+from adapters.redis.connections import RedisConnectionRegistry
+from adapters.redis.fanout import RedisFanout
+from entrypoints.cloud import FanoutNotifier
+from quizcore.services import session_board
+from tests.integration.contract.factories_redis import redis_prefix
+
+
+class Recording(ApiGatewayConnections):
+    """Posts through moto and records what each connection was sent."""
+
+    def __init__(self, client: Any, gone: set[str] | None = None) -> None:
+        super().__init__(client)
+        self.sent: dict[str, list[dict[str, Any]]] = {}
+        self.gone = gone or set()
+
+    async def post(self, connection_id: str, text: str) -> bool:
+        if connection_id in self.gone:
+            return False
+        self.sent.setdefault(connection_id, []).append(orjson.loads(text))
+        return await super().post(connection_id, text)
+
+
+async def test_frames_reach_the_right_connections(moto_endpoint: str, redis_url: str) -> None:
+    async with (
+        redis_prefix(redis_url) as (client, prefix),
+        aws_client("apigatewaymanagementapi", "eu-west-1", moto_endpoint) as apigw,
+    ):
+        registry = RedisConnectionRegistry(client, prefix=prefix)
+        leaderboard = MemoryLeaderboard()
+        connections = Recording(apigw, gone={"c-gone"})
+        fanout = RedisFanout(client, prefix=prefix)
+        notifier = FanoutNotifier(
+            fanout,
+            leaderboard=leaderboard,
+            sessions=MemorySessionStore(),
+            gateway=ApiGatewayNotifier(connections, registry, leaderboard=leaderboard),
+        )
+        await registry.add("s1", "c-alice", "alice")
+        await registry.add("s1", "c-alice2", "alice")
+        await registry.add("s1", "c-bob", "bob")
+        await registry.add("s1", "c-gone", "carol")
+        await registry.add("s2", "c-other", "alice")
+
+        await notifier.to_session("s1", {"type": "question.started", "question_id": "q1"})
+        await notifier.to_user(
+            "s1",
+            "alice",
+            {"type": "answer.result", "question_id": "q1", "submission_id": "x", "score": 10},
+        )
+        await leaderboard.submit(session_board("s1"), "alice", 10, 1)
+        await notifier.leaderboard_changed("s1")
+        await notifier.leaderboard_changed("s1")
+        await notifier.flush()
+
+        sent = connections.sent
+        assert set(sent) == {"c-alice", "c-alice2", "c-bob"}
+        kinds = {cid: [frame["type"] for frame in frames] for cid, frames in sent.items()}
+        assert kinds["c-alice"] == ["question.started", "answer.result", "leaderboard.updated"]
+        assert kinds["c-alice2"] == kinds["c-alice"]
+        assert kinds["c-bob"] == ["question.started", "leaderboard.updated"]
+        # Sequence numbers are the fan-out's, increasing.
+        seqs = [frame["seq"] for frame in sent["c-alice"]]
+        assert seqs == sorted(seqs) and len(set(seqs)) == 3
+        assert sent["c-bob"][0]["seq"] == seqs[0]
+        alice_board, bob_board = sent["c-alice"][-1], sent["c-bob"][-1]
+        assert alice_board["me"] == {"rank": 1, "score": 10}
+        assert bob_board["me"] is None
+        assert alice_board["entries"][0]["user_id"] == "alice"
+        assert alice_board["answer_counts"] == {"q1": 1}
+        # A gone connection was dropped from the registry.
+        assert "c-gone" not in await registry.list("s1")
+        assert "c-other" not in sent

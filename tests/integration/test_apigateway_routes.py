@@ -1,0 +1,126 @@
+"""The /ws/gateway routes API Gateway's WebSocket API calls, through the ASGI app."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import orjson
+import pytest
+
+from adapters.aws_messaging.client import aws_client
+from adapters.redis.connections import RedisConnectionRegistry
+from entrypoints.api import gateway
+from entrypoints.settings import Settings
+from tests.integration.api.conftest import Harness, Minter, conducted, make_settings, new_game
+from tests.integration.contract.factories_redis import redis_prefix
+from tests.integration.test_apigateway_notifier import Recording
+
+
+@pytest.fixture(scope="module")
+def minter() -> Minter:
+    return Minter()
+
+
+@pytest.fixture
+async def running(
+    tmp_path: Any,
+    minter: Minter,
+    moto_endpoint: str,
+    redis_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> AsyncIterator[tuple[Harness, RedisConnectionRegistry, Recording]]:
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("QUIZ_"):
+            monkeypatch.delenv(name)
+    async with (
+        redis_prefix(redis_url) as (client, prefix),
+        aws_client("apigatewaymanagementapi", "eu-west-1", moto_endpoint) as apigw,
+    ):
+        registry = RedisConnectionRegistry(client, prefix=prefix)
+        connections = Recording(apigw)
+
+        async def links(_: Settings) -> gateway.GatewayLinks:
+            return gateway.GatewayLinks(registry=registry, connections=connections)
+
+        monkeypatch.setattr(gateway, "open_links", links)
+        settings = make_settings(tmp_path / "data", minter.pem, apigw_ws_callback_url=moto_endpoint)
+        async with conducted(settings, minter) as harness:
+            yield harness, registry, connections
+
+
+async def test_routes_are_off_by_default(tmp_path: Any, minter: Minter) -> None:
+    async with conducted(make_settings(tmp_path / "d", minter.pem), minter) as harness:
+        reply = await harness.api.post("/ws/gateway/connect", headers={"X-Connection-Id": "c"})
+        assert reply.status == 404
+
+
+async def test_connect_message_disconnect(
+    running: tuple[Harness, RedisConnectionRegistry, Recording],
+) -> None:
+    harness, registry, connections = running
+    api = harness.api
+    game = await new_game(api, players=1)
+    player, sid = game.players[0], game.session_id
+    outsider = await api.login("outsider")
+
+    refused = await api.post(
+        "/ws/gateway/connect",
+        headers={"X-Connection-Id": "c-out"},
+        params={"session_id": sid, "access_token": outsider.token},
+    )
+    assert refused.status == 403, refused.text
+    assert refused.content_type == "application/problem+json"
+    unauth = await api.post(
+        "/ws/gateway/connect",
+        headers={"X-Connection-Id": "c-anon"},
+        params={"session_id": sid},
+    )
+    assert unauth.status == 401
+    for cid, who in (("c-p", player), ("c-h", game.host)):
+        ok = await api.post(
+            "/ws/gateway/connect",
+            headers={"X-Connection-Id": cid},
+            params={"session_id": sid, "access_token": who.token},
+        )
+        assert ok.status == 200, ok.text
+    assert await registry.list(sid) == {"c-p": player.user_id, "c-h": game.host.user_id}
+
+    async def message(body: bytes) -> dict[str, Any]:
+        reply = await api.post("/ws/gateway/message", headers={"X-Connection-Id": "c-p"}, body=body)
+        assert reply.status == 204, reply.text
+        return dict(connections.sent["c-p"][-1])
+
+    assert (await message(b'{"type":"ping"}'))["type"] == "pong"
+    assert (await message(b"not json"))["code"] == "invalid_request"
+    assert (await message(b'{"type":"nope"}'))["code"] == "invalid_request"
+    assert (await message(b'{"type":"answer.submit"}'))["code"] == "invalid_request"
+
+    assert (await api.host(game.host, sid, "start")).status == 200
+    current = await api.current(player, sid)
+    question_id = current.body["question_id"]
+    frame = orjson.dumps(
+        {"type": "answer.submit", "question_id": question_id, "answer": "x", "submission_id": "s1"}
+    )
+    before = len(connections.sent["c-p"])
+    reply = await api.post("/ws/gateway/message", headers={"X-Connection-Id": "c-p"}, body=frame)
+    assert reply.status == 204, reply.text
+    await asyncio.sleep(0)
+    # Accepted: no error frame back (the result is pushed by the notifier).
+    assert all(f.get("type") != "error" for f in connections.sent["c-p"][before:])
+    wrong = orjson.dumps(
+        {"type": "answer.submit", "question_id": "no-such", "answer": "x", "submission_id": "s2"}
+    )
+    error = await message(wrong)
+    assert error["type"] == "error" and error["submission_id"] == "s2"
+
+    gone = await api.post("/ws/gateway/disconnect", headers={"X-Connection-Id": "c-p"})
+    assert gone.status == 204
+    assert await registry.list(sid) == {"c-h": game.host.user_id}
+    unknown = await api.post("/ws/gateway/message", headers={"X-Connection-Id": "c-p"}, body=b"{}")
+    assert unknown.status == 503
+    missing = await api.post("/ws/gateway/disconnect")
+    assert missing.status == 400

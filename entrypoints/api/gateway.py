@@ -21,9 +21,10 @@ import falcon.asgi
 import orjson
 
 from adapters.aws_messaging.apigateway import ApiGatewayConnections, ConnectionRegistry
-from entrypoints.api.context import ApiContext, new_submission_id
+from entrypoints.api.context import ApiContext
+from entrypoints.api.live import error_frame, submit_from_socket
 from entrypoints.settings import Settings
-from quizcore.errors import InvalidRequest, NotParticipant, QuizError, StoreUnavailable
+from quizcore.errors import InvalidRequest, NotParticipant, StoreUnavailable
 
 MAX_FRAME = 8 * 1024
 
@@ -87,10 +88,6 @@ def _connection_id(req: falcon.asgi.Request) -> str:
     if not connection_id:
         raise InvalidRequest("the X-Connection-Id header is required")
     return connection_id
-
-
-def _error(code: str, detail: str, submission_id: str | None = None) -> dict[str, Any]:
-    return {"type": "error", "code": code, "detail": detail, "submission_id": submission_id}
 
 
 def _frame(payload: dict[str, Any]) -> str:
@@ -157,7 +154,7 @@ class GatewayMessage:
                 links,
                 connection_id,
                 session_id,
-                _error("payload_too_large", "frames are limited to 8 KiB"),
+                error_frame("payload_too_large", "frames are limited to 8 KiB"),
             )
             return
         try:
@@ -169,7 +166,7 @@ class GatewayMessage:
                 links,
                 connection_id,
                 session_id,
-                _error("invalid_request", "a message must be a JSON object"),
+                error_frame("invalid_request", "a message must be a JSON object"),
             )
             return
         kind = message.get("type")
@@ -182,7 +179,7 @@ class GatewayMessage:
                 links,
                 connection_id,
                 session_id,
-                _error("invalid_request", f"unknown message type {kind!r}"),
+                error_frame("invalid_request", f"unknown message type {kind!r}"),
             )
 
     async def _reply(
@@ -200,49 +197,9 @@ class GatewayMessage:
         user_id: str,
         message: dict[str, Any],
     ) -> None:
-        submission_id = message.get("submission_id") or new_submission_id()
-        question_id = message.get("question_id")
-        answer = message.get("answer")
-        if (
-            not isinstance(submission_id, str)
-            or not 1 <= len(submission_id) <= 64
-            or not isinstance(question_id, str)
-            or not isinstance(answer, str)
-            or len(answer) > 200
-        ):
-            await self._reply(
-                links,
-                connection_id,
-                session_id,
-                _error(
-                    "invalid_request",
-                    "answer.submit needs question_id, answer (at most 200 characters) "
-                    "and an optional submission_id of at most 64 characters",
-                    submission_id if isinstance(submission_id, str) else "",
-                ),
-            )
-            return
-        self.ctx.metrics.increment("answers.received", tags=["via:apigateway"])
-        try:
-            self.ctx.limit(user_id)
-            view = await self.ctx.services.score.submit(
-                session_id=session_id,
-                user_id=user_id,
-                question_id=question_id,
-                answer=answer,
-                submission_id=submission_id,
-            )
-        except QuizError as ex:
-            self.ctx.metrics.increment("answers.rejected", tags=[f"reason:{ex.code}"])
-            await self._reply(
-                links, connection_id, session_id, _error(ex.code, ex.detail, submission_id)
-            )
-            return
-        if view.replayed and view.status == "scored":
-            # A retry of an answer already scored: its push happened before.
-            await self._reply(
-                links, connection_id, session_id, {"type": "answer.result", **view.public()}
-            )
+        reply = await submit_from_socket(self.ctx, session_id, user_id, message, "apigateway")
+        if reply is not None:
+            await self._reply(links, connection_id, session_id, reply)
 
 
 def add_gateway_routes(app: Any, ctx: ApiContext) -> Links:

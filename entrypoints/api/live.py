@@ -22,7 +22,8 @@ log = logging.getLogger(__name__)
 MAX_FRAME = 8 * 1024
 
 
-def _error(code: str, detail: str, submission_id: str | None = None) -> dict[str, Any]:
+def error_frame(code: str, detail: str, submission_id: str | None = None) -> dict[str, Any]:
+    """Return an ``error`` frame for a client message the server refused."""
     return {"type": "error", "code": code, "detail": detail, "submission_id": submission_id}
 
 
@@ -51,7 +52,7 @@ class Live:
                     raise NotParticipant(f"join session {sid} first")
         except QuizError as ex:
             # Refused before joining the session's sequence: seq 0 marks that.
-            await ws.send_text(dumps({**_error(ex.code, ex.detail), "seq": 0}))
+            await ws.send_text(dumps({**error_frame(ex.code, ex.detail), "seq": 0}))
             await ws.close(4401 if ex.code == "unauthorized" else 4403)
             return
         await self.ctx.ensure_board(sid)
@@ -118,14 +119,18 @@ class Live:
         while True:
             text = await ws.receive_text()
             if len(text) > MAX_FRAME:
-                hub.reply(connection, _error("payload_too_large", "frames are limited to 8 KiB"))
+                hub.reply(
+                    connection, error_frame("payload_too_large", "frames are limited to 8 KiB")
+                )
                 continue
             try:
                 message = orjson.loads(text)
             except orjson.JSONDecodeError:
                 message = None
             if not isinstance(message, dict):
-                hub.reply(connection, _error("invalid_request", "a message must be a JSON object"))
+                hub.reply(
+                    connection, error_frame("invalid_request", "a message must be a JSON object")
+                )
                 continue
             kind = message.get("type")
             if kind == "ping":
@@ -133,51 +138,61 @@ class Live:
             elif kind == "answer.submit":
                 await self._submit(session_id, user_id, message)
             else:
-                hub.reply(connection, _error("invalid_request", f"unknown message type {kind!r}"))
+                hub.reply(
+                    connection, error_frame("invalid_request", f"unknown message type {kind!r}")
+                )
 
     async def _submit(self, session_id: str, user_id: str, message: dict[str, Any]) -> None:
-        submission_id = message.get("submission_id") or new_submission_id()
-        question_id = message.get("question_id")
-        answer = message.get("answer")
-        if (
-            not isinstance(submission_id, str)
-            or not 1 <= len(submission_id) <= 64
-            or not isinstance(question_id, str)
-            or not isinstance(answer, str)
-            or len(answer) > 200
-        ):
-            await hub_error(
-                self.ctx,
-                session_id,
-                user_id,
-                "invalid_request",
-                "answer.submit needs question_id, answer (at most 200 characters) "
-                "and an optional submission_id of at most 64 characters",
-                submission_id if isinstance(submission_id, str) else "",
-            )
-            return
-        self.ctx.metrics.increment("answers.received", tags=["via:websocket"])
-        try:
-            self.ctx.limit(user_id)
-            view = await self.ctx.services.score.submit(
-                session_id=session_id,
-                user_id=user_id,
-                question_id=question_id,
-                answer=answer,
-                submission_id=submission_id,
-            )
-        except QuizError as ex:
-            self.ctx.metrics.increment("answers.rejected", tags=[f"reason:{ex.code}"])
-            await hub_error(self.ctx, session_id, user_id, ex.code, ex.detail, submission_id)
-            return
-        if view.replayed and view.status == "scored" and self.ctx.hub is not None:
-            # A retry of an answer already scored: its push happened before.
-            await self.ctx.hub.to_user(
-                session_id, user_id, {"type": "answer.result", **view.public()}
-            )
+        reply = await submit_from_socket(self.ctx, session_id, user_id, message, "websocket")
+        if reply is not None and self.ctx.hub is not None:
+            await self.ctx.hub.to_user(session_id, user_id, reply)
 
 
-async def hub_error(
+async def submit_from_socket(
+    ctx: ApiContext, session_id: str, user_id: str, message: dict[str, Any], via: str
+) -> dict[str, Any] | None:
+    """Run a client's ``answer.submit``; return the frame to send back, if any.
+
+    Shared by the native live channel and API Gateway's WebSocket routes: an
+    error frame for a refused answer, the result again for a retried one that
+    was already scored, else nothing (``answer.result`` follows from scoring).
+    """
+    submission_id = message.get("submission_id") or new_submission_id()
+    question_id = message.get("question_id")
+    answer = message.get("answer")
+    if (
+        not isinstance(submission_id, str)
+        or not 1 <= len(submission_id) <= 64
+        or not isinstance(question_id, str)
+        or not isinstance(answer, str)
+        or len(answer) > 200
+    ):
+        return error_frame(
+            "invalid_request",
+            "answer.submit needs question_id, answer (at most 200 characters) "
+            "and an optional submission_id of at most 64 characters",
+            submission_id if isinstance(submission_id, str) else "",
+        )
+    ctx.metrics.increment("answers.received", tags=[f"via:{via}"])
+    try:
+        ctx.limit(user_id)
+        view = await ctx.services.score.submit(
+            session_id=session_id,
+            user_id=user_id,
+            question_id=question_id,
+            answer=answer,
+            submission_id=submission_id,
+        )
+    except QuizError as ex:
+        ctx.metrics.increment("answers.rejected", tags=[f"reason:{ex.code}"])
+        return error_frame(ex.code, ex.detail, submission_id)
+    if view.replayed and view.status == "scored":
+        # A retry of an answer already scored: its push happened before.
+        return {"type": "answer.result", **view.public()}
+    return None
+
+
+async def huberror_frame(
     ctx: ApiContext, session_id: str, user_id: str, code: str, detail: str, submission_id: str
 ) -> None:
     """Send an error to the user's connections with a proper sequence number."""

@@ -1,0 +1,407 @@
+// Load generator for bench/live.py: players over WebSocket, or answers over HTTP.
+//
+// It runs outside the server's Python process so that the figures measure the
+// server, not a Python client competing with it for the same two cores. It
+// prints one JSON object of figures on stdout; bench/live.py starts the server,
+// runs this, adds the server's peak RSS and writes bench/RESULTS.md.
+//
+//   node live.mjs --base http://127.0.0.1:8000 --players 1000 --questions 5
+//   node live.mjs --base http://127.0.0.1:8000 --http --clients 64 --duration 10
+
+import http from "node:http";
+import { performance } from "node:perf_hooks";
+import { parseArgs } from "node:util";
+import { WebSocket } from "ws";
+
+const { values: opts } = parseArgs({
+  options: {
+    base: { type: "string", default: "http://127.0.0.1:8000" },
+    players: { type: "string", default: "1000" },
+    questions: { type: "string", default: "5" },
+    seconds: { type: "string", default: "20" },
+    http: { type: "boolean", default: false },
+    flow: { type: "string", default: "live" },
+    clients: { type: "string", default: "64" },
+    duration: { type: "string", default: "10" },
+  },
+});
+
+const base = new URL(opts.base);
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+const now = () => performance.now();
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const QUIZ = (count) => ({
+  title: "Benchmark quiz",
+  questions: Array.from({ length: count }, (_, n) => ({
+    prompt: `Question ${n}`,
+    kind: "choice",
+    choices: ["alpha", "beta", "gamma", "delta"],
+    answer: "alpha",
+  })),
+});
+
+function requestOnce(method, path, body, token) {
+  return new Promise((resolve, reject) => {
+    const data = body === undefined ? null : Buffer.from(JSON.stringify(body));
+    const headers = {};
+    if (data) {
+      headers["content-type"] = "application/json";
+      headers["content-length"] = data.length;
+    }
+    if (token) headers.authorization = `Bearer ${token}`;
+    const req = http.request(
+      { host: base.hostname, port: base.port, path, method, agent, headers },
+      (res) => {
+        const chunks = [];
+        res.on("data", (chunk) => chunks.push(chunk));
+        res.on("end", () => {
+          const text = Buffer.concat(chunks).toString();
+          let parsed = null;
+          try {
+            parsed = text ? JSON.parse(text) : null;
+          } catch {
+            parsed = text;
+          }
+          resolve({ status: res.statusCode, body: parsed });
+        });
+      },
+    );
+    req.on("error", reject);
+    if (data) req.write(data);
+    req.end();
+  });
+}
+
+async function request(method, path, body, token) {
+  // A pooled connection the server closed while idle fails once: try again.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await requestOnce(method, path, body, token);
+    } catch (error) {
+      if (attempt === 2) throw error;
+      await sleep(100);
+    }
+  }
+}
+
+async function expect(status, promise, what) {
+  const response = await promise;
+  const wanted = Array.isArray(status) ? status : [status];
+  if (!wanted.includes(response.status)) {
+    throw new Error(`${what}: ${response.status} ${JSON.stringify(response.body)}`);
+  }
+  return response.body;
+}
+
+async function limited(items, limit, fn) {
+  let next = 0;
+  const results = new Array(items.length);
+  async function worker() {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index], index);
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+function pct(values, q) {
+  if (!values.length) return null;
+  const ordered = [...values].sort((a, b) => a - b);
+  return ordered[Math.min(ordered.length - 1, Math.floor(q * ordered.length))];
+}
+
+async function token(name) {
+  return expect(200, request("POST", "/v1/dev/token", { name }), "token");
+}
+
+async function setup(mode, seconds, questionCount) {
+  const host = await token("bench-host");
+  const quiz = await expect(
+    201,
+    request("POST", "/v1/quizzes", QUIZ(questionCount), host.access_token),
+    "quiz",
+  );
+  const session = await expect(
+    201,
+    request(
+      "POST",
+      "/v1/sessions",
+      { quiz_id: quiz.quiz_id, mode, question_seconds: seconds },
+      host.access_token,
+    ),
+    "session",
+  );
+  return { host: host.access_token, sessionId: session.session_id };
+}
+
+async function makePlayers(count, prefix, sessionId) {
+  const players = Array.from({ length: count }, (_, n) => ({
+    name: `${prefix}${String(n).padStart(5, "0")}`,
+    token: "",
+    userId: "",
+    sent: new Map(),
+    resultAt: new Map(),
+    scoreAfter: new Map(),
+    visibleAt: new Map(),
+    snapshots: 0,
+    errors: 0,
+  }));
+  // Tokens first (the identity provider's work, not the join's).
+  await limited(players, 64, async (player) => {
+    const body = await token(player.name);
+    player.token = body.access_token;
+    player.userId = body.user_id;
+  });
+  const started = now();
+  await limited(players, 64, (player) =>
+    expect(
+      [200, 201],
+      request("POST", `/v1/sessions/${sessionId}/participants`, undefined, player.token),
+      "join",
+    ),
+  );
+  return { players, joinS: (now() - started) / 1000 };
+}
+
+let resultsSeen = 0;
+
+function play(sessionId, player) {
+  const url =
+    `ws://${base.host}/v1/sessions/${sessionId}/live?access_token=` +
+    encodeURIComponent(player.token);
+  return new Promise((resolveOpen, rejectOpen) => {
+    const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: 120_000 });
+    player.ws = ws;
+    player.closed = new Promise((resolve) => ws.on("close", resolve));
+    ws.on("open", () => resolveOpen());
+    ws.on("error", (error) => {
+      player.errors += 1;
+      rejectOpen(error);
+    });
+    ws.on("message", (data) => {
+      const at = now();
+      const event = JSON.parse(data);
+      switch (event.type) {
+        case "question.opened": {
+          const submission = `${player.userId}-${event.question_id}`;
+          player.sent.set(submission, now());
+          ws.send(
+            JSON.stringify({
+              type: "answer.submit",
+              question_id: event.question_id,
+              answer: "alpha",
+              submission_id: submission,
+            }),
+          );
+          break;
+        }
+        case "answer.result":
+          if (!player.resultAt.has(event.submission_id)) {
+            player.resultAt.set(event.submission_id, at);
+            resultsSeen += 1;
+          }
+          player.scoreAfter.set(event.submission_id, event.score);
+          break;
+        case "leaderboard.updated": {
+          const score = event.me ? event.me.score : -1;
+          for (const [submission, after] of player.scoreAfter) {
+            if (!player.visibleAt.has(submission) && score >= after) {
+              player.visibleAt.set(submission, at);
+            }
+          }
+          break;
+        }
+        case "session.snapshot":
+          player.snapshots += 1;
+          break;
+        case "error":
+          player.errors += 1;
+          break;
+        case "session.finished":
+          ws.close();
+          break;
+        default:
+          break;
+      }
+    });
+  });
+}
+
+async function live() {
+  const count = Number(opts.players);
+  const questions = Number(opts.questions);
+  const seconds = Number(opts.seconds);
+  const { host, sessionId } = await setup("live", seconds, Math.max(questions, 1));
+  const { players, joinS } = await makePlayers(count, "p", sessionId);
+  const connectStarted = now();
+  // Connect in waves, as a room does, not in one SYN flood.
+  for (let first = 0; first < players.length; first += 250) {
+    await Promise.all(players.slice(first, first + 250).map((p) => play(sessionId, p)));
+  }
+  const connectS = (now() - connectStarted) / 1000;
+  await sleep(1000);
+  await expect(200, request("POST", `/v1/sessions/${sessionId}/start`, undefined, host), "start");
+  const playStarted = now();
+  for (let number = 0; number < questions; number++) {
+    const deadline = now() + seconds * 1000;
+    const target = (number + 1) * count;
+    while (now() < deadline && resultsSeen < target) await sleep(20);
+    await sleep(500); // let the last leaderboard frame arrive
+    if (number + 1 < questions) {
+      await expect(200, request("POST", `/v1/sessions/${sessionId}/next`, undefined, host), "next");
+    }
+  }
+  const playS = (now() - playStarted) / 1000;
+  await expect(200, request("POST", `/v1/sessions/${sessionId}/finish`, undefined, host), "finish");
+  await Promise.race([Promise.all(players.map((p) => p.closed)), sleep(30_000)]);
+  for (const player of players) player.ws.terminate();
+
+  const results = [];
+  const visible = [];
+  const perQuestion = new Map();
+  let sent = 0;
+  let firstSent = Infinity;
+  let lastResult = 0;
+  for (const player of players) {
+    sent += player.sent.size;
+    for (const [submission, sentAt] of player.sent) {
+      firstSent = Math.min(firstSent, sentAt);
+      const resultAt = player.resultAt.get(submission);
+      if (resultAt !== undefined) {
+        results.push(resultAt - sentAt);
+        lastResult = Math.max(lastResult, resultAt);
+        const question = submission.slice(submission.lastIndexOf("-") + 1);
+        const span = perQuestion.get(question) ?? { first: Infinity, last: 0 };
+        span.first = Math.min(span.first, sentAt);
+        span.last = Math.max(span.last, resultAt);
+        perQuestion.set(question, span);
+      }
+      const visibleAt = player.visibleAt.get(submission);
+      if (visibleAt !== undefined) visible.push(visibleAt - sentAt);
+    }
+  }
+  // Answers per second over the bursts: each question's answers from its
+  // first send to its last result (the time between questions is idle).
+  let busyMs = 0;
+  for (const span of perQuestion.values()) busyMs += span.last - span.first;
+  return {
+    players: count,
+    questions,
+    join_s: joinS,
+    connect_s: connectS,
+    answers_sent: sent,
+    answers_scored: results.length,
+    answers_per_s: busyMs ? results.length / (busyMs / 1000) : null,
+    result_p50_ms: pct(results, 0.5),
+    result_p99_ms: pct(results, 0.99),
+    visible_p99_ms: pct(visible, 0.99),
+    visible_count: visible.length,
+    dropped:
+      sent - results.length + players.reduce((n, p) => n + Math.max(0, p.snapshots - 1), 0),
+    errors: players.reduce((n, p) => n + p.errors, 0),
+    play_s: playS,
+    span_s: (lastResult - firstSent) / 1000,
+  };
+}
+
+async function httpAnswers() {
+  // POST .../answers from many concurrent clients. In the live flow every
+  // request is an answer to the open question; in the self-paced flow each
+  // answer is two requests, as a self-paced player makes them (fetch the
+  // current question, which starts its timer, then answer it).
+  const clients = Number(opts.clients);
+  const duration = Number(opts.duration) * 1000;
+  const selfPaced = opts.flow === "self-paced";
+  const perClient = selfPaced ? 16 : 64;
+  const questionCount = 200;
+  const { host, sessionId } = await setup(selfPaced ? "self_paced" : "live", 300, questionCount);
+  const { players } = await makePlayers(clients * perClient, "h", sessionId);
+  await expect(200, request("POST", `/v1/sessions/${sessionId}/start`, undefined, host), "start");
+  const latencies = [];
+  const statuses = {};
+  const count = (status) => {
+    statuses[status] = (statuses[status] ?? 0) + 1;
+  };
+  const path = `/v1/sessions/${sessionId}/answers`;
+  let questionId = null;
+  const refreshQuestion = async () => {
+    const body = await expect(200, request("GET", `/v1/sessions/${sessionId}`, undefined, host), "session");
+    questionId = body.current_question.question_id;
+  };
+  const began = now();
+  const stopAt = began + duration;
+  if (selfPaced) {
+    await Promise.all(
+      Array.from({ length: clients }, async (_, index) => {
+        const group = players.slice(index * perClient, (index + 1) * perClient);
+        for (let turn = 0; now() < stopAt; turn++) {
+          const player = group[turn % group.length];
+          const current = await request(
+            "GET",
+            `/v1/sessions/${sessionId}/questions/current`,
+            undefined,
+            player.token,
+          );
+          if (current.status !== 200) continue;
+          const sentAt = now();
+          const response = await request(
+            "POST",
+            path,
+            { question_id: current.body.question_id, answer: "alpha" },
+            player.token,
+          );
+          latencies.push(now() - sentAt);
+          count(response.status);
+        }
+      }),
+    );
+  } else {
+    // Every player answers the open question; when all have, the host opens
+    // the next one (a short barrier every clients x 64 answers).
+    await refreshQuestion();
+    while (now() < stopAt) {
+      await Promise.all(
+        Array.from({ length: clients }, async (_, index) => {
+          const group = players.slice(index * perClient, (index + 1) * perClient);
+          for (const player of group) {
+            if (now() >= stopAt) return;
+            const sentAt = now();
+            const response = await request(
+              "POST",
+              path,
+              { question_id: questionId, answer: "alpha" },
+              player.token,
+            );
+            latencies.push(now() - sentAt);
+            count(response.status);
+          }
+        }),
+      );
+      if (now() >= stopAt) break;
+      await expect(200, request("POST", `/v1/sessions/${sessionId}/next`, undefined, host), "next");
+      await refreshQuestion();
+    }
+  }
+  const elapsed = (now() - began) / 1000;
+  const accepted = statuses[202] ?? 0;
+  const requests = Object.values(statuses).reduce((a, b) => a + b, 0);
+  return {
+    flow: selfPaced ? "self-paced" : "live",
+    clients,
+    seconds: elapsed,
+    answers_accepted: accepted,
+    answers_per_s: accepted / elapsed,
+    requests_per_s: ((selfPaced ? 2 : 1) * requests) / elapsed,
+    p50_ms: pct(latencies, 0.5),
+    p99_ms: pct(latencies, 0.99),
+    statuses,
+  };
+}
+
+const figures = opts.http ? await httpAnswers() : await live();
+process.stdout.write(`${JSON.stringify(figures)}\n`);
+agent.destroy();
+process.exit(0);

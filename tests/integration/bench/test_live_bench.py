@@ -1,0 +1,55 @@
+"""The live benchmark's load generator plays a small session end to end.
+
+It keeps ``bench/live.py`` and ``bench/loadgen/live.mjs`` working: a change to
+the API that broke the benchmark would otherwise go unnoticed until someone
+measured. Figures are checked for completeness, never for speed.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(shutil.which("node") is None, reason="the load generator runs on Node"),
+]
+
+
+def _run(*arguments: str) -> dict[str, object]:
+    completed = subprocess.run(
+        [sys.executable, "-m", "bench.live", "--no-write", "--json", *arguments],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def test_every_player_answers_every_question_and_sees_it_on_the_board() -> None:
+    figures = _run("--players", "30", "--questions", "3", "--seconds", "10")
+    assert figures["answers_sent"] == 90
+    assert figures["answers_scored"] == 90
+    assert figures["visible_count"] == 90
+    assert figures["dropped"] == 0
+    assert figures["errors"] == 0
+    assert figures["server_rss_mib"] > 0
+
+
+@pytest.mark.parametrize("flow", ["live", "self-paced"])
+def test_http_clients_have_every_answer_accepted(flow: str) -> None:
+    figures = _run("--http", "--flow", flow, "--clients", "4", "--duration", "1")
+    statuses = figures["statuses"]
+    assert isinstance(statuses, dict)
+    assert figures["answers_accepted"] > 0
+    assert set(statuses) == {"202"}

@@ -52,6 +52,10 @@ class InProcessBus:
         self.lanes.append(lane)
         return lane
 
+    def busy(self) -> bool:
+        """Return whether any lane has messages queued or in hand."""
+        return any(lane.in_flight for lane in self.lanes)
+
     async def publish(self, message: Message) -> None:
         """Queue the message on every lane that takes its type."""
         for lane in self.lanes:

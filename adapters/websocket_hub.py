@@ -34,6 +34,14 @@ RESNAPSHOT = "\x00resnapshot"
 # joins to N sockets would cost N^2 frames in a classroom of thousands.
 JOIN_FANOUT = 200
 
+# The ticker wakes this many times per leaderboard interval. A board pushes
+# at most once per interval, as soon as its scores have stopped changing for
+# one tick and the pipeline is idle (the end of a question's burst of
+# answers) or once it has waited a whole interval, so a frame does not go out
+# when only the burst's first few answers are in, leaving the rest to wait an
+# interval for the next one.
+TICKS = 8
+
 # Leaderboard frames one process may send per second across a room. A room
 # of N sockets is pushed at most every max(interval, N / FRAME_BUDGET)
 # seconds, so ten thousand players get a frame every half second and the
@@ -71,6 +79,9 @@ class _Room:
     seq: int = 0
     replay: deque[tuple[int, str | None, str]] = field(default_factory=deque)
     dirty: bool = False
+    # When the board first changed since the last push, and when it last did.
+    dirty_since: float = 0.0
+    changed_at: float = 0.0
     names: dict[str, str] = field(default_factory=dict)
     # Answers scored per question, counted once per submission: the host's
     # live answer count rides on the coalesced leaderboard frames.
@@ -101,6 +112,8 @@ class WebSocketHub:
         on_frame: Callable[[str, dict[str, Any]], None] | None = None,
         on_push: Callable[[float, int], None] | None = None,
         seq_base: Callable[[], int] | None = None,
+        busy: Callable[[], bool] | None = None,
+        monotonic: Callable[[], float] = time.perf_counter,
     ) -> None:
         self.leaderboard = leaderboard
         self.sessions = sessions
@@ -113,6 +126,10 @@ class WebSocketHub:
         # A session's first seq in this process; the clock in microseconds
         # keeps sequence numbers growing across restarts.
         self.seq_base = seq_base
+        # Whether answers are still on their way through the pipeline (a
+        # burst): a board waits for it to pass, at most one interval.
+        self.busy = busy
+        self.monotonic = monotonic
         self._rooms: dict[str, _Room] = {}
         self._ticker: asyncio.Task[None] | None = None
         self._pending: set[asyncio.Task[None]] = set()
@@ -240,7 +257,11 @@ class WebSocketHub:
 
     async def leaderboard_changed(self, session_id: str) -> None:
         """Mark the session's board dirty; the ticker pushes it."""
-        self._room(session_id).dirty = True
+        room = self._room(session_id)
+        now = self.monotonic()
+        if not room.dirty:
+            room.dirty, room.dirty_since = True, now
+        room.changed_at = now
 
     async def start(self) -> None:
         """Start the coalescing ticker."""
@@ -257,7 +278,7 @@ class WebSocketHub:
 
     async def _tick_forever(self) -> None:
         while True:
-            await asyncio.sleep(self.interval)
+            await asyncio.sleep(self.interval / TICKS)
             try:
                 await self.flush()
             except Exception:
@@ -271,18 +292,22 @@ class WebSocketHub:
                 room.seq += 1
                 self.deliver(session_id, {**joined, "seq": room.seq}, None)
             if room.dirty:
-                began = time.perf_counter()
+                began = self.monotonic()
                 if began < room.next_push:
                     continue
-                room.dirty = False
-                room.next_push = (
-                    began
-                    + max(self.interval, len(room.connections) / FRAME_BUDGET)
-                    - self.interval / 4
+                # While answers keep coming (a question's burst), wait for the
+                # burst to pass so that one frame shows all of it, but never
+                # longer than an interval.
+                settling = began - room.changed_at < self.interval / TICKS or (
+                    self.busy is not None and self.busy()
                 )
+                if settling and began - room.dirty_since < self.interval:
+                    continue
+                room.dirty = False
+                room.next_push = began + max(self.interval, len(room.connections) / FRAME_BUDGET)
                 await self._push_board(session_id, room)
                 if self.on_push is not None:
-                    self.on_push((time.perf_counter() - began) * 1000, len(room.connections))
+                    self.on_push((self.monotonic() - began) * 1000, len(room.connections))
 
     async def _name(self, room: _Room, session_id: str, user_id: str) -> str:
         name = room.names.get(user_id)

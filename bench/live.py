@@ -61,6 +61,15 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def _cpu_s(pid: int) -> float:
+    """Return the CPU time (user + system) the process has used so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _rss_peak_mib(pid: int) -> float:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -113,11 +122,12 @@ def _loadgen_ready() -> None:
         )
 
 
-async def run_loadgen(arguments: list[str]) -> tuple[dict[str, Any], float]:
-    """Start the server, run the load generator against it; return figures and RSS."""
+async def run_loadgen(arguments: list[str]) -> tuple[dict[str, Any], float, float]:
+    """Start the server, run the load generator; return figures, peak RSS, CPU seconds."""
     _loadgen_ready()
     with tempfile.TemporaryDirectory() as data_dir:
         async with server(data_dir) as (base, process):
+            cpu_before = _cpu_s(process.pid)
             loadgen = await asyncio.create_subprocess_exec(
                 "node",
                 str(LOADGEN / "live.mjs"),
@@ -130,7 +140,8 @@ async def run_loadgen(arguments: list[str]) -> tuple[dict[str, Any], float]:
             if loadgen.returncode != 0:
                 raise SystemExit(f"load generator failed ({loadgen.returncode})")
             rss = _rss_peak_mib(process.pid)
-    return orjson.loads(out.splitlines()[-1]), rss
+            cpu = _cpu_s(process.pid) - cpu_before
+    return orjson.loads(out.splitlines()[-1]), rss, cpu
 
 
 def main() -> None:
@@ -162,8 +173,12 @@ def main() -> None:
         arguments += ["--seconds", str(args.seconds)]
         name = f"live-{args.players}"
         command = f"python -m bench.live --players {args.players} --questions {args.questions}"
-    figures, rss = asyncio.run(run_loadgen(arguments))
+    figures, rss, cpu = asyncio.run(run_loadgen(arguments))
     figures["server_rss_mib"] = rss
+    # The server's CPU over the whole run (joins and connections included).
+    figures["server_cpu_s"] = cpu
+    answers = figures.get("answers_scored", figures.get("answers_accepted", 0))
+    figures["server_cpu_us_per_answer"] = cpu / answers * 1e6 if answers else float("nan")
     if args.json:
         print(orjson.dumps(figures).decode())
     else:

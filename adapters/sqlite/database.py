@@ -362,6 +362,10 @@ class SqliteDatabase:
             raise StoreUnavailable("the SQLite database is not open")
         return self._mirror
 
+    def busy(self) -> bool:
+        """Return whether writes are waiting for their commit."""
+        return bool(self._in_flight)
+
     def in_flight(self, key: Key) -> Write | None:
         """Return the latest uncommitted write of ``key``, if any."""
         return self._in_flight.get(key)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from dependency_injector import containers, providers
@@ -66,6 +66,14 @@ async def sqlite_stores(settings: Settings) -> AsyncIterator[dict[str, Any]]:
         await database.close()
 
 
+def pipeline_busy(bus: InProcessBus, stores: dict[str, Any]) -> Callable[[], bool]:
+    """Return a check of whether answers are still on their way to a score."""
+    database = stores.get("database")
+    if database is None:
+        return bus.busy
+    return lambda: bus.busy() or database.busy()
+
+
 class LocalContainer(containers.DeclarativeContainer):
     """The embedded profile: one process, state in SQLite, hops as asyncio queues."""
 
@@ -88,4 +96,5 @@ class LocalContainer(containers.DeclarativeContainer):
         replay_size=providers.Callable(lambda s: s.replay_buffer, settings),
         queue_size=providers.Callable(lambda s: s.ws_queue_size, settings),
         seq_base=micros,
+        busy=providers.Callable(pipeline_busy, publisher, stores),
     )

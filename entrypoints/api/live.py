@@ -106,11 +106,17 @@ class Live:
         return dumps(present(payload))
 
     async def _send(self, ws: falcon.asgi.WebSocket, connection: Connection) -> None:
+        queue = connection.queue
         while True:
-            frame = await connection.queue.get()
-            if frame == RESNAPSHOT:
-                frame = await self.snapshot(connection.session_id, connection.user_id)
-            await ws.send_text(frame)
+            frame = await queue.get()
+            while True:
+                if frame == RESNAPSHOT:
+                    frame = await self.snapshot(connection.session_id, connection.user_id)
+                await ws.send_text(frame)
+                # Send what queued meanwhile without waking up once per frame.
+                if queue.empty():
+                    break
+                frame = queue.get_nowait()
 
     async def _receive(self, ws: falcon.asgi.WebSocket, connection: Connection) -> None:
         hub = self.ctx.hub

@@ -81,3 +81,75 @@ async def test_seq_grows_strictly_for_every_receiver() -> None:
 
     seqs = [frame["seq"] for frame in frames(alice)]
     assert seqs == sorted(set(seqs)) and len(seqs) == 4
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def paced_hub(busy: list[bool], clock: Clock) -> WebSocketHub:
+    return WebSocketHub(
+        leaderboard=MemoryLeaderboard(),
+        sessions=MemorySessionStore(),
+        interval_ms=200,
+        busy=lambda: busy[0],
+        monotonic=clock,
+    )
+
+
+def boards(connection) -> int:  # type: ignore[no-untyped-def]
+    return sum(frame["type"] == "leaderboard.updated" for frame in frames(connection))
+
+
+async def test_a_board_waits_for_a_burst_of_answers_to_pass() -> None:
+    busy, clock = [True], Clock()
+    live = paced_hub(busy, clock)
+    watcher = live.connect("ROOM22", "w")
+
+    await live.leaderboard_changed("ROOM22")
+    await live.flush()
+    clock.now += 0.05
+    await live.flush()
+    assert boards(watcher) == 0, "answers are still on their way"
+
+    busy[0] = False
+    await live.flush()
+    assert boards(watcher) == 1, "the burst has passed: push it all at once"
+
+
+async def test_a_board_changing_all_along_is_pushed_once_per_interval_all_the_same() -> None:
+    busy, clock = [True], Clock()
+    live = paced_hub(busy, clock)
+    watcher = live.connect("ROOM22", "w")
+    pushed = []
+
+    for _tick in range(40):  # one second in ticks of 25 ms, a change in each
+        await live.leaderboard_changed("ROOM22")
+        await live.flush()
+        pushed.append(boards(watcher))
+        clock.now += 0.025
+
+    assert sum(pushed) == 4, "at most one per interval, never starved by the burst"
+    assert pushed.index(1) == 8, "the first one as soon as the board waited an interval"
+
+
+async def test_a_quiet_board_waits_one_interval_after_its_last_push() -> None:
+    busy, clock = [False], Clock()
+    live = paced_hub(busy, clock)
+    watcher = live.connect("ROOM22", "w")
+
+    await live.leaderboard_changed("ROOM22")
+    clock.now += 0.03
+    await live.flush()
+    assert boards(watcher) == 1
+    await live.leaderboard_changed("ROOM22")
+    clock.now += 0.1
+    await live.flush()
+    assert boards(watcher) == 0, "pushed 100 ms ago: at most one per interval"
+    clock.now += 0.11
+    await live.flush()
+    assert boards(watcher) == 1

@@ -44,9 +44,10 @@ TICKS = 8
 
 # Leaderboard frames one process may send per second across a room. A room
 # of N sockets is pushed at most every max(interval, N / FRAME_BUDGET)
-# seconds, so ten thousand players get a frame every half second and the
-# answers they send are not starved by frames about them.
-FRAME_BUDGET = 20_000
+# seconds, so ten thousand players get a frame every second and the answers
+# they send are not starved by frames about them (each frame is a send to
+# the kernel, the largest single cost of the live channel in py-spy).
+FRAME_BUDGET = 10_000
 
 
 @dataclass(eq=False)
@@ -301,10 +302,11 @@ class WebSocketHub:
                 settling = began - room.changed_at < self.interval / TICKS or (
                     self.busy is not None and self.busy()
                 )
-                if settling and began - room.dirty_since < self.interval:
+                spacing = max(self.interval, len(room.connections) / FRAME_BUDGET)
+                if settling and began - room.dirty_since < spacing:
                     continue
                 room.dirty = False
-                room.next_push = began + max(self.interval, len(room.connections) / FRAME_BUDGET)
+                room.next_push = began + spacing
                 await self._push_board(session_id, room)
                 if self.on_push is not None:
                     self.on_push((self.monotonic() - began) * 1000, len(room.connections))

@@ -8,8 +8,11 @@ by different people can share the file.
 from __future__ import annotations
 
 import fcntl
+import os
 import re
+import time
 from pathlib import Path
+from typing import Any
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 HEADER = "# Benchmark results\n"
@@ -40,3 +43,29 @@ def write_section(name: str, markdown: str, path: Path = RESULTS) -> None:
             handle.truncate()
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _cell(value: Any) -> str:
+    return f"{value:.1f}" if isinstance(value, float) else str(value)
+
+
+def report(
+    figures: dict[str, Any], *, name: str, command: str, note: str = "", write: bool, as_json: bool
+) -> None:
+    """Print a run's figures (aligned, or as one JSON line) and keep them in RESULTS.md."""
+    import orjson
+
+    if as_json:
+        print(orjson.dumps(figures).decode())
+    else:
+        width = max(map(len, figures), default=0)
+        for key, value in figures.items():
+            print(f"{key:>{width}}: {_cell(value)}")
+    if write:
+        rows = "\n".join(f"| {key} | {_cell(value)} |" for key, value in figures.items())
+        write_section(
+            name,
+            f"### {name}\n\n`{command}` on {os.cpu_count()} cores, "
+            f"{time.strftime('%Y-%m-%d')}, load generator on the same machine.{note}\n\n"
+            f"| figure | value |\n| --- | --- |\n{rows}\n",
+        )

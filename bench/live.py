@@ -29,7 +29,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +38,7 @@ import orjson
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._results import write_section  # noqa: E402
+from bench._results import report  # noqa: E402
 
 QUIZ = {
     "title": "Benchmark quiz",
@@ -179,23 +178,7 @@ def main() -> None:
     figures["server_cpu_s"] = cpu
     answers = figures.get("answers_scored", figures.get("answers_accepted", 0))
     figures["server_cpu_us_per_answer"] = cpu / answers * 1e6 if answers else float("nan")
-    if args.json:
-        print(orjson.dumps(figures).decode())
-    else:
-        for key, value in figures.items():
-            print(f"{key:>16}: {value:.1f}" if isinstance(value, float) else f"{key:>16}: {value}")
-    if not args.no_write:
-        rows = "\n".join(
-            f"| {key} | {value:.1f} |" if isinstance(value, float) else f"| {key} | {value} |"
-            for key, value in figures.items()
-        )
-        write_section(
-            name,
-            f"### {name}\n\n`{command}` on {os.cpu_count()} cores, "
-            f"{time.strftime('%Y-%m-%d')}, load generator on the same machine.\n\n"
-            f"| figure | value |\n| --- | --- |\n{rows}\n",
-        )
-
+    report(figures, name=name, command=command, write=not args.no_write, as_json=args.json)
 
 if __name__ == "__main__":
     main()

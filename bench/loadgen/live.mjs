@@ -20,6 +20,7 @@ const { values: opts } = parseArgs({
     questions: { type: "string", default: "5" },
     seconds: { type: "string", default: "20" },
     http: { type: "boolean", default: false },
+    floor: { type: "boolean", default: false },
     flow: { type: "string", default: "live" },
     clients: { type: "string", default: "64" },
     duration: { type: "string", default: "10" },
@@ -168,6 +169,15 @@ async function makePlayers(count, prefix, sessionId) {
 
 let resultsSeen = 0;
 
+function submitFrame(questionId, submission) {
+  return JSON.stringify({
+    type: "answer.submit",
+    question_id: questionId,
+    answer: "alpha",
+    submission_id: submission,
+  });
+}
+
 function play(sessionId, player) {
   const url =
     `ws://${base.host}/v1/sessions/${sessionId}/live?access_token=` +
@@ -188,14 +198,7 @@ function play(sessionId, player) {
         case "question.opened": {
           const submission = `${player.userId}-${event.question_id}`;
           player.sent.set(submission, now());
-          ws.send(
-            JSON.stringify({
-              type: "answer.submit",
-              question_id: event.question_id,
-              answer: "alpha",
-              submission_id: submission,
-            }),
-          );
+          ws.send(submitFrame(event.question_id, submission));
           break;
         }
         case "answer.result":
@@ -401,7 +404,61 @@ async function httpAnswers() {
   };
 }
 
-const figures = opts.http ? await httpAnswers() : await live();
+async function floor() {
+  // bench/ws_floor.py: the same pattern against the bare server stack.
+  const count = Number(opts.players);
+  const rounds = Number(opts.questions);
+  const sockets = [];
+  const latencies = [];
+  let answered = 0;
+  let busyMs = 0;
+  for (let first = 0; first < count; first += 250) {
+    const wave = [];
+    for (let n = first; n < Math.min(count, first + 250); n++) {
+      const ws = new WebSocket(`ws://${base.host}/floor`, { perMessageDeflate: false });
+      const sent = new Map();
+      ws.on("message", (data) => {
+        const at = now();
+        const event = JSON.parse(data);
+        if (event.type === "question.opened") {
+          const submission = `u${n}-${answered}`;
+          sent.set(submission, at);
+          ws.send(submitFrame(event.question_id, submission));
+        } else if (event.type === "answer.result") {
+          latencies.push(at - sent.get(event.submission_id));
+          answered += 1;
+        }
+      });
+      sockets.push(ws);
+      wave.push(new Promise((resolve, reject) => {
+        ws.on("open", resolve);
+        ws.on("error", reject);
+      }));
+    }
+    await Promise.all(wave);
+  }
+  await sleep(500);
+  for (let round = 0; round < rounds; round++) {
+    const target = (round + 1) * count;
+    const began = now();
+    await expect(200, request("POST", "/go"), "go");
+    while (answered < target) await sleep(1);
+    busyMs += now() - began;
+    await sleep(200);
+  }
+  for (const ws of sockets) ws.terminate();
+  return {
+    players: count,
+    rounds,
+    answers_scored: answered,
+    answers_per_s: answered / (busyMs / 1000),
+    result_p50_ms: pct(latencies, 0.5),
+    result_p99_ms: pct(latencies, 0.99),
+    burst_ms: busyMs / rounds,
+  };
+}
+
+const figures = opts.floor ? await floor() : opts.http ? await httpAnswers() : await live();
 process.stdout.write(`${JSON.stringify(figures)}\n`);
 agent.destroy();
 process.exit(0);

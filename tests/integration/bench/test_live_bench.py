@@ -1,4 +1,4 @@
-"""The live benchmark's load generator plays a small session end to end.
+"""The live benchmarks' load generator plays small sessions end to end.
 
 It keeps ``bench/live.py`` and ``bench/loadgen/live.mjs`` working: a change to
 the API that broke the benchmark would otherwise go unnoticed until someone
@@ -23,9 +23,9 @@ pytestmark = [
 ]
 
 
-def _run(*arguments: str) -> dict[str, object]:
+def _run(*arguments: str, bench: str = "bench.live") -> dict[str, object]:
     completed = subprocess.run(
-        [sys.executable, "-m", "bench.live", "--no-write", "--json", *arguments],
+        [sys.executable, "-m", bench, "--no-write", "--json", *arguments],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -53,3 +53,8 @@ def test_http_clients_have_every_answer_accepted(flow: str) -> None:
     assert isinstance(statuses, dict)
     assert figures["answers_accepted"] > 0
     assert set(statuses) == {"202"}
+
+
+def test_the_bare_server_stack_answers_every_socket_every_round() -> None:
+    figures = _run("--players", "30", "--rounds", "2", bench="bench.ws_floor")
+    assert figures["answers_scored"] == 60

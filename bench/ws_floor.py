@@ -1,0 +1,174 @@
+"""The live channel's floor: the same server stack with no quiz behind it.
+
+Serves one WebSocket route on the stack ``quiz serve`` uses (uvicorn with
+uvloop and the sans-I/O websockets protocol, no compression, Falcon ASGI)
+where each message is answered at once with a frame of an ``answer.result``'s
+size, and ``POST /go`` sends every socket a ``question.opened``-sized frame.
+The load generator (``bench/loadgen/live.mjs --floor``) plays the live
+benchmark's pattern against it: P sockets, every one answering the moment
+the frame arrives. What it measures is what no scoring code can beat on this
+machine: receiving P frames, sending 2P, and the kernel's loopback work.
+
+    python -m bench.ws_floor --players 1000 --rounds 10
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import resource
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench._results import report  # noqa: E402
+from bench.live import LOADGEN, _cpu_s, _free_port, _loadgen_ready  # noqa: E402
+
+OPENED = orjson.dumps(
+    {
+        "type": "question.opened",
+        "seq": 1_000_000_000,
+        "question_id": "q1",
+        "index": 0,
+        "prompt": "Question 0",
+        "kind": "choice",
+        "choices": ["alpha", "beta", "gamma", "delta"],
+        "opens_at": 1_700_000_000_000,
+        "closes_at": 1_700_000_020_000,
+    }
+).decode()
+
+
+def build_app() -> Any:
+    """Return the floor's ASGI app."""
+    import falcon.asgi
+
+    sockets: set[Any] = set()
+
+    class Floor:
+        async def on_websocket(self, req: Any, ws: Any) -> None:
+            await ws.accept()
+            sockets.add(ws)
+            try:
+                while True:
+                    message = orjson.loads(await ws.receive_text())
+                    reply = {
+                        "type": "answer.result",
+                        "seq": 1_000_000_001,
+                        "submission_id": message.get("submission_id"),
+                        "status": "scored",
+                        "question_id": message.get("question_id"),
+                        "correct": True,
+                        "points": 1000,
+                        "streak": 0,
+                        "score": 1000,
+                        "rank": 1,
+                    }
+                    await ws.send_text(orjson.dumps(reply).decode())
+            except falcon.WebSocketDisconnected:
+                pass
+            finally:
+                sockets.discard(ws)
+
+    class Go:
+        async def on_post(self, req: Any, resp: Any) -> None:
+            for ws in list(sockets):
+                try:
+                    await ws.send_text(OPENED)
+                except falcon.WebSocketDisconnected:
+                    sockets.discard(ws)
+            resp.media = {"sockets": len(sockets)}
+
+    app = falcon.asgi.App()
+    app.ws_options.max_receive_queue = 0
+    app.add_route("/floor", Floor())
+    app.add_route("/go", Go())
+    return app
+
+
+def serve(port: int) -> None:
+    """Serve the floor app with the settings ``quiz serve`` uses."""
+    import uvicorn
+
+    uvicorn.run(
+        build_app(),
+        host="127.0.0.1",
+        port=port,
+        ws="websockets-sansio",
+        log_level="warning",
+        access_log=False,
+        ws_per_message_deflate=False,
+        backlog=4096,
+    )
+
+
+async def measure(players: int, rounds: int) -> dict[str, Any]:
+    """Run the floor server and the load generator; return the figures."""
+    _loadgen_ready()
+    port = _free_port()
+    server = subprocess.Popen(  # noqa: ASYNC220 - started once, before any load
+        [sys.executable, "-m", "bench.ws_floor", "--serve", str(port)], cwd=ROOT
+    )
+    try:
+        await asyncio.sleep(1.5)
+        cpu_before = _cpu_s(server.pid)
+        loadgen = await asyncio.create_subprocess_exec(
+            "node",
+            str(LOADGEN / "live.mjs"),
+            "--floor",
+            "--base",
+            f"http://127.0.0.1:{port}",
+            "--players",
+            str(players),
+            "--questions",
+            str(rounds),
+            stdout=asyncio.subprocess.PIPE,
+        )
+        out, _ = await loadgen.communicate()
+        if loadgen.returncode != 0:
+            raise SystemExit(f"load generator failed ({loadgen.returncode})")
+        figures: dict[str, Any] = orjson.loads(out.splitlines()[-1])
+        figures["server_cpu_s"] = _cpu_s(server.pid) - cpu_before
+        answered = figures["answers_scored"]
+        figures["server_cpu_us_per_answer"] = (
+            figures["server_cpu_s"] / answered * 1e6 if answered else float("nan")
+        )
+        return figures
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--players", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--json", action="store_true", help="print the figures as one JSON line")
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.serve)
+        return
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    figures = asyncio.run(measure(args.players, args.rounds))
+    report(
+        figures,
+        name=f"ws-floor-{args.players}",
+        command=f"python -m bench.ws_floor --players {args.players} --rounds {args.rounds}",
+        note=" The server stack alone: each answer is answered at once, no quiz, no storage.",
+        write=not args.no_write,
+        as_json=args.json,
+    )
+
+if __name__ == "__main__":
+    main()

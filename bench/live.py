@@ -180,5 +180,6 @@ def main() -> None:
     figures["server_cpu_us_per_answer"] = cpu / answers * 1e6 if answers else float("nan")
     report(figures, name=name, command=command, write=not args.no_write, as_json=args.json)
 
+
 if __name__ == "__main__":
     main()

@@ -170,5 +170,6 @@ def main() -> None:
         as_json=args.json,
     )
 
+
 if __name__ == "__main__":
     main()

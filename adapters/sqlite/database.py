@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import itertools
 import logging
 import os
 import sqlite3
@@ -454,9 +455,16 @@ class SqliteDatabase:
             raise sqlite3.OperationalError("the connection is closed")
         conn.execute("BEGIN IMMEDIATE")
         try:
-            for pending in batch:
-                if conn.execute(pending.sql, pending.params).rowcount != 1:
-                    raise _Diverged(f"the file disagrees with the mirror on {pending.key}")
+            # Runs of the same statement go in one executemany: the writer
+            # then holds the GIL once per run rather than once per row, which
+            # the event loop feels under a burst of answers. Each row must
+            # still change exactly one row, so the run must change len(run).
+            for sql, run in itertools.groupby(batch, key=lambda pending: pending.sql):
+                writes = list(run)
+                changed = conn.executemany(sql, [pending.params for pending in writes]).rowcount
+                if changed != len(writes):
+                    keys = ", ".join(str(pending.key) for pending in writes[:3])
+                    raise _Diverged(f"the file disagrees with the mirror on one of {keys}")
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:

@@ -168,6 +168,7 @@ async function makePlayers(count, prefix, sessionId) {
 }
 
 let resultsSeen = 0;
+const framesByType = {};
 
 function submitFrame(questionId, submission) {
   return JSON.stringify({
@@ -194,6 +195,7 @@ function play(sessionId, player) {
     ws.on("message", (data) => {
       const at = now();
       const event = JSON.parse(data);
+      framesByType[event.type] = (framesByType[event.type] ?? 0) + 1;
       switch (event.type) {
         case "question.opened": {
           const submission = `${player.userId}-${event.question_id}`;
@@ -307,6 +309,7 @@ async function live() {
     errors: players.reduce((n, p) => n + p.errors, 0),
     play_s: playS,
     span_s: (lastResult - firstSent) / 1000,
+    frames_received: framesByType,
   };
 }
 

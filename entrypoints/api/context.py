@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import itertools
+import secrets
 import time
-import uuid
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -205,6 +206,13 @@ class ApiContext:
         }
 
 
+# A random prefix per process and a counter: unique like a uuid4, without
+# asking the kernel for random bytes on every answer (py-spy: 3% of the HTTP
+# answer path).
+_SUBMISSION_PREFIX = f"srv-{secrets.token_hex(8)}-"
+_submission_numbers = itertools.count(1)
+
+
 def new_submission_id() -> str:
     """Return a server-made idempotency key."""
-    return "srv-" + uuid.uuid4().hex
+    return f"{_SUBMISSION_PREFIX}{next(_submission_numbers):x}"

@@ -136,6 +136,32 @@ async def test_answers_queued_behind_a_failed_commit_fail_with_it(
     assert outcome is RecordOutcome.RECORDED
 
 
+async def test_a_row_the_mirror_did_not_expect_fails_the_whole_run_of_inserts(
+    database: SqliteDatabase,
+) -> None:
+    answers = SqliteAnswerStore(database)
+    await answers.record(_answer("warm-up"))
+    # A row written behind the mirror's back: the insert of bob's answer
+    # changes nothing in the file although the mirror decided it would.
+    await _on_connection(
+        database,
+        "INSERT INTO answers (session_id, question_id, user_id, submission_id, data)"
+        " VALUES ('SESSA1', 'q1', 'bob', 'stray', '{}')",
+    )
+
+    # The three inserts commit as one run; it changes two rows, not three.
+    results = await asyncio.gather(
+        *(answers.record(_answer(user)) for user in ("ana", "bob", "cem")),
+        return_exceptions=True,
+    )
+
+    assert all(isinstance(result, StoreUnavailable) for result in results)
+    assert await answers.get("SESSA1", "q1", "ana") is None
+    await _on_connection(database, "DELETE FROM answers WHERE submission_id = 'stray'")
+    outcomes = [(await answers.record(_answer(user)))[0] for user in ("ana", "bob", "cem")]
+    assert outcomes == [RecordOutcome.RECORDED] * 3
+
+
 async def test_scores_are_written_behind_and_read_at_once(
     database: SqliteDatabase, tmp_path: Path
 ) -> None:

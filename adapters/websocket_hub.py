@@ -40,7 +40,7 @@ JOIN_FANOUT = 200
 # answers) or once it has waited a whole interval, so a frame does not go out
 # when only the burst's first few answers are in, leaving the rest to wait an
 # interval for the next one.
-TICKS = 8
+TICKS = 16
 
 # Leaderboard frames one process may send per second across a room. A room
 # of N sockets is pushed at most every max(interval, N / FRAME_BUDGET)

@@ -15,7 +15,7 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,27 +50,104 @@ TICKS = 16
 FRAME_BUDGET = 10_000
 
 
+class Suspended:
+    """A send that started in the pusher's turn and had to wait for the socket.
+
+    ``waiting_on`` is what the send's coroutine yielded (the future of its
+    socket draining). The connection's sender finishes it, in order, before
+    any frame queued after it.
+    """
+
+    __slots__ = ("coro", "waiting_on")
+
+    def __init__(self, coro: Coroutine[Any, Any, None], waiting_on: Any) -> None:
+        self.coro = coro
+        self.waiting_on = waiting_on
+
+    async def finish(self) -> None:
+        """Drive the send to its end (as a task would have)."""
+        waiting_on = self.waiting_on
+        while True:
+            try:
+                if waiting_on is None:  # a bare yield: give the loop one turn
+                    await asyncio.sleep(0)
+                    result = None
+                else:
+                    # The send yielded the future it waits on, as it would to
+                    # its task; take it as a task does (clear the flag that
+                    # says "a task must wait on me"), then wait on it here.
+                    waiting_on._asyncio_future_blocking = False
+                    result = await waiting_on
+            except BaseException as ex:  # cancelled or failed: tell the send
+                try:
+                    waiting_on = self.coro.throw(ex)
+                except StopIteration:
+                    return
+                continue
+            try:
+                waiting_on = self.coro.send(result)
+            except StopIteration:
+                return
+
+    def abandon(self) -> None:
+        """Give the send up (its frame was dropped for a snapshot)."""
+        self.coro.close()
+
+
 @dataclass(eq=False)
 class Connection:
-    """One client's WebSocket, as the hub sees it."""
+    """One client's WebSocket, as the hub sees it.
+
+    ``send_now``, once the socket is ready, starts sending one frame: a
+    coroutine that completes without waiting unless the socket is backed up.
+    A frame pushed while nothing waits before it is sent right away, in the
+    pusher's turn, with no task switch (py-spy: waking a sender task per
+    frame cost about as much as the send itself). Anything else waits in
+    the bounded queue for the connection's sender task, in order.
+    """
 
     session_id: str
     user_id: str
-    queue: asyncio.Queue[str]
+    queue: asyncio.Queue[str | Suspended]
     dropped: int = 0
     closed: bool = False
+    send_now: Callable[[str], Coroutine[Any, Any, None]] | None = None
+    # The sender task has frames in hand: new ones queue behind them.
+    sending: bool = False
 
     def push(self, frame: str) -> None:
-        """Queue a frame; on overflow drop the backlog and ask for a snapshot."""
+        """Send or queue a frame; on overflow drop the backlog and ask for a snapshot."""
         if self.closed:
+            return
+        if (
+            self.send_now is not None
+            and not self.sending
+            and self.queue.empty()
+            and frame != RESNAPSHOT
+        ):
+            self._send_now(self.send_now, frame)
             return
         try:
             self.queue.put_nowait(frame)
         except asyncio.QueueFull:
             self.dropped += self.queue.qsize()
             while not self.queue.empty():
-                self.queue.get_nowait()
+                item = self.queue.get_nowait()
+                if isinstance(item, Suspended):
+                    item.abandon()
             self.queue.put_nowait(RESNAPSHOT)
+
+    def _send_now(self, send: Callable[[str], Coroutine[Any, Any, None]], frame: str) -> None:
+        coro = send(frame)
+        try:
+            waiting_on = coro.send(None)
+        except StopIteration:
+            return
+        except Exception:
+            # The socket is gone; its receive loop ends the connection.
+            self.closed = True
+            return
+        self.queue.put_nowait(Suspended(coro, waiting_on))
 
 
 @dataclass

@@ -11,7 +11,7 @@ import falcon.asgi
 import orjson
 from falcon import WebSocketDisconnected
 
-from adapters.websocket_hub import RESNAPSHOT, Connection, dumps
+from adapters.websocket_hub import RESNAPSHOT, Connection, Suspended, dumps
 from entrypoints.api.context import ApiContext, new_submission_id
 from quizcore.errors import NotParticipant, QuizError
 from quizcore.services import session_board
@@ -69,6 +69,7 @@ class Live:
                 for frame in replay:
                     await ws.send_text(frame)
             sender = asyncio.create_task(self._send(ws, connection))
+            connection.send_now = ws.send_text
             try:
                 await self._receive(ws, connection)
             finally:
@@ -108,15 +109,22 @@ class Live:
     async def _send(self, ws: falcon.asgi.WebSocket, connection: Connection) -> None:
         queue = connection.queue
         while True:
-            frame = await queue.get()
-            while True:
-                if frame == RESNAPSHOT:
-                    frame = await self.snapshot(connection.session_id, connection.user_id)
-                await ws.send_text(frame)
-                # Send what queued meanwhile without waking up once per frame.
-                if queue.empty():
-                    break
-                frame = queue.get_nowait()
+            item = await queue.get()
+            connection.sending = True
+            try:
+                while True:
+                    if isinstance(item, Suspended):
+                        await item.finish()
+                    else:
+                        if item == RESNAPSHOT:
+                            item = await self.snapshot(connection.session_id, connection.user_id)
+                        await ws.send_text(item)
+                    # Send what queued meanwhile without waking up once per frame.
+                    if queue.empty():
+                        break
+                    item = queue.get_nowait()
+            finally:
+                connection.sending = False
 
     async def _receive(self, ws: falcon.asgi.WebSocket, connection: Connection) -> None:
         hub = self.ctx.hub

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+
 import orjson
 
 from adapters.memory import MemoryLeaderboard, MemorySessionStore
-from adapters.websocket_hub import JOIN_FANOUT, RESNAPSHOT, WebSocketHub
+from adapters.websocket_hub import JOIN_FANOUT, RESNAPSHOT, Suspended, WebSocketHub
 
 
 def hub(queue_size: int = 8) -> WebSocketHub:
@@ -153,3 +156,86 @@ async def test_a_quiet_board_waits_one_interval_after_its_last_push() -> None:
     clock.now += 0.11
     await live.flush()
     assert boards(watcher) == 1
+
+
+class Socket:
+    """A socket whose sends wait while it is 'backed up', like a paused transport."""
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+        self.drained = asyncio.Event()
+        self.drained.set()
+
+    async def send_text(self, frame: str) -> None:
+        await self.drained.wait()
+        self.sent.append(frame)
+
+
+async def test_a_frame_goes_out_at_once_when_the_socket_takes_it() -> None:
+    live, socket = hub(), Socket()
+    connection = live.connect("ROOM22", "ana")
+    connection.send_now = socket.send_text
+
+    await live.to_user("ROOM22", "ana", {"type": "answer.result", "submission_id": "s1"})
+
+    assert [orjson.loads(frame)["submission_id"] for frame in socket.sent] == ["s1"]
+    assert connection.queue.empty()
+
+
+async def test_frames_wait_in_order_behind_a_send_the_socket_could_not_take() -> None:
+    live, socket = hub(), Socket()
+    connection = live.connect("ROOM22", "ana")
+    connection.send_now = socket.send_text
+    socket.drained.clear()
+
+    for number in range(3):
+        await live.to_user(
+            "ROOM22", "ana", {"type": "answer.result", "submission_id": f"s{number}"}
+        )
+    first = connection.queue.get_nowait()
+    assert isinstance(first, Suspended) and connection.queue.qsize() == 2
+    finishing = asyncio.create_task(first.finish())
+    await asyncio.sleep(0)
+    assert socket.sent == [], "still backed up"
+
+    socket.drained.set()
+    await finishing
+    rest = [connection.queue.get_nowait() for _ in range(2)]
+    assert [orjson.loads(frame)["submission_id"] for frame in socket.sent] == ["s0"]
+    assert [orjson.loads(str(frame))["submission_id"] for frame in rest] == ["s1", "s2"]
+
+
+async def test_a_waiting_send_is_given_up_with_the_backlog_on_overflow() -> None:
+    live, socket = hub(queue_size=3), Socket()
+    connection = live.connect("ROOM22", "ana")
+    connection.send_now = socket.send_text
+    socket.drained.clear()
+
+    for number in range(6):
+        await live.to_user(
+            "ROOM22", "ana", {"type": "answer.result", "submission_id": f"s{number}"}
+        )
+
+    assert frames(connection)[0] == {"type": "resnapshot"}
+    assert connection.dropped > 0
+    assert not socket.drained._waiters, "no send left waiting"
+
+
+async def test_cancelling_a_waiting_send_leaves_nothing_behind() -> None:
+    live, socket = hub(), Socket()
+    connection = live.connect("ROOM22", "ana")
+    connection.send_now = socket.send_text
+    socket.drained.clear()
+    await live.to_user("ROOM22", "ana", {"type": "answer.result", "submission_id": "s0"})
+    suspended = connection.queue.get_nowait()
+    assert isinstance(suspended, Suspended)
+
+    finishing = asyncio.create_task(suspended.finish())
+    await asyncio.sleep(0)
+    finishing.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await finishing
+
+    assert finishing.cancelled()
+    assert socket.sent == []
+    assert not socket.drained._waiters

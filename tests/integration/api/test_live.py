@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import socket
 import time
 from collections.abc import Callable
 from typing import Any
@@ -11,6 +12,9 @@ from typing import Any
 import orjson
 import pytest
 import websockets
+from websockets.client import ClientProtocol
+from websockets.frames import Frame, Opcode
+from websockets.uri import parse_uri
 
 from entrypoints.settings import Settings
 
@@ -457,3 +461,88 @@ async def test_leaderboard_updates_are_coalesced_to_one_per_interval(
     assert final["participant_count"] == 40
     assert [frame["version"] for frame in updates] == sorted(frame["version"] for frame in updates)
     assert all("me" in frame for frame in updates)
+
+
+class StalledClient:
+    """A live-channel client on a raw socket that reads only when told to.
+
+    The socket's receive buffer is made tiny, so once the client stops
+    reading, the server's sends to it back up at once. Frames are parsed by
+    the websockets library's sans-I/O protocol.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.protocol = ClientProtocol(parse_uri(url), max_size=2**23)
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        self.sock.setblocking(False)
+        self.frames: list[dict[str, Any]] = []
+
+    async def open(self) -> None:
+        loop = asyncio.get_running_loop()
+        uri = parse_uri(self.url)
+        await loop.sock_connect(self.sock, (uri.host, uri.port))
+        self.protocol.send_request(self.protocol.connect())
+        await loop.sock_sendall(self.sock, b"".join(self.protocol.data_to_send()))
+        while not self.frames:  # up to the first frame (the snapshot)
+            await self.read(1024)
+
+    async def read(self, size: int = 65536) -> None:
+        data = await asyncio.get_running_loop().sock_recv(self.sock, size)
+        assert data, "the server closed the stalled client"
+        self.protocol.receive_data(data)
+        for event in self.protocol.events_received():
+            if isinstance(event, Frame) and event.opcode is Opcode.TEXT:
+                self.frames.append(orjson.loads(event.data))
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+async def test_a_client_that_stops_reading_slows_nobody_and_gets_a_snapshot_later(
+    live_server: LiveServer,
+) -> None:
+    api, hub = live_server.api, live_server.ctx.hub
+    assert hub is not None
+    game = await new_game(api, players=2)
+    sid = game.session_id
+    stalled_player, reader_player = game.players
+    stalled = StalledClient(live_server.ws_url(sid, stalled_player.token))
+    await stalled.open()
+    try:
+        async with live_server.socket(sid, reader_player) as reader:
+            await reader.next("session.snapshot")
+            pad = "x" * 30_000
+            # Some 12 MB for a client that reads nothing, far beyond its buffers.
+            for number in range(400):
+                await hub.to_session(
+                    sid,
+                    {
+                        "type": "participant.joined",
+                        "user_id": f"flood-{number}",
+                        "display_name": pad,
+                        "participant_count": number,
+                    },
+                )
+                if number % 10 == 9:
+                    await asyncio.sleep(0)  # let the sockets take what they can
+
+            # The reading client gets everything while the other one stalls.
+            last = await reader.next(where=lambda f: f.get("user_id") == "flood-399", within=20)
+            (connection,) = [
+                c for c in hub._rooms[sid].connections if c.user_id == stalled_player.user_id
+            ]
+            assert connection.dropped > 0, "the stalled client's backlog was dropped"
+            assert connection.queue.qsize() <= hub.queue_size, "and never held beyond its bound"
+
+            # Reading again, it is told to start afresh rather than fed the backlog.
+            while sum(frame["type"] == "session.snapshot" for frame in stalled.frames) < 2:
+                await asyncio.wait_for(stalled.read(), 20)
+    finally:
+        stalled.close()
+
+    assert stalled.frames[0]["type"] == "session.snapshot"
+    assert last["seq"] > stalled.frames[0]["seq"]
+    flood = [f["user_id"] for f in reader.frames if f.get("user_id", "").startswith("flood-")]
+    assert flood == [f"flood-{number}" for number in range(400)]

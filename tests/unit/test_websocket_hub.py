@@ -8,7 +8,13 @@ import contextlib
 import orjson
 
 from adapters.memory import MemoryLeaderboard, MemorySessionStore
-from adapters.websocket_hub import JOIN_FANOUT, RESNAPSHOT, Suspended, WebSocketHub
+from adapters.websocket_hub import (
+    JOIN_FANOUT,
+    RESNAPSHOT,
+    Connection,
+    Suspended,
+    WebSocketHub,
+)
 
 
 def hub(queue_size: int = 8) -> WebSocketHub:
@@ -182,16 +188,21 @@ async def test_a_frame_goes_out_at_once_when_the_socket_takes_it() -> None:
     assert connection.queue.empty()
 
 
-async def test_frames_wait_in_order_behind_a_send_the_socket_could_not_take() -> None:
-    live, socket = hub(), Socket()
+async def backed_up(frames_sent: int, queue_size: int = 8) -> tuple[Socket, Connection]:
+    """Push ``frames_sent`` results to a connection whose socket takes none yet."""
+    live, socket = hub(queue_size), Socket()
     connection = live.connect("ROOM22", "ana")
     connection.send_now = socket.send_text
     socket.drained.clear()
-
-    for number in range(3):
+    for number in range(frames_sent):
         await live.to_user(
             "ROOM22", "ana", {"type": "answer.result", "submission_id": f"s{number}"}
         )
+    return socket, connection
+
+
+async def test_frames_wait_in_order_behind_a_send_the_socket_could_not_take() -> None:
+    socket, connection = await backed_up(3)
     first = connection.queue.get_nowait()
     assert isinstance(first, Suspended) and connection.queue.qsize() == 2
     finishing = asyncio.create_task(first.finish())
@@ -206,15 +217,7 @@ async def test_frames_wait_in_order_behind_a_send_the_socket_could_not_take() ->
 
 
 async def test_a_waiting_send_is_given_up_with_the_backlog_on_overflow() -> None:
-    live, socket = hub(queue_size=3), Socket()
-    connection = live.connect("ROOM22", "ana")
-    connection.send_now = socket.send_text
-    socket.drained.clear()
-
-    for number in range(6):
-        await live.to_user(
-            "ROOM22", "ana", {"type": "answer.result", "submission_id": f"s{number}"}
-        )
+    socket, connection = await backed_up(6, queue_size=3)
 
     assert frames(connection)[0] == {"type": "resnapshot"}
     assert connection.dropped > 0
@@ -222,11 +225,7 @@ async def test_a_waiting_send_is_given_up_with_the_backlog_on_overflow() -> None
 
 
 async def test_cancelling_a_waiting_send_leaves_nothing_behind() -> None:
-    live, socket = hub(), Socket()
-    connection = live.connect("ROOM22", "ana")
-    connection.send_now = socket.send_text
-    socket.drained.clear()
-    await live.to_user("ROOM22", "ana", {"type": "answer.result", "submission_id": "s0"})
+    socket, connection = await backed_up(1)
     suspended = connection.queue.get_nowait()
     assert isinstance(suspended, Suspended)
 

@@ -9,6 +9,14 @@ commit: one transaction and one fsync for many callers). Only after the
 commit does the change enter the mirror and the caller's await return, so a
 read never sees a change that could still be lost, and nothing has to be
 undone when a commit fails.
+
+Projections (participant scores, submission results, running session
+results) are written behind: the mirror takes them at once and nobody waits
+for their commit. While their session is still being played they are not
+written at all: every start re-derives a running session's projections from
+its recorded answers, so only the latest row per key is kept back and
+written once the session finishes, or when the database closes. A burst of
+answers then costs the writer one row per answer instead of four.
 """
 
 from __future__ import annotations
@@ -186,6 +194,8 @@ class Write:
     params: tuple[Any, ...]
     apply: Callable[[], object]
     group: Key | None = None
+    # The session a kept-back projection row belongs to (see ``project``).
+    session: str | None = None
     waiters: list[asyncio.Future[None]] = field(default_factory=list)
     done: bool = False
     failure: str | None = None
@@ -243,6 +253,9 @@ class SqliteDatabase:
         self._queue: list[Write] = []
         self._in_flight: dict[Key, Write] = {}
         self._groups: Counter[Key] = Counter()
+        # Projection rows kept back per running session: key -> (value, sql, params).
+        self._kept: dict[str, dict[Key, tuple[Any, str, tuple[Any, ...]]]] = {}
+        self._kept_keys: dict[Key, str] = {}
         self._wakeup = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
         self._closing = False
@@ -283,6 +296,9 @@ class SqliteDatabase:
         """Commit every queued write, then close the file (idempotent)."""
         if self._writer is None:
             return
+        if self._broken is None:
+            for session_id in list(self._kept):
+                self.end_session(session_id)
         self._closing = True
         self._wakeup.set()
         await self._writer
@@ -395,6 +411,11 @@ class SqliteDatabase:
             raise StoreUnavailable("the SQLite database is not open")
         if self._broken is not None:
             raise StoreUnavailable(self._broken)
+        kept_for = self._kept_keys.pop(key, None)
+        if kept_for is not None:
+            # A row kept back for this key is superseded: this write was
+            # decided against the mirror, which holds the kept value too.
+            del self._kept[kept_for][key]
         pending = Write(key, value, sql, params, apply, group)
         self._in_flight[key] = pending
         if group is not None:
@@ -402,6 +423,37 @@ class SqliteDatabase:
         self._queue.append(pending)
         self._wakeup.set()
         return pending
+
+    def project(
+        self, session_id: str, key: Key, value: Any, sql: str, params: tuple[Any, ...]
+    ) -> None:
+        """Write a projection's row behind, or keep it back while its session runs.
+
+        The caller has put ``value`` into the mirror already. A row of a
+        session not yet finished replaces the one kept for its key; the
+        rows are queued by ``end_session`` (or ``close``).
+        """
+        if self._mirror is None or self._closing:
+            raise StoreUnavailable("the SQLite database is not open")
+        state = run_now(self._mirror.sessions.get(session_id))
+        if state is not None and state.status != "finished":
+            self._keep(session_id, key, (value, sql, params))
+            return
+        self.write(key, value, sql, params, lambda: None)
+
+    def _keep(self, session_id: str, key: Key, row: tuple[Any, str, tuple[Any, ...]]) -> None:
+        self._kept.setdefault(session_id, {})[key] = row
+        self._kept_keys[key] = session_id
+
+    def end_session(self, session_id: str) -> None:
+        """Queue the projection rows kept back for a session that is ending."""
+        for key, (value, sql, params) in self._kept.pop(session_id, {}).items():
+            del self._kept_keys[key]
+            self.write(key, value, sql, params, lambda: None).session = session_id
+
+    def kept_count(self, session_id: str) -> int:
+        """Return how many projection rows are kept back for the session."""
+        return len(self._kept.get(session_id, ()))
 
     async def settle(self, pending: Write) -> None:
         """Wait until ``pending`` is committed; raise StoreUnavailable if not.
@@ -492,6 +544,12 @@ class SqliteDatabase:
     def _fail(self, writes: list[Write], reason: str) -> None:
         for pending in writes:
             self._forget(pending)
+            if pending.session is not None and pending.key not in self._kept_keys:
+                # A kept-back row that failed to commit is kept back again
+                # (unless a newer one took its place), for the next try.
+                self._keep(
+                    pending.session, pending.key, (pending.value, pending.sql, pending.params)
+                )
             pending.finish(reason)
 
     def _forget(self, pending: Write) -> None:

@@ -149,7 +149,7 @@ class SqliteScoreStore:
         # The mirror takes the score now, so reads see it at once; should the
         # commit fail, the restart's rebuild from the answers restores it.
         _expect(run_now(mirror.raise_score(score)))
-        self._db.write(key, score, _RAISE_SCORE, params, lambda: None)
+        self._db.project(score.session_id, key, score, _RAISE_SCORE, params)
         return True
 
     async def get_score(self, session_id: str, user_id: str) -> ParticipantScore | None:
@@ -196,7 +196,7 @@ class SqliteScoreStore:
             await self._db.settle(write)
         else:
             run_now(mirror.save_result(result))
-            self._db.write(key, result, _SAVE_ANSWER_RESULT, params, lambda: None)
+            self._db.project(result.session_id, key, result, _SAVE_ANSWER_RESULT, params)
 
     async def get_result(
         self, session_id: str, user_id: str, submission_id: str
@@ -247,6 +247,10 @@ class SqliteSessionStore:
             raise Conflict(f"session {state.session_id} changed meanwhile")
         mirror = self._db.mirror.sessions
         params = (state.version, dumps(state.to_dict()), state.session_id, expected_version)
+        if state.status == "finished" and current.status != "finished":
+            # Its projections were kept back while it ran: queued before the
+            # session's own row, they are durable once the finish is.
+            self._db.end_session(state.session_id)
         write = self._db.write(
             ("session", state.session_id),
             state,
@@ -429,7 +433,7 @@ class SqliteMasterStore:
             await self._db.settle(self._db.write(key, result, _SAVE_SESSION_RESULT, params, apply))
         else:
             apply()
-            self._db.write(key, result, _SAVE_SESSION_RESULT, params, lambda: None)
+            self._db.project(result.session_id, key, result, _SAVE_SESSION_RESULT, params)
 
     async def session_results(self, session_id: str) -> list[SessionResult]:
         """Return the stored results of a session."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import sqlite3
 from pathlib import Path
@@ -255,3 +256,54 @@ async def test_stores_of_a_closed_database_are_unavailable(tmp_path: Path) -> No
         await answers.get("LIVE22", "q1", "zoe")
     with pytest.raises(StoreUnavailable):
         await answers.record(_answer("LIVE22", "zoe", 1))
+
+
+def _rows(path: Path, table: str, session_id: str) -> int:
+    with contextlib.closing(sqlite3.connect(path)) as raw:
+        query = f"SELECT count(*) FROM {table} WHERE session_id = ?"
+        return int(raw.execute(query, (session_id,)).fetchone()[0])
+
+
+async def test_a_running_sessions_projections_reach_the_file_when_it_finishes(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "quiz.sqlite3"
+    async with SqliteDatabase(path) as database:
+        sessions, scores = SqliteSessionStore(database), SqliteScoreStore(database)
+        state = SessionState(
+            session_id="PLAY55",
+            quiz_id="quiz-z",
+            title="Quiz 0",
+            mode="live",
+            host_id="host",
+            question_seconds=20,
+            question_count=2,
+            created_at=1_800_000_000_000,
+        )
+        await sessions.create(state)
+        running = dataclasses.replace(state, status="running", started_at=1, version=1)
+        await sessions.save(running, expected_version=0)
+        for score in (100, 300):  # the second replaces the first, kept back
+            await scores.raise_score(
+                ParticipantScore(
+                    session_id="PLAY55",
+                    user_id="zoe",
+                    score=score,
+                    correct_count=1,
+                    answered_count=1,
+                    reached_at=score,
+                )
+            )
+        # Kept back while the session runs: a restart re-derives it anyway.
+        assert database.kept_count("PLAY55") == 1
+        assert (await scores.get_score("PLAY55", "zoe")).score == 300  # type: ignore[union-attr]
+
+        finished = dataclasses.replace(running, status="finished", finished_at=9, version=2)
+        await sessions.save(finished, expected_version=1)
+        # The finish is acknowledged once committed, the kept rows with it.
+        assert database.kept_count("PLAY55") == 0
+
+    assert _rows(path, "scores", "PLAY55") == 1
+    async with SqliteDatabase(path) as reopened:
+        kept = await SqliteScoreStore(reopened).get_score("PLAY55", "zoe")
+        assert kept is not None and kept.score == 300

@@ -19,6 +19,7 @@ from adapters.aws_messaging import (
 )
 from quizcore.errors import StoreUnavailable
 from quizcore.messages import Message, ScoreUpdated
+from tests.unit.support import score_updated
 
 REGION = "eu-west-1"
 
@@ -30,18 +31,7 @@ async def sqs(moto_endpoint: str) -> AsyncIterator[Any]:
 
 
 def score(user_id: str, session_id: str = "s1") -> ScoreUpdated:
-    return ScoreUpdated(
-        session_id=session_id,
-        user_id=user_id,
-        submission_id=f"sub-{user_id}",
-        question_id="q1",
-        correct=True,
-        points=10,
-        streak=1,
-        score=10,
-        correct_count=1,
-        reached_at=1_000,
-    )
+    return score_updated(user_id, session_id)
 
 
 async def counts(sqs: Any, queue_url: str) -> tuple[int, int]:

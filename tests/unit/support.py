@@ -10,6 +10,7 @@ from hypothesis import settings
 
 from adapters.clock import ManualClock
 from adapters.memory.system import MemorySystem, build_memory_system
+from quizcore.messages import ScoreUpdated
 
 # The properties the product promises run with enough examples to matter.
 CORE = settings(max_examples=200, deadline=None)
@@ -130,3 +131,19 @@ def reference_score(
         score += points + (100 * min(run, 5) if streaks else 0)
         reached_at = max(reached_at, at)
     return score, correct_count, reached_at
+
+
+def score_updated(user_id: str = "ana", session_id: str = "ROOM22") -> ScoreUpdated:
+    """Return the ScoreUpdated of one correct first answer."""
+    return ScoreUpdated(
+        session_id=session_id,
+        user_id=user_id,
+        submission_id=f"{user_id}-1",
+        question_id="q1",
+        correct=True,
+        points=900,
+        streak=0,
+        score=900,
+        correct_count=1,
+        reached_at=1_800_000_000_000,
+    )

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from entrypoints.observability import NullMetrics, instrument
-from quizcore.messages import Message, ScoreUpdated
+from quizcore.messages import Message
+
+from .support import score_updated
 
 
 class RecordingMetrics:
@@ -22,18 +24,7 @@ class RecordingMetrics:
         self.calls.append(("gauge", name, tags or []))
 
 
-SCORED = ScoreUpdated(
-    session_id="ROOM22",
-    user_id="ana",
-    submission_id="s1",
-    question_id="q1",
-    correct=True,
-    points=900,
-    streak=0,
-    score=900,
-    correct_count=1,
-    reached_at=1_800_000_000_000,
-)
+SCORED = score_updated()
 
 
 async def test_with_metrics_off_the_handler_runs_unwrapped() -> None:

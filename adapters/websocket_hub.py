@@ -167,6 +167,7 @@ class _Room:
     counted: set[str] = field(default_factory=set)
     # The latest join not yet announced, in a crowded room (see JOIN_FANOUT).
     pending_join: dict[str, Any] | None = None
+    next_join: float = 0.0
     next_push: float = 0.0
 
 
@@ -365,8 +366,10 @@ class WebSocketHub:
     async def flush(self) -> None:
         """Push one coalesced leaderboard frame to every dirty session."""
         for session_id, room in list(self._rooms.items()):
-            if room.pending_join is not None:
+            if room.pending_join is not None and self.monotonic() >= room.next_join:
+                # At most one join announcement per interval in a crowded room.
                 joined, room.pending_join = room.pending_join, None
+                room.next_join = self.monotonic() + self.interval
                 room.seq += 1
                 self.deliver(session_id, {**joined, "seq": room.seq}, None)
             if room.dirty:

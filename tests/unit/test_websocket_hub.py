@@ -64,6 +64,22 @@ async def test_joins_in_a_crowded_room_are_coalesced_to_the_latest_per_tick() ->
     assert all(len(frames(socket)) == 1 for socket in sockets[1:])
 
 
+async def test_a_join_storm_in_a_crowded_room_is_announced_once_per_interval() -> None:
+    clock = Clock()
+    live = paced_hub([False], clock)
+    sockets = [live.connect("ROOM22", f"w{n}") for n in range(JOIN_FANOUT + 1)]
+
+    for tick in range(80):  # one second of ticks of 12.5 ms, two joins in each
+        for number in (2 * tick, 2 * tick + 1):
+            await live.to_session("ROOM22", joined(f"u{number}", JOIN_FANOUT + number))
+        await live.flush()
+        clock.now += 0.0125
+
+    announced = [frame for frame in frames(sockets[0]) if frame["type"] == "participant.joined"]
+    assert 5 <= len(announced) <= 6, "at most one per 200 ms interval"
+    assert announced[-1]["participant_count"] <= JOIN_FANOUT + 159
+
+
 async def test_a_client_too_slow_to_keep_up_gets_a_fresh_snapshot_not_a_backlog() -> None:
     live = hub(queue_size=4)
     slow = live.connect("ROOM22", "slow")

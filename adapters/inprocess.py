@@ -21,9 +21,6 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[Message], Awaitable[None]]
 
-# How often a lane that gives way checks whether the others are done.
-DEFER_STEP = 0.005
-
 
 @dataclass
 class Lane:
@@ -34,10 +31,6 @@ class Lane:
     kinds: frozenset[str]
     workers: int = 1
     retries: int = 3
-    # Lanes this one gives way to: while they have work (a burst of answers
-    # on its way to a result), this lane waits, at most ``max_defer`` seconds.
-    defer_to: tuple[Lane, ...] = ()
-    max_defer: float = 1.0
     queue: asyncio.Queue[Message] = field(default_factory=asyncio.Queue)
     dead: list[Message] = field(default_factory=list)
     handled: int = 0
@@ -52,23 +45,16 @@ class InProcessBus:
         self._tasks: list[asyncio.Task[None]] = []
 
     def lane(
-        self,
-        name: str,
-        handler: Handler,
-        kinds: set[str] | frozenset[str],
-        workers: int = 1,
-        defer_to: tuple[Lane, ...] = (),
+        self, name: str, handler: Handler, kinds: set[str] | frozenset[str], workers: int = 1
     ) -> Lane:
         """Add a queue that feeds ``handler`` with messages of ``kinds``."""
-        lane = Lane(
-            name=name, handler=handler, kinds=frozenset(kinds), workers=workers, defer_to=defer_to
-        )
+        lane = Lane(name=name, handler=handler, kinds=frozenset(kinds), workers=workers)
         self.lanes.append(lane)
         return lane
 
     def busy(self) -> bool:
-        """Return whether a lane that gives way to none has messages queued or in hand."""
-        return any(lane.in_flight for lane in self.lanes if not lane.defer_to)
+        """Return whether any lane has messages queued or in hand."""
+        return any(lane.in_flight for lane in self.lanes)
 
     async def publish(self, message: Message) -> None:
         """Queue the message on every lane that takes its type."""
@@ -106,10 +92,6 @@ class InProcessBus:
     async def _work(self, lane: Lane) -> None:
         while True:
             message = await lane.queue.get()
-            waited = 0.0
-            while waited < lane.max_defer and any(other.in_flight for other in lane.defer_to):
-                await asyncio.sleep(DEFER_STEP)
-                waited += DEFER_STEP
             try:
                 for attempt in range(lane.retries):
                     try:

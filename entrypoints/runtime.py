@@ -33,13 +33,11 @@ def wire_local_lanes(bus: InProcessBus, services: Services, metrics: Metrics) ->
     # Scoring is safe to run concurrently (scores are re-derived and only
     # raised); notifications keep their order, so they get one worker.
     score = instrument(services.score_event.handle, metrics, "score-event", now)  # type: ignore[arg-type]
-    scoring = bus.lane("score-event", score, {"AnswerRecorded"}, workers=32)
+    bus.lane("score-event", score, {"AnswerRecorded"}, workers=32)
     notify = instrument(services.notification.handle, metrics, "ui-response", now)
-    pushing = bus.lane("ui-response", notify, NOTIFY_KINDS, workers=1)
-    # Master data (the quiz event) can wait for a question's burst of answers
-    # to reach their players: it then takes no CPU from their results.
+    bus.lane("ui-response", notify, NOTIFY_KINDS, workers=1)
     results = instrument(services.quiz_event.handle, metrics, "quiz-result", now)
-    bus.lane("quiz-result", results, RESULT_KINDS, workers=8, defer_to=(scoring, pushing))
+    bus.lane("quiz-result", results, RESULT_KINDS, workers=8)
 
 
 class TeePublisher:

@@ -135,6 +135,11 @@ CREATE TABLE IF NOT EXISTS session_results (
 """
 
 
+def session_key(session_id: str) -> Key:
+    """Return the in-flight key of a session's own row."""
+    return ("session", session_id)
+
+
 def dumps(record: Any) -> str:
     """Return the compact JSON of a record dataclass or a dict."""
     return orjson.dumps(record).decode()
@@ -289,6 +294,7 @@ class SqliteDatabase:
             raise
         self._closing = False
         self._broken = None
+        self._kept, self._kept_keys = {}, {}
         self._wakeup = asyncio.Event()
         self._writer = asyncio.create_task(self._write_loop(), name="sqlite-writer")
 
@@ -415,7 +421,7 @@ class SqliteDatabase:
         if kept_for is not None:
             # A row kept back for this key is superseded: this write was
             # decided against the mirror, which holds the kept value too.
-            del self._kept[kept_for][key]
+            self._kept.get(kept_for, {}).pop(key, None)
         pending = Write(key, value, sql, params, apply, group)
         self._in_flight[key] = pending
         if group is not None:
@@ -435,7 +441,13 @@ class SqliteDatabase:
         """
         if self._mirror is None or self._closing:
             raise StoreUnavailable("the SQLite database is not open")
-        state = run_now(self._mirror.sessions.get(session_id))
+        # The session as it will be once the writes in flight commit: a row
+        # projected while its finish is being committed goes straight out
+        # (after the finish), or nothing would ever write it.
+        pending = self._in_flight.get(session_key(session_id))
+        state = (
+            pending.value if pending is not None else run_now(self._mirror.sessions.get(session_id))
+        )
         if state is not None and state.status != "finished":
             self._keep(session_id, key, (value, sql, params))
             return

@@ -10,7 +10,7 @@ the mirror, which holds committed state only.
 
 from __future__ import annotations
 
-from adapters.sqlite.database import SqliteDatabase, Write, dumps, run_now
+from adapters.sqlite.database import SqliteDatabase, Write, dumps, run_now, session_key
 from quizcore.errors import Conflict
 from quizcore.model import (
     AnswerResult,
@@ -212,7 +212,7 @@ class SqliteSessionStore:
         self._db = database
 
     def _current(self, session_id: str) -> tuple[SessionState | None, Write | None]:
-        pending = self._db.in_flight(("session", session_id))
+        pending = self._db.in_flight(session_key(session_id))
         if pending is not None:
             return pending.value, pending
         return run_now(self._db.mirror.sessions.get(session_id)), None
@@ -226,7 +226,7 @@ class SqliteSessionStore:
         mirror = self._db.mirror.sessions
         params = (state.session_id, state.version, dumps(state.to_dict()))
         write = self._db.write(
-            ("session", state.session_id),
+            session_key(state.session_id),
             state,
             _CREATE_SESSION,
             params,
@@ -252,7 +252,7 @@ class SqliteSessionStore:
             # session's own row, they are durable once the finish is.
             self._db.end_session(state.session_id)
         write = self._db.write(
-            ("session", state.session_id),
+            session_key(state.session_id),
             state,
             _SAVE_SESSION,
             params,

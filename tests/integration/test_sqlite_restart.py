@@ -264,42 +264,53 @@ def _rows(path: Path, table: str, session_id: str) -> int:
         return int(raw.execute(query, (session_id,)).fetchone()[0])
 
 
+async def _running(sessions: SqliteSessionStore, session_id: str) -> SessionState:
+    """Create a live session and start it; return its running state."""
+    state = SessionState(
+        session_id=session_id,
+        quiz_id="quiz-z",
+        title="Quiz 0",
+        mode="live",
+        host_id="host",
+        question_seconds=20,
+        question_count=2,
+        created_at=1_800_000_000_000,
+    )
+    await sessions.create(state)
+    running = dataclasses.replace(state, status="running", started_at=1, version=1)
+    await sessions.save(running, expected_version=0)
+    return running
+
+
+def _finished(running: SessionState) -> SessionState:
+    return dataclasses.replace(running, status="finished", finished_at=9, version=2)
+
+
+def _score(session_id: str, score: int) -> ParticipantScore:
+    return ParticipantScore(
+        session_id=session_id,
+        user_id="zoe",
+        score=score,
+        correct_count=1,
+        answered_count=1,
+        reached_at=score,
+    )
+
+
 async def test_a_running_sessions_projections_reach_the_file_when_it_finishes(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "quiz.sqlite3"
     async with SqliteDatabase(path) as database:
         sessions, scores = SqliteSessionStore(database), SqliteScoreStore(database)
-        state = SessionState(
-            session_id="PLAY55",
-            quiz_id="quiz-z",
-            title="Quiz 0",
-            mode="live",
-            host_id="host",
-            question_seconds=20,
-            question_count=2,
-            created_at=1_800_000_000_000,
-        )
-        await sessions.create(state)
-        running = dataclasses.replace(state, status="running", started_at=1, version=1)
-        await sessions.save(running, expected_version=0)
+        running = await _running(sessions, "PLAY55")
         for score in (100, 300):  # the second replaces the first, kept back
-            await scores.raise_score(
-                ParticipantScore(
-                    session_id="PLAY55",
-                    user_id="zoe",
-                    score=score,
-                    correct_count=1,
-                    answered_count=1,
-                    reached_at=score,
-                )
-            )
+            await scores.raise_score(_score("PLAY55", score))
         # Kept back while the session runs: a restart re-derives it anyway.
         assert database.kept_count("PLAY55") == 1
         assert (await scores.get_score("PLAY55", "zoe")).score == 300  # type: ignore[union-attr]
 
-        finished = dataclasses.replace(running, status="finished", finished_at=9, version=2)
-        await sessions.save(finished, expected_version=1)
+        await sessions.save(_finished(running), expected_version=1)
         # The finish is acknowledged once committed, the kept rows with it.
         assert database.kept_count("PLAY55") == 0
 
@@ -307,3 +318,19 @@ async def test_a_running_sessions_projections_reach_the_file_when_it_finishes(
     async with SqliteDatabase(path) as reopened:
         kept = await SqliteScoreStore(reopened).get_score("PLAY55", "zoe")
         assert kept is not None and kept.score == 300
+
+
+async def test_a_projection_made_while_the_finish_commits_reaches_the_file(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "quiz.sqlite3"
+    async with SqliteDatabase(path) as database:
+        sessions, scores = SqliteSessionStore(database), SqliteScoreStore(database)
+        running = await _running(sessions, "LATE66")
+        finishing = asyncio.create_task(sessions.save(_finished(running), expected_version=1))
+        await asyncio.sleep(0)  # the finish is queued, not yet committed
+        await scores.raise_score(_score("LATE66", 700))
+        await finishing
+        assert database.kept_count("LATE66") == 0, "nothing left waiting for a finish"
+
+    assert _rows(path, "scores", "LATE66") == 1

@@ -234,8 +234,12 @@ class WebSocketHub:
         return connection
 
     def disconnect(self, connection: Connection) -> None:
-        """Forget a connection."""
+        """Forget a connection, giving up any send it still had waiting."""
         connection.closed = True
+        while not connection.queue.empty():
+            item = connection.queue.get_nowait()
+            if isinstance(item, Suspended):
+                item.abandon()
         room = self._rooms.get(connection.session_id)
         if room is None:
             return

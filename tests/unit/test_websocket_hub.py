@@ -254,3 +254,12 @@ async def test_cancelling_a_waiting_send_leaves_nothing_behind() -> None:
     assert finishing.cancelled()
     assert socket.sent == []
     assert not socket.drained._waiters
+
+
+async def test_a_waiting_send_is_given_up_when_its_connection_goes() -> None:
+    socket, connection = await backed_up(2)  # a waiting send, a frame behind it
+
+    hub().disconnect(connection)
+
+    assert connection.queue.empty()
+    assert not socket.drained._waiters, "the waiting send was closed, not left to the collector"

@@ -374,8 +374,11 @@ async def test_reconnecting_with_since_replays_the_missed_events(
         await live.next("question.opened")
         replayed = list(live.frames)
 
-    assert replayed[0]["type"] != "session.snapshot"
-    assert replayed[0]["seq"] == snapshot["seq"] + 1
+    # The events after ``since`` come back in order; a leaderboard push in
+    # between may have taken a seq of its own (pushes are coalesced state,
+    # not replayed), so seqs only grow, as API.md promises.
+    assert replayed[0]["type"] == "participant.joined"
+    assert replayed[0]["seq"] > snapshot["seq"]
     kinds = [frame["type"] for frame in replayed]
     assert "participant.joined" in kinds
     assert kinds.index("participant.joined") < kinds.index("question.opened")

@@ -94,7 +94,9 @@ async def dynamo_tables(request: pytest.FixtureRequest) -> AsyncIterator[tuple[A
     unique = request.getfixturevalue("unique")
     # moto copies a whole table per transaction, one request at a time, so a
     # burst of concurrent requests can queue for seconds; DynamoDB would not.
-    config = client_config(read_timeout=120)
+    # Its accept loop is a Python thread among dozens waiting on that one
+    # lock, so under load even a connect can wait longer than the default.
+    config = client_config(read_timeout=120, connect_timeout=30)
     async with dynamodb_client(REGION, endpoint, config=config) as client:
         tables = await DynamoTables.create_tables(client, DynamoTables.prefixed(f"quiz-{unique}"))
         try:

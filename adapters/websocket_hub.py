@@ -119,23 +119,23 @@ class Connection:
         """Send or queue a frame; on overflow drop the backlog and ask for a snapshot."""
         if self.closed:
             return
-        if (
-            self.send_now is not None
-            and not self.sending
-            and self.queue.empty()
-            and frame != RESNAPSHOT
-        ):
+        if self.send_now is not None and not self.sending and self.queue.empty():
             self._send_now(self.send_now, frame)
             return
         try:
             self.queue.put_nowait(frame)
         except asyncio.QueueFull:
-            self.dropped += self.queue.qsize()
-            while not self.queue.empty():
-                item = self.queue.get_nowait()
-                if isinstance(item, Suspended):
-                    item.abandon()
+            self.dropped += self.drop_backlog()
             self.queue.put_nowait(RESNAPSHOT)
+
+    def drop_backlog(self) -> int:
+        """Empty the queue, giving up a send still waiting; return how many items went."""
+        count = self.queue.qsize()
+        while not self.queue.empty():
+            item = self.queue.get_nowait()
+            if isinstance(item, Suspended):
+                item.abandon()
+        return count
 
     def _send_now(self, send: Callable[[str], Coroutine[Any, Any, None]], frame: str) -> None:
         coro = send(frame)
@@ -206,7 +206,7 @@ class WebSocketHub:
         # keeps sequence numbers growing across restarts.
         self.seq_base = seq_base
         # Whether answers are still on their way through the pipeline (a
-        # burst): a board waits for it to pass, at most one interval.
+        # burst): a board waits for it to pass, at most the room's spacing.
         self.busy = busy
         self.monotonic = monotonic
         self._rooms: dict[str, _Room] = {}
@@ -236,10 +236,7 @@ class WebSocketHub:
     def disconnect(self, connection: Connection) -> None:
         """Forget a connection, giving up any send it still had waiting."""
         connection.closed = True
-        while not connection.queue.empty():
-            item = connection.queue.get_nowait()
-            if isinstance(item, Suspended):
-                item.abandon()
+        connection.drop_backlog()
         room = self._rooms.get(connection.session_id)
         if room is None:
             return
@@ -370,19 +367,19 @@ class WebSocketHub:
     async def flush(self) -> None:
         """Push one coalesced leaderboard frame to every dirty session."""
         for session_id, room in list(self._rooms.items()):
-            if room.pending_join is not None and self.monotonic() >= room.next_join:
+            began = self.monotonic()
+            if room.pending_join is not None and began >= room.next_join:
                 # At most one join announcement per interval in a crowded room.
                 joined, room.pending_join = room.pending_join, None
-                room.next_join = self.monotonic() + self.interval
+                room.next_join = began + self.interval
                 room.seq += 1
                 self.deliver(session_id, {**joined, "seq": room.seq}, None)
             if room.dirty:
-                began = self.monotonic()
                 if began < room.next_push:
                     continue
                 # While answers keep coming (a question's burst), wait for the
                 # burst to pass so that one frame shows all of it, but never
-                # longer than an interval.
+                # longer than the room's spacing.
                 settling = began - room.changed_at < self.interval / TICKS or (
                     self.busy is not None and self.busy()
                 )

@@ -169,6 +169,9 @@ class _Room:
     pending_join: dict[str, Any] | None = None
     next_join: float = 0.0
     next_push: float = 0.0
+    # The latest fanned-out board still being spliced, and anything queued
+    # behind it (see ``deliver``).
+    splicing: asyncio.Task[None] | None = None
 
 
 def dumps(payload: dict[str, Any]) -> str:
@@ -304,11 +307,42 @@ class WebSocketHub:
     def deliver(self, session_id: str, event: dict[str, Any], target: str | None) -> None:
         """Send an event that already carries its ``seq`` (from a cross-process fan-out)."""
         room = self._room(session_id)
-        seq = int(event["seq"])
-        room.seq = max(room.seq, seq)
-        if event.get("type") == "leaderboard.updated":
-            self._push_shared(session_id, room, event)
+        room.seq = max(room.seq, int(event["seq"]))
+        splicing = room.splicing is not None and not room.splicing.done()
+        if splicing or event.get("type") == "leaderboard.updated":
+            # A shared board awaits each receiver's standing before it goes
+            # out; whatever follows it waits its turn, so that no client sees
+            # its seqs go backwards (a finish overtaking the last board).
+            task = asyncio.create_task(self._in_turn(room.splicing, session_id, event, target))
+            self._pending.add(task)
+            task.add_done_callback(self._pending.discard)
+            room.splicing = task
             return
+        self._send_event(session_id, room, event, target)
+
+    async def _in_turn(
+        self,
+        before: asyncio.Task[None] | None,
+        session_id: str,
+        event: dict[str, Any],
+        target: str | None,
+    ) -> None:
+        if before is not None:
+            with contextlib.suppress(Exception):  # it logged its own failure
+                await before
+        room = self._room(session_id)
+        try:
+            if event.get("type") == "leaderboard.updated":
+                await self._splice(session_id, room, event)
+            else:
+                self._send_event(session_id, room, event, target)
+        except Exception:
+            log.exception("live frame failed", extra={"session_id": session_id})
+
+    def _send_event(
+        self, session_id: str, room: _Room, event: dict[str, Any], target: str | None
+    ) -> None:
+        seq = int(event["seq"])
         payload = present(event)
         frame = dumps(payload)
         room.replay.append((seq, target, frame))
@@ -424,11 +458,6 @@ class WebSocketHub:
         await self._splice(
             session_id, room, {"type": "leaderboard.updated", "seq": room.seq, **shared}
         )
-
-    def _push_shared(self, session_id: str, room: _Room, shared: dict[str, Any]) -> None:
-        task = asyncio.create_task(self._splice(session_id, room, shared))
-        self._pending.add(task)
-        task.add_done_callback(self._pending.discard)
 
     async def _splice(self, session_id: str, room: _Room, shared: dict[str, Any]) -> None:
         # Serialise the shared part once; splice each receiver's own standing in.

@@ -263,3 +263,26 @@ async def test_a_waiting_send_is_given_up_when_its_connection_goes() -> None:
 
     assert connection.queue.empty()
     assert not socket.drained._waiters, "the waiting send was closed, not left to the collector"
+
+
+class SlowLeaderboard(MemoryLeaderboard):
+    """A leaderboard whose reads wait, as a networked one (Redis) does."""
+
+    async def standing(self, board: str, user_id: str):  # type: ignore[no-untyped-def]
+        await asyncio.sleep(0.01)
+        return await super().standing(board, user_id)
+
+
+async def test_an_event_fanned_out_after_a_board_never_overtakes_it() -> None:
+    live = WebSocketHub(leaderboard=SlowLeaderboard(), sessions=MemorySessionStore())
+    watcher = live.connect("ROOM22", "w")
+
+    board = {"type": "leaderboard.updated", "seq": 7, "version": 3, "entries": []}
+    live.deliver("ROOM22", board, None)
+    live.deliver("ROOM22", {"type": "session.finished", "seq": 8, "entries": []}, None)
+    for _ in range(100):
+        if watcher.queue.qsize() == 2:
+            break
+        await asyncio.sleep(0.01)
+
+    assert [frame["seq"] for frame in frames(watcher)] == [7, 8]

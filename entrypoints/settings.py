@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     leaderboard_top: int = Field(default=10, ge=1, le=100)
     max_body_bytes: int = 64 * 1024
     replay_buffer: int = Field(default=1024, ge=0)
+    # Embedded profile: concurrent handlers of the in-process score-event and
+    # quiz-result lanes (notifications keep their order on one).
+    score_event_workers: int = Field(default=32, ge=1, le=1024)
+    quiz_result_workers: int = Field(default=8, ge=1, le=1024)
     ws_queue_size: int = Field(default=256, ge=8)
 
     # Cloud profile: AWS.

@@ -541,3 +541,120 @@ describe('host', () => {
     expect(csv).toHaveAttribute('download', 'quizcore-K7PQ2M-results.csv');
   });
 });
+
+describe('classroom play', () => {
+  it('gives no host control to another user who opens the host page', async () => {
+    window.history.replaceState(null, '', '/#/host/K7PQ2M');
+    const user = userEvent.setup();
+    const server = setup({
+      'GET /config.json': config,
+      'POST /v1/dev/token': devToken,
+      'GET /v1/sessions/K7PQ2M': () => json(session('lobby')),
+    });
+    // Same name as the host, but another browser: another user (u-intruder).
+    await user.type(await screen.findByTestId('name-input'), 'intruder');
+    await user.click(screen.getByTestId('host-sign-in'));
+    expect(await screen.findByTestId('not-host')).toBeInTheDocument();
+    expect(screen.queryByTestId('host-start')).toBeNull();
+    expect(screen.queryByTestId('host-finish')).toBeNull();
+    const token = server.calls.find((call) => call.route === 'POST /v1/dev/token');
+    expect((token?.body as { device_key: string }).device_key).toMatch(/^[0-9a-f]{48}$/);
+  });
+
+  it('comes back to the reveal after a reload and goes on with space', async () => {
+    window.history.replaceState(null, '', '/#/host/K7PQ2M');
+    sessionStorage.setItem(
+      'quizcore.token',
+      JSON.stringify({ access_token: 'jwt-host', expires_at: Date.now() + 3_600_000, kind: 'dev', name: 'host', user_id: 'u-host' }),
+    );
+    const user = userEvent.setup();
+    const server = setup({
+      'GET /config.json': () =>
+        json({ profile: 'local', dev_auth: true, public_url: 'http://192.168.1.20:8000/' }),
+      'GET /v1/sessions/K7PQ2M': () =>
+        json(
+          session('running', {
+            phase: 'reveal',
+            question_index: 0,
+            last_question: {
+              ...question('q1', 0),
+              correct_answer: 'start',
+              answer_count: 2,
+              correct_count: 1,
+              choice_counts: { start: 1, hold: 1 },
+            },
+          }),
+        ),
+      'POST /v1/sessions/K7PQ2M/next': () => json({}),
+    });
+    expect(await screen.findByTestId('host-correct-answer')).toHaveTextContent('start');
+    const bars = screen.getAllByTestId('answer-chart-bar');
+    expect(bars.map((bar) => bar.dataset.count)).toEqual(['1', '0', '0', '1']);
+    expect(screen.getByTestId('host-next')).toHaveTextContent('Next question');
+    expect(screen.getByTestId('presenter')).toHaveAttribute('data-phase', 'reveal');
+    await user.keyboard(' ');
+    await waitFor(() =>
+      expect(server.calls.some((call) => call.route === 'POST /v1/sessions/K7PQ2M/next')).toBe(true),
+    );
+  });
+
+  it('uses the public URL from the config for the QR code', async () => {
+    window.history.replaceState(null, '', '/#/host/K7PQ2M');
+    sessionStorage.setItem(
+      'quizcore.token',
+      JSON.stringify({ access_token: 'jwt-host', expires_at: Date.now() + 3_600_000, kind: 'dev', name: 'host', user_id: 'u-host' }),
+    );
+    setup({
+      'GET /config.json': () =>
+        json({ profile: 'local', dev_auth: true, public_url: 'http://192.168.1.20:8000/' }),
+      'GET /v1/sessions/K7PQ2M': () => json(session('lobby')),
+    });
+    expect(await screen.findByTestId('host-qr')).toHaveAttribute(
+      'data-text',
+      'http://192.168.1.20:8000/?join=K7PQ2M',
+    );
+  });
+
+  it('keeps an answer sent offline and resends it with the same id when back online', async () => {
+    window.history.replaceState(null, '', '/?join=K7PQ2M');
+    const user = userEvent.setup();
+    let online = false;
+    const server = setup({
+      'GET /config.json': config,
+      'POST /v1/dev/token': devToken,
+      'POST /v1/sessions/K7PQ2M/participants': () =>
+        json({ session_id: 'K7PQ2M', user_id: 'u-ann', display_name: 'ann 2', score: 0, rank: null }, 201),
+      'GET /v1/sessions/K7PQ2M': () =>
+        json(session('running', { question_index: 0, current_question: question('q1', 0) })),
+      'POST /v1/sessions/K7PQ2M/answers': (body) => {
+        if (!online) throw new TypeError('Failed to fetch');
+        return json({
+          submission_id: (body as { submission_id: string }).submission_id,
+          status: 'scored',
+          correct: true,
+          points: 900,
+          score: 900,
+          rank: 1,
+        });
+      },
+    });
+    await user.type(await screen.findByTestId('name-input'), 'ann');
+    await user.click(screen.getByTestId('join-button'));
+    // The server's name for this player (another "ann" was there first).
+    await waitFor(() => expect(screen.getByTestId('my-name')).toHaveTextContent('ann 2'));
+    await user.click(await screen.findByTestId('choice-0'));
+    await waitFor(
+      () => expect(screen.getByTestId('answer-pending')).toHaveAttribute('data-waiting', 'true'),
+      { timeout: 5000 },
+    );
+    online = true;
+    act(() => {
+      window.dispatchEvent(new Event('online'));
+    });
+    const feedback = await screen.findByTestId('answer-feedback', {}, { timeout: 5000 });
+    expect(feedback).toHaveAttribute('data-points', '900');
+    const sent = server.calls.filter((call) => call.route === 'POST /v1/sessions/K7PQ2M/answers');
+    expect(sent.length).toBeGreaterThanOrEqual(4);
+    expect(new Set(sent.map((call) => (call.body as { submission_id: string }).submission_id)).size).toBe(1);
+  }, 20_000);
+});

@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -33,12 +34,22 @@ class QuizServer:
     base_url: str
     log: Path
 
-    def token(self, name: str) -> tuple[str, str]:
-        """Return a dev access token and the user id of ``name`` (the same name, the same id)."""
-        response = httpx.post(f"{self.base_url}/v1/dev/token", json={"name": name}, timeout=10)
+    def token(self, name: str, device_key: str | None = None) -> tuple[str, str]:
+        """Return a dev access token and user id (one per ``device_key``; new without one)."""
+        body = {"name": name} if device_key is None else {"name": name, "device_key": device_key}
+        response = httpx.post(f"{self.base_url}/v1/dev/token", json=body, timeout=10)
         response.raise_for_status()
         body = response.json()
         return body["access_token"], body["user_id"]
+
+    def post(self, path: str, token: str, body: object | None = None) -> httpx.Response:
+        """POST to an API path with a bearer token."""
+        return httpx.post(
+            f"{self.base_url}{path}",
+            json=body,
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+        )
 
     def get(self, path: str, token: str) -> httpx.Response:
         """GET an API path with a bearer token."""
@@ -58,6 +69,13 @@ def _tail(path: Path, lines: int = 40) -> str:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
     except OSError:
         return ""
+
+
+def page_identity(page: Any) -> tuple[str, str]:
+    """Return the access token and user id a page signed in with (from its storage)."""
+    stored = page.evaluate("JSON.parse(sessionStorage.getItem('quizcore.token') || 'null')")
+    assert stored, "the page is not signed in"
+    return str(stored["access_token"]), str(stored["user_id"])
 
 
 @pytest.fixture(scope="session")

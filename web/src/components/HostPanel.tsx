@@ -146,7 +146,7 @@ export function HostPanel({
       <header className="presenter-bar">
         <div className="presenter-title">
           <strong>{state.title ?? 'Quiz'}</strong>
-          {phase !== 'lobby' && (
+          {phase !== 'lobby' && phase !== null && (
             <span className="presenter-code">
               Quiz ID{' '}
               <strong data-testid="host-session-id">{sessionId}</strong>

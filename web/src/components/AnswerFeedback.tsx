@@ -69,7 +69,9 @@ export function AnswerFeedback({
           </span>
         )}
         <strong className="feedback-title">{correct ? 'Correct!' : 'Not quite'}</strong>{' '}
-        <span className="feedback-points">+{formatScore(points)} points</span>
+        <span className="feedback-points">
+          {points > 0 ? `+${formatScore(points)} points` : 'No points'}
+        </span>
         {!correct && answer && (!takeover || revealed) && (
           <span className="feedback-answer">
             {' '}
@@ -132,7 +134,7 @@ export function AnswerFeedback({
   }
   return (
     <div
-      className={`feedback-region${takeover ? ' feedback-takeover' : ''}`}
+      className={`feedback-region${takeover ? ' feedback-takeover' : ''}${revealed ? ' is-revealed' : ''}`}
       role="status"
       aria-live="polite"
       aria-atomic="true"

@@ -207,6 +207,9 @@ def test_host_and_three_players_play_a_live_session(
                 page = player.page
                 expect(page.get_by_test_id("question-prompt")).to_have_text(prompt)
                 expect(page.get_by_test_id("countdown")).to_be_visible()
+                if index == SHOT_QUESTION and player is players[0]:
+                    # The phone as a question opens: prompt, timer, lettered choices.
+                    _save(page, output_dir / "player-question.png")
                 answer, correct = PLANS[player.name][index]
                 _answer(page, question, answer)
 
@@ -240,8 +243,7 @@ def test_host_and_three_players_play_a_live_session(
 
             if index == SHOT_QUESTION:
                 _save(host, output_dir / "host-question.png", full_page=True)
-                _save(players[0].page, output_dir / "player-question.png")
-                _save(players[0].page, output_dir / "player-question-full.png", full_page=True)
+                _save(players[0].page, output_dir / "player-reveal-full.png", full_page=True)
 
             if index == RELOAD_AFTER:
                 # A reload mid-session: the player comes back with the same score.

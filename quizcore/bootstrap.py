@@ -25,9 +25,9 @@ from quizcore.services import (
     Catalog,
     NotificationService,
     PlayRules,
-    QuizEvent,
+    QuizEventHandler,
     QuizService,
-    ScoreEvent,
+    ScoreEventHandler,
     ScoreService,
     StreamProcessor,
 )
@@ -49,9 +49,9 @@ class Services:
     quiz: QuizService
     score: ScoreService
     stream: StreamProcessor
-    score_event: ScoreEvent
+    score_event: ScoreEventHandler
     notification: NotificationService
-    quiz_event: QuizEvent
+    quiz_event: QuizEventHandler
     extras: dict[str, Any] = field(default_factory=dict)
 
 
@@ -118,7 +118,7 @@ def build_services(
             catalog=catalog,
             play=play,
         ),
-        score_event=ScoreEvent(
+        score_event=ScoreEventHandler(
             sessions=sessions,
             answers=answers,
             scores=scores,
@@ -135,7 +135,7 @@ def build_services(
             stats=quiz.question_stats,
             top=top,
         ),
-        quiz_event=QuizEvent(
+        quiz_event=QuizEventHandler(
             master=master,
             sessions=sessions,
             scores=scores,

@@ -143,6 +143,7 @@ class WebConfig:
             "auth0_domain": settings.auth0_domain,
             "auth0_client_id": settings.auth0_client_id,
             "auth0_audience": settings.auth_audience,
+            "public_url": settings.public_url,
         }
 
 

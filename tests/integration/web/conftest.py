@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[3]
 WEB_DIST = ROOT / "web" / "dist"
 OUTPUT = ROOT / "test-output" / "web"
+# A classroom address for the public-URL server (never contacted by the tests).
+PUBLIC_URL = "http://192.0.2.10:8000"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
@@ -85,9 +88,11 @@ def output_dir() -> Path:
     return OUTPUT
 
 
-@pytest.fixture(scope="module")
-def quiz_server(tmp_path_factory: pytest.TempPathFactory, output_dir: Path) -> Iterator[QuizServer]:
-    """Start ``quiz serve`` (local profile, dev auth, SQLite) and wait until it is ready."""
+@contextmanager
+def _serve(
+    tmp_path_factory: pytest.TempPathFactory, output_dir: Path, **extra: str
+) -> Iterator[QuizServer]:
+    """Run ``quiz serve`` (local profile, dev auth, SQLite) until the block ends."""
     if not (WEB_DIST / "index.html").is_file():
         pytest.skip("web/dist is not built (cd web && npm ci && npm run build)")
     port = _free_port()
@@ -102,8 +107,9 @@ def quiz_server(tmp_path_factory: pytest.TempPathFactory, output_dir: Path) -> I
         QUIZ_WEB_DIST=str(WEB_DIST),
         QUIZ_DEV_AUTH="true",
         QUIZ_LOG_LEVEL="WARNING",
+        **extra,
     )
-    log = output_dir / "server.log"
+    log = output_dir / f"server-{port}.log"
     base_url = f"http://127.0.0.1:{port}"
     with log.open("wb") as sink:
         process = subprocess.Popen(
@@ -134,6 +140,22 @@ def quiz_server(tmp_path_factory: pytest.TempPathFactory, output_dir: Path) -> I
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def quiz_server(tmp_path_factory: pytest.TempPathFactory, output_dir: Path) -> Iterator[QuizServer]:
+    """Start ``quiz serve`` (local profile, dev auth, SQLite) and wait until it is ready."""
+    with _serve(tmp_path_factory, output_dir) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def public_url_server(
+    tmp_path_factory: pytest.TempPathFactory, output_dir: Path
+) -> Iterator[QuizServer]:
+    """Start ``quiz serve`` with a public URL (the address phones on a LAN would use)."""
+    with _serve(tmp_path_factory, output_dir, QUIZ_PUBLIC_URL=PUBLIC_URL) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")

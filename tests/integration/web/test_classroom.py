@@ -31,7 +31,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import ROOT, QuizServer, page_identity
+from .conftest import PUBLIC_URL, ROOT, QuizServer, page_identity
 
 pytestmark = pytest.mark.slow
 
@@ -476,3 +476,19 @@ def test_back_after_a_wrong_code_keeps_it(room: Room) -> None:
     page.get_by_role("button", name="Back").click()
     expect(page.get_by_test_id("join-code-input")).to_have_value("ZZZZZZ")
     expect(page.get_by_test_id("name-input")).to_have_value("Zoe")
+
+
+def test_qr_code_uses_the_public_url(
+    public_url_server: QuizServer, browser: Any, output_dir: Path
+) -> None:
+    opened = Room(browser, public_url_server.base_url, output_dir, "public-url")
+    failed = True
+    try:
+        host, session_id = opened.host()
+        expected = f"{PUBLIC_URL}/?join={session_id}"
+        expect(host.get_by_test_id("host-qr")).to_have_attribute("data-text", expected)
+        expect(host.locator(".join-link a")).to_have_attribute("href", expected)
+        failed = False
+    finally:
+        opened.close(failed)
+    assert opened.errors == [], opened.errors

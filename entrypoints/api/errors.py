@@ -31,6 +31,7 @@ STATUS_OF_CODE = {
     "conflict": 409,
     "payload_too_large": 413,
     "rate_limited": 429,
+    "too_many_connections": 429,
     "unavailable": 503,
 }
 
@@ -66,6 +67,20 @@ class RateLimited(QuizError):
     def __init__(self, detail: str, retry_after: int) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
+
+
+class TooManySockets(QuizError):
+    """The user holds as many live connections to the session as allowed."""
+
+    code = "too_many_connections"
+    title = "Too many connections"
+
+
+class WebhookUnauthorized(QuizError):
+    """The webhook's shared secret is missing or wrong (no Bearer challenge)."""
+
+    code = "unauthorized"
+    title = "Unauthorized"
 
 
 class ValidationFailed(QuizError):
@@ -106,6 +121,18 @@ async def handle_quiz_error(
     _write(resp, status, problem(status, ex.code, ex.title, ex.detail))
     if isinstance(ex, RateLimited):
         resp.set_header("Retry-After", str(ex.retry_after))
+    if status == 401 and not isinstance(ex, WebhookUnauthorized):
+        resp.set_header("WWW-Authenticate", bearer_challenge(req, ex.detail))
+
+
+def bearer_challenge(req: falcon.asgi.Request, detail: str) -> str:
+    """Return the RFC 6750 challenge of a refused request."""
+    challenge = 'Bearer realm="quizcore"'
+    if (req.get_header("Authorization") or "").strip():
+        # A token was presented and refused: say so (RFC 6750, section 3.1).
+        safe = "".join(ch for ch in detail if " " <= ch <= "~" and ch not in '"\\')[:200]
+        challenge += f', error="invalid_token", error_description="{safe}"'
+    return challenge
 
 
 async def handle_http_error(

@@ -200,7 +200,8 @@ class Quizzes:
         caller = await self.ctx.caller(req)
         if self.ctx.settings.profile == "cloud" and "quiz:author" not in caller.permissions:
             raise Forbidden("authoring quizzes needs the quiz:author permission")
-        body = await self.ctx.body(req, schemas.QuizIn)
+        self.ctx.limit_quiz(caller.user_id)
+        body = await self.ctx.body(req, schemas.QuizIn, limit=self.ctx.settings.max_quiz_bytes)
         quiz = await self.ctx.services.quiz.create_quiz(caller.user_id, body.model_dump())
         resp.status = 201
         resp.media = {"quiz_id": quiz.quiz_id}
@@ -319,6 +320,7 @@ class HostAction:
         """Apply the host's transition and return the new session state."""
         caller = await self.ctx.caller(req)
         sid = self.ctx.session_id(session_id)
+        self.ctx.limit(caller.user_id)
         quiz = self.ctx.services.quiz
         change = {"start": quiz.start, "next": quiz.advance, "finish": quiz.finish}[self.action]
         state = await change(sid, caller.user_id)
@@ -579,7 +581,7 @@ class Auth0Events:
                 email=event.user.email or (existing.email if existing else ""),
             )
         )
-        self.ctx.forget_user(event.user.user_id)
+        await self.ctx.announce_status(event.user.user_id, status)
         resp.status = 204
 
 

@@ -25,11 +25,16 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
     """
 
     max_header_bytes = 16 * 1024
+    # After refusing, read and drop this much more so the client gets the
+    # 431 before the connection closes (closing on unread data resets it).
+    linger_bytes = 4 * 1024 * 1024
+    linger_seconds = 2.0
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._head_bytes = 0
         self._in_head = True
+        self._refused = False
 
     def on_message_begin(self) -> None:
         """Start counting a new request's head."""
@@ -44,6 +49,11 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
 
     def data_received(self, data: bytes) -> None:
         """Refuse a request whose head grows past the cap."""
+        if self._refused:
+            self._head_bytes += len(data)
+            if self._head_bytes > self.linger_bytes:
+                self.transport.abort()
+            return
         if self._in_head:
             self._head_bytes += len(data)
             if self._head_bytes > self.max_header_bytes:
@@ -62,7 +72,11 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
             b"connection: close\r\n\r\n",
         ]
         self.transport.write(b"".join(head) + body)
-        self.transport.close()
+        self._refused = True
+        self._head_bytes = 0
+        if self.transport.can_write_eof():
+            self.transport.write_eof()
+        self.loop.call_later(self.linger_seconds, self.transport.close)
 
 
 def bounded_protocol(settings: Settings) -> type[BoundedHttpToolsProtocol]:

@@ -224,6 +224,11 @@ class ApiContext:
             if not guards:
                 del self._sockets[guard.user_id]
 
+    async def ensure_active(self, user_id: str) -> None:
+        """Refuse a message from a user who is no longer active."""
+        if await self._status(user_id, user_id) != "active":
+            raise Forbidden("this account is blocked")
+
     async def recheck(self, guard: LiveGuard) -> None:
         """Refuse a socket's message once its token expired or its user is blocked."""
         if guard.revoked.done():
@@ -233,9 +238,11 @@ class ApiContext:
         if guard.expires_at and guard.expires_at <= time.time():
             guard.revoke(CLOSE_EXPIRED)
             raise Unauthorized("the token has expired")
-        if await self._status(guard.user_id, guard.user_id) != "active":
+        try:
+            await self.ensure_active(guard.user_id)
+        except Forbidden:
             guard.revoke(CLOSE_BLOCKED)
-            raise Forbidden("this account is blocked")
+            raise
 
     async def caller(self, req: falcon.asgi.Request) -> Caller:
         """Authenticate the request's bearer token."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import hmac
 import itertools
+import json
+import re
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -20,6 +22,7 @@ from entrypoints.api.errors import (
     PayloadTooLarge,
     RateLimited,
     TooManySockets,
+    UnsupportedMediaType,
     ValidationFailed,
     WebhookUnauthorized,
 )
@@ -274,10 +277,10 @@ class ApiContext:
         if not raw.strip():
             data: Any = {}
         else:
-            try:
-                data = orjson.loads(raw)
-            except orjson.JSONDecodeError as ex:
-                raise InvalidRequest(f"the body is not valid JSON: {ex}") from ex
+            media = (req.content_type or "").split(";")[0].strip().lower()
+            if media != "application/json" and not media.endswith("+json"):
+                raise UnsupportedMediaType("request bodies must be application/json")
+            data = parse_json(raw)
         if not isinstance(data, dict):
             raise InvalidRequest("the body must be a JSON object")
         try:
@@ -335,6 +338,39 @@ class ApiContext:
             "current_question": current,
             "server_time": rfc3339(now),
         }
+
+
+# A key is a string followed by a colon; strings inside values may match
+# too, which only sends a body to the exact check below.
+_KEY = re.compile(rb'"\s*:')
+
+
+def _count_keys(value: Any) -> int:
+    if isinstance(value, dict):
+        return len(value) + sum(_count_keys(item) for item in value.values())
+    if isinstance(value, list):
+        return sum(_count_keys(item) for item in value)
+    return 0
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise InvalidRequest(f"the body repeats the key {key[:40]!r}")
+        result[key] = value
+    return result
+
+
+def parse_json(raw: bytes) -> Any:
+    """Parse a JSON body strictly: valid UTF-8 JSON, no repeated keys."""
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as ex:
+        raise InvalidRequest(f"the body is not valid JSON: {ex}") from ex
+    if len(_KEY.findall(raw)) > _count_keys(data):
+        json.loads(raw, object_pairs_hook=_unique_pairs)
+    return data
 
 
 def _take(bucket: TokenBucket, key: str, what: str) -> None:

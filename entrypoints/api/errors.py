@@ -76,6 +76,13 @@ class TooManySockets(QuizError):
     title = "Too many connections"
 
 
+class UnsupportedMediaType(QuizError):
+    """A request body that is not JSON (415 with the contract's code)."""
+
+    code = "invalid_request"
+    title = "Unsupported media type"
+
+
 class WebhookUnauthorized(QuizError):
     """The webhook's shared secret is missing or wrong (no Bearer challenge)."""
 
@@ -117,7 +124,12 @@ async def handle_quiz_error(
     """Render a domain error with its code and status."""
     if resp is None:  # a WebSocket route handles its own errors
         return
-    status = 422 if isinstance(ex, ValidationFailed) else STATUS_OF_CODE.get(ex.code, 400)
+    if isinstance(ex, ValidationFailed):
+        status = 422
+    elif isinstance(ex, UnsupportedMediaType):
+        status = 415
+    else:
+        status = STATUS_OF_CODE.get(ex.code, 400)
     _write(resp, status, problem(status, ex.code, ex.title, ex.detail))
     if isinstance(ex, RateLimited):
         resp.set_header("Retry-After", str(ex.retry_after))

@@ -17,6 +17,7 @@ from quizcore.ports import (
     Leaderboard,
     MasterStore,
     Notifier,
+    Presence,
     ScoreStore,
     SessionStore,
 )
@@ -67,8 +68,13 @@ def build_services(
     stream: AnswerStream,
     grace_ms: int,
     top: int,
+    presence: Presence | None = None,
 ) -> Services:
-    """Wire the handlers of every seed service on the given ports."""
+    """Wire the handlers of every seed service on the given ports.
+
+    ``presence`` tells who is connected where the process knows (the embedded
+    profile's hub), for sessions that close a question once all answered.
+    """
     catalog = Catalog(master)
     play = PlayRules(grace_ms=grace_ms)
     quiz = QuizService(
@@ -80,6 +86,8 @@ def build_services(
         publisher=publisher,
         clock=clock,
         catalog=catalog,
+        play=play,
+        presence=presence,
     )
     return Services(
         clock=clock,
@@ -117,6 +125,7 @@ def build_services(
             leaderboard=leaderboard,
             publisher=publisher,
             catalog=catalog,
+            when_answered=quiz.close_if_all_answered,
         ),
         notification=NotificationService(
             notifier=notifier,

@@ -18,7 +18,9 @@ from quizcore import session as rules
 from quizcore.errors import (
     AlreadyAnswered,
     Conflict,
+    InvalidAnswer,
     InvalidRequest,
+    NameTaken,
     NotFound,
     NotParticipant,
     QuizError,
@@ -57,15 +59,17 @@ from quizcore.ports import (
     Leaderboard,
     MasterStore,
     Notifier,
+    Presence,
     ScoreStore,
     SessionStore,
 )
 from quizcore.quiz import Question, Quiz, build_quiz, normalise
 from quizcore.scoring import AnswerFacts, Standing, Tally, rank_all, speed_points, tally
-from quizcore.session import Participant, SessionState
+from quizcore.session import Participant, SessionState, name_key
 
 GLOBAL_BOARD = "global"
 MAX_SAVE_ATTEMPTS = 8
+MAX_NAME_SUFFIX = 99
 
 
 def session_board(session_id: str) -> str:
@@ -153,8 +157,12 @@ class QuizService:
         publisher: EventPublisher,
         clock: Clock,
         catalog: Catalog,
+        play: PlayRules | None = None,
+        presence: Presence | None = None,
         new_id: Callable[[], str] = lambda: uuid.uuid4().hex[:12],
     ) -> None:
+        self.play = play or PlayRules()
+        self.presence = presence
         self.master = master
         self.sessions = sessions
         self.answers = answers
@@ -179,6 +187,7 @@ class QuizService:
         mode: str,
         question_seconds: int,
         streak_bonus: bool = True,
+        close_when_all_answered: bool = False,
     ) -> SessionState:
         """Create a session in the lobby under a fresh join code."""
         quiz = await self.catalog.quiz(quiz_id)
@@ -194,17 +203,18 @@ class QuizService:
                 question_seconds=question_seconds,
                 now=now,
                 streak_bonus=streak_bonus,
+                close_when_all_answered=close_when_all_answered,
             )
             if await self.sessions.create(state):
                 return state
         raise Conflict("could not allocate a session id; try again")
 
     async def session(self, session_id: str) -> SessionState:
-        """Return the session, closing a live question whose deadline passed."""
+        """Return the session, revealing a live question whose time ran out."""
         state = await load_session(self.sessions, session_id)
-        window = state.current_window()
-        if window is not None and self.clock.now_ms() >= window[1]:
-            state = await self._transition(session_id, lambda s, q, now: rules.close_due(s, q, now))
+        due = state.reveal_due(self.play.grace_ms)
+        if due is not None and self.clock.now_ms() >= due:
+            state = await self.close_due(session_id)
         return state
 
     async def _transition(
@@ -235,29 +245,77 @@ class QuizService:
         """Close the open question and open the next (host only)."""
         return await self._transition(session_id, lambda s, q, now: rules.advance(s, q, actor, now))
 
+    async def reveal(self, session_id: str, actor: str) -> SessionState:
+        """Close the open question without opening the next (host only)."""
+        return await self._transition(session_id, lambda s, q, now: rules.reveal(s, q, actor, now))
+
     async def finish(self, session_id: str, actor: str) -> SessionState:
         """Finish the session (host only, idempotent)."""
         return await self._transition(session_id, lambda s, q, now: rules.finish(s, q, actor, now))
 
     async def close_due(self, session_id: str) -> SessionState:
-        """Close the live question if its deadline passed (timers call this)."""
-        return await self._transition(session_id, lambda s, q, now: rules.close_due(s, q, now))
+        """Reveal the live question once its deadline and grace passed (timers)."""
+        grace = self.play.grace_ms
+        return await self._transition(
+            session_id, lambda s, q, now: rules.close_due(s, q, now, grace_ms=grace)
+        )
+
+    async def close_if_all_answered(self, state: SessionState, question_id: str) -> None:
+        """Close the open question early once every participant answered it.
+
+        Only for sessions created with ``close_when_all_answered``. Where the
+        process knows who is connected (``presence``), everyone connected must
+        have answered; elsewhere every participant.
+        """
+        if not state.close_when_all_answered or state.mode != "live":
+            return
+        if not state.is_open(self.clock.now_ms()):
+            return
+        quiz = await self.catalog.quiz(state.quiz_id)
+        question = quiz.questions[state.question_index]
+        if question.question_id != question_id:
+            return
+        answered = await self.answers.question_count(state.session_id, question_id)
+        connected = None if self.presence is None else self.presence.connected(state.session_id)
+        members = [
+            user_id
+            for user_id in connected or ()
+            if await self.sessions.get_participant(state.session_id, user_id) is not None
+        ]
+        if not members:
+            if answered < await self.sessions.participant_count(state.session_id):
+                return
+        elif answered < len(members):
+            return
+        else:
+            for user_id in members:
+                if await self.answers.get(state.session_id, question_id, user_id) is None:
+                    return
+        index = question.index
+        await self._transition(
+            state.session_id, lambda s, q, now: rules.close_answered(s, q, index, now)
+        )
 
     async def join(
         self, session_id: str, user_id: str, display_name: str
     ) -> tuple[Participant, bool]:
-        """Join the session (idempotent); return the participant and whether new."""
+        """Join the session (idempotent); return the participant and whether new.
+
+        Display names are unique within a session: a name another participant
+        holds gets the first free suffix ("Alex 2").
+        """
         state = await load_session(self.sessions, session_id)
         existing = await self.sessions.get_participant(session_id, user_id)
         if existing is not None:
             return existing, False
         if state.status == "finished":
             raise SessionFinished(f"session {session_id} is finished")
+        name = await self._claim_name(session_id, user_id, display_name)
         participant, created, count = await self.sessions.add_participant(
             Participant(
                 session_id=session_id,
                 user_id=user_id,
-                display_name=display_name,
+                display_name=name,
                 joined_at=self.clock.now_ms(),
             )
         )
@@ -272,6 +330,15 @@ class QuizService:
                 )
             )
         return participant, created
+
+    async def _claim_name(self, session_id: str, user_id: str, display_name: str) -> str:
+        """Reserve ``display_name`` or its first free suffixed form for the user."""
+        base = " ".join(display_name.split()) or "Player"
+        for number in range(1, MAX_NAME_SUFFIX + 1):
+            candidate = base if number == 1 else f"{base} {number}"
+            if await self.sessions.claim_name(session_id, name_key(candidate), user_id):
+                return candidate
+        raise NameTaken(f"the name {base!r} is taken in session {session_id}")
 
     async def require_participant(self, session_id: str, user_id: str) -> Participant:
         """Return the participant or raise ``NotParticipant``."""
@@ -347,6 +414,32 @@ class QuizService:
                 entry["correct_share"] = round(entry["correct"] / entry["answers"], 4)
         return stats
 
+    async def last_question(self, state: SessionState) -> dict[str, Any] | None:
+        """Return the last revealed live question with its answer and statistics.
+
+        Only while no question is open (between questions and after the
+        end), so a reloaded screen can show the reveal it missed.
+        """
+        index = state.last_closed_index()
+        if index is None or state.is_open(self.clock.now_ms()):
+            return None
+        if state.status == "running" and state.closed_through < state.question_index:
+            return None  # the current question is past its deadline but unrevealed
+        quiz = await self.catalog.quiz(state.quiz_id)
+        question = quiz.questions[index]
+        opened_at, closes_at = state.windows[index]
+        cutoff = state.cutoff(index)
+        stats = (await self.question_stats(state.session_id))[question.question_id]
+        return {
+            **current_question(question, opened_at, closes_at),
+            "closed_at": min(closes_at, cutoff) if cutoff is not None else closes_at,
+            "correct_answer": question.answer,
+            "answer_count": stats["answers"],
+            "correct_count": stats["correct"],
+            "correct_share": stats["correct_share"],
+            "choice_counts": stats["choices"],
+        }
+
     async def standings(self, session_id: str) -> list[dict[str, Any]]:
         """Return every participant's score, rank and correct count."""
         participants = await self.sessions.participants(session_id)
@@ -386,14 +479,41 @@ class QuizService:
             entry["prompt"] = question.prompt
             entry["correct_answer"] = question.answer
             entry["answer_count"] = entry["answers"]
+            entry["played"] = state.played(question.index)
+        standings = await self.standings(session_id)
+        if user_id == state.host_id:
+            answers = await self._answers_by_player(state, quiz)
+            for standing in standings:
+                standing["answers"] = answers.get(standing["user_id"], {})
         return {
             "session_id": session_id,
             "quiz_id": state.quiz_id,
             "title": state.title,
             "finished_at": state.finished_at,
-            "standings": await self.standings(session_id),
+            "standings": standings,
             "questions": sorted(stats.values(), key=lambda entry: entry["index"]),
         }
+
+    async def _answers_by_player(
+        self, state: SessionState, quiz: Quiz
+    ) -> dict[str, dict[str, dict[str, Any]]]:
+        """Return each player's answers by question id, scored (for the host)."""
+        by_user: dict[str, list[RecordedAnswer]] = {}
+        for answer in await self.answers.for_session(state.session_id):
+            by_user.setdefault(answer.user_id, []).append(answer)
+        found: dict[str, dict[str, dict[str, Any]]] = {}
+        for user_id, answers in by_user.items():
+            answers.sort(key=lambda answer: answer.question_index)
+            result, correct_of = score_answers(quiz, state, answers)
+            found[user_id] = {
+                answer.question_id: {
+                    "answer": answer.answer,
+                    "correct": correct_of.get(answer.submission_id, False),
+                    "points": result.points.get(answer.submission_id, 0),
+                }
+                for answer in answers
+            }
+        return found
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -471,6 +591,8 @@ class ScoreService:
         question = quiz.question(question_id)
         if question is None:
             raise NotFound(f"no question {question_id} in this quiz")
+        if not question.offers(answer):
+            raise InvalidAnswer(f"the answer to {question_id} must be one of its choices")
         existing = await self.answers.get(session_id, question_id, user_id)
         if existing is not None:
             raise AlreadyAnswered(f"you already answered {question_id}")
@@ -687,6 +809,7 @@ class ScoreEvent:
         leaderboard: Leaderboard,
         publisher: EventPublisher,
         catalog: Catalog,
+        when_answered: Callable[[SessionState, str], Awaitable[None]] | None = None,
     ) -> None:
         self.sessions = sessions
         self.answers = answers
@@ -694,6 +817,8 @@ class ScoreEvent:
         self.leaderboard = leaderboard
         self.publisher = publisher
         self.catalog = catalog
+        # For sessions that close a question once everyone answered it.
+        self.when_answered = when_answered
 
     async def _project(
         self, state: SessionState, user_id: str, answers: list[RecordedAnswer]
@@ -777,6 +902,8 @@ class ScoreEvent:
                 reached_at=result.reached_at,
             )
         )
+        if state.close_when_all_answered and self.when_answered is not None:
+            await self.when_answered(state, event.question_id)
 
     async def rebuild(self, session_id: str) -> int:
         """Re-derive every score of a session from its answers; return how many."""

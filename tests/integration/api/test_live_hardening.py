@@ -18,7 +18,6 @@ import pytest
 import websockets
 from websockets.exceptions import ConnectionClosed
 
-from entrypoints.api.auth import dev_user_id
 from entrypoints.settings import Settings
 
 from .conftest import (
@@ -192,18 +191,18 @@ async def test_a_socket_is_closed_4401_when_its_token_expires(
 ) -> None:
     game = await new_game(server.api, players=0)
     now = int(time.time())
-    name = "short-lived"
+    name, user_id = "short-lived", "auth0|short-lived"
     token = minter.token(
         {
             "iss": "quizcore-dev",
             "aud": "quizcore",
-            "sub": dev_user_id(name),
+            "sub": user_id,
             "name": name,
             "iat": now,
             "exp": now + 3,
         }
     )
-    player = Player(name=name, token=token, user_id=dev_user_id(name))
+    player = Player(name=name, token=token, user_id=user_id)
     assert (await server.api.join(player, game.session_id)).status == 201
 
     async with server.socket(game.session_id, player) as live:

@@ -10,16 +10,20 @@ from typing import Any
 import falcon.asgi
 import orjson
 from falcon import WebSocketDisconnected
+from falcon.errors import PayloadTypeError
 
 from adapters.websocket_hub import RESNAPSHOT, Connection, Suspended, dumps
-from entrypoints.api.context import ApiContext, new_submission_id
+from entrypoints.api.context import ApiContext, LiveGuard, new_submission_id
+from entrypoints.api.errors import TooManySockets
 from quizcore.errors import NotParticipant, QuizError
 from quizcore.services import session_board
 from quizcore.timefmt import present
 
 log = logging.getLogger(__name__)
 
-MAX_FRAME = 8 * 1024
+# Close codes (RFC 6455 and the application range): documented in API notes.
+CLOSE_UNSUPPORTED_DATA = 1003
+CLOSE_TOO_MANY_SOCKETS = 4429
 
 
 def error_frame(code: str, detail: str, submission_id: str | None = None) -> dict[str, Any]:
@@ -50,12 +54,21 @@ class Live:
                 joined = await self.ctx.services.sessions.get_participant(sid, caller.user_id)
                 if joined is None:
                     raise NotParticipant(f"join session {sid} first")
+            guard = self.ctx.open_socket(caller, sid)
+        except TooManySockets as ex:
+            await ws.send_text(dumps({**error_frame(ex.code, ex.detail), "seq": 0}))
+            await ws.close(CLOSE_TOO_MANY_SOCKETS, reason="too many connections")
+            return
         except QuizError as ex:
             # Refused before joining the session's sequence: seq 0 marks that.
             await ws.send_text(dumps({**error_frame(ex.code, ex.detail), "seq": 0}))
             await ws.close(4401 if ex.code == "unauthorized" else 4403)
             return
-        await self.ctx.ensure_board(sid)
+        try:
+            await self.ctx.ensure_board(sid)
+        except BaseException:
+            self.ctx.close_socket(guard)
+            raise
         connection = hub.connect(sid, caller.user_id)
         self.ctx.metrics.gauge("websocket.connections", hub.connection_count())
         try:
@@ -71,16 +84,41 @@ class Live:
             sender = asyncio.create_task(self._send(ws, connection))
             connection.send_now = ws.send_text
             try:
-                await self._receive(ws, connection)
+                code = await self._serve(ws, connection, guard)
             finally:
                 sender.cancel()
                 with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnected):
                     await sender
+            if code is not None:
+                await ws.close(code)
         except WebSocketDisconnected:
             pass
         finally:
             hub.disconnect(connection)
+            self.ctx.close_socket(guard)
             self.ctx.metrics.gauge("websocket.connections", hub.connection_count())
+
+    async def _serve(
+        self, ws: falcon.asgi.WebSocket, connection: Connection, guard: LiveGuard
+    ) -> int | None:
+        """Receive until the client leaves or the connection is revoked.
+
+        Return the close code to send, or None when the client is gone.
+        """
+        receiver = asyncio.create_task(self._receive(ws, connection, guard))
+        watcher = asyncio.create_task(guard.wait())
+        try:
+            done, _ = await asyncio.wait({receiver, watcher}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (receiver, watcher):
+                task.cancel()
+        if receiver in done:
+            code = receiver.result()  # WebSocketDisconnected when the client left
+            if code is not None:
+                return code
+        if watcher in done:
+            return watcher.result()
+        return None
 
     async def snapshot(self, session_id: str, user_id: str) -> str:
         """Return the ``session.snapshot`` frame for one receiver."""
@@ -128,15 +166,25 @@ class Live:
             finally:
                 connection.sending = False
 
-    async def _receive(self, ws: falcon.asgi.WebSocket, connection: Connection) -> None:
+    async def _receive(
+        self, ws: falcon.asgi.WebSocket, connection: Connection, guard: LiveGuard
+    ) -> int | None:
         hub = self.ctx.hub
         assert hub is not None
-        session_id, user_id = connection.session_id, connection.user_id
+        session_id = connection.session_id
+        limit = self.ctx.settings.ws_max_message_bytes
         while True:
-            text = await ws.receive_text()
-            if len(text) > MAX_FRAME:
+            try:
+                text = await ws.receive_text()
+            except PayloadTypeError:
+                # The channel speaks JSON text only (RFC 6455: 1003).
+                return CLOSE_UNSUPPORTED_DATA
+            if len(text) > limit:
+                # The server refuses longer frames itself (1009); this only
+                # catches a server configured without the limit.
                 hub.reply(
-                    connection, error_frame("payload_too_large", "frames are limited to 8 KiB")
+                    connection,
+                    error_frame("payload_too_large", f"messages are limited to {limit} bytes"),
                 )
                 continue
             try:
@@ -152,7 +200,12 @@ class Live:
             if kind == "ping":
                 hub.reply(connection, {"type": "pong"})
             elif kind == "answer.submit":
-                await self._submit(session_id, user_id, message)
+                try:
+                    await self.ctx.recheck(guard)
+                except QuizError:
+                    # Revoked meanwhile: nothing is scored; the watcher closes.
+                    return await guard.wait()
+                await self._submit(session_id, guard.user_id, message)
             else:
                 hub.reply(
                     connection, error_frame("invalid_request", f"unknown message type {kind!r}")

@@ -203,7 +203,8 @@ class Quizzes:
         caller = await self.ctx.caller(req)
         if self.ctx.settings.profile == "cloud" and "quiz:author" not in caller.permissions:
             raise Forbidden("authoring quizzes needs the quiz:author permission")
-        body = await self.ctx.body(req, schemas.QuizIn)
+        self.ctx.limit_quiz(caller.user_id)
+        body = await self.ctx.body(req, schemas.QuizIn, limit=self.ctx.settings.max_quiz_bytes)
         quiz = await self.ctx.services.quiz.create_quiz(caller.user_id, body.model_dump())
         resp.status = 201
         resp.media = {"quiz_id": quiz.quiz_id}
@@ -323,6 +324,7 @@ class HostAction:
         """Apply the host's transition and return the new session state."""
         caller = await self.ctx.caller(req)
         sid = self.ctx.session_id(session_id)
+        self.ctx.limit(caller.user_id)
         quiz = self.ctx.services.quiz
         change = {
             "start": quiz.start,
@@ -547,7 +549,7 @@ class Auth0Events:
                 blocked=bool(event.user.blocked),
             )
         )
-        self.ctx.forget_user(event.user.user_id)
+        await self.ctx.announce_status(event.user.user_id, status)
         resp.status = 204
 
 

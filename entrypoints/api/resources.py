@@ -539,7 +539,7 @@ class Auth0Events:
         """Sync a user created, updated, blocked or deleted upstream."""
         self.ctx.check_secret(req.get_header("X-Webhook-Secret"))
         event = await self.ctx.body(req, schemas.Auth0EventIn)
-        await self.ctx.services.users.apply(
+        user = await self.ctx.services.users.apply(
             IdentityEvent(
                 type=event.type,
                 user_id=event.user.user_id,
@@ -549,7 +549,7 @@ class Auth0Events:
                 blocked=bool(event.user.blocked),
             )
         )
-        await self.ctx.announce_status(event.user.user_id, status)
+        await self.ctx.announce_status(user.user_id, user.status)
         resp.status = 204
 
 

@@ -24,7 +24,8 @@ spec = SpecTree(
         "machine-readable `code`. The live channel is a WebSocket at "
         "`/v1/sessions/{session_id}/live?access_token=...` (events: session.snapshot, "
         "participant.joined, session.started, question.opened, question.closed, "
-        "answer.result, leaderboard.updated, session.finished, error, pong)."
+        "answer.result, leaderboard.updated, session.finished, error, pong; in the local "
+        "profile host.left and host.joined when the host's screen goes away and comes back)."
     ),
     path="v1",
     filename="openapi.json",

@@ -365,3 +365,21 @@ describe('phases (v1.1)', () => {
     expect(state.submissions.s1).toMatchObject({ state: 'accepted', waiting: false });
   });
 });
+
+describe('the host leaving', () => {
+  it('is shown from host.left until host.joined', () => {
+    const away = run([live(snapshot), live({ type: 'host.left', seq: 6 })]);
+    const back = run([live({ type: 'host.joined', seq: 7 })], away);
+
+    expect(away.hostAway).toBe(true);
+    expect(back.hostAway).toBe(false);
+    expect(back.lastSeq).toBe(7);
+  });
+
+  it('comes back with a reload from the snapshot', () => {
+    const reloaded = run([live({ ...snapshot, host_away: true })]);
+
+    expect(reloaded.hostAway).toBe(true);
+    expect(run([live(snapshot)]).hostAway).toBe(false);
+  });
+});

@@ -94,6 +94,8 @@ export interface SessionState {
   lastSeq: number | null;
   /** (v1.1) The phase the server last reported, if it reports one. */
   serverPhase: Phase | null;
+  /** The host's screen has been gone for a while (host.left, until host.joined). */
+  hostAway: boolean;
 }
 
 export type SessionAction =
@@ -156,6 +158,7 @@ export function initialSessionState(sessionId: string): SessionState {
     streakIndex: null,
     lastSeq: null,
     serverPhase: null,
+    hostAway: false,
   };
 }
 
@@ -359,6 +362,7 @@ function applySnapshot(state: SessionState, message: Rec, receivedAt: number): S
     offsetMs: Number.isNaN(offset) ? state.offsetMs : offset,
     lastSeq: num(message.seq) ?? state.lastSeq,
     serverPhase: readPhase(session.phase),
+    hostAway: message.host_away === true,
   };
   if (question && status === 'running') return openQuestion(next, question);
   const last = message.last_question ?? session.last_question;
@@ -464,6 +468,10 @@ function applyLive(state: SessionState, message: LiveMessage, receivedAt: number
           : withSeq.participants,
       };
     }
+    case 'host.left':
+      return { ...withSeq, hostAway: true };
+    case 'host.joined':
+      return { ...withSeq, hostAway: false };
     case 'question.opened': {
       const question = readQuestion(message);
       return question ? openQuestion(withSeq, question) : withSeq;

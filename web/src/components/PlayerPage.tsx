@@ -114,6 +114,12 @@ export function PlayerPage({ sessionId, deps, onLeave, onBack, onUnauthorized }:
         <ConnectionStatus status={session.connection} onRetry={session.reconnect} />
       </div>
 
+      {state.hostAway && state.status !== 'finished' && (
+        <p className="banner" role="status" data-testid="host-away">
+          The host has left. The quiz goes on when they are back.
+        </p>
+      )}
+
       {state.status === null && (
         <section className="card" aria-busy="true">
           <p>Joining {sessionId}…</p>

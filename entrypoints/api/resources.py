@@ -44,10 +44,10 @@ class LimitQuery(BaseModel):
     limit: int = Field(default=10, ge=1, le=100)
 
 
-def _limit(req: falcon.asgi.Request) -> int:
+def _limit(req: falcon.asgi.Request, default: int = 10) -> int:
     raw = req.get_param("limit")
     if raw is None:
-        return 10
+        return default
     try:
         value = int(raw)
     except ValueError as ex:
@@ -186,12 +186,31 @@ class Quizzes:
     def __init__(self, ctx: ApiContext) -> None:
         self.ctx = ctx
 
-    @spec.validate(resp=Response(HTTP_200=schemas.QuizList, **PROBLEMS), tags=["quizzes"])
+    @spec.validate(
+        query=schemas.QuizListQuery,
+        resp=Response(HTTP_200=schemas.QuizList, **PROBLEMS),
+        tags=["quizzes"],
+        skip_validation=True,
+    )
     async def on_get(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
-        """List every quiz."""
+        """List quizzes, oldest first, a page at a time (``limit``, ``cursor``)."""
         await self.ctx.caller(req)
+        limit = _limit(req, default=100)
         quizzes = await self.ctx.services.master.list_quizzes()
-        resp.media = {"items": [quiz.summary() for quiz in quizzes]}
+        # Quizzes are only ever appended (oldest first), so a position is a
+        # stable cursor.
+        cursor = req.get_param("cursor")
+        start = 0
+        if cursor is not None:
+            if not (cursor.isascii() and cursor.isdigit() and len(cursor) <= 9):
+                raise InvalidRequest("cursor must be a next_cursor this list returned")
+            start = int(cursor)
+        page = quizzes[start : start + limit]
+        more = start + limit < len(quizzes)
+        resp.media = {
+            "items": [quiz.summary() for quiz in page],
+            "next_cursor": str(start + limit) if more else None,
+        }
 
     @spec.validate(
         json=schemas.QuizIn,

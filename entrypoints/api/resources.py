@@ -25,7 +25,15 @@ spec = SpecTree(
         "machine-readable `code`. The live channel is a WebSocket at "
         "`/v1/sessions/{session_id}/live?access_token=...` (events: session.snapshot, "
         "participant.joined, session.started, question.opened, question.closed, "
-        "answer.result, leaderboard.updated, session.finished, error, pong)."
+        "answer.result, leaderboard.updated, session.finished, error, pong). "
+        "Its close codes: 4401 no, bad or expired token (an open socket is closed "
+        "when its token expires); 4403 not a participant, unknown session, or the "
+        "user was blocked (on every API process); 4429 more live sockets than "
+        "QUIZ_WS_MAX_SOCKETS_PER_USER for one user and session (reason: too many "
+        "connections); 1003 a binary frame (the channel speaks JSON text); 1009 a "
+        "message over QUIZ_WS_MAX_MESSAGE_BYTES. Malformed JSON gets an error "
+        "frame and the socket stays open. Any request whose line and headers pass "
+        "QUIZ_MAX_HEADER_BYTES gets 431."
     ),
     path="v1",
     filename="openapi.json",
@@ -629,11 +637,12 @@ class OpenApi:
 
 
 def problem_documents(document: dict[str, Any]) -> dict[str, Any]:
-    """Declare error bodies as problem documents, with 429 and 503 where they occur."""
+    """Declare error bodies as problem documents, with 415, 429 and 503 where they occur."""
     schemas_ = document.get("components", {}).get("schemas", {})
     name = next((key for key in schemas_ if key.split(".")[0] == "Problem"), None)
     problem = {"$ref": f"#/components/schemas/{name}"} if name else {"type": "object"}
     extra = {
+        "415": "The body is not application/json (invalid_request)",
         "429": "Too many requests (rate_limited; see Retry-After)",
         "503": "A dependency is unavailable (unavailable)",
     }
@@ -650,6 +659,8 @@ def problem_documents(document: dict[str, Any]) -> dict[str, Any]:
             if path.startswith("/v1/") and not path.endswith("openapi.json"):
                 for status, description in extra.items():
                     if status == "429" and method != "post":
+                        continue
+                    if status == "415" and "requestBody" not in operation:
                         continue
                     responses.setdefault(
                         status,

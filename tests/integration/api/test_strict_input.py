@@ -192,6 +192,10 @@ async def test_the_document_states_the_rules_validation_applies(api: Api) -> Non
     assert session["properties"]["question_seconds"]["type"] == "integer"
     assert session["properties"]["streak_bonus"]["type"] == "boolean"
     assert "pattern" in token["properties"]["name"]
+    for path in ("/v1/quizzes", "/v1/sessions", "/v1/sessions/{session_id}/answers"):
+        assert "415" in document["paths"][path]["post"]["responses"], path
+    for code in ("4401", "4403", "4429", "1003", "1009", "431"):
+        assert code in document["info"]["description"], code
 
 
 async def test_an_answer_over_http_and_over_the_socket_meets_one_model(

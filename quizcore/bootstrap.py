@@ -23,13 +23,15 @@ from quizcore.ports import (
 )
 from quizcore.services import (
     Catalog,
+    LeaderboardService,
     NotificationService,
     PlayRules,
-    QuizEvent,
+    QuizEventHandler,
     QuizService,
-    ScoreEvent,
+    ScoreEventHandler,
     ScoreService,
     StreamProcessor,
+    UserService,
 )
 
 
@@ -49,9 +51,11 @@ class Services:
     quiz: QuizService
     score: ScoreService
     stream: StreamProcessor
-    score_event: ScoreEvent
+    score_event: ScoreEventHandler
     notification: NotificationService
-    quiz_event: QuizEvent
+    quiz_event: QuizEventHandler
+    users: UserService
+    boards: LeaderboardService
     extras: dict[str, Any] = field(default_factory=dict)
 
 
@@ -118,7 +122,7 @@ def build_services(
             catalog=catalog,
             play=play,
         ),
-        score_event=ScoreEvent(
+        score_event=ScoreEventHandler(
             sessions=sessions,
             answers=answers,
             scores=scores,
@@ -135,11 +139,13 @@ def build_services(
             stats=quiz.question_stats,
             top=top,
         ),
-        quiz_event=QuizEvent(
+        quiz_event=QuizEventHandler(
             master=master,
             sessions=sessions,
             scores=scores,
             leaderboard=leaderboard,
             standings=quiz.standings,
         ),
+        users=UserService(master=master, leaderboard=leaderboard),
+        boards=LeaderboardService(leaderboard=leaderboard, sessions=sessions, master=master),
     )

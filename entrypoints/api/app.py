@@ -88,7 +88,7 @@ class Lifespan:
         timers.services = services
         if isinstance(publisher, InProcessBus):
             ports["stream"].process = services.stream.handle
-            wire_local_lanes(publisher, services, self.ctx.metrics)
+            wire_local_lanes(publisher, services, self.ctx.metrics, settings)
             publisher.lane("timers", timers.on_event, {"QuestionOpened"})
         else:
             from entrypoints.cloud import feed_gateway

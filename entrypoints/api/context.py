@@ -37,7 +37,6 @@ from quizcore.errors import (
     StoreUnavailable,
     Unauthorized,
 )
-from quizcore.model import User
 from quizcore.services import current_question
 from quizcore.session import SessionState, is_session_id
 from quizcore.timefmt import present, rfc3339
@@ -175,10 +174,7 @@ class ApiContext:
         now = time.monotonic()
         if cached is not None and cached[1] > now:
             return cached[0]
-        master = self.services.master
-        user = await master.get_user(user_id)
-        if user is None:
-            user = await master.upsert_user(User(user_id=user_id, display_name=display_name))
+        user = await self.services.users.sync(user_id, display_name)
         self._remember(user_id, user.status)
         return user.status
 

@@ -38,6 +38,9 @@ class Live:
 
     def __init__(self, ctx: ApiContext) -> None:
         self.ctx = ctx
+        # Sessions whose players were told the host left, and pending checks.
+        self._host_away: set[str] = set()
+        self._away_checks: dict[str, asyncio.Task[None]] = {}
 
     async def on_websocket(
         self, req: falcon.asgi.Request, ws: falcon.asgi.WebSocket, session_id: str
@@ -71,7 +74,10 @@ class Live:
         except BaseException:
             self.ctx.close_socket(guard)
             raise
+        is_host = caller.user_id == state.host_id
         connection = hub.connect(sid, caller.user_id)
+        if is_host:
+            await self._host_back(sid)
         self.ctx.metrics.gauge("websocket.connections", hub.connection_count())
         try:
             raw_since = req.get_param("since")
@@ -99,6 +105,46 @@ class Live:
             hub.disconnect(connection)
             self.ctx.close_socket(guard)
             self.ctx.metrics.gauge("websocket.connections", hub.connection_count())
+            if is_host:
+                self._host_maybe_gone(sid, caller.user_id)
+
+    @property
+    def _tracks_host(self) -> bool:
+        # The embedded profile's hub numbers the session's events itself; in
+        # the cloud they are numbered across processes by the fan-out, and a
+        # host's sockets may be on another process.
+        return self.ctx.settings.profile == "local"
+
+    async def _host_back(self, session_id: str) -> None:
+        """Cancel a pending "host left"; tell players the host is back."""
+        pending = self._away_checks.pop(session_id, None)
+        if pending is not None:
+            pending.cancel()
+        if session_id in self._host_away and self.ctx.hub is not None:
+            self._host_away.discard(session_id)
+            await self.ctx.hub.to_session(session_id, {"type": "host.joined"})
+
+    def _host_maybe_gone(self, session_id: str, host_id: str) -> None:
+        """Tell players the host left, unless the host is back within a moment."""
+        hub = self.ctx.hub
+        if not self._tracks_host or hub is None or host_id in (hub.connected(session_id) or ()):
+            return
+
+        async def check() -> None:
+            await asyncio.sleep(self.ctx.settings.host_away_seconds)
+            self._away_checks.pop(session_id, None)
+            if host_id in (hub.connected(session_id) or ()):
+                return
+            state = await self.ctx.services.sessions.get(session_id)
+            if state is None or state.status == "finished":
+                return
+            self._host_away.add(session_id)
+            await hub.to_session(session_id, {"type": "host.left"})
+
+        previous = self._away_checks.pop(session_id, None)
+        if previous is not None:
+            previous.cancel()
+        self._away_checks[session_id] = asyncio.create_task(check())
 
     async def _serve(
         self, ws: falcon.asgi.WebSocket, connection: Connection, guard: LiveGuard
@@ -145,6 +191,7 @@ class Live:
             "leaderboard": board,
             "me": {"rank": mine.rank, "score": mine.score} if mine else None,
             "answered": answered,
+            "host_away": session_id in self._host_away,
         }
         return dumps(present(payload))
 

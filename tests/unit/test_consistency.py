@@ -22,7 +22,7 @@ from adapters.memory.system import MemorySystem
 from quizcore.messages import MESSAGE_TYPES, AnswerRecorded, Message, SubmitAnswer
 from quizcore.model import RecordedAnswer
 from quizcore.scoring import Standing, max_points, rank_all
-from quizcore.services import GLOBAL_BOARD, ScoreEvent, StreamProcessor, session_board
+from quizcore.services import GLOBAL_BOARD, ScoreEventHandler, StreamProcessor, session_board
 from tests.unit.support import (
     CORE,
     GRACE_MS,
@@ -330,7 +330,7 @@ def test_redelivering_any_message_any_number_of_times_changes_nothing(
 def test_scoring_recorded_answers_in_any_order_gives_each_answer_its_points(
     game: Game, data: st.DataObject
 ) -> None:
-    """ScoreEvent alone: answers are all recorded, then scored in any order."""
+    """ScoreEventHandler alone: answers are all recorded, then scored in any order."""
 
     async def run() -> None:
         played = await set_up(game)
@@ -344,7 +344,7 @@ def test_scoring_recorded_answers_in_any_order_gives_each_answer_its_points(
             catalog=system.score_event.catalog,
             play=system.score.play,
         )
-        scorer = ScoreEvent(
+        scorer = ScoreEventHandler(
             sessions=system.sessions,
             answers=answers,
             scores=scores,

@@ -187,7 +187,7 @@ class SessionMirror:
     (by user, in the order they were first stored).
     """
 
-    __slots__ = ("answers", "results", "scores", "session_id", "sessions")
+    __slots__ = ("answers", "has_rows", "results", "scores", "session_id", "sessions")
 
     def __init__(self, session_id: str) -> None:
         self.session_id = session_id
@@ -195,6 +195,8 @@ class SessionMirror:
         self.scores = MemoryScoreStore()
         self.sessions = MemorySessionStore()
         self.results: dict[str, SessionResult] = {}
+        # Whether any row names this session (a session row or any other).
+        self.has_rows = False
 
     @property
     def state(self) -> SessionState | None:
@@ -203,9 +205,16 @@ class SessionMirror:
 
     @property
     def live(self) -> bool:
-        """Return whether the session is in its lobby or running."""
+        """Return whether the session may still be played (never evicted).
+
+        A session in its lobby or running is; so are rows of a session whose
+        own row is unknown (the stores used on their own, without a session):
+        nothing says they are finished. The services never write those.
+        """
         state = self.state
-        return state is not None and state.status != "finished"
+        if state is None:
+            return self.has_rows
+        return state.status != "finished"
 
     def save_result(self, result: SessionResult) -> None:
         """Keep the result unless a higher or final one is kept."""
@@ -632,6 +641,7 @@ class SqliteDatabase:
             self._groups[group] += 1
         if owner is not None:
             self._owners[owner] += 1
+            self._touch(owner)
         self._queue.append(pending)
         self._wakeup.set()
         return pending
@@ -656,6 +666,12 @@ class SqliteDatabase:
             self._keep(session_id, key, (value, sql, params))
             return
         self.write(key, value, sql, params, lambda: None, owner=session_id)
+
+    def _touch(self, session_id: str) -> None:
+        mirror = self._resident.get(session_id)
+        if mirror is not None and not mirror.has_rows:
+            mirror.has_rows = True
+            self._place(session_id)
 
     def _keep(self, session_id: str, key: Key, row: tuple[Any, str, tuple[Any, ...]]) -> None:
         self._kept.setdefault(session_id, {})[key] = row
@@ -835,10 +851,27 @@ class SqliteDatabase:
                 del self._owners[pending.owner]
 
 
+_SESSION_TABLES = (
+    "sessions",
+    "participants",
+    "served",
+    "answers",
+    "scores",
+    "answer_results",
+    "session_results",
+)
+
+
 def _read_session(conn: sqlite3.Connection, session_id: str) -> SessionMirror:
     """Return a session's committed rows indexed in memory, in the file's order."""
     mirror = SessionMirror(session_id)
     where = (session_id,)
+    mirror.has_rows = any(
+        conn.execute(f"SELECT 1 FROM {table} WHERE session_id = ? LIMIT 1", where).fetchone()
+        for table in _SESSION_TABLES
+    )
+    if not mirror.has_rows:
+        return mirror
     for (text,) in conn.execute("SELECT data FROM sessions WHERE session_id = ?", where).fetchall():
         run_now(mirror.sessions.create(SessionState.from_dict(orjson.loads(text))))
     for (text,) in conn.execute(

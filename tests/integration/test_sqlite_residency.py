@@ -332,3 +332,19 @@ async def test_totals_are_summed_over_final_results_in_the_file(tmp_path: Path) 
 
     async with SqliteDatabase(path) as reopened:
         assert await SqliteMasterStore(reopened).user_totals("mia") == (800, 2)
+
+
+async def test_rows_of_a_session_without_its_row_stay_in_memory(tmp_path: Path) -> None:
+    # Nothing says such a session is finished, so it is treated as played;
+    # an id that names no row at all is evicted as any finished session.
+    async with SqliteDatabase(tmp_path / "quiz.sqlite3", cache_sessions=0) as database:
+        answers = SqliteAnswerStore(database)
+        for number in range(5):
+            await answers.record(_answer(f"ORPH0{number}", "zoe", 0))
+        for number in range(5):
+            await answers.get(f"NONE0{number}", "q1", "zoe")
+        await answers.record(_answer("ORPH00", "zoe", 1))
+
+        assert all(database.resident(f"ORPH0{number}") is not None for number in range(5))
+        assert sum(database.resident(f"NONE0{number}") is not None for number in range(5)) <= 1
+        assert database.loads == 10, "each session read from the file once"

@@ -144,6 +144,10 @@ class SqliteAnswerStore:
         mirror = await self._db.session(session_id)
         return await mirror.answers.for_participant(session_id, user_id)
 
+    async def question_count(self, session_id: str, question_id: str) -> int:
+        """Return how many participants answered the question."""
+        return await self._db.mirror.answers.question_count(session_id, question_id)
+
     async def for_session(self, session_id: str) -> list[RecordedAnswer]:
         """Return every answer recorded in the session."""
         mirror = await self._db.session(session_id)
@@ -352,6 +356,14 @@ class SqliteSessionStore:
         """Return how many joined."""
         mirror = await self._db.session(session_id)
         return await mirror.sessions.participant_count(session_id)
+
+    async def claim_name(self, session_id: str, name_key: str, user_id: str) -> bool:
+        """Reserve the name for the user; False when another participant holds it.
+
+        Claims live in memory: the participant row, written right after, is
+        what makes the name durable (a restart re-derives the claims from it).
+        """
+        return await self._db.mirror.sessions.claim_name(session_id, name_key, user_id)
 
     async def serve(self, session_id: str, user_id: str, question_index: int, at: int) -> int:
         """Keep the first time the question was served to the user; return it."""

@@ -108,9 +108,16 @@ class App:
         if drain is not None:
             await drain()
 
+    def ident(self, name: str) -> tuple[str, str]:
+        """Return a dev token and user id that every process gives ``name``."""
+        try:
+            return self.issuer.issue(name, device_key=name)
+        except TypeError:  # an older issuer derives the id from the name
+            return self.issuer.issue(name)
+
     async def get(self, path: str, name: str, **params: Any) -> Any:
         """GET through the HTTP API as the dev user ``name``; return the body."""
-        token, _user_id = self.issuer.issue(name)
+        token, _user_id = self.ident(name)
         result = await self.conductor.simulate_get(
             path, headers={"Authorization": f"Bearer {token}"}, params=params or None
         )
@@ -120,18 +127,19 @@ class App:
 
     async def play(self, number: int, players: int, questions: int) -> str:
         """Play one live session to its end; return its id."""
-        from entrypoints.api.auth import dev_user_id
         from quizcore.model import User
 
         services = self.services
-        host = dev_user_id(f"host {number}")
+        host = self.ident(f"host {number}")[1]
         await services.master.upsert_user(User(user_id=host, display_name=f"host {number}"))
         quiz = await services.quiz.create_quiz(host, quiz_body(number, questions))
         state = await services.quiz.create_session(
             host_id=host, quiz_id=quiz.quiz_id, mode="live", question_seconds=300
         )
         sid = state.session_id
-        seats = [dev_user_id(f"s{number} p{seat}") for seat in range(players)]
+        # Only the last seat is read back through the API, with a token.
+        seats = [f"bench-{number}-{seat}" for seat in range(players - 1)]
+        seats.append(self.ident(f"s{number} p{players - 1}")[1])
 
         async def join(seat: int) -> None:
             name = f"s{number} p{seat}"

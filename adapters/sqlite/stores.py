@@ -146,7 +146,8 @@ class SqliteAnswerStore:
 
     async def question_count(self, session_id: str, question_id: str) -> int:
         """Return how many participants answered the question."""
-        return await self._db.mirror.answers.question_count(session_id, question_id)
+        mirror = await self._db.session(session_id)
+        return await mirror.answers.question_count(session_id, question_id)
 
     async def for_session(self, session_id: str) -> list[RecordedAnswer]:
         """Return every answer recorded in the session."""
@@ -361,9 +362,11 @@ class SqliteSessionStore:
         """Reserve the name for the user; False when another participant holds it.
 
         Claims live in memory: the participant row, written right after, is
-        what makes the name durable (a restart re-derives the claims from it).
+        what makes the name durable (a restart, or a read of the session
+        from the file, re-derives the claims from it).
         """
-        return await self._db.mirror.sessions.claim_name(session_id, name_key, user_id)
+        mirror = await self._db.session(session_id)
+        return await mirror.sessions.claim_name(session_id, name_key, user_id)
 
     async def serve(self, session_id: str, user_id: str, question_index: int, at: int) -> int:
         """Keep the first time the question was served to the user; return it."""

@@ -29,7 +29,8 @@ class Settings(BaseSettings):
     # SQLite keeps running sessions in memory; finished ones, quizzes and
     # users are read on demand and this many of each kept (least recent out).
     sqlite_cache_sessions: int = Field(default=8, ge=0, le=10_000)
-    sqlite_cache_records: int = Field(default=1024, ge=0, le=1_000_000)
+    sqlite_cache_quizzes: int = Field(default=64, ge=0, le=100_000)
+    sqlite_cache_users: int = Field(default=4096, ge=0, le=1_000_000)
     web_dist: Path = Path("web/dist")
     # Classroom play: listen on every interface (phones on the school network
     # reach it), and the address players open (QR code and join link); empty

@@ -292,7 +292,8 @@ class SqliteDatabase:
     an exclusive lock, so a second opener fails instead of diverging.
 
     ``cache_sessions`` bounds how many finished (or unknown) sessions stay
-    resident after a read, ``cache_records`` how many quizzes and users; the
+    resident after a read, ``cache_quizzes`` and ``cache_users`` how many
+    quizzes and users (kept apart: a quiz may weigh a hundred users); the
     least recently used go first. Sessions being played are never evicted.
 
     ``synchronous`` defaults to FULL: in WAL mode that syncs the log on every
@@ -309,18 +310,19 @@ class SqliteDatabase:
         busy_timeout_ms: int = 5000,
         max_batch: int = 2000,
         cache_sessions: int = 8,
-        cache_records: int = 1024,
+        cache_quizzes: int = 64,
+        cache_users: int = 4096,
     ) -> None:
         if synchronous not in ("NORMAL", "FULL", "EXTRA"):
             raise ValueError("synchronous must be NORMAL, FULL or EXTRA")
-        if cache_sessions < 0 or cache_records < 0:
+        if min(cache_sessions, cache_quizzes, cache_users) < 0:
             raise ValueError("cache sizes must not be negative")
         self.path = Path(path)
         self.synchronous = synchronous
         self.busy_timeout_ms = busy_timeout_ms
         self.max_batch = max_batch
         self.cache_sessions = cache_sessions
-        self.cache_records = cache_records
+        self.cache_sizes = {"quiz": cache_quizzes, "user": cache_users}
         self.commits = 0
         self.committed_writes = 0
         self.loads = 0
@@ -331,7 +333,7 @@ class SqliteDatabase:
         self._resident: dict[str, SessionMirror] = {}
         self._lru: OrderedDict[str, None] = OrderedDict()
         # Quizzes and users read or written lately: key -> record or None.
-        self._records: OrderedDict[Key, Any] = OrderedDict()
+        self._records: dict[str, OrderedDict[Key, Any]] = {}
         self._owners: Counter[str] = Counter()
         self._reads: list[_Read] = []
         self._reads_done = asyncio.Event()
@@ -370,7 +372,7 @@ class SqliteDatabase:
                 raise StoreUnavailable(f"cannot open {self.path.name}: {ex}") from ex
             raise
         self._resident = {mirror.session_id: mirror for mirror in live}
-        self._lru, self._records, self._owners = OrderedDict(), OrderedDict(), Counter()
+        self._lru, self._records, self._owners = OrderedDict(), {}, Counter()
         self._reads, self._loading = [], {}
         self._reads_done = asyncio.Event()
         self._reads_done.set()
@@ -399,7 +401,7 @@ class SqliteDatabase:
         await self._writer
         self._writer = None
         self._open = False
-        self._resident, self._lru, self._records = {}, OrderedDict(), OrderedDict()
+        self._resident, self._lru, self._records = {}, OrderedDict(), {}
         executor, self._executor = self._executor, None
         if executor is not None:
             await asyncio.get_running_loop().run_in_executor(executor, self._close_file)
@@ -498,11 +500,16 @@ class SqliteDatabase:
         return [state for state in states if state is not None and state.status != "finished"]
 
     async def record(self, key: Key, fetch: Callable[[sqlite3.Connection], Any]) -> Any:
-        """Return the cached record of ``key``, or read it with ``fetch`` and cache it."""
+        """Return the cached record of ``key``, or read it with ``fetch`` and cache it.
+
+        ``key[0]`` is the kind of record ("quiz" or "user"), which has its
+        own cache.
+        """
         self._check_open()
-        if key in self._records:
-            self._records.move_to_end(key)
-            return self._records[key]
+        cache = self._records.get(key[0])
+        if cache is not None and key in cache:
+            cache.move_to_end(key)
+            return cache[key]
 
         def install(value: Any) -> Any:
             # Read between two commits: the value is the committed one.
@@ -513,10 +520,11 @@ class SqliteDatabase:
 
     def remember(self, key: Key, value: Any) -> None:
         """Cache a committed record (a write's apply), evicting the oldest."""
-        self._records[key] = value
-        self._records.move_to_end(key)
-        while len(self._records) > self.cache_records:
-            self._records.popitem(last=False)
+        cache = self._records.setdefault(key[0], OrderedDict())
+        cache[key] = value
+        cache.move_to_end(key)
+        while len(cache) > self.cache_sizes.get(key[0], 0):
+            cache.popitem(last=False)
 
     async def query(self, fetch: Callable[[sqlite3.Connection], T]) -> T:
         """Return what ``fetch`` reads from the file's committed state."""

@@ -55,7 +55,8 @@ async def sqlite_stores(settings: Settings) -> AsyncIterator[dict[str, Any]]:
     database = SqliteDatabase(
         settings.data_dir / "quizcore.db",
         cache_sessions=settings.sqlite_cache_sessions,
-        cache_records=settings.sqlite_cache_records,
+        cache_quizzes=settings.sqlite_cache_quizzes,
+        cache_users=settings.sqlite_cache_users,
     )
     await database.open()
     try:

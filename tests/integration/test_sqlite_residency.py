@@ -273,7 +273,7 @@ async def test_concurrent_readers_of_an_evicted_session_share_one_read(tmp_path:
 
 async def test_quizzes_and_users_are_read_on_demand(tmp_path: Path) -> None:
     path = tmp_path / "quiz.sqlite3"
-    async with SqliteDatabase(path, cache_records=2) as database:
+    async with SqliteDatabase(path, cache_quizzes=2, cache_users=2) as database:
         master = SqliteMasterStore(database)
         quizzes = [
             build_quiz(
@@ -308,7 +308,7 @@ async def test_quizzes_and_users_are_read_on_demand(tmp_path: Path) -> None:
         await master.upsert_user(User(user_id="zoe", display_name="Zoe"))
         assert database.committed_writes == commits, "no-ops decided against the file"
 
-    async with SqliteDatabase(path, cache_records=0) as reopened:
+    async with SqliteDatabase(path, cache_quizzes=0, cache_users=0) as reopened:
         master = SqliteMasterStore(reopened)
         assert await master.get_quiz("quiz-3") == quizzes[3]
         assert (await master.get_user("mia")) == User(user_id="mia", display_name="Mia")

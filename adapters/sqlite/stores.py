@@ -419,9 +419,15 @@ def _fetch_user(user_id: str) -> Callable[[sqlite3.Connection], User | None]:
     return fetch
 
 
-def _all_quizzes(conn: sqlite3.Connection) -> list[Quiz]:
-    rows = conn.execute("SELECT data FROM quizzes ORDER BY seq").fetchall()
-    return [quiz_from_dict(orjson.loads(text)) for (text,) in rows]
+def _quiz_page(offset: int, limit: int | None) -> Callable[[sqlite3.Connection], list[Quiz]]:
+    def fetch(conn: sqlite3.Connection) -> list[Quiz]:
+        rows = conn.execute(
+            "SELECT data FROM quizzes ORDER BY seq LIMIT ? OFFSET ?",
+            (-1 if limit is None else limit, offset),
+        ).fetchall()
+        return [quiz_from_dict(orjson.loads(text)) for (text,) in rows]
+
+    return fetch
 
 
 def _user_totals(user_id: str) -> Callable[[sqlite3.Connection], tuple[int, int]]:
@@ -482,9 +488,9 @@ class SqliteMasterStore:
         quiz: Quiz | None = await self._db.record(("quiz", quiz_id), _fetch_quiz(quiz_id))
         return quiz
 
-    async def list_quizzes(self) -> list[Quiz]:
-        """Return every quiz, oldest first."""
-        return await self._db.query(_all_quizzes)
+    async def list_quizzes(self, offset: int = 0, limit: int | None = None) -> list[Quiz]:
+        """Return quizzes oldest first; the file does the paging."""
+        return await self._db.query(_quiz_page(offset, limit))
 
     async def upsert_user(self, user: User) -> User:
         """Create or update the user (idempotent); return the stored record."""

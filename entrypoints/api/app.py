@@ -21,7 +21,14 @@ from entrypoints.api.auth import DevIssuer, HttpJwks, StaticJwks, TokenVerifier
 from entrypoints.api.container import LocalContainer
 from entrypoints.api.context import ApiContext
 from entrypoints.api.resources import add_routes, spec
-from entrypoints.observability import RouteResource, enable_tracing, make_metrics, trace_asgi
+from entrypoints.observability import (
+    NullMetrics,
+    RequestMetrics,
+    RouteResource,
+    enable_tracing,
+    make_metrics,
+    trace_asgi,
+)
 from entrypoints.runtime import (
     QuestionTimers,
     TeePublisher,
@@ -220,6 +227,8 @@ def build_app(settings: Settings | None = None, container: Any = None) -> tuple[
     middleware: list[Any] = [lifespan, NoStore(), RequestLog()]
     if tracing:
         middleware.append(RouteResource())
+    if not isinstance(ctx.metrics, NullMetrics):
+        middleware.append(RequestMetrics(ctx.metrics))
     app = falcon.asgi.App(middleware=middleware, cors_enable=False)
     app.req_options.strip_url_path_trailing_slash = True
     json_handler = falcon.media.JSONHandler(

@@ -6,6 +6,7 @@ patched); metrics go to DogStatsD. Names are prefixed ``quizcore.``.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import re
@@ -195,3 +196,32 @@ class RequestMetrics:
         began = getattr(req.context, "metrics_began", None)
         if began is not None:
             self.metrics.timing("http.request_ms", (time.perf_counter() - began) * 1000, tags=tags)
+
+
+Check = Callable[[], Awaitable[object]]
+
+
+async def probe(checks: dict[str, Check], timeout_s: float) -> tuple[bool, dict[str, Any]]:
+    """Run every check at once; return (all passed, each one's outcome).
+
+    An outcome is ``{"status": "ok"|"failed", "latency_ms": ...}``, with
+    ``"error"`` (the exception's class and message) when it failed; a check
+    slower than ``timeout_s`` fails as ``TimeoutError``.
+    """
+
+    async def one(check: Check) -> dict[str, Any]:
+        began = time.perf_counter()
+        try:
+            await asyncio.wait_for(check(), timeout_s)
+        except Exception as ex:
+            error = f"{type(ex).__name__}: {ex}".rstrip(": ")
+            outcome: dict[str, Any] = {"status": "failed", "error": error[:200]}
+        else:
+            outcome = {"status": "ok"}
+        outcome["latency_ms"] = round((time.perf_counter() - began) * 1000, 1)
+        return outcome
+
+    names = list(checks)
+    outcomes = await asyncio.gather(*(one(checks[name]) for name in names))
+    results = dict(zip(names, outcomes, strict=True))
+    return all(outcome["status"] == "ok" for outcome in outcomes), results

@@ -115,11 +115,13 @@ class Lifespan:
         self.ctx.timers = timers
         self.ctx.wired = services
 
-        async def stores() -> None:
+        async def sessions() -> None:
             await services.sessions.get("READYZ")
+
+        async def leaderboard() -> None:
             await services.leaderboard.size("readyz")
 
-        self.ctx.ready_checks.append(stores)
+        self.ctx.ready_checks.extend([sessions, leaderboard])
 
     async def process_shutdown(self, scope: Any, event: Any) -> None:
         """Stop timers and workers, drain queues, close the stores."""

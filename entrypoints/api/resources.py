@@ -11,6 +11,7 @@ from spectree import Response, SpecTree
 
 from entrypoints.api import schemas
 from entrypoints.api.context import ApiContext, new_submission_id
+from entrypoints.observability import probe
 from quizcore.errors import Forbidden, InvalidRequest, NotFound, QuizError, QuizNotFound
 from quizcore.model import User
 from quizcore.services import GLOBAL_BOARD, leaderboard_view, session_board
@@ -93,14 +94,18 @@ class Ready:
         skip_validation=True,
     )
     async def on_get(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
-        """Probe each dependency; 503 if any fails."""
-        failures = []
-        for check in self.ctx.ready_checks:
-            try:
-                await check()
-            except Exception as ex:
-                failures.append(f"{getattr(check, '__name__', 'check')}: {type(ex).__name__}")
-        if failures:
+        """Probe each dependency; 503 if any fails; ``checks`` says which."""
+        checks = {}
+        for index, check in enumerate(self.ctx.ready_checks):
+            name = getattr(check, "__name__", "check")
+            checks[name if name not in checks else f"{name}-{index}"] = check
+        ready, outcomes = await probe(checks, self.ctx.settings.ready_check_timeout_s)
+        if not ready:
+            failures = [
+                f"{name}: {outcome['error'].split(':', 1)[0]}"
+                for name, outcome in outcomes.items()
+                if outcome["status"] != "ok"
+            ]
             resp.status = 503
             resp.content_type = "application/problem+json"
             resp.media = {
@@ -109,9 +114,10 @@ class Ready:
                 "status": 503,
                 "code": "unavailable",
                 "detail": "; ".join(failures),
+                "checks": outcomes,
             }
         else:
-            resp.media = {"status": "ready"}
+            resp.media = {"status": "ready", "checks": outcomes}
 
 
 class Jwks:

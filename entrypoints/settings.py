@@ -66,7 +66,7 @@ class Settings(BaseSettings):
     # /readyz: a worker whose consumer has not polled for this long is not
     # ready (an SQS long poll lasts 20 s); each dependency check's time limit.
     worker_stall_after_s: float = Field(default=60.0, ge=1)
-    ready_check_timeout_s: float = Field(default=2.0, gt=0)
+    ready_check_timeout_s: float = Field(default=1.5, gt=0)
     # API Gateway's WebSocket API: its https callback (@connections) URL.
     # Empty: the /ws/gateway routes and the push to @connections are off.
     apigw_ws_callback_url: str = ""

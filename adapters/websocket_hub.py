@@ -250,6 +250,11 @@ class WebSocketHub:
             if not mine:
                 del room.by_user[connection.user_id]
 
+    def connected(self, session_id: str) -> set[str] | None:
+        """Return the users with an open connection to the session here."""
+        room = self._rooms.get(session_id)
+        return set(room.by_user) if room else set()
+
     def connection_count(self, session_id: str | None = None) -> int:
         """Return how many connections are open (in one session or all)."""
         if session_id is not None:

@@ -78,9 +78,14 @@ class QuestionTimers:
         self._services = services
 
     def schedule(self, session_id: str, closes_at: int) -> None:
-        """Arrange for the session's question to close at ``closes_at``."""
+        """Arrange for the question closing at ``closes_at`` to be revealed.
+
+        That is once its grace for answers in flight ran out too: the answer
+        is never shown while an answer to the question can still count.
+        """
         loop = asyncio.get_running_loop()
-        delay = max(0.0, (closes_at - self.services.clock.now_ms()) / 1000)
+        reveal_at = closes_at + self.services.quiz.play.grace_ms + 1
+        delay = max(0.0, (reveal_at - self.services.clock.now_ms()) / 1000)
         old = self._handles.pop(session_id, None)
         if old is not None:
             old.cancel()

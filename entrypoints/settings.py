@@ -25,6 +25,11 @@ class Settings(BaseSettings):
     # Local profile storage: the durable SQLite file, or memory (tests, demos).
     storage: Literal["sqlite", "memory"] = "sqlite"
     web_dist: Path = Path("web/dist")
+    # Classroom play: listen on every interface (phones on the school network
+    # reach it), and the address players open (QR code and join link); empty
+    # means the address the host's browser uses.
+    lan: bool = False
+    public_url: str = ""
     seed_quizzes: bool = True
 
     # Authentication. Dev auth (local issuer) defaults on in the local profile only.

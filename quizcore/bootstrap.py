@@ -17,6 +17,7 @@ from quizcore.ports import (
     Leaderboard,
     MasterStore,
     Notifier,
+    Presence,
     ScoreStore,
     SessionStore,
 )
@@ -24,9 +25,9 @@ from quizcore.services import (
     Catalog,
     NotificationService,
     PlayRules,
-    QuizEvent,
+    QuizEventHandler,
     QuizService,
-    ScoreEvent,
+    ScoreEventHandler,
     ScoreService,
     StreamProcessor,
 )
@@ -48,9 +49,9 @@ class Services:
     quiz: QuizService
     score: ScoreService
     stream: StreamProcessor
-    score_event: ScoreEvent
+    score_event: ScoreEventHandler
     notification: NotificationService
-    quiz_event: QuizEvent
+    quiz_event: QuizEventHandler
     extras: dict[str, Any] = field(default_factory=dict)
 
 
@@ -67,8 +68,13 @@ def build_services(
     stream: AnswerStream,
     grace_ms: int,
     top: int,
+    presence: Presence | None = None,
 ) -> Services:
-    """Wire the handlers of every seed service on the given ports."""
+    """Wire the handlers of every seed service on the given ports.
+
+    ``presence`` tells who is connected where the process knows (the embedded
+    profile's hub), for sessions that close a question once all answered.
+    """
     catalog = Catalog(master)
     play = PlayRules(grace_ms=grace_ms)
     quiz = QuizService(
@@ -80,6 +86,8 @@ def build_services(
         publisher=publisher,
         clock=clock,
         catalog=catalog,
+        play=play,
+        presence=presence,
     )
     return Services(
         clock=clock,
@@ -110,13 +118,14 @@ def build_services(
             catalog=catalog,
             play=play,
         ),
-        score_event=ScoreEvent(
+        score_event=ScoreEventHandler(
             sessions=sessions,
             answers=answers,
             scores=scores,
             leaderboard=leaderboard,
             publisher=publisher,
             catalog=catalog,
+            when_answered=quiz.close_if_all_answered,
         ),
         notification=NotificationService(
             notifier=notifier,
@@ -126,7 +135,7 @@ def build_services(
             stats=quiz.question_stats,
             top=top,
         ),
-        quiz_event=QuizEvent(
+        quiz_event=QuizEventHandler(
             master=master,
             sessions=sessions,
             scores=scores,

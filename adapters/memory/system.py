@@ -23,9 +23,9 @@ from quizcore.messages import MESSAGE_TYPES
 from quizcore.ports import Clock
 from quizcore.services import (
     NotificationService,
-    QuizEvent,
+    QuizEventHandler,
     QuizService,
-    ScoreEvent,
+    ScoreEventHandler,
     ScoreService,
     StreamProcessor,
 )
@@ -47,9 +47,9 @@ class MemorySystem:
     quiz: QuizService
     score: ScoreService
     stream: StreamProcessor
-    score_event: ScoreEvent
+    score_event: ScoreEventHandler
     notification: NotificationService
-    quiz_event: QuizEvent
+    quiz_event: QuizEventHandler
 
 
 def build_memory_system(clock: Clock | None = None, *, grace_ms: int = 500) -> MemorySystem:
@@ -103,9 +103,9 @@ def build_memory_system(clock: Clock | None = None, *, grace_ms: int = 500) -> M
 def subscribe(
     bus: MessageBus,
     *,
-    score_event: ScoreEvent,
+    score_event: ScoreEventHandler,
     notification: NotificationService,
-    quiz_event: QuizEvent,
+    quiz_event: QuizEventHandler,
 ) -> None:
     """Route events as the cloud topics do: stream results to scoring, the rest on."""
     bus.subscribe("AnswerRecorded", score_event.handle)  # type: ignore[arg-type]

@@ -83,7 +83,11 @@ class Lifespan:
         if not isinstance(publisher, InProcessBus):
             ports["publisher"] = TeePublisher(publisher, timers.on_event)
         services = build_services(
-            **ports, grace_ms=settings.answer_grace_ms, top=settings.leaderboard_top
+            **ports,
+            grace_ms=settings.answer_grace_ms,
+            top=settings.leaderboard_top,
+            # Who is connected is known in process only in the embedded profile.
+            presence=ports["notifier"] if isinstance(publisher, InProcessBus) else None,
         )
         timers.services = services
         if isinstance(publisher, InProcessBus):

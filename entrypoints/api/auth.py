@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import hmac
+import secrets
 import time
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -147,12 +148,6 @@ class TokenVerifier:
         )
 
 
-def dev_user_id(name: str) -> str:
-    """Return the stable user id the dev issuer gives a name."""
-    canonical = " ".join(unicodedata.normalize("NFKC", name).casefold().split())
-    return "dev-" + hashlib.sha256(canonical.encode()).hexdigest()[:16]
-
-
 class DevIssuer:
     """The local profile's token issuer, with a key kept under the data folder."""
 
@@ -191,12 +186,29 @@ class DevIssuer:
         """Return the public JWKS document."""
         return self._jwks
 
+    def user_id(self, device_key: str | None) -> str:
+        """Return the user bound to a device key, or a new user without one.
+
+        The id is a keyed hash of the device key (keyed with this issuer's
+        private key), so only the holder of the key gets that user back, and
+        every process sharing the key agrees without storing anything.
+        """
+        if device_key is None:
+            return "dev-" + secrets.token_hex(8)
+        digest = hmac.new(self._private_pem, device_key.encode(), hashlib.sha256)
+        return "dev-" + digest.hexdigest()[:20]
+
     def issue(
-        self, name: str, *, now: int | None = None, ttl: int | None = None
+        self,
+        name: str,
+        *,
+        device_key: str | None = None,
+        now: int | None = None,
+        ttl: int | None = None,
     ) -> tuple[str, str]:
-        """Return ``(token, user_id)`` for a display name."""
+        """Return ``(token, user_id)``; the name is only the display label."""
         issued = int(time.time()) if now is None else now
-        user_id = dev_user_id(name)
+        user_id = self.user_id(device_key)
         claims = {
             "iss": self.issuer,
             "aud": self.audience,

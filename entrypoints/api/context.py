@@ -191,6 +191,7 @@ class ApiContext:
             current = present(
                 current_question(quiz.questions[state.question_index], window[0], window[1])
             )
+        last = None if current is not None else await self.services.quiz.last_question(state)
         return {
             "session_id": state.session_id,
             "quiz_id": state.quiz_id,
@@ -203,6 +204,9 @@ class ApiContext:
             "question_count": state.question_count,
             "current_question": current,
             "server_time": rfc3339(now),
+            "phase": state.phase(now),
+            "last_question": present(last) if last is not None else None,
+            "close_when_all_answered": state.close_when_all_answered,
         }
 
 

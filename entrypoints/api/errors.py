@@ -9,7 +9,7 @@ import falcon
 import falcon.asgi
 from pydantic import ValidationError
 
-from quizcore.errors import QuizError
+from quizcore.errors import InvalidAnswer, QuizError
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +28,7 @@ STATUS_OF_CODE = {
     "question_not_open": 409,
     "session_finished": 409,
     "session_not_running": 409,
+    "name_taken": 409,
     "conflict": 409,
     "payload_too_large": 413,
     "rate_limited": 429,
@@ -102,7 +103,8 @@ async def handle_quiz_error(
     """Render a domain error with its code and status."""
     if resp is None:  # a WebSocket route handles its own errors
         return
-    status = 422 if isinstance(ex, ValidationFailed) else STATUS_OF_CODE.get(ex.code, 400)
+    unprocessable = isinstance(ex, (ValidationFailed, InvalidAnswer))
+    status = 422 if unprocessable else STATUS_OF_CODE.get(ex.code, 400)
     _write(resp, status, problem(status, ex.code, ex.title, ex.detail))
     if isinstance(ex, RateLimited):
         resp.set_header("Retry-After", str(ex.retry_after))

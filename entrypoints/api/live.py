@@ -100,6 +100,8 @@ class Live:
             "seq": hub.seq(session_id),
             "session": view,
             "current_question": view["current_question"],
+            "phase": view["phase"],
+            "last_question": view["last_question"],
             "leaderboard": board,
             "me": {"rank": mine.rank, "score": mine.score} if mine else None,
             "answered": answered,

@@ -149,6 +149,7 @@ class WebConfig:
             "auth0_domain": settings.auth0_domain,
             "auth0_client_id": settings.auth0_client_id,
             "auth0_audience": settings.auth_audience,
+            "public_url": settings.public_url,
         }
 
 
@@ -165,7 +166,10 @@ class DevToken:
         skip_validation=True,
     )
     async def on_post(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
-        """Issue a token for a display name (404 when dev auth is off)."""
+        """Issue a token: a new user, or the one bound to the device key.
+
+        The name is only a label; 404 when dev auth is off.
+        """
         issuer = self.ctx.dev_issuer
         if issuer is None:
             raise NotFound("dev auth is off")
@@ -173,7 +177,7 @@ class DevToken:
         name = body.name.strip()
         if not name:
             raise InvalidRequest("name must not be blank")
-        token, user_id = issuer.issue(name)
+        token, user_id = issuer.issue(name, device_key=body.device_key)
         resp.media = {
             "access_token": token,
             "token_type": "Bearer",
@@ -253,6 +257,7 @@ class Sessions:
             mode=body.mode,
             question_seconds=body.question_seconds,
             streak_bonus=body.streak_bonus,
+            close_when_all_answered=body.close_when_all_answered,
         )
         self.ctx.mark_rebuilt(state.session_id)
         resp.status = 201
@@ -312,7 +317,7 @@ class Participants:
 
 
 class HostAction:
-    """Host transitions: start, next, finish."""
+    """Host transitions: start, next, reveal, finish."""
 
     def __init__(self, ctx: ApiContext, action: str) -> None:
         self.ctx = ctx
@@ -326,7 +331,12 @@ class HostAction:
         caller = await self.ctx.caller(req)
         sid = self.ctx.session_id(session_id)
         quiz = self.ctx.services.quiz
-        change = {"start": quiz.start, "next": quiz.advance, "finish": quiz.finish}[self.action]
+        change = {
+            "start": quiz.start,
+            "next": quiz.advance,
+            "reveal": quiz.reveal,
+            "finish": quiz.finish,
+        }[self.action]
         state = await change(sid, caller.user_id)
         resp.media = await self.ctx.session_view(state)
 
@@ -650,7 +660,7 @@ def add_routes(app: Any, ctx: ApiContext) -> None:
     app.add_route("/v1/sessions", Sessions(ctx))
     app.add_route("/v1/sessions/{session_id}", Session(ctx))
     app.add_route("/v1/sessions/{session_id}/participants", Participants(ctx))
-    for action in ("start", "next", "finish"):
+    for action in ("start", "next", "reveal", "finish"):
         app.add_route(f"/v1/sessions/{{session_id}}/{action}", HostAction(ctx, action), suffix=None)
     app.add_route("/v1/sessions/{session_id}/questions/current", CurrentQuestionResource(ctx))
     app.add_route("/v1/sessions/{session_id}/answers", Answers(ctx))

@@ -161,3 +161,55 @@ async def test_a_dead_lettered_answer_is_redriven_after_the_fix_and_scored_once(
 
 async def _holds(cloud: CloudProcesses, stores: Stores, count: int) -> bool:
     return await dead_letters(cloud, stores) >= count
+
+
+async def test_flink_dead_letters_redriven_twice_are_recorded_and_scored_once(
+    cloud: CloudProcesses, stores: Stores, api: httpx.AsyncClient, tmp_path: Any
+) -> None:
+    from adapters.aws_messaging.codec import encode
+    from flink.records import dead_letter
+    from quizcore.messages import SubmitAnswer
+
+    host, players = await new_session(api, "records", 3)
+    session_id = host.session_id
+    await host.act("start")
+    view = (await api.get(f"/v1/sessions/{session_id}", headers=host.auth)).json()
+    question = view["current_question"]
+    # Submissions the Flink job set aside (as when their session was not yet
+    # visible to it), each for an open question of a real session.
+    lines = []
+    for number, player in enumerate(players):
+        submission = f"{player.name}-q0"
+        command = SubmitAnswer(
+            session_id=session_id,
+            question_id=question["question_id"],
+            user_id=player.user_id,
+            answer=choice(number, 0),
+            submission_id=submission,
+            received_at=int(time.time() * 1000),
+            question_index=question["index"],
+            limit_ms=120_000,
+        )
+        player.sent[submission] = time.time()
+        player.question_of[submission] = question["question_id"]
+        lines.append(dead_letter("session_not_found", "no session yet", encode(command)))
+    folder = tmp_path / "dead-letters"
+    folder.mkdir()
+    (folder / "part-0-0.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    assert f"moved {len(players)} record(s)" in quiz_dlq(cloud, "redrive-records", str(folder))
+    await wait_scored(stores, session_id, players, 120)
+    await cloud.wait_drained(stores.sqs)
+    first = await assert_projections_match(stores, session_id, players)
+
+    # The same files again (an operator ran it twice): nothing counts twice.
+    assert f"moved {len(players)} record(s)" in quiz_dlq(cloud, "redrive-records", str(folder))
+    await asyncio.sleep(2)
+    await cloud.wait_drained(stores.sqs, seconds=120)
+    again = await assert_projections_match(stores, session_id, players)
+    assert len(again.answers) == len(players)
+    assert again.scores == first.scores
+
+    await host.act("finish")
+    await wait_final(stores, session_id, len(players))
+    await assert_projections_match(stores, session_id, players, final=True)

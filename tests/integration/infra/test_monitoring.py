@@ -12,6 +12,7 @@ import ast
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -180,7 +181,7 @@ def hop_names() -> set[str]:
     return hops | set(QUEUES)
 
 
-def route_names() -> set[str]:
+def route_names(data_dir: Path) -> set[str]:
     """Return the ``route`` tag of every route the API serves."""
     import falcon.inspect
 
@@ -188,7 +189,8 @@ def route_names() -> set[str]:
     from entrypoints.observability import route_tag
     from entrypoints.settings import Settings
 
-    app, _ctx = build_app(Settings(storage="memory", seed_quizzes=False))
+    settings = Settings(storage="memory", seed_quizzes=False, data_dir=data_dir)
+    app, _ctx = build_app(settings)
     return {route_tag(info.path) for info in falcon.inspect.inspect_routes(app)} | {route_tag(None)}
 
 
@@ -303,7 +305,7 @@ def test_the_source_scan_finds_the_metrics_of_observability() -> None:
 
 
 def test_every_datadog_query_uses_a_metric_and_tags_the_code_emits(
-    monitoring: dict[str, Any],
+    monitoring: dict[str, Any], tmp_path: Path
 ) -> None:
     emitted = emitted_metrics()
     constant = constant_tag_keys()
@@ -312,7 +314,7 @@ def test_every_datadog_query_uses_a_metric_and_tags_the_code_emits(
     known_values = {
         "hop": hop_names(),
         "type": {kind.lower() for kind in MESSAGE_TYPES},
-        "route": route_names(),
+        "route": route_names(tmp_path),
         "env": k8s_label_values("tags.datadoghq.com/env"),
     }
     queries = datadog_queries(monitoring)

@@ -23,6 +23,7 @@ from quizcore.ports import (
 )
 from quizcore.services import (
     Catalog,
+    LeaderboardService,
     NotificationService,
     PlayRules,
     QuizEventHandler,
@@ -30,6 +31,7 @@ from quizcore.services import (
     ScoreEventHandler,
     ScoreService,
     StreamProcessor,
+    UserService,
 )
 
 
@@ -52,6 +54,8 @@ class Services:
     score_event: ScoreEventHandler
     notification: NotificationService
     quiz_event: QuizEventHandler
+    users: UserService
+    boards: LeaderboardService
     extras: dict[str, Any] = field(default_factory=dict)
 
 
@@ -142,4 +146,6 @@ def build_services(
             leaderboard=leaderboard,
             standings=quiz.standings,
         ),
+        users=UserService(master=master, leaderboard=leaderboard),
+        boards=LeaderboardService(leaderboard=leaderboard, sessions=sessions, master=master),
     )

@@ -84,11 +84,13 @@ class TokenVerifier:
         issuer: str,
         audience: str,
         refresh_interval: float = 60.0,
+        clock_skew: int = 60,
     ) -> None:
         self.source = source
         self.issuer = issuer
         self.audience = audience
         self.refresh_interval = refresh_interval
+        self.clock_skew = clock_skew
         # Parsed once per key: constructing an RSA key costs far more than a check.
         self._keys: dict[str, Any] = {}
         self._fetched_at = 0.0
@@ -130,10 +132,20 @@ class TokenVerifier:
                 algorithms=[ALGORITHM],
                 audience=self.audience,
                 issuer=self.issuer,
-                options={"require_exp": True, "require_sub": True},
+                options={
+                    "require_aud": True,
+                    "require_exp": True,
+                    "require_iat": True,
+                    "require_iss": True,
+                    "require_sub": True,
+                    # nbf and iat are checked with the skew below; exp is
+                    # enforced exactly by this server's clock.
+                    "verify_nbf": False,
+                },
             )
         except (JWTError, JOSEError) as ex:
             raise Unauthorized(f"invalid token: {ex}") from ex
+        check_times(claims, now=time.time(), skew=self.clock_skew)
         subject = claims.get("sub")
         if not isinstance(subject, str) or not subject:
             raise Unauthorized("token has no subject")
@@ -146,6 +158,41 @@ class TokenVerifier:
             permissions=frozenset(str(p) for p in permissions if isinstance(p, str)),
             expires_at=float(expires) if isinstance(expires, int | float) else 0.0,
         )
+
+
+def _numeric(claims: dict[str, Any], name: str) -> float | None:
+    """Return a NumericDate claim; refuse strings, booleans and the like."""
+    value = claims.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise Unauthorized(f"invalid token: {name} must be a number of seconds")
+    return float(value)
+
+
+def check_times(claims: dict[str, Any], *, now: float, skew: int) -> None:
+    """Refuse a token whose times are mistyped, expired or issued ahead."""
+    expires = _numeric(claims, "exp")
+    issued = _numeric(claims, "iat")
+    not_before = _numeric(claims, "nbf")
+    if expires is None or issued is None:
+        raise Unauthorized("invalid token: exp and iat are required")
+    if expires <= now:
+        raise Unauthorized("invalid token: the token has expired")
+    # The issuer's clock may run a little ahead of ours: that much is fine.
+    if issued > now + skew:
+        raise Unauthorized("invalid token: iat is in the future")
+    if not_before is not None and not_before > now + skew:
+        raise Unauthorized("invalid token: the token is not valid yet")
+    for name in ("iss", "sub"):
+        if not isinstance(claims.get(name), str):
+            raise Unauthorized(f"invalid token: {name} must be a string")
+    audience = claims.get("aud")
+    if not (
+        isinstance(audience, str)
+        or (isinstance(audience, list) and all(isinstance(item, str) for item in audience))
+    ):
+        raise Unauthorized("invalid token: aud must be a string or a list of strings")
 
 
 class DevIssuer:

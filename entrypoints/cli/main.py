@@ -63,6 +63,7 @@ def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from entrypoints.api.app import create_app
+    from entrypoints.api.server import server_options
     from entrypoints.logs import configure_logging
 
     settings = _settings(args)
@@ -81,17 +82,12 @@ def serve(args: argparse.Namespace) -> int:
         host=settings.host,
         port=settings.port,
         lifespan="on",
-        ws="websockets-sansio",
         log_level=settings.log_level.lower(),
-        access_log=False,
-        ws_ping_interval=20,
-        ws_ping_timeout=20,
-        # Frames are small JSON: compressing each one costs more CPU than the
-        # bytes it saves, and the live channel sends thousands per second.
-        ws_per_message_deflate=False,
         # A classroom joins at once: room for a burst of handshakes.
         backlog=4096,
         timeout_keep_alive=30,
+        # Limits (frame and header size), protocols, and logging left to ours.
+        **server_options(settings),
     )
     return 0
 

@@ -15,17 +15,20 @@ from quizcore.services.common import (
     score_answers,
     session_board,
 )
-from quizcore.services.leaderboard import leaderboard_view
+from quizcore.services.leaderboard import LeaderboardService, leaderboard_view
 from quizcore.services.notification import NotificationService
 from quizcore.services.quiz import QuizService
 from quizcore.services.quiz_event import QuizEventHandler
 from quizcore.services.score import ScoreService, SubmissionView
 from quizcore.services.score_event import ScoreEventHandler
 from quizcore.services.stream_processor import StreamProcessor
+from quizcore.services.ums import IdentityEvent, UserService
 
 __all__ = [
     "GLOBAL_BOARD",
     "Catalog",
+    "IdentityEvent",
+    "LeaderboardService",
     "NotificationService",
     "PlayRules",
     "QuizEventHandler",
@@ -34,6 +37,7 @@ __all__ = [
     "ScoreService",
     "StreamProcessor",
     "SubmissionView",
+    "UserService",
     "current_question",
     "leaderboard_view",
     "load_session",

@@ -8,7 +8,10 @@ live channel alike.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
+
+from entrypoints.settings import Settings
 
 from .conftest import (
     QUIZ,
@@ -17,10 +20,12 @@ from .conftest import (
     Api,
     LiveServer,
     LiveSocket,
+    Minter,
     Player,
     assert_problem,
     eventually,
     new_game,
+    served,
 )
 
 LAST_QUESTION_FIELDS = {
@@ -285,3 +290,42 @@ async def test_finishing_early_marks_unplayed_questions(api: Api) -> None:
     }
     assert by_user[bob.user_id]["answers"]["q1"]["correct"] is False
     assert all(entry.get("answers") is None for entry in as_player["standings"])
+
+
+async def test_players_hear_when_the_host_leaves_and_comes_back(
+    settings_for: Callable[..., Settings], minter: Minter
+) -> None:
+    async with served(settings_for(host_away_seconds=0.2), minter) as server:
+        api = server.api
+        game = await new_game(api, players=1)
+        sid, ann = game.session_id, game.players[0]
+        async with server.socket(sid, ann) as player:
+            await player.next("session.snapshot")
+            async with server.socket(sid, game.host) as host:
+                await host.next("session.snapshot")
+            left = await player.next("host.left", within=10)
+            async with server.socket(sid, ann) as reloaded:
+                snapshot = await reloaded.next("session.snapshot")
+            async with server.socket(sid, game.host) as host:
+                await host.next("session.snapshot")
+                back = await player.next("host.joined", within=10)
+
+    assert left["seq"] < back["seq"]
+    assert snapshot["host_away"] is True
+
+
+async def test_a_host_reload_tells_players_nothing(live_server: LiveServer) -> None:
+    api = live_server.api
+    game = await new_game(api, players=1)
+    sid, ann = game.session_id, game.players[0]
+
+    async with live_server.socket(sid, ann) as player:
+        await player.next("session.snapshot")
+        async with live_server.socket(sid, game.host) as host:
+            await host.next("session.snapshot")
+        async with live_server.socket(sid, game.host) as host:
+            await host.next("session.snapshot")
+            await api.host(game.host, sid, "start")
+            await player.next("question.opened")
+
+    assert player.of("host.left") == [] and player.of("host.joined") == []

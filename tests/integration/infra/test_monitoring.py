@@ -177,8 +177,9 @@ def hop_names() -> set[str]:
             if name == "run_worker" and node.args and isinstance(node.args[0], ast.Constant):
                 hops.add(node.args[0].value)
     from entrypoints.workers.main import QUEUES  # the workers instrument under their name
+    from quizcore.routing import ROUTES  # the embedded lanes, under their queue's name
 
-    return hops | set(QUEUES)
+    return hops | set(QUEUES) | {route.queue for route in ROUTES}
 
 
 def route_names(data_dir: Path) -> set[str]:

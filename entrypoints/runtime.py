@@ -50,6 +50,48 @@ def wire_local_lanes(
     )
 
 
+class EmbeddedPipeline:
+    """The embedded profile's hops: the seed's queues as in-process lanes.
+
+    The answer stream is processed inline (an answer is acknowledged once it
+    is recorded), the lanes run on worker tasks, the hub numbers the live
+    events itself and knows who is connected.
+    """
+
+    rebuilds_projections = True
+
+    def __init__(
+        self, bus: InProcessBus, stream: Any, hub: WebSocketHub, settings: Settings
+    ) -> None:
+        self.bus = bus
+        self.stream = stream
+        self.hub = hub
+        self.settings = settings
+
+    def publisher(self, timers: QuestionTimers) -> EventPublisher:
+        """Return what the services publish to (the timers get a lane)."""
+        return self.bus
+
+    @property
+    def presence(self) -> WebSocketHub:
+        """Return who is connected: this process's hub knows everyone."""
+        return self.hub
+
+    def wire(self, services: Services, timers: QuestionTimers, metrics: Metrics) -> None:
+        """Connect the stream, the seed's queues and the timers to the services."""
+        self.stream.process = services.stream.handle
+        wire_local_lanes(self.bus, services, metrics, self.settings)
+        self.bus.lane("timers", timers.on_event, {"QuestionOpened"})
+
+    async def start(self) -> None:
+        """Start the lanes' workers."""
+        await self.bus.start()
+
+    async def stop(self) -> None:
+        """Finish queued work, then stop the workers."""
+        await self.bus.stop()
+
+
 class TeePublisher:
     """Publish to the real bus, then hand the event to local listeners too.
 

@@ -19,6 +19,7 @@ from adapters.memory import (
     MemorySessionStore,
 )
 from adapters.websocket_hub import WebSocketHub
+from entrypoints.runtime import EmbeddedPipeline
 from entrypoints.settings import Settings
 
 
@@ -98,3 +99,4 @@ class LocalContainer(containers.DeclarativeContainer):
         seq_base=micros,
         busy=providers.Callable(pipeline_busy, publisher, stores),
     )
+    pipeline = providers.Singleton(EmbeddedPipeline, publisher, stream, notifier, settings)

@@ -26,7 +26,15 @@ spec = SpecTree(
         "`/v1/sessions/{session_id}/live?access_token=...` (events: session.snapshot, "
         "participant.joined, session.started, question.opened, question.closed, "
         "answer.result, leaderboard.updated, session.finished, error, pong; in the local "
-        "profile host.left and host.joined when the host's screen goes away and comes back)."
+        "profile host.left and host.joined when the host's screen goes away and comes back). "
+        "Its close codes: 4401 no, bad or expired token (an open socket is closed "
+        "when its token expires); 4403 not a participant, unknown session, or the "
+        "user was blocked (on every API process); 4429 more live sockets than "
+        "QUIZ_WS_MAX_SOCKETS_PER_USER for one user and session (reason: too many "
+        "connections); 1003 a binary frame (the channel speaks JSON text); 1009 a "
+        "message over QUIZ_WS_MAX_MESSAGE_BYTES. Malformed JSON gets an error "
+        "frame and the socket stays open. Any request whose line and headers pass "
+        "QUIZ_MAX_HEADER_BYTES gets 431."
     ),
     path="v1",
     filename="openapi.json",
@@ -45,10 +53,10 @@ class LimitQuery(BaseModel):
     limit: int = Field(default=10, ge=1, le=100)
 
 
-def _limit(req: falcon.asgi.Request) -> int:
+def _limit(req: falcon.asgi.Request, default: int = 10) -> int:
     raw = req.get_param("limit")
     if raw is None:
-        return 10
+        return default
     try:
         value = int(raw)
     except ValueError as ex:
@@ -192,12 +200,31 @@ class Quizzes:
     def __init__(self, ctx: ApiContext) -> None:
         self.ctx = ctx
 
-    @spec.validate(resp=Response(HTTP_200=schemas.QuizList, **PROBLEMS), tags=["quizzes"])
+    @spec.validate(
+        query=schemas.QuizListQuery,
+        resp=Response(HTTP_200=schemas.QuizList, **PROBLEMS),
+        tags=["quizzes"],
+        skip_validation=True,
+    )
     async def on_get(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
-        """List every quiz."""
+        """List quizzes, oldest first, a page at a time (``limit``, ``cursor``)."""
         await self.ctx.caller(req)
+        limit = _limit(req, default=100)
         quizzes = await self.ctx.services.master.list_quizzes()
-        resp.media = {"items": [quiz.summary() for quiz in quizzes]}
+        # Quizzes are only ever appended (oldest first), so a position is a
+        # stable cursor.
+        cursor = req.get_param("cursor")
+        start = 0
+        if cursor is not None:
+            if not (cursor.isascii() and cursor.isdigit() and len(cursor) <= 9):
+                raise InvalidRequest("cursor must be a next_cursor this list returned")
+            start = int(cursor)
+        page = quizzes[start : start + limit]
+        more = start + limit < len(quizzes)
+        resp.media = {
+            "items": [quiz.summary() for quiz in page],
+            "next_cursor": str(start + limit) if more else None,
+        }
 
     @spec.validate(
         json=schemas.QuizIn,
@@ -575,11 +602,12 @@ class OpenApi:
 
 
 def problem_documents(document: dict[str, Any]) -> dict[str, Any]:
-    """Declare error bodies as problem documents, with 429 and 503 where they occur."""
+    """Declare error bodies as problem documents, with 415, 429 and 503 where they occur."""
     schemas_ = document.get("components", {}).get("schemas", {})
     name = next((key for key in schemas_ if key.split(".")[0] == "Problem"), None)
     problem = {"$ref": f"#/components/schemas/{name}"} if name else {"type": "object"}
     extra = {
+        "415": "The body is not application/json (invalid_request)",
         "429": "Too many requests (rate_limited; see Retry-After)",
         "503": "A dependency is unavailable (unavailable)",
     }
@@ -596,6 +624,8 @@ def problem_documents(document: dict[str, Any]) -> dict[str, Any]:
             if path.startswith("/v1/") and not path.endswith("openapi.json"):
                 for status, description in extra.items():
                     if status == "429" and method != "post":
+                        continue
+                    if status == "415" and "requestBody" not in operation:
                         continue
                     responses.setdefault(
                         status,

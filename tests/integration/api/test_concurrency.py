@@ -147,4 +147,9 @@ async def test_racing_answers_of_one_player_count_once(live_server: LiveServer) 
     winners = {answer.user_id: answer.answer for answer in recorded}
     scores = {entry["user_id"]: entry["score"] for entry in board.body["entries"]}
     for player in players:
-        assert scores[player.user_id] == (1000 if winners[player.user_id] == "start" else 0)
+        # Counted once: a right winner earns one answer's points (500 to 1000 by
+        # its speed), a wrong one nothing, whatever the losers sent.
+        if winners[player.user_id] == "start":
+            assert 500 <= scores[player.user_id] <= 1000
+        else:
+            assert scores[player.user_id] == 0

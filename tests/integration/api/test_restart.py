@@ -131,7 +131,9 @@ async def test_a_clean_restart_keeps_sessions_scores_leaderboards_and_results(
     assert before[f"{finished.session_id}/results/{finished.host.name}"][0] == 200
     assert before[f"{running.session_id}/session"]["current_question"]["question_id"] == "q2"
     assert more.status == 200
-    assert more.body["points"] == 1000 + 100, "the streak survived the restart"
+    # No base score exceeds 1000 points: more means the streak bonus survived
+    # the restart (the base itself depends on how long the restart took).
+    assert more.body["points"] > 1000, "the streak survived the restart"
     assert moved.body["current_question"]["question_id"] == "q3"
 
 

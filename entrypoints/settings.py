@@ -26,6 +26,11 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
     # Local profile storage: the durable SQLite file, or memory (tests, demos).
     storage: Literal["sqlite", "memory"] = "sqlite"
+    # SQLite keeps running sessions in memory; finished ones, quizzes and
+    # users are read on demand and this many of each kept (least recent out).
+    sqlite_cache_sessions: int = Field(default=8, ge=0, le=10_000)
+    sqlite_cache_quizzes: int = Field(default=64, ge=0, le=100_000)
+    sqlite_cache_users: int = Field(default=4096, ge=0, le=1_000_000)
     web_dist: Path = Path("web/dist")
     # Classroom play: listen on every interface (phones on the school network
     # reach it), and the address players open (QR code and join link); empty

@@ -190,8 +190,8 @@ class MasterStore(Protocol):
         """Return the quiz, if any."""
         ...
 
-    async def list_quizzes(self) -> list[Quiz]:
-        """Return every quiz, oldest first."""
+    async def list_quizzes(self, offset: int = 0, limit: int | None = None) -> list[Quiz]:
+        """Return quizzes oldest first: ``limit`` of them after the first ``offset``."""
         ...
 
     async def upsert_user(self, user: User) -> User:

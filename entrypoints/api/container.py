@@ -53,7 +53,12 @@ async def sqlite_stores(settings: Settings) -> AsyncIterator[dict[str, Any]]:
     )
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    database = SqliteDatabase(settings.data_dir / "quizcore.db")
+    database = SqliteDatabase(
+        settings.data_dir / "quizcore.db",
+        cache_sessions=settings.sqlite_cache_sessions,
+        cache_quizzes=settings.sqlite_cache_quizzes,
+        cache_users=settings.sqlite_cache_users,
+    )
     await database.open()
     try:
         yield {

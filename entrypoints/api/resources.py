@@ -210,17 +210,16 @@ class Quizzes:
         """List quizzes, oldest first, a page at a time (``limit``, ``cursor``)."""
         await self.ctx.caller(req)
         limit = _limit(req, default=100)
-        quizzes = await self.ctx.services.master.list_quizzes()
         # Quizzes are only ever appended (oldest first), so a position is a
-        # stable cursor.
+        # stable cursor; the store reads one page (and one more to tell).
         cursor = req.get_param("cursor")
         start = 0
         if cursor is not None:
             if not (cursor.isascii() and cursor.isdigit() and len(cursor) <= 9):
                 raise InvalidRequest("cursor must be a next_cursor this list returned")
             start = int(cursor)
-        page = quizzes[start : start + limit]
-        more = start + limit < len(quizzes)
+        found = await self.ctx.services.master.list_quizzes(start, limit + 1)
+        page, more = found[:limit], len(found) > limit
         resp.media = {
             "items": [quiz.summary() for quiz in page],
             "next_cursor": str(start + limit) if more else None,

@@ -104,6 +104,10 @@ class Settings(BaseSettings):
     redis_url: str = "redis://127.0.0.1:6379/0"
     redis_prefix: str = "quizcore"
     worker_health_port: int = 8081
+    # /readyz: a worker whose consumer has not polled for this long is not
+    # ready (an SQS long poll lasts 20 s); each dependency check's time limit.
+    worker_stall_after_s: float = Field(default=60.0, ge=1)
+    ready_check_timeout_s: float = Field(default=1.5, gt=0)
     # API Gateway's WebSocket API: its https callback (@connections) URL.
     # Empty: the /ws/gateway routes and the push to @connections are off.
     apigw_ws_callback_url: str = ""

@@ -22,7 +22,14 @@ from entrypoints.api.auth import DevIssuer, HttpJwks, StaticJwks, TokenVerifier
 from entrypoints.api.container import LocalContainer
 from entrypoints.api.context import ApiContext
 from entrypoints.api.resources import add_routes, spec
-from entrypoints.observability import RouteResource, enable_tracing, make_metrics, trace_asgi
+from entrypoints.observability import (
+    NullMetrics,
+    RequestMetrics,
+    RouteResource,
+    enable_tracing,
+    make_metrics,
+    trace_asgi,
+)
 from entrypoints.runtime import (
     QuestionTimers,
     rebuild_projections,
@@ -102,11 +109,13 @@ class Lifespan:
         self.ctx.timers = timers
         self.ctx.wired = services
 
-        async def stores() -> None:
+        async def sessions() -> None:
             await services.sessions.get("READYZ")
+
+        async def leaderboard() -> None:
             await services.leaderboard.size("readyz")
 
-        self.ctx.ready_checks.append(stores)
+        self.ctx.ready_checks.extend([sessions, leaderboard])
         await self._follow_user_status()
 
     async def _follow_user_status(self) -> None:
@@ -265,6 +274,8 @@ def build_app(settings: Settings | None = None, container: Any = None) -> tuple[
     middleware: list[Any] = [lifespan, NoStore(), RequestLog()]
     if tracing:
         middleware.append(RouteResource())
+    if not isinstance(ctx.metrics, NullMetrics):
+        middleware.append(RequestMetrics(ctx.metrics))
     app = falcon.asgi.App(middleware=middleware, cors_enable=False)
     app.req_options.strip_url_path_trailing_slash = True
     json_handler = falcon.media.JSONHandler(

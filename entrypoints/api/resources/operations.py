@@ -13,6 +13,7 @@ from entrypoints.api.context import ApiContext
 from entrypoints.api.resources.common import (
     spec,
 )
+from entrypoints.observability import probe
 
 
 class Health:
@@ -36,14 +37,18 @@ class Ready:
         skip_validation=True,
     )
     async def on_get(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
-        """Probe each dependency; 503 if any fails."""
-        failures = []
-        for check in self.ctx.ready_checks:
-            try:
-                await check()
-            except Exception as ex:
-                failures.append(f"{getattr(check, '__name__', 'check')}: {type(ex).__name__}")
-        if failures:
+        """Probe each dependency; 503 if any fails; ``checks`` says which."""
+        checks = {}
+        for index, check in enumerate(self.ctx.ready_checks):
+            name = getattr(check, "__name__", "check")
+            checks[name if name not in checks else f"{name}-{index}"] = check
+        ready, outcomes = await probe(checks, self.ctx.settings.ready_check_timeout_s)
+        if not ready:
+            failures = [
+                f"{name}: {outcome['error'].split(':', 1)[0]}"
+                for name, outcome in outcomes.items()
+                if outcome["status"] != "ok"
+            ]
             resp.status = 503
             resp.content_type = "application/problem+json"
             resp.media = {
@@ -52,9 +57,10 @@ class Ready:
                 "status": 503,
                 "code": "unavailable",
                 "detail": "; ".join(failures),
+                "checks": outcomes,
             }
         else:
-            resp.media = {"status": "ready"}
+            resp.media = {"status": "ready", "checks": outcomes}
 
 
 class WebConfig:

@@ -1,13 +1,19 @@
 """Keep suites that share one costly fixture on one parallel worker.
 
 ``make test`` runs pytest with ``-n auto --dist loadgroup`` (pytest-xdist):
-tests go one by one to whichever worker is free, except those of one
-``xdist_group``, which all run on the same worker. Every test already names
-its own tables, queues, keys, schemas, ports and temporary folders; what
-remains shared is below.
+tests go one by one to whichever worker is free, except those of one group
+below, which all run on the same worker, one after another. Every test
+already names its own tables, queues, keys, schemas, ports and temporary
+folders; what remains shared is below.
+
+The groups are decided by path in the scheduler, not by ``xdist_group``
+marks: pytest-xdist 3.8 records a mark's group by rewriting ``item._nodeid``,
+which pytest 9 no longer reads, so marked tests were spread over workers.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import pytest
 
@@ -27,11 +33,25 @@ SHARED_FIXTURE_GROUPS = {
 }
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark each test of a shared-fixture suite with its xdist group."""
-    for item in items:
-        path = item.path.relative_to(config.rootpath).as_posix()
-        for prefix, group in SHARED_FIXTURE_GROUPS.items():
-            if path.startswith(prefix):
-                item.add_marker(pytest.mark.xdist_group(group))
+def group_of(nodeid: str) -> str | None:
+    """Return the shared-fixture group of a test, or None."""
+    for prefix, group in SHARED_FIXTURE_GROUPS.items():
+        if nodeid.startswith(prefix):
+            return group
+    return None
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Schedule each group as one unit and every other test on its own."""
+    if config.getoption("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedFixtureScheduling(LoadScopeScheduling):
+        """Load scheduling whose units are the groups and single tests."""
+
+        def _split_scope(self, nodeid: str) -> str:
+            return group_of(nodeid) or nodeid
+
+    return SharedFixtureScheduling(config, log)

@@ -140,7 +140,10 @@ async def test_racing_answers_of_one_player_count_once(live_server: LiveServer) 
         else:
             assert_problem(retry, 409, "already_answered")
     assert len(recorded) == len(players)
-    winners = {answer.user_id: answer.answer for answer in recorded}
+    winners = {answer.user_id: answer for answer in recorded}
     scores = {entry["user_id"]: entry["score"] for entry in board.body["entries"]}
     for player in players:
-        assert scores[player.user_id] == (1000 if winners[player.user_id] == "start" else 0)
+        won = winners[player.user_id]
+        elapsed = won.received_at - won.opened_at
+        points = oracle.answer_points(1000, elapsed, won.limit_ms) if won.answer == "start" else 0
+        assert scores[player.user_id] == points

@@ -12,8 +12,7 @@ from spectree import Response, SpecTree
 from entrypoints.api import schemas
 from entrypoints.api.context import ApiContext, new_submission_id
 from quizcore.errors import Forbidden, InvalidRequest, NotFound, QuizError, QuizNotFound
-from quizcore.model import User
-from quizcore.services import GLOBAL_BOARD, leaderboard_view, session_board
+from quizcore.services import IdentityEvent, session_board
 from quizcore.timefmt import present, rfc3339
 
 spec = SpecTree(
@@ -25,7 +24,16 @@ spec = SpecTree(
         "machine-readable `code`. The live channel is a WebSocket at "
         "`/v1/sessions/{session_id}/live?access_token=...` (events: session.snapshot, "
         "participant.joined, session.started, question.opened, question.closed, "
-        "answer.result, leaderboard.updated, session.finished, error, pong)."
+        "answer.result, leaderboard.updated, session.finished, error, pong; in the local "
+        "profile host.left and host.joined when the host's screen goes away and comes back). "
+        "Its close codes: 4401 no, bad or expired token (an open socket is closed "
+        "when its token expires); 4403 not a participant, unknown session, or the "
+        "user was blocked (on every API process); 4429 more live sockets than "
+        "QUIZ_WS_MAX_SOCKETS_PER_USER for one user and session (reason: too many "
+        "connections); 1003 a binary frame (the channel speaks JSON text); 1009 a "
+        "message over QUIZ_WS_MAX_MESSAGE_BYTES. Malformed JSON gets an error "
+        "frame and the socket stays open. Any request whose line and headers pass "
+        "QUIZ_MAX_HEADER_BYTES gets 431."
     ),
     path="v1",
     filename="openapi.json",
@@ -44,10 +52,10 @@ class LimitQuery(BaseModel):
     limit: int = Field(default=10, ge=1, le=100)
 
 
-def _limit(req: falcon.asgi.Request) -> int:
+def _limit(req: falcon.asgi.Request, default: int = 10) -> int:
     raw = req.get_param("limit")
     if raw is None:
-        return 10
+        return default
     try:
         value = int(raw)
     except ValueError as ex:
@@ -143,6 +151,7 @@ class WebConfig:
             "auth0_domain": settings.auth0_domain,
             "auth0_client_id": settings.auth0_client_id,
             "auth0_audience": settings.auth_audience,
+            "public_url": settings.public_url,
         }
 
 
@@ -159,7 +168,10 @@ class DevToken:
         skip_validation=True,
     )
     async def on_post(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
-        """Issue a token for a display name (404 when dev auth is off)."""
+        """Issue a token: a new user, or the one bound to the device key.
+
+        The name is only a label; 404 when dev auth is off.
+        """
         issuer = self.ctx.dev_issuer
         if issuer is None:
             raise NotFound("dev auth is off")
@@ -167,7 +179,7 @@ class DevToken:
         name = body.name.strip()
         if not name:
             raise InvalidRequest("name must not be blank")
-        token, user_id = issuer.issue(name)
+        token, user_id = issuer.issue(name, device_key=body.device_key)
         resp.media = {
             "access_token": token,
             "token_type": "Bearer",
@@ -182,12 +194,30 @@ class Quizzes:
     def __init__(self, ctx: ApiContext) -> None:
         self.ctx = ctx
 
-    @spec.validate(resp=Response(HTTP_200=schemas.QuizList, **PROBLEMS), tags=["quizzes"])
+    @spec.validate(
+        query=schemas.QuizListQuery,
+        resp=Response(HTTP_200=schemas.QuizList, **PROBLEMS),
+        tags=["quizzes"],
+        skip_validation=True,
+    )
     async def on_get(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
-        """List every quiz."""
+        """List quizzes, oldest first, a page at a time (``limit``, ``cursor``)."""
         await self.ctx.caller(req)
-        quizzes = await self.ctx.services.master.list_quizzes()
-        resp.media = {"items": [quiz.summary() for quiz in quizzes]}
+        limit = _limit(req, default=100)
+        # Quizzes are only ever appended (oldest first), so a position is a
+        # stable cursor; the store reads one page (and one more to tell).
+        cursor = req.get_param("cursor")
+        start = 0
+        if cursor is not None:
+            if not (cursor.isascii() and cursor.isdigit() and len(cursor) <= 9):
+                raise InvalidRequest("cursor must be a next_cursor this list returned")
+            start = int(cursor)
+        found = await self.ctx.services.master.list_quizzes(start, limit + 1)
+        page, more = found[:limit], len(found) > limit
+        resp.media = {
+            "items": [quiz.summary() for quiz in page],
+            "next_cursor": str(start + limit) if more else None,
+        }
 
     @spec.validate(
         json=schemas.QuizIn,
@@ -200,7 +230,8 @@ class Quizzes:
         caller = await self.ctx.caller(req)
         if self.ctx.settings.profile == "cloud" and "quiz:author" not in caller.permissions:
             raise Forbidden("authoring quizzes needs the quiz:author permission")
-        body = await self.ctx.body(req, schemas.QuizIn)
+        self.ctx.limit_quiz(caller.user_id)
+        body = await self.ctx.body(req, schemas.QuizIn, limit=self.ctx.settings.max_quiz_bytes)
         quiz = await self.ctx.services.quiz.create_quiz(caller.user_id, body.model_dump())
         resp.status = 201
         resp.media = {"quiz_id": quiz.quiz_id}
@@ -247,6 +278,7 @@ class Sessions:
             mode=body.mode,
             question_seconds=body.question_seconds,
             streak_bonus=body.streak_bonus,
+            close_when_all_answered=body.close_when_all_answered,
         )
         self.ctx.mark_rebuilt(state.session_id)
         resp.status = 201
@@ -306,7 +338,7 @@ class Participants:
 
 
 class HostAction:
-    """Host transitions: start, next, finish."""
+    """Host transitions: start, next, reveal, finish."""
 
     def __init__(self, ctx: ApiContext, action: str) -> None:
         self.ctx = ctx
@@ -319,8 +351,14 @@ class HostAction:
         """Apply the host's transition and return the new session state."""
         caller = await self.ctx.caller(req)
         sid = self.ctx.session_id(session_id)
+        self.ctx.limit(caller.user_id)
         quiz = self.ctx.services.quiz
-        change = {"start": quiz.start, "next": quiz.advance, "finish": quiz.finish}[self.action]
+        change = {
+            "start": quiz.start,
+            "next": quiz.advance,
+            "reveal": quiz.reveal,
+            "finish": quiz.finish,
+        }[self.action]
         state = await change(sid, caller.user_id)
         resp.media = await self.ctx.session_view(state)
 
@@ -456,13 +494,7 @@ class SessionLeaderboard:
         services = self.ctx.services
         await services.quiz.session(sid)
         await self.ctx.ensure_board(sid)
-        resp.media = await leaderboard_view(
-            leaderboard=services.leaderboard,
-            sessions=services.sessions,
-            session_id=sid,
-            limit=limit,
-            user_id=caller.user_id,
-        )
+        resp.media = await services.boards.session(sid, limit, caller.user_id)
 
 
 class Results:
@@ -495,18 +527,8 @@ class Me:
     async def on_get(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
         """Return profile, total score, sessions played and global rank."""
         caller = await self.ctx.caller(req)
-        services = self.ctx.services
-        user = await services.master.get_user(caller.user_id)
-        total, played = await services.master.user_totals(caller.user_id)
-        standing = await services.leaderboard.standing(GLOBAL_BOARD, caller.user_id)
-        resp.media = {
-            "user_id": caller.user_id,
-            "display_name": user.display_name if user else caller.display_name,
-            "status": user.status if user else "active",
-            "total_score": total,
-            "sessions_played": played,
-            "global_rank": standing.rank if standing else None,
-        }
+        users = self.ctx.services.users
+        resp.media = await users.profile(caller.user_id, caller.display_name)
 
 
 class GlobalLeaderboard:
@@ -524,27 +546,8 @@ class GlobalLeaderboard:
     async def on_get(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
         """Return the global top entries and the caller's own standing."""
         caller = await self.ctx.caller(req)
-        limit = _limit(req)
-        services = self.ctx.services
-        board = services.leaderboard
-        entries = []
-        for standing in await board.top(GLOBAL_BOARD, limit):
-            user = await services.master.get_user(standing.user_id)
-            entries.append(
-                {
-                    "rank": standing.rank,
-                    "user_id": standing.user_id,
-                    "display_name": user.display_name if user else "",
-                    "score": standing.score,
-                }
-            )
-        mine = await board.standing(GLOBAL_BOARD, caller.user_id)
-        resp.media = {
-            "version": await board.version(GLOBAL_BOARD),
-            "participant_count": await board.size(GLOBAL_BOARD),
-            "entries": entries,
-            "me": {"rank": mine.rank, "score": mine.score} if mine else None,
-        }
+        boards = self.ctx.services.boards
+        resp.media = await boards.global_board(_limit(req), caller.user_id)
 
 
 class Auth0Events:
@@ -563,23 +566,17 @@ class Auth0Events:
         """Sync a user created, updated, blocked or deleted upstream."""
         self.ctx.check_secret(req.get_header("X-Webhook-Secret"))
         event = await self.ctx.body(req, schemas.Auth0EventIn)
-        master = self.ctx.services.master
-        existing = await master.get_user(event.user.user_id)
-        name = event.user.name or event.user.nickname or (existing.display_name if existing else "")
-        status: Any = "active"
-        if event.type == "user.deleted":
-            status = "deleted"
-        elif event.type == "user.blocked" or event.user.blocked:
-            status = "blocked"
-        await master.upsert_user(
-            User(
+        user = await self.ctx.services.users.apply(
+            IdentityEvent(
+                type=event.type,
                 user_id=event.user.user_id,
-                display_name=(name or event.user.user_id)[:40],
-                status=status,
-                email=event.user.email or (existing.email if existing else ""),
+                name=event.user.name or "",
+                nickname=event.user.nickname or "",
+                email=event.user.email or "",
+                blocked=bool(event.user.blocked),
             )
         )
-        self.ctx.forget_user(event.user.user_id)
+        await self.ctx.announce_status(user.user_id, user.status)
         resp.status = 204
 
 
@@ -598,11 +595,12 @@ class OpenApi:
 
 
 def problem_documents(document: dict[str, Any]) -> dict[str, Any]:
-    """Declare error bodies as problem documents, with 429 and 503 where they occur."""
+    """Declare error bodies as problem documents, with 415, 429 and 503 where they occur."""
     schemas_ = document.get("components", {}).get("schemas", {})
     name = next((key for key in schemas_ if key.split(".")[0] == "Problem"), None)
     problem = {"$ref": f"#/components/schemas/{name}"} if name else {"type": "object"}
     extra = {
+        "415": "The body is not application/json (invalid_request)",
         "429": "Too many requests (rate_limited; see Retry-After)",
         "503": "A dependency is unavailable (unavailable)",
     }
@@ -619,6 +617,8 @@ def problem_documents(document: dict[str, Any]) -> dict[str, Any]:
             if path.startswith("/v1/") and not path.endswith("openapi.json"):
                 for status, description in extra.items():
                     if status == "429" and method != "post":
+                        continue
+                    if status == "415" and "requestBody" not in operation:
                         continue
                     responses.setdefault(
                         status,
@@ -644,7 +644,7 @@ def add_routes(app: Any, ctx: ApiContext) -> None:
     app.add_route("/v1/sessions", Sessions(ctx))
     app.add_route("/v1/sessions/{session_id}", Session(ctx))
     app.add_route("/v1/sessions/{session_id}/participants", Participants(ctx))
-    for action in ("start", "next", "finish"):
+    for action in ("start", "next", "reveal", "finish"):
         app.add_route(f"/v1/sessions/{{session_id}}/{action}", HostAction(ctx, action), suffix=None)
     app.add_route("/v1/sessions/{session_id}/questions/current", CurrentQuestionResource(ctx))
     app.add_route("/v1/sessions/{session_id}/answers", Answers(ctx))

@@ -143,6 +143,7 @@ async def test_racing_answers_of_one_player_count_once(live_server: LiveServer) 
     winners = {answer.user_id: answer for answer in recorded}
     scores = {entry["user_id"]: entry["score"] for entry in board.body["entries"]}
     for player in players:
+        # Counted once: a right winner earns its own answer's speed points.
         won = winners[player.user_id]
         elapsed = won.received_at - won.opened_at
         points = oracle.answer_points(1000, elapsed, won.limit_ms) if won.answer == "start" else 0

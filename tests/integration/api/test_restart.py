@@ -133,6 +133,7 @@ async def test_a_clean_restart_keeps_sessions_scores_leaderboards_and_results(
     assert before[f"{finished.session_id}/results/{finished.host.name}"][0] == 200
     assert before[f"{running.session_id}/session"]["current_question"]["question_id"] == "q2"
     assert more.status == 200
+    # The base depends on how long the restart took: take it from the recorded times.
     speed = oracle.answer_points(POINTS["q2"], q2.received_at - q2.opened_at, q2.limit_ms)
     assert more.body["points"] == speed + 100, "the streak survived the restart"
     assert moved.body["current_question"]["question_id"] == "q3"

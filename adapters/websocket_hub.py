@@ -278,6 +278,11 @@ class WebSocketHub:
         room = self._rooms.get(session_id)
         return set(room.by_user) if room else set()
 
+    def connected_count(self, session_id: str) -> int | None:
+        """Return how many users have an open connection to the session here."""
+        room = self._rooms.get(session_id)
+        return len(room.by_user) if room else 0
+
     def connection_count(self, session_id: str | None = None) -> int:
         """Return how many connections are open (in one session or all)."""
         if session_id is not None:

@@ -226,6 +226,10 @@ class Presence(Protocol):
         """Return the connected user ids, or None when this is not known here."""
         ...
 
+    def connected_count(self, session_id: str) -> int | None:
+        """Return how many users are connected (cheap), or None when not known here."""
+        ...
+
 
 class Notifier(Protocol):
     """Pushes events to connected clients (WebSocket gateways, Firebase)."""

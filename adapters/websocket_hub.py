@@ -295,12 +295,6 @@ class WebSocketHub:
         room = self._rooms.get(session_id)
         return room.seq if room else 0
 
-    def next_seq(self, session_id: str) -> int:
-        """Take the next sequence number (for snapshots)."""
-        room = self._room(session_id)
-        room.seq += 1
-        return room.seq
-
     def reply(self, connection: Connection, event: dict[str, Any]) -> None:
         """Answer one connection (pong, refused frame) with the next seq, unrecorded."""
         room = self._room(connection.session_id)

@@ -14,14 +14,8 @@ from entrypoints.settings import Settings
 from quizcore import routing
 from quizcore.bootstrap import Services
 from quizcore.messages import Message
-from quizcore.ports import (
-    EventPublisher,
-    Leaderboard,
-    SessionStore,
-)
-from quizcore.services import (
-    GLOBAL_BOARD,
-)
+from quizcore.ports import EventPublisher
+from quizcore.services import GLOBAL_BOARD
 
 log = logging.getLogger(__name__)
 
@@ -187,17 +181,3 @@ async def rebuild_projections(services: Services) -> int:
     for user_id, total, reached_at in await services.master.all_totals():
         await services.leaderboard.submit(GLOBAL_BOARD, user_id, total, reached_at)
     return count
-
-
-def make_hub(
-    services_leaderboard: Leaderboard, sessions: SessionStore, settings: Any
-) -> WebSocketHub:
-    """Return the live-channel hub configured from settings."""
-    return WebSocketHub(
-        leaderboard=services_leaderboard,
-        sessions=sessions,
-        interval_ms=settings.leaderboard_interval_ms,
-        top=settings.leaderboard_top,
-        replay_size=settings.replay_buffer,
-        queue_size=settings.ws_queue_size,
-    )

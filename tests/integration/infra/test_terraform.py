@@ -21,6 +21,8 @@ from infra_testlib import (
     strip_interpolation,
 )
 
+from quizcore import routing
+
 TF_FILES = sorted(TERRAFORM_DIR.rglob("*.tf"))
 
 # The settings fields that name an AWS resource, by service.
@@ -299,6 +301,35 @@ def test_every_topic_fans_out_to_the_queues_the_settings_read(
             True,
         ),
     }
+
+
+def test_subscriptions_and_their_filters_are_the_routing_table(
+    setting_defaults: dict[str, Any], module_calls: dict[str, Any], modules: dict[str, Any]
+) -> None:
+    call = _call_of(module_calls, "messaging")
+    topic_of = {
+        routing.STREAM_RESULT: setting_defaults["sns_stream_result_topic"],
+        routing.QUIZ_EVENTS: setting_defaults["sns_quiz_events_topic"],
+    }
+    queue_of = {
+        routing.SCORE_EVENT: setting_defaults["sqs_score_event_queue"],
+        routing.UI_RESPONSE: setting_defaults["sqs_ui_response_queue"],
+        routing.QUIZ_RESULT: setting_defaults["sqs_quiz_result_queue"],
+    }
+    declared = {
+        (topic, queue)
+        for topic, config in call["topics"].items()
+        for queue in config["subscribers"]
+    }
+
+    assert declared == {(topic_of[r.topic], queue_of[r.queue]) for r in routing.ROUTES}
+    assert {queue: set(kinds) for queue, kinds in call["queue_kinds"].items()} == {
+        queue_of[r.queue]: set(r.kinds) for r in routing.ROUTES
+    }
+    subscription = resources_of(modules["messaging"])["aws_sns_topic_subscription.this"]
+    assert "jsonencode({type = var.queue_kinds[each.value.queue]})" in strip_interpolation(
+        subscription["filter_policy"]
+    )
 
 
 def test_every_queue_has_a_dead_letter_queue_after_five_receives(

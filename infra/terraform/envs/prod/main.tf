@@ -134,6 +134,15 @@ module "messaging" {
       raw_message_delivery = true
     }
   }
+  # The routing table of quizcore/routing.py (a test keeps the two equal).
+  queue_kinds = {
+    "quizcore-score-event" = ["AnswerRecorded"]
+    "quizcore-ui-response" = [
+      "AnswerRejected", "ParticipantJoined", "QuestionClosed", "QuestionOpened",
+      "ScoreUpdated", "SessionFinished", "SessionStarted",
+    ]
+    "quizcore-quiz-result" = ["ScoreUpdated", "SessionFinished"]
+  }
 }
 
 # --- Flink job (7.3) --------------------------------------------------------

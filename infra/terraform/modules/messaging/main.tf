@@ -72,6 +72,13 @@ resource "aws_sns_topic_subscription" "this" {
   protocol             = "sqs"
   endpoint             = aws_sqs_queue.queue[each.value.queue].arn
   raw_message_delivery = each.value.raw
+  # Each queue takes only the event types it handles (the message attribute
+  # "type", set by the publisher), as quizcore/routing.py routes them.
+  filter_policy = (
+    contains(keys(var.queue_kinds), each.value.queue)
+    ? jsonencode({ type = var.queue_kinds[each.value.queue] })
+    : null
+  )
 }
 
 data "aws_iam_policy_document" "queue" {

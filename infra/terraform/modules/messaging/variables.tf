@@ -11,6 +11,12 @@ variable "topics" {
   }))
 }
 
+variable "queue_kinds" {
+  description = "Event types each queue takes (its subscription's filter policy), by queue."
+  type        = map(list(string))
+  default     = {}
+}
+
 variable "kms_key_arn" {
   description = "KMS key of topics and queues; its policy must let sns.amazonaws.com use it."
   type        = string

@@ -11,11 +11,10 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from quizcore import routing
 from quizcore.messages import (
     MESSAGE_TYPES,
-    AnswerRecorded,
     Message,
-    SubmitAnswer,
     message_from_dict,
 )
 
@@ -88,11 +87,15 @@ class MessageRouter:
 
 
 def seed_topic_router(stream_result_arn: str, quiz_events_arn: str) -> MessageRouter:
-    """Return the seed's routing: stream results to 6.1, other events to quiz-events.
+    """Return the seed's routing, read from ``quizcore.routing``.
 
-    ``SubmitAnswer`` is a command for the answer stream and has no topic.
+    Stream results go to 6.1 and other events to quiz-events; ``SubmitAnswer``
+    is a command for the answer stream and has no topic.
     """
-    events = [kind for kind in MESSAGE_TYPES if kind not in (SubmitAnswer.kind,)]
-    routes = MessageRouter.fan(quiz_events_arn, events)
-    routes[AnswerRecorded.kind] = stream_result_arn
+    arn_of = {routing.STREAM_RESULT: stream_result_arn, routing.QUIZ_EVENTS: quiz_events_arn}
+    routes = {}
+    for kind in MESSAGE_TYPES:
+        topic = routing.topic_of(kind)
+        if topic is not None:
+            routes[kind] = arn_of[topic]
     return MessageRouter(routes)

@@ -30,6 +30,7 @@ async def bootstrap(settings: Settings) -> dict[str, str]:
     """Create every cloud resource of the settings (safe to run twice)."""
     from adapters.aurora.pool import open_pool
     from adapters.aws_messaging.client import aws_client
+    from adapters.aws_messaging.eventbridge import PARTITION_KEY_PATH
     from adapters.aws_messaging.sns import create_topic, subscribe_queue
     from adapters.aws_messaging.sqs import create_queue_with_dlq
     from adapters.dynamodb.client import dynamodb_client
@@ -79,7 +80,7 @@ async def bootstrap(settings: Settings) -> dict[str, str]:
                 {
                     "Id": "kinesis",
                     "Arn": stream_arn,
-                    "KinesisParameters": {"PartitionKeyPath": "$.detail.session_id"},
+                    "KinesisParameters": {"PartitionKeyPath": PARTITION_KEY_PATH},
                 }
             ],
         )

@@ -23,6 +23,7 @@ from entrypoints.cloud import CloudContainer, FanoutNotifier
 from entrypoints.logs import configure_logging
 from entrypoints.observability import enable_tracing, instrument, make_metrics
 from entrypoints.settings import Settings
+from quizcore.batching import batch_scope, cached_sessions
 from quizcore.bootstrap import Services, build_services
 
 log = logging.getLogger(__name__)
@@ -162,8 +163,15 @@ async def consume(name: str, settings: Settings, state: dict[str, Any]) -> None:
                 checkpoints = DynamoCheckpointStore(
                     dynamodb, settings.dynamodb_sessions_table, settings.kinesis_stream
                 )
+                # One session state and participant read per batch, not per record.
+                cached_sessions(services.stream)
                 consumer = KinesisConsumer(
-                    client, settings.kinesis_stream, handler, checkpoints=checkpoints
+                    client,
+                    settings.kinesis_stream,
+                    handler,
+                    checkpoints=checkpoints,
+                    concurrency=settings.stream_concurrency,
+                    scope=batch_scope,
                 )
             else:
                 client = await stack.enter_async_context(
@@ -171,13 +179,20 @@ async def consume(name: str, settings: Settings, state: dict[str, Any]) -> None:
                 )
                 queue = getattr(settings, QUEUES[name])
                 url = (await client.get_queue_url(QueueName=queue))["QueueUrl"]
-                target = {
-                    "score-event": services.score_event.handle,
-                    "notification": services.notification.handle,
-                    "quiz-event": services.quiz_event.handle,
+                service: Any = {
+                    "score-event": services.score_event,
+                    "notification": services.notification,
+                    "quiz-event": services.quiz_event,
                 }[name]
-                handler = instrument(target, metrics, name, services.clock.now_ms)  # type: ignore[arg-type]
-                consumer = SqsConsumer(client, url, handler)
+                cached_sessions(service)  # state and participants: once per receive
+                handler = instrument(service.handle, metrics, name, services.clock.now_ms)
+                consumer = SqsConsumer(
+                    client,
+                    url,
+                    handler,
+                    concurrency=settings.sqs_concurrency,
+                    scope=batch_scope,
+                )
             if isinstance(notifier, FanoutNotifier):
                 await notifier.start()
             loop = asyncio.get_running_loop()

@@ -94,6 +94,8 @@ class Statsd(asyncio.DatagramProtocol):
 
     timings: dict[tuple[str, str, str], list[tuple[float, float]]] = field(default_factory=dict)
     counts: dict[str, float] = field(default_factory=dict)
+    # aws.calls by (hop, operation): every AWS request each worker made.
+    calls: dict[tuple[str, str], float] = field(default_factory=dict)
     datagrams: int = 0
 
     def datagram_received(self, data: bytes, addr: Any) -> None:
@@ -116,6 +118,9 @@ class Statsd(asyncio.DatagramProtocol):
                 self.timings.setdefault(key, []).append((now, number))
             elif kind == "c":
                 self.counts[name] = self.counts.get(name, 0) + number
+                if name == "quizcore.aws.calls":
+                    key = (tags.get("hop", ""), tags.get("operation", ""))
+                    self.calls[key] = self.calls.get(key, 0) + number
 
     def get(self, name: str, hop: str, kind: str) -> list[float]:
         """Return the timings of one metric, hop and message type."""
@@ -204,6 +209,7 @@ async def play(
         await asyncio.wait_for(asyncio.gather(*(ready.wait() for ready in connected)), 120)
         await asyncio.sleep(1.0)
         statsd.timings.clear()  # joins and snapshots are not answers
+        statsd.calls.clear()
         opened: list[float] = []
         for index in range(questions):
             opened.append(time.time())
@@ -287,6 +293,7 @@ async def play(
         "handle": handle,
         "record_ms_by_question": [statistics.median(v) if v else float("nan") for v in record_ms],
         "statsd_datagrams": statsd.datagrams,
+        "calls": dict(statsd.calls),
     }
 
 
@@ -340,22 +347,34 @@ def reading(figures: dict[str, Any]) -> str:
     stream = figures["handle"]["stream-processor"]
     per_record = statistics.median(stream) if stream else float("nan")
     return (
-        "Reading it: almost all of the time is waiting in front of the stream processor. "
-        "The answer stream's partition key is the session, so one session is one Kinesis "
-        "shard, and the consumer handles a shard's records one at a time; each record costs "
-        "a few DynamoDB calls, a transaction and an SNS publish, "
-        f"{per_record:,.0f} ms on moto (median). Its handlers add up to "
-        f"{sum(stream) / 1000:,.1f} s of the {figures['busy_s']:.1f} s the bursts took, so "
-        f"a session cannot go faster than about {1000 / per_record:.1f} answers/s here, "
-        "whatever the number of workers; everything after it (score-event, notification, "
-        "Redis fan-out, WebSocket) adds a few hundred ms. Every hop is a request to moto, "
-        "one Python process (the bench's) serving all five processes on a shared "
-        f"{os.cpu_count()}-core machine; moto's TransactWriteItems deep-copies the whole "
-        "table (once per item, three items per recorded answer) to be able to roll back, "
-        "so recording an answer gets slower as answers accumulate (the per-question "
-        "medians above). The absolute numbers measure moto more than the code; the shape "
-        "(one serial consumer per session) holds on AWS too."
+        "Reading it: the answer stream is keyed by session and participant, so one "
+        "session's answers spread over both shards, and the stream processor handles "
+        "each GetRecords batch with up to `QUIZ_STREAM_CONCURRENCY` handlers at once "
+        "(one lane per participant); the SQS workers handle ten messages at once. A "
+        f"record still takes {per_record:,.0f} ms inside its handler on moto (median), "
+        f"but handlers overlap: {sum(stream) / 1000:,.1f} s of handler time fit in "
+        f"{figures['busy_s']:.1f} s of bursts. Every hop is a request to moto, one "
+        "Python process (the bench's) serving all five processes on a shared "
+        f"{os.cpu_count()}-core machine, and moto's TransactWriteItems deep-copies the "
+        "whole table, so moto's CPU is now the bound: the absolute numbers measure moto "
+        "more than the code. AWS calls counted include the consumers' idle polling "
+        "(GetRecords, ReceiveMessage), which does not grow with answers."
     )
+
+
+def calls_table(figures: dict[str, Any]) -> list[str]:
+    """Return the AWS requests per scored answer, by worker and operation."""
+    scored = figures["answers_scored"] or 1
+    lines = [
+        "AWS requests per scored answer, by worker and operation (counted by the "
+        "client wrapper in each worker process, during the questions):",
+        "",
+        "| worker | operation | requests | per answer |",
+        "| --- | --- | ---: | ---: |",
+    ]
+    for (hop, operation), count in sorted(figures["calls"].items()):
+        lines.append(f"| {hop} | {operation} | {count:,.0f} | {count / scored:.2f} |")
+    return lines
 
 
 def report(figures: dict[str, Any], command: str) -> str:
@@ -410,6 +429,8 @@ def report(figures: dict[str, Any], command: str) -> str:
         "Stream processor, median time per record, question by question: "
         + ", ".join(f"{value:,.0f} ms" for value in figures["record_ms_by_question"])
         + ".",
+        "",
+        *calls_table(figures),
         "",
         reading(figures),
     ]

@@ -200,13 +200,41 @@ async def consume(name: str, settings: Settings, state: dict[str, Any]) -> None:
                 loop.add_signal_handler(signum, _stopper(consumer, state))
             state["ready"] = True
             log.info("worker started", extra={"worker": name})
-            await consumer.run()
+            reporter = asyncio.create_task(report_calls(metrics, name))
+            try:
+                await consumer.run()
+            finally:
+                reporter.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await reporter
+                send_calls(metrics, name)
             if isinstance(notifier, FanoutNotifier):
                 await notifier.stop()
     finally:
         state["ready"] = False
         await container.shutdown_resources()
         log.info("worker stopped", extra={"worker": name})
+
+
+_sent_calls: dict[str, int] = {}
+
+
+def send_calls(metrics: Any, name: str) -> None:
+    """Send the AWS requests made since the last call as ``aws.calls`` counts."""
+    from adapters.aws_messaging.client import CALLS
+
+    for operation, count in list(CALLS.items()):
+        delta = count - _sent_calls.get(operation, 0)
+        if delta:
+            _sent_calls[operation] = count
+            metrics.increment("aws.calls", delta, tags=[f"hop:{name}", f"operation:{operation}"])
+
+
+async def report_calls(metrics: Any, name: str, every_s: float = 1.0) -> None:
+    """Send the AWS request counts every ``every_s`` (until cancelled)."""
+    while True:
+        await asyncio.sleep(every_s)
+        send_calls(metrics, name)
 
 
 def _stopper(consumer: Any, state: dict[str, Any]) -> Any:

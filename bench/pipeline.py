@@ -142,10 +142,14 @@ def _free_udp_port() -> int:
 
 @contextlib.contextmanager
 def moto_server() -> Iterator[str]:
-    """Run moto's server in this process on a free port; yield its endpoint."""
-    from moto.server import ThreadedMotoServer
+    """Run moto's server in its own process on a free port; yield its endpoint.
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    Its own process, so moto's CPU is not shared with the load generator's
+    event loop (on AWS the services are elsewhere too); one request at a
+    time (``SerialMotoServer``), since moto's backends are not thread-safe.
+    """
+    import subprocess
+
     saved = {key: value for key, value in os.environ.items() if key.startswith("AWS_")}
     for key in saved:
         del os.environ[key]
@@ -155,13 +159,41 @@ def moto_server() -> Iterator[str]:
         AWS_DEFAULT_REGION="eu-west-1",
         AWS_EC2_METADATA_DISABLED="true",
     )
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    server = subprocess.Popen(
+        [sys.executable, "-m", "bench.pipeline", "--serve-moto", str(port)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    endpoint = f"http://127.0.0.1:{port}"
     try:
-        yield f"http://{host}:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(f"{endpoint}/moto-api/", timeout=2)
+                break
+            except httpx.HTTPError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.2)
+        yield endpoint
     finally:
-        server.stop()
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def serve_moto(port: int) -> None:
+    """Serve moto, one request at a time, until terminated."""
+    import signal
+
+    from entrypoints.cli.cloud_dev import SerialMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = SerialMotoServer(port)
+    signal.signal(signal.SIGTERM, lambda *_: server.server.shutdown())
+    server.server.serve_forever()
 
 
 async def moto_round_trip_ms(stores: Any, samples: int = 40) -> float:
@@ -354,7 +386,7 @@ def reading(figures: dict[str, Any]) -> str:
         f"record still takes {per_record:,.0f} ms inside its handler on moto (median), "
         f"but handlers overlap: {sum(stream) / 1000:,.1f} s of handler time fit in "
         f"{figures['busy_s']:.1f} s of bursts. Every hop is a request to moto, one "
-        "Python process (the bench's) serving all five processes on a shared "
+        "Python process serving all five processes one request at a time on a shared "
         f"{os.cpu_count()}-core machine, and moto's TransactWriteItems deep-copies the "
         "whole table, so moto's CPU is now the bound: the absolute numbers measure moto "
         "more than the code. AWS calls counted include the consumers' idle polling "
@@ -384,8 +416,9 @@ def report(figures: dict[str, Any], command: str) -> str:
         "## Pipeline: one live session through every process of the cloud profile",
         "",
         f"Run {time.strftime('%Y-%m-%d')} on {os.cpu_count()} cores, Python "
-        f"{sys.version.split()[0]}; command `{command}`. moto's server (in the bench "
-        "process), the local PostgreSQL and Redis; API, stream processor, score-event, "
+        f"{sys.version.split()[0]}; command `{command}`. moto's server (its own "
+        "process, one request at a time), the local PostgreSQL and Redis; API, stream "
+        "processor, score-event, "
         "notification and quiz-event workers as separate processes; load generator on "
         f"the same machine. Load average when it ended: {load}.",
         "",
@@ -446,7 +479,11 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=60, help="question time limit")
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--serve-moto", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.serve_moto:
+        serve_moto(args.serve_moto)
+        return
     figures = asyncio.run(run(args.players, args.questions, args.seconds))
     command = f"python -m bench.pipeline --players {args.players} --questions {args.questions}"
     markdown = report(figures, command)

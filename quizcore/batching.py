@@ -62,6 +62,14 @@ async def _shared(key: tuple[str, ...], read: Callable[[], Awaitable[T]]) -> T:
         raise
 
 
+def _remember(key: tuple[str, ...], value: Any) -> None:
+    cache = _SCOPE.get()
+    if cache is not None and key not in cache:
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        future.set_result(value)
+        cache[key] = future
+
+
 def _forget(*key: str) -> None:
     cache = _SCOPE.get()
     if cache is not None:
@@ -109,6 +117,24 @@ class BatchCachedSessions:
             ("participant", session_id, user_id),
             lambda: self._read(lambda: self.inner.get_participant(session_id, user_id)),
         )
+
+    async def prefetch_participants(self, pairs: list[tuple[str, str]]) -> None:
+        """Read the (session, user) participants of a batch in one go, if possible.
+
+        Uses the inner store's ``get_participants`` (one BatchGetItem per 100
+        in DynamoDB); a store without it is read lazily, one by one, instead.
+        """
+        many = getattr(self.inner, "get_participants", None)
+        if many is None or _SCOPE.get() is None:
+            return
+        by_session: dict[str, list[str]] = {}
+        for session_id, user_id in pairs:
+            by_session.setdefault(session_id, []).append(user_id)
+        for session_id, users in by_session.items():
+            self.reads += 1
+            found = await many(session_id, users)
+            for user_id, participant in found.items():
+                _remember(("participant", session_id, user_id), participant)
 
     async def participants(self, session_id: str) -> list[Participant]:
         """Return every participant (not cached)."""

@@ -145,6 +145,7 @@ class KinesisConsumer:
         max_retry_delay_s: float = 5.0,
         concurrency: int = 32,
         scope: Callable[[], contextlib.AbstractContextManager[Any]] = contextlib.nullcontext,
+        prefetch: Callable[[list[SubmitAnswer]], Awaitable[None]] | None = None,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be positive")
@@ -159,6 +160,7 @@ class KinesisConsumer:
         self.max_retry_delay_s = max_retry_delay_s
         self.concurrency = concurrency
         self.scope = scope
+        self.prefetch = prefetch
         # Per shard: records handled past the checkpoint (a re-read skips them).
         self._done: dict[str, set[str]] = {}
         self._stopping = asyncio.Event()
@@ -309,6 +311,9 @@ class KinesisConsumer:
             return True
 
         with self.scope():
+            await self._prefetch(
+                shard_id, [records[i] for i in range(len(records)) if not finished[i]]
+            )
             results = await asyncio.gather(*(lane(indices) for indices in lanes.values()))
         prefix = 0
         while prefix < len(records) and finished[prefix]:
@@ -323,6 +328,21 @@ class KinesisConsumer:
                 await self._sleep(self.retry_delay_s)
             return False
         return True
+
+    async def _prefetch(self, shard_id: str, records: list[dict[str, Any]]) -> None:
+        """Give the batch's answers to ``prefetch`` (an optimisation: failures are logged)."""
+        if self.prefetch is None or not records:
+            return
+        commands = []
+        for record in records:
+            with contextlib.suppress(PoisonMessage):
+                command = decode(record["Data"])
+                if isinstance(command, SubmitAnswer):
+                    commands.append(command)
+        try:
+            await self.prefetch(commands)
+        except Exception as ex:
+            log.warning("kinesis %s: prefetch failed, reading one by one: %s", shard_id, ex)
 
     async def _handle_one(self, shard_id: str, record: dict[str, Any]) -> bool:
         """Handle one record; False if it failed (a poison record counts as done)."""

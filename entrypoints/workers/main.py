@@ -164,7 +164,15 @@ async def consume(name: str, settings: Settings, state: dict[str, Any]) -> None:
                     dynamodb, settings.dynamodb_sessions_table, settings.kinesis_stream
                 )
                 # One session state and participant read per batch, not per record.
-                cached_sessions(services.stream)
+                cached = cached_sessions(services.stream)
+                assert cached is not None
+
+                async def prefetch(commands: list[Any]) -> None:
+                    # The batch's participants in one BatchGetItem per 100.
+                    await cached.prefetch_participants(
+                        [(command.session_id, command.user_id) for command in commands]
+                    )
+
                 consumer = KinesisConsumer(
                     client,
                     settings.kinesis_stream,
@@ -172,6 +180,7 @@ async def consume(name: str, settings: Settings, state: dict[str, Any]) -> None:
                     checkpoints=checkpoints,
                     concurrency=settings.stream_concurrency,
                     scope=batch_scope,
+                    prefetch=prefetch,
                 )
             else:
                 client = await stack.enter_async_context(

@@ -27,7 +27,10 @@ def cloud(
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's request log
     suffix = uuid.uuid4().hex[:10]
     settings = unique_settings(moto_endpoint, suffix, pg_dsn=pg_dsn, redis_url=redis_url)
-    processes = CloudProcesses(settings, Path(tmp_path_factory.mktemp(f"cloud-{suffix}")))
+    # Two API processes: players spread over both share each session through Redis.
+    processes = CloudProcesses(
+        settings, Path(tmp_path_factory.mktemp(f"cloud-{suffix}")), api_processes=2
+    )
     try:
         asyncio.run(processes.bootstrap())
         processes.start_all(timeout=150)

@@ -73,7 +73,7 @@ async def publisher(settings: Settings) -> AsyncIterator[SnsEventPublisher]:
     """Yield the SNS publisher routing stream results and quiz events."""
     async with aws_client("sns", settings.aws_region, settings.aws_endpoint_url) as sns:
         arns = await topic_arns(sns, settings)
-        linger = settings.sns_publish_linger_ms
+        linger = settings.publish_linger_ms
         events = SnsEventPublisher(
             sns,
             seed_topic_router(arns["stream_result"], arns["quiz_events"]),

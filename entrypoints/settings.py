@@ -66,9 +66,9 @@ class Settings(BaseSettings):
     # Handlers a worker runs at once: per shard of the answer stream (one
     # participant's answers stay in order), per SQS receive of <= 10 messages.
     stream_concurrency: int = Field(default=32, ge=1, le=1000)
-    sqs_concurrency: int = Field(default=10, ge=1, le=10)
+    queue_concurrency: int = Field(default=10, ge=1, le=10)
     # SNS publishes from concurrent handlers share PublishBatch requests.
-    sns_publish_linger_ms: float = Field(default=5, ge=0, le=1000)
+    publish_linger_ms: float = Field(default=5, ge=0, le=1000)
     # API Gateway's WebSocket API: its https callback (@connections) URL.
     # Empty: the /ws/gateway routes and the push to @connections are off.
     apigw_ws_callback_url: str = ""

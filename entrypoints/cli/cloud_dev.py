@@ -187,13 +187,13 @@ def wait_ready(url: str, seconds: float = 60) -> None:
 
 
 class SerialMotoServer:
-    """moto's server answering one request at a time.
+    """moto's server answering one DynamoDB request at a time.
 
-    moto's backends are not thread-safe: a TransactWriteItems deep-copies the
-    table while a concurrent request changes it ("dictionary changed size
-    during iteration"). The consumers now send many requests at once, so the
-    local stand-in for AWS serialises them, as one request at a time is what
-    its backends can take.
+    moto's DynamoDB backend is not thread-safe: a TransactWriteItems
+    deep-copies the table while a concurrent request changes it ("dictionary
+    changed size during iteration"). The consumers now send many requests at
+    once, so the local stand-in for AWS serialises DynamoDB's; the other
+    services (SQS long polls above all) are served concurrently.
     """
 
     def __init__(self, port: int = 0) -> None:
@@ -210,6 +210,8 @@ class SerialMotoServer:
         one_at_a_time = threading.Lock()
 
         def serial_app(environ: dict[str, Any], start_response: Any) -> Any:
+            if not str(environ.get("HTTP_X_AMZ_TARGET", "")).startswith("DynamoDB"):
+                return app(environ, start_response)  # e.g. SQS long polls wait concurrently
             with one_at_a_time:
                 response = app(environ, start_response)
                 try:

@@ -199,7 +199,7 @@ async def consume(name: str, settings: Settings, state: dict[str, Any]) -> None:
                     client,
                     url,
                     handler,
-                    concurrency=settings.sqs_concurrency,
+                    concurrency=settings.queue_concurrency,
                     scope=batch_scope,
                 )
             if isinstance(notifier, FanoutNotifier):

@@ -10,6 +10,12 @@ them. Also prints each stage's port calls per answer (each is one AWS or
 Redis request in the cloud profile) and its CPU per answer with no latency.
 
     python -m bench.stages --players 2000 --latency-ms 10
+    python -m bench.stages --client-cpu      # CPU of one AWS request, client side
+
+``--client-cpu`` sends requests of each kind the stages make to moto (in a
+process of its own) and divides this process's CPU time by the requests:
+what building, signing, sending and parsing one request costs a worker,
+the other half of a stage's CPU per answer.
 """
 
 from __future__ import annotations
@@ -292,6 +298,102 @@ async def run(players: int, latency_ms: float, levels: list[int]) -> dict[str, A
     return {"rows": rows, "bare": (bare, bare_score), "players": players}
 
 
+async def client_cpu(samples: int) -> dict[str, float]:
+    """Return this process's CPU microseconds per AWS request, by operation."""
+    from adapters.aws_messaging.client import aws_client
+    from adapters.dynamodb.client import dynamodb_client
+    from adapters.dynamodb.tables import DynamoTables
+    from bench.pipeline import moto_server
+
+    region = "eu-west-1"
+    cpu: dict[str, float] = {}
+    with moto_server() as endpoint:
+        async with (
+            dynamodb_client(region, endpoint) as dynamodb,
+            aws_client("sns", region, endpoint) as sns,
+            aws_client("sqs", region, endpoint) as sqs,
+        ):
+            tables = await DynamoTables.create_tables(dynamodb, DynamoTables.prefixed("cpu"))
+            item = {
+                "pk": {"S": "S#ROOM#U#user"},
+                "sk": {"S": "Q#q1"},
+                **{f"field{n}": {"S": f"value-{n}"} for n in range(12)},
+            }
+            topic = (await sns.create_topic(Name="cpu"))["TopicArn"]
+            queue = (await sqs.create_queue(QueueName="cpu"))["QueueUrl"]
+            body = encode(
+                AnswerRecorded(
+                    session_id="ROOM11",
+                    quiz_id="quiz",
+                    question_id="q1",
+                    question_index=0,
+                    user_id="user",
+                    submission_id="user-1",
+                    answer="a",
+                    received_at=1,
+                    opened_at=0,
+                    limit_ms=10_000,
+                )
+            )
+
+            async def get_item(n: int) -> Any:
+                return await dynamodb.get_item(
+                    TableName=tables.answers, Key={"pk": item["pk"], "sk": item["sk"]}
+                )
+
+            async def put_item(n: int) -> Any:
+                return await dynamodb.put_item(
+                    TableName=tables.scores, Item={**item, "sk": {"S": f"R#{n}"}}
+                )
+
+            async def transact(n: int) -> Any:
+                return await dynamodb.transact_write_items(
+                    TransactItems=[
+                        {
+                            "Put": {
+                                "TableName": tables.sessions,
+                                "Item": {**item, "sk": {"S": f"T#{n}#{k}"}},
+                            }
+                        }
+                        for k in range(3)
+                    ]
+                )
+
+            async def query(n: int) -> Any:
+                return await dynamodb.query(
+                    TableName=tables.answers,
+                    KeyConditionExpression="pk = :pk",
+                    ExpressionAttributeValues={":pk": item["pk"]},
+                )
+
+            async def publish_batch(n: int) -> Any:
+                return await sns.publish_batch(
+                    TopicArn=topic,
+                    PublishBatchRequestEntries=[{"Id": str(k), "Message": body} for k in range(10)],
+                )
+
+            async def receive(n: int) -> Any:
+                return await sqs.receive_message(
+                    QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=0
+                )
+
+            await put_item(0)
+            for name, call in (
+                ("dynamodb.GetItem", get_item),
+                ("dynamodb.PutItem", put_item),
+                ("dynamodb.Query", query),
+                ("dynamodb.TransactWriteItems (3 puts)", transact),
+                ("sns.PublishBatch (10)", publish_batch),
+                ("sqs.ReceiveMessage (empty)", receive),
+            ):
+                await call(0)  # warm the client and the model
+                began = time.process_time()
+                for n in range(1, samples + 1):
+                    await call(n)
+                cpu[name] = (time.process_time() - began) / samples * 1e6
+    return cpu
+
+
 def report(figures: dict[str, Any], command: str, latency_ms: float) -> str:
     """Return the markdown of the figures."""
     players = figures["players"]
@@ -347,7 +449,25 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=float, default=10)
     parser.add_argument("--levels", default="1,2,4,8,16,32,64")
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--client-cpu", action="store_true", help="CPU per AWS request")
+    parser.add_argument("--samples", type=int, default=300)
     args = parser.parse_args()
+    if args.client_cpu:
+        cpu = asyncio.run(client_cpu(args.samples))
+        lines = [
+            "CPU of the requesting process per AWS request (aiobotocore: build, sign, "
+            f"send, parse), {args.samples} requests each to moto in its own process, "
+            f"`python -m bench.stages --client-cpu --samples {args.samples}`:",
+            "",
+            "| request | CPU per request |",
+            "| --- | ---: |",
+            *(f"| {name} | {micros:,.0f} us |" for name, micros in cpu.items()),
+        ]
+        markdown = "\n".join(lines)
+        print(markdown)
+        if not args.no_write:
+            write_section("stages-client-cpu", markdown)
+        return
     levels = [int(level) for level in args.levels.split(",")]
     figures = asyncio.run(run(args.players, args.latency_ms, levels))
     command = f"python -m bench.stages --players {args.players} --latency-ms {args.latency_ms:g}"

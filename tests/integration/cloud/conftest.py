@@ -33,7 +33,7 @@ def cloud(
     )
     try:
         asyncio.run(processes.bootstrap())
-        processes.start_all(timeout=150)
+        processes.start_all(timeout=300)
         yield processes
     finally:
         processes.stop()

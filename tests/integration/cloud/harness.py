@@ -135,9 +135,15 @@ class CloudProcesses:
         return self.created
 
     def start_all(self, timeout: float = 120) -> None:
-        """Start the API and the four workers; wait until each is ready."""
-        self.system.start_all()
-        self.wait_all_ready(timeout)
+        """Start the APIs and the four workers one after the other, each ready first.
+
+        One at a time: seven processes opening their PostgreSQL pools at once
+        on a loaded machine can miss the pool's connect timeout.
+        """
+        deadline = time.monotonic() + timeout
+        for name in (*self.system.api_ports, *DEPLOYABLES):
+            self.system.start(name)
+            self.wait_ready(name, max(1.0, deadline - time.monotonic()))
 
     def wait_all_ready(self, timeout: float = 120) -> None:
         """Wait for the API's and every worker's ``/readyz``."""

@@ -241,10 +241,14 @@ def run_cloud(port: int, moto_port: int, api_processes: int = 1) -> int:
     """Run the whole cloud profile locally until interrupted."""
     import logging
 
+    from moto.server import ThreadedMotoServer
+
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    moto = SerialMotoServer(moto_port)
+    # Threaded: served one at a time (SerialMotoServer) DynamoDB is too slow
+    # for a class; a transaction moto fails under concurrency is retried.
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
     moto.start()
-    endpoint = moto.endpoint
+    endpoint = f"http://127.0.0.1:{moto_port}"
     env = cloud_env(endpoint, port)
     os.environ.update({k: v for k, v in env.items() if k.startswith("AWS_")})
     settings = Settings(profile="cloud", aws_endpoint_url=endpoint)

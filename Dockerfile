@@ -44,4 +44,4 @@ COPY entrypoints/api/gunicorn_conf.py entrypoints/api/gunicorn_conf.py
 USER 10001:10001
 EXPOSE 8000 8081
 
-CMD ["gunicorn", "-k", "uvicorn_worker.UvicornWorker", "-c", "entrypoints/api/gunicorn_conf.py", "entrypoints.api.asgi:app"]
+CMD ["gunicorn", "-k", "entrypoints.api.gunicorn_conf.ApiWorker", "-c", "entrypoints/api/gunicorn_conf.py", "entrypoints.api.asgi:app"]

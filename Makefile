@@ -32,7 +32,7 @@ web/dist/index.html: $(WEB_SOURCES)
 web: web/dist/index.html
 
 run: install-local web
-	$(BIN)/quiz serve
+	$(BIN)/quiz serve $(ARGS)
 
 lint: install-test
 	$(BIN)/ruff check .

@@ -1,10 +1,15 @@
-"""The embedded profile's bus: the seed's queues as asyncio queues in one process.
+"""The in-process bus: the seed's queues as lanes in one process.
 
-Each queue (``score-event``, ``ui-response``, ``quiz-result``) has its own
-worker tasks, so the hops run concurrently as they would across machines.
-Delivery is at least once: a handler that raises is retried, then the
-message is logged as dead. Every handler is idempotent, and anything lost
-with the process is rebuilt on start from the recorded answers.
+Each queue (``score-event``, ``ui-response``, ``quiz-result``, routed by
+``quizcore.routing``) is a lane. In the embedded profile every lane has its
+own worker tasks, so the hops run concurrently as they would across
+machines; delivery is at least once (a handler that raises is retried, then
+the message is logged as dead), every handler is idempotent, and anything
+lost with the process is rebuilt on start from the recorded answers.
+
+Unit tests run the very same lanes inline: ``publish`` delivers breadth
+first and returns once every lane is quiet, so a test reads the outcome
+right after the call, and a failing handler raises to the test.
 """
 
 from __future__ import annotations
@@ -12,9 +17,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections import deque
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
+from quizcore import routing
 from quizcore.messages import Message
 
 log = logging.getLogger(__name__)
@@ -40,9 +47,17 @@ class Lane:
 class InProcessBus:
     """An EventPublisher that routes each message to the lanes subscribed to it."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, inline: bool = False) -> None:
         self.lanes: list[Lane] = []
+        self.inline = inline
+        self.published = 0
         self._tasks: list[asyncio.Task[None]] = []
+        self._backlog: deque[Message] = deque()
+        self._delivering = False
+
+    def subscribe(self, kind: str, handler: Handler) -> Lane:
+        """Add a lane of one worker that feeds ``handler`` with one message type."""
+        return self.lane(f"{kind}-{len(self.lanes)}", handler, {kind})
 
     def lane(
         self, name: str, handler: Handler, kinds: set[str] | frozenset[str], workers: int = 1
@@ -57,11 +72,34 @@ class InProcessBus:
         return any(lane.in_flight for lane in self.lanes)
 
     async def publish(self, message: Message) -> None:
-        """Queue the message on every lane that takes its type."""
+        """Queue the message on every lane that takes its type.
+
+        Inline, deliver it now instead, breadth first: a message published by
+        a handler waits its turn, as it would on a real queue.
+        """
+        self.published += 1
+        if self.inline:
+            self._backlog.append(message)
+            if not self._delivering:
+                await self._deliver_inline()
+            return
         for lane in self.lanes:
             if message.kind in lane.kinds:
                 lane.in_flight += 1
                 lane.queue.put_nowait(message)
+
+    async def _deliver_inline(self) -> None:
+        self._delivering = True
+        try:
+            while self._backlog:
+                message = self._backlog.popleft()
+                for lane in self.lanes:
+                    if message.kind in lane.kinds:
+                        await lane.handler(message)
+                        lane.handled += 1
+        finally:
+            self._backlog.clear()
+            self._delivering = False
 
     async def start(self) -> None:
         """Start the worker tasks."""
@@ -111,3 +149,15 @@ class InProcessBus:
             finally:
                 lane.in_flight -= 1
                 lane.queue.task_done()
+
+
+def wire_lanes(
+    bus: InProcessBus,
+    handlers: Mapping[str, Handler],
+    *,
+    workers: Mapping[str, int] | None = None,
+) -> None:
+    """Add one lane per seed queue of the routing table, fed to its handler."""
+    for route in routing.ROUTES:
+        count = (workers or {}).get(route.queue, 1)
+        bus.lane(route.queue, handlers[route.queue], route.kinds, workers=count)

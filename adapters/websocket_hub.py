@@ -49,6 +49,11 @@ TICKS = 16
 # the kernel, the largest single cost of the live channel in py-spy).
 FRAME_BUDGET = 10_000
 
+# A board is spliced for this many receivers between yields to the event
+# loop, so answers and their results interleave with a large room's push
+# instead of waiting behind ten thousand frames.
+SPLICE_SLICE = 256
+
 
 class Suspended:
     """A send that started in the pusher's turn and had to wait for the socket.
@@ -172,6 +177,9 @@ class _Room:
     # The latest fanned-out board still being spliced, and anything queued
     # behind it (see ``deliver``).
     splicing: asyncio.Task[None] | None = None
+    # What each participant last saw: the top entries and their own standing.
+    # A receiver whose view has not changed is not sent the same board again.
+    seen: dict[str, tuple[str, int, int]] = field(default_factory=dict)
 
 
 def dumps(payload: dict[str, Any]) -> str:
@@ -234,6 +242,7 @@ class WebSocketHub:
         )
         room.connections.add(connection)
         room.by_user.setdefault(user_id, set()).add(connection)
+        room.seen.pop(user_id, None)  # a new connection gets the next board
         return connection
 
     def disconnect(self, connection: Connection) -> None:
@@ -249,6 +258,12 @@ class WebSocketHub:
             mine.discard(connection)
             if not mine:
                 del room.by_user[connection.user_id]
+                room.seen.pop(connection.user_id, None)
+
+    def connected(self, session_id: str) -> set[str] | None:
+        """Return the users with an open connection to the session here."""
+        room = self._rooms.get(session_id)
+        return set(room.by_user) if room else set()
 
     def connection_count(self, session_id: str | None = None) -> int:
         """Return how many connections are open (in one session or all)."""
@@ -460,18 +475,31 @@ class WebSocketHub:
         )
 
     async def _splice(self, session_id: str, room: _Room, shared: dict[str, Any]) -> None:
-        # Serialise the shared part once; splice each receiver's own standing in.
+        """Send a board to every receiver with its own standing spliced in.
+
+        The shared part is serialised once. Receivers go in slices with a
+        yield between them, so a large room's push never stalls the loop,
+        and a participant whose view (the top entries, their own rank and
+        score) is what they were last sent gets no copy of it. Spectators
+        (the host) always get it: it carries the live answer count.
+        """
         shared = {key: value for key, value in shared.items() if key != "me"}
         shared["answer_counts"] = dict(room.answer_counts)
         head = dumps(shared)[:-1]
+        top = dumps({"entries": shared.get("entries", [])})
         board = session_board(session_id)
-        for user_id, connections in list(room.by_user.items()):
+        for number, (user_id, connections) in enumerate(list(room.by_user.items()), 1):
+            if number % SPLICE_SLICE == 0:
+                await asyncio.sleep(0)
             standing = await self.leaderboard.standing(board, user_id)
-            me = (
-                f'{{"rank":{standing.rank},"score":{standing.score}}}'
-                if standing is not None
-                else "null"
-            )
+            if standing is None:
+                me = "null"
+            else:
+                view = (top, standing.rank, standing.score)
+                if room.seen.get(user_id) == view:
+                    continue
+                room.seen[user_id] = view
+                me = f'{{"rank":{standing.rank},"score":{standing.score}}}'
             frame = f'{head},"me":{me}}}'
             for connection in list(connections):
                 connection.push(frame)

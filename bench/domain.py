@@ -9,7 +9,7 @@ memory adapters. Four figures, in answers per second:
   ``tally`` per participant and one ``rank_all`` at the end;
 - ``pure, per answer``: the pure work the handlers do per answer: ``check_answer``
   and ``score_answers`` over the participant's answers so far;
-- ``stream + score``: ``StreamProcessor.handle`` then ``ScoreEvent.handle``
+- ``stream + score``: ``StreamProcessor.handle`` then ``ScoreEventHandler.handle``
   (record once, rescore, raise the score, update the leaderboard);
 - ``whole pipeline``: ``ScoreService.submit`` on the wired ``MemorySystem``
   (validation, stream, scoring, notifications, master-data sync, the view).
@@ -55,7 +55,7 @@ from quizcore.model import RecordedAnswer  # noqa: E402
 from quizcore.quiz import Quiz, normalise  # noqa: E402
 from quizcore.scoring import AnswerFacts, rank_all, speed_points, tally  # noqa: E402
 from quizcore.services import (  # noqa: E402
-    ScoreEvent,
+    ScoreEventHandler,
     StreamProcessor,
     load_session,
     score_answers,
@@ -231,7 +231,7 @@ class ScoringPublisher:
     """Hands stream results straight to the score handler and drops the rest."""
 
     def __init__(self) -> None:
-        self.score_event: ScoreEvent | None = None
+        self.score_event: ScoreEventHandler | None = None
 
     async def publish(self, message: Message) -> None:
         if self.score_event is not None and type(message) is AnswerRecorded:
@@ -239,7 +239,7 @@ class ScoringPublisher:
 
 
 def stream_and_score(session: Session) -> Callable[[], Awaitable[int]]:
-    """Return the run of StreamProcessor.handle + ScoreEvent.handle over every answer."""
+    """Return the run of StreamProcessor.handle + ScoreEventHandler.handle over every answer."""
     system = session.system
     publisher = ScoringPublisher()
     stream = StreamProcessor(
@@ -250,7 +250,7 @@ def stream_and_score(session: Session) -> Callable[[], Awaitable[int]]:
         catalog=system.score_event.catalog,
         play=system.score.play,
     )
-    publisher.score_event = ScoreEvent(
+    publisher.score_event = ScoreEventHandler(
         sessions=system.sessions,
         answers=system.answers,
         scores=system.scores,
@@ -607,7 +607,7 @@ def what_if_memoised_normalise(work: Workload) -> list[Figure]:
                 "what if `normalise` were memoised: pure rules, batch", work, pure_batch, 3
             ),
             measure_async(
-                "what if `normalise` were memoised: StreamProcessor + ScoreEvent",
+                "what if `normalise` were memoised: StreamProcessor + ScoreEventHandler",
                 work,
                 stream_and_score,
             ),
@@ -633,7 +633,7 @@ def what_if_no_gc(work: Workload) -> Figure:
         return paused
 
     return measure_async(
-        "what if the cyclic GC were paused: StreamProcessor + ScoreEvent", work, make
+        "what if the cyclic GC were paused: StreamProcessor + ScoreEventHandler", work, make
     )
 
 
@@ -665,7 +665,7 @@ def main() -> None:
         measure_pure(
             "pure rules, per answer (check_answer + score_answers)", work, pure_per_answer, 3
         ),
-        measure_async("StreamProcessor.handle + ScoreEvent.handle", work, stream_and_score),
+        measure_async("StreamProcessor.handle + ScoreEventHandler.handle", work, stream_and_score),
         measure_async(
             "whole pipeline: ScoreService.submit on MemorySystem", work, whole_pipeline, repeat=1
         ),
@@ -681,7 +681,7 @@ def main() -> None:
     profiles = {}
     per_answer_calls: dict[str, dict[tuple[str, str], float]] = {}
     for label, make in (
-        ("StreamProcessor.handle + ScoreEvent.handle", stream_and_score),
+        ("StreamProcessor.handle + ScoreEventHandler.handle", stream_and_score),
         ("ScoreService.submit (whole pipeline)", whole_pipeline),
     ):
         functions, modules, total, calls = profile(small, make, args.top)
@@ -728,7 +728,7 @@ def findings(
         collector = "the garbage collector (the paused-GC run was no faster, within noise)"
     return [
         f"Reading: one answer costs {budget:.1f} us of CPU through StreamProcessor + "
-        f"ScoreEvent; the goal allows {1e6 / GOAL:.1f} us. Re-scoring the participant's "
+        f"ScoreEventHandler; the goal allows {1e6 / GOAL:.1f} us. Re-scoring the participant's "
         f"whole history (`score_answers`) takes {rescore:.1f} us ({rescore_share:.0f}%), of "
         f"which re-checking every earlier answer (`is_correct`, normalising both sides) is "
         f"{correct:.1f} us ({correct_share:.0f}%); {inits:.1f} dataclass constructions "
@@ -795,7 +795,7 @@ def report(
         f"### CPU cost per call ({work.participants:,} participants' data in the stores)",
         "",
         "Measured alone with `time.process_time`; calls per answer come from the "
-        "profile of StreamProcessor.handle + ScoreEvent.handle, so the last column is "
+        "profile of StreamProcessor.handle + ScoreEventHandler.handle, so the last column is "
         "what the call costs each answer on that path (nested calls are inclusive).",
         "",
         "| call | us per call | calls per answer | us per answer |",

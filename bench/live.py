@@ -5,7 +5,9 @@ separate process, then runs the load generator (``bench/loadgen/live.mjs``,
 Node and the ``ws`` package, so that the client does not take the server's
 CPU the way a Python client on the same two cores did): it joins P players
 to one live session, connects each over WebSocket, and plays Q questions
-where every player answers as soon as the question opens. Prints join
+where every player answers as soon as the question opens, or (``--spread S``)
+after a uniform random delay in [0, S) seconds, as a class answers over the
+seconds a question is open. Prints join
 time, answers per second, p50/p99 from sending an answer to its
 ``answer.result``, p99 from sending it to the first ``leaderboard.updated``
 whose ``me`` shows it, dropped messages and the server's peak RSS; writes
@@ -13,6 +15,7 @@ them to bench/RESULTS.md.
 
     python -m bench.live --players 1000 --questions 5
     python -m bench.live --players 10000 --questions 2
+    python -m bench.live --players 10000 --questions 3 --spread 5
     python -m bench.live --http --clients 64 --duration 10
     python -m bench.live --http --flow self-paced --clients 64 --duration 10
 """
@@ -150,6 +153,12 @@ def main() -> None:
     parser.add_argument("--players", type=int, default=1000)
     parser.add_argument("--questions", type=int, default=5)
     parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument(
+        "--spread",
+        type=float,
+        default=0.0,
+        help="each player answers after a random delay in [0, S) s (0: all at once)",
+    )
     parser.add_argument("--http", action="store_true")
     parser.add_argument("--clients", type=int, default=64)
     parser.add_argument("--flow", choices=("live", "self-paced"), default="live")
@@ -169,9 +178,12 @@ def main() -> None:
         )
     else:
         arguments = ["--players", str(args.players), "--questions", str(args.questions)]
-        arguments += ["--seconds", str(args.seconds)]
+        arguments += ["--seconds", str(args.seconds), "--spread", str(args.spread)]
         name = f"live-{args.players}"
         command = f"python -m bench.live --players {args.players} --questions {args.questions}"
+        if args.spread:
+            name += f"-spread-{args.spread:g}s"
+            command += f" --spread {args.spread:g}"
     figures, rss, cpu = asyncio.run(run_loadgen(arguments))
     figures["server_rss_mib"] = rss
     # The server's CPU over the whole run (joins and connections included).

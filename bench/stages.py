@@ -1,7 +1,7 @@
 """Stage bench: one session's throughput per stage as concurrency grows.
 
 Runs the real stage handlers (``StreamProcessor.handle`` behind the real
-``KinesisConsumer``, ``ScoreEvent.handle`` behind the real ``SqsConsumer``)
+``KinesisConsumer``, ``ScoreEventHandler.handle`` behind the real ``SqsConsumer``)
 on the memory adapters, each port call delayed by an injected latency (a
 stand-in for a DynamoDB, SNS or Redis round trip) and counted, so the
 figures show where a serial point would be: with none left, one session's
@@ -42,7 +42,7 @@ from adapters.memory.system import build_memory_system  # noqa: E402
 from bench._results import write_section  # noqa: E402
 from quizcore.batching import BatchCachedSessions, batch_scope  # noqa: E402
 from quizcore.messages import AnswerRecorded, SubmitAnswer  # noqa: E402
-from quizcore.services import PlayRules, ScoreEvent, StreamProcessor  # noqa: E402
+from quizcore.services import PlayRules, ScoreEventHandler, StreamProcessor  # noqa: E402
 
 # What each port call is in the cloud profile (service and operation).
 OPERATIONS = {
@@ -237,7 +237,7 @@ async def score_stage(
 ) -> dict[str, Any]:
     """Run score-event over the stream results; return its figures."""
     calls: Counter[str] = Counter()
-    scoring = ScoreEvent(
+    scoring = ScoreEventHandler(
         sessions=BatchCachedSessions(Delayed(system.sessions, "sessions", latency_s, calls)),  # type: ignore[arg-type]
         answers=Delayed(system.answers, "answers", latency_s, calls),  # type: ignore[arg-type]
         scores=Delayed(system.scores, "scores", latency_s, calls),  # type: ignore[arg-type]

@@ -7,11 +7,13 @@ import contextlib
 import logging
 from typing import Any
 
-from adapters.inprocess import InProcessBus
+from adapters.inprocess import InProcessBus, wire_lanes
 from adapters.websocket_hub import WebSocketHub
 from entrypoints.observability import Metrics, instrument
+from entrypoints.settings import Settings
+from quizcore import routing
 from quizcore.bootstrap import Services
-from quizcore.messages import MESSAGE_TYPES, Message
+from quizcore.messages import Message
 from quizcore.ports import (
     EventPublisher,
     Leaderboard,
@@ -23,21 +25,29 @@ from quizcore.services import (
 
 log = logging.getLogger(__name__)
 
-NOTIFY_KINDS = frozenset(MESSAGE_TYPES) - {"SubmitAnswer", "AnswerRecorded"}
-RESULT_KINDS = frozenset({"ScoreUpdated", "SessionFinished"})
 
-
-def wire_local_lanes(bus: InProcessBus, services: Services, metrics: Metrics) -> None:
-    """Connect the seed's queues in process: score-event, ui-response, quiz-result."""
+def wire_local_lanes(
+    bus: InProcessBus, services: Services, metrics: Metrics, settings: Settings
+) -> None:
+    """Connect the seed's queues in process, as the routing table routes them."""
     now = services.clock.now_ms
+    handlers = {
+        routing.SCORE_EVENT: services.score_event.handle,
+        routing.UI_RESPONSE: services.notification.handle,
+        routing.QUIZ_RESULT: services.quiz_event.handle,
+    }
     # Scoring is safe to run concurrently (scores are re-derived and only
     # raised); notifications keep their order, so they get one worker.
-    score = instrument(services.score_event.handle, metrics, "score-event", now)  # type: ignore[arg-type]
-    bus.lane("score-event", score, {"AnswerRecorded"}, workers=32)
-    notify = instrument(services.notification.handle, metrics, "ui-response", now)
-    bus.lane("ui-response", notify, NOTIFY_KINDS, workers=1)
-    results = instrument(services.quiz_event.handle, metrics, "quiz-result", now)
-    bus.lane("quiz-result", results, RESULT_KINDS, workers=8)
+    workers = {
+        routing.SCORE_EVENT: settings.score_event_workers,
+        routing.UI_RESPONSE: 1,
+        routing.QUIZ_RESULT: settings.quiz_result_workers,
+    }
+    wire_lanes(
+        bus,
+        {queue: instrument(handler, metrics, queue, now) for queue, handler in handlers.items()},  # type: ignore[arg-type]
+        workers=workers,
+    )
 
 
 class TeePublisher:
@@ -78,9 +88,14 @@ class QuestionTimers:
         self._services = services
 
     def schedule(self, session_id: str, closes_at: int) -> None:
-        """Arrange for the session's question to close at ``closes_at``."""
+        """Arrange for the question closing at ``closes_at`` to be revealed.
+
+        That is once its grace for answers in flight ran out too: the answer
+        is never shown while an answer to the question can still count.
+        """
         loop = asyncio.get_running_loop()
-        delay = max(0.0, (closes_at - self.services.clock.now_ms()) / 1000)
+        reveal_at = closes_at + self.services.quiz.play.grace_ms + 1
+        delay = max(0.0, (reveal_at - self.services.clock.now_ms()) / 1000)
         old = self._handles.pop(session_id, None)
         if old is not None:
             old.cancel()

@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+PRODUCTION_ENVS = frozenset({"prod", "production"})
+
 
 class Settings(BaseSettings):
     """Configuration of the API, the workers and the CLI.
@@ -25,6 +27,11 @@ class Settings(BaseSettings):
     # Local profile storage: the durable SQLite file, or memory (tests, demos).
     storage: Literal["sqlite", "memory"] = "sqlite"
     web_dist: Path = Path("web/dist")
+    # Classroom play: listen on every interface (phones on the school network
+    # reach it), and the address players open (QR code and join link); empty
+    # means the address the host's browser uses.
+    lan: bool = False
+    public_url: str = ""
     seed_quizzes: bool = True
 
     # Authentication. Dev auth (local issuer) defaults on in the local profile only.
@@ -32,6 +39,8 @@ class Settings(BaseSettings):
     auth_issuer: str = "quizcore-dev"
     auth_audience: str = "quizcore"
     auth_jwks_url: str = ""
+    # Tolerated clock difference with the token issuer (exp, iat, nbf).
+    auth_clock_skew_seconds: int = Field(default=60, ge=0, le=600)
     auth0_webhook_secret: str = ""
     auth0_client_id: str = ""
     auth0_domain: str = ""
@@ -42,7 +51,34 @@ class Settings(BaseSettings):
     leaderboard_top: int = Field(default=10, ge=1, le=100)
     max_body_bytes: int = 64 * 1024
     replay_buffer: int = Field(default=1024, ge=0)
+    # How long the host may be gone (a reload, a blip of Wi-Fi) before the
+    # players are told the host left (local profile).
+    host_away_seconds: float = Field(default=5.0, ge=0, le=300)
+    # Embedded profile: concurrent handlers of the in-process score-event and
+    # quiz-result lanes (notifications keep their order on one).
+    score_event_workers: int = Field(default=32, ge=1, le=1024)
+    quiz_result_workers: int = Field(default=8, ge=1, le=1024)
     ws_queue_size: int = Field(default=256, ge=8)
+
+    # Limits (each refused with a clear error; see the README).
+    # Largest WebSocket message; the server refuses a longer frame from its
+    # header, before reading it (close 1009).
+    ws_max_message_bytes: int = Field(default=8 * 1024, ge=256, le=1024 * 1024)
+    # Request line plus headers; more gets 431 before the request is parsed.
+    max_header_bytes: int = Field(default=16 * 1024, ge=1024, le=1024 * 1024)
+    # Live sockets one user may hold on one session (more: close 4429).
+    ws_max_sockets_per_user: int = Field(default=5, ge=1, le=1000)
+    # Every write (quizzes, sessions, joins, host actions, answers) per user.
+    write_rate_per_second: float = Field(default=20.0, gt=0)
+    write_burst: int = Field(default=40, ge=1)
+    # Quiz authoring on top of that, per user.
+    quiz_create_per_minute: float = Field(default=10.0, gt=0)
+    quiz_create_burst: int = Field(default=10, ge=1)
+    # One stored quiz (its JSON body).
+    max_quiz_bytes: int = Field(default=32 * 1024, ge=1024)
+    # How long a process trusts a user's cached status (a block reaches
+    # every process at once through pub/sub; this bounds a missed message).
+    user_status_ttl_seconds: float = Field(default=30.0, gt=0, le=3600)
 
     # Cloud profile: AWS.
     aws_region: str = "eu-west-1"
@@ -92,6 +128,11 @@ class Settings(BaseSettings):
         if self.dev_auth is None:
             self.dev_auth = self.profile == "local"
         return self
+
+    @property
+    def production(self) -> bool:
+        """Return whether this is a production deployment (``QUIZ_ENV``)."""
+        return self.env.strip().lower() in PRODUCTION_ENVS
 
     @property
     def dev_auth_enabled(self) -> bool:

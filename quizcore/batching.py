@@ -136,6 +136,14 @@ class BatchCachedSessions:
             for user_id, participant in found.items():
                 _remember(("participant", session_id, user_id), participant)
 
+    async def claim_name(self, session_id: str, name_key: str, user_id: str) -> bool:
+        """Reserve a display name (not cached)."""
+        return await self.inner.claim_name(session_id, name_key, user_id)
+
+    def __getattr__(self, name: str) -> Any:
+        # Anything else the wrapped store offers passes through unchanged.
+        return getattr(self.inner, name)
+
     async def participants(self, session_id: str) -> list[Participant]:
         """Return every participant (not cached)."""
         return await self.inner.participants(session_id)

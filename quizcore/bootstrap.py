@@ -17,18 +17,21 @@ from quizcore.ports import (
     Leaderboard,
     MasterStore,
     Notifier,
+    Presence,
     ScoreStore,
     SessionStore,
 )
 from quizcore.services import (
     Catalog,
+    LeaderboardService,
     NotificationService,
     PlayRules,
-    QuizEvent,
+    QuizEventHandler,
     QuizService,
-    ScoreEvent,
+    ScoreEventHandler,
     ScoreService,
     StreamProcessor,
+    UserService,
 )
 
 
@@ -48,9 +51,11 @@ class Services:
     quiz: QuizService
     score: ScoreService
     stream: StreamProcessor
-    score_event: ScoreEvent
+    score_event: ScoreEventHandler
     notification: NotificationService
-    quiz_event: QuizEvent
+    quiz_event: QuizEventHandler
+    users: UserService
+    boards: LeaderboardService
     extras: dict[str, Any] = field(default_factory=dict)
 
 
@@ -67,8 +72,13 @@ def build_services(
     stream: AnswerStream,
     grace_ms: int,
     top: int,
+    presence: Presence | None = None,
 ) -> Services:
-    """Wire the handlers of every seed service on the given ports."""
+    """Wire the handlers of every seed service on the given ports.
+
+    ``presence`` tells who is connected where the process knows (the embedded
+    profile's hub), for sessions that close a question once all answered.
+    """
     catalog = Catalog(master)
     play = PlayRules(grace_ms=grace_ms)
     quiz = QuizService(
@@ -80,6 +90,8 @@ def build_services(
         publisher=publisher,
         clock=clock,
         catalog=catalog,
+        play=play,
+        presence=presence,
     )
     return Services(
         clock=clock,
@@ -110,13 +122,14 @@ def build_services(
             catalog=catalog,
             play=play,
         ),
-        score_event=ScoreEvent(
+        score_event=ScoreEventHandler(
             sessions=sessions,
             answers=answers,
             scores=scores,
             leaderboard=leaderboard,
             publisher=publisher,
             catalog=catalog,
+            when_answered=quiz.close_if_all_answered,
         ),
         notification=NotificationService(
             notifier=notifier,
@@ -126,11 +139,13 @@ def build_services(
             stats=quiz.question_stats,
             top=top,
         ),
-        quiz_event=QuizEvent(
+        quiz_event=QuizEventHandler(
             master=master,
             sessions=sessions,
             scores=scores,
             leaderboard=leaderboard,
             standings=quiz.standings,
         ),
+        users=UserService(master=master, leaderboard=leaderboard),
+        boards=LeaderboardService(leaderboard=leaderboard, sessions=sessions, master=master),
     )

@@ -24,6 +24,12 @@ class InvalidQuiz(InvalidRequest):
     title = "Invalid quiz"
 
 
+class InvalidAnswer(InvalidRequest):
+    """A submitted answer cannot be an answer to its question."""
+
+    title = "Invalid answer"
+
+
 class Unauthorized(QuizError):
     """The caller is not authenticated."""
 
@@ -78,6 +84,13 @@ class QuestionClosed(QuizError):
 
     code = "question_closed"
     title = "Question closed"
+
+
+class NameTaken(QuizError):
+    """Another participant of the session holds this display name."""
+
+    code = "name_taken"
+    title = "Name taken"
 
 
 class QuestionNotOpen(QuizError):

@@ -72,6 +72,10 @@ class AnswerStore(Protocol):
         """Return every answer recorded in the session (for rebuilds and statistics)."""
         ...
 
+    async def question_count(self, session_id: str, question_id: str) -> int:
+        """Return how many participants answered the question."""
+        ...
+
 
 class ScoreStore(Protocol):
     """Participant scores and per-submission results (projections of the answers)."""
@@ -132,6 +136,10 @@ class SessionStore(Protocol):
 
     async def participant_count(self, session_id: str) -> int:
         """Return how many joined."""
+        ...
+
+    async def claim_name(self, session_id: str, name_key: str, user_id: str) -> bool:
+        """Reserve a display name for the user, atomically; False when another holds it."""
         ...
 
     async def serve(self, session_id: str, user_id: str, question_index: int, at: int) -> int:
@@ -208,6 +216,14 @@ class MasterStore(Protocol):
 
     async def all_totals(self) -> list[tuple[str, int, int]]:
         """Return (user id, total, last reached_at) for every user with final results."""
+        ...
+
+
+class Presence(Protocol):
+    """Who is connected to a session's live channel in this process."""
+
+    def connected(self, session_id: str) -> set[str] | None:
+        """Return the connected user ids, or None when this is not known here."""
         ...
 
 

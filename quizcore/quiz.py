@@ -101,6 +101,13 @@ class Question:
             return False
         return any(len(form) >= TYPO_MIN_LENGTH and within_one_edit(typed, form) for form in forms)
 
+    def offers(self, given: str) -> bool:
+        """Return whether ``given`` is one of a choice question's choices."""
+        if self.kind != "choice":
+            return True
+        typed = normalise(given)
+        return any(normalise(choice) == typed for choice in self.choices)
+
     def limit_seconds(self, session_seconds: int) -> int:
         """Return the time limit of this question within a session."""
         return self.seconds if self.seconds is not None else session_seconds

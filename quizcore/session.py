@@ -32,10 +32,11 @@ from quizcore.messages import (
 from quizcore.messages import (
     SessionFinished as SessionFinishedEvent,
 )
-from quizcore.quiz import Question, Quiz
+from quizcore.quiz import Question, Quiz, normalise
 
 Mode = Literal["live", "self_paced"]
 Status = Literal["lobby", "running", "finished"]
+Phase = Literal["lobby", "question", "reveal", "finished"]
 
 JOIN_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 MIN_QUESTION_SECONDS = 1
@@ -45,6 +46,11 @@ MAX_QUESTION_SECONDS = 300
 def new_session_id(length: int = 6) -> str:
     """Return a random join code from the unambiguous alphabet (no 0/O/1/I)."""
     return "".join(secrets.choice(JOIN_ALPHABET) for _ in range(length))
+
+
+def name_key(display_name: str) -> str:
+    """Return the form under which two display names count as the same."""
+    return normalise(display_name)
 
 
 def is_session_id(text: str) -> bool:
@@ -76,6 +82,8 @@ class SessionState:
     created_at: int
     status: Status = "lobby"
     streak_bonus: bool = True
+    # Close the open question once every (connected) participant answered.
+    close_when_all_answered: bool = False
     question_index: int = -1
     started_at: int | None = None
     finished_at: int | None = None
@@ -84,12 +92,17 @@ class SessionState:
     windows: tuple[tuple[int, int], ...] = field(default_factory=tuple)
     # Highest question index whose closing was announced (QuestionClosed raised).
     closed_through: int = -1
+    # (index, cutoff) of questions closed by the host or because everyone
+    # answered: answers received at or after the cutoff are refused, because
+    # the answer is revealed at that moment.
+    cutoffs: tuple[tuple[int, int], ...] = field(default_factory=tuple)
     version: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON-able form."""
         data = dataclasses.asdict(self)
         data["windows"] = [list(window) for window in self.windows]
+        data["cutoffs"] = [list(cutoff) for cutoff in self.cutoffs]
         return data
 
     @classmethod
@@ -97,6 +110,7 @@ class SessionState:
         """Rebuild the state from ``to_dict`` output."""
         values = {f.name: data[f.name] for f in dataclasses.fields(cls) if f.name in data}
         values["windows"] = tuple((int(w[0]), int(w[1])) for w in data.get("windows", ()))
+        values["cutoffs"] = tuple((int(c[0]), int(c[1])) for c in data.get("cutoffs", ()))
         return cls(**values)
 
     def current_window(self) -> tuple[int, int] | None:
@@ -116,6 +130,46 @@ class SessionState:
             and window[0] <= now < window[1]
         )
 
+    def cutoff(self, question_index: int) -> int | None:
+        """Return when an early-closed question stopped taking answers, or None."""
+        for index, at in self.cutoffs:
+            if index == question_index:
+                return at
+        return None
+
+    def reveal_due(self, grace_ms: int) -> int | None:
+        """Return when the open live question's answer may be revealed, or None.
+
+        That is the first millisecond at which no answer to it is accepted any
+        more: after its deadline plus the grace for answers in flight.
+        """
+        window = self.current_window()
+        if window is None or self.closed_through >= self.question_index:
+            return None
+        return window[1] + grace_ms + 1
+
+    def phase(self, now: int) -> Phase:
+        """Return the phase a screen shows: lobby, question, reveal or finished."""
+        if self.status == "lobby":
+            return "lobby"
+        if self.status == "finished":
+            return "finished"
+        if self.mode == "live" and self.closed_through >= self.question_index >= 0:
+            return "reveal"
+        return "question"
+
+    def last_closed_index(self) -> int | None:
+        """Return the index of the last live question whose answer was revealed."""
+        if self.mode != "live" or self.closed_through < 0:
+            return None
+        return self.closed_through
+
+    def played(self, question_index: int) -> bool:
+        """Return whether the question was ever opened (live) in this session."""
+        if self.mode != "live":
+            return self.status != "lobby"
+        return question_index < len(self.windows)
+
 
 def create(
     *,
@@ -126,6 +180,7 @@ def create(
     question_seconds: int,
     now: int,
     streak_bonus: bool = True,
+    close_when_all_answered: bool = False,
 ) -> SessionState:
     """Return a new session in the lobby; validate mode and seconds."""
     if mode not in ("live", "self_paced"):
@@ -142,6 +197,7 @@ def create(
         question_count=quiz.question_count,
         created_at=now,
         streak_bonus=streak_bonus,
+        close_when_all_answered=close_when_all_answered,
     )
 
 
@@ -153,6 +209,17 @@ def limit_ms(state: SessionState, question: Question) -> int:
 def _require_host(state: SessionState, actor: str) -> None:
     if actor != state.host_id:
         raise Forbidden("only the host may do this")
+
+
+def _require_live_host(state: SessionState, actor: str, action: str) -> None:
+    """Refuse a host's question move unless a live session is running."""
+    _require_host(state, actor)
+    if state.status == "finished":
+        raise SessionFinished(f"session {state.session_id} is finished")
+    if state.status != "running":
+        raise SessionNotRunning(f"session {state.session_id} has not started")
+    if state.mode != "live":
+        raise InvalidRequest(f"a self-paced session has no shared question to {action}")
 
 
 def _bump(state: SessionState, **changes: Any) -> SessionState:
@@ -174,15 +241,23 @@ def _open(state: SessionState, quiz: Quiz, index: int, now: int) -> tuple[Sessio
 
 
 def _close_current(state: SessionState, quiz: Quiz, now: int) -> tuple[SessionState, list[Message]]:
-    """Close the open live question at ``now`` if it is still open."""
+    """Close the open live question at ``now``, if it is still unrevealed.
+
+    Its answer is revealed now, so nothing received from now on is accepted
+    (the cutoff), whatever grace the deadline had left. Past its deadline,
+    the deadline stands as the closing time.
+    """
     window = state.current_window()
     if window is None or state.closed_through >= state.question_index:
         return state, []
     opened_at, closes_at = window
-    # Past its deadline, the deadline stands as the closing time.
-    closed_at = closes_at if now >= closes_at else max(now, opened_at)
     windows = list(state.windows)
-    windows[state.question_index] = (opened_at, closed_at)
+    if now >= closes_at:
+        closed_at = closes_at
+    else:
+        closed_at = max(now, opened_at)
+        windows[state.question_index] = (opened_at, closed_at)
+    cutoffs = (*state.cutoffs, (state.question_index, max(now, opened_at)))
     question = quiz.questions[state.question_index]
     event = QuestionClosedEvent(
         session_id=state.session_id,
@@ -190,7 +265,9 @@ def _close_current(state: SessionState, quiz: Quiz, now: int) -> tuple[SessionSt
         index=question.index,
         closed_at=closed_at,
     )
-    state = _bump(state, windows=tuple(windows), closed_through=state.question_index)
+    state = _bump(
+        state, windows=tuple(windows), cutoffs=cutoffs, closed_through=state.question_index
+    )
     return state, [event]
 
 
@@ -215,13 +292,7 @@ def advance(
     state: SessionState, quiz: Quiz, actor: str, now: int
 ) -> tuple[SessionState, list[Message]]:
     """Close the open question and open the next; finish after the last."""
-    _require_host(state, actor)
-    if state.status == "finished":
-        raise SessionFinished(f"session {state.session_id} is finished")
-    if state.status != "running":
-        raise SessionNotRunning(f"session {state.session_id} has not started")
-    if state.mode != "live":
-        raise InvalidRequest("a self-paced session has no shared question to move on")
+    _require_live_host(state, actor, "move on")
     state, events = _close_current(state, quiz, now)
     following = state.question_index + 1
     if following >= quiz.question_count:
@@ -248,10 +319,37 @@ def finish(
     return state, events
 
 
-def close_due(state: SessionState, quiz: Quiz, now: int) -> tuple[SessionState, list[Message]]:
-    """Close the live question whose deadline has passed, once (idempotent)."""
-    window = state.current_window()
-    if window is None or now < window[1]:
+def reveal(
+    state: SessionState, quiz: Quiz, actor: str, now: int
+) -> tuple[SessionState, list[Message]]:
+    """Close the open live question without opening the next (idempotent)."""
+    _require_live_host(state, actor, "reveal")
+    return _close_current(state, quiz, now)
+
+
+def close_answered(
+    state: SessionState, quiz: Quiz, question_index: int, now: int
+) -> tuple[SessionState, list[Message]]:
+    """Close question ``question_index`` early because everyone answered it."""
+    if (
+        not state.close_when_all_answered
+        or state.question_index != question_index
+        or state.current_window() is None
+    ):
+        return state, []
+    return _close_current(state, quiz, now)
+
+
+def close_due(
+    state: SessionState, quiz: Quiz, now: int, *, grace_ms: int
+) -> tuple[SessionState, list[Message]]:
+    """Reveal the live question whose deadline and grace passed, once (idempotent).
+
+    The answer is revealed only when no answer to the question can be
+    accepted any more, so nobody can answer with the revealed answer.
+    """
+    due = state.reveal_due(grace_ms)
+    if due is None or now < due:
         return state, []
     return _close_current(state, quiz, now)
 
@@ -314,6 +412,10 @@ def check_window(
         opened_at, closes_at = state.windows[question_index]
         if received_at < opened_at:
             raise QuestionNotOpen(f"question {question_id} has not opened")
+        cutoff = state.cutoff(question_index)
+        if cutoff is not None and received_at >= cutoff:
+            # Closed early: its answer was revealed at the cutoff.
+            raise QuestionClosed(f"question {question_id} closed at {cutoff}")
         if received_at > closes_at + grace_ms:
             raise QuestionClosed(f"question {question_id} closed at {closes_at}")
         return opened_at
@@ -322,8 +424,9 @@ def check_window(
             raise SessionFinished(f"session {state.session_id} is finished")
         raise QuestionNotOpen(f"question {question_id} has not been served to you")
     deadline = served_at + limit
-    if state.finished_at is not None:
-        deadline = min(deadline, state.finished_at)
+    if state.finished_at is not None and received_at >= state.finished_at:
+        # The results, with every answer, are out from the finish on.
+        raise QuestionClosed(f"question {question_id} closed at {state.finished_at}")
     if received_at > deadline + grace_ms:
         raise QuestionClosed(f"question {question_id} closed at {deadline}")
     return served_at

@@ -11,9 +11,11 @@ from adapters.dynamodb._support import (
     DynamoClient,
     Item,
     TransactionCancelled,
+    batch_get,
     expires_at,
     from_item,
     get_item,
+    key,
     new_token,
     part,
     query_partition,
@@ -51,13 +53,24 @@ def session_shard_pk(session_id: str, shard: int) -> str:
     return f"S#{part(session_id)}#A#{shard}"
 
 
+def count_sk(answer: RecordedAnswer) -> str:
+    """Return the sort key of a shard's answer count for the answer's question."""
+    return question_count_sk(answer.question_id)
+
+
+def question_count_sk(question_id: str) -> str:
+    """Return the sort key of a shard's answer count for one question."""
+    return f"QC#{part(question_id)}"
+
+
 class DynamoAnswerStore:
     """Recorded answers in DynamoDB; the source of truth for every score.
 
-    ``record`` writes three items in one TransactWriteItems: the answer under
+    ``record`` writes four items in one TransactWriteItems: the answer under
     its question (condition: absent), a copy under its submission id
     (condition: absent) and a copy in the session's shard partition for
-    session-wide reads. So an answer is stored exactly once per
+    session-wide reads, plus the shard's count of the question's answers.
+    So an answer is stored exactly once per
     (session, question, user), atomically, and a submission id is stored
     once per (session, user): reusing it returns DUPLICATE with the answer
     first recorded under it.
@@ -104,6 +117,17 @@ class DynamoAnswerStore:
                 values,
                 once=False,
             ),
+            # A per-shard count of the question's answers, raised only when the
+            # answer is new (the transaction is all or nothing): no hot key.
+            {
+                "Update": {
+                    "TableName": self.table,
+                    "Key": key(session_shard_pk(answer.session_id, shard), count_sk(answer)),
+                    "UpdateExpression": "ADD #count :one",
+                    "ExpressionAttributeNames": {"#count": "count"},
+                    "ExpressionAttributeValues": {":one": {"N": "1"}},
+                }
+            },
         ]
         for _ in range(_RECORD_ROUNDS):
             try:
@@ -166,9 +190,19 @@ class DynamoAnswerStore:
     async def for_session(self, session_id: str) -> list[RecordedAnswer]:
         """Return every answer of the session, reading all shards in parallel."""
         pks = [session_shard_pk(session_id, shard) for shard in range(self.shards)]
-        items = await query_shards(self.client, self.table, pks)
+        # Answers only: the shard partitions also hold the per-question counts.
+        items = await query_shards(self.client, self.table, pks, "U#")
         answers = [RecordedAnswer.from_dict(from_item(item)) for item in items]
         # Shards interleave arbitrarily; receive order is stable and meaningful.
         return sorted(
             answers, key=lambda found: (found.received_at, found.question_index, found.user_id)
         )
+
+    async def question_count(self, session_id: str, question_id: str) -> int:
+        """Return how many participants answered the question (one batch read)."""
+        keys = [
+            key(session_shard_pk(session_id, shard), question_count_sk(question_id))
+            for shard in range(self.shards)
+        ]
+        items = await batch_get(self.client, self.table, keys)
+        return sum(int(from_item(item).get("count", 0)) for item in items)

@@ -10,6 +10,7 @@ from adapters.dynamodb._support import (
     DEFAULT_SHARDS,
     TOKEN_ATTRIBUTE,
     TTL_ATTRIBUTE,
+    ConditionFailed,
     DynamoClient,
     Item,
     TransactionCancelled,
@@ -58,6 +59,14 @@ def participant_sk(user_id: str) -> str:
 def user_pk(session_id: str, user_id: str) -> str:
     """Return the partition of one participant's serve times."""
     return f"S#{part(session_id)}#U#{part(user_id)}"
+
+
+def name_pk(session_id: str, name_key: str) -> str:
+    """Return the partition of one display name's claim in a session."""
+    return f"S#{part(session_id)}#N#{part(name_key)}"
+
+
+NAME_SK = "NAME"
 
 
 def serve_sk(question_index: int) -> str:
@@ -293,6 +302,28 @@ class DynamoSessionStore:
         return sum(int(item["count"]["N"]) for item in items if "count" in item)
 
     # --- self-paced serve times --------------------------------------------
+
+    async def claim_name(self, session_id: str, name_key: str, user_id: str) -> bool:
+        """Reserve the name for the user (conditional put); False when another holds it."""
+        values = {
+            "pk": name_pk(session_id, name_key),
+            "sk": NAME_SK,
+            "user_id": user_id,
+            **expires_at(self.retention_days),
+        }
+        try:
+            await call(
+                self.client.put_item(
+                    TableName=self.table,
+                    Item=to_item(values),
+                    ConditionExpression="attribute_not_exists(pk) OR #user = :user",
+                    ExpressionAttributeNames={"#user": "user_id"},
+                    ExpressionAttributeValues={":user": {"S": user_id}},
+                )
+            )
+        except ConditionFailed:
+            return False
+        return True
 
     async def serve(self, session_id: str, user_id: str, question_index: int, at: int) -> int:
         """Keep the first serve time of the question; return that time."""

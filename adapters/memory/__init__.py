@@ -4,7 +4,6 @@ from adapters.memory.leaderboard import MemoryLeaderboard
 from adapters.memory.messaging import (
     DirectAnswerStream,
     MemoryNotifier,
-    QueuedPublisher,
     RecordingPublisher,
 )
 from adapters.memory.stores import (
@@ -22,6 +21,5 @@ __all__ = [
     "MemoryNotifier",
     "MemoryScoreStore",
     "MemorySessionStore",
-    "QueuedPublisher",
     "RecordingPublisher",
 ]

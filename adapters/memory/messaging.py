@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from quizcore.bus import MessageBus
 from quizcore.messages import Message, SubmitAnswer
 
 
@@ -35,33 +33,6 @@ class RecordingPublisher:
     async def publish(self, message: Message) -> None:
         """Keep the message."""
         self.messages.append(message)
-
-
-class QueuedPublisher:
-    """Dispatches through a bus breadth-first, never recursing into handlers.
-
-    A message published while another is being handled waits its turn, as it
-    would on a real queue; ``publish`` returns once the queue is drained.
-    """
-
-    def __init__(self, bus: MessageBus) -> None:
-        self.bus = bus
-        self._queue: deque[Message] = deque()
-        self._draining = False
-        self.published = 0
-
-    async def publish(self, message: Message) -> None:
-        """Queue the message and drain unless a drain is already running."""
-        self._queue.append(message)
-        self.published += 1
-        if self._draining:
-            return
-        self._draining = True
-        try:
-            while self._queue:
-                await self.bus.dispatch(self._queue.popleft())
-        finally:
-            self._draining = False
 
 
 class MemoryNotifier:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import bisect
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from quizcore.errors import Conflict
 from quizcore.model import (
@@ -16,6 +16,7 @@ from quizcore.model import (
 )
 from quizcore.quiz import Quiz
 from quizcore.session import Participant, SessionState
+from quizcore.session import name_key as display_name_key
 
 
 class MemoryAnswerStore:
@@ -26,6 +27,7 @@ class MemoryAnswerStore:
         self._by_submission: dict[tuple[str, str, str], RecordedAnswer] = {}
         self._by_user: dict[tuple[str, str], list[RecordedAnswer]] = defaultdict(list)
         self._by_session: dict[str, list[RecordedAnswer]] = defaultdict(list)
+        self._per_question: Counter[tuple[str, str]] = Counter()
 
     def load(self, answer: RecordedAnswer) -> None:
         """Index an answer already known to be stored (used by durable adapters)."""
@@ -37,6 +39,7 @@ class MemoryAnswerStore:
             key=lambda item: item.question_index,
         )
         self._by_session[answer.session_id].append(answer)
+        self._per_question[(answer.session_id, answer.question_id)] += 1
 
     def check(self, answer: RecordedAnswer) -> tuple[RecordOutcome, RecordedAnswer]:
         """Return what recording ``answer`` would do, without changing anything."""
@@ -71,6 +74,10 @@ class MemoryAnswerStore:
     async def for_session(self, session_id: str) -> list[RecordedAnswer]:
         """Return every answer of the session."""
         return list(self._by_session.get(session_id, ()))
+
+    async def question_count(self, session_id: str, question_id: str) -> int:
+        """Return how many participants answered the question."""
+        return self._per_question.get((session_id, question_id), 0)
 
 
 class MemoryScoreStore:
@@ -121,6 +128,7 @@ class MemorySessionStore:
         self._sessions: dict[str, SessionState] = {}
         self._participants: dict[str, dict[str, Participant]] = defaultdict(dict)
         self._served: dict[tuple[str, str], dict[int, int]] = defaultdict(dict)
+        self._names: dict[tuple[str, str], str] = {}
 
     async def create(self, state: SessionState) -> bool:
         """Insert the session if its id is free."""
@@ -151,6 +159,10 @@ class MemorySessionStore:
         if existing is not None:
             return existing, False, len(members)
         members[participant.user_id] = participant
+        self._names.setdefault(
+            (participant.session_id, display_name_key(participant.display_name)),
+            participant.user_id,
+        )
         return participant, True, len(members)
 
     async def get_participant(self, session_id: str, user_id: str) -> Participant | None:
@@ -164,6 +176,10 @@ class MemorySessionStore:
     async def participant_count(self, session_id: str) -> int:
         """Return how many joined."""
         return len(self._participants.get(session_id, {}))
+
+    async def claim_name(self, session_id: str, name_key: str, user_id: str) -> bool:
+        """Reserve the name for the user; False when another user holds it."""
+        return self._names.setdefault((session_id, name_key), user_id) == user_id
 
     async def serve(self, session_id: str, user_id: str, question_index: int, at: int) -> int:
         """Keep the first serve time."""

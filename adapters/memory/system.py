@@ -9,23 +9,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from adapters.clock import ManualClock
+from adapters.inprocess import InProcessBus, wire_lanes
 from adapters.memory.leaderboard import MemoryLeaderboard
-from adapters.memory.messaging import DirectAnswerStream, MemoryNotifier, QueuedPublisher
+from adapters.memory.messaging import DirectAnswerStream, MemoryNotifier
 from adapters.memory.stores import (
     MemoryAnswerStore,
     MemoryMasterStore,
     MemoryScoreStore,
     MemorySessionStore,
 )
+from quizcore import routing
 from quizcore.bootstrap import build_services
-from quizcore.bus import MessageBus
-from quizcore.messages import MESSAGE_TYPES
 from quizcore.ports import Clock
 from quizcore.services import (
     NotificationService,
-    QuizEvent,
+    QuizEventHandler,
     QuizService,
-    ScoreEvent,
+    ScoreEventHandler,
     ScoreService,
     StreamProcessor,
 )
@@ -42,25 +42,26 @@ class MemorySystem:
     scores: MemoryScoreStore
     leaderboard: MemoryLeaderboard
     notifier: MemoryNotifier
-    publisher: QueuedPublisher
-    bus: MessageBus
+    publisher: InProcessBus
+    bus: InProcessBus
     quiz: QuizService
     score: ScoreService
     stream: StreamProcessor
-    score_event: ScoreEvent
+    score_event: ScoreEventHandler
     notification: NotificationService
-    quiz_event: QuizEvent
+    quiz_event: QuizEventHandler
 
 
 def build_memory_system(clock: Clock | None = None, *, grace_ms: int = 500) -> MemorySystem:
     """Return every service wired on fresh memory adapters."""
     clock = clock or ManualClock()
-    bus = MessageBus()
+    # The product's lanes and routing, delivered inline (see InProcessBus).
+    bus = InProcessBus(inline=True)
     stream_port = DirectAnswerStream()
     master, sessions = MemoryMasterStore(), MemorySessionStore()
     answers, scores = MemoryAnswerStore(), MemoryScoreStore()
     leaderboard, notifier = MemoryLeaderboard(), MemoryNotifier()
-    publisher = QueuedPublisher(bus)
+    publisher = bus
     services = build_services(
         clock=clock,
         master=master,
@@ -75,11 +76,13 @@ def build_memory_system(clock: Clock | None = None, *, grace_ms: int = 500) -> M
         top=10,
     )
     stream_port.process = services.stream.handle
-    subscribe(
+    wire_lanes(
         bus,
-        score_event=services.score_event,
-        notification=services.notification,
-        quiz_event=services.quiz_event,
+        {
+            routing.SCORE_EVENT: services.score_event.handle,  # type: ignore[dict-item]
+            routing.UI_RESPONSE: services.notification.handle,
+            routing.QUIZ_RESULT: services.quiz_event.handle,
+        },
     )
     return MemorySystem(
         clock=clock,
@@ -98,19 +101,3 @@ def build_memory_system(clock: Clock | None = None, *, grace_ms: int = 500) -> M
         notification=services.notification,
         quiz_event=services.quiz_event,
     )
-
-
-def subscribe(
-    bus: MessageBus,
-    *,
-    score_event: ScoreEvent,
-    notification: NotificationService,
-    quiz_event: QuizEvent,
-) -> None:
-    """Route events as the cloud topics do: stream results to scoring, the rest on."""
-    bus.subscribe("AnswerRecorded", score_event.handle)  # type: ignore[arg-type]
-    for kind in MESSAGE_TYPES:
-        if kind in ("SubmitAnswer", "AnswerRecorded"):
-            continue
-        bus.subscribe(kind, notification.handle)
-        bus.subscribe(kind, quiz_event.handle)

@@ -119,6 +119,10 @@ class SqliteAnswerStore:
         """Return every answer of one participant, ordered by question index."""
         return await self._db.mirror.answers.for_participant(session_id, user_id)
 
+    async def question_count(self, session_id: str, question_id: str) -> int:
+        """Return how many participants answered the question."""
+        return await self._db.mirror.answers.question_count(session_id, question_id)
+
     async def for_session(self, session_id: str) -> list[RecordedAnswer]:
         """Return every answer recorded in the session."""
         return await self._db.mirror.answers.for_session(session_id)
@@ -305,6 +309,14 @@ class SqliteSessionStore:
     async def participant_count(self, session_id: str) -> int:
         """Return how many joined."""
         return await self._db.mirror.sessions.participant_count(session_id)
+
+    async def claim_name(self, session_id: str, name_key: str, user_id: str) -> bool:
+        """Reserve the name for the user; False when another participant holds it.
+
+        Claims live in memory: the participant row, written right after, is
+        what makes the name durable (a restart re-derives the claims from it).
+        """
+        return await self._db.mirror.sessions.claim_name(session_id, name_key, user_id)
 
     async def serve(self, session_id: str, user_id: str, question_index: int, at: int) -> int:
         """Keep the first time the question was served to the user; return it."""

@@ -24,8 +24,12 @@ const { values: opts } = parseArgs({
     flow: { type: "string", default: "live" },
     clients: { type: "string", default: "64" },
     duration: { type: "string", default: "10" },
+    // Each player answers after a uniform random delay in [0, spread) seconds
+    // after question.opened, as a class does; 0 answers at once (a burst).
+    spread: { type: "string", default: "0" },
   },
 });
+const spreadMs = Number(opts.spread) * 1000;
 
 const base = new URL(opts.base);
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
@@ -199,8 +203,12 @@ function play(sessionId, player) {
       switch (event.type) {
         case "question.opened": {
           const submission = `${player.userId}-${event.question_id}`;
-          player.sent.set(submission, now());
-          ws.send(submitFrame(event.question_id, submission));
+          const send = () => {
+            player.sent.set(submission, now());
+            ws.send(submitFrame(event.question_id, submission));
+          };
+          if (spreadMs > 0) setTimeout(send, Math.random() * spreadMs);
+          else send();
           break;
         }
         case "answer.result":
@@ -295,6 +303,7 @@ async function live() {
   return {
     players: count,
     questions,
+    spread_s: spreadMs / 1000,
     join_s: joinS,
     connect_s: connectS,
     answers_sent: sent,

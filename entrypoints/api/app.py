@@ -6,9 +6,11 @@ import asyncio
 import contextlib
 import inspect
 import logging
+import sys
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import falcon
 import falcon.asgi
@@ -51,6 +53,7 @@ class Lifespan:
         self.container = container
         self.timers: QuestionTimers | None = None
         self._gateway: asyncio.Task[None] | None = None
+        self._status: asyncio.Task[None] | None = None
 
     async def process_startup(self, scope: Any, event: Any) -> None:
         """Open stores, wire the handlers, seed, rebuild, start the workers."""
@@ -76,12 +79,16 @@ class Lifespan:
         if not isinstance(publisher, InProcessBus):
             ports["publisher"] = TeePublisher(publisher, timers.on_event)
         services = build_services(
-            **ports, grace_ms=settings.answer_grace_ms, top=settings.leaderboard_top
+            **ports,
+            grace_ms=settings.answer_grace_ms,
+            top=settings.leaderboard_top,
+            # Who is connected is known in process only in the embedded profile.
+            presence=ports["notifier"] if isinstance(publisher, InProcessBus) else None,
         )
         timers.services = services
         if isinstance(publisher, InProcessBus):
             ports["stream"].process = services.stream.handle
-            wire_local_lanes(publisher, services, self.ctx.metrics)
+            wire_local_lanes(publisher, services, self.ctx.metrics, settings)
             publisher.lane("timers", timers.on_event, {"QuestionOpened"})
         else:
             from entrypoints.cloud import feed_gateway
@@ -113,9 +120,30 @@ class Lifespan:
             await services.leaderboard.size("readyz")
 
         self.ctx.ready_checks.append(stores)
+        await self._follow_user_status()
+
+    async def _follow_user_status(self) -> None:
+        """Share user-status changes between processes wherever Redis is wired."""
+        if "redis" not in self.container.providers:
+            return  # one process: status changes apply in process
+        from adapters.redis.user_status import RedisUserStatusChannel
+
+        client = await resolve(self.container.redis)
+        channel = RedisUserStatusChannel(client, prefix=self.ctx.settings.redis_prefix)
+        subscribed = asyncio.Event()
+        self._status = asyncio.create_task(
+            channel.follow(self.ctx.user_status_changed, ready=subscribed)
+        )
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(subscribed.wait(), 10)
+        self.ctx.status_channel = channel
 
     async def process_shutdown(self, scope: Any, event: Any) -> None:
         """Stop timers and workers, drain queues, close the stores."""
+        if self._status is not None:
+            self._status.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._status
         if self._gateway is not None:
             self._gateway.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -154,8 +182,38 @@ class RequestLog:
         )
 
 
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def check_dev_auth(settings: Settings) -> None:
+    """Refuse dev tokens outside a local run; warn loudly on a local cloud run."""
+    if not settings.dev_auth_enabled:
+        return
+    if settings.production:
+        raise ValueError(
+            f"QUIZ_DEV_AUTH is on with QUIZ_ENV={settings.env}: dev tokens are for local "
+            "runs only; turn QUIZ_DEV_AUTH off and set QUIZ_AUTH_JWKS_URL"
+        )
+    if settings.profile != "cloud":
+        return
+    endpoint = urlsplit(settings.aws_endpoint_url or "").hostname or ""
+    if endpoint not in LOOPBACK_HOSTS:
+        raise ValueError(
+            "QUIZ_DEV_AUTH is on in the cloud profile against real AWS: dev tokens are "
+            "allowed only for a local run (QUIZ_AWS_ENDPOINT_URL on this machine)"
+        )
+    banner = (
+        "WARNING: DEV AUTH IS ON in the cloud profile: POST /v1/dev/token mints "
+        "author tokens for anyone. Local runs only; never deploy this."
+    )
+    log.warning(banner)
+    print(f"\n{'!' * 72}\n{banner}\n{'!' * 72}\n", file=sys.stderr, flush=True)
+
+
 def make_verifier(settings: Settings) -> tuple[TokenVerifier, DevIssuer | None]:
     """Return the token verifier and, with dev auth on, the local issuer."""
+    check_dev_auth(settings)
+    skew = settings.auth_clock_skew_seconds
     if settings.dev_auth_enabled:
         issuer = DevIssuer(
             settings.data_dir / "dev-signing-key.pem",
@@ -166,7 +224,10 @@ def make_verifier(settings: Settings) -> tuple[TokenVerifier, DevIssuer | None]:
         if settings.auth_jwks_url:
             source = HttpJwks(settings.auth_jwks_url)
         verifier = TokenVerifier(
-            source, issuer=settings.auth_issuer, audience=settings.auth_audience
+            source,
+            issuer=settings.auth_issuer,
+            audience=settings.auth_audience,
+            clock_skew=skew,
         )
         return verifier, issuer
     if not settings.auth_jwks_url:
@@ -175,6 +236,7 @@ def make_verifier(settings: Settings) -> tuple[TokenVerifier, DevIssuer | None]:
         HttpJwks(settings.auth_jwks_url),
         issuer=settings.auth_issuer,
         audience=settings.auth_audience,
+        clock_skew=skew,
     )
     return verifier, None
 

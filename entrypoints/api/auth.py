@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import hmac
+import secrets
 import time
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -83,11 +84,13 @@ class TokenVerifier:
         issuer: str,
         audience: str,
         refresh_interval: float = 60.0,
+        clock_skew: int = 60,
     ) -> None:
         self.source = source
         self.issuer = issuer
         self.audience = audience
         self.refresh_interval = refresh_interval
+        self.clock_skew = clock_skew
         # Parsed once per key: constructing an RSA key costs far more than a check.
         self._keys: dict[str, Any] = {}
         self._fetched_at = 0.0
@@ -129,10 +132,20 @@ class TokenVerifier:
                 algorithms=[ALGORITHM],
                 audience=self.audience,
                 issuer=self.issuer,
-                options={"require_exp": True, "require_sub": True},
+                options={
+                    "require_aud": True,
+                    "require_exp": True,
+                    "require_iat": True,
+                    "require_iss": True,
+                    "require_sub": True,
+                    # nbf and iat are checked with the skew below; exp is
+                    # enforced exactly by this server's clock.
+                    "verify_nbf": False,
+                },
             )
         except (JWTError, JOSEError) as ex:
             raise Unauthorized(f"invalid token: {ex}") from ex
+        check_times(claims, now=time.time(), skew=self.clock_skew)
         subject = claims.get("sub")
         if not isinstance(subject, str) or not subject:
             raise Unauthorized("token has no subject")
@@ -147,10 +160,39 @@ class TokenVerifier:
         )
 
 
-def dev_user_id(name: str) -> str:
-    """Return the stable user id the dev issuer gives a name."""
-    canonical = " ".join(unicodedata.normalize("NFKC", name).casefold().split())
-    return "dev-" + hashlib.sha256(canonical.encode()).hexdigest()[:16]
+def _numeric(claims: dict[str, Any], name: str) -> float | None:
+    """Return a NumericDate claim; refuse strings, booleans and the like."""
+    value = claims.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise Unauthorized(f"invalid token: {name} must be a number of seconds")
+    return float(value)
+
+
+def check_times(claims: dict[str, Any], *, now: float, skew: int) -> None:
+    """Refuse a token whose times are mistyped, expired or issued ahead."""
+    expires = _numeric(claims, "exp")
+    issued = _numeric(claims, "iat")
+    not_before = _numeric(claims, "nbf")
+    if expires is None or issued is None:
+        raise Unauthorized("invalid token: exp and iat are required")
+    if expires <= now:
+        raise Unauthorized("invalid token: the token has expired")
+    # The issuer's clock may run a little ahead of ours: that much is fine.
+    if issued > now + skew:
+        raise Unauthorized("invalid token: iat is in the future")
+    if not_before is not None and not_before > now + skew:
+        raise Unauthorized("invalid token: the token is not valid yet")
+    for name in ("iss", "sub"):
+        if not isinstance(claims.get(name), str):
+            raise Unauthorized(f"invalid token: {name} must be a string")
+    audience = claims.get("aud")
+    if not (
+        isinstance(audience, str)
+        or (isinstance(audience, list) and all(isinstance(item, str) for item in audience))
+    ):
+        raise Unauthorized("invalid token: aud must be a string or a list of strings")
 
 
 class DevIssuer:
@@ -191,12 +233,29 @@ class DevIssuer:
         """Return the public JWKS document."""
         return self._jwks
 
+    def user_id(self, device_key: str | None) -> str:
+        """Return the user bound to a device key, or a new user without one.
+
+        The id is a keyed hash of the device key (keyed with this issuer's
+        private key), so only the holder of the key gets that user back, and
+        every process sharing the key agrees without storing anything.
+        """
+        if device_key is None:
+            return "dev-" + secrets.token_hex(8)
+        digest = hmac.new(self._private_pem, device_key.encode(), hashlib.sha256)
+        return "dev-" + digest.hexdigest()[:20]
+
     def issue(
-        self, name: str, *, now: int | None = None, ttl: int | None = None
+        self,
+        name: str,
+        *,
+        device_key: str | None = None,
+        now: int | None = None,
+        ttl: int | None = None,
     ) -> tuple[str, str]:
-        """Return ``(token, user_id)`` for a display name."""
+        """Return ``(token, user_id)``; the name is only the display label."""
         issued = int(time.time()) if now is None else now
-        user_id = dev_user_id(name)
+        user_id = self.user_id(device_key)
         claims = {
             "iss": self.issuer,
             "aud": self.audience,

@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import hmac
 import itertools
+import json
+import re
 import secrets
 import time
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import falcon.asgi
 import orjson
@@ -16,7 +18,14 @@ from pydantic import BaseModel, ValidationError
 
 from adapters.websocket_hub import WebSocketHub
 from entrypoints.api.auth import Caller, DevIssuer, TokenVerifier
-from entrypoints.api.errors import PayloadTooLarge, RateLimited, ValidationFailed
+from entrypoints.api.errors import (
+    PayloadTooLarge,
+    RateLimited,
+    TooManySockets,
+    UnsupportedMediaType,
+    ValidationFailed,
+    WebhookUnauthorized,
+)
 from entrypoints.observability import Metrics, NullMetrics
 from entrypoints.runtime import QuestionTimers
 from entrypoints.settings import Settings
@@ -28,7 +37,6 @@ from quizcore.errors import (
     StoreUnavailable,
     Unauthorized,
 )
-from quizcore.model import User
 from quizcore.services import current_question
 from quizcore.session import SessionState, is_session_id
 from quizcore.timefmt import present, rfc3339
@@ -58,6 +66,46 @@ class TokenBucket:
         return 0.0
 
 
+# WebSocket close codes of a revoked live connection.
+CLOSE_EXPIRED = 4401
+CLOSE_BLOCKED = 4403
+
+
+@dataclass(eq=False)
+class LiveGuard:
+    """One open live connection, bound to its token's expiry and its user."""
+
+    session_id: str
+    user_id: str
+    expires_at: float
+    revoked: asyncio.Future[int]
+
+    def revoke(self, code: int) -> None:
+        """Ask the connection to close with ``code`` (the first call wins)."""
+        if not self.revoked.done():
+            self.revoked.set_result(code)
+
+    async def wait(self) -> int:
+        """Return the close code once revoked, or 4401 when the token expires."""
+        remaining = self.expires_at - time.time()
+        if self.expires_at and remaining <= 0:
+            return CLOSE_EXPIRED
+        try:
+            return await asyncio.wait_for(
+                asyncio.shield(self.revoked), remaining if self.expires_at else None
+            )
+        except TimeoutError:
+            return CLOSE_EXPIRED
+
+
+class StatusChannel(Protocol):
+    """Where user-status changes travel between API processes."""
+
+    async def publish(self, user_id: str, status: str) -> None:
+        """Announce a user's new status to every process."""
+        ...
+
+
 @dataclass
 class ApiContext:
     """The process-wide state of the API."""
@@ -71,10 +119,24 @@ class ApiContext:
     ready_checks: list[Any] = field(default_factory=list)
     metrics: Metrics = field(default_factory=NullMetrics)
     writes: TokenBucket = field(default_factory=lambda: TokenBucket(rate=20.0, burst=40.0))
-    _users: dict[str, str] = field(default_factory=dict)
+    quiz_writes: TokenBucket = field(default_factory=lambda: TokenBucket(rate=1 / 6, burst=10.0))
+    # Set in the cloud profile: status changes reach every process through it.
+    status_channel: StatusChannel | None = None
+    # user id -> (status, trusted until, monotonic seconds)
+    _users: dict[str, tuple[str, float]] = field(default_factory=dict)
+    _sockets: dict[str, set[LiveGuard]] = field(default_factory=dict)
     _tokens: dict[str, tuple[Caller, float]] = field(default_factory=dict)
     _rebuilt: set[str] = field(default_factory=set)
     _rebuild_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    def __post_init__(self) -> None:
+        settings = self.settings
+        self.writes = TokenBucket(
+            rate=settings.write_rate_per_second, burst=float(settings.write_burst)
+        )
+        self.quiz_writes = TokenBucket(
+            rate=settings.quiz_create_per_minute / 60, burst=float(settings.quiz_create_burst)
+        )
 
     @property
     def services(self) -> Services:
@@ -102,21 +164,84 @@ class ApiContext:
         return caller
 
     async def _sync_user(self, caller: Caller) -> None:
-        status = self._users.get(caller.user_id)
-        if status is None:
-            master = self.services.master
-            user = await master.get_user(caller.user_id)
-            if user is None:
-                user = await master.upsert_user(
-                    User(user_id=caller.user_id, display_name=caller.display_name)
-                )
-            status = self._users[caller.user_id] = user.status
+        status = await self._status(caller.user_id, caller.display_name)
         if status != "active":
             raise Forbidden("this account is blocked")
+
+    async def _status(self, user_id: str, display_name: str) -> str:
+        """Return a user's status, cached for ``user_status_ttl_seconds``."""
+        cached = self._users.get(user_id)
+        now = time.monotonic()
+        if cached is not None and cached[1] > now:
+            return cached[0]
+        user = await self.services.users.sync(user_id, display_name)
+        self._remember(user_id, user.status)
+        return user.status
+
+    def _remember(self, user_id: str, status: str) -> None:
+        if len(self._users) > 200_000:
+            self._users.clear()
+        self._users[user_id] = (status, time.monotonic() + self.settings.user_status_ttl_seconds)
 
     def forget_user(self, user_id: str) -> None:
         """Drop the cached status of a user (after an identity-provider event)."""
         self._users.pop(user_id, None)
+
+    async def announce_status(self, user_id: str, status: str) -> None:
+        """Apply a user's new status here and in every other API process."""
+        await self.user_status_changed(user_id, status)
+        if self.status_channel is not None:
+            await self.status_channel.publish(user_id, status)
+
+    async def user_status_changed(self, user_id: str, status: str) -> None:
+        """Cache a user's new status; close their sockets unless active."""
+        self._remember(user_id, status)
+        if status != "active":
+            for guard in list(self._sockets.get(user_id, ())):
+                guard.revoke(CLOSE_BLOCKED)
+
+    def open_socket(self, caller: Caller, session_id: str) -> LiveGuard:
+        """Register a live connection; refuse one over the per-user cap."""
+        guards = self._sockets.setdefault(caller.user_id, set())
+        limit = self.settings.ws_max_sockets_per_user
+        if sum(1 for guard in guards if guard.session_id == session_id) >= limit:
+            raise TooManySockets(f"at most {limit} live connections per user and session")
+        guard = LiveGuard(
+            session_id=session_id,
+            user_id=caller.user_id,
+            expires_at=caller.expires_at,
+            revoked=asyncio.get_running_loop().create_future(),
+        )
+        guards.add(guard)
+        return guard
+
+    def close_socket(self, guard: LiveGuard) -> None:
+        """Forget a live connection that ended."""
+        guards = self._sockets.get(guard.user_id)
+        if guards is not None:
+            guards.discard(guard)
+            if not guards:
+                del self._sockets[guard.user_id]
+
+    async def ensure_active(self, user_id: str) -> None:
+        """Refuse a message from a user who is no longer active."""
+        if await self._status(user_id, user_id) != "active":
+            raise Forbidden("this account is blocked")
+
+    async def recheck(self, guard: LiveGuard) -> None:
+        """Refuse a socket's message once its token expired or its user is blocked."""
+        if guard.revoked.done():
+            if guard.revoked.result() == CLOSE_EXPIRED:
+                raise Unauthorized("the token has expired")
+            raise Forbidden("this account is blocked")
+        if guard.expires_at and guard.expires_at <= time.time():
+            guard.revoke(CLOSE_EXPIRED)
+            raise Unauthorized("the token has expired")
+        try:
+            await self.ensure_active(guard.user_id)
+        except Forbidden:
+            guard.revoke(CLOSE_BLOCKED)
+            raise
 
     async def caller(self, req: falcon.asgi.Request) -> Caller:
         """Authenticate the request's bearer token."""
@@ -128,13 +253,18 @@ class ApiContext:
 
     def limit(self, key: str) -> None:
         """Refuse a write when the caller exceeds the rate limit."""
-        wait = self.writes.take(key)
-        if wait > 0:
-            raise RateLimited("slow down", retry_after=max(1, int(wait + 0.999)))
+        _take(self.writes, key, "writes")
 
-    async def body(self, req: falcon.asgi.Request, model: type[ModelT]) -> ModelT:
+    def limit_quiz(self, key: str) -> None:
+        """Refuse quiz authoring beyond its own (lower) rate, then as a write."""
+        _take(self.quiz_writes, key, "new quizzes")
+        self.limit(key)
+
+    async def body(
+        self, req: falcon.asgi.Request, model: type[ModelT], limit: int | None = None
+    ) -> ModelT:
         """Read, bound and validate a JSON body."""
-        limit = self.settings.max_body_bytes
+        limit = min(limit or self.settings.max_body_bytes, self.settings.max_body_bytes)
         if req.content_length is not None and req.content_length > limit:
             raise PayloadTooLarge(f"bodies are limited to {limit} bytes")
         raw = await req.bounded_stream.read(limit + 1)
@@ -143,10 +273,10 @@ class ApiContext:
         if not raw.strip():
             data: Any = {}
         else:
-            try:
-                data = orjson.loads(raw)
-            except orjson.JSONDecodeError as ex:
-                raise InvalidRequest(f"the body is not valid JSON: {ex}") from ex
+            media = (req.content_type or "").split(";")[0].strip().lower()
+            if media != "application/json" and not media.endswith("+json"):
+                raise UnsupportedMediaType("request bodies must be application/json")
+            data = parse_json(raw)
         if not isinstance(data, dict):
             raise InvalidRequest("the body must be a JSON object")
         try:
@@ -158,7 +288,7 @@ class ApiContext:
         """Compare the webhook secret in constant time."""
         expected = self.settings.auth0_webhook_secret
         if not expected or not given or not hmac.compare_digest(given.encode(), expected.encode()):
-            raise Unauthorized("the webhook secret is missing or wrong")
+            raise WebhookUnauthorized("the webhook secret is missing or wrong")
 
     @staticmethod
     def session_id(raw: str) -> str:
@@ -191,6 +321,7 @@ class ApiContext:
             current = present(
                 current_question(quiz.questions[state.question_index], window[0], window[1])
             )
+        last = None if current is not None else await self.services.quiz.last_question(state)
         return {
             "session_id": state.session_id,
             "quiz_id": state.quiz_id,
@@ -203,7 +334,50 @@ class ApiContext:
             "question_count": state.question_count,
             "current_question": current,
             "server_time": rfc3339(now),
+            "phase": state.phase(now),
+            "last_question": present(last) if last is not None else None,
+            "close_when_all_answered": state.close_when_all_answered,
         }
+
+
+# A key is a string followed by a colon; strings inside values may match
+# too, which only sends a body to the exact check below.
+_KEY = re.compile(rb'"\s*:')
+
+
+def _count_keys(value: Any) -> int:
+    if isinstance(value, dict):
+        return len(value) + sum(_count_keys(item) for item in value.values())
+    if isinstance(value, list):
+        return sum(_count_keys(item) for item in value)
+    return 0
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise InvalidRequest(f"the body repeats the key {key[:40]!r}")
+        result[key] = value
+    return result
+
+
+def parse_json(raw: bytes) -> Any:
+    """Parse a JSON body strictly: valid UTF-8 JSON, no repeated keys."""
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as ex:
+        raise InvalidRequest(f"the body is not valid JSON: {ex}") from ex
+    if len(_KEY.findall(raw)) > _count_keys(data):
+        json.loads(raw, object_pairs_hook=_unique_pairs)
+    return data
+
+
+def _take(bucket: TokenBucket, key: str, what: str) -> None:
+    wait = bucket.take(key)
+    if wait > 0:
+        seconds = max(1, int(wait + 0.999))
+        raise RateLimited(f"too many {what}; retry in {seconds} s", retry_after=seconds)
 
 
 # A random prefix per process and a counter: unique like a uuid4, without

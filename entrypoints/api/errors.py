@@ -9,7 +9,7 @@ import falcon
 import falcon.asgi
 from pydantic import ValidationError
 
-from quizcore.errors import QuizError
+from quizcore.errors import InvalidAnswer, QuizError
 
 log = logging.getLogger(__name__)
 
@@ -28,9 +28,11 @@ STATUS_OF_CODE = {
     "question_not_open": 409,
     "session_finished": 409,
     "session_not_running": 409,
+    "name_taken": 409,
     "conflict": 409,
     "payload_too_large": 413,
     "rate_limited": 429,
+    "too_many_connections": 429,
     "unavailable": 503,
 }
 
@@ -68,6 +70,27 @@ class RateLimited(QuizError):
         self.retry_after = retry_after
 
 
+class TooManySockets(QuizError):
+    """The user holds as many live connections to the session as allowed."""
+
+    code = "too_many_connections"
+    title = "Too many connections"
+
+
+class UnsupportedMediaType(QuizError):
+    """A request body that is not JSON (415 with the contract's code)."""
+
+    code = "invalid_request"
+    title = "Unsupported media type"
+
+
+class WebhookUnauthorized(QuizError):
+    """The webhook's shared secret is missing or wrong (no Bearer challenge)."""
+
+    code = "unauthorized"
+    title = "Unauthorized"
+
+
 class ValidationFailed(QuizError):
     """The body does not match the schema (422)."""
 
@@ -102,10 +125,27 @@ async def handle_quiz_error(
     """Render a domain error with its code and status."""
     if resp is None:  # a WebSocket route handles its own errors
         return
-    status = 422 if isinstance(ex, ValidationFailed) else STATUS_OF_CODE.get(ex.code, 400)
+    if isinstance(ex, (ValidationFailed, InvalidAnswer)):
+        status = 422
+    elif isinstance(ex, UnsupportedMediaType):
+        status = 415
+    else:
+        status = STATUS_OF_CODE.get(ex.code, 400)
     _write(resp, status, problem(status, ex.code, ex.title, ex.detail))
     if isinstance(ex, RateLimited):
         resp.set_header("Retry-After", str(ex.retry_after))
+    if status == 401 and not isinstance(ex, WebhookUnauthorized):
+        resp.set_header("WWW-Authenticate", bearer_challenge(req, ex.detail))
+
+
+def bearer_challenge(req: falcon.asgi.Request, detail: str) -> str:
+    """Return the RFC 6750 challenge of a refused request."""
+    challenge = 'Bearer realm="quizcore"'
+    if (req.get_header("Authorization") or "").strip():
+        # A token was presented and refused: say so (RFC 6750, section 3.1).
+        safe = "".join(ch for ch in detail if " " <= ch <= "~" and ch not in '"\\')[:200]
+        challenge += f', error="invalid_token", error_description="{safe}"'
+    return challenge
 
 
 async def handle_http_error(

@@ -24,7 +24,7 @@ from adapters.aws_messaging.apigateway import ApiGatewayConnections, ConnectionR
 from entrypoints.api.context import ApiContext
 from entrypoints.api.live import error_frame, submit_from_socket
 from entrypoints.settings import Settings
-from quizcore.errors import InvalidRequest, NotParticipant, StoreUnavailable
+from quizcore.errors import InvalidRequest, NotParticipant, QuizError, StoreUnavailable
 
 MAX_FRAME = 8 * 1024
 
@@ -197,7 +197,16 @@ class GatewayMessage:
         user_id: str,
         message: dict[str, Any],
     ) -> None:
-        reply = await submit_from_socket(self.ctx, session_id, user_id, message, "apigateway")
+        try:
+            # Blocked since the connect: nothing is scored (the socket stays
+            # with API Gateway; the error tells the client why).
+            await self.ctx.ensure_active(user_id)
+        except QuizError as ex:
+            reply: dict[str, Any] | None = error_frame(
+                ex.code, ex.detail, str(message.get("submission_id") or "")
+            )
+        else:
+            reply = await submit_from_socket(self.ctx, session_id, user_id, message, "apigateway")
         if reply is not None:
             await self._reply(links, connection_id, session_id, reply)
 

@@ -8,6 +8,9 @@ structured logs, so gunicorn writes only its own errors, to stderr.
 from __future__ import annotations
 
 import os
+from typing import Any
+
+from uvicorn_worker import UvicornWorker
 
 
 def _int_env(name: str, default: int) -> int:
@@ -21,9 +24,33 @@ def _int_env(name: str, default: int) -> int:
     return value
 
 
+def _server_options() -> dict[str, Any]:
+    """Return the API's uvicorn limits (frame and header size) from QUIZ_*."""
+    from entrypoints.api.server import server_options
+    from entrypoints.settings import Settings
+
+    options = server_options(Settings())
+    # Gunicorn owns logging here; post_worker_init adds the redaction.
+    options.pop("log_config")
+    return options
+
+
+class ApiWorker(UvicornWorker):  # type: ignore[misc]
+    """Uvicorn's gunicorn worker with the API's limits."""
+
+    CONFIG_KWARGS = {"loop": "auto", **_server_options()}
+
+
+def post_worker_init(worker: Any) -> None:
+    """Redact tokens from every log line the worker writes."""
+    from entrypoints.logs import install_redaction
+
+    install_redaction()
+
+
 bind = "0.0.0.0:8000"
 workers = _int_env("WEB_CONCURRENCY", 2)
-worker_class = "uvicorn_worker.UvicornWorker"
+worker_class = "entrypoints.api.gunicorn_conf.ApiWorker"
 
 # Kubernetes sends SIGTERM and waits terminationGracePeriodSeconds (45 s in
 # k8s/base): workers get 30 s to finish requests and close WebSockets.

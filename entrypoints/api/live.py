@@ -10,16 +10,20 @@ from typing import Any
 import falcon.asgi
 import orjson
 from falcon import WebSocketDisconnected
+from falcon.errors import PayloadTypeError
 
 from adapters.websocket_hub import RESNAPSHOT, Connection, Suspended, dumps
-from entrypoints.api.context import ApiContext, new_submission_id
+from entrypoints.api.context import ApiContext, LiveGuard, new_submission_id
+from entrypoints.api.errors import TooManySockets
 from quizcore.errors import NotParticipant, QuizError
 from quizcore.services import session_board
 from quizcore.timefmt import present
 
 log = logging.getLogger(__name__)
 
-MAX_FRAME = 8 * 1024
+# Close codes (RFC 6455 and the application range): documented in API notes.
+CLOSE_UNSUPPORTED_DATA = 1003
+CLOSE_TOO_MANY_SOCKETS = 4429
 
 
 def error_frame(code: str, detail: str, submission_id: str | None = None) -> dict[str, Any]:
@@ -32,6 +36,9 @@ class Live:
 
     def __init__(self, ctx: ApiContext) -> None:
         self.ctx = ctx
+        # Sessions whose players were told the host left, and pending checks.
+        self._host_away: set[str] = set()
+        self._away_checks: dict[str, asyncio.Task[None]] = {}
 
     async def on_websocket(
         self, req: falcon.asgi.Request, ws: falcon.asgi.WebSocket, session_id: str
@@ -50,13 +57,25 @@ class Live:
                 joined = await self.ctx.services.sessions.get_participant(sid, caller.user_id)
                 if joined is None:
                     raise NotParticipant(f"join session {sid} first")
+            guard = self.ctx.open_socket(caller, sid)
+        except TooManySockets as ex:
+            await ws.send_text(dumps({**error_frame(ex.code, ex.detail), "seq": 0}))
+            await ws.close(CLOSE_TOO_MANY_SOCKETS, reason="too many connections")
+            return
         except QuizError as ex:
             # Refused before joining the session's sequence: seq 0 marks that.
             await ws.send_text(dumps({**error_frame(ex.code, ex.detail), "seq": 0}))
             await ws.close(4401 if ex.code == "unauthorized" else 4403)
             return
-        await self.ctx.ensure_board(sid)
+        try:
+            await self.ctx.ensure_board(sid)
+        except BaseException:
+            self.ctx.close_socket(guard)
+            raise
+        is_host = caller.user_id == state.host_id
         connection = hub.connect(sid, caller.user_id)
+        if is_host:
+            await self._host_back(sid)
         self.ctx.metrics.gauge("websocket.connections", hub.connection_count())
         try:
             raw_since = req.get_param("since")
@@ -71,16 +90,81 @@ class Live:
             sender = asyncio.create_task(self._send(ws, connection))
             connection.send_now = ws.send_text
             try:
-                await self._receive(ws, connection)
+                code = await self._serve(ws, connection, guard)
             finally:
                 sender.cancel()
                 with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnected):
                     await sender
+            if code is not None:
+                await ws.close(code)
         except WebSocketDisconnected:
             pass
         finally:
             hub.disconnect(connection)
+            self.ctx.close_socket(guard)
             self.ctx.metrics.gauge("websocket.connections", hub.connection_count())
+            if is_host:
+                self._host_maybe_gone(sid, caller.user_id)
+
+    @property
+    def _tracks_host(self) -> bool:
+        # The embedded profile's hub numbers the session's events itself; in
+        # the cloud they are numbered across processes by the fan-out, and a
+        # host's sockets may be on another process.
+        return self.ctx.settings.profile == "local"
+
+    async def _host_back(self, session_id: str) -> None:
+        """Cancel a pending "host left"; tell players the host is back."""
+        pending = self._away_checks.pop(session_id, None)
+        if pending is not None:
+            pending.cancel()
+        if session_id in self._host_away and self.ctx.hub is not None:
+            self._host_away.discard(session_id)
+            await self.ctx.hub.to_session(session_id, {"type": "host.joined"})
+
+    def _host_maybe_gone(self, session_id: str, host_id: str) -> None:
+        """Tell players the host left, unless the host is back within a moment."""
+        hub = self.ctx.hub
+        if not self._tracks_host or hub is None or host_id in (hub.connected(session_id) or ()):
+            return
+
+        async def check() -> None:
+            await asyncio.sleep(self.ctx.settings.host_away_seconds)
+            self._away_checks.pop(session_id, None)
+            if host_id in (hub.connected(session_id) or ()):
+                return
+            state = await self.ctx.services.sessions.get(session_id)
+            if state is None or state.status == "finished":
+                return
+            self._host_away.add(session_id)
+            await hub.to_session(session_id, {"type": "host.left"})
+
+        previous = self._away_checks.pop(session_id, None)
+        if previous is not None:
+            previous.cancel()
+        self._away_checks[session_id] = asyncio.create_task(check())
+
+    async def _serve(
+        self, ws: falcon.asgi.WebSocket, connection: Connection, guard: LiveGuard
+    ) -> int | None:
+        """Receive until the client leaves or the connection is revoked.
+
+        Return the close code to send, or None when the client is gone.
+        """
+        receiver = asyncio.create_task(self._receive(ws, connection, guard))
+        watcher = asyncio.create_task(guard.wait())
+        try:
+            done, _ = await asyncio.wait({receiver, watcher}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (receiver, watcher):
+                task.cancel()
+        if receiver in done:
+            code = receiver.result()  # WebSocketDisconnected when the client left
+            if code is not None:
+                return code
+        if watcher in done:
+            return watcher.result()
+        return None
 
     async def snapshot(self, session_id: str, user_id: str) -> str:
         """Return the ``session.snapshot`` frame for one receiver."""
@@ -100,9 +184,12 @@ class Live:
             "seq": hub.seq(session_id),
             "session": view,
             "current_question": view["current_question"],
+            "phase": view["phase"],
+            "last_question": view["last_question"],
             "leaderboard": board,
             "me": {"rank": mine.rank, "score": mine.score} if mine else None,
             "answered": answered,
+            "host_away": session_id in self._host_away,
         }
         return dumps(present(payload))
 
@@ -126,15 +213,25 @@ class Live:
             finally:
                 connection.sending = False
 
-    async def _receive(self, ws: falcon.asgi.WebSocket, connection: Connection) -> None:
+    async def _receive(
+        self, ws: falcon.asgi.WebSocket, connection: Connection, guard: LiveGuard
+    ) -> int | None:
         hub = self.ctx.hub
         assert hub is not None
-        session_id, user_id = connection.session_id, connection.user_id
+        session_id = connection.session_id
+        limit = self.ctx.settings.ws_max_message_bytes
         while True:
-            text = await ws.receive_text()
-            if len(text) > MAX_FRAME:
+            try:
+                text = await ws.receive_text()
+            except PayloadTypeError:
+                # The channel speaks JSON text only (RFC 6455: 1003).
+                return CLOSE_UNSUPPORTED_DATA
+            if len(text) > limit:
+                # The server refuses longer frames itself (1009); this only
+                # catches a server configured without the limit.
                 hub.reply(
-                    connection, error_frame("payload_too_large", "frames are limited to 8 KiB")
+                    connection,
+                    error_frame("payload_too_large", f"messages are limited to {limit} bytes"),
                 )
                 continue
             try:
@@ -150,7 +247,12 @@ class Live:
             if kind == "ping":
                 hub.reply(connection, {"type": "pong"})
             elif kind == "answer.submit":
-                await self._submit(session_id, user_id, message)
+                try:
+                    await self.ctx.recheck(guard)
+                except QuizError:
+                    # Revoked meanwhile: nothing is scored; the watcher closes.
+                    return await guard.wait()
+                await self._submit(session_id, guard.user_id, message)
             else:
                 hub.reply(
                     connection, error_frame("invalid_request", f"unknown message type {kind!r}")

@@ -12,8 +12,7 @@ from spectree import Response, SpecTree
 from entrypoints.api import schemas
 from entrypoints.api.context import ApiContext, new_submission_id
 from quizcore.errors import Forbidden, InvalidRequest, NotFound, QuizError, QuizNotFound
-from quizcore.model import User
-from quizcore.services import GLOBAL_BOARD, leaderboard_view, session_board
+from quizcore.services import IdentityEvent, session_board
 from quizcore.timefmt import present, rfc3339
 
 spec = SpecTree(
@@ -25,7 +24,8 @@ spec = SpecTree(
         "machine-readable `code`. The live channel is a WebSocket at "
         "`/v1/sessions/{session_id}/live?access_token=...` (events: session.snapshot, "
         "participant.joined, session.started, question.opened, question.closed, "
-        "answer.result, leaderboard.updated, session.finished, error, pong)."
+        "answer.result, leaderboard.updated, session.finished, error, pong; in the local "
+        "profile host.left and host.joined when the host's screen goes away and comes back)."
     ),
     path="v1",
     filename="openapi.json",
@@ -143,6 +143,7 @@ class WebConfig:
             "auth0_domain": settings.auth0_domain,
             "auth0_client_id": settings.auth0_client_id,
             "auth0_audience": settings.auth_audience,
+            "public_url": settings.public_url,
         }
 
 
@@ -159,7 +160,10 @@ class DevToken:
         skip_validation=True,
     )
     async def on_post(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
-        """Issue a token for a display name (404 when dev auth is off)."""
+        """Issue a token: a new user, or the one bound to the device key.
+
+        The name is only a label; 404 when dev auth is off.
+        """
         issuer = self.ctx.dev_issuer
         if issuer is None:
             raise NotFound("dev auth is off")
@@ -167,7 +171,7 @@ class DevToken:
         name = body.name.strip()
         if not name:
             raise InvalidRequest("name must not be blank")
-        token, user_id = issuer.issue(name)
+        token, user_id = issuer.issue(name, device_key=body.device_key)
         resp.media = {
             "access_token": token,
             "token_type": "Bearer",
@@ -200,7 +204,8 @@ class Quizzes:
         caller = await self.ctx.caller(req)
         if self.ctx.settings.profile == "cloud" and "quiz:author" not in caller.permissions:
             raise Forbidden("authoring quizzes needs the quiz:author permission")
-        body = await self.ctx.body(req, schemas.QuizIn)
+        self.ctx.limit_quiz(caller.user_id)
+        body = await self.ctx.body(req, schemas.QuizIn, limit=self.ctx.settings.max_quiz_bytes)
         quiz = await self.ctx.services.quiz.create_quiz(caller.user_id, body.model_dump())
         resp.status = 201
         resp.media = {"quiz_id": quiz.quiz_id}
@@ -247,6 +252,7 @@ class Sessions:
             mode=body.mode,
             question_seconds=body.question_seconds,
             streak_bonus=body.streak_bonus,
+            close_when_all_answered=body.close_when_all_answered,
         )
         self.ctx.mark_rebuilt(state.session_id)
         resp.status = 201
@@ -306,7 +312,7 @@ class Participants:
 
 
 class HostAction:
-    """Host transitions: start, next, finish."""
+    """Host transitions: start, next, reveal, finish."""
 
     def __init__(self, ctx: ApiContext, action: str) -> None:
         self.ctx = ctx
@@ -319,8 +325,14 @@ class HostAction:
         """Apply the host's transition and return the new session state."""
         caller = await self.ctx.caller(req)
         sid = self.ctx.session_id(session_id)
+        self.ctx.limit(caller.user_id)
         quiz = self.ctx.services.quiz
-        change = {"start": quiz.start, "next": quiz.advance, "finish": quiz.finish}[self.action]
+        change = {
+            "start": quiz.start,
+            "next": quiz.advance,
+            "reveal": quiz.reveal,
+            "finish": quiz.finish,
+        }[self.action]
         state = await change(sid, caller.user_id)
         resp.media = await self.ctx.session_view(state)
 
@@ -456,13 +468,7 @@ class SessionLeaderboard:
         services = self.ctx.services
         await services.quiz.session(sid)
         await self.ctx.ensure_board(sid)
-        resp.media = await leaderboard_view(
-            leaderboard=services.leaderboard,
-            sessions=services.sessions,
-            session_id=sid,
-            limit=limit,
-            user_id=caller.user_id,
-        )
+        resp.media = await services.boards.session(sid, limit, caller.user_id)
 
 
 class Results:
@@ -495,18 +501,8 @@ class Me:
     async def on_get(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
         """Return profile, total score, sessions played and global rank."""
         caller = await self.ctx.caller(req)
-        services = self.ctx.services
-        user = await services.master.get_user(caller.user_id)
-        total, played = await services.master.user_totals(caller.user_id)
-        standing = await services.leaderboard.standing(GLOBAL_BOARD, caller.user_id)
-        resp.media = {
-            "user_id": caller.user_id,
-            "display_name": user.display_name if user else caller.display_name,
-            "status": user.status if user else "active",
-            "total_score": total,
-            "sessions_played": played,
-            "global_rank": standing.rank if standing else None,
-        }
+        users = self.ctx.services.users
+        resp.media = await users.profile(caller.user_id, caller.display_name)
 
 
 class GlobalLeaderboard:
@@ -524,27 +520,8 @@ class GlobalLeaderboard:
     async def on_get(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
         """Return the global top entries and the caller's own standing."""
         caller = await self.ctx.caller(req)
-        limit = _limit(req)
-        services = self.ctx.services
-        board = services.leaderboard
-        entries = []
-        for standing in await board.top(GLOBAL_BOARD, limit):
-            user = await services.master.get_user(standing.user_id)
-            entries.append(
-                {
-                    "rank": standing.rank,
-                    "user_id": standing.user_id,
-                    "display_name": user.display_name if user else "",
-                    "score": standing.score,
-                }
-            )
-        mine = await board.standing(GLOBAL_BOARD, caller.user_id)
-        resp.media = {
-            "version": await board.version(GLOBAL_BOARD),
-            "participant_count": await board.size(GLOBAL_BOARD),
-            "entries": entries,
-            "me": {"rank": mine.rank, "score": mine.score} if mine else None,
-        }
+        boards = self.ctx.services.boards
+        resp.media = await boards.global_board(_limit(req), caller.user_id)
 
 
 class Auth0Events:
@@ -563,23 +540,17 @@ class Auth0Events:
         """Sync a user created, updated, blocked or deleted upstream."""
         self.ctx.check_secret(req.get_header("X-Webhook-Secret"))
         event = await self.ctx.body(req, schemas.Auth0EventIn)
-        master = self.ctx.services.master
-        existing = await master.get_user(event.user.user_id)
-        name = event.user.name or event.user.nickname or (existing.display_name if existing else "")
-        status: Any = "active"
-        if event.type == "user.deleted":
-            status = "deleted"
-        elif event.type == "user.blocked" or event.user.blocked:
-            status = "blocked"
-        await master.upsert_user(
-            User(
+        user = await self.ctx.services.users.apply(
+            IdentityEvent(
+                type=event.type,
                 user_id=event.user.user_id,
-                display_name=(name or event.user.user_id)[:40],
-                status=status,
-                email=event.user.email or (existing.email if existing else ""),
+                name=event.user.name or "",
+                nickname=event.user.nickname or "",
+                email=event.user.email or "",
+                blocked=bool(event.user.blocked),
             )
         )
-        self.ctx.forget_user(event.user.user_id)
+        await self.ctx.announce_status(user.user_id, user.status)
         resp.status = 204
 
 
@@ -644,7 +615,7 @@ def add_routes(app: Any, ctx: ApiContext) -> None:
     app.add_route("/v1/sessions", Sessions(ctx))
     app.add_route("/v1/sessions/{session_id}", Session(ctx))
     app.add_route("/v1/sessions/{session_id}/participants", Participants(ctx))
-    for action in ("start", "next", "finish"):
+    for action in ("start", "next", "reveal", "finish"):
         app.add_route(f"/v1/sessions/{{session_id}}/{action}", HostAction(ctx, action), suffix=None)
     app.add_route("/v1/sessions/{session_id}/questions/current", CurrentQuestionResource(ctx))
     app.add_route("/v1/sessions/{session_id}/answers", Answers(ctx))

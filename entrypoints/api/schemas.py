@@ -29,6 +29,16 @@ class DevTokenIn(Strict):
     """Ask the local dev issuer for a token."""
 
     name: str = Field(min_length=1, max_length=40)
+    device_key: str | None = Field(
+        default=None,
+        min_length=16,
+        max_length=128,
+        description=(
+            "A random secret the client makes once and keeps: the same key always "
+            "gets the same user, so a reload keeps its identity. Without it every "
+            "call mints a new user."
+        ),
+    )
 
 
 class DevTokenOut(BaseModel):
@@ -109,6 +119,10 @@ class SessionIn(Strict):
     mode: Literal["live", "self_paced"] = "live"
     question_seconds: int = Field(default=20, ge=1, le=300)
     streak_bonus: bool = True
+    close_when_all_answered: bool = Field(
+        default=False,
+        description="Close the open question as soon as every connected participant answered.",
+    )
 
 
 class SessionCreated(BaseModel):
@@ -133,6 +147,24 @@ class CurrentQuestion(BaseModel):
     closes_at: str
 
 
+class LastQuestion(BaseModel):
+    """The last revealed question, with its answer and statistics."""
+
+    question_id: str
+    index: int
+    prompt: str
+    kind: str
+    choices: list[str]
+    opens_at: str
+    closes_at: str
+    closed_at: str
+    correct_answer: str
+    answer_count: int
+    correct_count: int
+    correct_share: float
+    choice_counts: dict[str, int]
+
+
 class SessionView(BaseModel):
     """The state of a session."""
 
@@ -147,6 +179,16 @@ class SessionView(BaseModel):
     question_count: int
     current_question: CurrentQuestion | None
     server_time: str
+    phase: Literal["lobby", "question", "reveal", "finished"] = Field(
+        description=(
+            "What screens show: the lobby, an open question (or one whose answer is "
+            "not revealed yet), the reveal of the last question, or the end."
+        )
+    )
+    last_question: LastQuestion | None = Field(
+        description="While no question is open: the last revealed question (live mode)."
+    )
+    close_when_all_answered: bool
 
 
 class ParticipantOut(BaseModel):
@@ -256,6 +298,21 @@ class QuestionStats(BaseModel):
     correct: int
     correct_share: float
     choices: dict[str, int]
+    played: bool = Field(description="False for questions never opened (finished early).")
+
+
+class AnswerOfPlayer(BaseModel):
+    """One player's answer to one question (host's results only)."""
+
+    answer: str
+    correct: bool
+    points: int
+
+
+class HostStanding(Standing):
+    """A final standing with the player's answers (host only)."""
+
+    answers: dict[str, AnswerOfPlayer] | None = None
 
 
 class ResultsOut(BaseModel):
@@ -265,7 +322,7 @@ class ResultsOut(BaseModel):
     quiz_id: str
     title: str
     finished_at: str | None
-    standings: list[Standing]
+    standings: list[HostStanding]
     questions: list[QuestionStats]
 
 

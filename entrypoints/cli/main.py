@@ -16,11 +16,46 @@ from entrypoints.settings import Settings
 
 def _settings(args: argparse.Namespace) -> Settings:
     overrides: dict[str, Any] = {}
-    for name in ("host", "port", "profile", "data_dir"):
+    for name in ("host", "port", "profile", "data_dir", "public_url"):
         value = getattr(args, name, None)
         if value is not None:
             overrides[name] = value
-    return Settings(**overrides)
+    if getattr(args, "lan", False):
+        overrides["lan"] = True
+    settings = Settings(**overrides)
+    if settings.lan:
+        settings = _on_lan(settings, host_given="host" in overrides or "QUIZ_HOST" in os.environ)
+    return settings
+
+
+def _on_lan(settings: Settings, *, host_given: bool) -> Settings:
+    """Listen on every interface; point the QR code at this machine's address."""
+    from entrypoints.cli.lan import interface_addresses, player_urls
+
+    update: dict[str, Any] = {}
+    if not host_given:
+        update["host"] = "0.0.0.0"
+    if not settings.public_url:
+        urls = player_urls(settings.port, interface_addresses())
+        if urls:
+            update["public_url"] = urls[0]
+    return settings.model_copy(update=update)
+
+
+def _announce(settings: Settings) -> None:
+    """Print where the product is served, and on a LAN where phones go."""
+    from entrypoints.cli.lan import interface_addresses, player_urls
+
+    print(f"quizcore ({settings.profile} profile) on http://{settings.host}:{settings.port}/")
+    if settings.host not in ("0.0.0.0", "::"):
+        return
+    urls = player_urls(settings.port, interface_addresses())
+    if settings.public_url:
+        print(f"players join at {settings.public_url} (the QR code and join link show it)")
+    for url in urls:
+        print(f"phones on this network can open {url}")
+    if not urls and not settings.public_url:
+        print("no network address found: set QUIZ_PUBLIC_URL to the address players open")
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -28,6 +63,7 @@ def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from entrypoints.api.app import create_app
+    from entrypoints.api.server import server_options
     from entrypoints.logs import configure_logging
 
     settings = _settings(args)
@@ -40,23 +76,18 @@ def serve(args: argparse.Namespace) -> int:
     gc.collect()
     gc.freeze()
     gc.set_threshold(50_000, 20, 20)
-    print(f"quizcore ({settings.profile} profile) on http://{settings.host}:{settings.port}/")
+    _announce(settings)
     uvicorn.run(
         app,
         host=settings.host,
         port=settings.port,
         lifespan="on",
-        ws="websockets-sansio",
         log_level=settings.log_level.lower(),
-        access_log=False,
-        ws_ping_interval=20,
-        ws_ping_timeout=20,
-        # Frames are small JSON: compressing each one costs more CPU than the
-        # bytes it saves, and the live channel sends thousands per second.
-        ws_per_message_deflate=False,
         # A classroom joins at once: room for a burst of handshakes.
         backlog=4096,
         timeout_keep_alive=30,
+        # Limits (frame and header size), protocols, and logging left to ours.
+        **server_options(settings),
     )
     return 0
 
@@ -144,6 +175,17 @@ def build_parser() -> argparse.ArgumentParser:
     sub = commands.add_parser("serve", help=serve.__doc__)
     sub.add_argument("--host", default=None)
     sub.add_argument("--port", type=int, default=None)
+    sub.add_argument(
+        "--lan",
+        action="store_true",
+        help="listen on every interface so phones on this network can join",
+    )
+    sub.add_argument(
+        "--public-url",
+        dest="public_url",
+        default=None,
+        help="the address players open (QR code and join link)",
+    )
     common(sub)
     sub.set_defaults(func=serve)
 

@@ -13,7 +13,14 @@ from adapters.aws_messaging.client import aws_client
 from adapters.redis.connections import RedisConnectionRegistry
 from entrypoints.api import gateway
 from entrypoints.settings import Settings
-from tests.integration.api.conftest import Harness, Minter, conducted, make_settings, new_game
+from tests.integration.api.conftest import (
+    Harness,
+    Minter,
+    conducted,
+    make_settings,
+    new_game,
+    settle,
+)
 from tests.integration.contract.factories_redis import redis_prefix
 from tests.integration.test_apigateway_notifier import Recording
 
@@ -124,3 +131,34 @@ async def test_connect_message_disconnect(
     assert unknown.status == 503
     missing = await api.post("/ws/gateway/disconnect")
     assert missing.status == 400
+
+
+async def test_a_blocked_user_s_gateway_answer_is_refused_and_not_recorded(
+    running: tuple[Harness, RedisConnectionRegistry, Recording],
+) -> None:
+    harness, _, connections = running
+    api = harness.api
+    game = await new_game(api, players=1)
+    player, sid = game.players[0], game.session_id
+    ok = await api.post(
+        "/ws/gateway/connect",
+        headers={"X-Connection-Id": "c-blocked"},
+        params={"session_id": sid, "access_token": player.token},
+    )
+    assert ok.status == 200, ok.text
+    assert (await api.host(game.host, sid, "start")).status == 200
+    await harness.ctx.announce_status(player.user_id, "blocked")
+
+    frame = orjson.dumps(
+        {"type": "answer.submit", "question_id": "q1", "answer": "start", "submission_id": "b1"}
+    )
+    reply = await api.post(
+        "/ws/gateway/message", headers={"X-Connection-Id": "c-blocked"}, body=frame
+    )
+    await settle(harness.ctx)
+    recorded = await harness.ctx.services.answers.for_participant(sid, player.user_id)
+
+    assert reply.status == 204
+    error = connections.sent["c-blocked"][-1]
+    assert (error["type"], error["code"], error["submission_id"]) == ("error", "forbidden", "b1")
+    assert recorded == []

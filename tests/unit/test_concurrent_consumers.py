@@ -29,7 +29,7 @@ from adapters.memory.stores import MemoryScoreStore
 from quizcore.batching import BatchCachedSessions, batch_scope
 from quizcore.errors import StoreUnavailable
 from quizcore.messages import AnswerRecorded, AnswerRejected, SubmitAnswer
-from quizcore.services import PlayRules, ScoreEvent, StreamProcessor
+from quizcore.services import PlayRules, ScoreEventHandler, StreamProcessor
 from tests.unit.support import CORE, GRACE_MS, HOST, new_play
 
 USERS = [f"u{number}" for number in range(6)]
@@ -275,7 +275,7 @@ def test_each_first_answer_is_recorded_and_scored_exactly_once(
             for _ in range(copies[number % len(copies)])
         ]
         order.shuffle(deliveries)
-        scoring = ScoreEvent(
+        scoring = ScoreEventHandler(
             sessions=BatchCachedSessions(world.play.system.sessions),
             answers=world.play.system.answers,
             scores=world.play.system.scores,
@@ -295,7 +295,7 @@ def test_each_first_answer_is_recorded_and_scored_exactly_once(
 async def reference_scores(world: World, recorded: list[Any]) -> dict[str, int]:
     """Return each user's score scored serially, once, on fresh score storage."""
     scores = MemoryScoreStore()
-    serial = ScoreEvent(
+    serial = ScoreEventHandler(
         sessions=world.play.system.sessions,
         answers=world.play.system.answers,
         scores=scores,
@@ -367,7 +367,9 @@ class FakeSqs:
         self.held.clear()
 
 
-async def sqs_deliver(events: list[AnswerRecorded], scoring: ScoreEvent, plan: Chaos) -> None:
+async def sqs_deliver(
+    events: list[AnswerRecorded], scoring: ScoreEventHandler, plan: Chaos
+) -> None:
     """Feed the events through SqsConsumer until every message is deleted."""
     queue = FakeSqs([encode(event) for event in events])
 

@@ -23,7 +23,19 @@ from quizcore.messages import SessionFinished as SessionFinishedEvent
 from quizcore.messages import SubmitAnswer
 from quizcore.services import GLOBAL_BOARD, leaderboard_view, session_board
 from quizcore.session import is_session_id
-from tests.unit.support import HOST, Play, new_play
+from tests.unit.support import GRACE_MS, HOST, Play, new_play
+
+
+def in_flight(play: Play, user: str, question_id: str, submission_id: str, received_at: int) -> Any:
+    """Return a submission the score service stamped at ``received_at``, still in flight."""
+    return SubmitAnswer(
+        session_id=play.session_id,
+        question_id=question_id,
+        user_id=user,
+        answer="right",
+        submission_id=submission_id,
+        received_at=received_at,
+    )
 
 
 def session_events(play: Play, kind: str) -> list[dict[str, Any]]:
@@ -214,16 +226,20 @@ async def test_finishing_twice_announces_the_end_once(live: Play) -> None:
 
 async def test_reading_a_session_after_the_deadline_closes_the_question_once(live: Play) -> None:
     await started(live, "ann")
-    live.clock.advance(10_000)
+    live.clock.advance(10_000 + GRACE_MS)
+    in_grace = await live.system.quiz.session(live.session_id)
+    live.clock.advance(1)
 
     state = await live.system.quiz.session(live.session_id)
     await live.system.quiz.session(live.session_id)
     await live.system.quiz.close_due(live.session_id)
 
+    # Revealed only once no answer can count any more: deadline plus grace.
+    assert in_grace.closed_through == -1
     assert state.closed_through == 0
     (closed,) = session_events(live, "question.closed")
     assert closed["correct_answer"] == "right"
-    assert closed["closed_at"] == live.clock.now_ms()
+    assert closed["closed_at"] == live.clock.now_ms() - GRACE_MS - 1
 
 
 # --- current question ---------------------------------------------------------------
@@ -431,18 +447,32 @@ async def test_late_answer_is_rejected_with_question_closed(live: Play) -> None:
     assert await live.score_of("bob") == 0
 
 
-async def test_question_closed_early_by_the_host_accepts_only_within_grace(live: Play) -> None:
+async def test_answer_after_the_host_reveals_is_refused(live: Play) -> None:
     await started(live, "ann", "bob")
     live.clock.advance(2000)
-    await live.system.quiz.advance(live.session_id, HOST)
+    await live.system.quiz.reveal(live.session_id, HOST)
 
-    live.clock.advance(500)
-    in_grace = await live.submit("ann", "q1", "right", "s1")
-    live.clock.advance(1)
+    live.clock.advance(15)
     with pytest.raises(QuestionClosed):
-        await live.submit("bob", "q1", "right", "s2")
+        await live.submit("ann", "q1", "right", "s1")
 
-    assert in_grace.points == 875  # timed against the 10 s limit: 2.5 s elapsed
+    (closed,) = session_events(live, "question.closed")
+    assert closed["correct_answer"] == "right"
+    assert (await live.system.scores.get_score(live.session_id, "ann")) is None
+
+
+async def test_answer_received_before_the_reveal_counts_when_processed_after(live: Play) -> None:
+    await started(live, "ann")
+    opened = live.clock.now_ms()
+    live.clock.advance(2500)
+    received = live.clock.now_ms() - 1
+    await live.system.quiz.reveal(live.session_id, HOST)
+
+    await live.system.stream.handle(in_flight(live, "ann", "q1", "s1", received))
+
+    view = await live.system.score.view(live.session_id, "ann", "s1")
+    assert view is not None and view.status == "scored"
+    assert view.points == round(1000 * (1 - ((received - opened) / 10_000) / 2))
 
 
 async def test_rejection_in_the_stream_is_sent_back_and_replayed_on_retry(live: Play) -> None:
@@ -614,33 +644,49 @@ async def test_global_totals_add_up_over_sessions_and_redelivery_adds_nothing() 
     assert await board.version(GLOBAL_BOARD) == version
 
 
-async def test_answer_accepted_in_grace_after_finish_counts_in_final_results(live: Play) -> None:
+async def test_answer_received_before_finish_counts_in_final_results(live: Play) -> None:
+    await started(live, "ann")
+    live.clock.advance(1200)
+    received = live.clock.now_ms()
+    live.clock.advance(1)
+    await live.system.quiz.finish(live.session_id, HOST)
+
+    await live.system.stream.handle(in_flight(live, "ann", "q1", "s1", received))
+    view = await live.system.score.view(live.session_id, "ann", "s1")
+    (result,) = await live.system.master.session_results(live.session_id)
+
+    assert view is not None and view.score == 940  # 1.2 s into a 10 s question
+    assert (result.score, result.final) == (940, True)
+    assert await live.system.master.user_totals("ann") == (940, 1)
+
+
+async def test_answer_after_finish_is_refused(live: Play) -> None:
     await started(live, "ann")
     live.clock.advance(1000)
     await live.system.quiz.finish(live.session_id, HOST)
 
     live.clock.advance(200)
-    view = await live.submit("ann", "q1", "right", "s1")
-    (result,) = await live.system.master.session_results(live.session_id)
-
-    assert view.score == 940  # 1.2 s into a 10 s question
-    assert (result.score, result.final) == (940, True)
-    assert await live.system.master.user_totals("ann") == (940, 1)
+    with pytest.raises(QuestionClosed):
+        await live.submit("ann", "q1", "right", "s1")
 
 
 async def test_points_shown_add_up_to_the_score_when_an_earlier_answer_arrives_late(
     live: Play,
 ) -> None:
     await started(live, "ann")
-    live.clock.advance(5000)
+    live.clock.advance(5300)
+    received = live.clock.now_ms()  # q1's answer, received before the host moved on
+    live.clock.advance(1)
     await live.system.quiz.advance(live.session_id, HOST)
 
     live.clock.advance(100)
     second = await live.submit("ann", "q2", "right", "s2")
-    live.clock.advance(200)  # still within q1's grace
-    first = await live.submit("ann", "q1", "right", "s1")
+    live.clock.advance(200)
+    await live.system.stream.handle(in_flight(live, "ann", "q1", "s1", received))
+    first = await live.system.score.view(live.session_id, "ann", "s1")
     shown = [await live.system.score.view(live.session_id, "ann", s) for s in ("s1", "s2")]
 
+    assert first is not None
     assert second.status == first.status == "scored"
     assert first.score == 735 + 1000 + 100
     assert sum(view.points for view in shown if view) == first.score

@@ -185,9 +185,10 @@ def test_finishing_from_the_lobby_needs_no_question_closed() -> None:
 def test_due_question_closes_once() -> None:
     state = running()
 
-    early, none = rules.close_due(state, QUIZ, T0 + 9_999)
-    closed, events = rules.close_due(state, QUIZ, T0 + 10_000)
-    again, more = rules.close_due(closed, QUIZ, T0 + 20_000)
+    # Revealed only once the 500 ms grace after the 10 s deadline ran out too.
+    early, none = rules.close_due(state, QUIZ, T0 + 10_500, grace_ms=500)
+    closed, events = rules.close_due(state, QUIZ, T0 + 10_501, grace_ms=500)
+    again, more = rules.close_due(closed, QUIZ, T0 + 20_000, grace_ms=500)
 
     assert early is state and none == []
     assert kinds(events) == ["QuestionClosed"]
@@ -240,12 +241,25 @@ def test_live_answer_counts_only_between_opening_and_deadline_plus_grace(
 
 @CORE
 @given(st.integers(0, 9_999), st.integers(0, 12_000))
-def test_question_closed_early_by_the_host_accepts_nothing_after_grace(
+def test_question_closed_by_the_host_accepts_nothing_from_the_reveal_on(
     closed_after: int, offset: int
 ) -> None:
     state, _ = rules.advance(running(), QUIZ, HOST, T0 + closed_after)
 
-    if offset > closed_after + 500:
+    if offset >= closed_after:
+        with pytest.raises(QuestionClosed):
+            check(state, T0 + offset)
+    else:
+        assert check(state, T0 + offset) == T0
+
+
+@CORE
+@given(st.integers(10_000, 10_600), st.integers(0, 12_000))
+def test_host_moving_on_during_the_grace_ends_the_grace(closed_after: int, offset: int) -> None:
+    state, events = rules.reveal(running(), QUIZ, HOST, T0 + closed_after)
+
+    assert kinds(events) == ["QuestionClosed"]
+    if offset >= closed_after or offset > 10_500:
         with pytest.raises(QuestionClosed):
             check(state, T0 + offset)
     else:
@@ -333,9 +347,10 @@ def test_self_paced_answer_received_before_it_was_served_is_not_open() -> None:
 def test_self_paced_question_closes_when_the_host_finishes() -> None:
     state, _ = rules.finish(running("self_paced"), QUIZ, HOST, T0 + 2000)
 
-    assert check(state, T0 + 2500, served_at=T0 + 1000) == T0 + 1000
+    # The results are out from the finish on: no grace after it.
+    assert check(state, T0 + 1999, served_at=T0 + 1000) == T0 + 1000
     with pytest.raises(QuestionClosed):
-        check(state, T0 + 2501, served_at=T0 + 1000)
+        check(state, T0 + 2000, served_at=T0 + 1000)
 
 
 def test_unserved_self_paced_question_is_not_open() -> None:

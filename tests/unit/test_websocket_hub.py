@@ -286,3 +286,76 @@ async def test_an_event_fanned_out_after_a_board_never_overtakes_it() -> None:
         await asyncio.sleep(0.01)
 
     assert [frame["seq"] for frame in frames(watcher)] == [7, 8]
+
+
+def board_hub(clock: Clock, top: int = 10) -> tuple[WebSocketHub, MemoryLeaderboard]:
+    board = MemoryLeaderboard()
+    live = WebSocketHub(
+        leaderboard=board,
+        sessions=MemorySessionStore(),
+        interval_ms=200,
+        top=top,
+        queue_size=8,
+        monotonic=clock,
+    )
+    return live, board
+
+
+async def push(live: WebSocketHub, clock: Clock) -> None:
+    await live.leaderboard_changed("ROOM22")
+    clock.now += 1.0
+    await live.flush()
+
+
+async def test_a_participant_whose_view_did_not_change_gets_no_copy_of_the_board() -> None:
+    clock = Clock()
+    live, board = board_hub(clock, top=1)
+    await board.submit("session:ROOM22", "ann", 100, 1)
+    await board.submit("session:ROOM22", "bob", 50, 2)
+    ann, bob, host = (live.connect("ROOM22", user) for user in ("ann", "bob", "host"))
+    await push(live, clock)
+    first = [frames(socket) for socket in (ann, bob, host)]
+
+    await board.submit("session:ROOM22", "bob", 60, 3)  # below the top 1: ann's view stands
+    await push(live, clock)
+
+    assert all(len(got) == 1 for got in first)
+    assert frames(ann) == []
+    (to_bob,) = frames(bob)
+    assert to_bob["me"] == {"rank": 2, "score": 60}
+    (to_host,) = frames(host)
+    assert to_host["me"] is None, "the host always gets the board: it counts answers"
+
+
+async def test_a_reconnected_participant_gets_the_next_board_again() -> None:
+    clock = Clock()
+    live, board = board_hub(clock)
+    await board.submit("session:ROOM22", "ann", 100, 1)
+    first = live.connect("ROOM22", "ann")
+    await push(live, clock)
+    live.disconnect(first)
+
+    again = live.connect("ROOM22", "ann")
+    await push(live, clock)
+
+    assert [frame["me"] for frame in frames(again)] == [{"rank": 1, "score": 100}]
+
+
+async def test_a_large_rooms_board_lets_other_work_run_while_it_goes_out() -> None:
+    clock = Clock()
+    live, board = board_hub(clock)
+    for number in range(2000):
+        await board.submit("session:ROOM22", f"p{number}", number, number)
+        live.connect("ROOM22", f"p{number}")
+    await live.leaderboard_changed("ROOM22")
+    clock.now += 1.0
+    pushing = asyncio.create_task(live.flush())
+    seen_mid_push: list[bool] = []
+
+    async def answer_result() -> None:
+        seen_mid_push.append(not pushing.done())
+
+    await asyncio.gather(pushing, asyncio.create_task(answer_result()))
+
+    assert seen_mid_push == [True]
+    assert live.frames_sent == 2000

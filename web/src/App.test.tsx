@@ -160,7 +160,9 @@ describe('player', () => {
     const answer = server.calls.find((call) => call.route === 'POST /v1/sessions/K7PQ2M/answers');
     expect(answer?.body).toMatchObject({ question_id: 'q1', answer: 'start' });
     expect(answer?.headers.Prefer).toBe('wait=2');
-    expect(screen.getByTestId('choice-1')).toBeDisabled();
+    // The result takes over the screen: no more choices, no moving leaderboard.
+    expect(screen.queryByTestId('choice-1')).toBeNull();
+    expect(screen.queryByTestId('feedback-rank')).toBeNull();
 
     act(() =>
       socket.receive({
@@ -174,11 +176,27 @@ describe('player', () => {
         me: { rank: 1, score: 950 },
       }),
     );
+    expect(screen.queryByTestId('leaderboard')).toBeNull();
+
+    act(() =>
+      socket.receive({
+        type: 'question.closed',
+        seq: 5,
+        question_id: 'q1',
+        correct_answer: 'start',
+        answer_count: 2,
+        correct_count: 1,
+        choice_counts: { start: 1, stay: 1 },
+      }),
+    );
+    // The reveal: the answer, the chart, my rank and the leaderboard.
+    expect(screen.getByTestId('host-correct-answer')).toHaveTextContent('start');
+    expect(screen.getByTestId('feedback-rank')).toHaveAttribute('data-rank', '1');
+    const bars = screen.getAllByTestId('answer-chart-bar');
+    expect(bars.map((bar) => bar.dataset.count)).toEqual(['1', '0', '1', '0']);
+    expect(bars[0]).toHaveAttribute('data-correct', 'true');
     const rows = within(screen.getByTestId('leaderboard')).getAllByTestId('leaderboard-row');
     expect(rows.map((row) => row.dataset.userId)).toEqual(['u-ann', 'u-bo']);
-
-    act(() => socket.receive({ type: 'question.closed', seq: 5, question_id: 'q1', correct_answer: 'start' }));
-    expect(screen.getByTestId('choice-0')).toHaveClass('is-correct');
 
     // The connection drops and comes back: it resumes after the last event seen.
     act(() => socket.drop());
@@ -200,6 +218,8 @@ describe('player', () => {
     expect(resultRows[0]).toHaveAttribute('data-user-id', 'u-ann');
     expect(resultRows[0]).toHaveAttribute('data-score', '950');
     expect(screen.getByTestId('podium')).toHaveTextContent('ann');
+    // Only the host downloads the class's results.
+    expect(screen.queryByTestId('results-csv')).toBeNull();
   });
 
   it('says so when the quiz ID does not exist', async () => {
@@ -338,8 +358,7 @@ describe('player after a page reload', () => {
     expect(feedback).toHaveAttribute('data-points', '1100');
     // Server streak 1 (one correct answer before): a run of two with this one.
     expect(feedback).toHaveTextContent('Streak ×2');
-    expect(screen.getByTestId('choice-0')).toHaveAttribute('aria-pressed', 'true');
-    for (const index of [0, 1, 2, 3]) expect(screen.getByTestId(`choice-${index}`)).toBeDisabled();
+    expect(screen.queryByTestId('choice-0')).toBeNull();
 
     await user.keyboard('2');
     expect(server.calls.some((call) => call.route === 'POST /v1/sessions/K7PQ2M/answers')).toBe(false);
@@ -356,7 +375,7 @@ describe('player after a page reload', () => {
 
     expect(await screen.findByTestId('answer-received')).toHaveTextContent('Answer received');
     expect(screen.queryByTestId('answer-feedback')).toBeNull();
-    for (const index of [0, 1, 2, 3]) expect(screen.getByTestId(`choice-${index}`)).toBeDisabled();
+    expect(screen.queryByTestId('choice-0')).toBeNull();
     await user.keyboard('1');
     expect(server.calls.filter((call) => call.route.includes('/answers'))).toEqual([]);
 
@@ -399,6 +418,10 @@ describe('player after a page reload', () => {
       'GET /v1/sessions/K7PQ2M': running,
     });
     await joinAndSnapshot([]);
+    // The leaderboard shows between questions (not under the answer buttons).
+    act(() =>
+      FakeSocket.last().receive({ type: 'question.closed', seq: 8, question_id: 'q1', correct_answer: 'start' }),
+    );
     const row = within(screen.getByTestId('leaderboard')).getByTestId('leaderboard-row');
     const shown = row.querySelector('.lb-score')?.textContent;
     expect(screen.getByTestId('my-score')).toHaveTextContent(/^6000$/);
@@ -447,7 +470,12 @@ describe('host', () => {
 
     expect(await screen.findByTestId('host-session-id')).toHaveTextContent('K7PQ2M');
     const created = server.calls.find((call) => call.route === 'POST /v1/sessions');
-    expect(created?.body).toEqual({ quiz_id: 'food', mode: 'live', question_seconds: 15 });
+    expect(created?.body).toEqual({
+      quiz_id: 'food',
+      mode: 'live',
+      question_seconds: 15,
+      close_when_all_answered: true,
+    });
     const qr = screen.getByTestId('host-qr');
     expect(qr).toHaveAttribute('data-text', `${window.location.origin}/?join=K7PQ2M`);
     await waitFor(() => expect(qr.querySelector('svg')).not.toBeNull());
@@ -463,7 +491,8 @@ describe('host', () => {
     await user.click(screen.getByTestId('host-start'));
     expect(await screen.findByTestId('question-prompt')).toHaveTextContent('begin');
     expect(screen.getByTestId('host-answer-count')).toHaveTextContent('–');
-    expect(screen.getByTestId('host-next')).toBeEnabled();
+    expect(screen.getByTestId('host-reveal')).toBeEnabled();
+    expect(screen.queryByTestId('host-next')).toBeNull();
 
     // Live count of the open question from the leaderboard frames' answer_counts.
     act(() =>
@@ -493,8 +522,17 @@ describe('host', () => {
     );
     expect(screen.getByTestId('host-correct-answer')).toHaveTextContent('start');
     expect(screen.getByTestId('host-answer-count')).toHaveTextContent('1');
+    expect(screen.getByTestId('host-next')).toHaveTextContent('Next question');
 
+    // Finishing asks first; cancelling keeps the quiz running.
     await user.click(screen.getByTestId('host-finish'));
+    const dialog = screen.getByTestId('finish-dialog');
+    expect(dialog).toHaveTextContent('1 question will be marked as not played');
+    await user.click(screen.getByTestId('finish-dialog-cancel'));
+    expect(screen.queryByTestId('finish-dialog')).toBeNull();
+    expect(server.calls.some((call) => call.route.endsWith('/finish'))).toBe(false);
+    await user.click(screen.getByTestId('host-finish'));
+    await user.click(screen.getByTestId('finish-dialog-confirm'));
     const podium = await screen.findByTestId('podium');
     expect(within(podium).getAllByTestId('podium-place')[0]).toHaveAttribute('data-user-id', 'u-ann');
     expect(within(screen.getByTestId('results-table')).getAllByTestId('results-row')).toHaveLength(2);
@@ -502,4 +540,121 @@ describe('host', () => {
     await waitFor(() => expect(csv).toHaveAttribute('href', 'blob:results'));
     expect(csv).toHaveAttribute('download', 'quizcore-K7PQ2M-results.csv');
   });
+});
+
+describe('classroom play', () => {
+  it('gives no host control to another user who opens the host page', async () => {
+    window.history.replaceState(null, '', '/#/host/K7PQ2M');
+    const user = userEvent.setup();
+    const server = setup({
+      'GET /config.json': config,
+      'POST /v1/dev/token': devToken,
+      'GET /v1/sessions/K7PQ2M': () => json(session('lobby')),
+    });
+    // Same name as the host, but another browser: another user (u-intruder).
+    await user.type(await screen.findByTestId('name-input'), 'intruder');
+    await user.click(screen.getByTestId('host-sign-in'));
+    expect(await screen.findByTestId('not-host')).toBeInTheDocument();
+    expect(screen.queryByTestId('host-start')).toBeNull();
+    expect(screen.queryByTestId('host-finish')).toBeNull();
+    const token = server.calls.find((call) => call.route === 'POST /v1/dev/token');
+    expect((token?.body as { device_key: string }).device_key).toMatch(/^[0-9a-f]{48}$/);
+  });
+
+  it('comes back to the reveal after a reload and goes on with space', async () => {
+    window.history.replaceState(null, '', '/#/host/K7PQ2M');
+    sessionStorage.setItem(
+      'quizcore.token',
+      JSON.stringify({ access_token: 'jwt-host', expires_at: Date.now() + 3_600_000, kind: 'dev', name: 'host', user_id: 'u-host' }),
+    );
+    const user = userEvent.setup();
+    const server = setup({
+      'GET /config.json': () =>
+        json({ profile: 'local', dev_auth: true, public_url: 'http://192.168.1.20:8000/' }),
+      'GET /v1/sessions/K7PQ2M': () =>
+        json(
+          session('running', {
+            phase: 'reveal',
+            question_index: 0,
+            last_question: {
+              ...question('q1', 0),
+              correct_answer: 'start',
+              answer_count: 2,
+              correct_count: 1,
+              choice_counts: { start: 1, hold: 1 },
+            },
+          }),
+        ),
+      'POST /v1/sessions/K7PQ2M/next': () => json({}),
+    });
+    expect(await screen.findByTestId('host-correct-answer')).toHaveTextContent('start');
+    const bars = screen.getAllByTestId('answer-chart-bar');
+    expect(bars.map((bar) => bar.dataset.count)).toEqual(['1', '0', '0', '1']);
+    expect(screen.getByTestId('host-next')).toHaveTextContent('Next question');
+    expect(screen.getByTestId('presenter')).toHaveAttribute('data-phase', 'reveal');
+    await user.keyboard(' ');
+    await waitFor(() =>
+      expect(server.calls.some((call) => call.route === 'POST /v1/sessions/K7PQ2M/next')).toBe(true),
+    );
+  });
+
+  it('uses the public URL from the config for the QR code', async () => {
+    window.history.replaceState(null, '', '/#/host/K7PQ2M');
+    sessionStorage.setItem(
+      'quizcore.token',
+      JSON.stringify({ access_token: 'jwt-host', expires_at: Date.now() + 3_600_000, kind: 'dev', name: 'host', user_id: 'u-host' }),
+    );
+    setup({
+      'GET /config.json': () =>
+        json({ profile: 'local', dev_auth: true, public_url: 'http://192.168.1.20:8000/' }),
+      'GET /v1/sessions/K7PQ2M': () => json(session('lobby')),
+    });
+    expect(await screen.findByTestId('host-qr')).toHaveAttribute(
+      'data-text',
+      'http://192.168.1.20:8000/?join=K7PQ2M',
+    );
+  });
+
+  it('keeps an answer sent offline and resends it with the same id when back online', async () => {
+    window.history.replaceState(null, '', '/?join=K7PQ2M');
+    const user = userEvent.setup();
+    let online = false;
+    const server = setup({
+      'GET /config.json': config,
+      'POST /v1/dev/token': devToken,
+      'POST /v1/sessions/K7PQ2M/participants': () =>
+        json({ session_id: 'K7PQ2M', user_id: 'u-ann', display_name: 'ann 2', score: 0, rank: null }, 201),
+      'GET /v1/sessions/K7PQ2M': () =>
+        json(session('running', { question_index: 0, current_question: question('q1', 0) })),
+      'POST /v1/sessions/K7PQ2M/answers': (body) => {
+        if (!online) throw new TypeError('Failed to fetch');
+        return json({
+          submission_id: (body as { submission_id: string }).submission_id,
+          status: 'scored',
+          correct: true,
+          points: 900,
+          score: 900,
+          rank: 1,
+        });
+      },
+    });
+    await user.type(await screen.findByTestId('name-input'), 'ann');
+    await user.click(screen.getByTestId('join-button'));
+    // The server's name for this player (another "ann" was there first).
+    await waitFor(() => expect(screen.getByTestId('my-name')).toHaveTextContent('ann 2'));
+    await user.click(await screen.findByTestId('choice-0'));
+    await waitFor(
+      () => expect(screen.getByTestId('answer-pending')).toHaveAttribute('data-waiting', 'true'),
+      { timeout: 5000 },
+    );
+    online = true;
+    act(() => {
+      window.dispatchEvent(new Event('online'));
+    });
+    const feedback = await screen.findByTestId('answer-feedback', {}, { timeout: 5000 });
+    expect(feedback).toHaveAttribute('data-points', '900');
+    const sent = server.calls.filter((call) => call.route === 'POST /v1/sessions/K7PQ2M/answers');
+    expect(sent.length).toBeGreaterThanOrEqual(4);
+    expect(new Set(sent.map((call) => (call.body as { submission_id: string }).submission_id)).size).toBe(1);
+  }, 20_000);
 });

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import type { ApiClient, ClientConfig } from './api';
-import type { AuthStore } from './auth';
+import { tokenUserId, type AuthStore } from './auth';
 import { HostPanel } from './components/HostPanel';
 import { HostSetup } from './components/HostSetup';
 import { HostSignIn } from './components/HostSignIn';
@@ -27,6 +27,7 @@ const LOCAL_CONFIG: ClientConfig = {
   auth0_domain: '',
   auth0_client_id: '',
   auth0_audience: '',
+  public_url: '',
 };
 
 /** The web client: player pages at `#/`, host pages at `#/host`. */
@@ -90,6 +91,9 @@ export function App({ api, auth, authError = null, WebSocket }: AppProps) {
     auth.signOut();
   }, [auth]);
 
+  // Phones reach the server at its public URL (a LAN address), not at the host's origin.
+  const publicBase = config?.public_url ? config.public_url.replace(/\/+$/, '') : null;
+
   let content;
   if (!config) {
     content = (
@@ -104,6 +108,7 @@ export function App({ api, auth, authError = null, WebSocket }: AppProps) {
         sessionId={route.code}
         deps={deps}
         onLeave={() => navigate({ page: 'join', code: '' })}
+        onBack={() => navigate({ page: 'join', code: route.code })}
         onUnauthorized={onPlayerUnauthorized}
       />
     );
@@ -126,8 +131,9 @@ export function App({ api, auth, authError = null, WebSocket }: AppProps) {
         key={hostCode}
         sessionId={hostCode}
         deps={deps}
-        origin={window.location.origin}
-        pathname={window.location.pathname}
+        origin={publicBase ?? window.location.origin}
+        pathname={publicBase ? '/' : window.location.pathname}
+        userId={tokenUserId(token)}
         onNewSession={() => navigate({ page: 'host' })}
         onUnauthorized={onHostUnauthorized}
       />
@@ -141,7 +147,7 @@ export function App({ api, auth, authError = null, WebSocket }: AppProps) {
   const who = token?.kind === 'dev' ? token.name : token ? 'Signed in' : null;
 
   return (
-    <div className="app">
+    <div className={`app${route.page === 'host-session' && token ? ' app-presenter' : ''}`}>
       <header className="topbar">
         <a className="brand" href="#/">
           Quizcore

@@ -49,6 +49,20 @@ describe('ApiClient', () => {
     expect(JSON.parse(String(call().init.body))).toEqual({ name: 'alice' });
   });
 
+  it('sends the device key with the name when given one', async () => {
+    const token = { access_token: 'jwt', token_type: 'Bearer', expires_in: 3600, user_id: 'u1' };
+    const { api, call } = setup([json(200, token)]);
+    await api.devToken('alice', 'k'.repeat(32));
+    expect(JSON.parse(String(call().init.body))).toEqual({ name: 'alice', device_key: 'k'.repeat(32) });
+  });
+
+  it('asks the host route to reveal the open question', async () => {
+    const { api, call } = setup([json(200, {})]);
+    await api.reveal('ABCDEF');
+    expect(call().url).toBe('/v1/sessions/ABCDEF/reveal');
+    expect(call().init.method).toBe('POST');
+  });
+
   it('turns a problem document into an ApiError with its code', async () => {
     const { api } = setup([problem(404, 'session_not_found', 'no session ZZZZZZ')]);
     const error = await api.join('ZZZZZZ').catch((ex: unknown) => ex);
@@ -144,6 +158,7 @@ describe('ApiClient', () => {
       auth0_domain: 'x.eu.auth0.com',
       auth0_client_id: '',
       auth0_audience: '',
+      public_url: '',
     });
     expect(call().url).toBe('/config.json');
     expect(call().headers.Authorization).toBeUndefined();
@@ -188,9 +203,30 @@ describe('payload readers', () => {
       questions: [{ question_id: 'q1', answers: 1, correct_share: 1 }],
     });
     expect(results.standings).toEqual([
-      { rank: 1, user_id: 'u1', display_name: 'Ann', score: 1800, correct_count: 2 },
+      { rank: 1, user_id: 'u1', display_name: 'Ann', score: 1800, correct_count: 2, answers: null },
     ]);
     expect(results.questions[0]).toMatchObject({ question_id: 'q1', answer_count: 1, correct_share: 1 });
+  });
+
+  it('reads the host view of the results: answers per player and unplayed questions', () => {
+    const results = readResults('ABCDEF', {
+      standings: [
+        {
+          rank: 1,
+          user_id: 'u1',
+          display_name: 'Ann',
+          score: 950,
+          correct_count: 1,
+          answers: { q1: { answer: 'start', correct: true, points: 950 } },
+        },
+      ],
+      questions: [
+        { question_id: 'q1', index: 0, played: true },
+        { question_id: 'q2', index: 1, played: false },
+      ],
+    });
+    expect(results.standings[0].answers).toEqual({ q1: { answer: 'start', correct: true, points: 950 } });
+    expect(results.questions.map((question) => question.played)).toEqual([true, false]);
   });
 
   it('returns no offset without a server time', () => {

@@ -9,6 +9,8 @@
 export type Mode = 'live' | 'self_paced';
 export type SessionStatus = 'lobby' | 'running' | 'finished';
 export type QuestionKind = 'choice' | 'text';
+/** (v1.1) Where a live session stands: the screen every client shows. */
+export type Phase = 'lobby' | 'question' | 'reveal' | 'finished';
 
 export interface ClientConfig {
   profile: 'local' | 'cloud';
@@ -16,6 +18,8 @@ export interface ClientConfig {
   auth0_domain: string;
   auth0_client_id: string;
   auth0_audience: string;
+  /** (v1.1) The URL phones use to reach the server (QR code, join link); '' when unset. */
+  public_url?: string;
 }
 
 export interface DevToken {
@@ -79,6 +83,11 @@ export interface SessionInfo {
   question_count: number;
   current_question: Question | null;
   server_time: string;
+  /** (v1.1) Optional: the screen to show; derived from the other fields when absent. */
+  phase?: Phase | null;
+  /** (v1.1) The last closed question with its answer and statistics, while none is open. */
+  last_question?: unknown;
+  close_when_all_answered?: boolean;
 }
 
 export interface Participation {
@@ -139,6 +148,14 @@ export interface ResultRow {
   display_name: string;
   score: number;
   correct_count: number | null;
+  /** (v1.1, host only) question_id → this player's answer, whether correct, points. */
+  answers?: Record<string, PlayerAnswer> | null;
+}
+
+export interface PlayerAnswer {
+  answer: string | null;
+  correct: boolean | null;
+  points: number | null;
 }
 
 export interface QuestionStats {
@@ -150,6 +167,8 @@ export interface QuestionStats {
   correct_count: number | null;
   correct_share: number | null;
   choice_counts: Record<string, number> | null;
+  /** (v1.1) False for a question never opened (the host finished early); null when unknown. */
+  played: boolean | null;
 }
 
 /** Final results, read from `GET /v1/sessions/{id}/results`. */
@@ -291,6 +310,7 @@ export function readQuestionStats(value: unknown): QuestionStats {
     choice_counts: readChoiceCounts(
       stats.choice_counts ?? stats.distribution ?? stats.choices ?? stats.answers_by_choice,
     ),
+    played: typeof rec.played === 'boolean' ? rec.played : null,
   };
 }
 
@@ -310,10 +330,26 @@ export function readResults(sessionId: string, value: unknown): SessionResults {
         display_name: asString(item.display_name) ?? asString(item.user_id) ?? '',
         score: asNumber(item.score) ?? 0,
         correct_count: asNumber(item.correct_count),
+        answers: readPlayerAnswers(item.answers),
       };
     }),
     questions: (Array.isArray(questions) ? questions : []).map(readQuestionStats),
   };
+}
+
+/** Read a standing's `answers` map (host view of the results); null when absent. */
+export function readPlayerAnswers(value: unknown): Record<string, PlayerAnswer> | null {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return null;
+  const answers: Record<string, PlayerAnswer> = {};
+  for (const [questionId, raw] of Object.entries(value as Record<string, unknown>)) {
+    const item = asRecord(raw);
+    answers[questionId] = {
+      answer: asString(item.answer),
+      correct: typeof item.correct === 'boolean' ? item.correct : null,
+      points: asNumber(item.points),
+    };
+  }
+  return answers;
 }
 
 /** Client of the `/v1` routes and `/config.json`. */
@@ -340,12 +376,19 @@ export class ApiClient {
       auth0_domain: asString(rec.auth0_domain) ?? '',
       auth0_client_id: asString(rec.auth0_client_id) ?? '',
       auth0_audience: asString(rec.auth0_audience) ?? '',
+      public_url: asString(rec.public_url) ?? '',
     };
   }
 
-  /** Get a local dev token for a display name (local profile only). */
-  async devToken(name: string): Promise<DevToken> {
-    return (await this.raw('/v1/dev/token', { method: 'POST', body: { name }, auth: false }))
+  /**
+   * Get a local dev token (local profile only).
+   *
+   * `deviceKey` is this browser's secret: the same key always gets the same user,
+   * whatever the name; without it every call makes a new user.
+   */
+  async devToken(name: string, deviceKey?: string): Promise<DevToken> {
+    const body = deviceKey ? { name, device_key: deviceKey } : { name };
+    return (await this.raw('/v1/dev/token', { method: 'POST', body, auth: false }))
       .data as DevToken;
   }
 
@@ -370,6 +413,7 @@ export class ApiClient {
     quiz_id: string;
     mode: Mode;
     question_seconds: number;
+    close_when_all_answered?: boolean;
   }): Promise<CreatedSession> {
     return (await this.raw('/v1/sessions', { method: 'POST', body })).data as CreatedSession;
   }
@@ -394,7 +438,12 @@ export class ApiClient {
     await this.raw(`/v1/sessions/${seg(sessionId)}/start`, { method: 'POST' });
   }
 
-  /** Close the open question and open the next, or finish (host). */
+  /** Close the open question without opening the next (host, v1.1). */
+  async reveal(sessionId: string): Promise<void> {
+    await this.raw(`/v1/sessions/${seg(sessionId)}/reveal`, { method: 'POST' });
+  }
+
+  /** Open the next question (closing an open one first), or finish after the last (host). */
   async next(sessionId: string): Promise<void> {
     await this.raw(`/v1/sessions/${seg(sessionId)}/next`, { method: 'POST' });
   }

@@ -1,6 +1,13 @@
 import { describe, expect, it, vi } from 'vitest';
 import { ApiClient, type ClientConfig } from './api';
-import { auth0AuthorizeUrl, AuthStore, parseAuthCallback } from './auth';
+import {
+  auth0AuthorizeUrl,
+  AuthStore,
+  deviceKey,
+  parseAuthCallback,
+  tokenSubject,
+  tokenUserId,
+} from './auth';
 
 const cloud: ClientConfig = {
   profile: 'cloud',
@@ -75,5 +82,60 @@ describe('dev tokens', () => {
     expect(store.get()).toBeNull();
     expect(store.snapshot()?.name).toBe('ann');
     expect(await store.fresh()).toBe(`jwt-ann-${now}`);
+  });
+});
+
+describe('device key (local profile)', () => {
+  function fetchToken(bodies: unknown[]) {
+    return vi.fn<typeof fetch>(async (_url, init) => {
+      bodies.push(JSON.parse(String(init?.body)));
+      return new Response(
+        JSON.stringify({ access_token: 'a.b.c', token_type: 'Bearer', expires_in: 3600, user_id: 'u1' }),
+        { status: 200 },
+      );
+    });
+  }
+
+  it('makes one key, keeps it, and sends it with every sign-in', async () => {
+    const bodies: unknown[] = [];
+    const keys = new Map<string, string>();
+    const local = {
+      getItem: (key: string) => keys.get(key) ?? null,
+      setItem: (key: string, value: string) => void keys.set(key, value),
+      removeItem: (key: string) => void keys.delete(key),
+    } as unknown as Storage;
+    for (const name of ['ana', 'Ana B']) {
+      // A new tab: its own session storage, the browser's one local storage.
+      const store = new AuthStore(window.sessionStorage, Date.now, local);
+      store.attach(new ApiClient({ fetch: fetchToken(bodies), tokens: store }));
+      await store.signInDev(name);
+    }
+    const [first, second] = bodies as { name: string; device_key: string }[];
+    expect(first.device_key).toMatch(/^[0-9a-f]{48}$/);
+    expect(second.device_key).toBe(first.device_key);
+    expect(second.name).toBe('Ana B');
+    expect(deviceKey(local)).toBe(first.device_key);
+  });
+
+  it('makes different keys in different browsers', () => {
+    const one = new Map<string, string>();
+    const two = new Map<string, string>();
+    const storage = (keys: Map<string, string>) =>
+      ({
+        getItem: (key: string) => keys.get(key) ?? null,
+        setItem: (key: string, value: string) => void keys.set(key, value),
+      }) as unknown as Storage;
+    expect(deviceKey(storage(one))).not.toBe(deviceKey(storage(two)));
+  });
+
+  it('reads the user id of a token from its sub claim', () => {
+    const utf8 = new TextEncoder().encode(JSON.stringify({ sub: 'auth0|ünï', name: 'x' }));
+    const payload = btoa(String.fromCharCode(...utf8))
+      .replace(/\+/g, '-')
+      .replace(/\//g, '_')
+      .replace(/=+$/, '');
+    expect(tokenSubject(`h.${payload}.s`)).toBe('auth0|ünï');
+    expect(tokenSubject('not a jwt')).toBeNull();
+    expect(tokenUserId({ access_token: 'x', expires_at: 0, kind: 'dev', user_id: 'u9' })).toBe('u9');
   });
 });

@@ -3,8 +3,12 @@
  *
  * Auth0 uses the implicit flow (`response_type=token`): the tenant redirects back
  * with the access token in the URL fragment, so no SDK is needed. Tokens live in
- * sessionStorage, one sign-in per browser tab (handy to play several players
- * side by side).
+ * sessionStorage, one sign-in per browser tab.
+ *
+ * Dev tokens are bound to this browser's device key: a random secret made once
+ * and kept in localStorage. The same key always gets the same user, so a reload
+ * or another tab keeps the player (and the host's control), and typing someone
+ * else's name never gives their identity.
  */
 
 import type { ApiClient, ClientConfig, TokenProvider } from './api';
@@ -29,6 +33,55 @@ export interface AuthCallback {
 
 const TOKEN_KEY = 'quizcore.token';
 const STATE_KEY = 'quizcore.auth0.state';
+const DEVICE_KEY = 'quizcore.device_key';
+/** Length in bytes of a new device key (hex-encoded: twice as many characters). */
+const DEVICE_KEY_BYTES = 24;
+
+/**
+ * Return this browser's device key, making (and keeping) one on first use.
+ *
+ * `storage` is localStorage: the key outlives tabs and reloads. When storage is
+ * unavailable (private mode quirks) the key lives as long as the page.
+ */
+export function deviceKey(storage: Storage | null): string {
+  try {
+    const known = storage?.getItem(DEVICE_KEY);
+    if (known && known.length >= 16) return known;
+  } catch {
+    // Storage blocked: fall through to a fresh key.
+  }
+  const bytes = new Uint8Array(DEVICE_KEY_BYTES);
+  crypto.getRandomValues(bytes);
+  const key = Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
+  try {
+    storage?.setItem(DEVICE_KEY, key);
+  } catch {
+    // Kept for this page only.
+  }
+  return key;
+}
+
+/** Read the `sub` claim of a JWT without checking it (the server does). */
+export function tokenSubject(accessToken: string): string | null {
+  const payload = accessToken.split('.')[1];
+  if (!payload) return null;
+  try {
+    const base64 = payload.replace(/-/g, '+').replace(/_/g, '/');
+    const padded = base64 + '='.repeat((4 - (base64.length % 4)) % 4);
+    const binary = atob(padded);
+    const bytes = Uint8Array.from(binary, (char) => char.charCodeAt(0));
+    const claims = JSON.parse(new TextDecoder().decode(bytes)) as { sub?: unknown };
+    return typeof claims.sub === 'string' ? claims.sub : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The user id of a stored token: the one the server issued it for, or its `sub`. */
+export function tokenUserId(token: StoredToken | null): string | null {
+  if (!token) return null;
+  return token.user_id ?? tokenSubject(token.access_token);
+}
 /** Stop using a token this long before it expires. */
 const EXPIRY_MARGIN_MS = 30_000;
 
@@ -88,10 +141,16 @@ export class AuthStore implements TokenProvider {
   private api: ApiClient | null = null;
   private refreshing: Promise<string | null> | null = null;
   private readonly storage: Storage;
+  private readonly keyStorage: Storage | null;
   private readonly now: () => number;
 
-  constructor(storage: Storage, now: () => number = Date.now) {
+  /**
+   * `storage` keeps the token (sessionStorage); `keyStorage` keeps the device key
+   * (localStorage, shared by the browser's tabs).
+   */
+  constructor(storage: Storage, now: () => number = Date.now, keyStorage: Storage | null = storage) {
     this.storage = storage;
+    this.keyStorage = keyStorage;
     this.now = now;
     this.token = this.read();
   }
@@ -144,7 +203,7 @@ export class AuthStore implements TokenProvider {
   /** Get a dev token for `name` (local profile). */
   async signInDev(name: string): Promise<StoredToken> {
     if (!this.api) throw new Error('AuthStore is not attached to an API client');
-    const issued = await this.api.devToken(name);
+    const issued = await this.api.devToken(name, deviceKey(this.keyStorage));
     const stored: StoredToken = {
       access_token: issued.access_token,
       expires_at: this.now() + (issued.expires_in || 3600) * 1000,

@@ -12,6 +12,38 @@ describe('CSV export', () => {
     );
   });
 
+  it('adds each player\'s answers per played question for the host', () => {
+    const question = (id: string, index: number, played: boolean) => ({
+      question_id: id,
+      index,
+      prompt: null,
+      correct_answer: null,
+      answer_count: null,
+      correct_count: null,
+      correct_share: null,
+      choice_counts: null,
+      played,
+    });
+    const text = resultsCsv(
+      [
+        {
+          rank: 1,
+          user_id: 'u1',
+          display_name: 'Ann',
+          score: 950,
+          correct_count: 1,
+          answers: { q1: { answer: 'start', correct: true, points: 950 } },
+        },
+        { rank: 2, user_id: 'u2', display_name: 'Bo', score: 0, correct_count: 0, answers: {} },
+      ],
+      [question('q1', 0, true), question('q2', 1, false)],
+    );
+    expect(text).toBe(
+      'rank,user_id,display_name,score,correct_count,q1_answer,q1_correct,q1_points\r\n' +
+        '1,u1,Ann,950,1,start,yes,950\r\n2,u2,Bo,0,0,,,\r\n',
+    );
+  });
+
   it('quotes commas, quotes and line breaks', () => {
     expect(csvCell('Smith, Jo')).toBe('"Smith, Jo"');
     expect(csvCell('say "hi"')).toBe('"say ""hi"""');

@@ -1,6 +1,6 @@
 /** CSV export of final results (RFC 4180, built in the browser). */
 
-import type { ResultRow } from './api';
+import type { QuestionStats, ResultRow } from './api';
 
 type Cell = string | number | null | undefined;
 
@@ -19,12 +19,37 @@ export function toCsv(rows: Cell[][]): string {
   return rows.map((row) => row.map(csvCell).join(',')).join('\r\n') + '\r\n';
 }
 
-/** Return the final standings as CSV text. */
-export function resultsCsv(rows: ResultRow[]): string {
+/**
+ * Return the final standings as CSV text (the host's download).
+ *
+ * With `questions`, each played question adds three columns per player from the
+ * standings' `answers` (host view): the answer given, whether it was correct, the
+ * points; a player who did not answer has empty cells. Questions never played
+ * (finished early) are left out.
+ */
+export function resultsCsv(rows: ResultRow[], questions: QuestionStats[] = []): string {
   const header: Cell[] = ['rank', 'user_id', 'display_name', 'score', 'correct_count'];
+  const played = rows.some((row) => row.answers)
+    ? questions.filter((question) => question.played !== false && question.question_id)
+    : [];
+  played.forEach((question, position) => {
+    const number = (question.index ?? position) + 1;
+    header.push(`q${number}_answer`, `q${number}_correct`, `q${number}_points`);
+  });
   return toCsv([
     header,
-    ...rows.map((row) => [row.rank, row.user_id, row.display_name, row.score, row.correct_count]),
+    ...rows.map((row) => {
+      const cells: Cell[] = [row.rank, row.user_id, row.display_name, row.score, row.correct_count];
+      for (const question of played) {
+        const given = row.answers?.[question.question_id];
+        cells.push(
+          given?.answer ?? '',
+          given?.correct === null || given?.correct === undefined ? '' : given.correct ? 'yes' : 'no',
+          given?.points ?? '',
+        );
+      }
+      return cells;
+    }),
   ]);
 }
 

@@ -143,6 +143,16 @@ export class LiveClient {
     void this.connect();
   }
 
+  /**
+   * Drop the connection now and retry with backoff (the browser went offline:
+   * the socket may not notice for a long time, and showing it live would lie).
+   */
+  suspend(): void {
+    if (this.stopped) return;
+    this.dropSocket();
+    this.scheduleReconnect();
+  }
+
   /** Send a message; false when the socket is not open. */
   send(message: Record<string, unknown>): boolean {
     if (!this.socket || this.socket.readyState !== OPEN) return false;

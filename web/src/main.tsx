@@ -5,7 +5,15 @@ import { App } from './App';
 import { AuthStore, parseAuthCallback } from './auth';
 import './styles.css';
 
-const auth = new AuthStore(window.sessionStorage);
+function localStore(): Storage | null {
+  try {
+    return window.localStorage;
+  } catch {
+    return null;
+  }
+}
+
+const auth = new AuthStore(window.sessionStorage, Date.now, localStore());
 const api = new ApiClient({ tokens: auth });
 auth.attach(api);
 

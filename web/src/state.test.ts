@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import type { SessionInfo } from './api';
 import type { LiveMessage } from './live';
 import {
   answeredOnServer,
+  phaseOf,
   initialSessionState,
   sessionReducer,
   submissionFor,
@@ -279,5 +281,105 @@ describe('sessionReducer', () => {
     // A snapshot after a reconnect keeps the counts it does not carry.
     const resumed = run([live({ ...snapshot, seq: 11, current_question: next })], later);
     expect(resumed.answerCount).toBe(2);
+  });
+});
+
+describe('phases (v1.1)', () => {
+  const lastQuestion = {
+    ...question,
+    closed_at: '2026-03-01T10:00:12.000Z',
+    correct_answer: 'start',
+    answer_count: 3,
+    correct_count: 2,
+    correct_share: 2 / 3,
+    choice_counts: { start: 2, finish: 1 },
+  };
+  const between = {
+    session_id: 'ABCDEF',
+    title: 'Everyday verbs',
+    mode: 'live',
+    status: 'running',
+    phase: 'reveal',
+    participant_count: 3,
+    question_index: 0,
+    question_count: 4,
+    current_question: null,
+    last_question: lastQuestion,
+  };
+
+  it('restores the reveal from a snapshot that carries the last closed question', () => {
+    const state = run([live({ type: 'session.snapshot', seq: 9, session: between })]);
+    expect(phaseOf(state)).toBe('reveal');
+    expect(state.question?.question_id).toBe('q1');
+    expect(state.questionOpen).toBe(false);
+    expect(state.closed).toMatchObject({
+      question_id: 'q1',
+      correct_answer: 'start',
+      answer_count: 3,
+      choice_counts: { start: 2, finish: 1 },
+    });
+  });
+
+  it('restores the reveal from GET session after a reload', () => {
+    const state = run([
+      { type: 'session', session: between as unknown as SessionInfo, offsetMs: 0 },
+    ]);
+    expect(phaseOf(state)).toBe('reveal');
+    expect(state.closed?.correct_answer).toBe('start');
+    expect(state.question?.choices).toEqual(['start', 'finish']);
+  });
+
+  it('goes question, reveal, question, finished with the live events', () => {
+    let state = run([live({ type: 'session.snapshot', seq: 1, session: { ...between, status: 'lobby', phase: 'lobby', last_question: null } })]);
+    expect(phaseOf(state)).toBe('lobby');
+    state = run([live({ type: 'question.opened', seq: 2, ...question })], state);
+    expect(phaseOf(state)).toBe('question');
+    state = run([live({ type: 'question.closed', seq: 3, question_id: 'q1', correct_answer: 'start' })], state);
+    expect(phaseOf(state)).toBe('reveal');
+    state = run(
+      [live({ type: 'question.opened', seq: 4, ...question, question_id: 'q2', index: 1 })],
+      state,
+    );
+    expect(phaseOf(state)).toBe('question');
+    expect(state.closed).toBeNull();
+    state = run([live({ type: 'session.finished', seq: 5, entries: [] })], state);
+    expect(phaseOf(state)).toBe('finished');
+  });
+
+  it('keeps an open question over a stale last_question from GET session', () => {
+    const open = run([live({ type: 'question.opened', seq: 2, ...question, question_id: 'q2', index: 1 })]);
+    const state = run(
+      [{ type: 'session', session: { ...between, phase: 'question' } as unknown as SessionInfo, offsetMs: 0 }],
+      { ...open, mode: 'live', status: 'running' },
+    );
+    expect(state.question?.question_id).toBe('q2');
+  });
+
+  it('marks an answer waiting for the network and clears it when accepted', () => {
+    let state = run([
+      { type: 'answer.sending', submission_id: 's1', question_id: 'q1', answer: 'start' },
+      { type: 'answer.waiting', submission_id: 's1', waiting: true },
+    ]);
+    expect(state.submissions.s1.waiting).toBe(true);
+    state = run([{ type: 'answer.accepted', submission_id: 's1' }], state);
+    expect(state.submissions.s1).toMatchObject({ state: 'accepted', waiting: false });
+  });
+});
+
+describe('the host leaving', () => {
+  it('is shown from host.left until host.joined', () => {
+    const away = run([live(snapshot), live({ type: 'host.left', seq: 6 })]);
+    const back = run([live({ type: 'host.joined', seq: 7 })], away);
+
+    expect(away.hostAway).toBe(true);
+    expect(back.hostAway).toBe(false);
+    expect(back.lastSeq).toBe(7);
+  });
+
+  it('comes back with a reload from the snapshot', () => {
+    const reloaded = run([live({ ...snapshot, host_away: true })]);
+
+    expect(reloaded.hostAway).toBe(true);
+    expect(run([live(snapshot)]).hostAway).toBe(false);
   });
 });

@@ -12,6 +12,7 @@ import {
   type LeaderboardEntry,
   type Mode,
   type Participation,
+  type Phase,
   type Question,
   type QuestionStats,
   type ScoredAnswer,
@@ -35,6 +36,8 @@ export interface Submission {
   state: SubmissionState;
   result: ScoredAnswer | null;
   error: { code: string; detail: string } | null;
+  /** True while a send failed for want of a connection; it is resent on reconnect. */
+  waiting?: boolean;
   /** Index of the question answered, when known (for the tab's own streak count). */
   question_index?: number | null;
   /**
@@ -89,6 +92,10 @@ export interface SessionState {
   /** Question index of the last scored answer, when known (a skipped question ends a run). */
   streakIndex: number | null;
   lastSeq: number | null;
+  /** (v1.1) The phase the server last reported, if it reports one. */
+  serverPhase: Phase | null;
+  /** The host's screen has been gone for a while (host.left, until host.joined). */
+  hostAway: boolean;
 }
 
 export type SessionAction =
@@ -104,6 +111,7 @@ export type SessionAction =
       question_index?: number | null;
     }
   | { type: 'answer.accepted'; submission_id: string }
+  | { type: 'answer.waiting'; submission_id: string; waiting: boolean }
   | {
       type: 'answer.scored';
       result: ScoredAnswer;
@@ -149,7 +157,23 @@ export function initialSessionState(sessionId: string): SessionState {
     streak: 0,
     streakIndex: null,
     lastSeq: null,
+    serverPhase: null,
+    hostAway: false,
   };
+}
+
+/**
+ * The screen a live session is on: lobby, an open question, the reveal of the
+ * closed one (its answer, chart and the standings), or the end.
+ */
+export function phaseOf(state: SessionState): Phase | null {
+  if (state.status === 'finished') return 'finished';
+  if (state.status === 'lobby') return 'lobby';
+  if (state.status !== 'running') return null;
+  if (state.mode === 'self_paced') return 'question';
+  if (state.questionOpen) return 'question';
+  if (state.closed && state.question) return 'reveal';
+  return state.serverPhase === 'reveal' ? 'reveal' : 'question';
 }
 
 type Rec = Record<string, unknown>;
@@ -203,6 +227,30 @@ function readStatus(value: unknown): SessionStatus | null {
   return value === 'lobby' || value === 'running' || value === 'finished' ? value : null;
 }
 
+function readPhase(value: unknown): Phase | null {
+  return value === 'lobby' || value === 'question' || value === 'reveal' || value === 'finished'
+    ? value
+    : null;
+}
+
+/**
+ * Show the last closed question (`last_question`, v1.1) with its answer and
+ * statistics: the reveal a reload comes back to.
+ */
+function applyLastQuestion(state: SessionState, value: unknown): SessionState {
+  const question = readQuestion(value);
+  if (!question) return state;
+  const stats = readQuestionStats(value);
+  return {
+    ...state,
+    question,
+    questionOpen: false,
+    questionIndex: state.questionIndex ?? question.index,
+    closed: { ...stats, question_id: stats.question_id || question.question_id },
+    answerCount: stats.answer_count ?? state.answerCount,
+  };
+}
+
 function readMode(value: unknown): Mode | null {
   return value === 'live' || value === 'self_paced' ? value : null;
 }
@@ -254,6 +302,7 @@ function openQuestion(state: SessionState, question: Question): SessionState {
     ...state,
     question,
     questionOpen: true,
+    serverPhase: 'question',
     questionIndex: question.index ?? state.questionIndex,
     status: state.status === 'finished' ? state.status : 'running',
     closed: same ? state.closed : null,
@@ -312,8 +361,14 @@ function applySnapshot(state: SessionState, message: Rec, receivedAt: number): S
     finalEntries: status === 'finished' ? entries : null,
     offsetMs: Number.isNaN(offset) ? state.offsetMs : offset,
     lastSeq: num(message.seq) ?? state.lastSeq,
+    serverPhase: readPhase(session.phase),
+    hostAway: message.host_away === true,
   };
   if (question && status === 'running') return openQuestion(next, question);
+  const last = message.last_question ?? session.last_question;
+  if (status === 'running' && readMode(session.mode ?? state.mode) !== 'self_paced' && last) {
+    return applyLastQuestion(next, last);
+  }
   if (state.mode === 'self_paced' || next.mode === 'self_paced') {
     // Self-paced questions are served per player; keep the one on screen.
     return { ...next, question: state.question, questionOpen: state.questionOpen };
@@ -413,6 +468,10 @@ function applyLive(state: SessionState, message: LiveMessage, receivedAt: number
           : withSeq.participants,
       };
     }
+    case 'host.left':
+      return { ...withSeq, hostAway: true };
+    case 'host.joined':
+      return { ...withSeq, hostAway: false };
     case 'question.opened': {
       const question = readQuestion(message);
       return question ? openQuestion(withSeq, question) : withSeq;
@@ -426,6 +485,7 @@ function applyLive(state: SessionState, message: LiveMessage, receivedAt: number
       }
       return {
         ...withSeq,
+        serverPhase: withSeq.status === 'finished' ? 'finished' : 'reveal',
         questionOpen: false,
         closed: stats,
         answerCount: stats.answer_count ?? withSeq.answerCount,
@@ -476,6 +536,7 @@ function applyLive(state: SessionState, message: LiveMessage, receivedAt: number
       return {
         ...withSeq,
         status: 'finished',
+        serverPhase: 'finished',
         questionOpen: false,
         entries,
         finalEntries: entries,
@@ -531,10 +592,18 @@ export function sessionReducer(state: SessionState, action: SessionAction): Sess
         questionIndex: num(session.question_index) ?? state.questionIndex,
         questionCount: num(session.question_count) ?? state.questionCount,
         offsetMs: action.offsetMs ?? state.offsetMs,
+        serverPhase: readPhase(session.phase) ?? state.serverPhase,
       };
       if (next.status === 'finished') return { ...next, questionOpen: false };
       const question = readQuestion(session.current_question);
       if (question && next.mode !== 'self_paced') return openQuestion(next, question);
+      if (next.mode === 'live' && next.status === 'running' && session.last_question) {
+        const last = readQuestion(session.last_question);
+        // A close this tab missed, or a reload between questions: show the reveal.
+        if (last && !(state.questionOpen && state.question?.question_id !== last.question_id)) {
+          return applyLastQuestion(next, session.last_question);
+        }
+      }
       if (
         next.mode === 'live' &&
         state.questionOpen &&
@@ -581,7 +650,20 @@ export function sessionReducer(state: SessionState, action: SessionAction): Sess
       if (!known || known.state !== 'sending') return state;
       return {
         ...state,
-        submissions: { ...state.submissions, [action.submission_id]: { ...known, state: 'accepted' } },
+        submissions: { ...state.submissions, [action.submission_id]: { ...known, state: 'accepted', waiting: false } },
+      };
+    }
+    case 'answer.waiting': {
+      const known = state.submissions[action.submission_id];
+      if (!known || known.state !== 'sending' || Boolean(known.waiting) === action.waiting) {
+        return state;
+      }
+      return {
+        ...state,
+        submissions: {
+          ...state.submissions,
+          [action.submission_id]: { ...known, waiting: action.waiting },
+        },
       };
     }
     case 'answer.scored':

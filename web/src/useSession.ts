@@ -22,6 +22,11 @@ import {
 
 export type Role = 'player' | 'host';
 
+/** What the connection indicator shows: the live channel, or offline when the browser is. */
+export type ConnectionState = LiveStatus | 'offline';
+
+export type HostAction = 'start' | 'reveal' | 'next' | 'finish';
+
 export interface SessionDeps {
   api: ApiClient;
   /** Returns a valid access token (re-issuing a dev token when needed). */
@@ -33,7 +38,7 @@ export interface SessionDeps {
 
 export interface SessionHandle {
   state: SessionState;
-  connection: LiveStatus;
+  connection: ConnectionState;
   participation: Participation | null;
   /** An error that stops the session view (join refused, session not found). */
   fatal: ApiError | Error | null;
@@ -44,7 +49,7 @@ export interface SessionHandle {
   resultsError: ApiError | Error | null;
   submit: (question: Question, answer: string) => void;
   nextSelfPaced: () => void;
-  hostAction: (action: 'start' | 'next' | 'finish') => void;
+  hostAction: (action: HostAction) => void;
   reconnect: () => void;
 }
 
@@ -70,6 +75,11 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** Whether a failed request never reached the server (no network). */
+function isOffline(ex: unknown): boolean {
+  return !(ex instanceof ApiError);
+}
+
 function isRetryable(ex: unknown): boolean {
   if (ex instanceof ApiError) return ex.status >= 500 || RETRYABLE.has(ex.code);
   // fetch rejects with a TypeError when the network is down.
@@ -79,7 +89,13 @@ function isRetryable(ex: unknown): boolean {
 /** Run one session for a player or the host. */
 export function useSession(sessionId: string, role: Role, deps: SessionDeps): SessionHandle {
   const [state, dispatch] = useReducer(sessionReducer, sessionId, initialSessionState);
-  const [connection, setConnection] = useState<LiveStatus>('idle');
+  const [liveStatus, setConnection] = useState<LiveStatus>('idle');
+  const [online, setOnline] = useState(() =>
+    typeof navigator === 'undefined' || navigator.onLine !== false,
+  );
+  const connection: ConnectionState = online ? liveStatus : 'offline';
+  // Answers whose send failed for want of a connection: resent (same id) on reconnect.
+  const pending = useRef(new Map<string, () => void>());
   const [participation, setParticipation] = useState<Participation | null>(null);
   const [fatal, setFatal] = useState<ApiError | Error | null>(null);
   const [actionError, setActionError] = useState<ApiError | Error | null>(null);
@@ -128,15 +144,24 @@ export function useSession(sessionId: string, role: Role, deps: SessionDeps): Se
     })().catch((ex: unknown) => {
       if (!cancelled) setFatal(ex instanceof Error ? ex : new Error(String(ex)));
     });
-    const online = () => live.reconnectNow();
+    const online = () => {
+      setOnline(true);
+      live.reconnectNow();
+    };
+    const offline = () => {
+      setOnline(false);
+      live.suspend();
+    };
     const visible = () => {
       if (document.visibilityState === 'visible') live.reconnectNow();
     };
     window.addEventListener('online', online);
+    window.addEventListener('offline', offline);
     document.addEventListener('visibilitychange', visible);
     return () => {
       cancelled = true;
       window.removeEventListener('online', online);
+      window.removeEventListener('offline', offline);
       document.removeEventListener('visibilitychange', visible);
       live.stop();
       liveRef.current = null;
@@ -308,11 +333,12 @@ export function useSession(sessionId: string, role: Role, deps: SessionDeps): Se
         rememberSubmission(sessionId, owner, question.question_id, { submission_id: submissionId, answer });
       }
       dispatch({ type: 'answer.sending', ...body, question_index: question.index });
-      void (async () => {
+      const send = async () => {
         for (let attempt = 0; attempt < 3; attempt += 1) {
           try {
             // The same submission id makes a retry safe: it never counts twice.
             const res = await api.submitAnswer(sessionId, body, 2);
+            pending.current.delete(submissionId);
             if (res.status === 'scored') dispatch({ type: 'answer.scored', result: res });
             else {
               dispatch({ type: 'answer.accepted', submission_id: submissionId });
@@ -320,7 +346,17 @@ export function useSession(sessionId: string, role: Role, deps: SessionDeps): Se
             }
             return;
           } catch (ex) {
+            if (attempt === 2 && isOffline(ex)) {
+              // No connection: keep the answer and send it again (same id) on reconnect.
+              pending.current.set(submissionId, () => {
+                dispatch({ type: 'answer.waiting', submission_id: submissionId, waiting: false });
+                void send();
+              });
+              dispatch({ type: 'answer.waiting', submission_id: submissionId, waiting: true });
+              return;
+            }
             if (!isRetryable(ex) || attempt === 2) {
+              pending.current.delete(submissionId);
               const code = ex instanceof ApiError ? ex.code : 'network';
               const detail = ex instanceof Error ? ex.message : String(ex);
               if (owner && previous && code === 'already_answered') {
@@ -334,22 +370,41 @@ export function useSession(sessionId: string, role: Role, deps: SessionDeps): Se
             await sleep(retryAfter ? retryAfter * 1000 : 500 * 2 ** attempt);
           }
         }
-      })().finally(() => inFlight.current.delete(question.question_id));
+      };
+      void send().finally(() => inFlight.current.delete(question.question_id));
     },
     [api, sessionId, pollResult],
   );
+
+  // Back online or reconnected: resend the answers that could not go out.
+  const flushPending = useCallback(() => {
+    const waiting = [...pending.current.values()];
+    pending.current.clear();
+    for (const resend of waiting) resend();
+  }, []);
+  useEffect(() => {
+    if (connection === 'open') flushPending();
+  }, [connection, flushPending]);
+  useEffect(() => {
+    // Also retry now and then: HTTP may come back before the live channel does.
+    const timer = setInterval(() => {
+      if (pending.current.size > 0 && navigator.onLine !== false) flushPending();
+    }, 5000);
+    return () => clearInterval(timer);
+  }, [flushPending]);
 
   const nextSelfPaced = useCallback(() => {
     void fetchSelfPacedQuestion();
   }, [fetchSelfPacedQuestion]);
 
   const hostAction = useCallback(
-    (action: 'start' | 'next' | 'finish') => {
+    (action: HostAction) => {
       setBusy(true);
       setActionError(null);
       void (async () => {
         try {
           if (action === 'start') await api.start(sessionId);
+          else if (action === 'reveal') await api.reveal(sessionId);
           else if (action === 'next') await api.next(sessionId);
           else await api.finish(sessionId);
           // The live channel tells the same; this covers a lagging connection.

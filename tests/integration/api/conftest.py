@@ -33,8 +33,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jose import jwt
 
 from entrypoints.api.app import build_app
-from entrypoints.api.auth import dev_user_id
 from entrypoints.api.context import ApiContext
+from entrypoints.api.server import server_options
 from entrypoints.settings import Settings
 
 T = TypeVar("T")
@@ -119,9 +119,10 @@ class Minter:
     def player(
         self, name: str, *, issuer: str = "quizcore-dev", audience: str = "quizcore"
     ) -> Player:
+        # A stable id per name keeps these hand-made tokens readable in tests.
         """Return a player whose token the dev issuer could have issued."""
         now = int(time.time())
-        user_id = dev_user_id(name)
+        user_id = "dev-" + hashlib.sha256(name.casefold().encode()).hexdigest()[:16]
         claims = {
             "iss": issuer,
             "aud": audience,
@@ -517,18 +518,21 @@ class LiveServer:
 
 
 @contextlib.asynccontextmanager
-async def served(settings: Settings, minter: Minter | None = None) -> AsyncIterator[LiveServer]:
+async def served(
+    settings: Settings, minter: Minter | None = None, container: Any = None
+) -> AsyncIterator[LiveServer]:
     """Serve the app with uvicorn in this event loop; stop it on exit."""
-    app, ctx = build_app(settings)
+    app, ctx = build_app(settings, container)
     port = free_port()
+    options = {**server_options(settings), "log_config": uvicorn.config.LOGGING_CONFIG}
     config = uvicorn.Config(
         app,
         host="127.0.0.1",
         port=port,
         log_level="warning",
-        ws="websockets-sansio",
         lifespan="on",
         timeout_graceful_shutdown=2,
+        **options,
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())

@@ -10,6 +10,7 @@ import hmac
 import http.server
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -21,7 +22,7 @@ from jose import jwk, jwt
 
 from entrypoints.settings import Settings
 
-from .conftest import Api, Minter, assert_problem, conducted
+from .conftest import Api, Minter, Player, assert_problem, conducted
 
 AUTHENTICATED_ROUTES = [
     ("GET", "/v1/quizzes"),
@@ -90,17 +91,48 @@ def other_key() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
-async def test_the_same_name_always_gets_the_same_user_id(api: Api) -> None:
+async def test_a_name_alone_mints_a_new_user_every_time(api: Api) -> None:
     first = await api.post("/v1/dev/token", json={"name": "alice"})
     again = await api.post("/v1/dev/token", json={"name": "alice"})
-    other = await api.post("/v1/dev/token", json={"name": "bob"})
 
-    assert first.status == again.status == other.status == 200
-    assert first.body["user_id"] == again.body["user_id"]
-    assert first.body["user_id"] != other.body["user_id"]
+    assert first.status == again.status == 200
+    assert first.body["user_id"] != again.body["user_id"]
     assert first.body["token_type"] == "Bearer"
     assert first.body["expires_in"] == 3600
     assert set(first.body) == {"access_token", "token_type", "expires_in", "user_id"}
+
+
+async def test_a_device_key_keeps_its_user_whatever_the_name(api: Api) -> None:
+    key = "k" * 8 + uuid.uuid4().hex
+    first = await api.post("/v1/dev/token", json={"name": "alice", "device_key": key})
+    renamed = await api.post("/v1/dev/token", json={"name": "Alice L.", "device_key": key})
+    other = await api.post("/v1/dev/token", json={"name": "alice", "device_key": uuid.uuid4().hex})
+
+    assert first.body["user_id"] == renamed.body["user_id"]
+    assert other.body["user_id"] != first.body["user_id"]
+
+
+async def test_typing_the_hosts_name_gives_no_host_control(api: Api) -> None:
+    key = uuid.uuid4().hex
+    teacher = (await api.post("/v1/dev/token", json={"name": "Ms Lee", "device_key": key})).body
+    host = Player(name="Ms Lee", token=teacher["access_token"], user_id=teacher["user_id"])
+    session_id = await api.create_session(host, await api.create_quiz(host))
+    forged = (await api.post("/v1/dev/token", json={"name": "Ms Lee"})).body
+    impostor = Player(name="Ms Lee", token=forged["access_token"], user_id=forged["user_id"])
+
+    refused = await api.post(f"/v1/sessions/{session_id}/start", as_=impostor)
+    back = (await api.post("/v1/dev/token", json={"name": "Ms Lee", "device_key": key})).body
+    reloaded = Player(name="Ms Lee", token=back["access_token"], user_id=back["user_id"])
+    started = await api.post(f"/v1/sessions/{session_id}/start", as_=reloaded)
+
+    assert_problem(refused, 403, "forbidden")
+    assert started.status == 200
+
+
+async def test_a_short_device_key_is_refused(api: Api) -> None:
+    short = await api.post("/v1/dev/token", json={"name": "alice", "device_key": "tooshort"})
+
+    assert_problem(short, 422, "invalid_request")
 
 
 async def test_a_dev_token_identifies_its_user_with_the_name_given(api: Api) -> None:

@@ -314,13 +314,11 @@ async def test_junk_messages_get_error_frames_and_the_socket_stays_open(
         second = await live.next("error")
         await live.send({"type": "dance"})
         third = await live.next("error")
-        await live.ws.send("x" * 9000)
-        fourth = await live.next("error")
         await live.send({"type": "ping"})
         await live.next("pong")
 
+    # An oversized frame closes the socket with 1009: test_live_hardening.py.
     assert [first["code"], second["code"], third["code"]] == ["invalid_request"] * 3
-    assert fourth["code"] == "payload_too_large"
 
 
 async def test_pongs_and_errors_keep_seq_strictly_increasing(live_server: LiveServer) -> None:

@@ -66,7 +66,11 @@ async def test_a_lobby_session_reports_its_state(api: Api) -> None:
         "question_count",
         "current_question",
         "server_time",
+        "phase",
+        "last_question",
+        "close_when_all_answered",
     }
+    assert (view["phase"], view["last_question"]) == ("lobby", None)
     assert view["session_id"] == game.session_id
     assert view["title"] == "Verbs under test"
     assert view["status"] == "lobby"

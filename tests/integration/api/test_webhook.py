@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -67,7 +68,13 @@ async def test_a_created_user_gets_the_name_the_identity_provider_sent(
 ) -> None:
     await _event(app, "user.created", {"user_id": "auth0|77", "nickname": "sam", "email": "s@x"})
     token = minter.token(
-        {"iss": "quizcore-dev", "aud": "quizcore", "sub": "auth0|77", "exp": 4_000_000_000}
+        {
+            "iss": "quizcore-dev",
+            "aud": "quizcore",
+            "sub": "auth0|77",
+            "iat": int(time.time()),
+            "exp": 4_000_000_000,
+        }
     )
 
     me = await app.api.get("/v1/users/me", headers={"Authorization": f"Bearer {token}"})

@@ -31,7 +31,7 @@ from adapters.aws_messaging import (
     subscribe_queue,
 )
 from quizcore.messages import AnswerRecorded, Message, ScoreUpdated
-from quizcore.services import Catalog, ScoreEvent, session_board
+from quizcore.services import Catalog, ScoreEventHandler, session_board
 from tests.integration.cloud.harness import (
     CloudProcesses,
     Player,
@@ -235,7 +235,7 @@ async def score_beside_the_worker(
 
     # A second score-event consumer, in this process, on the real stores.
     published = Recorder()
-    scorer = ScoreEvent(
+    scorer = ScoreEventHandler(
         sessions=stores.sessions,
         answers=stores.answers,
         scores=stores.scores,

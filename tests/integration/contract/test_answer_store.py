@@ -166,3 +166,19 @@ async def test_for_session_returns_every_answer_of_that_session_only(
 
 def _key(item: RecordedAnswer) -> tuple[str, int]:
     return item.user_id, item.question_index
+
+
+async def test_question_count_counts_each_participant_once(answer_store: AnswerStore) -> None:
+    users = [f"user-{number}" for number in range(12)]
+    await asyncio.gather(
+        *(answer_store.record(answer(user_id=user, submission_id=f"sub-{user}")) for user in users)
+    )
+    # Redelivery and a losing second answer change nothing.
+    await answer_store.record(answer(user_id="user-0", submission_id="sub-user-0"))
+    await answer_store.record(answer(user_id="user-1", submission_id="another"))
+    await answer_store.record(answer(question_id="q2", question_index=1, submission_id="s2"))
+
+    assert await answer_store.question_count("SESSA1", "q1") == 12
+    assert await answer_store.question_count("SESSA1", "q2") == 1
+    assert await answer_store.question_count("SESSA1", "q3") == 0
+    assert await answer_store.question_count("OTHER1", "q1") == 0

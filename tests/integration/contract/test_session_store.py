@@ -235,3 +235,25 @@ async def test_served_returns_each_users_questions_by_index(session_store: Sessi
     assert await session_store.served("SESSA1", "user-1") == {0: 1000, 1: 4000}
     assert await session_store.served("SESSA1", "user-2") == {0: 1500}
     assert await session_store.served("SESSA1", "user-3") == {}
+
+
+async def test_a_display_name_is_held_by_the_first_who_claims_it(
+    session_store: SessionStore,
+) -> None:
+    claims = await asyncio.gather(
+        *(session_store.claim_name("SESSA1", "alex", f"user-{number}") for number in range(8))
+    )
+
+    assert claims.count(True) == 1
+    holder = f"user-{claims.index(True)}"
+    assert await session_store.claim_name("SESSA1", "alex", holder) is True
+    assert await session_store.claim_name("SESSA1", "alex 2", "user-x") is True
+    assert await session_store.claim_name("SESSB2", "alex", "user-x") is True
+
+
+async def test_a_joined_participant_holds_their_name(session_store: SessionStore) -> None:
+    await session_store.create(session())
+    await session_store.claim_name("SESSA1", "player user-1", "user-1")
+    await session_store.add_participant(participant("user-1"))
+
+    assert await session_store.claim_name("SESSA1", "player user-1", "user-2") is False

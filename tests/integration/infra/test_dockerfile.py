@@ -22,7 +22,7 @@ GUNICORN_CONF = REPO_ROOT / "entrypoints" / "api" / "gunicorn_conf.py"
 API_COMMAND = [
     "gunicorn",
     "-k",
-    "uvicorn_worker.UvicornWorker",
+    "entrypoints.api.gunicorn_conf.ApiWorker",
     "-c",
     "entrypoints/api/gunicorn_conf.py",
     "entrypoints.api.asgi:app",
@@ -168,13 +168,13 @@ def test_gunicorn_serves_the_api_port_with_uvicorn_workers(
     settings = _load_gunicorn_conf(monkeypatch)
     config = Config()
     for name, value in settings.items():
-        if name in {"annotations", "os"}:
+        if name in {"annotations", "os", "Any", "UvicornWorker", "ApiWorker"}:
             continue
         assert name in config.settings, f"{name} is not a gunicorn setting"
         config.set(name, value)
     assert config.bind == ["0.0.0.0:8000"]
     assert config.workers == 2
-    assert config.worker_class_str == "uvicorn_worker.UvicornWorker"
+    assert config.worker_class_str == "entrypoints.api.gunicorn_conf.ApiWorker"
     assert config.accesslog is None
     # Workers must finish before Kubernetes kills the pod.
     pod = manifest_index("Deployment", "api")["spec"]["template"]["spec"]

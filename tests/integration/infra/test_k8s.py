@@ -36,7 +36,7 @@ CRD_KINDS = {
 API_COMMAND = [
     "gunicorn",
     "-k",
-    "uvicorn_worker.UvicornWorker",
+    "entrypoints.api.gunicorn_conf.ApiWorker",
     "-c",
     "entrypoints/api/gunicorn_conf.py",
     "entrypoints.api.asgi:app",

@@ -14,8 +14,10 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -23,6 +25,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[3]
 WEB_DIST = ROOT / "web" / "dist"
 OUTPUT = ROOT / "test-output" / "web"
+# A classroom address for the public-URL server (never contacted by the tests).
+PUBLIC_URL = "http://192.0.2.10:8000"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
@@ -33,12 +37,22 @@ class QuizServer:
     base_url: str
     log: Path
 
-    def token(self, name: str) -> tuple[str, str]:
-        """Return a dev access token and the user id of ``name`` (the same name, the same id)."""
-        response = httpx.post(f"{self.base_url}/v1/dev/token", json={"name": name}, timeout=10)
+    def token(self, name: str, device_key: str | None = None) -> tuple[str, str]:
+        """Return a dev access token and user id (one per ``device_key``; new without one)."""
+        body = {"name": name} if device_key is None else {"name": name, "device_key": device_key}
+        response = httpx.post(f"{self.base_url}/v1/dev/token", json=body, timeout=10)
         response.raise_for_status()
         body = response.json()
         return body["access_token"], body["user_id"]
+
+    def post(self, path: str, token: str, body: object | None = None) -> httpx.Response:
+        """POST to an API path with a bearer token."""
+        return httpx.post(
+            f"{self.base_url}{path}",
+            json=body,
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+        )
 
     def get(self, path: str, token: str) -> httpx.Response:
         """GET an API path with a bearer token."""
@@ -60,6 +74,13 @@ def _tail(path: Path, lines: int = 40) -> str:
         return ""
 
 
+def page_identity(page: Any) -> tuple[str, str]:
+    """Return the access token and user id a page signed in with (from its storage)."""
+    stored = page.evaluate("JSON.parse(sessionStorage.getItem('quizcore.token') || 'null')")
+    assert stored, "the page is not signed in"
+    return str(stored["access_token"]), str(stored["user_id"])
+
+
 @pytest.fixture(scope="session")
 def output_dir() -> Path:
     """Return ``test-output/web`` (git-ignored), created on demand."""
@@ -67,9 +88,11 @@ def output_dir() -> Path:
     return OUTPUT
 
 
-@pytest.fixture(scope="module")
-def quiz_server(tmp_path_factory: pytest.TempPathFactory, output_dir: Path) -> Iterator[QuizServer]:
-    """Start ``quiz serve`` (local profile, dev auth, SQLite) and wait until it is ready."""
+@contextmanager
+def _serve(
+    tmp_path_factory: pytest.TempPathFactory, output_dir: Path, **extra: str
+) -> Iterator[QuizServer]:
+    """Run ``quiz serve`` (local profile, dev auth, SQLite) until the block ends."""
     if not (WEB_DIST / "index.html").is_file():
         pytest.skip("web/dist is not built (cd web && npm ci && npm run build)")
     port = _free_port()
@@ -84,8 +107,9 @@ def quiz_server(tmp_path_factory: pytest.TempPathFactory, output_dir: Path) -> I
         QUIZ_WEB_DIST=str(WEB_DIST),
         QUIZ_DEV_AUTH="true",
         QUIZ_LOG_LEVEL="WARNING",
+        **extra,
     )
-    log = output_dir / "server.log"
+    log = output_dir / f"server-{port}.log"
     base_url = f"http://127.0.0.1:{port}"
     with log.open("wb") as sink:
         process = subprocess.Popen(
@@ -116,6 +140,22 @@ def quiz_server(tmp_path_factory: pytest.TempPathFactory, output_dir: Path) -> I
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def quiz_server(tmp_path_factory: pytest.TempPathFactory, output_dir: Path) -> Iterator[QuizServer]:
+    """Start ``quiz serve`` (local profile, dev auth, SQLite) and wait until it is ready."""
+    with _serve(tmp_path_factory, output_dir) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def public_url_server(
+    tmp_path_factory: pytest.TempPathFactory, output_dir: Path
+) -> Iterator[QuizServer]:
+    """Start ``quiz serve`` with a public URL (the address phones on a LAN would use)."""
+    with _serve(tmp_path_factory, output_dir, QUIZ_PUBLIC_URL=PUBLIC_URL) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,8 @@ answer every question by tapping a choice or typing a word. The suite checks wha
 each screen shows against what the players did and against the server:
 
 - each player sees the result of their own answer (correct or not, the points);
-- every leaderboard follows the scores live, without a reload;
+- once everyone answered the question closes by itself and every screen shows the
+  answer and the leaderboard (the host then opens the next question);
 - a player whose page is reloaded mid-session comes back with the same score;
 - the host's live answer count reaches 3 while a question is still open;
 - the host's final results match ``GET /v1/sessions/{id}/results`` and every
@@ -29,7 +30,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import ROOT, QuizServer
+from .conftest import ROOT, QuizServer, page_identity
 
 pytestmark = pytest.mark.slow
 
@@ -192,7 +193,7 @@ def test_host_and_three_players_play_a_live_session(
             expect(page.get_by_test_id("lobby")).to_be_visible()
             expect(page.get_by_test_id("my-score")).to_have_text("0")
             _mark_page(page)
-            _, user_id = quiz_server.token(name)
+            _, user_id = page_identity(page)
             players.append(Player(name=name, user_id=user_id, page=page))
         expect(host.get_by_test_id("participant-count")).to_have_text("3")
         for player in players:
@@ -206,6 +207,9 @@ def test_host_and_three_players_play_a_live_session(
                 page = player.page
                 expect(page.get_by_test_id("question-prompt")).to_have_text(prompt)
                 expect(page.get_by_test_id("countdown")).to_be_visible()
+                if index == SHOT_QUESTION and player is players[0]:
+                    # The phone as a question opens: prompt, timer, lettered choices.
+                    _save(page, output_dir / "player-question.png")
                 answer, correct = PLANS[player.name][index]
                 _answer(page, question, answer)
 
@@ -224,11 +228,13 @@ def test_host_and_three_players_play_a_live_session(
                 player.points.append(points)
                 player.score += points
 
-            # The host sees all three answers while the question is still open.
+            # The host sees all three answers; with everyone in, the question closes
+            # by itself and the host's screen shows the answer.
             count = host.get_by_test_id("host-answer-count")
             expect(count).to_have_attribute("data-count", "3")
             expect(count).to_have_text("3")
-            expect(host.get_by_test_id("countdown")).to_be_visible()
+            expect(host.get_by_test_id("question-stats")).to_be_visible()
+            expect(host.get_by_test_id("host-next")).to_be_visible()
 
             # Every screen's leaderboard and every player's score follow live.
             _expect_scores([host] + [player.page for player in players], players)
@@ -237,8 +243,7 @@ def test_host_and_three_players_play_a_live_session(
 
             if index == SHOT_QUESTION:
                 _save(host, output_dir / "host-question.png", full_page=True)
-                _save(players[0].page, output_dir / "player-question.png")
-                _save(players[0].page, output_dir / "player-question-full.png", full_page=True)
+                _save(players[0].page, output_dir / "player-reveal-full.png", full_page=True)
 
             if index == RELOAD_AFTER:
                 # A reload mid-session: the player comes back with the same score.
@@ -267,7 +272,7 @@ def test_host_and_three_players_play_a_live_session(
             row.get_attribute("data-user-id"): int(row.get_attribute("data-score") or "-1")
             for row in rows.all()
         }
-        host_token, host_id = quiz_server.token(HOST_NAME)
+        host_token, host_id = page_identity(host)
         response = quiz_server.get(f"/v1/sessions/{session_id}/results", host_token)
         assert response.status_code == 200, response.text
         standings = response.json()["standings"]

@@ -1,5 +1,5 @@
 import type { Submission } from '../state';
-import { describeCode, formatScore } from '../format';
+import { describeCode, formatRank, formatScore } from '../format';
 
 export interface AnswerFeedbackProps {
   submission: Submission | null;
@@ -12,6 +12,15 @@ export interface AnswerFeedbackProps {
   missed: boolean;
   /** The server has this player's answer but this page has no result for it (after a reload). */
   received?: boolean;
+  /** Fill the screen (live play): the result replaces the question on the phone. */
+  takeover?: boolean;
+  /** The host showed the answer: the rank and the correct answer may be shown. */
+  revealed?: boolean;
+  /** This player's standing, shown once revealed. */
+  rank?: number | null;
+  score?: number | null;
+  /** The correct answer, once revealed. */
+  correctAnswer?: string | null;
 }
 
 /** The run of consecutive correct answers ending with a scored answer (1 = no streak). */
@@ -23,24 +32,50 @@ export function streakRun(submission: Submission, fallback: number): number {
 }
 
 /** Instant feedback on the player's answer, announced to screen readers. */
-export function AnswerFeedback({ submission, streak, missed, received = false }: AnswerFeedbackProps) {
+export function AnswerFeedback({
+  submission,
+  streak,
+  missed,
+  received = false,
+  takeover = false,
+  revealed = false,
+  rank = null,
+  score = null,
+  correctAnswer = null,
+}: AnswerFeedbackProps) {
+  const standing =
+    takeover && revealed ? (
+      <p className="feedback-rank" data-testid="feedback-rank" data-rank={rank ?? ''}>
+        Rank <strong>{formatRank(rank)}</strong> · {formatScore(score)} points
+      </p>
+    ) : null;
+  const waiting =
+    takeover && !revealed ? <p className="feedback-wait">Waiting for the answer…</p> : null;
   let content = null;
   if (submission?.state === 'scored' && submission.result) {
-    const { correct, points, correct_answer: correctAnswer } = submission.result;
+    const { correct, points } = submission.result;
+    const answer = correctAnswer ?? submission.result.correct_answer ?? null;
     const run = streakRun(submission, streak);
     content = (
       <div
-        className={`feedback ${correct ? 'feedback-correct' : 'feedback-wrong'}`}
+        className={`feedback ${correct ? 'feedback-correct' : 'feedback-wrong'}${takeover ? ' takeover' : ''}`}
         data-testid="answer-feedback"
         data-correct={String(correct)}
         data-points={points}
       >
+        {takeover && (
+          <span className="feedback-icon" aria-hidden="true">
+            {correct ? '✓' : '✗'}
+          </span>
+        )}
         <strong className="feedback-title">{correct ? 'Correct!' : 'Not quite'}</strong>{' '}
-        <span className="feedback-points">+{formatScore(points)} points</span>
-        {!correct && correctAnswer && (
+        <span className="feedback-points">
+          {points > 0 ? `+${formatScore(points)} points` : 'No points'}
+        </span>
+        {!correct && answer && (!takeover || revealed) && (
           <span className="feedback-answer">
             {' '}
-            The answer was <strong>{correctAnswer}</strong>.
+            The answer was <strong>{answer}</strong>.
           </span>
         )}
         {correct && run > 1 && (
@@ -51,12 +86,22 @@ export function AnswerFeedback({ submission, streak, missed, received = false }:
             </span>
           </>
         )}
+        {standing}
+        {waiting}
       </div>
     );
   } else if (submission?.state === 'sending' || submission?.state === 'accepted') {
     content = (
-      <div className="feedback feedback-pending" data-testid="answer-pending">
-        {submission.state === 'sending' ? 'Sending your answer…' : 'Answer received, scoring…'}
+      <div
+        className={`feedback feedback-pending${takeover ? ' takeover' : ''}`}
+        data-testid="answer-pending"
+        data-waiting={String(Boolean(submission.waiting))}
+      >
+        {submission.waiting
+          ? 'No connection. Your answer is kept and sent again as soon as you are back online.'
+          : submission.state === 'sending'
+            ? 'Sending your answer…'
+            : 'Answer received, scoring…'}
       </div>
     );
   } else if (submission?.state === 'rejected' && submission.error) {
@@ -67,19 +112,33 @@ export function AnswerFeedback({ submission, streak, missed, received = false }:
     );
   } else if (received) {
     content = (
-      <div className="feedback feedback-received" data-testid="answer-received">
+      <div className={`feedback feedback-received${takeover ? ' takeover' : ''}`} data-testid="answer-received">
         Answer received
+        {standing}
+        {waiting}
       </div>
     );
   } else if (missed) {
     content = (
-      <div className="feedback feedback-missed" data-testid="answer-missed">
-        Time is up.
+      <div className={`feedback feedback-missed${takeover ? ' takeover' : ''}`} data-testid="answer-missed">
+        <strong className="feedback-title">Time is up.</strong>
+        {takeover && revealed && correctAnswer && (
+          <span className="feedback-answer">
+            {' '}
+            The answer was <strong>{correctAnswer}</strong>.
+          </span>
+        )}
+        {standing}
       </div>
     );
   }
   return (
-    <div className="feedback-region" role="status" aria-live="polite" aria-atomic="true">
+    <div
+      className={`feedback-region${takeover ? ' feedback-takeover' : ''}${revealed ? ' is-revealed' : ''}`}
+      role="status"
+      aria-live="polite"
+      aria-atomic="true"
+    >
       {content}
     </div>
   );

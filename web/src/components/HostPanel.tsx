@@ -1,42 +1,106 @@
-import { useEffect } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { ApiError } from '../api';
-import { describeError } from '../format';
+import { describeError, formatScore } from '../format';
 import { joinUrl } from '../joinCode';
-import { useSession, type SessionDeps } from '../useSession';
+import { phaseOf } from '../state';
+import { useSession, type HostAction, type SessionDeps } from '../useSession';
+import { ConfirmDialog } from './ConfirmDialog';
 import { ConnectionStatus } from './ConnectionStatus';
 import { Countdown } from './Countdown';
 import { Leaderboard } from './Leaderboard';
-import { Lobby } from './Lobby';
 import { Podium } from './Podium';
 import { QrCode } from './QrCode';
+import { choiceKey } from './QuestionCard';
 import { QuestionStatsView } from './QuestionStatsView';
 import { ResultsTable } from './ResultsTable';
 
 export interface HostPanelProps {
   sessionId: string;
   deps: SessionDeps;
+  /** Base of the join link and QR code: the configured public URL or the page's origin. */
   origin: string;
   pathname: string;
+  /** The signed-in user; host control only when it is the session's host. */
+  userId: string | null;
   onNewSession: () => void;
   onUnauthorized: () => void;
 }
 
-/** The host's control room: join code, players, questions, results. */
+/** Names shown in the lobby at most; a crowd is summarised by its count. */
+const MAX_NAMES = 80;
+
+function isTypingOrButton(target: EventTarget | null): boolean {
+  return (
+    target instanceof HTMLElement &&
+    (target.isContentEditable ||
+      ['INPUT', 'TEXTAREA', 'SELECT', 'BUTTON', 'A'].includes(target.tagName))
+  );
+}
+
+/**
+ * The host's presenter screen, made for a projector (1920x1080 and down).
+ *
+ * Lobby (huge quiz ID, QR code, names), the open question (timer, answer count,
+ * lettered coloured choices as on the phones), the reveal (answer chart and
+ * leaderboard) and the podium. Space shows the answer, then opens the next question.
+ */
 export function HostPanel({
   sessionId,
   deps,
   origin,
   pathname,
+  userId,
   onNewSession,
   onUnauthorized,
 }: HostPanelProps) {
   const session = useSession(sessionId, 'host', deps);
-  const { state, fatal, results, busy } = session;
+  const { state, fatal, results, busy, hostAction } = session;
+  const [confirmFinish, setConfirmFinish] = useState(false);
   const link = joinUrl(origin, pathname, sessionId);
+  const phase = phaseOf(state);
+  const live = state.mode === 'live';
+  const isHost = state.hostId !== null && userId !== null && state.hostId === userId;
+  const index = state.questionIndex;
+  const isLast =
+    state.questionCount !== null && index !== null && index + 1 >= state.questionCount;
 
   useEffect(() => {
     if (fatal instanceof ApiError && fatal.status === 401) onUnauthorized();
   }, [fatal, onUnauthorized]);
+
+  // The one main action of each phase (also on the space bar).
+  let primary: { action: HostAction; label: string; testId: string } | null = null;
+  if (isHost && phase === 'lobby') {
+    primary = { action: 'start', label: 'Start quiz', testId: 'host-start' };
+  } else if (isHost && live && phase === 'question' && state.questionOpen) {
+    primary = { action: 'reveal', label: 'Show answer', testId: 'host-reveal' };
+  } else if (isHost && live && phase === 'reveal') {
+    primary = isLast
+      ? { action: 'next', label: 'Show podium', testId: 'host-next' }
+      : { action: 'next', label: 'Next question', testId: 'host-next' };
+  }
+  const spaceAction = primary && primary.action !== 'start' ? primary.action : null;
+
+  useEffect(() => {
+    if (!spaceAction || busy || confirmFinish) return;
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key !== ' ' || event.repeat || event.altKey || event.ctrlKey || event.metaKey) {
+        return;
+      }
+      // A focused button takes the space itself; a text field wants it typed.
+      if (isTypingOrButton(event.target)) return;
+      event.preventDefault();
+      hostAction(spaceAction);
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [spaceAction, busy, confirmFinish, hostAction]);
+
+  const finish = useCallback(() => {
+    setConfirmFinish(false);
+    hostAction('finish');
+  }, [hostAction]);
+  const cancelFinish = useCallback(() => setConfirmFinish(false), []);
 
   if (fatal) {
     return (
@@ -50,97 +114,139 @@ export function HostPanel({
     );
   }
 
-  const { status, mode, question } = state;
-  const live = mode === 'live';
-  const index = state.questionIndex;
-  const isLast =
-    state.questionCount !== null && index !== null && index + 1 >= state.questionCount;
-  const participants = state.participantCount ?? state.participants.length;
-
-  return (
-    <div className="host">
-      <section className="card join-info" aria-labelledby="join-info-title">
-        <div className="join-code-block">
-          <h1 id="join-info-title" className="muted small-heading">
-            Quiz ID
-          </h1>
-          <p className="join-code" data-testid="host-session-id" aria-label={`Quiz ID ${sessionId.split('').join(' ')}`}>
-            {sessionId}
-          </p>
-          {status !== 'finished' && (
-            <p className="join-link">
-              Join at <a href={link}>{link}</a>
-            </p>
-          )}
-          <p className="muted">
-            {state.title ?? ''}
-            {mode ? ` · ${live ? 'Live' : 'Self-paced'}` : ''}
-            {status ? ` · ${status}` : ''}
-          </p>
-          <ConnectionStatus status={session.connection} onRetry={session.reconnect} />
-        </div>
-        {status !== 'finished' && (
-          <QrCode text={link} label={`QR code to join quiz ${sessionId}`} />
-        )}
-      </section>
-
-      <section className="card controls" aria-label="Quiz controls">
-        {status === 'lobby' && (
-          <button
-            type="button"
-            className="button primary"
-            data-testid="host-start"
-            disabled={busy}
-            onClick={() => session.hostAction('start')}
-          >
-            Start quiz
-          </button>
-        )}
-        {status === 'running' && live && (
-          <button
-            type="button"
-            className="button primary"
-            data-testid="host-next"
-            disabled={busy}
-            onClick={() => session.hostAction('next')}
-          >
-            {isLast ? (state.questionOpen ? 'Close question and finish' : 'Show results') : 'Next question'}
-          </button>
-        )}
-        {status !== 'finished' && status !== null && (
-          <button
-            type="button"
-            className="button secondary"
-            data-testid="host-finish"
-            disabled={busy}
-            onClick={() => session.hostAction('finish')}
-          >
-            Finish quiz
-          </button>
-        )}
-        {status === 'finished' && (
-          <button type="button" className="button secondary" onClick={onNewSession}>
-            Host another quiz
-          </button>
-        )}
-        <p className="form-error" role="alert">
-          {session.actionError ? describeError(session.actionError) : null}
+  if (state.hostId !== null && !isHost) {
+    return (
+      <section className="card" role="alert" data-testid="not-host">
+        <h1>Quiz {sessionId}</h1>
+        <p>
+          This quiz is hosted from another browser. Only its host can run it; you can join it as a
+          player.
+        </p>
+        <p>
+          <a className="button primary" href={`#/join/${sessionId}`} data-testid="join-as-player">
+            Join as a player
+          </a>
         </p>
       </section>
+    );
+  }
 
-      {status === 'lobby' && (
-        <Lobby
-          heading="Players"
-          note="Share the quiz ID or the QR code. Start when everyone is in."
-          participantCount={state.participantCount}
-          participants={state.participants}
-        />
+  const question = state.question;
+  const participants = state.participantCount ?? state.participants.length;
+  const played = index === null ? 0 : index + (phase === 'question' && state.questionOpen ? 0 : 1);
+  const unplayed =
+    state.questionCount === null
+      ? null
+      : state.status === 'lobby'
+        ? state.questionCount
+        : Math.max(0, state.questionCount - played);
+
+  return (
+    <div className="presenter" data-testid="presenter" data-phase={phase ?? ''}>
+      <header className="presenter-bar">
+        <div className="presenter-title">
+          <strong>{state.title ?? 'Quiz'}</strong>
+          {phase !== 'lobby' && phase !== null && (
+            <span className="presenter-code">
+              Quiz ID{' '}
+              <strong data-testid="host-session-id">{sessionId}</strong>
+              {phase !== 'finished' && <span className="muted"> · {link}</span>}
+            </span>
+          )}
+        </div>
+        <ConnectionStatus status={session.connection} onRetry={session.reconnect} />
+        <div className="presenter-controls" aria-label="Quiz controls" role="group">
+          {primary && (
+            <button
+              type="button"
+              className="button primary big"
+              data-testid={primary.testId}
+              disabled={busy}
+              onClick={() => hostAction(primary.action)}
+              aria-keyshortcuts={primary.action === 'start' ? undefined : 'Space'}
+            >
+              {primary.label}
+              {primary.action !== 'start' && <kbd className="kbd">Space</kbd>}
+            </button>
+          )}
+          {state.status !== 'finished' && state.status !== null && (
+            <button
+              type="button"
+              className="button secondary"
+              data-testid="host-finish"
+              disabled={busy}
+              onClick={() => setConfirmFinish(true)}
+            >
+              Finish quiz
+            </button>
+          )}
+          {state.status === 'finished' && (
+            <button type="button" className="button secondary" onClick={onNewSession}>
+              Host another quiz
+            </button>
+          )}
+        </div>
+      </header>
+      <p className="form-error" role="alert">
+        {session.actionError ? describeError(session.actionError) : null}
+      </p>
+
+      {state.status === null && (
+        <section className="stage" aria-busy="true">
+          <p>Loading {sessionId}…</p>
+        </section>
       )}
 
-      {status === 'running' && live && (
-        <section className="card question host-question" aria-labelledby="host-q-title">
-          <div className="question-head">
-            <p className="question-meta" id="host-q-title">
+      {phase === 'lobby' && (
+        <section className="stage stage-lobby" data-testid="lobby" aria-label="Lobby">
+          <div className="lobby-join">
+            <p className="lobby-join-at">
+              Join at <strong>{link.replace(/\?join=.*$/, '')}</strong> with the quiz ID
+            </p>
+            <p
+              className="mega-code"
+              data-testid="host-session-id"
+              aria-label={`Quiz ID ${sessionId.split('').join(' ')}`}
+            >
+              {sessionId}
+            </p>
+            <QrCode text={link} label={`QR code to join quiz ${sessionId}`} />
+            <p className="muted join-link">
+              or scan the code · <a href={link}>{link}</a>
+            </p>
+          </div>
+          <div className="lobby-players">
+            <h2 className="lobby-count" aria-live="polite">
+              <strong data-testid="participant-count">{participants}</strong>{' '}
+              {participants === 1 ? 'player' : 'players'}
+            </h2>
+            {state.participants.length === 0 ? (
+              <p className="muted lobby-empty">Waiting for players to join…</p>
+            ) : (
+              <ul className="chips chips-stage" aria-label="Players">
+                {state.participants.slice(-MAX_NAMES).map((participant) => (
+                  <li
+                    key={participant.user_id}
+                    className="chip"
+                    data-testid="lobby-participant"
+                    data-user-id={participant.user_id}
+                  >
+                    {participant.display_name}
+                  </li>
+                ))}
+              </ul>
+            )}
+            {participants > MAX_NAMES && (
+              <p className="muted">and {participants - MAX_NAMES} more</p>
+            )}
+          </div>
+        </section>
+      )}
+
+      {live && phase === 'question' && (
+        <section className="stage stage-question" aria-labelledby="host-q-title">
+          <div className="stage-top">
+            <p className="stage-meta" id="host-q-title">
               {question
                 ? `Question ${question.index + 1}${state.questionCount ? ` of ${state.questionCount}` : ''}`
                 : 'Starting…'}
@@ -152,40 +258,65 @@ export function HostPanel({
                 offsetMs={state.offsetMs}
               />
             )}
+            <p className="answer-count" aria-live="polite">
+              <strong data-testid="host-answer-count" data-count={state.answerCount ?? ''}>
+                {state.answerCount ?? '–'}
+              </strong>
+              <span>
+                of {participants} answered
+              </span>
+            </p>
           </div>
           {question && (
             <>
-              <h2 className="question-prompt" data-testid="question-prompt">
+              <h1 className="stage-prompt" data-testid="question-prompt">
                 {question.prompt}
-              </h2>
-              {question.kind === 'choice' && question.choices && (
-                <ol className="host-choices">
-                  {question.choices.map((choice) => (
-                    <li
-                      key={choice}
-                      className={state.closed?.correct_answer === choice ? 'is-correct' : undefined}
-                    >
-                      {choice}
+              </h1>
+              {question.kind === 'choice' && question.choices ? (
+                <ol className="stage-choices" aria-label="Choices">
+                  {question.choices.map((choice, position) => (
+                    <li key={`${position}-${choice}`} className={`tile choice-${position % 4}`}>
+                      <span className="choice-key" aria-hidden="true">
+                        {choiceKey(position)}
+                      </span>
+                      <span className="tile-text">{choice}</span>
                     </li>
                   ))}
                 </ol>
-              )}
-              <p className="answer-count" aria-live="polite">
-                <strong data-testid="host-answer-count" data-count={state.answerCount ?? ''}>
-                  {state.answerCount ?? '–'}
-                </strong>{' '}
-                of {participants} {participants === 1 ? 'player' : 'players'} answered
-              </p>
-              {state.closed && (
-                <QuestionStatsView stats={state.closed} choices={question.choices ?? []} />
+              ) : (
+                <p className="stage-hint">Type your answer on your phone.</p>
               )}
             </>
           )}
         </section>
       )}
 
-      {status === 'running' && !live && (
-        <section className="card">
+      {live && phase === 'reveal' && question && state.closed && (
+        <section className="stage stage-reveal" aria-labelledby="host-r-title">
+          <div className="stage-top">
+            <p className="stage-meta" id="host-r-title">
+              Question {question.index + 1}
+              {state.questionCount ? ` of ${state.questionCount}` : ''} · answer
+            </p>
+            <p className="answer-count">
+              <strong data-testid="host-answer-count" data-count={state.answerCount ?? ''}>
+                {state.answerCount ?? '–'}
+              </strong>
+              <span>of {participants} answered</span>
+            </p>
+          </div>
+          <h1 className="stage-prompt stage-prompt-small" data-testid="question-prompt">
+            {question.prompt}
+          </h1>
+          <div className="reveal-grid">
+            <QuestionStatsView stats={state.closed} choices={question.choices ?? []} size="stage" />
+            <Leaderboard entries={state.entries} limit={8} />
+          </div>
+        </section>
+      )}
+
+      {!live && state.status === 'running' && (
+        <section className="stage">
           <h2>Self-paced</h2>
           <p>
             Players move through the questions at their own pace. Finish the quiz when everyone is
@@ -194,17 +325,16 @@ export function HostPanel({
           <p>
             <strong data-testid="participant-count">{participants}</strong> players
           </p>
+          <Leaderboard entries={state.entries} />
         </section>
       )}
 
-      {status === 'running' && <Leaderboard entries={state.entries} />}
-
-      {status === 'finished' && (
-        <>
+      {phase === 'finished' && (
+        <div className="stage stage-finished">
           {results ? (
             <>
-              <Podium standings={results.standings} />
-              <ResultsTable results={results} />
+              <Podium standings={results.standings} size="stage" />
+              <ResultsTable results={results} host />
             </>
           ) : (
             <>
@@ -216,7 +346,39 @@ export function HostPanel({
               <Leaderboard title="Final standings" entries={state.finalEntries ?? state.entries} />
             </>
           )}
-        </>
+        </div>
+      )}
+
+      {confirmFinish && (
+        <ConfirmDialog
+          title="Finish the quiz?"
+          confirmLabel="Finish now"
+          cancelLabel="Keep playing"
+          onConfirm={finish}
+          onCancel={cancelFinish}
+          testId="finish-dialog"
+        >
+          {state.status === 'lobby' ? (
+            <p>The quiz has not started. Finishing ends it for everyone before the first question.</p>
+          ) : (
+            <p>
+              This ends the quiz for everyone and shows the final results.
+              {unplayed ? (
+                <>
+                  {' '}
+                  {unplayed} {unplayed === 1 ? 'question' : 'questions'} will be marked as not
+                  played.
+                </>
+              ) : null}
+            </p>
+          )}
+          {state.entries[0] && (
+            <p className="muted">
+              Leading now: {state.entries[0].display_name} with {formatScore(state.entries[0].score)}{' '}
+              points.
+            </p>
+          )}
+        </ConfirmDialog>
       )}
     </div>
   );

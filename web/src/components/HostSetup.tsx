@@ -55,6 +55,8 @@ export function HostSetup({ api, onCreated }: HostSetupProps) {
         quiz_id: quizId,
         mode,
         question_seconds: questionSeconds,
+        // A question closes once everyone answered: nobody waits for the timer.
+        close_when_all_answered: true,
       });
       onCreated(created.session_id);
     } catch (ex) {

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { ApiError, type Question } from '../api';
 import { describeError, formatRank, formatScore } from '../format';
-import { answeredOnServer, submissionFor } from '../state';
+import { answeredOnServer, phaseOf, submissionFor } from '../state';
 import { useSession, type SessionDeps } from '../useSession';
 import { AnswerFeedback } from './AnswerFeedback';
 import { ConnectionStatus } from './ConnectionStatus';
@@ -9,17 +9,20 @@ import { Leaderboard } from './Leaderboard';
 import { Lobby } from './Lobby';
 import { Podium } from './Podium';
 import { QuestionCard } from './QuestionCard';
+import { QuestionStatsView } from './QuestionStatsView';
 import { ResultsTable } from './ResultsTable';
 
 export interface PlayerPageProps {
   sessionId: string;
   deps: SessionDeps;
   onLeave: () => void;
+  /** Back to the join form with this quiz ID kept (after a join error). */
+  onBack?: () => void;
   onUnauthorized: () => void;
 }
 
 /** A player's view of one session, from the lobby to the podium. */
-export function PlayerPage({ sessionId, deps, onLeave, onUnauthorized }: PlayerPageProps) {
+export function PlayerPage({ sessionId, deps, onLeave, onBack, onUnauthorized }: PlayerPageProps) {
   const session = useSession(sessionId, 'player', deps);
   const { state, participation, fatal, results } = session;
   // Questions whose time ran out on this screen (self-paced has no close event).
@@ -61,7 +64,7 @@ export function PlayerPage({ sessionId, deps, onLeave, onUnauthorized }: PlayerP
       <section className="card" role="alert" data-testid="player-error">
         <h1>Could not join {sessionId}</h1>
         <p>{describeError(fatal)}</p>
-        <button type="button" className="button secondary" onClick={onLeave}>
+        <button type="button" className="button secondary" onClick={onBack ?? onLeave}>
           Back
         </button>
       </section>
@@ -80,13 +83,21 @@ export function PlayerPage({ sessionId, deps, onLeave, onUnauthorized }: PlayerP
     question && !submission && !answeredEarlier && (timedOut || (!state.questionOpen && state.closed)),
   );
   const finished = state.status === 'finished';
+  const phase = phaseOf(state);
+  const live = state.mode !== 'self_paced';
+  // Live play: once answered, the result takes over the phone's screen.
+  const showResult =
+    live &&
+    phase === 'question' &&
+    state.questionOpen &&
+    ((submission !== null && submission.state !== 'rejected') || receivedOnly);
 
   return (
     <div className="play">
       <div className="scorebar card" aria-label="Your standing">
         <div className="scorebar-title">
           <span className="muted">Quiz {sessionId}</span>
-          <strong>{state.title ?? ' '}</strong>
+          <strong data-testid="my-name">{myName ?? ' '}</strong>
         </div>
         <div className="stat">
           <span className="stat-label">Score</span>
@@ -102,6 +113,12 @@ export function PlayerPage({ sessionId, deps, onLeave, onUnauthorized }: PlayerP
         </div>
         <ConnectionStatus status={session.connection} onRetry={session.reconnect} />
       </div>
+
+      {state.hostAway && state.status !== 'finished' && (
+        <p className="banner" role="status" data-testid="host-away">
+          The host has left. The quiz goes on when they are back.
+        </p>
+      )}
 
       {state.status === null && (
         <section className="card" aria-busy="true">
@@ -123,9 +140,86 @@ export function PlayerPage({ sessionId, deps, onLeave, onUnauthorized }: PlayerP
         />
       )}
 
-      {state.status === 'running' && (
+      {state.status === 'running' && live && phase === 'question' && (
         <>
-          {question && !(state.mode === 'self_paced' && state.noQuestionLeft) ? (
+          {question && showResult ? (
+            <AnswerFeedback
+              submission={receivedOnly ? null : submission}
+              streak={state.streak}
+              missed={false}
+              received={receivedOnly}
+              takeover
+            />
+          ) : question ? (
+            <>
+              <QuestionCard
+                question={question}
+                questionCount={state.questionCount}
+                offsetMs={state.offsetMs}
+                canAnswer={canAnswer}
+                chosen={submission?.answer ?? null}
+                correctAnswer={null}
+                open={state.questionOpen && !timedOut}
+                onAnswer={onAnswer}
+                onExpire={onExpire}
+              />
+              <AnswerFeedback
+                submission={receivedOnly ? null : submission}
+                streak={state.streak}
+                missed={missed}
+                received={receivedOnly}
+              />
+            </>
+          ) : (
+            <section className="card center">
+              <p>
+                {state.questionIndex === null
+                  ? 'Get ready: the first question is on its way…'
+                  : 'Waiting for the next question…'}
+              </p>
+            </section>
+          )}
+        </>
+      )}
+
+      {state.status === 'running' && live && phase === 'reveal' && question && (
+        <>
+          <AnswerFeedback
+            submission={receivedOnly ? null : submission}
+            streak={state.streak}
+            missed={missed || (!submission && !answeredEarlier)}
+            received={receivedOnly}
+            takeover
+            revealed
+            rank={state.me?.rank ?? null}
+            score={state.me?.score ?? null}
+            correctAnswer={closedAnswer}
+          />
+          <section className="card reveal-card" aria-label="Answers">
+            <p className="question-meta">
+              Question {question.index + 1}
+              {state.questionCount ? ` of ${state.questionCount}` : ''}
+            </p>
+            <h2 className="question-prompt reveal-prompt" data-testid="question-prompt">
+              {question.prompt}
+            </h2>
+            {state.closed && (
+              <QuestionStatsView stats={state.closed} choices={question.choices ?? []} />
+            )}
+            <p className="muted center">Waiting for the next question…</p>
+          </section>
+          <Leaderboard
+            entries={state.entries}
+            me={state.me}
+            myUserId={myUserId}
+            myName={myName}
+          />
+        </>
+      )}
+
+      {state.status === 'running' && !live && (
+        <>
+          {question && !state.noQuestionLeft ? (
             <>
               <QuestionCard
                 question={question}
@@ -138,10 +232,7 @@ export function PlayerPage({ sessionId, deps, onLeave, onUnauthorized }: PlayerP
                   state.questionOpen &&
                   !timedOut &&
                   // Self-paced: the clock is this player's alone; it stops once answered.
-                  !(
-                    state.mode === 'self_paced' &&
-                    ((submission && submission.state !== 'rejected') || answeredEarlier)
-                  )
+                  !((submission && submission.state !== 'rejected') || answeredEarlier)
                 }
                 onAnswer={onAnswer}
                 onExpire={onExpire}
@@ -152,7 +243,7 @@ export function PlayerPage({ sessionId, deps, onLeave, onUnauthorized }: PlayerP
                 missed={missed}
                 received={receivedOnly}
               />
-              {state.mode === 'self_paced' && answeredOrOver && submission?.state !== 'sending' && (
+              {answeredOrOver && submission?.state !== 'sending' && (
                 <button
                   type="button"
                   className="button primary wide"
@@ -162,29 +253,17 @@ export function PlayerPage({ sessionId, deps, onLeave, onUnauthorized }: PlayerP
                   Next question
                 </button>
               )}
-              {state.mode !== 'self_paced' && !state.questionOpen && (
-                <p className="muted center">Waiting for the next question…</p>
-              )}
             </>
           ) : (
             <section className="card center">
-              {state.mode === 'self_paced' && state.noQuestionLeft ? (
+              {state.noQuestionLeft ? (
                 <p data-testid="all-answered">
                   You have answered every question. The results come when the host finishes the quiz.
                 </p>
               ) : (
-                <p>
-                  {state.questionIndex === null
-                    ? 'Get ready: the first question is on its way…'
-                    : 'Waiting for the next question…'}
-                </p>
+                <p>Get ready: the first question is on its way…</p>
               )}
             </section>
-          )}
-          {session.actionError && (
-            <p className="form-error" role="alert">
-              {describeError(session.actionError)}
-            </p>
           )}
           <Leaderboard
             entries={state.entries}
@@ -193,6 +272,12 @@ export function PlayerPage({ sessionId, deps, onLeave, onUnauthorized }: PlayerP
             myName={myName}
           />
         </>
+      )}
+
+      {state.status === 'running' && session.actionError && (
+        <p className="form-error" role="alert">
+          {describeError(session.actionError)}
+        </p>
       )}
 
       {finished && (

@@ -1,34 +1,53 @@
 import type { ResultRow } from '../api';
 import { formatScore, ordinal } from '../format';
+import { podiumSteps } from '../standings';
 
 export interface PodiumProps {
   standings: ResultRow[];
   myUserId?: string | null;
+  /** Big type for the presenter screen. */
+  size?: 'phone' | 'stage';
 }
 
-/** The top three, second and third beside the winner. */
-export function Podium({ standings, myUserId }: PodiumProps) {
-  const top = standings.slice(0, 3);
-  if (top.length === 0) return null;
+/**
+ * The podium: gold in the middle, silver left, bronze right.
+ *
+ * Tied players share a step (competition ranking: 900, 700, 700 puts both 700s
+ * on silver and leaves bronze empty).
+ */
+export function Podium({ standings, myUserId, size = 'phone' }: PodiumProps) {
+  const steps = podiumSteps(standings);
+  if (steps.length === 0) return null;
   return (
-    <section className="card podium-card" aria-labelledby="podium-title">
+    <section className={`card podium-card podium-${size}`} aria-labelledby="podium-title">
       <h2 id="podium-title">Podium</h2>
       <ol className="podium" data-testid="podium">
-        {top.map((row, position) => (
+        {steps.map((step) => (
           <li
-            key={row.user_id}
-            className={`podium-place podium-${position + 1}${row.user_id === myUserId ? ' is-me' : ''}`}
-            data-testid="podium-place"
-            data-user-id={row.user_id}
-            data-rank={row.rank}
-            data-score={row.score}
+            key={step.rank}
+            className={`podium-step-group podium-${step.rank}`}
+            data-testid="podium-step"
+            data-rank={step.rank}
           >
-            <span className="podium-name">{row.display_name}</span>
-            <span className="podium-score">{formatScore(row.score)} points</span>
+            <ul className="podium-names">
+              {step.rows.map((row) => (
+                <li
+                  key={row.user_id}
+                  className={`podium-place${row.user_id === myUserId ? ' is-me' : ''}`}
+                  data-testid="podium-place"
+                  data-user-id={row.user_id}
+                  data-rank={step.rank}
+                  data-score={row.score}
+                >
+                  <span className="podium-name">{row.display_name}</span>
+                  <span className="podium-score">{formatScore(row.score)} points</span>
+                  <span className="visually-hidden">{ordinal(step.rank)} place</span>
+                </li>
+              ))}
+            </ul>
             <span className="podium-step" aria-hidden="true">
-              {row.rank}
+              {step.rank}
             </span>
-            <span className="visually-hidden">{ordinal(row.rank)} place</span>
           </li>
         ))}
       </ol>

@@ -20,6 +20,11 @@ export interface QuestionCardProps {
 
 const KEYS = ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H'];
 
+/** The letter of a choice (A, B, C…), the same on the phones and the big screen. */
+export function choiceKey(index: number): string {
+  return KEYS[index] ?? String(index + 1);
+}
+
 function isTyping(target: EventTarget | null): boolean {
   return (
     target instanceof HTMLElement &&

@@ -1,37 +1,62 @@
 import type { QuestionStats } from '../api';
 import { formatPercent } from '../format';
+import { choiceKey } from './QuestionCard';
 
 export interface QuestionStatsViewProps {
   stats: QuestionStats;
   choices: string[];
+  /** Big type for the presenter screen. */
+  size?: 'phone' | 'stage';
 }
 
-/** Correct answer and answer statistics of a closed question (host view). */
-export function QuestionStatsView({ stats, choices }: QuestionStatsViewProps) {
-  const counts = stats.choice_counts;
-  const total = counts ? Object.values(counts).reduce((sum, count) => sum + count, 0) : 0;
+/**
+ * The reveal: the correct answer and how the answers spread over the choices.
+ *
+ * Bars carry the same letters and colours as the answer buttons on the phones,
+ * the correct one marked with a tick (not by colour alone).
+ */
+export function QuestionStatsView({ stats, choices, size = 'phone' }: QuestionStatsViewProps) {
+  const counts = stats.choice_counts ?? {};
+  const labels = choices.length ? choices : Object.keys(counts).slice(0, 8);
+  const most = Math.max(1, ...labels.map((choice) => counts[choice] ?? 0));
+  const answers = stats.answer_count;
   return (
-    <div className="stats" data-testid="question-stats">
+    <div className={`stats stats-${size}`} data-testid="question-stats">
       <p className="stats-answer">
-        Correct answer:{' '}
+        <span className="stats-answer-label">Answer</span>{' '}
         <strong data-testid="host-correct-answer">{stats.correct_answer ?? '–'}</strong>
       </p>
-      <p className="muted">
-        {stats.answer_count !== null && <>{stats.answer_count} answers · </>}
+      <p className="stats-summary">
+        {answers !== null && (
+          <>
+            {answers} {answers === 1 ? 'answer' : 'answers'} ·{' '}
+          </>
+        )}
         {formatPercent(stats.correct_share)} correct
       </p>
-      {counts && total > 0 && (
-        <ul className="bars" aria-label="Answers per choice">
-          {(choices.length ? choices : Object.keys(counts)).map((choice) => {
+      {labels.length > 0 && (
+        <ul className="bars" aria-label="Answers per choice" data-testid="answer-chart">
+          {labels.map((choice, index) => {
             const count = counts[choice] ?? 0;
+            const correct = choice === stats.correct_answer;
             return (
               <li
-                key={choice}
-                className={choice === stats.correct_answer ? 'bar is-correct' : 'bar'}
+                key={`${index}-${choice}`}
+                className={`bar bar-${index % 4}${correct ? ' is-correct' : ''}`}
+                data-testid="answer-chart-bar"
+                data-count={count}
+                data-correct={String(correct)}
               >
-                <span className="bar-label">{choice}</span>
+                <span className="bar-key" aria-hidden="true">
+                  {choices.length ? choiceKey(index) : ''}
+                  {correct ? ' ✓' : ''}
+                </span>
+                <span className="bar-label">
+                  {choice}
+                  {correct && <span className="visually-hidden"> (correct answer)</span>}
+                </span>
                 <span className="bar-track" aria-hidden="true">
-                  <span className="bar-fill" style={{ width: `${(count / total) * 100}%` }} />
+                  <span className="bar-fill" style={{ width: `${(count / most) * 100}%` }} />
                 </span>
                 <span className="bar-count">{count}</span>
               </li>

@@ -6,19 +6,24 @@ import { formatPercent, formatScore } from '../format';
 export interface ResultsTableProps {
   results: SessionResults;
   myUserId?: string | null;
+  /** Only the host gets the CSV download (with every player's answers). */
+  host?: boolean;
 }
 
 /** Final standings, per-question statistics and a CSV download. */
-export function ResultsTable({ results, myUserId }: ResultsTableProps) {
-  const csv = useMemo(() => resultsCsv(results.standings), [results.standings]);
+export function ResultsTable({ results, myUserId, host = false }: ResultsTableProps) {
+  const csv = useMemo(
+    () => (host ? resultsCsv(results.standings, results.questions) : ''),
+    [host, results.standings, results.questions],
+  );
   const [href, setHref] = useState<string | null>(null);
 
   useEffect(() => {
-    if (typeof URL.createObjectURL !== 'function') return;
+    if (!host || typeof URL.createObjectURL !== 'function') return;
     const url = URL.createObjectURL(csvBlob(csv));
     setHref(url);
     return () => URL.revokeObjectURL(url);
-  }, [csv]);
+  }, [host, csv]);
 
   const hasCorrect = results.standings.some((row) => row.correct_count !== null);
 
@@ -26,15 +31,17 @@ export function ResultsTable({ results, myUserId }: ResultsTableProps) {
     <section className="card results" aria-labelledby="results-title">
       <div className="results-head">
         <h2 id="results-title">Final results</h2>
-        <a
-          className="button secondary"
-          data-testid="results-csv"
-          href={href ?? undefined}
-          download={`quizcore-${results.session_id}-results.csv`}
-          aria-disabled={href === null}
-        >
-          Download CSV
-        </a>
+        {host && (
+          <a
+            className="button secondary"
+            data-testid="results-csv"
+            href={href ?? undefined}
+            download={`quizcore-${results.session_id}-results.csv`}
+            aria-disabled={href === null}
+          >
+            Download CSV
+          </a>
+        )}
       </div>
       <div className="table-scroll">
         <table data-testid="results-table">
@@ -80,19 +87,38 @@ export function ResultsTable({ results, myUserId }: ResultsTableProps) {
                 </tr>
               </thead>
               <tbody>
-                {results.questions.map((question, position) => (
-                  <tr key={question.question_id || position}>
-                    <td>{(question.index ?? position) + 1}</td>
-                    <td>
-                      {question.prompt ?? question.question_id}
-                      {question.correct_answer && (
-                        <span className="muted"> — {question.correct_answer}</span>
-                      )}
-                    </td>
-                    <td className="num">{question.answer_count ?? '–'}</td>
-                    <td className="num">{formatPercent(question.correct_share)}</td>
-                  </tr>
-                ))}
+                {results.questions.map((question, position) =>
+                  question.played === false ? (
+                    <tr
+                      key={question.question_id || position}
+                      className="not-played"
+                      data-testid="results-question"
+                      data-played="false"
+                    >
+                      <td>{(question.index ?? position) + 1}</td>
+                      <td>{question.prompt ?? question.question_id}</td>
+                      <td className="num muted" colSpan={2}>
+                        not played
+                      </td>
+                    </tr>
+                  ) : (
+                    <tr
+                      key={question.question_id || position}
+                      data-testid="results-question"
+                      data-played="true"
+                    >
+                      <td>{(question.index ?? position) + 1}</td>
+                      <td>
+                        {question.prompt ?? question.question_id}
+                        {question.correct_answer && (
+                          <span className="muted"> — {question.correct_answer}</span>
+                        )}
+                      </td>
+                      <td className="num">{question.answer_count ?? '–'}</td>
+                      <td className="num">{formatPercent(question.correct_share)}</td>
+                    </tr>
+                  ),
+                )}
               </tbody>
             </table>
           </div>

@@ -1,0 +1,417 @@
+"""Quiz service (seed 5.6): quizzes, sessions, joining, host moves, results."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from quizcore import session as rules
+from quizcore.errors import (
+    Conflict,
+    NameTaken,
+    NotParticipant,
+    SessionFinished,
+    SessionNotRunning,
+)
+from quizcore.messages import (
+    Message,
+    ParticipantJoined,
+)
+from quizcore.model import RecordedAnswer
+from quizcore.ports import (
+    AnswerStore,
+    Clock,
+    EventPublisher,
+    Leaderboard,
+    MasterStore,
+    Presence,
+    ScoreStore,
+    SessionStore,
+)
+from quizcore.quiz import Question, Quiz, build_quiz, normalise
+from quizcore.scoring import rank_all
+from quizcore.services.common import (
+    MAX_NAME_SUFFIX,
+    MAX_SAVE_ATTEMPTS,
+    Catalog,
+    PlayRules,
+    current_question,
+    load_session,
+    score_answers,
+    session_board,
+)
+from quizcore.session import Participant, SessionState, name_key
+
+
+class QuizService:
+    """Quiz service (5.6): quizzes, sessions, joining, host transitions, results."""
+
+    def __init__(
+        self,
+        *,
+        master: MasterStore,
+        sessions: SessionStore,
+        answers: AnswerStore,
+        scores: ScoreStore,
+        leaderboard: Leaderboard,
+        publisher: EventPublisher,
+        clock: Clock,
+        catalog: Catalog,
+        play: PlayRules | None = None,
+        presence: Presence | None = None,
+        new_id: Callable[[], str] = lambda: uuid.uuid4().hex[:12],
+    ) -> None:
+        self.play = play or PlayRules()
+        self.presence = presence
+        self.master = master
+        self.sessions = sessions
+        self.answers = answers
+        self.scores = scores
+        self.leaderboard = leaderboard
+        self.publisher = publisher
+        self.clock = clock
+        self.catalog = catalog
+        self._new_id = new_id
+
+    async def create_quiz(self, author_id: str, raw: dict[str, Any]) -> Quiz:
+        """Validate and store an authored quiz; return it."""
+        quiz = build_quiz(self._new_id(), raw, author_id=author_id)
+        await self.master.save_quiz(quiz)
+        return quiz
+
+    async def create_session(
+        self,
+        *,
+        host_id: str,
+        quiz_id: str,
+        mode: str,
+        question_seconds: int,
+        streak_bonus: bool = True,
+        close_when_all_answered: bool = False,
+    ) -> SessionState:
+        """Create a session in the lobby under a fresh join code."""
+        quiz = await self.catalog.quiz(quiz_id)
+        now = self.clock.now_ms()
+        for attempt in range(24):
+            # Longer codes once short ones keep colliding: never reuse a live id.
+            length = 6 if attempt < 8 else 7 if attempt < 16 else 8
+            state = rules.create(
+                session_id=rules.new_session_id(length),
+                quiz=quiz,
+                host_id=host_id,
+                mode=mode,
+                question_seconds=question_seconds,
+                now=now,
+                streak_bonus=streak_bonus,
+                close_when_all_answered=close_when_all_answered,
+            )
+            if await self.sessions.create(state):
+                return state
+        raise Conflict("could not allocate a session id; try again")
+
+    async def session(self, session_id: str) -> SessionState:
+        """Return the session, revealing a live question whose time ran out."""
+        state = await load_session(self.sessions, session_id)
+        due = state.reveal_due(self.play.grace_ms)
+        if due is not None and self.clock.now_ms() >= due:
+            state = await self.close_due(session_id)
+        return state
+
+    async def _transition(
+        self,
+        session_id: str,
+        change: Callable[[SessionState, Quiz, int], tuple[SessionState, list[Message]]],
+    ) -> SessionState:
+        for _ in range(MAX_SAVE_ATTEMPTS):
+            state = await load_session(self.sessions, session_id)
+            quiz = await self.catalog.quiz(state.quiz_id)
+            new_state, events = change(state, quiz, self.clock.now_ms())
+            if new_state is state:
+                return state
+            try:
+                await self.sessions.save(new_state, state.version)
+            except Conflict:
+                continue
+            for event in events:
+                await self.publisher.publish(event)
+            return new_state
+        raise Conflict(f"session {session_id} is busy; try again")
+
+    async def start(self, session_id: str, actor: str) -> SessionState:
+        """Start the session (host only)."""
+        return await self._transition(session_id, lambda s, q, now: rules.start(s, q, actor, now))
+
+    async def advance(self, session_id: str, actor: str) -> SessionState:
+        """Close the open question and open the next (host only)."""
+        return await self._transition(session_id, lambda s, q, now: rules.advance(s, q, actor, now))
+
+    async def reveal(self, session_id: str, actor: str) -> SessionState:
+        """Close the open question without opening the next (host only)."""
+        return await self._transition(session_id, lambda s, q, now: rules.reveal(s, q, actor, now))
+
+    async def finish(self, session_id: str, actor: str) -> SessionState:
+        """Finish the session (host only, idempotent)."""
+        return await self._transition(session_id, lambda s, q, now: rules.finish(s, q, actor, now))
+
+    async def close_due(self, session_id: str) -> SessionState:
+        """Reveal the live question once its deadline and grace passed (timers)."""
+        grace = self.play.grace_ms
+        return await self._transition(
+            session_id, lambda s, q, now: rules.close_due(s, q, now, grace_ms=grace)
+        )
+
+    async def close_if_all_answered(self, state: SessionState, question_id: str) -> None:
+        """Close the open question early once every participant answered it.
+
+        Only for sessions created with ``close_when_all_answered``. Where the
+        process knows who is connected (``presence``), everyone connected must
+        have answered; elsewhere every participant.
+        """
+        if not state.close_when_all_answered or state.mode != "live":
+            return
+        if not state.is_open(self.clock.now_ms()):
+            return
+        quiz = await self.catalog.quiz(state.quiz_id)
+        question = quiz.questions[state.question_index]
+        if question.question_id != question_id:
+            return
+        answered = await self.answers.question_count(state.session_id, question_id)
+        connected = None if self.presence is None else self.presence.connected(state.session_id)
+        members = [
+            user_id
+            for user_id in connected or ()
+            if await self.sessions.get_participant(state.session_id, user_id) is not None
+        ]
+        if not members:
+            if answered < await self.sessions.participant_count(state.session_id):
+                return
+        elif answered < len(members):
+            return
+        else:
+            for user_id in members:
+                if await self.answers.get(state.session_id, question_id, user_id) is None:
+                    return
+        index = question.index
+        await self._transition(
+            state.session_id, lambda s, q, now: rules.close_answered(s, q, index, now)
+        )
+
+    async def join(
+        self, session_id: str, user_id: str, display_name: str
+    ) -> tuple[Participant, bool]:
+        """Join the session (idempotent); return the participant and whether new.
+
+        Display names are unique within a session: a name another participant
+        holds gets the first free suffix ("Alex 2").
+        """
+        state = await load_session(self.sessions, session_id)
+        existing = await self.sessions.get_participant(session_id, user_id)
+        if existing is not None:
+            return existing, False
+        if state.status == "finished":
+            raise SessionFinished(f"session {session_id} is finished")
+        name = await self._claim_name(session_id, user_id, display_name)
+        participant, created, count = await self.sessions.add_participant(
+            Participant(
+                session_id=session_id,
+                user_id=user_id,
+                display_name=name,
+                joined_at=self.clock.now_ms(),
+            )
+        )
+        if created:
+            await self.leaderboard.submit(session_board(session_id), user_id, 0, 0)
+            await self.publisher.publish(
+                ParticipantJoined(
+                    session_id=session_id,
+                    user_id=user_id,
+                    display_name=participant.display_name,
+                    participant_count=count,
+                )
+            )
+        return participant, created
+
+    async def _claim_name(self, session_id: str, user_id: str, display_name: str) -> str:
+        """Reserve ``display_name`` or its first free suffixed form for the user."""
+        base = " ".join(display_name.split()) or "Player"
+        for number in range(1, MAX_NAME_SUFFIX + 1):
+            candidate = base if number == 1 else f"{base} {number}"
+            if await self.sessions.claim_name(session_id, name_key(candidate), user_id):
+                return candidate
+        raise NameTaken(f"the name {base!r} is taken in session {session_id}")
+
+    async def require_participant(self, session_id: str, user_id: str) -> Participant:
+        """Return the participant or raise ``NotParticipant``."""
+        participant = await self.sessions.get_participant(session_id, user_id)
+        if participant is None:
+            raise NotParticipant(f"you have not joined session {session_id}")
+        return participant
+
+    async def current_question(
+        self, session_id: str, user_id: str
+    ) -> tuple[Question, int, int] | None:
+        """Return (question, opens_at, closes_at) the caller should answer now."""
+        state = await self.session(session_id)
+        await self.require_participant(session_id, user_id)
+        if state.status != "running":
+            return None
+        quiz = await self.catalog.quiz(state.quiz_id)
+        now = self.clock.now_ms()
+        if state.mode == "live":
+            window = state.current_window()
+            if window is None or not state.is_open(now):
+                return None
+            answered = await self.answers.get(
+                session_id, quiz.questions[state.question_index].question_id, user_id
+            )
+            if answered is not None:
+                return None
+            return quiz.questions[state.question_index], window[0], window[1]
+        served = await self.sessions.served(session_id, user_id)
+        answered_ids = {
+            answer.question_id for answer in await self.answers.for_participant(session_id, user_id)
+        }
+        for question in quiz.questions:
+            if question.question_id in answered_ids:
+                continue
+            limit = rules.limit_ms(state, question)
+            served_at = served.get(question.index)
+            if served_at is None:
+                served_at = await self.sessions.serve(session_id, user_id, question.index, now)
+            if now < served_at + limit:
+                return question, served_at, served_at + limit
+        return None
+
+    async def question_stats(self, session_id: str) -> dict[str, dict[str, Any]]:
+        """Return per-question answer counts and correct shares."""
+        state = await load_session(self.sessions, session_id)
+        quiz = await self.catalog.quiz(state.quiz_id)
+        stats: dict[str, dict[str, Any]] = {
+            q.question_id: {
+                "question_id": q.question_id,
+                "index": q.index,
+                "answers": 0,
+                "correct": 0,
+                "correct_share": 0.0,
+                "choices": {},
+            }
+            for q in quiz.questions
+        }
+        for answer in await self.answers.for_session(session_id):
+            question = quiz.question(answer.question_id)
+            if question is None:
+                continue
+            entry = stats[question.question_id]
+            entry["answers"] += 1
+            if question.is_correct(answer.answer, typo_tolerance=quiz.typo_tolerance):
+                entry["correct"] += 1
+            if question.kind == "choice":
+                given = normalise(answer.answer)
+                label = next((c for c in question.choices if normalise(c) == given), answer.answer)
+                entry["choices"][label] = entry["choices"].get(label, 0) + 1
+        for entry in stats.values():
+            if entry["answers"]:
+                entry["correct_share"] = round(entry["correct"] / entry["answers"], 4)
+        return stats
+
+    async def last_question(self, state: SessionState) -> dict[str, Any] | None:
+        """Return the last revealed live question with its answer and statistics.
+
+        Only while no question is open (between questions and after the
+        end), so a reloaded screen can show the reveal it missed.
+        """
+        index = state.last_closed_index()
+        if index is None or state.is_open(self.clock.now_ms()):
+            return None
+        if state.status == "running" and state.closed_through < state.question_index:
+            return None  # the current question is past its deadline but unrevealed
+        quiz = await self.catalog.quiz(state.quiz_id)
+        question = quiz.questions[index]
+        opened_at, closes_at = state.windows[index]
+        cutoff = state.cutoff(index)
+        stats = (await self.question_stats(state.session_id))[question.question_id]
+        return {
+            **current_question(question, opened_at, closes_at),
+            "closed_at": min(closes_at, cutoff) if cutoff is not None else closes_at,
+            "correct_answer": question.answer,
+            "answer_count": stats["answers"],
+            "correct_count": stats["correct"],
+            "correct_share": stats["correct_share"],
+            "choice_counts": stats["choices"],
+        }
+
+    async def standings(self, session_id: str) -> list[dict[str, Any]]:
+        """Return every participant's score, rank and correct count."""
+        participants = await self.sessions.participants(session_id)
+        scores = {score.user_id: score for score in await self.scores.scores(session_id)}
+        entries = []
+        for participant in participants:
+            score = scores.get(participant.user_id)
+            entries.append(
+                (participant.user_id, score.score if score else 0, score.reached_at if score else 0)
+            )
+        names = {p.user_id: p.display_name for p in participants}
+        return [
+            {
+                "rank": standing.rank,
+                "user_id": standing.user_id,
+                "display_name": names.get(standing.user_id, ""),
+                "score": standing.score,
+                "correct_count": scores[standing.user_id].correct_count
+                if standing.user_id in scores
+                else 0,
+            }
+            for standing in rank_all(entries)
+        ]
+
+    async def results(self, session_id: str, user_id: str) -> dict[str, Any]:
+        """Return final standings and per-question statistics (after finish)."""
+        state = await self.session(session_id)
+        if user_id != state.host_id:
+            await self.require_participant(session_id, user_id)
+        if state.status != "finished":
+            raise SessionNotRunning(f"session {session_id} has not finished")
+        stats = await self.question_stats(session_id)
+        quiz = await self.catalog.quiz(state.quiz_id)
+        for question in quiz.questions:
+            # After the session the answers may be shown with the statistics.
+            entry = stats[question.question_id]
+            entry["prompt"] = question.prompt
+            entry["correct_answer"] = question.answer
+            entry["answer_count"] = entry["answers"]
+            entry["played"] = state.played(question.index)
+        standings = await self.standings(session_id)
+        if user_id == state.host_id:
+            answers = await self._answers_by_player(state, quiz)
+            for standing in standings:
+                standing["answers"] = answers.get(standing["user_id"], {})
+        return {
+            "session_id": session_id,
+            "quiz_id": state.quiz_id,
+            "title": state.title,
+            "finished_at": state.finished_at,
+            "standings": standings,
+            "questions": sorted(stats.values(), key=lambda entry: entry["index"]),
+        }
+
+    async def _answers_by_player(
+        self, state: SessionState, quiz: Quiz
+    ) -> dict[str, dict[str, dict[str, Any]]]:
+        """Return each player's answers by question id, scored (for the host)."""
+        by_user: dict[str, list[RecordedAnswer]] = {}
+        for answer in await self.answers.for_session(state.session_id):
+            by_user.setdefault(answer.user_id, []).append(answer)
+        found: dict[str, dict[str, dict[str, Any]]] = {}
+        for user_id, answers in by_user.items():
+            answers.sort(key=lambda answer: answer.question_index)
+            result, correct_of = score_answers(quiz, state, answers)
+            found[user_id] = {
+                answer.question_id: {
+                    "answer": answer.answer,
+                    "correct": correct_of.get(answer.submission_id, False),
+                    "points": result.points.get(answer.submission_id, 0),
+                }
+                for answer in answers
+            }
+        return found

@@ -1,0 +1,157 @@
+"""Score event handler (seed 5.3): score recorded answers exactly once."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from quizcore.messages import (
+    AnswerRecorded,
+    ScoreUpdated,
+)
+from quizcore.model import (
+    AnswerResult,
+    ParticipantScore,
+    RecordedAnswer,
+)
+from quizcore.ports import (
+    AnswerStore,
+    EventPublisher,
+    Leaderboard,
+    ScoreStore,
+    SessionStore,
+)
+from quizcore.scoring import Tally
+from quizcore.services.common import (
+    Catalog,
+    load_session,
+    score_answers,
+    session_board,
+)
+from quizcore.session import SessionState
+
+
+class ScoreEventHandler:
+    """Score event (5.3): score a recorded answer and project it exactly once.
+
+    The score is recomputed from the participant's recorded answers and stored
+    only if higher, so redelivery and reordering cannot count anything twice.
+    """
+
+    def __init__(
+        self,
+        *,
+        sessions: SessionStore,
+        answers: AnswerStore,
+        scores: ScoreStore,
+        leaderboard: Leaderboard,
+        publisher: EventPublisher,
+        catalog: Catalog,
+        when_answered: Callable[[SessionState, str], Awaitable[None]] | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.answers = answers
+        self.scores = scores
+        self.leaderboard = leaderboard
+        self.publisher = publisher
+        self.catalog = catalog
+        # For sessions that close a question once everyone answered it.
+        self.when_answered = when_answered
+
+    async def _project(
+        self, state: SessionState, user_id: str, answers: list[RecordedAnswer]
+    ) -> tuple[Tally, dict[str, bool]]:
+        """Score one participant's answers and raise their score and board entry."""
+        quiz = await self.catalog.quiz(state.quiz_id)
+        result, correct_of = score_answers(quiz, state, answers)
+        await self.scores.raise_score(
+            ParticipantScore(
+                session_id=state.session_id,
+                user_id=user_id,
+                score=result.score,
+                correct_count=result.correct_count,
+                answered_count=result.answered_count,
+                reached_at=result.reached_at,
+            )
+        )
+        await self.leaderboard.submit(
+            session_board(state.session_id), user_id, result.score, result.reached_at
+        )
+        return result, correct_of
+
+    async def _save_results(
+        self,
+        state: SessionState,
+        user_id: str,
+        answers: list[RecordedAnswer],
+        scored: tuple[Tally, dict[str, bool]],
+        from_index: int = 0,
+    ) -> None:
+        """Store the results of the answers to questions from ``from_index`` on."""
+        result, correct_of = scored
+        for answer in answers:
+            if answer.question_index < from_index:
+                continue
+            await self.scores.save_result(
+                AnswerResult(
+                    session_id=state.session_id,
+                    user_id=user_id,
+                    submission_id=answer.submission_id,
+                    question_id=answer.question_id,
+                    status="scored",
+                    correct=correct_of.get(answer.submission_id, False),
+                    points=result.points.get(answer.submission_id, 0),
+                    streak=result.streaks.get(answer.submission_id, 0),
+                    score=result.score,
+                )
+            )
+
+    async def rescore(
+        self, state: SessionState, user_id: str
+    ) -> tuple[Tally, dict[str, bool], list[RecordedAnswer]]:
+        """Recompute one participant's score from their answers and project it."""
+        answers = await self.answers.for_participant(state.session_id, user_id)
+        result, correct_of = await self._project(state, user_id, answers)
+        return result, correct_of, answers
+
+    async def handle(self, event: AnswerRecorded) -> None:
+        """Score one recorded answer; safe to call again for the same event."""
+        state = await load_session(self.sessions, event.session_id)
+        result, correct_of, answers = await self.rescore(state, event.user_id)
+        correct = correct_of.get(event.submission_id, False)
+        points = result.points.get(event.submission_id, 0)
+        streak = result.streaks.get(event.submission_id, 0)
+        # This answer's result, and those of later questions whose streak an
+        # earlier answer arriving late has just changed: shown points add up.
+        await self._save_results(
+            state, event.user_id, answers, (result, correct_of), event.question_index
+        )
+        await self.publisher.publish(
+            ScoreUpdated(
+                session_id=event.session_id,
+                user_id=event.user_id,
+                submission_id=event.submission_id,
+                question_id=event.question_id,
+                correct=correct,
+                points=points,
+                streak=streak,
+                score=result.score,
+                correct_count=result.correct_count,
+                reached_at=result.reached_at,
+            )
+        )
+        if state.close_when_all_answered and self.when_answered is not None:
+            await self.when_answered(state, event.question_id)
+
+    async def rebuild(self, session_id: str) -> int:
+        """Re-derive every score of a session from its answers; return how many."""
+        state = await load_session(self.sessions, session_id)
+        board = session_board(session_id)
+        for participant in await self.sessions.participants(session_id):
+            await self.leaderboard.submit(board, participant.user_id, 0, 0)
+        by_user: dict[str, list[RecordedAnswer]] = {}
+        for answer in await self.answers.for_session(session_id):
+            by_user.setdefault(answer.user_id, []).append(answer)
+        for user_id, answers in by_user.items():
+            scored = await self._project(state, user_id, answers)
+            await self._save_results(state, user_id, answers, scored)
+        return len(by_user)

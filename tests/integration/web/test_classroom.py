@@ -1,0 +1,494 @@
+"""End to end: classroom play in real browsers against a real ``quiz serve``.
+
+What a teacher with a projector and a class on phones runs into:
+
+- identity: typing the host's name in another browser gives no host control and a
+  different player; a reload keeps the same player and the host's control; two
+  players with one name are two players with distinct names;
+- the reveal: the host shows the answer, then opens the next question (also with the
+  space bar); every screen shows the answer, the chart and the ranks;
+- a reload in each phase (lobby, question, reveal, finished) restores that phase;
+- finishing asks for confirmation, and unplayed questions show as not played;
+- the result on a phone is visible without scrolling at 320x568 and 375x667;
+- an answer sent while offline is sent again, with the same submission id, on reconnect;
+- the presenter screen fills 1920x1080 (no scrolling, big type, the phones' colours).
+
+Screenshots go to ``test-output/web/``; with ``QUIZ_UPDATE_DOCS_SCREENSHOTS=1`` the
+presenter and phone reveal screenshots are copied to ``docs/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .conftest import PUBLIC_URL, ROOT, QuizServer, page_identity
+
+pytestmark = pytest.mark.slow
+
+sync_api = pytest.importorskip("playwright.sync_api")
+expect = sync_api.expect
+
+QUIZ_ID = "everyday-verbs"
+# Long enough that no question closes by its timer during a test.
+QUESTION_SECONDS = 120
+HOST_NAME = "Ms Rivera"
+DOCS = ROOT / "docs" / "screenshots"
+PRESENTER = {"viewport": {"width": 1920, "height": 1080}, "device_scale_factor": 1}
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
+
+
+def _phone(width: int, height: int) -> dict[str, Any]:
+    return {**PHONE, "viewport": {"width": width, "height": height}}
+
+
+def _questions() -> list[dict[str, Any]]:
+    seed = json.loads((ROOT / "entrypoints" / "seed" / "quizzes.json").read_text())
+    quiz = next(item for item in seed if item["quiz_id"] == QUIZ_ID)
+    return list(quiz["questions"])
+
+
+class Room:
+    """Browser contexts of one test, closed (with failure screenshots) at the end."""
+
+    def __init__(self, browser: Any, base: str, output_dir: Path, name: str) -> None:
+        self.browser = browser
+        self.base = base
+        self.output_dir = output_dir
+        self.name = name
+        self.contexts: list[Any] = []
+        self.errors: list[str] = []
+
+    def page(self, options: dict[str, Any], who: str) -> Any:
+        """Open a new browser (own storage: own device key) and a page in it."""
+        context = self.browser.new_context(**options)
+        self.contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda error: self.errors.append(f"{who}: {error}"))
+        return page
+
+    def host(self, options: dict[str, Any] = PRESENTER) -> tuple[Any, str]:
+        """Sign in as the host, create a live session and return the page and quiz ID."""
+        page = self.page(options, "host")
+        page.goto(f"{self.base}/#/host")
+        page.get_by_test_id("name-input").fill(HOST_NAME)
+        page.get_by_test_id("host-sign-in").click()
+        select = page.get_by_test_id("host-quiz-select")
+        expect(select.locator(f'option[value="{QUIZ_ID}"]')).to_have_count(1)
+        select.select_option(QUIZ_ID)
+        page.get_by_test_id("host-mode-select").select_option("live")
+        page.get_by_test_id("host-seconds-input").fill(str(QUESTION_SECONDS))
+        page.get_by_test_id("host-create").click()
+        code = page.get_by_test_id("host-session-id")
+        expect(code).to_have_text(re.compile(r"^[A-HJ-NP-Z2-9]{6,8}$"))
+        return page, code.inner_text().strip()
+
+    def player(self, session_id: str, name: str, options: dict[str, Any] = PHONE) -> Any:
+        """Join the session as ``name`` in a new browser; wait for the lobby."""
+        page = self.page(options, name)
+        page.goto(f"{self.base}/?join={session_id}")
+        page.get_by_test_id("name-input").fill(name)
+        page.get_by_test_id("join-button").click()
+        expect(page.get_by_test_id("lobby")).to_be_visible()
+        return page
+
+    def close(self, failed: bool) -> None:
+        for number, context in enumerate(self.contexts):
+            if failed:
+                for page in context.pages:
+                    path = self.output_dir / f"failure-{self.name}-{number}.png"
+                    page.screenshot(path=str(path), full_page=True)
+            context.close()
+
+
+@pytest.fixture
+def room(
+    request: pytest.FixtureRequest, quiz_server: QuizServer, browser: Any, output_dir: Path
+) -> Iterator[Room]:
+    expect.set_options(timeout=15_000)
+    opened = Room(browser, quiz_server.base_url, output_dir, request.node.name)
+    failed = True
+    try:
+        yield opened
+        failed = False
+    finally:
+        opened.close(failed)
+    assert opened.errors == [], opened.errors
+
+
+def _answer(page: Any, question: dict[str, Any], answer: str) -> None:
+    if question["kind"] == "choice":
+        page.get_by_test_id(f"choice-{question['choices'].index(answer)}").click()
+    else:
+        page.get_by_test_id("text-answer-input").fill(answer)
+        page.get_by_test_id("submit-answer").click()
+
+
+def _right_answer(question: dict[str, Any]) -> str:
+    return str(question["answer"])
+
+
+def _wrong_answer(question: dict[str, Any]) -> str:
+    if question["kind"] == "choice":
+        return next(choice for choice in question["choices"] if choice != question["answer"])
+    return "definitely wrong"
+
+
+def _in_viewport(page: Any, test_id: str) -> dict[str, float]:
+    """Return the element's box and the viewport; assert it shows without scrolling."""
+    box = page.evaluate(
+        """(id) => {
+            const element = document.querySelector(`[data-testid="${id}"]`);
+            const rect = element.getBoundingClientRect();
+            return {top: rect.top + window.scrollY, bottom: rect.bottom + window.scrollY,
+                    left: rect.left, right: rect.right,
+                    width: window.innerWidth, height: window.innerHeight,
+                    scrollWidth: document.documentElement.scrollWidth};
+        }""",
+        test_id,
+    )
+    assert box["top"] >= 0 and box["left"] >= 0, (test_id, box)
+    assert box["bottom"] <= box["height"], (test_id, box)
+    assert box["right"] <= box["width"], (test_id, box)
+    assert box["scrollWidth"] <= box["width"], (test_id, box)
+    return dict(box)
+
+
+def _no_scroll(page: Any) -> None:
+    """The page fits its viewport: nothing below the fold nor to the side."""
+    size = page.evaluate(
+        """() => ({sh: document.documentElement.scrollHeight,
+                   sw: document.documentElement.scrollWidth,
+                   h: window.innerHeight, w: window.innerWidth})"""
+    )
+    assert size["sh"] <= size["h"] and size["sw"] <= size["w"], size
+
+
+def _font_px(locator: Any) -> float:
+    return float(locator.evaluate("(node) => parseFloat(getComputedStyle(node).fontSize)"))
+
+
+def _save(page: Any, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(path), animations="disabled")
+
+
+def test_identity_is_the_browser_not_the_name(room: Room, quiz_server: QuizServer) -> None:
+    host, session_id = room.host()
+    host_token, host_id = page_identity(host)
+    expect(host.get_by_test_id("host-start")).to_be_visible()
+
+    # Another browser types the host's name on the host page: no control.
+    intruder = room.page(PRESENTER, "intruder")
+    intruder.goto(f"{room.base}/#/host/{session_id}")
+    intruder.get_by_test_id("name-input").fill(HOST_NAME)
+    intruder.get_by_test_id("host-sign-in").click()
+    expect(intruder.get_by_test_id("not-host")).to_be_visible()
+    expect(intruder.get_by_test_id("host-start")).to_have_count(0)
+    expect(intruder.get_by_test_id("host-finish")).to_have_count(0)
+    intruder_token, intruder_id = page_identity(intruder)
+    assert intruder_id != host_id
+    # The server agrees: the same name is a different user without host rights.
+    refused = quiz_server.post(f"/v1/sessions/{session_id}/start", intruder_token)
+    assert refused.status_code == 403, refused.text
+
+    # The intruder joins as a player under the host's name: a different player.
+    intruder.get_by_test_id("join-as-player").click()
+    intruder.get_by_test_id("join-button").click()
+    expect(intruder.get_by_test_id("lobby")).to_be_visible()
+    assert page_identity(intruder)[1] == intruder_id
+
+    # Two children called Alex are two players with distinct names.
+    first = room.player(session_id, "Alex")
+    second = room.player(session_id, "Alex")
+    expect(first.get_by_test_id("my-name")).to_have_text("Alex")
+    expect(second.get_by_test_id("my-name")).not_to_have_text("Alex")
+    expect(second.get_by_test_id("my-name")).to_have_text(re.compile(r"^Alex\b.+"))
+    assert page_identity(first)[1] != page_identity(second)[1]
+    expect(host.get_by_test_id("participant-count")).to_have_text("3")
+
+    # A reload keeps the host's identity and control, and each player's identity.
+    host.reload()
+    expect(host.get_by_test_id("host-start")).to_be_visible()
+    assert page_identity(host)[1] == host_id
+    second_id = page_identity(second)[1]
+    second_name = second.get_by_test_id("my-name").inner_text()
+    second.reload()
+    expect(second.get_by_test_id("lobby")).to_be_visible()
+    expect(second.get_by_test_id("my-name")).to_have_text(second_name)
+    assert page_identity(second)[1] == second_id
+
+    # A new tab of the host's browser (same device key) is the host again, whatever name.
+    tab = host.context.new_page()
+    tab.goto(f"{room.base}/#/host/{session_id}")
+    tab.get_by_test_id("name-input").fill("Teacher")
+    tab.get_by_test_id("host-sign-in").click()
+    expect(tab.get_by_test_id("host-start")).to_be_visible()
+    assert page_identity(tab)[1] == host_id
+    assert host_token
+
+
+def test_reveal_reloads_and_finish(room: Room, quiz_server: QuizServer, output_dir: Path) -> None:
+    questions = _questions()
+    host, session_id = room.host()
+    ana = room.player(session_id, "Ana")
+    ben = room.player(session_id, "Ben", _phone(375, 667))
+    _, ana_id = page_identity(ana)
+    expect(host.get_by_test_id("participant-count")).to_have_text("2")
+
+    # Presenter lobby: a huge quiz ID, a big QR code, the names; it fits the screen.
+    code = host.get_by_test_id("host-session-id")
+    assert _font_px(code) >= 120
+    assert host.get_by_test_id("host-qr").bounding_box()["width"] >= 300
+    expect(host.get_by_test_id("lobby-participant")).to_have_count(2)
+    _no_scroll(host)
+
+    # Reload in the lobby: each screen comes back to the lobby.
+    for page in (host, ana):
+        page.reload()
+    expect(host.get_by_test_id("host-start")).to_be_visible()
+    expect(ana.get_by_test_id("lobby")).to_be_visible()
+
+    host.get_by_test_id("host-start").click()
+    first = questions[0]
+    for page in (host, ana, ben):
+        expect(page.get_by_test_id("question-prompt")).to_have_text(first["prompt"])
+
+    # Presenter question: big prompt, lettered tiles in the phones' colours, no scroll.
+    assert _font_px(host.get_by_test_id("question-prompt")) >= 56
+    tiles = host.locator(".stage-choices .tile")
+    expect(tiles).to_have_count(len(first["choices"]))
+    for index in range(len(first["choices"])):
+        tile = tiles.nth(index)
+        expect(tile.locator(".choice-key")).to_have_text("ABCD"[index])
+        button = ana.get_by_test_id(f"choice-{index}")
+        colour = "(node) => getComputedStyle(node).backgroundColor"
+        assert tile.evaluate(colour) == button.evaluate(colour)
+    expect(host.get_by_test_id("countdown")).to_be_visible()
+    _no_scroll(host)
+    # No leaderboard under the phones' answer buttons while a question is open.
+    expect(ana.get_by_test_id("leaderboard")).to_have_count(0)
+
+    # Ana answers; Ben does not. The question stays open (not everyone answered).
+    _answer(ana, first, _right_answer(first))
+    expect(ana.get_by_test_id("answer-feedback")).to_have_attribute("data-correct", "true")
+    expect(host.get_by_test_id("host-answer-count")).to_have_text("1")
+
+    # Reload in the question phase: the host keeps control, Ana keeps her answer.
+    host.reload()
+    ana.reload()
+    expect(host.get_by_test_id("host-reveal")).to_be_visible()
+    expect(host.get_by_test_id("question-prompt")).to_have_text(first["prompt"])
+    expect(
+        ana.get_by_test_id("answer-feedback").or_(ana.get_by_test_id("answer-received"))
+    ).to_be_visible()
+    expect(ana.get_by_test_id("choice-0")).to_have_count(0)
+
+    # Show the answer: every screen reveals it, with the chart and the ranks.
+    host.get_by_test_id("host-reveal").click()
+    right = _right_answer(first)
+    for page in (host, ana, ben):
+        expect(page.get_by_test_id("host-correct-answer")).to_have_text(right)
+        expect(page.get_by_test_id("answer-chart-bar")).to_have_count(len(first["choices"]))
+    correct_bar = host.locator('[data-testid="answer-chart-bar"][data-correct="true"]')
+    expect(correct_bar).to_have_attribute("data-count", "1")
+    expect(ana.get_by_test_id("feedback-rank")).to_have_attribute("data-rank", "1")
+    expect(ben.get_by_test_id("answer-missed")).to_be_visible()
+    expect(ben.get_by_test_id("feedback-rank")).to_have_attribute("data-rank", "2")
+    expect(host.get_by_test_id("leaderboard").get_by_test_id("leaderboard-row")).to_have_count(2)
+    expect(host.get_by_test_id("host-next")).to_have_text(re.compile("Next question"))
+    _no_scroll(host)
+    _in_viewport(ben, "answer-missed")
+    _save(ana, output_dir / "phone-reveal.png")
+
+    # Reload in the reveal: the answer and the chart come back, not "Starting…".
+    for page in (host, ana, ben):
+        page.reload()
+    for page in (host, ana, ben):
+        expect(page.get_by_test_id("host-correct-answer")).to_have_text(right)
+    expect(host.get_by_test_id("host-next")).to_be_visible()
+    expect(ana.get_by_test_id("feedback-rank")).to_have_attribute("data-rank", "1")
+
+    # Space opens the next question; both answer, so it closes by itself.
+    host.locator("body").press("Space")
+    second = questions[1]
+    for page in (host, ana, ben):
+        expect(page.get_by_test_id("question-prompt")).to_have_text(second["prompt"])
+    _save(host, output_dir / "presenter-question.png")
+    _answer(ana, second, _wrong_answer(second))
+    _answer(ben, second, _right_answer(second))
+    for page in (host, ana, ben):
+        expect(page.get_by_test_id("host-correct-answer")).to_have_text(_right_answer(second))
+    expect(ana.get_by_test_id("answer-feedback")).to_have_attribute("data-correct", "false")
+    expect(host.get_by_test_id("leaderboard").get_by_test_id("leaderboard-row")).to_have_count(2)
+    _no_scroll(host)
+    _save(host, output_dir / "presenter-reveal.png")
+
+    # Finish asks first; "Keep playing" keeps the quiz running.
+    host.get_by_test_id("host-finish").click()
+    dialog = host.get_by_test_id("finish-dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text(f"{len(questions) - 2} questions will be marked as not played")
+    host.get_by_test_id("finish-dialog-cancel").click()
+    expect(dialog).to_have_count(0)
+    session = quiz_server.get(f"/v1/sessions/{session_id}", page_identity(host)[0]).json()
+    assert session["status"] == "running", session
+    host.get_by_test_id("host-finish").click()
+    host.keyboard.press("Escape")
+    expect(dialog).to_have_count(0)
+    host.get_by_test_id("host-finish").click()
+    host.get_by_test_id("finish-dialog-confirm").click()
+
+    # The end: the podium, unplayed questions marked, the CSV for the host only.
+    for page in (host, ana, ben):
+        expect(page.get_by_test_id("podium")).to_be_visible()
+    rows = host.get_by_test_id("results-question")
+    expect(rows).to_have_count(len(questions))
+    expect(host.locator('[data-testid="results-question"][data-played="false"]')).to_have_count(
+        len(questions) - 2
+    )
+    expect(
+        host.locator('[data-testid="results-question"][data-played="false"]').first
+    ).to_contain_text("not played")
+    expect(ana.get_by_test_id("results-csv")).to_have_count(0)
+    link = host.get_by_test_id("results-csv")
+    expect(link).to_have_attribute("href", re.compile(r"^blob:"))
+    fetch_text = "(href) => fetch(href).then((res) => res.text())"
+    text = host.evaluate(fetch_text, link.get_attribute("href"))
+    table = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    by_user = {row["user_id"]: row for row in table}
+    assert by_user[ana_id]["q1_answer"] == right, by_user[ana_id]
+    assert by_user[ana_id]["q1_correct"] == "yes"
+    assert by_user[ana_id]["q2_correct"] == "no"
+    assert "q3_answer" not in by_user[ana_id]
+
+    # Reload when finished: the podium again.
+    for page in (host, ana):
+        page.reload()
+        expect(page.get_by_test_id("podium")).to_be_visible()
+
+    if os.environ.get("QUIZ_UPDATE_DOCS_SCREENSHOTS") == "1":
+        DOCS.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(output_dir / "presenter-reveal.png", DOCS / "presenter.png")
+        shutil.copyfile(output_dir / "phone-reveal.png", DOCS / "phone-reveal.png")
+
+
+def test_small_phones_offline_answer_and_a_tie(
+    room: Room, quiz_server: QuizServer, output_dir: Path
+) -> None:
+    questions = _questions()
+    first = questions[0]
+    host, session_id = room.host()
+    small = room.player(session_id, "Sam", _phone(320, 568))
+    medium = room.player(session_id, "Mia", _phone(375, 667))
+    expect(host.get_by_test_id("participant-count")).to_have_text("2")
+    host.get_by_test_id("host-start").click()
+    for page in (small, medium):
+        expect(page.get_by_test_id("countdown")).to_be_visible()
+        expect(page.get_by_test_id("connection-status")).to_have_attribute("data-status", "open")
+
+    # At 320 px the countdown stays inside its card and nothing scrolls sideways.
+    inside = small.evaluate(
+        """() => {
+            const bar = document.querySelector('[data-testid="countdown"]').getBoundingClientRect();
+            const card = document.querySelector('.card.question').getBoundingClientRect();
+            return bar.right <= card.right && bar.left >= card.left
+                && document.documentElement.scrollWidth <= window.innerWidth;
+        }"""
+    )
+    assert inside
+
+    # Mia loses the network: the indicator says so, and her answer waits.
+    requests: list[str] = []
+    medium.on(
+        "request",
+        lambda request: (
+            requests.append(request.post_data or "")
+            if request.method == "POST" and request.url.endswith("/answers")
+            else None
+        ),
+    )
+    medium.context.set_offline(True)
+    expect(medium.get_by_test_id("connection-status")).to_have_attribute("data-status", "offline")
+    expect(medium.get_by_test_id("connection-status")).not_to_have_text(re.compile("Live"))
+    _answer(medium, first, _wrong_answer(first))
+    expect(medium.get_by_test_id("answer-pending")).to_have_attribute("data-waiting", "true")
+    # Back online: the same answer goes again with the same submission id.
+    medium.context.set_offline(False)
+    feedback = medium.get_by_test_id("answer-feedback")
+    expect(feedback).to_have_attribute("data-correct", "false")
+    expect(medium.get_by_test_id("connection-status")).to_have_attribute("data-status", "open")
+    sent = {json.loads(body)["submission_id"] for body in requests if body}
+    # Tried offline (and failed), then sent again after the reconnect: one id throughout.
+    assert len(requests) >= 2 and len(sent) == 1, requests
+    token = page_identity(medium)[0]
+    (submission_id,) = sent
+    stored = quiz_server.get(f"/v1/sessions/{session_id}/answers/{submission_id}", token)
+    assert stored.status_code == 200 and stored.json()["status"] == "scored", stored.text
+    _in_viewport(medium, "answer-feedback")
+
+    # Sam answers wrong too: both results fill the screen without scrolling.
+    _answer(small, first, _wrong_answer(first))
+    expect(small.get_by_test_id("answer-feedback")).to_have_attribute("data-correct", "false")
+    _in_viewport(small, "answer-feedback")
+    # Everyone answered: the reveal shows the rank inside the same result.
+    for page in (small, medium):
+        expect(page.get_by_test_id("feedback-rank")).to_be_visible()
+        _in_viewport(page, "feedback-rank")
+    _save(small, output_dir / "phone-320-reveal.png")
+
+    # Both have 0 points: tied first, they share the gold step (rank 1 twice, no silver).
+    host.get_by_test_id("host-finish").click()
+    host.get_by_test_id("finish-dialog-confirm").click()
+    places = host.get_by_test_id("podium-place")
+    expect(places).to_have_count(2)
+    token = page_identity(host)[0]
+    standings = quiz_server.get(f"/v1/sessions/{session_id}/results", token).json()["standings"]
+    assert [row["score"] for row in standings] == [0, 0], standings
+    assert [place.get_attribute("data-rank") for place in places.all()] == ["1", "1"]
+    steps = host.get_by_test_id("podium-step")
+    expect(steps).to_have_count(1)
+    expect(steps).to_have_attribute("data-rank", "1")
+
+
+def test_back_after_a_wrong_code_keeps_it(room: Room) -> None:
+    page = room.page(_phone(375, 667), "player")
+    page.goto(f"{room.base}/")
+    page.get_by_test_id("name-input").fill("Zoe")
+    page.get_by_test_id("join-code-input").fill("ZZZZZZ")
+    page.get_by_test_id("join-button").click()
+    expect(page.get_by_test_id("player-error")).to_be_visible()
+    page.get_by_role("button", name="Back").click()
+    expect(page.get_by_test_id("join-code-input")).to_have_value("ZZZZZZ")
+    expect(page.get_by_test_id("name-input")).to_have_value("Zoe")
+
+
+def test_qr_code_uses_the_public_url(
+    public_url_server: QuizServer, browser: Any, output_dir: Path
+) -> None:
+    opened = Room(browser, public_url_server.base_url, output_dir, "public-url")
+    failed = True
+    try:
+        host, session_id = opened.host()
+        expected = f"{PUBLIC_URL}/?join={session_id}"
+        expect(host.get_by_test_id("host-qr")).to_have_attribute("data-text", expected)
+        expect(host.locator(".join-link a")).to_have_attribute("href", expected)
+        failed = False
+    finally:
+        opened.close(failed)
+    assert opened.errors == [], opened.errors

@@ -1,0 +1,21 @@
+import { render, screen, within } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
+import type { ResultRow } from '../api';
+import { Podium } from './Podium';
+
+function row(user: string, score: number, rank: number): ResultRow {
+  return { rank, user_id: user, display_name: user, score, correct_count: null };
+}
+
+describe('Podium', () => {
+  it('puts tied players on one step with the same rank', () => {
+    render(<Podium standings={[row('ana', 900, 1), row('ben', 700, 2), row('cai', 700, 2), row('dan', 500, 4)]} />);
+    const steps = screen.getAllByTestId('podium-step');
+    expect(steps.map((step) => step.dataset.rank)).toEqual(['1', '2']);
+    const silver = within(steps[1]).getAllByTestId('podium-place');
+    expect(silver.map((place) => place.dataset.userId)).toEqual(['ben', 'cai']);
+    expect(silver.every((place) => place.dataset.rank === '2')).toBe(true);
+    expect(screen.queryByText('dan')).toBeNull();
+    expect(steps[1]).toHaveTextContent('2nd place');
+  });
+});

@@ -186,6 +186,11 @@ def wait_ready(url: str, seconds: float = 60) -> None:
     raise TimeoutError(f"{url} did not become ready")
 
 
+DYNAMODB_WRITES = frozenset(
+    {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
+)
+
+
 class SerialMotoServer:
     """moto's server answering one DynamoDB request at a time.
 
@@ -193,10 +198,14 @@ class SerialMotoServer:
     deep-copies the table while a concurrent request changes it ("dictionary
     changed size during iteration"). The consumers now send many requests at
     once, so the local stand-in for AWS serialises DynamoDB's; the other
-    services (SQS long polls above all) are served concurrently.
+    services (SQS long polls above all) are served concurrently. With
+    ``writes_only`` only DynamoDB's writes wait in line: a transaction is
+    then never torn (moto half-applies one that fails while copying), while
+    reads, which a concurrent write can at worst fail and have retried, run
+    concurrently.
     """
 
-    def __init__(self, port: int = 0) -> None:
+    def __init__(self, port: int = 0, *, writes_only: bool = False) -> None:
         import threading
 
         from moto.moto_server.werkzeug_app import (
@@ -210,7 +219,10 @@ class SerialMotoServer:
         one_at_a_time = threading.Lock()
 
         def serial_app(environ: dict[str, Any], start_response: Any) -> Any:
-            if not str(environ.get("HTTP_X_AMZ_TARGET", "")).startswith("DynamoDB"):
+            target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
+            if not target.startswith("DynamoDB") or (
+                writes_only and target.rsplit(".", 1)[-1] not in DYNAMODB_WRITES
+            ):
                 return app(environ, start_response)  # e.g. SQS long polls wait concurrently
             with one_at_a_time:
                 response = app(environ, start_response)
@@ -241,14 +253,10 @@ def run_cloud(port: int, moto_port: int, api_processes: int = 1) -> int:
     """Run the whole cloud profile locally until interrupted."""
     import logging
 
-    from moto.server import ThreadedMotoServer
-
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    # Threaded: served one at a time (SerialMotoServer) DynamoDB is too slow
-    # for a class; a transaction moto fails under concurrency is retried.
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
+    moto = SerialMotoServer(moto_port, writes_only=True)
     moto.start()
-    endpoint = f"http://127.0.0.1:{moto_port}"
+    endpoint = moto.endpoint
     env = cloud_env(endpoint, port)
     os.environ.update({k: v for k, v in env.items() if k.startswith("AWS_")})
     settings = Settings(profile="cloud", aws_endpoint_url=endpoint)

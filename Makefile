@@ -47,8 +47,9 @@ imports: install-test
 web-test: web
 	cd web && npm test
 
+# Parallel on every core; tests sharing a costly fixture share a worker (tests/conftest.py).
 pytest: install-test web
-	$(BIN)/python -m pytest -q -ra
+	$(BIN)/python -m pytest -q -ra -n auto --dist loadgroup
 
 test: lint typecheck imports web-test pytest
 

@@ -180,6 +180,9 @@ class _Room:
     # What each participant last saw: the top entries and their own standing.
     # A receiver whose view has not changed is not sent the same board again.
     seen: dict[str, tuple[str, int, int]] = field(default_factory=dict)
+    # The session finished: the room goes once its last socket does, so a
+    # school that plays every day does not keep every session's frames.
+    finished: bool = False
 
 
 def dumps(payload: dict[str, Any]) -> str:
@@ -259,11 +262,26 @@ class WebSocketHub:
             if not mine:
                 del room.by_user[connection.user_id]
                 room.seen.pop(connection.user_id, None)
+        self._forget_if_done(connection.session_id, room)
+
+    def _forget_if_done(self, session_id: str, room: _Room) -> None:
+        """Drop a finished session's room once nobody is connected to it.
+
+        A client that reconnects later gets a snapshot in a new room, whose
+        sequence starts from the clock (``seq_base``), above every earlier one.
+        """
+        if room.finished and not room.connections and self._rooms.get(session_id) is room:
+            del self._rooms[session_id]
 
     def connected(self, session_id: str) -> set[str] | None:
         """Return the users with an open connection to the session here."""
         room = self._rooms.get(session_id)
         return set(room.by_user) if room else set()
+
+    def connected_count(self, session_id: str) -> int | None:
+        """Return how many users have an open connection to the session here."""
+        room = self._rooms.get(session_id)
+        return len(room.by_user) if room else 0
 
     def connection_count(self, session_id: str | None = None) -> int:
         """Return how many connections are open (in one session or all)."""
@@ -276,12 +294,6 @@ class WebSocketHub:
         """Return the last sequence number used in the session."""
         room = self._rooms.get(session_id)
         return room.seq if room else 0
-
-    def next_seq(self, session_id: str) -> int:
-        """Take the next sequence number (for snapshots)."""
-        room = self._room(session_id)
-        room.seq += 1
-        return room.seq
 
     def reply(self, connection: Connection, event: dict[str, Any]) -> None:
         """Answer one connection (pong, refused frame) with the next seq, unrecorded."""
@@ -375,6 +387,9 @@ class WebSocketHub:
         self.frames_sent += len(receivers)
         if self.on_frame is not None:
             self.on_frame(session_id, payload)
+        if event.get("type") == "session.finished":
+            room.finished = True
+            self._forget_if_done(session_id, room)
 
     async def to_session(self, session_id: str, event: dict[str, Any]) -> None:
         """Send an event to every connection of the session."""

@@ -365,6 +365,7 @@ def profile(
     Entries are summed per code object's (file, line, name): ``pstats`` would keep
     only one of the generated dataclass ``__init__`` functions, which all share
     the label ``<string>:2(__init__)``, and so hide most object construction.
+    Rows name a function by its qualified name, not its line, which moves.
     """
     entries: list[object] = []
 
@@ -380,12 +381,14 @@ def profile(
     asyncio.run(main())
     # (calls, own seconds, cumulative seconds) per (where, line, name)
     raw: dict[tuple[str, int, str], list[float]] = defaultdict(lambda: [0, 0.0, 0.0])
+    qualnames: dict[tuple[str, int, str], str] = {}
     for entry in entries:
         code = entry.code  # type: ignore[attr-defined]
         if isinstance(code, str):
             key = ("~", 0, code)
         else:
             key = (short_path(code.co_filename), code.co_firstlineno, code.co_name)
+            qualnames[key] = code.co_qualname
         raw[key][0] += entry.callcount  # type: ignore[attr-defined]
         raw[key][1] += entry.inlinetime  # type: ignore[attr-defined]
         raw[key][2] += entry.totaltime  # type: ignore[attr-defined]
@@ -395,7 +398,7 @@ def profile(
     def label(where: str, line: int, func: str) -> tuple[str, str]:
         if where == "<string>" and func == "__init__":
             return "`__init__` of every dataclass (generated)", "<string>"
-        return f"`{func}`", f"{where}:{line}" if line else where
+        return f"`{qualnames.get((where, line, func), func)}`", where
 
     functions = []
     for (where, line, func), (count, own, cum) in sorted(

@@ -1,0 +1,1 @@
+"""Thin deployables: the API, the queue workers and the ``quiz`` command."""

@@ -35,8 +35,11 @@ from adapters.redis.client import open_redis
 from adapters.redis.fanout import FanoutMessage, RedisFanout
 from adapters.redis.leaderboard import RedisLeaderboard
 from adapters.websocket_hub import WebSocketHub
+from entrypoints.observability import Metrics
+from entrypoints.runtime import QuestionTimers, TeePublisher
 from entrypoints.settings import Settings
-from quizcore.ports import Leaderboard, SessionStore
+from quizcore.bootstrap import Services
+from quizcore.ports import EventPublisher, Leaderboard, SessionStore
 from quizcore.services import leaderboard_view
 
 log = logging.getLogger(__name__)
@@ -84,6 +87,43 @@ async def publisher(settings: Settings) -> AsyncIterator[SnsEventPublisher]:
         finally:
             with contextlib.suppress(Exception):
                 await events.aclose()
+
+
+class CloudPipeline:
+    """The cloud profile's hops: managed services; this process is a gateway.
+
+    The handlers run in the workers and the Flink job; the API publishes
+    durably (and tells its own question timers), and its hub delivers what
+    the Redis fan-out numbered across every API process.
+    """
+
+    rebuilds_projections = False
+    presence = None  # a player's sockets may be on any API process
+
+    def __init__(self, publisher: EventPublisher, fanout: RedisFanout, hub: WebSocketHub) -> None:
+        self._publisher = publisher
+        self.fanout = fanout
+        self.hub = hub
+        self._gateway: asyncio.Task[None] | None = None
+
+    def publisher(self, timers: QuestionTimers) -> EventPublisher:
+        """Return the durable publisher, teed to this process's timers."""
+        return TeePublisher(self._publisher, timers.on_event)
+
+    def wire(self, services: Services, timers: QuestionTimers, metrics: Metrics) -> None:
+        """Wire nothing in process: the workers run the handlers."""
+
+    async def start(self) -> None:
+        """Start delivering fanned-out events to this process's sockets."""
+        self._gateway = asyncio.create_task(feed_gateway(self.fanout, self.hub))
+
+    async def stop(self) -> None:
+        """Stop the delivery."""
+        if self._gateway is not None:
+            self._gateway.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._gateway
+            self._gateway = None
 
 
 class CloudContainer(containers.DeclarativeContainer):
@@ -140,6 +180,7 @@ class CloudContainer(containers.DeclarativeContainer):
         replay_size=providers.Callable(lambda s: s.replay_buffer, settings),
         queue_size=providers.Callable(lambda s: s.ws_queue_size, settings),
     )
+    pipeline = providers.Singleton(CloudPipeline, publisher, fanout, notifier)
 
 
 class FanoutNotifier:

@@ -6,8 +6,10 @@ patched); metrics go to DogStatsD. Names are prefixed ``quizcore.``.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
+import re
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
@@ -154,3 +156,72 @@ def instrument(
             metrics.increment("answers.rejected", tags=[f"reason:{getattr(message, 'code', '')}"])
 
     return wrapped
+
+
+def route_tag(template: str | None) -> str:
+    """Return a route template as a tag value: ``/v1/quizzes/:quiz_id``."""
+    if not template:
+        return "unmatched"
+    # DogStatsD turns braces into underscores; a colon survives.
+    return re.sub(r"\{(\w+)\}", r":\1", template)
+
+
+class RequestMetrics:
+    """Falcon middleware: count and time each HTTP request.
+
+    Emits ``http.requests`` and ``http.request_ms`` tagged with the method,
+    the route template (``route_tag``; ``unmatched`` when no route matched) and the status
+    class (``2xx`` to ``5xx``): the API availability and latency objectives
+    of docs/OPERATIONS.md. WebSocket traffic is not an HTTP response and is
+    not counted here.
+    """
+
+    def __init__(self, metrics: Metrics) -> None:
+        self.metrics = metrics
+
+    async def process_request(self, req: Any, resp: Any) -> None:
+        """Note when the request arrived."""
+        req.context.metrics_began = time.perf_counter()
+
+    async def process_response(
+        self, req: Any, resp: Any, resource: Any, req_succeeded: bool
+    ) -> None:
+        """Count the response and record how long it took."""
+        tags = [
+            f"method:{req.method}",
+            f"route:{route_tag(req.uri_template)}",
+            f"status_class:{resp.status_code // 100}xx",
+        ]
+        self.metrics.increment("http.requests", tags=tags)
+        began = getattr(req.context, "metrics_began", None)
+        if began is not None:
+            self.metrics.timing("http.request_ms", (time.perf_counter() - began) * 1000, tags=tags)
+
+
+Check = Callable[[], Awaitable[object]]
+
+
+async def probe(checks: dict[str, Check], timeout_s: float) -> tuple[bool, dict[str, Any]]:
+    """Run every check at once; return (all passed, each one's outcome).
+
+    An outcome is ``{"status": "ok"|"failed", "latency_ms": ...}``, with
+    ``"error"`` (the exception's class and message) when it failed; a check
+    slower than ``timeout_s`` fails as ``TimeoutError``.
+    """
+
+    async def one(check: Check) -> dict[str, Any]:
+        began = time.perf_counter()
+        try:
+            await asyncio.wait_for(check(), timeout_s)
+        except Exception as ex:
+            error = f"{type(ex).__name__}: {ex}".rstrip(": ")
+            outcome: dict[str, Any] = {"status": "failed", "error": error[:200]}
+        else:
+            outcome = {"status": "ok"}
+        outcome["latency_ms"] = round((time.perf_counter() - began) * 1000, 1)
+        return outcome
+
+    names = list(checks)
+    outcomes = await asyncio.gather(*(one(checks[name]) for name in names))
+    results = dict(zip(names, outcomes, strict=True))
+    return all(outcome["status"] == "ok" for outcome in outcomes), results

@@ -14,14 +14,8 @@ from entrypoints.settings import Settings
 from quizcore import routing
 from quizcore.bootstrap import Services
 from quizcore.messages import Message
-from quizcore.ports import (
-    EventPublisher,
-    Leaderboard,
-    SessionStore,
-)
-from quizcore.services import (
-    GLOBAL_BOARD,
-)
+from quizcore.ports import EventPublisher
+from quizcore.services import GLOBAL_BOARD
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +42,48 @@ def wire_local_lanes(
         {queue: instrument(handler, metrics, queue, now) for queue, handler in handlers.items()},  # type: ignore[arg-type]
         workers=workers,
     )
+
+
+class EmbeddedPipeline:
+    """The embedded profile's hops: the seed's queues as in-process lanes.
+
+    The answer stream is processed inline (an answer is acknowledged once it
+    is recorded), the lanes run on worker tasks, the hub numbers the live
+    events itself and knows who is connected.
+    """
+
+    rebuilds_projections = True
+
+    def __init__(
+        self, bus: InProcessBus, stream: Any, hub: WebSocketHub, settings: Settings
+    ) -> None:
+        self.bus = bus
+        self.stream = stream
+        self.hub = hub
+        self.settings = settings
+
+    def publisher(self, timers: QuestionTimers) -> EventPublisher:
+        """Return what the services publish to (the timers get a lane)."""
+        return self.bus
+
+    @property
+    def presence(self) -> WebSocketHub:
+        """Return who is connected: this process's hub knows everyone."""
+        return self.hub
+
+    def wire(self, services: Services, timers: QuestionTimers, metrics: Metrics) -> None:
+        """Connect the stream, the seed's queues and the timers to the services."""
+        self.stream.process = services.stream.handle
+        wire_local_lanes(self.bus, services, metrics, self.settings)
+        self.bus.lane("timers", timers.on_event, {"QuestionOpened"})
+
+    async def start(self) -> None:
+        """Start the lanes' workers."""
+        await self.bus.start()
+
+    async def stop(self) -> None:
+        """Finish queued work, then stop the workers."""
+        await self.bus.stop()
 
 
 class TeePublisher:
@@ -145,17 +181,3 @@ async def rebuild_projections(services: Services) -> int:
     for user_id, total, reached_at in await services.master.all_totals():
         await services.leaderboard.submit(GLOBAL_BOARD, user_id, total, reached_at)
     return count
-
-
-def make_hub(
-    services_leaderboard: Leaderboard, sessions: SessionStore, settings: Any
-) -> WebSocketHub:
-    """Return the live-channel hub configured from settings."""
-    return WebSocketHub(
-        leaderboard=services_leaderboard,
-        sessions=sessions,
-        interval_ms=settings.leaderboard_interval_ms,
-        top=settings.leaderboard_top,
-        replay_size=settings.replay_buffer,
-        queue_size=settings.ws_queue_size,
-    )

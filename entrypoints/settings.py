@@ -26,6 +26,11 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
     # Local profile storage: the durable SQLite file, or memory (tests, demos).
     storage: Literal["sqlite", "memory"] = "sqlite"
+    # SQLite keeps running sessions in memory; finished ones, quizzes and
+    # users are read on demand and this many of each kept (least recent out).
+    sqlite_cache_sessions: int = Field(default=8, ge=0, le=10_000)
+    sqlite_cache_quizzes: int = Field(default=64, ge=0, le=100_000)
+    sqlite_cache_users: int = Field(default=4096, ge=0, le=1_000_000)
     web_dist: Path = Path("web/dist")
     # Classroom play: listen on every interface (phones on the school network
     # reach it), and the address players open (QR code and join link); empty
@@ -105,6 +110,10 @@ class Settings(BaseSettings):
     queue_concurrency: int = Field(default=10, ge=1, le=10)
     # SNS publishes from concurrent handlers share PublishBatch requests.
     publish_linger_ms: float = Field(default=5, ge=0, le=1000)
+    # /readyz: a worker whose consumer has not polled for this long is not
+    # ready (an SQS long poll lasts 20 s); each dependency check's time limit.
+    worker_stall_after_s: float = Field(default=60.0, ge=1)
+    ready_check_timeout_s: float = Field(default=1.5, gt=0)
     # API Gateway's WebSocket API: its https callback (@connections) URL.
     # Empty: the /ws/gateway routes and the push to @connections are off.
     apigw_ws_callback_url: str = ""

@@ -1,13 +1,13 @@
 """One place that wires every seed service's handler on a set of ports.
 
-The embedded profile, the cloud deployables, the Flink job's helpers and the
-unit tests all build their services here, so the wiring is written once.
+The embedded profile, the cloud deployables (API and workers) and the unit
+tests build their services here, so the wiring is written once. The Flink
+job builds only the stream processor, in ``flink/functions.py``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from quizcore.ports import (
     AnswerStore,
@@ -56,7 +56,6 @@ class Services:
     quiz_event: QuizEventHandler
     users: UserService
     boards: LeaderboardService
-    extras: dict[str, Any] = field(default_factory=dict)
 
 
 def build_services(

@@ -190,8 +190,8 @@ class MasterStore(Protocol):
         """Return the quiz, if any."""
         ...
 
-    async def list_quizzes(self) -> list[Quiz]:
-        """Return every quiz, oldest first."""
+    async def list_quizzes(self, offset: int = 0, limit: int | None = None) -> list[Quiz]:
+        """Return quizzes oldest first: ``limit`` of them after the first ``offset``."""
         ...
 
     async def upsert_user(self, user: User) -> User:
@@ -224,6 +224,10 @@ class Presence(Protocol):
 
     def connected(self, session_id: str) -> set[str] | None:
         """Return the connected user ids, or None when this is not known here."""
+        ...
+
+    def connected_count(self, session_id: str) -> int | None:
+        """Return how many users are connected (cheap), or None when not known here."""
         ...
 
 

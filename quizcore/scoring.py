@@ -1,4 +1,4 @@
-"""Scoring and ranking rules as pure functions (API.md, "Scoring and ranking")."""
+"""Scoring and ranking rules as pure functions (docs/API.md, "Scoring and ranking")."""
 
 from __future__ import annotations
 

@@ -164,9 +164,14 @@ class PostgresMasterStore:
         quizzes = _quizzes(rows)
         return quizzes[0] if quizzes else None
 
-    async def list_quizzes(self) -> list[Quiz]:
-        """Return every quiz, oldest first."""
-        return _quizzes(await self._fetch("list quizzes", self._quiz_query("")))
+    async def list_quizzes(self, offset: int = 0, limit: int | None = None) -> list[Quiz]:
+        """Return quizzes oldest first; the database does the paging."""
+        page = (
+            f"WHERE z.quiz_id IN (SELECT quiz_id FROM {self._s}.quizzes"
+            " ORDER BY seq LIMIT $1 OFFSET $2)"
+        )
+        rows = await self._fetch("list quizzes", self._quiz_query(page), limit, offset)
+        return _quizzes(rows)
 
     async def upsert_user(self, user: User) -> User:
         """Create or update the user (idempotent); return the stored record."""

@@ -209,9 +209,10 @@ class MemoryMasterStore:
         """Return the quiz."""
         return self._quizzes.get(quiz_id)
 
-    async def list_quizzes(self) -> list[Quiz]:
-        """Return every quiz in insertion order."""
-        return list(self._quizzes.values())
+    async def list_quizzes(self, offset: int = 0, limit: int | None = None) -> list[Quiz]:
+        """Return quizzes in insertion order, a page when asked."""
+        quizzes = list(self._quizzes.values())
+        return quizzes[offset : None if limit is None else offset + limit]
 
     async def upsert_user(self, user: User) -> User:
         """Create or update the user."""

@@ -112,9 +112,9 @@ class RedisQuizCache:
         except UNAVAILABLE as ex:
             log.warning("quiz cache invalidation failed: %s", ex)
 
-    async def list_quizzes(self) -> list[Quiz]:
-        """Return every quiz from the master, oldest first."""
-        return await self.master.list_quizzes()
+    async def list_quizzes(self, offset: int = 0, limit: int | None = None) -> list[Quiz]:
+        """Return quizzes from the master, oldest first, a page when asked."""
+        return await self.master.list_quizzes(offset, limit)
 
     async def upsert_user(self, user: User) -> User:
         """Create or update the user in the master."""

@@ -17,18 +17,22 @@ import falcon.asgi
 import falcon.media
 import orjson
 
-from adapters.inprocess import InProcessBus
 from entrypoints.api import errors
 from entrypoints.api.auth import DevIssuer, HttpJwks, StaticJwks, TokenVerifier
 from entrypoints.api.container import LocalContainer
 from entrypoints.api.context import ApiContext
 from entrypoints.api.resources import add_routes, spec
-from entrypoints.observability import RouteResource, enable_tracing, make_metrics, trace_asgi
+from entrypoints.observability import (
+    NullMetrics,
+    RequestMetrics,
+    RouteResource,
+    enable_tracing,
+    make_metrics,
+    trace_asgi,
+)
 from entrypoints.runtime import (
     QuestionTimers,
-    TeePublisher,
     rebuild_projections,
-    wire_local_lanes,
 )
 from entrypoints.seed import load_quizzes, seed
 from entrypoints.settings import Settings
@@ -52,7 +56,7 @@ class Lifespan:
         self.ctx = ctx
         self.container = container
         self.timers: QuestionTimers | None = None
-        self._gateway: asyncio.Task[None] | None = None
+        self.pipeline: Any = None
         self._status: asyncio.Task[None] | None = None
 
     async def process_startup(self, scope: Any, event: Any) -> None:
@@ -74,37 +78,27 @@ class Lifespan:
                 "notifier",
             )
         }
-        publisher = ports["publisher"]
+        # The profile's hops, chosen by the container: no type checks here.
+        pipeline = self.pipeline = await resolve(container.pipeline)
         timers = self.timers = QuestionTimers()
-        if not isinstance(publisher, InProcessBus):
-            ports["publisher"] = TeePublisher(publisher, timers.on_event)
+        ports["publisher"] = pipeline.publisher(timers)
         services = build_services(
             **ports,
             grace_ms=settings.answer_grace_ms,
             top=settings.leaderboard_top,
-            # Who is connected is known in process only in the embedded profile.
-            presence=ports["notifier"] if isinstance(publisher, InProcessBus) else None,
+            presence=pipeline.presence,
         )
         timers.services = services
-        if isinstance(publisher, InProcessBus):
-            ports["stream"].process = services.stream.handle
-            wire_local_lanes(publisher, services, self.ctx.metrics, settings)
-            publisher.lane("timers", timers.on_event, {"QuestionOpened"})
-        else:
-            from entrypoints.cloud import feed_gateway
-
-            fanout = await resolve(self.container.fanout)
-            self._gateway = asyncio.create_task(feed_gateway(fanout, ports["notifier"]))
+        pipeline.wire(services, timers, self.ctx.metrics)
         if settings.seed_quizzes:
             added = await seed(services.master, load_quizzes())
             log.info("quizzes seeded", extra={"added": added})
-        rebuilt = await rebuild_projections(services) if settings.profile == "local" else 0
+        rebuilt = await rebuild_projections(services) if pipeline.rebuilds_projections else 0
         for state in await services.sessions.running():
             self.ctx.mark_rebuilt(state.session_id)
         log.info("projections rebuilt", extra={"sessions": rebuilt})
         await timers.resume()
-        if isinstance(publisher, InProcessBus):
-            await publisher.start()
+        await pipeline.start()
         hub = ports["notifier"]
         metrics = self.ctx.metrics
         hub.on_push = lambda millis, receivers: metrics.timing(
@@ -115,11 +109,13 @@ class Lifespan:
         self.ctx.timers = timers
         self.ctx.wired = services
 
-        async def stores() -> None:
+        async def sessions() -> None:
             await services.sessions.get("READYZ")
+
+        async def leaderboard() -> None:
             await services.leaderboard.size("readyz")
 
-        self.ctx.ready_checks.append(stores)
+        self.ctx.ready_checks.extend([sessions, leaderboard])
         await self._follow_user_status()
 
     async def _follow_user_status(self) -> None:
@@ -144,16 +140,12 @@ class Lifespan:
             self._status.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._status
-        if self._gateway is not None:
-            self._gateway.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._gateway
         if self.ctx.hub is not None:
             await self.ctx.hub.stop()
         if self.timers is not None:
             await self.timers.stop()
-        if self.ctx.wired is not None and isinstance(self.ctx.wired.publisher, InProcessBus):
-            await self.ctx.wired.publisher.stop()
+        if self.pipeline is not None:
+            await self.pipeline.stop()
         await self.container.shutdown_resources()
 
 
@@ -282,6 +274,8 @@ def build_app(settings: Settings | None = None, container: Any = None) -> tuple[
     middleware: list[Any] = [lifespan, NoStore(), RequestLog()]
     if tracing:
         middleware.append(RouteResource())
+    if not isinstance(ctx.metrics, NullMetrics):
+        middleware.append(RequestMetrics(ctx.metrics))
     app = falcon.asgi.App(middleware=middleware, cors_enable=False)
     app.req_options.strip_url_path_trailing_slash = True
     json_handler = falcon.media.JSONHandler(

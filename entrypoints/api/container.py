@@ -19,6 +19,7 @@ from adapters.memory import (
     MemorySessionStore,
 )
 from adapters.websocket_hub import WebSocketHub
+from entrypoints.runtime import EmbeddedPipeline
 from entrypoints.settings import Settings
 
 
@@ -52,7 +53,12 @@ async def sqlite_stores(settings: Settings) -> AsyncIterator[dict[str, Any]]:
     )
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    database = SqliteDatabase(settings.data_dir / "quizcore.db")
+    database = SqliteDatabase(
+        settings.data_dir / "quizcore.db",
+        cache_sessions=settings.sqlite_cache_sessions,
+        cache_quizzes=settings.sqlite_cache_quizzes,
+        cache_users=settings.sqlite_cache_users,
+    )
     await database.open()
     try:
         yield {
@@ -98,3 +104,4 @@ class LocalContainer(containers.DeclarativeContainer):
         seq_base=micros,
         busy=providers.Callable(pipeline_busy, publisher, stores),
     )
+    pipeline = providers.Singleton(EmbeddedPipeline, publisher, stream, notifier, settings)

@@ -11,10 +11,12 @@ import falcon.asgi
 import orjson
 from falcon import WebSocketDisconnected
 from falcon.errors import PayloadTypeError
+from pydantic import ValidationError
 
 from adapters.websocket_hub import RESNAPSHOT, Connection, Suspended, dumps
 from entrypoints.api.context import ApiContext, LiveGuard, new_submission_id
-from entrypoints.api.errors import TooManySockets
+from entrypoints.api.errors import TooManySockets, ValidationFailed
+from entrypoints.api.schemas import AnswerIn
 from quizcore.errors import NotParticipant, QuizError
 from quizcore.services import session_board
 from quizcore.timefmt import present
@@ -273,22 +275,19 @@ async def submit_from_socket(
     error frame for a refused answer, the result again for a retried one that
     was already scored, else nothing (``answer.result`` follows from scoring).
     """
-    submission_id = message.get("submission_id") or new_submission_id()
-    question_id = message.get("question_id")
-    answer = message.get("answer")
-    if (
-        not isinstance(submission_id, str)
-        or not 1 <= len(submission_id) <= 64
-        or not isinstance(question_id, str)
-        or not isinstance(answer, str)
-        or len(answer) > 200
-    ):
+    fields = {key: value for key, value in message.items() if key != "type"}
+    try:
+        # The same model (and so the same rules) as POST .../answers.
+        body = AnswerIn.model_validate(fields)
+    except ValidationError as ex:
+        given = message.get("submission_id")
         return error_frame(
             "invalid_request",
-            "answer.submit needs question_id, answer (at most 200 characters) "
-            "and an optional submission_id of at most 64 characters",
-            submission_id if isinstance(submission_id, str) else "",
+            f"answer.submit: {ValidationFailed(ex).detail}",
+            given if isinstance(given, str) else "",
         )
+    submission_id = body.submission_id or new_submission_id()
+    question_id, answer = body.question_id, body.answer
     ctx.metrics.increment("answers.received", tags=[f"via:{via}"])
     try:
         ctx.limit(user_id)

@@ -2,17 +2,37 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 SUBMISSION_ID = r"^[A-Za-z0-9._:\-]{1,64}$"
+# Free text people see: no control characters, and not only spaces.
+VISIBLE_TEXT = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"
+
+
+def _whole_number(value: Any) -> Any:
+    """Read 20.0 as 20: JSON Schema counts it an integer; strict mode would not."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def whole(low: int, high: int) -> Any:
+    """Return an integer type for request bodies: 20 or 20.0, never true or "20"."""
+    # The bounds go before the validator, so the schema shows them as
+    # minimum/maximum (after it, pydantic cannot express them).
+    return Annotated[int, Field(ge=low, le=high), BeforeValidator(_whole_number)]
 
 
 class Strict(BaseModel):
-    """A request body that refuses unknown fields."""
+    """A request body: unknown fields refused, no type coercion.
 
-    model_config = ConfigDict(extra="forbid")
+    Strict mode refuses what JSON Schema refuses: ``true`` or ``"20"`` for an
+    integer, ``"yes"`` or ``1`` for a boolean, a number for a string.
+    """
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class Problem(BaseModel):
@@ -28,7 +48,7 @@ class Problem(BaseModel):
 class DevTokenIn(Strict):
     """Ask the local dev issuer for a token."""
 
-    name: str = Field(min_length=1, max_length=40)
+    name: str = Field(min_length=1, max_length=40, pattern=VISIBLE_TEXT)
     device_key: str | None = Field(
         default=None,
         min_length=16,
@@ -51,25 +71,53 @@ class DevTokenOut(BaseModel):
 
 
 class QuestionIn(Strict):
-    """One authored question."""
+    """One authored question.
 
-    prompt: str = Field(max_length=500)
+    Beyond what the schema states: a ``choice`` question's ``answer`` must be
+    one of its ``choices``, choices must differ after normalisation (case,
+    spaces, surrounding punctuation), and a ``text`` answer needs a letter or
+    digit. Such a quiz is refused with 400 ``invalid_request``.
+    """
+
+    prompt: str = Field(min_length=1, max_length=500, pattern=VISIBLE_TEXT)
     kind: Literal["choice", "text"] = "choice"
     choices: list[str] = Field(default_factory=list, max_length=10)
-    answer: str = Field(max_length=200)
+    answer: str = Field(min_length=1, max_length=200, pattern=VISIBLE_TEXT)
     accept: list[str] = Field(default_factory=list, max_length=20)
-    points: int = Field(default=1000, ge=1, le=10_000)
-    seconds: int | None = Field(default=None, ge=1, le=300)
+    points: whole(1, 10_000) = 1000  # type: ignore[valid-type]
+    seconds: whole(1, 300) | None = None  # type: ignore[valid-type]
+
+
+class ChoiceQuestionIn(QuestionIn):
+    """A question answered by picking one of 2 to 10 choices."""
+
+    kind: Literal["choice"] = "choice"
+    choices: list[Annotated[str, Field(min_length=1, max_length=200, pattern=VISIBLE_TEXT)]] = (
+        Field(min_length=2, max_length=10, json_schema_extra={"uniqueItems": True})
+    )
+    accept: list[str] = Field(default_factory=list, max_length=0)
+
+
+class TextQuestionIn(QuestionIn):
+    """A question answered by typing; ``accept`` lists alternates."""
+
+    kind: Literal["text"]
+    choices: list[str] = Field(default_factory=list, max_length=0)
+    accept: list[Annotated[str, Field(min_length=1, max_length=200, pattern=VISIBLE_TEXT)]] = Field(
+        default_factory=list, max_length=20
+    )
 
 
 class QuizIn(Strict):
     """An authored quiz."""
 
-    title: str = Field(max_length=200)
-    language: str = Field(default="en", max_length=16)
+    title: str = Field(min_length=1, max_length=200, pattern=VISIBLE_TEXT)
+    language: str = Field(default="en", min_length=1, max_length=16, pattern=VISIBLE_TEXT)
     level: str = Field(default="", max_length=16)
     typo_tolerance: bool = False
-    questions: list[QuestionIn] = Field(min_length=1, max_length=200)
+    questions: list[
+        Annotated[ChoiceQuestionIn | TextQuestionIn, Field(union_mode="left_to_right")]
+    ] = Field(min_length=1, max_length=200)
 
 
 class QuizCreated(BaseModel):
@@ -89,9 +137,21 @@ class QuizSummary(BaseModel):
 
 
 class QuizList(BaseModel):
-    """Every quiz."""
+    """A page of quizzes; ``next_cursor`` fetches the next one (null at the end)."""
 
     items: list[QuizSummary]
+    next_cursor: str | None = None
+
+
+class QuizListQuery(BaseModel):
+    """Paging of the quiz list: pass a page's ``next_cursor`` to get the next."""
+
+    limit: int = Field(default=100, ge=1, le=100)
+    cursor: str | None = Field(
+        default=None,
+        pattern=r"^[0-9]{1,9}$",
+        description="Opaque: a previous page's next_cursor. Past the end, a page is empty.",
+    )
 
 
 class PublicQuestion(BaseModel):
@@ -117,7 +177,7 @@ class SessionIn(Strict):
 
     quiz_id: str = Field(min_length=1, max_length=64)
     mode: Literal["live", "self_paced"] = "live"
-    question_seconds: int = Field(default=20, ge=1, le=300)
+    question_seconds: whole(1, 300) = 20  # type: ignore[valid-type]
     streak_bonus: bool = True
     close_when_all_answered: bool = Field(
         default=False,
@@ -205,7 +265,7 @@ class AnswerIn(Strict):
     """An answer; ``submission_id`` is the client's idempotency key."""
 
     question_id: str = Field(min_length=1, max_length=64)
-    answer: str = Field(max_length=200)
+    answer: str = Field(min_length=1, max_length=200)
     submission_id: str | None = Field(default=None, pattern=SUBMISSION_ID)
 
 

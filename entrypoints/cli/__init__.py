@@ -1,0 +1,1 @@
+"""The ``quiz`` command: serve, import, demo, workers, the cloud bootstrap."""

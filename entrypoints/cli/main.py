@@ -214,6 +214,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = commands.add_parser("bootstrap", help="create the cloud profile's resources")
     sub.set_defaults(func=cloud_dev)
 
+    from entrypoints.cli.dlq import add_parser as add_dlq_parser
+
+    add_dlq_parser(commands)
+
     sub = commands.add_parser("run-cloud", help="run the whole cloud profile on this machine")
     sub.add_argument("--port", type=int, default=8000)
     sub.add_argument("--moto-port", type=int, default=5000)

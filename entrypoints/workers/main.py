@@ -14,8 +14,6 @@ import logging
 import signal
 from typing import Any
 
-import falcon
-import falcon.asgi
 import uvicorn
 
 from entrypoints.api.app import resolve
@@ -23,6 +21,13 @@ from entrypoints.cloud import CloudContainer, FanoutNotifier
 from entrypoints.logs import configure_logging
 from entrypoints.observability import enable_tracing, instrument, make_metrics
 from entrypoints.settings import Settings
+from entrypoints.workers.health import (
+    PollWatch,
+    health_app,
+    queue_check,
+    store_checks,
+    stream_check,
+)
 from quizcore.batching import batch_scope, cached_sessions
 from quizcore.bootstrap import Services, build_services
 
@@ -33,26 +38,6 @@ QUEUES = {
     "notification": "sqs_ui_response_queue",
     "quiz-event": "sqs_quiz_result_queue",
 }
-
-
-class _Health:
-    def __init__(self, state: dict[str, Any]) -> None:
-        self.state = state
-
-    async def on_get(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
-        if req.path == "/readyz" and not self.state.get("ready"):
-            resp.status = 503
-            resp.media = {"status": "starting" if not self.state.get("stopping") else "stopping"}
-            return
-        resp.media = {"status": "ok", "worker": self.state.get("name")}
-
-
-def health_app(state: dict[str, Any]) -> Any:
-    """Return the probe app of a worker."""
-    app = falcon.asgi.App()
-    app.add_route("/healthz", _Health(state))
-    app.add_route("/readyz", _Health(state))
-    return app
 
 
 async def wire(container: CloudContainer, settings: Settings) -> Services:
@@ -173,8 +158,9 @@ async def consume(name: str, settings: Settings, state: dict[str, Any]) -> None:
                         [(command.session_id, command.user_id) for command in commands]
                     )
 
+                watch = PollWatch(client)
                 consumer = KinesisConsumer(
-                    client,
+                    watch,
                     settings.kinesis_stream,
                     handler,
                     checkpoints=checkpoints,
@@ -182,6 +168,7 @@ async def consume(name: str, settings: Settings, state: dict[str, Any]) -> None:
                     scope=batch_scope,
                     prefetch=prefetch,
                 )
+                checks = {"stream": stream_check(client, settings.kinesis_stream)}
             else:
                 client = await stack.enter_async_context(
                     aws_client("sqs", settings.aws_region, settings.aws_endpoint_url)
@@ -195,18 +182,25 @@ async def consume(name: str, settings: Settings, state: dict[str, Any]) -> None:
                 }[name]
                 cached_sessions(service)  # state and participants: once per receive
                 handler = instrument(service.handle, metrics, name, services.clock.now_ms)
+                watch = PollWatch(client)
                 consumer = SqsConsumer(
-                    client,
+                    watch,
                     url,
                     handler,
                     concurrency=settings.queue_concurrency,
                     scope=batch_scope,
                 )
+                checks = {"queue": queue_check(client, url)}
             if isinstance(notifier, FanoutNotifier):
                 await notifier.start()
             loop = asyncio.get_running_loop()
             for signum in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(signum, _stopper(consumer, state))
+            state["checks"] = {
+                **checks,
+                **store_checks(name, services),
+                "consumer": watch.check(settings.worker_stall_after_s),
+            }
             state["ready"] = True
             log.info("worker started", extra={"worker": name})
             reporter = asyncio.create_task(report_calls(metrics, name))
@@ -258,7 +252,7 @@ def _stopper(consumer: Any, state: dict[str, Any]) -> Any:
 async def _main(name: str, settings: Settings) -> None:
     state: dict[str, Any] = {"name": name, "ready": False}
     config = uvicorn.Config(
-        health_app(state),
+        health_app(state, settings.ready_check_timeout_s),
         host="0.0.0.0",
         port=settings.worker_health_port,
         log_level="warning",

@@ -110,7 +110,12 @@ async def test_connect_message_disconnect(
     current = await api.current(player, sid)
     question_id = current.body["question_id"]
     frame = orjson.dumps(
-        {"type": "answer.submit", "question_id": question_id, "answer": "x", "submission_id": "s1"}
+        {
+            "type": "answer.submit",
+            "question_id": question_id,
+            "answer": "hold",
+            "submission_id": "s1",
+        }
     )
     before = len(connections.sent["c-p"])
     reply = await api.post("/ws/gateway/message", headers={"X-Connection-Id": "c-p"}, body=frame)

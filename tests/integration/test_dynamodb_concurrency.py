@@ -71,11 +71,13 @@ async def test_fifty_concurrent_submissions_count_once_and_losers_leave_nothing(
     assert kinds == {RecordOutcome.RECORDED: 1, loser_outcome: 49}
     winner = next(stored for outcome, stored in outcomes if outcome is RecordOutcome.RECORDED)
     assert all(stored == winner for _, stored in outcomes)
-    # The transaction is all or nothing: only the winner's three items exist.
+    # The transaction is all or nothing: only the winner's three items exist,
+    # and the question's answer count was raised once.
     items = await scan(client, names.answers)
     assert sorted(item["sk"]["S"] for item in items) == sorted(
-        ["Q#q1", f"SUB#{winner.submission_id}", "U#racer#Q#q1"]
+        ["Q#q1", f"SUB#{winner.submission_id}", "U#racer#Q#q1", "QC#q1"]
     )
+    assert await answers.question_count("RACE01", "q1") == 1
 
     # Every handler that saw an outcome scores from the stored answer: one score.
     def score_for(stored: RecordedAnswer) -> ParticipantScore:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Any
 
 from hypothesis import settings
@@ -11,6 +10,7 @@ from hypothesis import settings
 from adapters.clock import ManualClock
 from adapters.memory.system import MemorySystem, build_memory_system
 from quizcore.messages import ScoreUpdated
+from tests import oracle
 
 # The properties the product promises run with enough examples to matter.
 CORE = settings(max_examples=200, deadline=None)
@@ -99,14 +99,8 @@ async def new_play(
 
 
 def reference_points(points: int, elapsed_ms: int, limit_ms: int) -> int:
-    """Return API.md's ``round(P * (1 - (t / T) / 2))``, written independently.
-
-    Exact rational arithmetic, t = 0 in the first 0.5 s, t at most T, and
-    halves rounded up (the implementation's documented choice).
-    """
-    seconds = 0 if elapsed_ms < 500 else min(elapsed_ms, limit_ms)
-    exact = points * (1 - Fraction(seconds, limit_ms) / 2)
-    return int(exact + Fraction(1, 2))
+    """Return docs/API.md's ``round(P * (1 - (t / T) / 2))`` from the test oracle."""
+    return oracle.answer_points(points, elapsed_ms, limit_ms)
 
 
 def reference_score(

@@ -359,3 +359,17 @@ async def test_a_large_rooms_board_lets_other_work_run_while_it_goes_out() -> No
 
     assert seen_mid_push == [True]
     assert live.frames_sent == 2000
+
+
+async def test_a_finished_sessions_room_goes_with_its_last_socket() -> None:
+    live = hub()
+    watcher = live.connect("ROOM22", "w")
+    await live.to_session("ROOM22", {"type": "session.finished", "at": 1, "entries": []})
+    last_seq = frames(watcher)[-1]["seq"]
+    assert live.seq("ROOM22") == last_seq, "kept while a socket is still open"
+
+    live.disconnect(watcher)
+    await live.to_session("ENDED1", {"type": "session.finished", "at": 1, "entries": []})
+
+    assert live.seq("ROOM22") == 0 and live.seq("ENDED1") == 0
+    assert live.connection_count() == 0

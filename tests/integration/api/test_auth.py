@@ -147,7 +147,8 @@ async def test_a_dev_token_identifies_its_user_with_the_name_given(api: Api) -> 
 
 
 async def test_a_blank_or_missing_name_gets_no_token(api: Api) -> None:
-    assert_problem(await api.post("/v1/dev/token", json={"name": "   "}), 400, "invalid_request")
+    # The document says a name needs visible text: refused by validation (422).
+    assert_problem(await api.post("/v1/dev/token", json={"name": "   "}), 422, "invalid_request")
     assert_problem(await api.post("/v1/dev/token", json={}), 422, "invalid_request")
 
 

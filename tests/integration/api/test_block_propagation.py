@@ -22,9 +22,10 @@ from websockets.exceptions import ConnectionClosed
 from adapters.redis.client import open_redis
 from entrypoints.api.container import LocalContainer
 from entrypoints.settings import Settings
+from quizcore.model import User
 from tests.integration.conftest import REDIS_URL
 
-from .conftest import RIGHT, LiveServer, Minter, new_game, served
+from .conftest import RIGHT, LiveServer, Minter, conducted, new_game, served
 
 SECRET = "s3cret"
 
@@ -111,4 +112,22 @@ async def test_an_unblock_reaches_the_other_process_too(
         deadline = time.monotonic() + 20
         while await status_there() != expected:
             assert time.monotonic() < deadline, f"{kind} did not reach the other process"
+            await asyncio.sleep(0.05)
+
+
+async def test_a_cached_status_expires_so_a_missed_message_is_not_forever(
+    settings_for: Callable[..., Settings], minter: Minter
+) -> None:
+    settings = settings_for(user_status_ttl_seconds=0.2)
+    async with conducted(settings, minter) as app:
+        player = await app.api.login("missed")
+        assert (await app.api.get("/v1/users/me", as_=player)).status == 200
+        # Blocked in the store without any message reaching this process (as
+        # when pub/sub drops one): the cache must stop trusting "active".
+        await app.ctx.services.master.upsert_user(
+            User(user_id=player.user_id, display_name="missed", status="blocked")
+        )
+        deadline = time.monotonic() + 20
+        while (await app.api.get("/v1/users/me", as_=player)).status != 403:
+            assert time.monotonic() < deadline, "the cached status never expired"
             await asyncio.sleep(0.05)

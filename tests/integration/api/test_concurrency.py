@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from quizcore.scoring import AnswerFacts, rank_all, speed_points, tally
+from tests import oracle
 
 from .conftest import RIGHT, WRONG, Api, LiveServer, Player, assert_problem
 
@@ -70,20 +70,20 @@ async def test_two_hundred_players_join_and_answer_at_once_and_score_exactly(
     # The expected scores follow from the server-stamped times of the recorded answers.
     recorded = await live_server.ctx.services.answers.for_session(sid)
     assert len(recorded) == 2 * PLAYERS
-    facts: dict[str, list[AnswerFacts]] = {}
+    facts: dict[str, list[oracle.Answered]] = {}
     for answer in recorded:
-        right = given[(answer.user_id, answer.question_id)] == RIGHT[answer.question_id]
-        elapsed = answer.received_at - answer.opened_at
         facts.setdefault(answer.user_id, []).append(
-            AnswerFacts(
-                question_index=answer.question_index,
+            oracle.Answered(
                 submission_id=answer.submission_id,
-                correct=right,
-                base_points=speed_points(1000, elapsed, answer.limit_ms) if right else 0,
+                question_index=answer.question_index,
+                correct=given[(answer.user_id, answer.question_id)] == RIGHT[answer.question_id],
+                points=1000,
+                elapsed_ms=answer.received_at - answer.opened_at,
+                limit_ms=answer.limit_ms,
                 received_at=answer.received_at,
             )
         )
-    expected = {user_id: tally(items) for user_id, items in facts.items()}
+    expected = {user_id: oracle.outcome(items) for user_id, items in facts.items()}
     for result in results:
         owner = result["submission_id"].split("-", 1)[1]
         user = next(p.user_id for p in players if p.name == owner)
@@ -92,19 +92,15 @@ async def test_two_hundred_players_join_and_answer_at_once_and_score_exactly(
             assert 500 <= result["points"] <= 1000 + 100
     spread = {r["points"] for r in results if r["submission_id"].startswith("q2") and r["correct"]}
     assert len(spread) > 10, "answers at different moments earn different points"
-    standings = rank_all((uid, t.score, t.reached_at) for uid, t in expected.items())
+    standings = oracle.standings(expected)
 
     board = await api.leaderboard(host, sid, limit=100)
-    assert [(e["user_id"], e["score"], e["rank"]) for e in board.body["entries"]] == [
-        (s.user_id, s.score, s.rank) for s in standings[:100]
-    ]
+    assert [(e["user_id"], e["score"], e["rank"]) for e in board.body["entries"]] == standings[:100]
     await api.host(host, sid, "finish")
     final = await api.get(f"/v1/sessions/{sid}/results", as_=players[0])
-    assert [(e["user_id"], e["score"], e["rank"]) for e in final.body["standings"]] == [
-        (s.user_id, s.score, s.rank) for s in standings
-    ]
+    assert [(e["user_id"], e["score"], e["rank"]) for e in final.body["standings"]] == standings
     assert [e["correct_count"] for e in final.body["standings"]] == [
-        expected[s.user_id].correct_count for s in standings
+        expected[user].correct_count for user, _score, _rank in standings
     ]
     q1, q2, _q3 = final.body["questions"]
     assert (q1["answers"], q2["answers"]) == (PLAYERS, PLAYERS)
@@ -144,7 +140,11 @@ async def test_racing_answers_of_one_player_count_once(live_server: LiveServer) 
         else:
             assert_problem(retry, 409, "already_answered")
     assert len(recorded) == len(players)
-    winners = {answer.user_id: answer.answer for answer in recorded}
+    winners = {answer.user_id: answer for answer in recorded}
     scores = {entry["user_id"]: entry["score"] for entry in board.body["entries"]}
     for player in players:
-        assert scores[player.user_id] == (1000 if winners[player.user_id] == "start" else 0)
+        # Counted once: a right winner earns its own answer's speed points.
+        won = winners[player.user_id]
+        elapsed = won.received_at - won.opened_at
+        points = oracle.answer_points(1000, elapsed, won.limit_ms) if won.answer == "start" else 0
+        assert scores[player.user_id] == points

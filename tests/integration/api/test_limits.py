@@ -200,3 +200,19 @@ async def test_many_small_headers_over_the_cap_get_431(server: LiveServer) -> No
     answer = await _raw_request(port, head)
 
     assert answer.startswith(b"HTTP/1.1 431 "), answer[:200]
+
+
+def test_gunicorn_workers_serve_with_the_same_limits(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
+    from entrypoints.api import gunicorn_conf
+    from entrypoints.api.server import BoundedHttpToolsProtocol
+
+    monkeypatch.setenv("QUIZ_WS_MAX_MESSAGE_BYTES", "4096")
+    monkeypatch.setenv("QUIZ_MAX_HEADER_BYTES", "2048")
+    kwargs = importlib.reload(gunicorn_conf).ApiWorker.CONFIG_KWARGS
+
+    assert kwargs["ws_max_size"] == 4096
+    assert issubclass(kwargs["http"], BoundedHttpToolsProtocol)
+    assert kwargs["http"].max_header_bytes == 2048
+    assert gunicorn_conf.worker_class == "entrypoints.api.gunicorn_conf.ApiWorker"

@@ -24,7 +24,7 @@ from .conftest import free_port
 
 pytestmark = pytest.mark.slow
 
-EXAMPLES = 10
+EXAMPLES = 8
 
 
 @pytest.fixture(scope="module")
@@ -95,8 +95,14 @@ def test_every_operation_matches_the_openapi_document(
         "--report-dir",
         str(tmp_path),
     ]
+    repo_root = Path(__file__).resolve().parents[3]
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(repo_root),
+        "SCHEMATHESIS_HOOKS": "tests.integration.api.schemathesis_hooks",
+    }
     result = subprocess.run(
-        command, capture_output=True, text=True, timeout=300, cwd=tmp_path, check=False
+        command, capture_output=True, text=True, timeout=300, cwd=tmp_path, env=env, check=False
     )
 
     summary = result.stdout[-6000:]

@@ -8,6 +8,7 @@ import dataclasses
 from redis.asyncio import Redis
 
 from adapters.redis.leaderboard import RedisLeaderboard
+from quizcore.services import LeaderboardService
 
 from .conftest import Harness, assert_problem, new_game
 
@@ -23,7 +24,14 @@ async def test_a_leaderboard_whose_redis_is_down_answers_503_and_recovers(
     try:
         # The real Redis adapter on a closed port: the outage a flush or
         # failover causes, translated by the adapter and mapped by the API.
-        harness.ctx.wired = dataclasses.replace(healthy, leaderboard=RedisLeaderboard(down))
+        board = RedisLeaderboard(down)
+        harness.ctx.wired = dataclasses.replace(
+            healthy,
+            leaderboard=board,
+            boards=LeaderboardService(
+                leaderboard=board, sessions=healthy.sessions, master=healthy.master
+            ),
+        )
         reply = await api.get(f"/v1/sessions/{game.session_id}/leaderboard", as_=player)
         assert_problem(reply, 503, "unavailable")
     finally:

@@ -79,11 +79,11 @@ def _broken(path: str, value: Any) -> dict[str, Any]:
 
 BAD_QUIZZES = {
     "answer not among the choices": (_broken("questions.0.answer", "begin"), 400),
-    "a single choice": (_broken("questions.0.choices", ["start"]), 400),
+    "a single choice": (_broken("questions.0.choices", ["start"]), 422),
     "duplicate choices": (_broken("questions.0.choices", ["start", "Start "]), 400),
-    "choices on a text question": (_broken("questions.1.choices", ["hello", "bye"]), 400),
-    "a blank prompt": (_broken("questions.0.prompt", "   "), 400),
-    "a blank title": (_broken("title", "  "), 400),
+    "choices on a text question": (_broken("questions.1.choices", ["hello", "bye"]), 422),
+    "a blank prompt": (_broken("questions.0.prompt", "   "), 422),
+    "a blank title": (_broken("title", "  "), 422),
     "no title": (_broken("title", ...), 422),
     "no questions": (_broken("questions", []), 422),
     "an unknown kind": (_broken("questions.0.kind", "essay"), 422),

@@ -329,3 +329,22 @@ async def test_a_host_reload_tells_players_nothing(live_server: LiveServer) -> N
             await player.next("question.opened")
 
     assert player.of("host.left") == [] and player.of("host.joined") == []
+
+
+async def test_everyone_connected_answering_closes_the_question(live_server: LiveServer) -> None:
+    api = live_server.api
+    game = await new_game(api, players=3, close_when_all_answered=True)
+    sid, ann, bob, gone = game.session_id, *game.players
+    await api.host(game.host, sid, "start")
+
+    async with live_server.socket(sid, ann) as live, live_server.socket(sid, bob) as other:
+        await live.next("session.snapshot")
+        await other.next("session.snapshot")
+        await api.answer(ann, sid, "q1", RIGHT["q1"], wait=2)
+        still_open = (await api.get(f"/v1/sessions/{sid}", as_=ann)).body["phase"]
+        await api.answer(bob, sid, "q1", WRONG["q1"], wait=2)
+        closed = await live.next("question.closed", within=10)
+
+    assert still_open == "question", "bob, connected, had not answered yet"
+    assert closed["answer_count"] == 2, "the player with no screen open is not waited for"
+    assert gone.user_id not in {ann.user_id, bob.user_id}

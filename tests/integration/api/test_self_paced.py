@@ -9,7 +9,7 @@ from datetime import datetime
 import pytest
 
 from entrypoints.settings import Settings
-from quizcore.scoring import speed_points
+from tests import oracle
 
 from .conftest import RIGHT, Game, Harness, Minter, assert_problem, conducted, new_game
 
@@ -72,7 +72,7 @@ async def test_points_count_from_each_players_own_serve_time(app: Harness) -> No
     slow_answer = recorded[slow.user_id]
     elapsed = slow_answer.received_at - slow_answer.opened_at
     assert elapsed >= 1500
-    assert slow_result.body["points"] == speed_points(1000, elapsed, 5000)
+    assert slow_result.body["points"] == oracle.answer_points(1000, elapsed, 5000)
     assert 500 <= slow_result.body["points"] < 1000
 
 

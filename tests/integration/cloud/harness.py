@@ -33,9 +33,9 @@ from entrypoints.cli.cloud_dev import DEPLOYABLES, CloudSystem, bootstrap, cloud
 from entrypoints.settings import Settings
 from quizcore.model import RecordedAnswer, SessionResult
 from quizcore.quiz import Quiz
-from quizcore.scoring import rank_all
-from quizcore.services import score_answers, session_board
+from quizcore.services import session_board
 from quizcore.session import SessionState
+from tests import oracle
 
 # Every setting that names a resource: unique per run, passed to the processes.
 RESOURCE_FIELDS = (
@@ -355,25 +355,35 @@ class Expected:
 def expected_scores(
     quiz: Quiz, state: SessionState, recorded: list[RecordedAnswer], participants: list[Any]
 ) -> Expected:
-    """Apply ``quizcore.services.score_answers`` to each participant's answers."""
-    by_user: dict[str, list[RecordedAnswer]] = {p.user_id: [] for p in participants}
+    """Score each participant's recorded answers with the independent oracle."""
+    assert not quiz.typo_tolerance, "the oracle knows no typo tolerance"
+    questions = {question.question_id: question for question in quiz.questions}
+    by_user: dict[str, list[oracle.Answered]] = {p.user_id: [] for p in participants}
     for answer in recorded:
-        by_user.setdefault(answer.user_id, []).append(answer)
-    scores: dict[str, int] = {}
-    correct: dict[str, int] = {}
-    points: dict[str, int] = {}
-    reached: dict[str, int] = {}
-    for user_id, answers in by_user.items():
-        tally, _correct_of = score_answers(quiz, state, answers)
-        scores[user_id] = tally.score
-        correct[user_id] = tally.correct_count
-        reached[user_id] = tally.reached_at
-        points.update(tally.points)
-    ranks = {
-        standing.user_id: standing.rank
-        for standing in rank_all((user, scores[user], reached[user]) for user in scores)
+        question = questions[answer.question_id]
+        by_user.setdefault(answer.user_id, []).append(
+            oracle.Answered(
+                submission_id=answer.submission_id,
+                question_index=answer.question_index,
+                correct=oracle.is_right(answer.answer, question.answer, question.accept),
+                points=question.points,
+                elapsed_ms=answer.received_at - answer.opened_at,
+                limit_ms=answer.limit_ms,
+                received_at=answer.received_at,
+            )
+        )
+    outcomes = {
+        user: oracle.outcome(answers, streaks=state.streak_bonus)
+        for user, answers in by_user.items()
     }
-    return Expected(scores=scores, correct=correct, ranks=ranks, points=points, answers=recorded)
+    scores = {user: result.score for user, result in outcomes.items()}
+    return Expected(
+        scores=scores,
+        correct={user: result.correct_count for user, result in outcomes.items()},
+        ranks=oracle.competition_ranks(scores),
+        points={sub: pts for result in outcomes.values() for sub, pts in result.points.items()},
+        answers=recorded,
+    )
 
 
 def final_results(results: list[SessionResult]) -> dict[str, SessionResult]:

@@ -92,6 +92,18 @@ async def test_quizzes_are_listed_oldest_first(master_store: MasterStore) -> Non
     assert await master_store.list_quizzes() == [revised, second, third]
 
 
+async def test_quizzes_are_listed_a_page_at_a_time(master_store: MasterStore) -> None:
+    quizzes = [quiz(f"quiz-{number}") for number in range(5)]
+    for item in quizzes:
+        await master_store.save_quiz(item)
+
+    assert await master_store.list_quizzes(0, 2) == quizzes[:2]
+    assert await master_store.list_quizzes(2, 2) == quizzes[2:4]
+    assert await master_store.list_quizzes(4, 2) == quizzes[4:]
+    assert await master_store.list_quizzes(5, 2) == []
+    assert await master_store.list_quizzes(3) == quizzes[3:]
+
+
 async def test_upsert_user_creates_then_updates(master_store: MasterStore) -> None:
     created = User(user_id="user-1", display_name="Ana", email="ana@example.com")
 

@@ -14,6 +14,10 @@ terraform {
       source  = "hashicorp/tls"
       version = "~> 4.0"
     }
+    datadog = {
+      source  = "DataDog/datadog"
+      version = "~> 3.50"
+    }
   }
 
   # State in S3, locked with an S3 lock file. Bucket, key and region come from

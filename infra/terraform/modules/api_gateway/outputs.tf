@@ -22,3 +22,13 @@ output "load_balancer_dns_name" {
   description = "Internal address of the API load balancer."
   value       = aws_lb.api.dns_name
 }
+
+output "http_api_id" {
+  description = "ID of the HTTP API (the ApiId dimension of its CloudWatch metrics)."
+  value       = aws_apigatewayv2_api.http.id
+}
+
+output "websocket_api_id" {
+  description = "ID of the WebSocket API (the ApiId dimension of its CloudWatch metrics)."
+  value       = aws_apigatewayv2_api.websocket.id
+}

@@ -1,0 +1,178 @@
+"""Quiz service (5.6): sessions, joining, host moves, current question, results."""
+
+from __future__ import annotations
+
+import falcon
+import falcon.asgi
+from spectree import Response
+
+from entrypoints.api import schemas
+from entrypoints.api.context import ApiContext
+from entrypoints.api.resources.common import (
+    PROBLEMS,
+    spec,
+)
+from quizcore.services import session_board
+from quizcore.timefmt import present, rfc3339
+
+
+class Sessions:
+    """Session creation."""
+
+    def __init__(self, ctx: ApiContext) -> None:
+        self.ctx = ctx
+
+    @spec.validate(
+        json=schemas.SessionIn,
+        resp=Response(HTTP_201=schemas.SessionCreated, **PROBLEMS),
+        tags=["sessions"],
+        skip_validation=True,
+    )
+    async def on_post(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
+        """Create a session; the caller hosts it."""
+        caller = await self.ctx.caller(req)
+        self.ctx.limit(caller.user_id)
+        body = await self.ctx.body(req, schemas.SessionIn)
+        state = await self.ctx.services.quiz.create_session(
+            host_id=caller.user_id,
+            quiz_id=body.quiz_id,
+            mode=body.mode,
+            question_seconds=body.question_seconds,
+            streak_bonus=body.streak_bonus,
+            close_when_all_answered=body.close_when_all_answered,
+        )
+        self.ctx.mark_rebuilt(state.session_id)
+        resp.status = 201
+        resp.media = {
+            "session_id": state.session_id,
+            "quiz_id": state.quiz_id,
+            "mode": state.mode,
+            "status": state.status,
+            "host_id": state.host_id,
+        }
+
+
+class Session:
+    """One session's state."""
+
+    def __init__(self, ctx: ApiContext) -> None:
+        self.ctx = ctx
+
+    @spec.validate(resp=Response(HTTP_200=schemas.SessionView, **PROBLEMS), tags=["sessions"])
+    async def on_get(
+        self, req: falcon.asgi.Request, resp: falcon.asgi.Response, session_id: str
+    ) -> None:
+        """Return the session (closing a question whose deadline passed)."""
+        await self.ctx.caller(req)
+        state = await self.ctx.services.quiz.session(self.ctx.session_id(session_id))
+        resp.media = await self.ctx.session_view(state)
+
+
+class Participants:
+    """Joining a session."""
+
+    def __init__(self, ctx: ApiContext) -> None:
+        self.ctx = ctx
+
+    @spec.validate(
+        resp=Response(HTTP_200=schemas.ParticipantOut, HTTP_201=schemas.ParticipantOut, **PROBLEMS),
+        tags=["sessions"],
+    )
+    async def on_post(
+        self, req: falcon.asgi.Request, resp: falcon.asgi.Response, session_id: str
+    ) -> None:
+        """Join (201), or confirm an earlier join (200)."""
+        caller = await self.ctx.caller(req)
+        sid = self.ctx.session_id(session_id)
+        self.ctx.limit(caller.user_id)
+        services = self.ctx.services
+        participant, created = await services.quiz.join(sid, caller.user_id, caller.display_name)
+        standing = await services.leaderboard.standing(session_board(sid), caller.user_id)
+        resp.status = 201 if created else 200
+        resp.media = {
+            "session_id": sid,
+            "user_id": participant.user_id,
+            "display_name": participant.display_name,
+            "score": standing.score if standing else 0,
+            "rank": standing.rank if standing else None,
+        }
+
+
+class HostAction:
+    """Host transitions: start, next, reveal, finish."""
+
+    def __init__(self, ctx: ApiContext, action: str) -> None:
+        self.ctx = ctx
+        self.action = action
+
+    @spec.validate(resp=Response(HTTP_200=schemas.SessionView, **PROBLEMS), tags=["sessions"])
+    async def on_post(
+        self, req: falcon.asgi.Request, resp: falcon.asgi.Response, session_id: str
+    ) -> None:
+        """Apply the host's transition and return the new session state."""
+        caller = await self.ctx.caller(req)
+        sid = self.ctx.session_id(session_id)
+        self.ctx.limit(caller.user_id)
+        quiz = self.ctx.services.quiz
+        change = {
+            "start": quiz.start,
+            "next": quiz.advance,
+            "reveal": quiz.reveal,
+            "finish": quiz.finish,
+        }[self.action]
+        state = await change(sid, caller.user_id)
+        resp.media = await self.ctx.session_view(state)
+
+
+class CurrentQuestionResource:
+    """The question the caller should answer now."""
+
+    def __init__(self, ctx: ApiContext) -> None:
+        self.ctx = ctx
+
+    @spec.validate(
+        resp=Response(HTTP_200=schemas.CurrentQuestion, HTTP_204=None, **PROBLEMS),
+        tags=["sessions"],
+    )
+    async def on_get(
+        self, req: falcon.asgi.Request, resp: falcon.asgi.Response, session_id: str
+    ) -> None:
+        """Return the open (live) or next unanswered (self-paced) question, or 204."""
+        caller = await self.ctx.caller(req)
+        sid = self.ctx.session_id(session_id)
+        found = await self.ctx.services.quiz.current_question(sid, caller.user_id)
+        if found is None:
+            resp.status = 204
+            return
+        question, opens_at, closes_at = found
+        resp.media = present(
+            {
+                "question_id": question.question_id,
+                "index": question.index,
+                "prompt": question.prompt,
+                "kind": question.kind,
+                "choices": list(question.choices),
+                "opens_at": opens_at,
+                "closes_at": closes_at,
+            }
+        )
+
+
+class Results:
+    """Final standings and statistics."""
+
+    def __init__(self, ctx: ApiContext) -> None:
+        self.ctx = ctx
+
+    @spec.validate(resp=Response(HTTP_200=schemas.ResultsOut, **PROBLEMS), tags=["sessions"])
+    async def on_get(
+        self, req: falcon.asgi.Request, resp: falcon.asgi.Response, session_id: str
+    ) -> None:
+        """Return the results of a finished session (host or participant)."""
+        caller = await self.ctx.caller(req)
+        sid = self.ctx.session_id(session_id)
+        await self.ctx.ensure_board(sid)
+        results = await self.ctx.services.quiz.results(sid, caller.user_id)
+        if results.get("finished_at") is not None:
+            results["finished_at"] = rfc3339(results["finished_at"])
+        resp.media = results

@@ -1,0 +1,57 @@
+"""Keep suites that share one costly fixture on one parallel worker.
+
+``make test`` runs pytest with ``-n auto --dist loadgroup`` (pytest-xdist):
+tests go one by one to whichever worker is free, except those of one group
+below, which all run on the same worker, one after another. Every test
+already names its own tables, queues, keys, schemas, ports and temporary
+folders; what remains shared is below.
+
+The groups are decided by path in the scheduler, not by ``xdist_group``
+marks: pytest-xdist 3.8 records a mark's group by rewriting ``item._nodeid``,
+which pytest 9 no longer reads, so marked tests were spread over workers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+# Suites whose fixtures outlive a test, by path prefix. Spread over workers,
+# each worker would start its own copy, or two would build the same folder.
+SHARED_FIXTURE_GROUPS = {
+    # One cloud system (five processes) per package run.
+    "tests/integration/cloud/": "cloud-system",
+    # One Datadog test agent per package run; its venv is built on first use.
+    "tests/integration/tracing/": "ddagent",
+    # A server and a browser per module; test-output/web/server.log is one file.
+    "tests/integration/web/": "web-client",
+    # bench/loadgen's node_modules is installed by the first benchmark that runs.
+    "tests/integration/bench/": "loadgen",
+    # The Flink job runs twice per module (a local mini-cluster each time).
+    "tests/integration/flink/test_job.py": "flink-job",
+}
+
+
+def group_of(nodeid: str) -> str | None:
+    """Return the shared-fixture group of a test, or None."""
+    for prefix, group in SHARED_FIXTURE_GROUPS.items():
+        if nodeid.startswith(prefix):
+            return group
+    return None
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Schedule each group as one unit and every other test on its own."""
+    if config.getoption("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedFixtureScheduling(LoadScopeScheduling):
+        """Load scheduling whose units are the groups and single tests."""
+
+        def _split_scope(self, nodeid: str) -> str:
+            return group_of(nodeid) or nodeid
+
+    return SharedFixtureScheduling(config, log)

@@ -7,7 +7,7 @@ PIP := $(BIN)/pip install --disable-pip-version-check -q -c constraints.txt
 WEB_SOURCES := $(shell find web/src web/index.html web/package.json web/vite.config.ts -type f 2>/dev/null)
 
 run-cloud: install-test web
-	$(BIN)/quiz run-cloud
+	$(BIN)/quiz run-cloud $(if $(APIS),--api-processes $(APIS),)
 
 .PHONY: run run-cloud web-test test lint typecheck imports pytest web install-local install-test clean
 

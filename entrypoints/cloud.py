@@ -76,7 +76,17 @@ async def publisher(settings: Settings) -> AsyncIterator[SnsEventPublisher]:
     """Yield the SNS publisher routing stream results and quiz events."""
     async with aws_client("sns", settings.aws_region, settings.aws_endpoint_url) as sns:
         arns = await topic_arns(sns, settings)
-        yield SnsEventPublisher(sns, seed_topic_router(arns["stream_result"], arns["quiz_events"]))
+        linger = settings.publish_linger_ms
+        events = SnsEventPublisher(
+            sns,
+            seed_topic_router(arns["stream_result"], arns["quiz_events"]),
+            linger_ms=linger if linger > 0 else None,
+        )
+        try:
+            yield events
+        finally:
+            with contextlib.suppress(Exception):
+                await events.aclose()
 
 
 class CloudPipeline:

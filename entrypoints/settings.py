@@ -104,6 +104,12 @@ class Settings(BaseSettings):
     redis_url: str = "redis://127.0.0.1:6379/0"
     redis_prefix: str = "quizcore"
     worker_health_port: int = 8081
+    # Handlers a worker runs at once: per shard of the answer stream (one
+    # participant's answers stay in order), per SQS receive of <= 10 messages.
+    stream_concurrency: int = Field(default=32, ge=1, le=1000)
+    queue_concurrency: int = Field(default=10, ge=1, le=10)
+    # SNS publishes from concurrent handlers share PublishBatch requests.
+    publish_linger_ms: float = Field(default=5, ge=0, le=1000)
     # /readyz: a worker whose consumer has not polled for this long is not
     # ready (an SQS long poll lasts 20 s); each dependency check's time limit.
     worker_stall_after_s: float = Field(default=60.0, ge=1)

@@ -2,12 +2,13 @@
 
 ``ParseSubmissions`` runs chained to the source, one record at a time, and
 sets aside what is not a ``SubmitAnswer`` (the ``DEAD_LETTERS`` side output).
-``RecordAnswers`` runs after ``key_by(session_id)``: every answer of a session
-goes to the same subtask, in stream order, and is handed to quizcore's
-``StreamProcessor`` on the real adapters. The function owns an asyncio event
-loop (created in ``open``, closed in ``close``) and runs one ``handle`` to
-completion per record, so a session's answers are validated and recorded
-strictly in order while different sessions spread over the subtasks.
+``RecordAnswers`` runs after ``key_by`` session and participant (the answer
+stream's partition key): every answer of a participant goes to the same
+subtask, in stream order, and is handed to quizcore's ``StreamProcessor`` on
+the real adapters. The function owns an asyncio event loop (created in
+``open``, closed in ``close``) and runs one ``handle`` to completion per
+record, so a participant's answers are validated and recorded strictly in
+order while one session's participants spread over every subtask.
 
 Failures:
 
@@ -34,6 +35,7 @@ from pyflink.common import Types
 from pyflink.datastream import OutputTag
 from pyflink.datastream.functions import KeyedProcessFunction, ProcessFunction, RuntimeContext
 
+from adapters.aws_messaging.codec import partition_key
 from flink.records import (
     Undecodable,
     dead_letter,
@@ -51,17 +53,17 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 DEAD_LETTERS = OutputTag("dead-letters", Types.STRING())
-# What ParseSubmissions emits: (session id, canonical SubmitAnswer JSON).
+# What ParseSubmissions emits: (partition key, canonical SubmitAnswer JSON).
 KEYED_SUBMISSION = Types.TUPLE([Types.STRING(), Types.STRING()])
 
 
-def session_key(value: tuple[str, str]) -> str:
-    """Return the session id of a parsed submission (the key)."""
+def participant_key(value: tuple[str, str]) -> str:
+    """Return the key of a parsed submission: its session and participant."""
     return value[0]
 
 
 class ParseSubmissions(ProcessFunction):  # type: ignore[misc]
-    """Turn raw records into (session id, command JSON); set aside the rest."""
+    """Turn raw records into (partition key, command JSON); set aside the rest."""
 
     def open(self, runtime_context: RuntimeContext) -> None:
         """Register the dead-letter counter."""
@@ -76,7 +78,7 @@ class ParseSubmissions(ProcessFunction):  # type: ignore[misc]
         except Exception as ex:  # e.g. RecursionError on absurdly nested JSON
             reason, detail = "undecodable", f"{type(ex).__name__}: {ex}"
         else:
-            yield command.session_id, submission_json(command)
+            yield partition_key(command), submission_json(command)
             return
         self._dead.inc()
         log.warning("dead letter (%s): %s", reason, detail)

@@ -5,7 +5,7 @@ Pipeline (sources and sinks are injected, see ``build_pipeline``)::
     records (JSON strings: SubmitAnswer, bare or in an EventBridge event)
       -> ParseSubmissions            chained to the source, same parallelism
            '-> dead letters          undecodable / not a SubmitAnswer
-      -> key_by(session_id)          one subtask owns a session, in order
+      -> key_by(session/participant) one subtask owns a participant, in order
       -> RecordAnswers               quizcore StreamProcessor.handle on
            |                         DynamoDB + SNS (its own event loop)
            '-> dead letters          refused outright (session_not_found)
@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 import site
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -46,7 +47,7 @@ from flink.functions import (
     KEYED_SUBMISSION,
     ParseSubmissions,
     RecordAnswers,
-    session_key,
+    participant_key,
 )
 from flink.settings import JobSettings
 from flink.sinks import SinkFactory, discarded, logged, to_files
@@ -73,7 +74,7 @@ class Pipeline:
 
 def build_pipeline(
     env: StreamExecutionEnvironment,
-    source: DataStream,
+    source: DataStream | Sequence[DataStream],
     *,
     settings: JobSettings,
     outcome_sink: SinkFactory,
@@ -81,27 +82,34 @@ def build_pipeline(
 ) -> Pipeline:
     """Add the stream processor to ``env``, reading JSON records from ``source``.
 
-    ``source`` yields one JSON string per record. Outcomes (one JSON event per
-    handled answer) go to ``outcome_sink``, set-aside records to
-    ``dead_letter_sink``. Operators carry stable uids, so savepoints survive
-    code changes.
+    ``source`` yields one JSON string per record; several sources (one per
+    shard, as in tests) are parsed each at its own parallelism and then
+    merged before the keying. Outcomes (one JSON event per handled answer) go
+    to ``outcome_sink``, set-aside records to ``dead_letter_sink``. Operators
+    carry stable uids, so savepoints survive code changes.
     """
-    parsed = source.process(ParseSubmissions(), output_type=KEYED_SUBMISSION)
-    parsed.name("parse-submissions").uid("parse-submissions")
-    # Same parallelism as the source, so the edge is forward (chained): a
-    # rebalance here would interleave a shard's records before the keying.
-    source_parallelism = source._j_data_stream.getParallelism()
-    if source_parallelism > 0:
-        parsed.set_parallelism(source_parallelism)
+    sources = [source] if isinstance(source, DataStream) else list(source)
+    parsed_streams = []
+    for number, one in enumerate(sources):
+        uid = "parse-submissions" if number == 0 else f"parse-submissions-{number}"
+        parsed_one = one.process(ParseSubmissions(), output_type=KEYED_SUBMISSION)
+        parsed_one.name(uid).uid(uid)
+        # Same parallelism as the source, so the edge is forward (chained): a
+        # rebalance here would interleave a shard's records before the keying.
+        source_parallelism = one._j_data_stream.getParallelism()
+        if source_parallelism > 0:
+            parsed_one.set_parallelism(source_parallelism)
+        parsed_streams.append(parsed_one)
+    parsed = parsed_streams[0]
+    merged = parsed.union(*parsed_streams[1:]) if len(parsed_streams) > 1 else parsed
+    set_aside = [stream.get_side_output(DEAD_LETTERS) for stream in parsed_streams]
     outcomes = (
-        parsed.key_by(session_key, key_type=Types.STRING())
+        merged.key_by(participant_key, key_type=Types.STRING())
         .process(RecordAnswers(settings), output_type=Types.STRING())
         .name("record-answers")
         .uid("record-answers")
     )
-    dead_letters = parsed.get_side_output(DEAD_LETTERS).union(
-        outcomes.get_side_output(DEAD_LETTERS)
-    )
+    dead_letters = set_aside[0].union(*set_aside[1:], outcomes.get_side_output(DEAD_LETTERS))
     outcome_sink(outcomes, "outcomes")
     dead_letter_sink(dead_letters, "dead-letters")
     return Pipeline(outcomes=outcomes, dead_letters=dead_letters)

@@ -7,6 +7,7 @@ Clients are created by the composition root (a ``providers.Resource`` around
 from __future__ import annotations
 
 import functools
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any
@@ -16,6 +17,21 @@ from aiobotocore.session import AioSession, get_session
 from botocore.exceptions import BotoCoreError, ClientError
 
 from quizcore.errors import StoreUnavailable
+
+# Every AWS request this process made, by "service.Operation" (retries
+# included), for metrics and benches: see ``count_calls``.
+CALLS: Counter[str] = Counter()
+
+
+def _count_call(model: Any, **_kwargs: Any) -> None:
+    CALLS[f"{model.service_model.service_name}.{model.name}"] += 1
+
+
+def count_calls(client: Any) -> Any:
+    """Count each request of the client in ``CALLS``; return the client."""
+    client.meta.events.register("before-call", _count_call)
+    return client
+
 
 # Errors an AWS call can end with once botocore's own retries are spent.
 AWS_ERRORS: tuple[type[BaseException], ...] = (ClientError, BotoCoreError, OSError)
@@ -53,7 +69,7 @@ async def aws_client(
     async with _session().create_client(
         service, region_name=region, endpoint_url=endpoint_url, config=config
     ) as client:
-        yield client
+        yield count_calls(client)
 
 
 def error_code(ex: BaseException) -> str:

@@ -28,6 +28,15 @@ def encode(message: Message) -> str:
     return json.dumps(message.to_dict(), separators=(",", ":"), ensure_ascii=False)
 
 
+def partition_key(command: SubmitAnswer) -> str:
+    """Return the answer's stream key: its session and participant.
+
+    A session's answers spread over every shard and every parallel consumer,
+    while one participant's answers share a key and so keep their order.
+    """
+    return f"{command.session_id}/{command.user_id}"
+
+
 def message_attributes(message: Message) -> dict[str, dict[str, str]]:
     """Return SNS/SQS message attributes for filtering and tracing."""
     return {

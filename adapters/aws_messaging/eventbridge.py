@@ -1,7 +1,8 @@
 """EventBridge: the answer stream through a custom bus (seed 7.1).
 
 Each ``SubmitAnswer`` becomes one event (Source ``quizcore.score-service``,
-DetailType ``SubmitAnswer``, Detail the command's JSON). Concurrent puts are
+DetailType ``SubmitAnswer``, Detail the command's JSON plus its
+``partition_key``: session and participant). Concurrent puts are
 batched into ``PutEvents`` requests (up to 10 entries / 256 KiB); entries the
 bus refused (``FailedEntryCount``) are retried alone, with backoff, a bounded
 number of times. A rule on the bus forwards the events to Kinesis with the
@@ -9,22 +10,24 @@ partition key path ``$.detail.session_id``; the rule is infrastructure, not
 created here.
 
 EventBridge does not promise delivery order to its targets, so prefer
-``KinesisAnswerStream`` when a session's answers must reach the stream
-processor in the order they were put.
+``KinesisAnswerStream`` when a participant's answers must reach the stream
+processor in the order they were put (the decoder ignores the extra key).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
 from adapters.aws_messaging.batching import BatchingProducer
 from adapters.aws_messaging.client import unavailable
-from adapters.aws_messaging.codec import encode
+from adapters.aws_messaging.codec import partition_key
 from quizcore.messages import SubmitAnswer
 
 SOURCE = "quizcore.score-service"
 DETAIL_TYPE = "SubmitAnswer"
+PARTITION_KEY_PATH = "$.detail.partition_key"
 MAX_ENTRIES = 10
 MAX_REQUEST_BYTES = 256 * 1024
 
@@ -61,7 +64,8 @@ class EventBridgeAnswerStream:
 
     async def put(self, command: SubmitAnswer) -> None:
         """Put the command on the bus; return once EventBridge accepted it."""
-        detail = encode(command)
+        body = {**command.to_dict(), "partition_key": partition_key(command)}
+        detail = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
         entry = {
             "Source": self.source,
             "DetailType": self.detail_type,

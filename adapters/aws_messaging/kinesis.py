@@ -3,8 +3,9 @@
 ``KinesisAnswerStream`` batches concurrent ``put`` calls into ``PutRecords``
 requests (up to 500 records / 5 MiB, flushed when full or after a short
 linger), retries only the records Kinesis refused, and returns from ``put``
-once the record is stored. The partition key is the session id, so a
-session's answers share a shard and keep their order.
+once the record is stored. The partition key is the session and the
+participant (``codec.partition_key``): a session spreads over every shard,
+and each participant's answers share a shard and keep their order.
 
 ``KinesisConsumer`` reads every shard from a checkpoint (at least once) and
 hands each ``SubmitAnswer`` to a handler; it is the local stand-in for the
@@ -23,7 +24,7 @@ from botocore.exceptions import ClientError
 
 from adapters.aws_messaging.batching import BatchingProducer
 from adapters.aws_messaging.client import AWS_ERRORS, error_code, unavailable
-from adapters.aws_messaging.codec import PoisonMessage, decode, encode
+from adapters.aws_messaging.codec import PoisonMessage, decode, encode, partition_key
 from quizcore.errors import StoreUnavailable
 from quizcore.messages import SubmitAnswer
 
@@ -65,7 +66,7 @@ class KinesisAnswerStream:
     async def put(self, command: SubmitAnswer) -> None:
         """Store the command on the stream; return once Kinesis accepted it."""
         data = encode(command).encode()
-        key = command.session_id
+        key = partition_key(command)
         size = len(data) + len(key.encode())
         if size > MAX_RECORD_BYTES:
             raise ValueError(f"record of {size} bytes exceeds the Kinesis limit")
@@ -118,12 +119,16 @@ AnswerHandler = Callable[[SubmitAnswer], Awaitable[None]]
 class KinesisConsumer:
     """Reads every shard of a stream and hands each SubmitAnswer to a handler.
 
-    Within a shard, records are handled one at a time in stream order and the
-    checkpoint moves only past handled records, so delivery is at least once.
-    A handler failure is retried after ``retry_delay_s`` until it succeeds or
-    the consumer stops; an undecodable record is logged and skipped, since a
-    stream has no dead-letter queue. A child shard (after resharding) is read
-    only once its parents are finished, keeping per-key order.
+    Within a GetRecords batch, records of one partition key (one participant)
+    are handled one at a time in stream order, and different keys run
+    concurrently, at most ``concurrency`` handlers at a time, each batch
+    inside ``scope()`` (e.g. ``quizcore.batching.batch_scope``). The
+    checkpoint is written once per batch and never passes a record not yet
+    handled, so delivery is at least once. A handler failure is retried after
+    ``retry_delay_s`` until it succeeds or the consumer stops; an undecodable
+    record is logged and skipped, since a stream has no dead-letter queue. A
+    child shard (after resharding) is read only once its parents are
+    finished, keeping per-key order.
     """
 
     def __init__(
@@ -138,7 +143,12 @@ class KinesisConsumer:
         discover_interval_s: float = 10.0,
         retry_delay_s: float = 0.2,
         max_retry_delay_s: float = 5.0,
+        concurrency: int = 32,
+        scope: Callable[[], contextlib.AbstractContextManager[Any]] = contextlib.nullcontext,
+        prefetch: Callable[[list[SubmitAnswer]], Awaitable[None]] | None = None,
     ) -> None:
+        if concurrency < 1:
+            raise ValueError("concurrency must be positive")
         self.client = client
         self.stream_name = stream_name
         self.handler = handler
@@ -148,6 +158,11 @@ class KinesisConsumer:
         self.discover_interval_s = discover_interval_s
         self.retry_delay_s = retry_delay_s
         self.max_retry_delay_s = max_retry_delay_s
+        self.concurrency = concurrency
+        self.scope = scope
+        self.prefetch = prefetch
+        # Per shard: records handled past the checkpoint (a re-read skips them).
+        self._done: dict[str, set[str]] = {}
         self._stopping = asyncio.Event()
         self._rediscover = asyncio.Event()
         self._readers: dict[str, asyncio.Task[None]] = {}
@@ -265,27 +280,87 @@ class KinesisConsumer:
                 await self._sleep(self.poll_interval_s)
 
     async def _handle_records(self, shard_id: str, records: list[dict[str, Any]]) -> bool:
-        """Handle records in order; False if one failed and must be read again."""
-        for record in records:
-            if self._stopping.is_set():
-                return False
-            sequence = record["SequenceNumber"]
-            try:
-                command = decode(record["Data"])
-                if not isinstance(command, SubmitAnswer):
-                    raise PoisonMessage(f"{command.kind} is not an answer")
-            except PoisonMessage as ex:
-                log.error("kinesis %s: skipping record %s: %s", shard_id, sequence, ex)
-                self.skipped += 1
-            else:
-                try:
-                    await self.handler(command)
-                except Exception:
-                    log.exception("kinesis %s: handler failed on record %s", shard_id, sequence)
-                    await self._sleep(self.retry_delay_s)
+        """Handle a batch, lanes in parallel; False if a record must be read again.
+
+        Records sharing a partition key (one participant) form a lane, handled
+        one after the other in stream order; lanes run concurrently, at most
+        ``concurrency`` handlers at a time. A failed record stops its lane
+        (what follows it in the lane waits for the re-read); the other lanes
+        finish. The checkpoint then moves to the last record of the longest
+        finished prefix of the batch, never past a record not yet handled, and
+        the finished records beyond it are remembered so the re-read skips them.
+        """
+        done = self._done.setdefault(shard_id, set())
+        finished = [record["SequenceNumber"] in done for record in records]
+        lanes: dict[str, list[int]] = {}
+        for index, record in enumerate(records):
+            if not finished[index]:
+                lanes.setdefault(str(record.get("PartitionKey", "")), []).append(index)
+        slots = asyncio.Semaphore(self.concurrency)
+
+        async def lane(indices: list[int]) -> bool:
+            for index in indices:
+                if self._stopping.is_set():
                     return False
-                self.handled += 1
-            await self.checkpoints.set(shard_id, sequence)
+                async with slots:
+                    ok = await self._handle_one(shard_id, records[index])
+                if not ok:
+                    return False
+                finished[index] = True
+                done.add(records[index]["SequenceNumber"])
+            return True
+
+        with self.scope():
+            await self._prefetch(
+                shard_id, [records[i] for i in range(len(records)) if not finished[i]]
+            )
+            results = await asyncio.gather(*(lane(indices) for indices in lanes.values()))
+        prefix = 0
+        while prefix < len(records) and finished[prefix]:
+            prefix += 1
+        if prefix:
+            last = records[prefix - 1]["SequenceNumber"]
+            await self.checkpoints.set(shard_id, last)
+            for record in records[:prefix]:
+                done.discard(record["SequenceNumber"])
+        if not all(results):
+            if not self._stopping.is_set():
+                await self._sleep(self.retry_delay_s)
+            return False
+        return True
+
+    async def _prefetch(self, shard_id: str, records: list[dict[str, Any]]) -> None:
+        """Give the batch's answers to ``prefetch`` (an optimisation: failures are logged)."""
+        if self.prefetch is None or not records:
+            return
+        commands = []
+        for record in records:
+            with contextlib.suppress(PoisonMessage):
+                command = decode(record["Data"])
+                if isinstance(command, SubmitAnswer):
+                    commands.append(command)
+        try:
+            await self.prefetch(commands)
+        except Exception as ex:
+            log.warning("kinesis %s: prefetch failed, reading one by one: %s", shard_id, ex)
+
+    async def _handle_one(self, shard_id: str, record: dict[str, Any]) -> bool:
+        """Handle one record; False if it failed (a poison record counts as done)."""
+        sequence = record["SequenceNumber"]
+        try:
+            command = decode(record["Data"])
+            if not isinstance(command, SubmitAnswer):
+                raise PoisonMessage(f"{command.kind} is not an answer")
+        except PoisonMessage as ex:
+            log.error("kinesis %s: skipping record %s: %s", shard_id, sequence, ex)
+            self.skipped += 1
+            return True
+        try:
+            await self.handler(command)
+        except Exception:
+            log.exception("kinesis %s: handler failed on record %s", shard_id, sequence)
+            return False
+        self.handled += 1
         return True
 
     async def _sleep(self, seconds: float) -> None:

@@ -134,7 +134,8 @@ class SqsConsumer:
     ``batch_size`` messages (``wait_time_s``), handles them with at most
     ``concurrency`` handlers at a time, then deletes the handled ones in one
     ``DeleteMessageBatch``. Messages are received with ``visibility_timeout_s``
-    and, while any of them is held, extended every ``heartbeat_s``.
+    and, while any of them is held, extended every ``heartbeat_s``. A
+    batch's handlers run inside ``scope()`` (e.g. a shared read cache).
 
     A failed message is left on the queue; with ``retry_delay_s`` set its
     visibility is set to that many seconds, else the receive's timeout runs
@@ -158,6 +159,7 @@ class SqsConsumer:
         retry_delay_s: int | None = None,
         error_backoff_s: float = 1.0,
         max_error_backoff_s: float = 20.0,
+        scope: Callable[[], contextlib.AbstractContextManager[Any]] = contextlib.nullcontext,
     ) -> None:
         if not 1 <= batch_size <= MAX_BATCH:
             raise ValueError(f"batch_size must be within 1..{MAX_BATCH}")
@@ -176,6 +178,7 @@ class SqsConsumer:
         self.retry_delay_s = retry_delay_s
         self.error_backoff_s = error_backoff_s
         self.max_error_backoff_s = max_error_backoff_s
+        self.scope = scope
         self._stopping = asyncio.Event()
         self.handled = 0
         self.failed = 0
@@ -238,7 +241,8 @@ class SqsConsumer:
 
         heartbeat = asyncio.create_task(self._heartbeat(held))
         try:
-            await asyncio.gather(*(one(message) for message in messages))
+            with self.scope():
+                await asyncio.gather(*(one(message) for message in messages))
         finally:
             heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError):

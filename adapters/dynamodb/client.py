@@ -18,6 +18,7 @@ from contextlib import asynccontextmanager
 from aiobotocore.config import AioConfig
 from aiobotocore.session import get_session
 
+from adapters.aws_messaging.client import count_calls
 from adapters.dynamodb._support import DynamoClient
 
 
@@ -52,4 +53,4 @@ async def dynamodb_client(
         endpoint_url=endpoint_url,
         config=config or client_config(),
     ) as client:
-        yield client
+        yield count_calls(client)

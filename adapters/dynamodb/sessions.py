@@ -262,6 +262,21 @@ class DynamoSessionStore:
         )
         return None if item is None else _participant(item)
 
+    async def get_participants(
+        self, session_id: str, user_ids: list[str]
+    ) -> dict[str, Participant | None]:
+        """Return each user's participant (None if not joined), 100 per BatchGetItem."""
+        wanted = list(dict.fromkeys(user_ids))
+        keys = [
+            key(participants_pk(session_id, shard_of(user, self.shards)), participant_sk(user))
+            for user in wanted
+        ]
+        found = {
+            participant.user_id: participant
+            for participant in map(_participant, await batch_get(self.client, self.table, keys))
+        }
+        return {user: found.get(user) for user in wanted}
+
     async def participants(self, session_id: str) -> list[Participant]:
         """Return every participant in join order (all shards in parallel)."""
         pks = [participants_pk(session_id, shard) for shard in range(self.shards)]

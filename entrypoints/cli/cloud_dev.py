@@ -30,6 +30,7 @@ async def bootstrap(settings: Settings) -> dict[str, str]:
     """Create every cloud resource of the settings (safe to run twice)."""
     from adapters.aurora.pool import open_pool
     from adapters.aws_messaging.client import aws_client
+    from adapters.aws_messaging.eventbridge import PARTITION_KEY_PATH
     from adapters.aws_messaging.sns import create_topic, subscribe_queue
     from adapters.aws_messaging.sqs import create_queue_with_dlq
     from adapters.dynamodb.client import dynamodb_client
@@ -79,7 +80,7 @@ async def bootstrap(settings: Settings) -> dict[str, str]:
                 {
                     "Id": "kinesis",
                     "Arn": stream_arn,
-                    "KinesisParameters": {"PartitionKeyPath": "$.detail.session_id"},
+                    "KinesisParameters": {"PartitionKeyPath": PARTITION_KEY_PATH},
                 }
             ],
         )
@@ -121,9 +122,16 @@ def cloud_env(endpoint: str, port: int, extra: dict[str, str] | None = None) -> 
 class CloudSystem:
     """The API, the stream processor and the three workers as processes."""
 
-    def __init__(self, env: dict[str, str], api_port: int, log_dir: Path) -> None:
+    def __init__(
+        self, env: dict[str, str], api_port: int, log_dir: Path, *, api_processes: int = 1
+    ) -> None:
         self.env = env
         self.api_port = api_port
+        # "api" on api_port, then "api-2", "api-3"... on free ports: several
+        # API processes serving the same sessions through the Redis fan-out.
+        self.api_ports = {"api": api_port} | {
+            f"api-{number}": _free_port() for number in range(2, api_processes + 1)
+        }
         self.log_dir = log_dir
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self.health_ports: dict[str, int] = {}
@@ -131,8 +139,9 @@ class CloudSystem:
     def start(self, name: str, offset: int = 0) -> subprocess.Popen[bytes]:
         """Start one deployable (again, after a kill)."""
         env = dict(self.env)
-        if name == "api":
+        if name in self.api_ports:
             command = [sys.executable, "-m", "entrypoints.cli.main", "serve"]
+            env["QUIZ_PORT"] = str(self.api_ports[name])
         elif name == "stream-processor":
             command = [sys.executable, "-m", "entrypoints.cli.main", "stream-processor"]
         else:
@@ -147,7 +156,8 @@ class CloudSystem:
 
     def start_all(self) -> None:
         """Start every deployable."""
-        self.start("api")
+        for name in self.api_ports:
+            self.start(name)
         for name in DEPLOYABLES:
             self.start(name)
 
@@ -176,27 +186,92 @@ def wait_ready(url: str, seconds: float = 60) -> None:
     raise TimeoutError(f"{url} did not become ready")
 
 
-def run_cloud(port: int, moto_port: int) -> int:
+DYNAMODB_WRITES = frozenset(
+    {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
+)
+
+
+class SerialMotoServer:
+    """moto's server answering one DynamoDB request at a time.
+
+    moto's DynamoDB backend is not thread-safe: a TransactWriteItems
+    deep-copies the table while a concurrent request changes it ("dictionary
+    changed size during iteration"). The consumers now send many requests at
+    once, so the local stand-in for AWS serialises DynamoDB's; the other
+    services (SQS long polls above all) are served concurrently. With
+    ``writes_only`` only DynamoDB's writes wait in line: a transaction is
+    then never torn (moto half-applies one that fails while copying), while
+    reads, which a concurrent write can at worst fail and have retried, run
+    concurrently.
+    """
+
+    def __init__(self, port: int = 0, *, writes_only: bool = False) -> None:
+        import threading
+
+        from moto.moto_server.werkzeug_app import (
+            DomainDispatcherApplication,
+            MotoRequestHandler,
+            create_backend_app,
+        )
+        from werkzeug.serving import make_server
+
+        app = DomainDispatcherApplication(create_backend_app)
+        one_at_a_time = threading.Lock()
+
+        def serial_app(environ: dict[str, Any], start_response: Any) -> Any:
+            target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
+            if not target.startswith("DynamoDB") or (
+                writes_only and target.rsplit(".", 1)[-1] not in DYNAMODB_WRITES
+            ):
+                return app(environ, start_response)  # e.g. SQS long polls wait concurrently
+            with one_at_a_time:
+                response = app(environ, start_response)
+                try:
+                    return list(response)
+                finally:
+                    close = getattr(response, "close", None)
+                    if close is not None:
+                        close()
+
+        self.server = make_server(
+            "127.0.0.1", port, serial_app, threaded=True, request_handler=MotoRequestHandler
+        )
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.endpoint = f"http://127.0.0.1:{self.server.server_port}"
+
+    def start(self) -> None:
+        """Serve in a background thread."""
+        self.thread.start()
+
+    def stop(self) -> None:
+        """Stop serving."""
+        self.server.shutdown()
+        self.thread.join()
+
+
+def run_cloud(port: int, moto_port: int, api_processes: int = 1) -> int:
     """Run the whole cloud profile locally until interrupted."""
     import logging
 
-    from moto.server import ThreadedMotoServer
-
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
+    moto = SerialMotoServer(moto_port, writes_only=True)
     moto.start()
-    endpoint = f"http://127.0.0.1:{moto_port}"
+    endpoint = moto.endpoint
     env = cloud_env(endpoint, port)
     os.environ.update({k: v for k, v in env.items() if k.startswith("AWS_")})
     settings = Settings(profile="cloud", aws_endpoint_url=endpoint)
     created = asyncio.run(bootstrap(settings))
-    system = CloudSystem(env, port, Path(settings.data_dir) / "cloud-logs")
+    system = CloudSystem(
+        env, port, Path(settings.data_dir) / "cloud-logs", api_processes=api_processes
+    )
     system.start_all()
     try:
-        wait_ready(f"http://127.0.0.1:{port}/readyz")
+        for api_port in system.api_ports.values():
+            wait_ready(f"http://127.0.0.1:{api_port}/readyz")
         print(f"AWS services (moto): {endpoint}")
         print(f"queues: {', '.join(k for k in created if k.startswith('quizcore-'))}")
-        print(f"API, live channel and web app: http://127.0.0.1:{port}/")
+        for api_port in system.api_ports.values():
+            print(f"API, live channel and web app: http://127.0.0.1:{api_port}/")
         print(f"logs: {system.log_dir}/  (Ctrl-C stops everything)")
         while all(process.poll() is None for process in system.processes.values()):
             time.sleep(1)
@@ -216,4 +291,4 @@ def main(args: Any) -> int:
         created = asyncio.run(bootstrap(Settings(profile="cloud")))
         print(json.dumps(created, indent=2))
         return 0
-    return run_cloud(args.port, args.moto_port)
+    return run_cloud(args.port, args.moto_port, getattr(args, "api_processes", 1))

@@ -221,6 +221,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = commands.add_parser("run-cloud", help="run the whole cloud profile on this machine")
     sub.add_argument("--port", type=int, default=8000)
     sub.add_argument("--moto-port", type=int, default=5000)
+    sub.add_argument(
+        "--api-processes", type=int, default=1, help="API processes sharing the sessions"
+    )
     sub.set_defaults(func=cloud_dev)
     return parser
 

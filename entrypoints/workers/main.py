@@ -28,6 +28,7 @@ from entrypoints.workers.health import (
     store_checks,
     stream_check,
 )
+from quizcore.batching import batch_scope, cached_sessions
 from quizcore.bootstrap import Services, build_services
 
 log = logging.getLogger(__name__)
@@ -147,9 +148,25 @@ async def consume(name: str, settings: Settings, state: dict[str, Any]) -> None:
                 checkpoints = DynamoCheckpointStore(
                     dynamodb, settings.dynamodb_sessions_table, settings.kinesis_stream
                 )
+                # One session state and participant read per batch, not per record.
+                cached = cached_sessions(services.stream)
+                assert cached is not None
+
+                async def prefetch(commands: list[Any]) -> None:
+                    # The batch's participants in one BatchGetItem per 100.
+                    await cached.prefetch_participants(
+                        [(command.session_id, command.user_id) for command in commands]
+                    )
+
                 watch = PollWatch(client)
                 consumer = KinesisConsumer(
-                    watch, settings.kinesis_stream, handler, checkpoints=checkpoints
+                    watch,
+                    settings.kinesis_stream,
+                    handler,
+                    checkpoints=checkpoints,
+                    concurrency=settings.stream_concurrency,
+                    scope=batch_scope,
+                    prefetch=prefetch,
                 )
                 checks = {"stream": stream_check(client, settings.kinesis_stream)}
             else:
@@ -158,14 +175,21 @@ async def consume(name: str, settings: Settings, state: dict[str, Any]) -> None:
                 )
                 queue = getattr(settings, QUEUES[name])
                 url = (await client.get_queue_url(QueueName=queue))["QueueUrl"]
-                target = {
-                    "score-event": services.score_event.handle,
-                    "notification": services.notification.handle,
-                    "quiz-event": services.quiz_event.handle,
+                service: Any = {
+                    "score-event": services.score_event,
+                    "notification": services.notification,
+                    "quiz-event": services.quiz_event,
                 }[name]
-                handler = instrument(target, metrics, name, services.clock.now_ms)  # type: ignore[arg-type]
+                cached_sessions(service)  # state and participants: once per receive
+                handler = instrument(service.handle, metrics, name, services.clock.now_ms)
                 watch = PollWatch(client)
-                consumer = SqsConsumer(watch, url, handler)
+                consumer = SqsConsumer(
+                    watch,
+                    url,
+                    handler,
+                    concurrency=settings.queue_concurrency,
+                    scope=batch_scope,
+                )
                 checks = {"queue": queue_check(client, url)}
             if isinstance(notifier, FanoutNotifier):
                 await notifier.start()
@@ -179,13 +203,41 @@ async def consume(name: str, settings: Settings, state: dict[str, Any]) -> None:
             }
             state["ready"] = True
             log.info("worker started", extra={"worker": name})
-            await consumer.run()
+            reporter = asyncio.create_task(report_calls(metrics, name))
+            try:
+                await consumer.run()
+            finally:
+                reporter.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await reporter
+                send_calls(metrics, name)
             if isinstance(notifier, FanoutNotifier):
                 await notifier.stop()
     finally:
         state["ready"] = False
         await container.shutdown_resources()
         log.info("worker stopped", extra={"worker": name})
+
+
+_sent_calls: dict[str, int] = {}
+
+
+def send_calls(metrics: Any, name: str) -> None:
+    """Send the AWS requests made since the last call as ``aws.calls`` counts."""
+    from adapters.aws_messaging.client import CALLS
+
+    for operation, count in list(CALLS.items()):
+        delta = count - _sent_calls.get(operation, 0)
+        if delta:
+            _sent_calls[operation] = count
+            metrics.increment("aws.calls", delta, tags=[f"hop:{name}", f"operation:{operation}"])
+
+
+async def report_calls(metrics: Any, name: str, every_s: float = 1.0) -> None:
+    """Send the AWS request counts every ``every_s`` (until cancelled)."""
+    while True:
+        await asyncio.sleep(every_s)
+        send_calls(metrics, name)
 
 
 def _stopper(consumer: Any, state: dict[str, Any]) -> Any:

@@ -218,6 +218,23 @@ async def test_participants_join_once_in_join_order(tables: Tables) -> None:
     assert await store.participant_count("OTHER1") == 0
 
 
+async def test_a_batch_of_participants_is_read_in_one_go(tables: Tables) -> None:
+    client, names = tables
+    store = DynamoSessionStore(client, names.sessions)
+    people = [
+        Participant(session_id="BATCH1", user_id=f"user-{n}", display_name=f"U{n}", joined_at=n)
+        for n in range(130)
+    ]
+    for person in people:
+        await store.add_participant(person)
+    wanted = [person.user_id for person in people] + ["nobody", "user-3"]
+
+    found = await store.get_participants("BATCH1", wanted)
+
+    assert found == {**{p.user_id: p for p in people}, "nobody": None}
+    assert await store.get_participants("OTHER1", ["user-1"]) == {"user-1": None}
+
+
 async def test_first_serve_time_is_kept(tables: Tables) -> None:
     client, names = tables
     store = DynamoSessionStore(client, names.sessions)

@@ -98,7 +98,8 @@ async def test_put_answer_reaches_the_rule_target_as_a_score_service_event(
     event = json.loads(delivered["Body"])
     assert event["source"] == "quizcore.score-service"
     assert event["detail-type"] == "SubmitAnswer"
-    assert event["detail"] == answer("alice").to_dict()
+    # The command, plus the key the Kinesis rule partitions by (session/participant).
+    assert event["detail"] == {**answer("alice").to_dict(), "partition_key": "s7/alice"}
 
 
 async def test_concurrent_puts_are_batched_and_all_arrive(

@@ -113,7 +113,7 @@ class RefusingClient:
         return {"FailedRecordCount": sum(refused), "Records": results}
 
 
-async def test_concurrent_puts_share_requests_and_each_session_reads_back_in_order(
+async def test_concurrent_puts_share_requests_and_each_participant_reads_back_in_order(
     kinesis: Any, stream: str
 ) -> None:
     answers_stream = KinesisAnswerStream(kinesis, stream, linger_ms=20)
@@ -129,13 +129,36 @@ async def test_concurrent_puts_share_requests_and_each_session_reads_back_in_ord
 
     total = len(sessions) * per_session
     assert answers_stream.producer.requests < total / 4  # batched, not one request each
-    received = await read_back(kinesis, stream, total)
-    assert len(received) == total
-    by_session: dict[str, list[int]] = defaultdict(list)
-    for command in received:
-        by_session[command.session_id].append(command.received_at)
-    assert by_session == {
-        session_id: [1_000 + index for index in range(per_session)] for session_id in sessions
+    by_shard: dict[str, list[SubmitAnswer]] = defaultdict(list)
+    shards = (await kinesis.list_shards(StreamName=stream))["Shards"]
+    for shard in shards:
+        iterator = (
+            await kinesis.get_shard_iterator(
+                StreamName=stream, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+            )
+        )["ShardIterator"]
+        records = (await kinesis.get_records(ShardIterator=iterator, Limit=1000))["Records"]
+        by_shard[shard["ShardId"]] = [cast(SubmitAnswer, decode(r["Data"])) for r in records]
+    assert sum(len(commands) for commands in by_shard.values()) == total
+    # Sessions spread over both shards; each participant keeps to one, in order.
+    spread = [
+        session_id
+        for session_id in sessions
+        if all(any(c.session_id == session_id for c in cs) for cs in by_shard.values())
+    ]
+    assert len(by_shard) == 2 and spread
+    by_participant: dict[tuple[str, str], list[int]] = defaultdict(list)
+    shard_of: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for shard_id, commands in by_shard.items():
+        for command in commands:
+            key = (command.session_id, command.user_id)
+            by_participant[key].append(command.received_at)
+            shard_of[key].add(shard_id)
+    assert all(len(shard_ids) == 1 for shard_ids in shard_of.values())
+    assert by_participant == {
+        (session_id, f"u{user}"): [1_000 + index for index in range(user, per_session, 3)]
+        for session_id in sessions
+        for user in range(3)
     }
 
 

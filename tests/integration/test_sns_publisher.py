@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import json
 import socket
 from collections.abc import AsyncIterator
@@ -160,3 +162,29 @@ async def test_unreachable_sns_raises_store_unavailable(aws_env: None) -> None:
         publisher = SnsEventPublisher(client, seed_topic_router("arn:a", "arn:b"))
         with pytest.raises(StoreUnavailable):
             await publisher.publish(STARTED)
+
+
+async def test_concurrent_publishes_share_publish_batch_requests_and_all_arrive(
+    sns: Any, sqs: Any, unique: str
+) -> None:
+    stream_result = await create_topic(sns, f"stream-result-{unique}")
+    quiz_events = await create_topic(sns, f"quiz-events-{unique}")
+    queue = await create_queue_with_dlq(sqs, f"score-event-{unique}", 5)
+    await subscribe_queue(sns, sqs, stream_result, queue.url, raw=True)
+    publisher = SnsEventPublisher(sns, seed_topic_router(stream_result, quiz_events), linger_ms=20)
+    events = [
+        dataclasses.replace(RECORDED, user_id=f"user-{n}", submission_id=f"sub-{n}")
+        for n in range(25)
+    ]
+
+    await asyncio.gather(*(publisher.publish(event) for event in events))
+    await publisher.aclose()
+
+    [producer] = publisher._producers.values()
+    assert producer.requests <= 5  # ten to a PublishBatch, not one request each
+    received: list[Message] = []
+    for _ in range(20):
+        received.extend(await drain(sqs, queue.url))
+        if len(received) >= len(events):
+            break
+    assert sorted(m.submission_id for m in received) == sorted(e.submission_id for e in events)  # type: ignore[attr-defined]

@@ -16,21 +16,39 @@ from pathlib import Path
 import httpx
 import pytest
 
+from entrypoints.cli.cloud_dev import SerialMotoServer
 from tests.integration.cloud.harness import CloudProcesses, Stores, open_stores, unique_settings
 
 
 @pytest.fixture(scope="package")
+def moto_writes_serial(aws_env: None) -> Iterator[str]:
+    """Run moto with DynamoDB's writes one at a time (see ``SerialMotoServer``).
+
+    Threaded moto tears a TransactWriteItems that fails while copying its
+    table under concurrent writes (some items stay written); the consumers
+    now write concurrently, so the suite needs writes that stay atomic.
+    """
+    server = SerialMotoServer(0, writes_only=True)
+    server.start()
+    yield server.endpoint
+    server.stop()
+
+
+@pytest.fixture(scope="package")
 def cloud(
-    moto_endpoint: str, pg_dsn: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
+    moto_writes_serial: str, pg_dsn: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[CloudProcesses]:
     """Bootstrap unique resources on moto and run every deployable as a process."""
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's request log
     suffix = uuid.uuid4().hex[:10]
-    settings = unique_settings(moto_endpoint, suffix, pg_dsn=pg_dsn, redis_url=redis_url)
-    processes = CloudProcesses(settings, Path(tmp_path_factory.mktemp(f"cloud-{suffix}")))
+    settings = unique_settings(moto_writes_serial, suffix, pg_dsn=pg_dsn, redis_url=redis_url)
+    # Two API processes: players spread over both share each session through Redis.
+    processes = CloudProcesses(
+        settings, Path(tmp_path_factory.mktemp(f"cloud-{suffix}")), api_processes=2
+    )
     try:
         asyncio.run(processes.bootstrap())
-        processes.start_all(timeout=150)
+        processes.start_all(timeout=300)
         yield processes
     finally:
         processes.stop()

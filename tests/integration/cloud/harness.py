@@ -106,6 +106,7 @@ class CloudProcesses:
         work_dir: Path,
         *,
         extra_env: dict[str, str] | None = None,
+        api_processes: int = 1,
     ) -> None:
         assert settings.aws_endpoint_url, "the cloud profile needs moto's endpoint"
         self.settings = settings
@@ -119,7 +120,11 @@ class CloudProcesses:
             **(extra_env or {}),
         }
         self.env = cloud_env(settings.aws_endpoint_url, self.port, env)
-        self.system = CloudSystem(self.env, self.port, work_dir / "logs")
+        self.system = CloudSystem(
+            self.env, self.port, work_dir / "logs", api_processes=api_processes
+        )
+        # Every API process's base URL; the first is ``base_url``.
+        self.base_urls = [f"http://127.0.0.1:{port}" for port in self.system.api_ports.values()]
         self.created: dict[str, str] = {}
 
     # -- lifecycle ---------------------------------------------------------
@@ -130,20 +135,26 @@ class CloudProcesses:
         return self.created
 
     def start_all(self, timeout: float = 120) -> None:
-        """Start the API and the four workers; wait until each is ready."""
-        self.system.start_all()
-        self.wait_all_ready(timeout)
+        """Start the APIs and the four workers one after the other, each ready first.
+
+        One at a time: seven processes opening their PostgreSQL pools at once
+        on a loaded machine can miss the pool's connect timeout.
+        """
+        deadline = time.monotonic() + timeout
+        for name in (*self.system.api_ports, *DEPLOYABLES):
+            self.system.start(name)
+            self.wait_ready(name, max(1.0, deadline - time.monotonic()))
 
     def wait_all_ready(self, timeout: float = 120) -> None:
         """Wait for the API's and every worker's ``/readyz``."""
         deadline = time.monotonic() + timeout
-        for name in ("api", *DEPLOYABLES):
+        for name in (*self.system.api_ports, *DEPLOYABLES):
             self.wait_ready(name, max(1.0, deadline - time.monotonic()))
 
     def health_url(self, name: str) -> str:
         """Return the readiness probe of a deployable."""
-        if name == "api":
-            return f"{self.base_url}/readyz"
+        if name in self.system.api_ports:
+            return f"http://127.0.0.1:{self.system.api_ports[name]}/readyz"
         # The port the system gave it (its /proc environ may not be exec'd yet).
         port = self.system.health_ports[name]
         return f"http://127.0.0.1:{port}/readyz"
@@ -396,6 +407,8 @@ class Player:
     boards: list[tuple[float, int | None]] = field(default_factory=list)  # (epoch s, me.score)
     errors: list[dict[str, Any]] = field(default_factory=list)
     kinds: dict[str, int] = field(default_factory=dict)
+    # (seq, type) of every event received, in arrival order.
+    seqs: list[tuple[int, str]] = field(default_factory=list)
     finished: bool = False
 
     @property
@@ -476,6 +489,8 @@ async def live(
             event = orjson.loads(raw)
             kind = event["type"]
             player.kinds[kind] = player.kinds.get(kind, 0) + 1
+            if isinstance(event.get("seq"), int):
+                player.seqs.append((event["seq"], kind))
             if kind == "session.snapshot":
                 connected.set()
             elif kind == "question.opened":

@@ -2,9 +2,10 @@
 
 API -> Kinesis -> stream processor -> DynamoDB + SNS -> SQS score-event ->
 DynamoDB + Redis + SNS -> SQS ui-response (notification -> Redis fan-out ->
-API WebSockets) and SQS quiz-result (quiz event -> Aurora). 50 participants
-play over HTTP and WebSocket; the scores every store ends with must be
-exactly what the scoring rules give for the answers DynamoDB recorded.
+API WebSockets) and SQS quiz-result (quiz event -> Aurora). 50 participants,
+spread over two API processes, play over HTTP and WebSocket; the scores
+every store ends with must be exactly what the scoring rules give for the
+answers DynamoDB recorded, and both processes' players see the same events.
 """
 
 from __future__ import annotations
@@ -87,9 +88,12 @@ async def test_fifty_players_play_a_live_session_and_every_store_agrees(
     players = [Player(f"e2e-{number}") for number in range(PLAYERS)]
     await gather_limited([join(api, session_id, player) for player in players], 16)
     connected = [asyncio.Event() for _ in players]
+    # Players alternate between the two API processes.
+    urls = [cloud.base_urls[number % len(cloud.base_urls)] for number in range(PLAYERS)]
+    assert len(set(urls)) == 2
     listeners = [
-        asyncio.create_task(live(cloud.base_url, session_id, player, strategy, ready))
-        for player, ready in zip(players, connected, strict=True)
+        asyncio.create_task(live(url, session_id, player, strategy, ready))
+        for player, ready, url in zip(players, connected, urls, strict=True)
     ]
     try:
         await asyncio.wait_for(asyncio.gather(*(ready.wait() for ready in connected)), 60)
@@ -150,6 +154,25 @@ async def test_fifty_players_play_a_live_session_and_every_store_agrees(
         assert player.finished
 
     await assert_stores_agree(cloud, stores, session_id, expected, PLAYERS)
+
+    # Whichever process served them, players' seqs never went back, the
+    # session's events came in strictly increasing seqs, under the same seq
+    # on both processes. (Known hub issue, not asserted: a seq a process takes
+    # locally, for a snapshot, a pong or its own board, can equal the next
+    # fanned-out event's, so a socket may see one seq twice.)
+    session_wide = {"session.started", "question.opened", "question.closed", "session.finished"}
+    seen: dict[str, set[tuple[int, str]]] = {}
+    repeated = 0
+    for player in players:
+        numbers = [seq for seq, _kind in player.seqs]
+        assert numbers == sorted(numbers), player.name
+        repeated += len(numbers) - len(set(numbers))
+        wide = [seq for seq, kind in player.seqs if kind in session_wide]
+        assert wide == sorted(set(wide)), player.name
+        seen[player.name] = {(seq, kind) for seq, kind in player.seqs if kind in session_wide}
+    print(f"\nseqs seen twice on a socket: {repeated}")
+    assert len({frozenset(events) for events in seen.values()}) == 1
+    assert len(next(iter(seen.values()))) >= 2 + len(QUIZ["questions"])
 
     # The API serves the same standings.
     body = (await api.get(f"/v1/sessions/{session_id}/results", headers=host.auth)).json()

@@ -12,6 +12,7 @@ files.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import time
 import uuid
@@ -24,6 +25,7 @@ import pytest
 from pyflink.common import Types
 
 from adapters.aws_messaging import aws_client, create_queue_with_dlq, create_topic, subscribe_queue
+from adapters.aws_messaging.codec import PoisonMessage, decode, partition_key
 from adapters.dynamodb import (
     DynamoAnswerStore,
     DynamoScoreStore,
@@ -257,14 +259,30 @@ def read_lines(directory: Path) -> list[dict[str, Any]]:
     return found
 
 
+def shard_of(record: str) -> int:
+    """Return the shard (of two) Kinesis would put the record on."""
+    try:
+        command = decode(record)
+    except (PoisonMessage, ValueError):
+        return 0  # undecodable: any shard will do
+    if not isinstance(command, SubmitAnswer):
+        return 0
+    digest = int.from_bytes(hashlib.md5(partition_key(command).encode()).digest(), "big")
+    return 0 if digest < 2**127 else 1
+
+
 def run_job(settings: JobSettings, output: Path) -> float:
     """Run the real job on the bounded input; return its wall-clock seconds."""
     started = time.monotonic()
     env = create_environment(parallelism=2, python_mode="thread", local=True)
-    source = env.from_collection(records(), type_info=Types.STRING())
+    # Two shards, split the way Kinesis splits two shards' hash-key ranges.
+    shards: list[list[str]] = [[], []]
+    for record in records():
+        shards[shard_of(record)].append(record)
+    sources = [env.from_collection(shard, type_info=Types.STRING()) for shard in shards]
     build_pipeline(
         env,
-        source,
+        sources,
         settings=settings,
         outcome_sink=to_files(str(output / "outcomes")),
         dead_letter_sink=to_files(str(output / "dead-letters")),
@@ -372,9 +390,15 @@ def test_a_refused_answer_is_rejected_with_its_rule(
     assert command.submission_id not in recorded
 
 
-def test_each_session_is_handled_in_stream_order(world: World) -> None:
-    # Every player answered twice; with one subtask owning the session, in
-    # order, the first answer is the one recorded and the second refused.
+def test_the_crowd_spreads_over_both_shards() -> None:
+    crowd = [line(command) for command in CROWD_FIRST]
+    assert {shard_of(record) for record in crowd} == {0, 1}
+
+
+def test_each_participant_is_handled_in_stream_order(world: World) -> None:
+    # Every player answered twice, the session spread over two shards and two
+    # subtasks; each participant's answers share a key, so the first answer is
+    # the one recorded and the second refused.
     assert len(world.first.answers[CROWD]) == len(CROWD_USERS)
     assert answer_keys(world.first.answers[CROWD]) == {
         (command.user_id, "q1", command.submission_id, "right") for command in CROWD_FIRST

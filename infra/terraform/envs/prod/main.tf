@@ -108,7 +108,7 @@ module "streaming" {
   bus_name           = "quizcore-stream-events"
   rule_source        = "quizcore.score-service"
   rule_detail_type   = "SubmitAnswer"
-  partition_key_path = "$.detail.session_id"
+  partition_key_path = "$.detail.partition_key" # session/participant: a session spreads over every shard
   kms_key_arn        = module.kms_messaging.key_arn
 }
 

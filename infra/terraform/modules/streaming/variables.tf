@@ -30,7 +30,7 @@ variable "rule_detail_type" {
 }
 
 variable "partition_key_path" {
-  description = "JSON path of the Kinesis partition key in the event: one session's answers stay ordered on one shard."
+  description = "JSON path of the Kinesis partition key in the event ($.detail.partition_key: session and participant, so a session spreads over every shard while each participant's answers stay ordered on one)."
   type        = string
 }
 

@@ -15,6 +15,7 @@ from quizcore import routing
 from quizcore.messages import (
     MESSAGE_TYPES,
     Message,
+    SubmitAnswer,
     message_from_dict,
 )
 

@@ -16,7 +16,7 @@ own message, and only refused entries are sent again.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from adapters.aws_messaging.batching import BatchingProducer
@@ -107,13 +107,28 @@ async def create_topic(client: Any, name: str) -> str:
     return str(response["TopicArn"])
 
 
+def subscription_attributes(*, raw: bool, kinds: Iterable[str] | None) -> dict[str, str]:
+    """Return a queue subscription's attributes: raw delivery, the type filter."""
+    attributes = {"RawMessageDelivery": "true" if raw else "false"}
+    if kinds is not None:
+        attributes["FilterPolicy"] = json.dumps({"type": sorted(kinds)})
+    return attributes
+
+
 async def subscribe_queue(
-    sns: Any, sqs: Any, topic_arn: str, queue_url: str, *, raw: bool = False
+    sns: Any,
+    sqs: Any,
+    topic_arn: str,
+    queue_url: str,
+    *,
+    raw: bool = False,
+    kinds: Iterable[str] | None = None,
 ) -> str:
     """Subscribe a queue to a topic and let the topic send to it; return the ARN.
 
     With ``raw`` the queue receives the bare JSON body; without it, the SNS
-    envelope (the consumers accept both).
+    envelope (the consumers accept both). With ``kinds`` the subscription's
+    filter policy lets through only those event types (attribute ``type``).
     """
     with unavailable("SNS Subscribe"):
         attributes = await sqs.get_queue_attributes(
@@ -143,7 +158,7 @@ async def subscribe_queue(
             TopicArn=topic_arn,
             Protocol="sqs",
             Endpoint=queue_arn,
-            Attributes={"RawMessageDelivery": "true" if raw else "false"},
+            Attributes=subscription_attributes(raw=raw, kinds=kinds),
             ReturnSubscriptionArn=True,
         )
     return str(response["SubscriptionArn"])

@@ -35,6 +35,7 @@ async def bootstrap(settings: Settings) -> dict[str, str]:
     from adapters.aws_messaging.sqs import create_queue_with_dlq
     from adapters.dynamodb.client import dynamodb_client
     from adapters.dynamodb.tables import create_tables
+    from quizcore import routing
 
     region, endpoint = settings.aws_region, settings.aws_endpoint_url
     created: dict[str, str] = {}
@@ -55,13 +56,18 @@ async def bootstrap(settings: Settings) -> dict[str, str]:
         ]["StreamARN"]
         stream_result = await create_topic(sns, settings.sns_stream_result_topic)
         quiz_events = await create_topic(sns, settings.sns_quiz_events_topic)
-        for topic, queue in (
-            (stream_result, settings.sqs_score_event_queue),
-            (quiz_events, settings.sqs_ui_response_queue),
-            (quiz_events, settings.sqs_quiz_result_queue),
-        ):
+        topic_of = {routing.STREAM_RESULT: stream_result, routing.QUIZ_EVENTS: quiz_events}
+        queue_of = {
+            routing.SCORE_EVENT: settings.sqs_score_event_queue,
+            routing.UI_RESPONSE: settings.sqs_ui_response_queue,
+            routing.QUIZ_RESULT: settings.sqs_quiz_result_queue,
+        }
+        for route in routing.ROUTES:
+            queue = queue_of[route.queue]
             urls = await create_queue_with_dlq(sqs, queue, 5)
-            await subscribe_queue(sns, sqs, topic, urls.url, raw=True)
+            await subscribe_queue(
+                sns, sqs, topic_of[route.topic], urls.url, raw=True, kinds=route.kinds
+            )
             created[queue] = urls.url
         buses = [bus["Name"] for bus in (await events.list_event_buses())["EventBuses"]]
         if settings.eventbridge_bus not in buses:

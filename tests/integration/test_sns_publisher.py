@@ -20,8 +20,15 @@ from adapters.aws_messaging import (
     seed_topic_router,
     subscribe_queue,
 )
+from quizcore import routing
 from quizcore.errors import StoreUnavailable
-from quizcore.messages import AnswerRecorded, Message, SessionStarted, SubmitAnswer
+from quizcore.messages import (
+    AnswerRecorded,
+    Message,
+    SessionFinished,
+    SessionStarted,
+    SubmitAnswer,
+)
 
 REGION = "eu-west-1"
 
@@ -188,3 +195,20 @@ async def test_concurrent_publishes_share_publish_batch_requests_and_all_arrive(
         if len(received) >= len(events):
             break
     assert sorted(m.submission_id for m in received) == sorted(e.submission_id for e in events)  # type: ignore[attr-defined]
+
+
+async def test_a_filtered_subscription_takes_only_its_queues_event_types(
+    sns: Any, sqs: Any, unique: str
+) -> None:
+    topic = await create_topic(sns, f"quiz-events-{unique}")
+    results = await create_queue_with_dlq(sqs, f"quiz-result-{unique}", 5)
+    await subscribe_queue(
+        sns, sqs, topic, results.url, raw=True, kinds=routing.route(routing.QUIZ_RESULT).kinds
+    )
+    finished = SessionFinished(session_id="s42", at=2)
+    publisher = SnsEventPublisher(sns, seed_topic_router(topic, topic))
+
+    await publisher.publish(STARTED)
+    await publisher.publish(finished)
+
+    assert await drain(sqs, results.url) == [finished]

@@ -113,6 +113,11 @@ class ScoreService:
             raise InvalidAnswer(f"the answer to {question_id} must be one of its choices")
         existing = await self.answers.get(session_id, question_id, user_id)
         if existing is not None:
+            if existing.submission_id == submission_id:
+                # A retry whose first try was recorded since the replay check.
+                view = await self.view(session_id, user_id, submission_id)
+                if view is not None:
+                    return dataclasses.replace(view, replayed=True)
             raise AlreadyAnswered(f"you already answered {question_id}")
         served_at = None
         if state.mode == "self_paced":

@@ -690,3 +690,28 @@ async def test_points_shown_add_up_to_the_score_when_an_earlier_answer_arrives_l
     assert second.status == first.status == "scored"
     assert first.score == 735 + 1000 + 100
     assert sum(view.points for view in shown if view) == first.score
+
+
+async def test_a_retry_racing_its_own_first_try_gets_that_try_back(live: Play) -> None:
+    await started(live, "ann")
+    score = live.system.score
+    first_view = score.view
+    calls = 0
+
+    async def recorded_meanwhile(session_id: str, user_id: str, submission_id: str) -> Any:
+        # The first try is recorded between the retry's replay check and its
+        # check for an earlier answer: the replay check sees nothing yet.
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            await live.system.stream.handle(
+                in_flight(live, "ann", "q1", submission_id, live.clock.now_ms())
+            )
+            return None
+        return await first_view(session_id, user_id, submission_id)
+
+    score.view = recorded_meanwhile  # type: ignore[method-assign]
+    retried = await live.submit("ann", "q1", "right", "s1")
+
+    assert retried.status == "scored" and retried.replayed
+    assert await live.score_of("ann") == retried.score

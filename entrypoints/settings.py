@@ -93,6 +93,11 @@ class Settings(BaseSettings):
     dynamodb_scores_table: str = "quizcore-scores"
     dynamodb_sessions_table: str = "quizcore-sessions"
     kinesis_stream: str = "quizcore-answers"
+    # Where the plain stream processor puts a record it gave up on (after
+    # stream_max_attempts failures that are not outages); quiz dlq redrive
+    # puts it back on the stream.
+    stream_dead_letter_queue: str = "quizcore-answers-dlq"
+    stream_max_attempts: int = Field(default=5, ge=1, le=1000)
     eventbridge_bus: str = "quizcore-stream-events"
     sns_stream_result_topic: str = "quizcore-stream-result"
     sns_quiz_events_topic: str = "quizcore-quiz-events"

@@ -12,6 +12,7 @@ from adapters.aws_messaging.kinesis import (
     KinesisAnswerStream,
     KinesisConsumer,
     MemoryCheckpointStore,
+    SqsDeadLetter,
 )
 from adapters.aws_messaging.sns import SnsEventPublisher, create_topic, subscribe_queue
 from adapters.aws_messaging.sqs import (
@@ -33,6 +34,7 @@ __all__ = [
     "QueueUrls",
     "SnsEventPublisher",
     "SqsConsumer",
+    "SqsDeadLetter",
     "SqsEventPublisher",
     "aws_client",
     "create_queue_with_dlq",

@@ -125,8 +125,11 @@ class KinesisConsumer:
     inside ``scope()`` (e.g. ``quizcore.batching.batch_scope``). The
     checkpoint is written once per batch and never passes a record not yet
     handled, so delivery is at least once. A handler failure is retried after
-    ``retry_delay_s`` until it succeeds or the consumer stops; an undecodable
-    record is logged and skipped, since a stream has no dead-letter queue. A
+    ``retry_delay_s``; with a ``dead_letter`` sink, a record that failed
+    ``max_attempts`` times (or cannot be decoded) goes there and the shard
+    moves on, while an outage (``StoreUnavailable``) is retried for as long
+    as it lasts, since it says nothing about the record. Without a sink an
+    undecodable record is logged and skipped. A
     child shard (after resharding) is read only once its parents are
     finished, keeping per-key order.
     """
@@ -146,6 +149,8 @@ class KinesisConsumer:
         concurrency: int = 32,
         scope: Callable[[], contextlib.AbstractContextManager[Any]] = contextlib.nullcontext,
         prefetch: Callable[[list[SubmitAnswer]], Awaitable[None]] | None = None,
+        dead_letter: Callable[[dict[str, Any], str], Awaitable[None]] | None = None,
+        max_attempts: int = 5,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be positive")
@@ -161,6 +166,11 @@ class KinesisConsumer:
         self.concurrency = concurrency
         self.scope = scope
         self.prefetch = prefetch
+        self.dead_letter = dead_letter
+        self.max_attempts = max_attempts
+        # Failed attempts per record (by sequence number) not yet handled.
+        self._attempts: dict[str, int] = {}
+        self.dead_lettered = 0
         # Per shard: records handled past the checkpoint (a re-read skips them).
         self._done: dict[str, set[str]] = {}
         self._stopping = asyncio.Event()
@@ -352,17 +362,74 @@ class KinesisConsumer:
             if not isinstance(command, SubmitAnswer):
                 raise PoisonMessage(f"{command.kind} is not an answer")
         except PoisonMessage as ex:
+            if self.dead_letter is not None:
+                return await self._to_dead_letter(shard_id, record, f"undecodable: {ex}")
             log.error("kinesis %s: skipping record %s: %s", shard_id, sequence, ex)
             self.skipped += 1
             return True
         try:
             await self.handler(command)
-        except Exception:
-            log.exception("kinesis %s: handler failed on record %s", shard_id, sequence)
+        except StoreUnavailable:
+            log.warning("kinesis %s: a store is unavailable; record %s waits", shard_id, sequence)
             return False
+        except Exception as ex:
+            log.exception("kinesis %s: handler failed on record %s", shard_id, sequence)
+            attempts = self._attempts[sequence] = self._attempts.get(sequence, 0) + 1
+            if self.dead_letter is not None and attempts >= self.max_attempts:
+                reason = f"failed {attempts} times: {type(ex).__name__}: {ex}"
+                return await self._to_dead_letter(shard_id, record, reason)
+            return False
+        self._attempts.pop(sequence, None)
         self.handled += 1
+        return True
+
+    async def _to_dead_letter(self, shard_id: str, record: dict[str, Any], reason: str) -> bool:
+        """Hand a record that cannot be handled to the sink; False if the sink failed."""
+        assert self.dead_letter is not None
+        sequence = record["SequenceNumber"]
+        try:
+            await self.dead_letter(record, reason)
+        except Exception:
+            log.exception("kinesis %s: dead-lettering record %s failed", shard_id, sequence)
+            return False
+        log.error("kinesis %s: record %s dead-lettered: %s", shard_id, sequence, reason)
+        self._attempts.pop(sequence, None)
+        self.dead_lettered += 1
         return True
 
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stopping.wait(), seconds)
+
+
+class SqsDeadLetter:
+    """The stream processor's dead-letter queue: a record it gave up on, as sent.
+
+    The body is the record's data (the submission's JSON), so ``quiz dlq
+    redrive`` can put it back on the answer stream once the cause is fixed;
+    the reason, shard and sequence number ride as message attributes.
+    """
+
+    def __init__(self, sqs: Any, queue_url: str) -> None:
+        self.sqs = sqs
+        self.queue_url = queue_url
+
+    async def __call__(self, record: dict[str, Any], reason: str) -> None:
+        """Send the record to the queue (raise if it could not be sent)."""
+        data = record["Data"]
+        body = data.decode("utf-8", "replace") if isinstance(data, bytes) else str(data)
+        await self.sqs.send_message(
+            QueueUrl=self.queue_url,
+            MessageBody=body,
+            MessageAttributes={
+                "reason": {"DataType": "String", "StringValue": reason[:1000]},
+                "sequence_number": {
+                    "DataType": "String",
+                    "StringValue": str(record["SequenceNumber"]),
+                },
+                "partition_key": {
+                    "DataType": "String",
+                    "StringValue": str(record.get("PartitionKey", "")) or "-",
+                },
+            },
+        )

@@ -69,6 +69,9 @@ async def bootstrap(settings: Settings) -> dict[str, str]:
                 sns, sqs, topic_of[route.topic], urls.url, raw=True, kinds=route.kinds
             )
             created[queue] = urls.url
+        # The plain stream processor's dead-letter queue (the stream has none).
+        stream_dlq = await sqs.create_queue(QueueName=settings.stream_dead_letter_queue)
+        created[settings.stream_dead_letter_queue] = stream_dlq["QueueUrl"]
         buses = [bus["Name"] for bus in (await events.list_event_buses())["EventBuses"]]
         if settings.eventbridge_bus not in buses:
             await events.create_event_bus(Name=settings.eventbridge_bus)

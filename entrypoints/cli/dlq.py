@@ -51,6 +51,16 @@ class Undecodable(ValueError):
     """A body that is no quizcore message."""
 
 
+def stream_key(message: Message) -> str:
+    """Return the answer stream's partition key of a message put back on it."""
+    from adapters.aws_messaging.codec import partition_key
+    from quizcore.messages import SubmitAnswer
+
+    if isinstance(message, SubmitAnswer):
+        return partition_key(message)  # session and participant: keeps their order
+    return message.session_id
+
+
 def decode_body(body: str | bytes) -> Message:
     """Return the message a body holds; raise Undecodable if none."""
     # Imported here: the ``quiz`` command's other subcommands need no AWS SDK.
@@ -88,6 +98,10 @@ def dead_letter_queues(settings: Settings) -> list[DeadLetterQueue]:
     ]
     bus = settings.eventbridge_bus
     queues.append(DeadLetterQueue(bus + DLQ_SUFFIX, bus, "bus"))
+    # The plain stream processor's: records it gave up on, back onto the stream.
+    queues.append(
+        DeadLetterQueue(settings.stream_dead_letter_queue, settings.kinesis_stream, "bus")
+    )
     return queues
 
 
@@ -307,7 +321,7 @@ async def redrive(
                             await kinesis.put_record(
                                 StreamName=settings.kinesis_stream,
                                 Data=message["Body"].encode(),
-                                PartitionKey=decoded.session_id,
+                                PartitionKey=stream_key(decoded),
                             )
                         sent.add(message_id)
                     await sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
@@ -385,7 +399,7 @@ async def redrive_records(
                 await clients["kinesis"].put_record(
                     StreamName=settings.kinesis_stream,
                     Data=record.encode(),
-                    PartitionKey=command.session_id,
+                    PartitionKey=stream_key(command),
                 )
             report.moved.append(where)
     return report

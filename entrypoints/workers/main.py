@@ -113,6 +113,23 @@ async def firebase_notifiers(settings: Settings, ports: dict[str, Any]) -> list[
     return [FirebaseNotifier(app, snapshot, interval_ms=settings.leaderboard_interval_ms)]
 
 
+async def stream_dead_letter(stack: contextlib.AsyncExitStack, settings: Settings) -> Any:
+    """Return the stream's dead-letter queue sink, or None (with a warning) if absent."""
+    from adapters.aws_messaging.client import aws_client
+    from adapters.aws_messaging.kinesis import SqsDeadLetter
+
+    sqs = await stack.enter_async_context(
+        aws_client("sqs", settings.aws_region, settings.aws_endpoint_url)
+    )
+    name = settings.stream_dead_letter_queue
+    try:
+        url = (await sqs.get_queue_url(QueueName=name))["QueueUrl"]
+    except Exception as ex:
+        log.warning("no dead-letter queue %s for the stream (%s): failing records wait", name, ex)
+        return None
+    return SqsDeadLetter(sqs, url)
+
+
 async def consume(name: str, settings: Settings, state: dict[str, Any]) -> None:
     """Run one worker until SIGTERM."""
     from adapters.aws_messaging.client import aws_client
@@ -167,6 +184,8 @@ async def consume(name: str, settings: Settings, state: dict[str, Any]) -> None:
                     concurrency=settings.stream_concurrency,
                     scope=batch_scope,
                     prefetch=prefetch,
+                    dead_letter=await stream_dead_letter(stack, settings),
+                    max_attempts=settings.stream_max_attempts,
                 )
                 checks = {"stream": stream_check(client, settings.kinesis_stream)}
             else:

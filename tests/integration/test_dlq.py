@@ -12,15 +12,21 @@ from typing import Any
 import pytest
 
 from adapters.aws_messaging import (
+    KinesisAnswerStream,
+    KinesisConsumer,
+    MemoryCheckpointStore,
     MessageRouter,
     SqsConsumer,
+    SqsDeadLetter,
     SqsEventPublisher,
     aws_client,
     create_queue_with_dlq,
 )
+from adapters.aws_messaging.codec import partition_key
 from entrypoints.cli import dlq
 from entrypoints.cli.main import main
 from entrypoints.settings import Settings
+from quizcore.errors import StoreUnavailable
 from quizcore.messages import Message, SubmitAnswer
 from tests.unit.support import score_updated
 
@@ -41,6 +47,7 @@ def settings(moto_endpoint: str, unique: str) -> Settings:
         sqs_quiz_result_queue=f"{name}-quiz-result",
         eventbridge_bus=f"{name}-stream-events",
         kinesis_stream=f"{name}-answers",
+        stream_dead_letter_queue=f"{name}-answers-dlq",
     )
 
 
@@ -291,7 +298,7 @@ async def test_the_event_bus_dead_letters_go_straight_to_the_answer_stream(
 
     assert len(report.moved) == 1
     (record,) = await stream_records(kinesis, settings.kinesis_stream)
-    assert record["PartitionKey"] == command.session_id
+    assert record["PartitionKey"] == partition_key(command)  # the participant's order
     assert dlq.decode_body(record["Data"]) == command
     assert await depth(sqs, dead["QueueUrl"]) == 0
 
@@ -319,7 +326,7 @@ async def test_flink_dead_letters_are_put_back_on_the_stream(
     assert report.skipped[0][0] == "part-0-0.jsonl:3"
     records = await stream_records(kinesis, settings.kinesis_stream)
     assert [dlq.decode_body(record["Data"]) for record in records] == commands
-    assert {record["PartitionKey"] for record in records} == {"s-flink"}
+    assert [record["PartitionKey"] for record in records] == [partition_key(c) for c in commands]
 
 
 def test_the_command_line_lists_and_refuses_an_unknown_queue(
@@ -351,3 +358,63 @@ def test_the_command_line_lists_and_refuses_an_unknown_queue(
 
     assert main(["dlq", "redrive", "no-such-queue"]) == 2
     assert "no dead-letter queue 'no-such-queue'" in capsys.readouterr().err
+
+
+async def test_the_stream_processor_dead_letters_a_record_it_cannot_handle_then_redrive_heals(
+    sqs: Any, kinesis: Any, settings: Settings
+) -> None:
+    dead = await sqs.create_queue(QueueName=settings.stream_dead_letter_queue)
+    writer = KinesisAnswerStream(kinesis, settings.kinesis_stream)
+    poison, fine = submission("hank"), submission("iris")
+    for command in (poison, fine):
+        await writer.put(command)
+    await writer.aclose()
+    broken = True
+    handled: list[SubmitAnswer] = []
+    outages = 0
+
+    async def handler(command: SubmitAnswer) -> None:
+        nonlocal outages
+        if command.user_id == "iris" and outages < 3:
+            outages += 1
+            raise StoreUnavailable("DynamoDB is down")  # waits, never dead-lettered
+        if command.user_id == "hank" and broken:
+            raise ValueError("a bug this record trips")
+        handled.append(command)
+
+    positions = MemoryCheckpointStore()  # the second run resumes where the first stopped
+
+    async def consume_until(count: int) -> KinesisConsumer:
+        consumer = KinesisConsumer(
+            kinesis,
+            settings.kinesis_stream,
+            handler,
+            checkpoints=positions,
+            poll_interval_s=0.05,
+            retry_delay_s=0.01,
+            dead_letter=SqsDeadLetter(sqs, dead["QueueUrl"]),
+            max_attempts=3,
+        )
+        running = asyncio.create_task(consumer.run())
+        for _ in range(400):
+            if len(handled) >= count and (count > 1 or consumer.dead_lettered):
+                break
+            await asyncio.sleep(0.025)
+        consumer.stop()
+        await asyncio.wait_for(running, 10)
+        return consumer
+
+    first = await consume_until(1)
+
+    assert handled == [fine] and outages == 3
+    assert first.dead_lettered == 1
+    (parked,) = await dlq.peek(settings, settings.stream_dead_letter_queue)
+    assert parked["attributes"]["reason"].startswith("failed 3 times: ValueError")
+
+    broken = False
+    report = await dlq.redrive(settings, settings.stream_dead_letter_queue)
+    await consume_until(2)
+
+    assert len(report.moved) == 1
+    assert handled == [fine, poison], "healed once, and nothing handled twice"
+    assert await depth(sqs, dead["QueueUrl"]) == 0

@@ -21,6 +21,7 @@ from infra_testlib import (
     strip_interpolation,
 )
 
+from adapters.aws_messaging.eventbridge import PARTITION_KEY_PATH
 from quizcore import routing
 
 TF_FILES = sorted(TERRAFORM_DIR.rglob("*.tf"))
@@ -260,7 +261,8 @@ def test_the_stream_and_bus_the_settings_read_are_declared_and_wired(
     assert call["bus_name"] == setting_defaults["eventbridge_bus"]
     assert call["rule_source"] == "quizcore.score-service"
     assert call["rule_detail_type"] == "SubmitAnswer"
-    assert call["partition_key_path"] == "$.detail.session_id"
+    # Keyed by session and participant, as the code puts answers on the stream.
+    assert call["partition_key_path"] == PARTITION_KEY_PATH
 
     resources = resources_of(modules["streaming"])
     assert strip_interpolation(resources["aws_kinesis_stream.answers"]["name"]) == "var.stream_name"
@@ -269,6 +271,10 @@ def test_the_stream_and_bus_the_settings_read_are_declared_and_wired(
     assert strip_interpolation(target["arn"]) == "aws_kinesis_stream.answers.arn"
     partition = target["kinesis_target"][0]["partition_key_path"]
     assert strip_interpolation(partition) == "var.partition_key_path"
+    # The stream processor's dead-letter queue, under the name its setting derives.
+    dead = resources["aws_sqs_queue.stream_dlq"]["name"]
+    assert dead == "${var.stream_name}-dlq"
+    assert setting_defaults["stream_dead_letter_queue"] == setting_defaults["kinesis_stream"] + "-dlq"
 
 
 def test_kinesis_shards_carry_ten_thousand_answers_a_second(

@@ -19,12 +19,15 @@ locals {
   # Probes are not traffic: the kubelet's calls would dilute the ratios.
   not_probes = "!route:/healthz,!route:/readyz"
 
-  # The three work queues (module.messaging) and the rule's dead-letter queue.
+  # The three work queues (module.messaging), the rule's dead-letter queue
+  # and the stream processor's (module.streaming).
   work_queues = ["quizcore-score-event", "quizcore-ui-response", "quizcore-quiz-result"]
   event_bus   = "quizcore-stream-events"
+  stream      = "quizcore-answers"
   dead_letter_queues = merge(
     { for queue in local.work_queues : queue => "${queue}-dlq" },
     { (local.event_bus) = "${local.event_bus}-dlq" },
+    { (local.stream) = "${local.stream}-dlq" },
   )
   dynamodb_tables     = ["quizcore-answers", "quizcore-scores", "quizcore-sessions"]
   dynamodb_operations = ["GetItem", "BatchGetItem", "PutItem", "UpdateItem", "Query", "TransactWriteItems"]

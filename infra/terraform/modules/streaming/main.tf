@@ -48,6 +48,16 @@ resource "aws_sqs_queue" "rule_dlq" {
   kms_data_key_reuse_period_seconds = 300
 }
 
+# The plain stream processor's dead-letter queue (QUIZ_STREAM_DEAD_LETTER_QUEUE):
+# a record it gave up on after repeated failures that were not outages.
+# `quiz dlq redrive` puts its records back on the stream.
+resource "aws_sqs_queue" "stream_dlq" {
+  name                              = "${var.stream_name}-dlq"
+  message_retention_seconds         = 1209600
+  kms_master_key_id                 = var.kms_key_arn
+  kms_data_key_reuse_period_seconds = 300
+}
+
 data "aws_iam_policy_document" "rule_dlq" {
   statement {
     sid       = "RuleDeadLetters"

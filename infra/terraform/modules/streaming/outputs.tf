@@ -22,3 +22,8 @@ output "rule_dlq_url" {
   description = "Dead-letter queue of events the rule could not deliver."
   value       = aws_sqs_queue.rule_dlq.id
 }
+
+output "stream_dlq_url" {
+  description = "Dead-letter queue of records the stream processor gave up on."
+  value       = aws_sqs_queue.stream_dlq.id
+}

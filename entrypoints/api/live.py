@@ -305,15 +305,3 @@ async def submit_from_socket(
         # A retry of an answer already scored: its push happened before.
         return {"type": "answer.result", **view.public()}
     return None
-
-
-async def huberror_frame(
-    ctx: ApiContext, session_id: str, user_id: str, code: str, detail: str, submission_id: str
-) -> None:
-    """Send an error to the user's connections with a proper sequence number."""
-    if ctx.hub is not None:
-        await ctx.hub.to_user(
-            session_id,
-            user_id,
-            {"type": "error", "code": code, "detail": detail, "submission_id": submission_id},
-        )

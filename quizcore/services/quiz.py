@@ -43,6 +43,9 @@ from quizcore.services.common import (
 )
 from quizcore.session import Participant, SessionState, name_key
 
+# Sessions whose last reveal is kept ready for reconnecting screens.
+MAX_CACHED_REVEALS = 1024
+
 
 class QuizService:
     """Quiz service (5.6): quizzes, sessions, joining, host transitions, results."""
@@ -64,6 +67,10 @@ class QuizService:
     ) -> None:
         self.play = play or PlayRules()
         self.presence = presence
+        # The last reveal per session, by (question, answers to it): a room
+        # reconnecting after a reveal would otherwise count every answer of
+        # the session once per socket.
+        self._reveals: dict[str, tuple[tuple[int, int], dict[str, Any]]] = {}
         self.master = master
         self.sessions = sessions
         self.answers = answers
@@ -331,10 +338,16 @@ class QuizService:
             return None  # the current question is past its deadline but unrevealed
         quiz = await self.catalog.quiz(state.quiz_id)
         question = quiz.questions[index]
+        # An answer received before the cutoff may still be recorded after
+        # the reveal: the count of answers keys the cached figures.
+        key = (index, await self.answers.question_count(state.session_id, question.question_id))
+        cached = self._reveals.get(state.session_id)
+        if cached is not None and cached[0] == key:
+            return cached[1]
         opened_at, closes_at = state.windows[index]
         cutoff = state.cutoff(index)
         stats = (await self.question_stats(state.session_id))[question.question_id]
-        return {
+        revealed = {
             **current_question(question, opened_at, closes_at),
             "closed_at": min(closes_at, cutoff) if cutoff is not None else closes_at,
             "correct_answer": question.answer,
@@ -343,6 +356,10 @@ class QuizService:
             "correct_share": stats["correct_share"],
             "choice_counts": stats["choices"],
         }
+        if len(self._reveals) >= MAX_CACHED_REVEALS:
+            self._reveals.pop(next(iter(self._reveals)))
+        self._reveals[state.session_id] = (key, revealed)
+        return revealed
 
     async def standings(self, session_id: str) -> list[dict[str, Any]]:
         """Return every participant's score, rank and correct count."""

@@ -17,7 +17,9 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -200,23 +202,58 @@ DYNAMODB_WRITES = frozenset(
 )
 
 
+class SharedOrExclusive:
+    """A readers-writer lock: many shared holders or one exclusive holder."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._shared = 0
+        self._exclusive = False
+
+    @contextlib.contextmanager
+    def shared(self) -> Iterator[None]:
+        """Hold the lock beside other shared holders."""
+        with self._changed:
+            self._changed.wait_for(lambda: not self._exclusive)
+            self._shared += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._shared -= 1
+                self._changed.notify_all()
+
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold the lock alone."""
+        with self._changed:
+            self._changed.wait_for(lambda: not self._exclusive)
+            self._exclusive = True
+            self._changed.wait_for(lambda: self._shared == 0)
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._exclusive = False
+                self._changed.notify_all()
+
+
 class SerialMotoServer:
-    """moto's server answering one DynamoDB request at a time.
+    """moto's server with DynamoDB's writes one at a time.
 
     moto's DynamoDB backend is not thread-safe: a TransactWriteItems
     deep-copies the table while a concurrent request changes it ("dictionary
-    changed size during iteration"). The consumers now send many requests at
-    once, so the local stand-in for AWS serialises DynamoDB's; the other
-    services (SQS long polls above all) are served concurrently. With
-    ``writes_only`` only DynamoDB's writes wait in line: a transaction is
-    then never torn (moto half-applies one that fails while copying), while
-    reads, which a concurrent write can at worst fail and have retried, run
-    concurrently.
+    changed size during iteration"), and moto then half-applies the
+    transaction. Reads change the table too (a GetItem of a missing key adds
+    an empty entry to the table's defaultdict), so they cannot run beside a
+    write either. The consumers send many requests at once, so the local
+    stand-in for AWS serialises DynamoDB's writes against everything else in
+    DynamoDB; reads share the table with each other, and the other services
+    (SQS long polls above all) are served concurrently. Without
+    ``writes_only`` every DynamoDB request waits in line.
     """
 
     def __init__(self, port: int = 0, *, writes_only: bool = False) -> None:
-        import threading
-
         from moto.moto_server.werkzeug_app import (
             DomainDispatcherApplication,
             MotoRequestHandler,
@@ -225,15 +262,14 @@ class SerialMotoServer:
         from werkzeug.serving import make_server
 
         app = DomainDispatcherApplication(create_backend_app)
-        one_at_a_time = threading.Lock()
+        tables = SharedOrExclusive()
 
         def serial_app(environ: dict[str, Any], start_response: Any) -> Any:
             target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
-            if not target.startswith("DynamoDB") or (
-                writes_only and target.rsplit(".", 1)[-1] not in DYNAMODB_WRITES
-            ):
+            if not target.startswith("DynamoDB"):
                 return app(environ, start_response)  # e.g. SQS long polls wait concurrently
-            with one_at_a_time:
+            writes = not writes_only or target.rsplit(".", 1)[-1] in DYNAMODB_WRITES
+            with tables.exclusive() if writes else tables.shared():
                 response = app(environ, start_response)
                 try:
                     return list(response)

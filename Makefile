@@ -9,7 +9,7 @@ WEB_SOURCES := $(shell find web/src web/index.html web/package.json web/vite.con
 run-cloud: install-test web
 	$(BIN)/quiz run-cloud $(if $(APIS),--api-processes $(APIS),)
 
-.PHONY: run run-cloud web-test test lint typecheck imports pytest web install-local install-test clean
+.PHONY: run run-cloud web-test test lint typecheck imports pytest web install-local install-test install-bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ $(VENV)/.local: $(BIN)/python pyproject.toml constraints.txt
 $(VENV)/.test: $(BIN)/python pyproject.toml constraints.txt
 	$(PIP) -e ".[test]"
 	touch $@ $(VENV)/.local
+
+# The benchmarks' extras (granian to compare servers, py-spy to profile).
+install-bench: $(VENV)/.test
+	$(PIP) -e ".[test,bench]"
 
 install-local: $(VENV)/.local
 install-test: $(VENV)/.test

@@ -64,12 +64,30 @@ def _free_port() -> int:
 
 
 def _cpu_s(pid: int) -> float:
-    """Return the CPU time (user + system) the process has used so far."""
+    """Return the CPU time (user + system) the process and its children have used so far.
+
+    Servers that run their app in worker processes (granian) count whole.
+    """
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return float("nan")
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    for child in _children(pid):
+        used = _cpu_s(child)
+        if used == used:  # a child that already exited is not counted
+            total += used
+    return total
+
+
+def _children(pid: int) -> list[int]:
+    children: list[int] = []
+    for listing in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            children += [int(child) for child in listing.read_text().split()]
+        except OSError:
+            continue
+    return children
 
 
 def _rss_peak_mib(pid: int) -> float:
@@ -83,7 +101,7 @@ def _rss_peak_mib(pid: int) -> float:
 
 
 @contextlib.asynccontextmanager
-async def server(data_dir: str) -> Any:
+async def server(data_dir: str, server_name: str = "uvicorn") -> Any:
     port = _free_port()
     env = {
         **os.environ,
@@ -91,8 +109,16 @@ async def server(data_dir: str) -> Any:
         "QUIZ_PORT": str(port),
         "QUIZ_LOG_LEVEL": "WARNING",
     }
+    command = [sys.executable, "-m", "entrypoints.cli.main", "serve"]
+    if server_name == "granian":
+        # The same app under granian, for the comparison only: ``quiz serve``
+        # runs uvicorn with the limits of entrypoints/api/server.py.
+        command = [sys.executable, "-m", "granian", "--interface", "asgi", "--factory"]
+        command += ["--host", "127.0.0.1", "--port", str(port), "--loop", "uvloop"]
+        command += ["--backlog", "4096", "--log-level", "warning"]
+        command += ["entrypoints.api.app:create_app"]
     process = subprocess.Popen(  # noqa: ASYNC220 - started once, before any load
-        [sys.executable, "-m", "entrypoints.cli.main", "serve"],
+        command,
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -124,11 +150,13 @@ def _loadgen_ready() -> None:
         )
 
 
-async def run_loadgen(arguments: list[str]) -> tuple[dict[str, Any], float, float]:
+async def run_loadgen(
+    arguments: list[str], server_name: str = "uvicorn"
+) -> tuple[dict[str, Any], float, float]:
     """Start the server, run the load generator; return figures, peak RSS, CPU seconds."""
     _loadgen_ready()
     with tempfile.TemporaryDirectory() as data_dir:
-        async with server(data_dir) as (base, process):
+        async with server(data_dir, server_name) as (base, process):
             cpu_before = _cpu_s(process.pid)
             loadgen = await asyncio.create_subprocess_exec(
                 "node",
@@ -141,7 +169,7 @@ async def run_loadgen(arguments: list[str]) -> tuple[dict[str, Any], float, floa
             out, _ = await loadgen.communicate()
             if loadgen.returncode != 0:
                 raise SystemExit(f"load generator failed ({loadgen.returncode})")
-            rss = _rss_peak_mib(process.pid)
+            rss = max([_rss_peak_mib(pid) for pid in [process.pid, *_children(process.pid)]])
             cpu = _cpu_s(process.pid) - cpu_before
     return orjson.loads(out.splitlines()[-1]), rss, cpu
 
@@ -163,6 +191,12 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=64)
     parser.add_argument("--flow", choices=("live", "self-paced"), default="live")
     parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument(
+        "--server",
+        choices=["uvicorn", "granian"],
+        default="uvicorn",
+        help="the ASGI server (granian only to compare: quiz serve runs uvicorn)",
+    )
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON line")
     args = parser.parse_args()
@@ -184,7 +218,10 @@ def main() -> None:
         if args.spread:
             name += f"-spread-{args.spread:g}s"
             command += f" --spread {args.spread:g}"
-    figures, rss, cpu = asyncio.run(run_loadgen(arguments))
+    if args.server != "uvicorn":
+        name += f"-{args.server}"
+        command += f" --server {args.server}"
+    figures, rss, cpu = asyncio.run(run_loadgen(arguments, args.server))
     figures["server_rss_mib"] = rss
     # The server's CPU over the whole run (joins and connections included).
     figures["server_cpu_s"] = cpu

@@ -92,8 +92,24 @@ def build_app() -> Any:
     return app
 
 
-def serve(port: int) -> None:
-    """Serve the floor app with the settings ``quiz serve`` uses."""
+def serve(port: int, server: str) -> None:
+    """Serve the floor app with the settings ``quiz serve`` uses, on ``server``."""
+    if server == "granian":
+        from granian import Granian
+
+        Granian(
+            "bench.ws_floor:build_app",
+            factory=True,
+            interface="asgi",
+            address="127.0.0.1",
+            port=port,
+            workers=1,
+            loop="uvloop",
+            websockets=True,
+            backlog=4096,
+            log_level="warning",
+        ).serve()
+        return
     import uvicorn
 
     uvicorn.run(
@@ -108,12 +124,13 @@ def serve(port: int) -> None:
     )
 
 
-async def measure(players: int, rounds: int) -> dict[str, Any]:
+async def measure(players: int, rounds: int, server_name: str) -> dict[str, Any]:
     """Run the floor server and the load generator; return the figures."""
     _loadgen_ready()
     port = _free_port()
     server = subprocess.Popen(  # noqa: ASYNC220 - started once, before any load
-        [sys.executable, "-m", "bench.ws_floor", "--serve", str(port)], cwd=ROOT
+        [sys.executable, "-m", "bench.ws_floor", "--serve", str(port), "--server", server_name],
+        cwd=ROOT,
     )
     try:
         await asyncio.sleep(1.5)
@@ -152,19 +169,26 @@ def main() -> None:
     parser.add_argument("--players", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--server",
+        choices=["uvicorn", "granian"],
+        default="uvicorn",
+        help="the ASGI server to terminate the sockets",
+    )
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON line")
     args = parser.parse_args()
     if args.serve:
-        serve(args.serve)
+        serve(args.serve, args.server)
         return
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    figures = asyncio.run(measure(args.players, args.rounds))
+    figures = asyncio.run(measure(args.players, args.rounds, args.server))
     report(
         figures,
-        name=f"ws-floor-{args.players}",
-        command=f"python -m bench.ws_floor --players {args.players} --rounds {args.rounds}",
+        name=f"ws-floor-{args.players}" + ("" if args.server == "uvicorn" else f"-{args.server}"),
+        command=f"python -m bench.ws_floor --players {args.players} --rounds {args.rounds}"
+        + ("" if args.server == "uvicorn" else f" --server {args.server}"),
         note=" The server stack alone: each answer is answered at once, no quiz, no storage.",
         write=not args.no_write,
         as_json=args.json,

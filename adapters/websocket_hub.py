@@ -42,12 +42,16 @@ JOIN_FANOUT = 200
 # interval for the next one.
 TICKS = 16
 
-# Leaderboard frames one process may send per second across a room. A room
-# of N sockets is pushed at most every max(interval, N / FRAME_BUDGET)
-# seconds, so ten thousand players get a frame every second and the answers
-# they send are not starved by frames about them (each frame is a send to
-# the kernel, the largest single cost of the live channel in py-spy).
-FRAME_BUDGET = 10_000
+# Leaderboard frames one process may send per second to a whole room. A room
+# of N sockets is pushed in full at most every max(interval, N / FRAME_BUDGET)
+# seconds, so ten thousand players get the whole board every two seconds and
+# the answers they send are not starved by frames about them (each frame is a
+# send to the kernel, the largest single cost of the live channel in py-spy).
+# Between full pushes, the players who just scored (and the spectators, who
+# follow the answer count) get the board every interval: a player sees their
+# own new score on the board within an interval whatever the room's size, and
+# the cost of those frames grows with the answers, not with the room.
+FRAME_BUDGET = 5_000
 
 # A board is spliced for this many receivers between yields to the event
 # loop, so answers and their results interleave with a large room's push
@@ -180,6 +184,13 @@ class _Room:
     # What each participant last saw: the top entries and their own standing.
     # A receiver whose view has not changed is not sent the same board again.
     seen: dict[str, tuple[str, int, int]] = field(default_factory=dict)
+    # Participants who scored since their last board, and since when some
+    # have been waiting; the users with no standing (the host), who follow
+    # the answer count.
+    fresh: set[str] = field(default_factory=set)
+    fresh_since: float = 0.0
+    next_fresh: float = 0.0
+    spectators: set[str] = field(default_factory=set)
     # The session finished: the room goes once its last socket does, so a
     # school that plays every day does not keep every session's frames.
     finished: bool = False
@@ -381,6 +392,10 @@ class WebSocketHub:
                 room.counted.add(submission)
                 question = str(event.get("question_id", ""))
                 room.answer_counts[question] = room.answer_counts.get(question, 0) + 1
+            if target is not None and event.get("status") == "scored":
+                if not room.fresh:
+                    room.fresh_since = self.monotonic()
+                room.fresh.add(target)
         receivers = room.connections if target is None else room.by_user.get(target, set())
         for connection in list(receivers):
             connection.push(frame)
@@ -438,23 +453,36 @@ class WebSocketHub:
                 room.next_join = began + self.interval
                 room.seq += 1
                 self.deliver(session_id, {**joined, "seq": room.seq}, None)
-            if room.dirty:
-                if began < room.next_push:
-                    continue
-                # While answers keep coming (a question's burst), wait for the
-                # burst to pass so that one frame shows all of it, but never
-                # longer than the room's spacing.
-                settling = began - room.changed_at < self.interval / TICKS or (
-                    self.busy is not None and self.busy()
-                )
-                spacing = max(self.interval, len(room.connections) / FRAME_BUDGET)
-                if settling and began - room.dirty_since < spacing:
-                    continue
-                room.dirty = False
-                room.next_push = began + spacing
-                await self._push_board(session_id, room)
-                if self.on_push is not None:
-                    self.on_push((self.monotonic() - began) * 1000, len(room.connections))
+            if not room.dirty:
+                continue
+            # While answers keep coming (a question's burst), wait for the
+            # burst to pass so that one frame shows all of it, but never
+            # longer than the room's spacing.
+            settling = began - room.changed_at < self.interval / TICKS or (
+                self.busy is not None and self.busy()
+            )
+            if began < room.next_push:
+                # Not yet time for the whole room: those who just scored get it.
+                if (
+                    room.fresh
+                    and began >= room.next_fresh
+                    and (not settling or began - room.fresh_since >= self.interval)
+                ):
+                    room.next_fresh = began + self.interval
+                    # Those who score while it goes out wait for the next one.
+                    receivers, room.fresh = room.fresh | room.spectators, set()
+                    await self._push_board(session_id, room, receivers)
+                continue
+            spacing = max(self.interval, len(room.connections) / FRAME_BUDGET)
+            if settling and began - room.dirty_since < spacing:
+                continue
+            room.dirty = False
+            room.next_push = began + spacing
+            room.next_fresh = began + self.interval
+            room.fresh.clear()
+            await self._push_board(session_id, room)
+            if self.on_push is not None:
+                self.on_push((self.monotonic() - began) * 1000, len(room.connections))
 
     async def _name(self, room: _Room, session_id: str, user_id: str) -> str:
         name = room.names.get(user_id)
@@ -482,32 +510,47 @@ class WebSocketHub:
             "entries": entries,
         }
 
-    async def _push_board(self, session_id: str, room: _Room) -> None:
+    async def _push_board(
+        self, session_id: str, room: _Room, only: set[str] | None = None
+    ) -> None:
         shared = await self.board_payload(session_id)
         room.seq += 1
         await self._splice(
-            session_id, room, {"type": "leaderboard.updated", "seq": room.seq, **shared}
+            session_id, room, {"type": "leaderboard.updated", "seq": room.seq, **shared}, only
         )
 
-    async def _splice(self, session_id: str, room: _Room, shared: dict[str, Any]) -> None:
+    async def _splice(
+        self,
+        session_id: str,
+        room: _Room,
+        shared: dict[str, Any],
+        only: set[str] | None = None,
+    ) -> None:
         """Send a board to every receiver with its own standing spliced in.
 
         The shared part is serialised once. Receivers go in slices with a
         yield between them, so a large room's push never stalls the loop,
         and a participant whose view (the top entries, their own rank and
         score) is what they were last sent gets no copy of it. Spectators
-        (the host) always get it: it carries the live answer count.
+        (the host) always get it: it carries the live answer count. With
+        ``only``, just those users are sent it.
         """
         shared = {key: value for key, value in shared.items() if key != "me"}
         shared["answer_counts"] = dict(room.answer_counts)
         head = dumps(shared)[:-1]
         top = dumps({"entries": shared.get("entries", [])})
         board = session_board(session_id)
-        for number, (user_id, connections) in enumerate(list(room.by_user.items()), 1):
+        receivers = (
+            list(room.by_user.items())
+            if only is None
+            else [(user, room.by_user[user]) for user in only if user in room.by_user]
+        )
+        for number, (user_id, connections) in enumerate(receivers, 1):
             if number % SPLICE_SLICE == 0:
                 await asyncio.sleep(0)
             standing = await self.leaderboard.standing(board, user_id)
             if standing is None:
+                room.spectators.add(user_id)
                 me = "null"
             else:
                 view = (top, standing.rank, standing.score)

@@ -6,7 +6,9 @@ import asyncio
 import contextlib
 
 import orjson
+import pytest
 
+from adapters import websocket_hub
 from adapters.memory import MemoryLeaderboard, MemorySessionStore
 from adapters.websocket_hub import (
     JOIN_FANOUT,
@@ -373,3 +375,74 @@ async def test_a_finished_sessions_room_goes_with_its_last_socket() -> None:
 
     assert live.seq("ROOM22") == 0 and live.seq("ENDED1") == 0
     assert live.connection_count() == 0
+
+
+async def scored(live: WebSocketHub, board: MemoryLeaderboard, user: str, score: int) -> None:
+    """Score an answer as the notification service does: result, then the board."""
+    await board.submit("session:ROOM22", user, score, score)
+    await live.to_user(
+        "ROOM22", user, {"type": "answer.result", "status": "scored", "submission_id": user}
+    )
+    await live.leaderboard_changed("ROOM22")
+
+
+async def test_in_a_large_room_who_just_scored_sees_it_on_the_board_within_an_interval(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(websocket_hub, "FRAME_BUDGET", 2)  # 4 sockets: whole room every 2 s
+    clock = Clock()
+    live, board = board_hub(clock, top=1)
+    for user, score in (("ann", 100), ("bob", 50), ("cat", 40)):
+        await board.submit("session:ROOM22", user, score, score)
+    ann, bob, cat, host = (live.connect("ROOM22", user) for user in ("ann", "bob", "cat", "host"))
+    await push(live, clock)
+    for socket in (ann, bob, cat, host):
+        frames(socket)
+
+    await scored(live, board, "bob", 150)  # bob takes the top from ann
+    clock.now += 0.25
+    await live.flush()
+
+    to_bob = [frame for frame in frames(bob) if frame["type"] == "leaderboard.updated"]
+    assert [frame["me"] for frame in to_bob] == [{"rank": 1, "score": 150}]
+    assert [frame["me"] for frame in frames(host)] == [None], "the host follows the count"
+    assert frames(cat) == [] and frames(ann) == [], "the rest wait for the room's push"
+
+    clock.now += 0.25
+    await live.flush()
+    assert frames(bob) == [], "one board per scoring, not one per tick"
+
+    clock.now += 2.0
+    await live.flush()
+    assert [frame["me"] for frame in frames(ann)] == [{"rank": 2, "score": 100}]
+    assert [frame["entries"][0]["user_id"] for frame in frames(cat)] == ["bob"]
+    assert frames(bob) == [], "bob's view has not changed since his own board"
+
+
+async def test_who_scores_while_a_board_goes_out_gets_the_next_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(websocket_hub, "FRAME_BUDGET", 1)
+    clock = Clock()
+    live, board = board_hub(clock)
+    sockets = {}
+    for number in range(600):  # more than a slice: the push yields midway
+        user = f"p{number}"
+        await board.submit("session:ROOM22", user, number, number)
+        sockets[user] = live.connect("ROOM22", user)
+    await push(live, clock)
+    for socket in sockets.values():
+        frames(socket)
+    for number in range(300):
+        await scored(live, board, f"p{number}", 1000 + number)
+    clock.now += 0.25
+    pushing = asyncio.create_task(live.flush())
+    await asyncio.sleep(0)  # the push has yielded after its first slice
+    await scored(live, board, "p599", 5000)
+    await pushing
+    assert not [f for f in frames(sockets["p599"]) if f["type"] == "leaderboard.updated"]
+
+    clock.now += 0.25
+    await live.flush()
+    (latest,) = [f for f in frames(sockets["p599"]) if f["type"] == "leaderboard.updated"]
+    assert latest["me"] == {"rank": 1, "score": 5000}

@@ -145,8 +145,9 @@ def moto_server() -> Iterator[str]:
     """Run moto's server in its own process on a free port; yield its endpoint.
 
     Its own process, so moto's CPU is not shared with the load generator's
-    event loop (on AWS the services are elsewhere too); one DynamoDB request
-    at a time (``SerialMotoServer``), since moto's backend is not thread-safe.
+    event loop (on AWS the services are elsewhere too); DynamoDB's writes one
+    at a time and its reads beside each other (``SerialMotoServer``), since
+    moto's backend is not thread-safe, as in the cloud suite and run-cloud.
     """
     import subprocess
 
@@ -185,11 +186,11 @@ def moto_server() -> Iterator[str]:
 
 
 def serve_moto(port: int) -> None:
-    """Serve moto (DynamoDB one request at a time) until terminated."""
+    """Serve moto (DynamoDB's writes one at a time) until terminated."""
     from entrypoints.cli.cloud_dev import SerialMotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    SerialMotoServer(port).server.serve_forever()  # SIGTERM ends the process
+    SerialMotoServer(port, writes_only=True).server.serve_forever()  # SIGTERM ends it
 
 
 async def moto_round_trip_ms(stores: Any, samples: int = 40) -> float:
@@ -382,7 +383,7 @@ def reading(figures: dict[str, Any]) -> str:
         f"record still takes {per_record:,.0f} ms inside its handler on moto (median), "
         f"but handlers overlap: {sum(stream) / 1000:,.1f} s of handler time fit in "
         f"{figures['busy_s']:.1f} s of bursts. Every hop is a request to moto, one "
-        "Python process serving all five processes (DynamoDB one request at a time) on a shared "
+        "Python process serving all five processes (DynamoDB's writes one at a time) on a shared "
         f"{os.cpu_count()}-core machine, and moto's TransactWriteItems deep-copies the "
         "whole table, so moto's CPU is now the bound: the absolute numbers measure moto "
         "more than the code. AWS calls counted include the consumers' idle polling "
@@ -413,7 +414,7 @@ def report(figures: dict[str, Any], command: str) -> str:
         "",
         f"Run {time.strftime('%Y-%m-%d')} on {os.cpu_count()} cores, Python "
         f"{sys.version.split()[0]}; command `{command}`. moto's server (its own "
-        "process, one DynamoDB request at a time), the local PostgreSQL and Redis; API, stream "
+        "process, DynamoDB's writes one at a time), the local PostgreSQL and Redis; API, stream "
         "processor, score-event, "
         "notification and quiz-event workers as separate processes; load generator on "
         f"the same machine. Load average when it ended: {load}.",

@@ -396,6 +396,10 @@ class WebSocketHub:
                 if not room.fresh:
                     room.fresh_since = self.monotonic()
                 room.fresh.add(target)
+        elif event.get("type") == "question.closed":
+            # The question's scores are final: the whole room's board is due
+            # at the next tick, whatever the room's spacing.
+            room.next_push = 0.0
         receivers = room.connections if target is None else room.by_user.get(target, set())
         for connection in list(receivers):
             connection.push(frame)
@@ -510,9 +514,7 @@ class WebSocketHub:
             "entries": entries,
         }
 
-    async def _push_board(
-        self, session_id: str, room: _Room, only: set[str] | None = None
-    ) -> None:
+    async def _push_board(self, session_id: str, room: _Room, only: set[str] | None = None) -> None:
         shared = await self.board_payload(session_id)
         room.seq += 1
         await self._splice(

@@ -446,3 +446,28 @@ async def test_who_scores_while_a_board_goes_out_gets_the_next_one(
     await live.flush()
     (latest,) = [f for f in frames(sockets["p599"]) if f["type"] == "leaderboard.updated"]
     assert latest["me"] == {"rank": 1, "score": 5000}
+
+
+async def test_the_whole_room_gets_the_board_once_a_question_closes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(websocket_hub, "FRAME_BUDGET", 1)  # 3 sockets: whole room every 3 s
+    clock = Clock()
+    live, board = board_hub(clock, top=1)
+    for user, score in (("ann", 100), ("bob", 50), ("cat", 40)):
+        await board.submit("session:ROOM22", user, score, score)
+    ann, bob, cat = (live.connect("ROOM22", user) for user in ("ann", "bob", "cat"))
+    await push(live, clock)
+    for socket in (ann, bob, cat):
+        frames(socket)
+    await scored(live, board, "bob", 150)
+    clock.now += 0.25
+    await live.flush()
+    assert frames(ann) == [], "not yet the room's turn"
+
+    await live.to_session("ROOM22", {"type": "question.closed", "question_id": "q1"})
+    clock.now += 0.1
+    await live.flush()
+
+    boards_to_ann = [f for f in frames(ann) if f["type"] == "leaderboard.updated"]
+    assert [f["me"] for f in boards_to_ann] == [{"rank": 2, "score": 100}]

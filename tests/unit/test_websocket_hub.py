@@ -386,18 +386,26 @@ async def scored(live: WebSocketHub, board: MemoryLeaderboard, user: str, score:
     await live.leaderboard_changed("ROOM22")
 
 
+async def class_of_three(
+    clock: Clock, *users: str
+) -> tuple[WebSocketHub, MemoryLeaderboard, list[Connection]]:
+    """Ann 100, Bob 50, Cat 40 on a top-1 board, ``users`` connected, one board seen."""
+    live, board = board_hub(clock, top=1)
+    for user, score in (("ann", 100), ("bob", 50), ("cat", 40)):
+        await board.submit("session:ROOM22", user, score, score)
+    sockets = [live.connect("ROOM22", user) for user in users]
+    await push(live, clock)
+    for socket in sockets:
+        frames(socket)
+    return live, board, sockets
+
+
 async def test_in_a_large_room_who_just_scored_sees_it_on_the_board_within_an_interval(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(websocket_hub, "FRAME_BUDGET", 2)  # 4 sockets: whole room every 2 s
     clock = Clock()
-    live, board = board_hub(clock, top=1)
-    for user, score in (("ann", 100), ("bob", 50), ("cat", 40)):
-        await board.submit("session:ROOM22", user, score, score)
-    ann, bob, cat, host = (live.connect("ROOM22", user) for user in ("ann", "bob", "cat", "host"))
-    await push(live, clock)
-    for socket in (ann, bob, cat, host):
-        frames(socket)
+    live, board, (ann, bob, cat, host) = await class_of_three(clock, "ann", "bob", "cat", "host")
 
     await scored(live, board, "bob", 150)  # bob takes the top from ann
     clock.now += 0.25
@@ -453,13 +461,7 @@ async def test_the_whole_room_gets_the_board_once_a_question_closes(
 ) -> None:
     monkeypatch.setattr(websocket_hub, "FRAME_BUDGET", 1)  # 3 sockets: whole room every 3 s
     clock = Clock()
-    live, board = board_hub(clock, top=1)
-    for user, score in (("ann", 100), ("bob", 50), ("cat", 40)):
-        await board.submit("session:ROOM22", user, score, score)
-    ann, bob, cat = (live.connect("ROOM22", user) for user in ("ann", "bob", "cat"))
-    await push(live, clock)
-    for socket in (ann, bob, cat):
-        frames(socket)
+    live, board, (ann, _bob, _cat) = await class_of_three(clock, "ann", "bob", "cat")
     await scored(live, board, "bob", 150)
     clock.now += 0.25
     await live.flush()

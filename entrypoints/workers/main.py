@@ -16,11 +16,11 @@ from typing import Any
 
 import uvicorn
 
-from entrypoints.api.app import resolve
 from entrypoints.cloud import CloudContainer, FanoutNotifier
 from entrypoints.logs import configure_logging
 from entrypoints.observability import enable_tracing, instrument, make_metrics
 from entrypoints.settings import Settings
+from entrypoints.wiring import open_links, resolve
 from entrypoints.workers.health import (
     PollWatch,
     health_app,
@@ -78,7 +78,6 @@ async def apigateway_notifier(settings: Settings, ports: dict[str, Any]) -> Any:
     if not settings.apigw_ws_callback_url:
         return None
     from adapters.aws_messaging.apigateway import ApiGatewayConnections, ApiGatewayNotifier
-    from entrypoints.api.gateway import open_links
 
     links = await open_links(settings)
     return ApiGatewayNotifier(

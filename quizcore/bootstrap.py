@@ -1,13 +1,17 @@
 """One place that wires every seed service's handler on a set of ports.
 
-The embedded profile, the cloud deployables (API and workers) and the unit
-tests build their services here, so the wiring is written once. The Flink
-job builds only the stream processor, in ``flink/functions.py``.
+The embedded profile, the cloud API and the unit tests build every service
+here (``build_services``), so the wiring is written once. A cloud worker
+runs one handler and builds only that one, on only the ports it uses, with
+the ``build_*`` function of its handler (``build_services`` calls the same
+ones), so it opens no client it does not need. The Flink job builds its
+stream processor in ``flink/wiring.py``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from quizcore.ports import (
     AnswerStore,
@@ -32,6 +36,8 @@ from quizcore.services import (
     ScoreService,
     StreamProcessor,
     UserService,
+    question_stats,
+    standings,
 )
 
 
@@ -78,20 +84,18 @@ def build_services(
     ``presence`` tells who is connected where the process knows (the embedded
     profile's hub), for sessions that close a question once all answered.
     """
-    catalog = Catalog(master)
-    play = PlayRules(grace_ms=grace_ms)
-    quiz = QuizService(
+    quiz = build_quiz_service(
+        clock=clock,
         master=master,
         sessions=sessions,
         answers=answers,
         scores=scores,
         leaderboard=leaderboard,
         publisher=publisher,
-        clock=clock,
-        catalog=catalog,
-        play=play,
+        grace_ms=grace_ms,
         presence=presence,
     )
+    catalog = quiz.catalog  # one quiz cache for every service
     return Services(
         clock=clock,
         master=master,
@@ -111,40 +115,143 @@ def build_services(
             stream=stream,
             clock=clock,
             catalog=catalog,
-            play=play,
+            play=quiz.play,
         ),
-        stream=StreamProcessor(
+        stream=build_stream_processor(
             sessions=sessions,
             answers=answers,
             scores=scores,
             publisher=publisher,
             catalog=catalog,
-            play=play,
+            grace_ms=grace_ms,
         ),
-        score_event=ScoreEventHandler(
-            sessions=sessions,
-            answers=answers,
-            scores=scores,
-            leaderboard=leaderboard,
-            publisher=publisher,
-            catalog=catalog,
-            when_answered=quiz.close_if_all_answered,
-        ),
-        notification=NotificationService(
+        score_event=build_score_event(quiz),
+        notification=build_notification(
             notifier=notifier,
             sessions=sessions,
+            answers=answers,
             leaderboard=leaderboard,
             catalog=catalog,
-            stats=quiz.question_stats,
             top=top,
         ),
-        quiz_event=QuizEventHandler(
-            master=master,
-            sessions=sessions,
-            scores=scores,
-            leaderboard=leaderboard,
-            standings=quiz.standings,
+        quiz_event=build_quiz_event(
+            master=master, sessions=sessions, scores=scores, leaderboard=leaderboard
         ),
         users=UserService(master=master, leaderboard=leaderboard),
         boards=LeaderboardService(leaderboard=leaderboard, sessions=sessions, master=master),
+    )
+
+
+def build_quiz_service(
+    *,
+    clock: Clock,
+    master: MasterStore,
+    sessions: SessionStore,
+    answers: AnswerStore,
+    scores: ScoreStore,
+    leaderboard: Leaderboard,
+    publisher: EventPublisher,
+    grace_ms: int,
+    presence: Presence | None = None,
+) -> QuizService:
+    """Wire the quiz service, with its own quiz catalog on ``master``."""
+    return QuizService(
+        master=master,
+        sessions=sessions,
+        answers=answers,
+        scores=scores,
+        leaderboard=leaderboard,
+        publisher=publisher,
+        clock=clock,
+        catalog=Catalog(master),
+        play=PlayRules(grace_ms=grace_ms),
+        presence=presence,
+    )
+
+
+def build_stream_processor(
+    *,
+    sessions: SessionStore,
+    answers: AnswerStore,
+    scores: ScoreStore,
+    publisher: EventPublisher,
+    catalog: Catalog | None,
+    grace_ms: int,
+) -> StreamProcessor:
+    """Wire the stream processor.
+
+    Without a catalog (its worker's case) every submission must carry its
+    question facts, as the API stamps them, and it reads no master data.
+    """
+    return StreamProcessor(
+        sessions=sessions,
+        answers=answers,
+        scores=scores,
+        publisher=publisher,
+        catalog=catalog,
+        play=PlayRules(grace_ms=grace_ms),
+    )
+
+
+def build_score_event(quiz: QuizService) -> ScoreEventHandler:
+    """Wire the score event handler on the quiz service's ports and catalog.
+
+    It closes a question early once everyone answered, through ``quiz``: so
+    it needs every port of the quiz service, and nothing more.
+    """
+    return ScoreEventHandler(
+        sessions=quiz.sessions,
+        answers=quiz.answers,
+        scores=quiz.scores,
+        leaderboard=quiz.leaderboard,
+        publisher=quiz.publisher,
+        catalog=quiz.catalog,
+        when_answered=quiz.close_if_all_answered,
+    )
+
+
+def build_notification(
+    *,
+    notifier: Notifier,
+    sessions: SessionStore,
+    answers: AnswerStore,
+    leaderboard: Leaderboard,
+    catalog: Catalog,
+    top: int,
+) -> NotificationService:
+    """Wire the notification service; a question's statistics read its answers."""
+
+    async def stats(session_id: str) -> dict[str, dict[str, Any]]:
+        return await question_stats(
+            sessions=sessions, answers=answers, catalog=catalog, session_id=session_id
+        )
+
+    return NotificationService(
+        notifier=notifier,
+        sessions=sessions,
+        leaderboard=leaderboard,
+        catalog=catalog,
+        stats=stats,
+        top=top,
+    )
+
+
+def build_quiz_event(
+    *,
+    master: MasterStore,
+    sessions: SessionStore,
+    scores: ScoreStore,
+    leaderboard: Leaderboard,
+) -> QuizEventHandler:
+    """Wire the quiz event handler; the final standings read the scores."""
+
+    async def ranked(session_id: str) -> list[dict[str, Any]]:
+        return await standings(sessions=sessions, scores=scores, session_id=session_id)
+
+    return QuizEventHandler(
+        master=master,
+        sessions=sessions,
+        scores=scores,
+        leaderboard=leaderboard,
+        standings=ranked,
     )

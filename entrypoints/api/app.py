@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import inspect
 import logging
 import sys
 import time
@@ -36,17 +35,10 @@ from entrypoints.runtime import (
 )
 from entrypoints.seed import load_quizzes, seed
 from entrypoints.settings import Settings
+from entrypoints.wiring import resolve
 from quizcore.bootstrap import build_services
 
 log = logging.getLogger(__name__)
-
-
-async def resolve(provider: Any) -> Any:
-    """Return a provider's value, awaiting it when it depends on async resources."""
-    value = provider()
-    if inspect.isawaitable(value):
-        value = await value
-    return value
 
 
 class Lifespan:

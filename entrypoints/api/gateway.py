@@ -13,57 +13,17 @@ parameters of the client's connect URL, mapped onto the integration request.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 import falcon.asgi
 import orjson
 
-from adapters.aws_messaging.apigateway import ApiGatewayConnections, ConnectionRegistry
 from entrypoints.api.context import ApiContext
 from entrypoints.api.live import error_frame, submit_from_socket
-from entrypoints.settings import Settings
+from entrypoints.wiring import GatewayLinks, open_links
 from quizcore.errors import InvalidRequest, NotParticipant, QuizError, StoreUnavailable
 
 MAX_FRAME = 8 * 1024
-
-
-class GatewayRegistry(ConnectionRegistry, Protocol):
-    """The registry the routes need: the notifier's, plus add and lookup."""
-
-    async def add(self, session_id: str, connection_id: str, user_id: str) -> None: ...
-
-    async def lookup(self, connection_id: str) -> tuple[str, str] | None: ...
-
-
-@dataclass
-class GatewayLinks:
-    """The connection registry and the ``@connections`` client of the routes."""
-
-    registry: GatewayRegistry
-    connections: ApiGatewayConnections
-    stack: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
-
-
-async def open_links(settings: Settings) -> GatewayLinks:
-    """Open Redis and the ``@connections`` client for the process's lifetime."""
-    from adapters.aws_messaging.client import aws_client
-    from adapters.redis.client import open_redis
-    from adapters.redis.connections import RedisConnectionRegistry
-
-    stack = contextlib.AsyncExitStack()
-    redis = await stack.enter_async_context(
-        contextlib.asynccontextmanager(open_redis)(settings.redis_url)
-    )
-    client = await stack.enter_async_context(
-        aws_client("apigatewaymanagementapi", settings.aws_region, settings.apigw_ws_callback_url)
-    )
-    return GatewayLinks(
-        registry=RedisConnectionRegistry(redis, prefix=settings.redis_prefix),
-        connections=ApiGatewayConnections(client),
-        stack=stack,
-    )
 
 
 class Links:

@@ -93,9 +93,9 @@ def serve(args: argparse.Namespace) -> int:
 
 
 async def _import(settings: Settings, path: Path) -> int:
-    from entrypoints.api.app import resolve
     from entrypoints.api.container import LocalContainer
     from entrypoints.seed import load_quizzes
+    from entrypoints.wiring import resolve
 
     quizzes = load_quizzes(path)
     if settings.profile == "cloud":

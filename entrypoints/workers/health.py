@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 import falcon
@@ -83,23 +84,20 @@ def stream_check(client: Any, stream: str) -> Check:
     return stream_
 
 
-def store_checks(name: str, services: Any) -> dict[str, Check]:
-    """Return the checks of the stores the named worker uses."""
+def store_checks(ports: Mapping[str, Any]) -> dict[str, Check]:
+    """Return a check of each store among the ports the worker was built on.
 
-    async def sessions() -> None:
-        await services.sessions.get("READYZ")
-
-    async def leaderboard() -> None:
-        await services.leaderboard.size("readyz")
-
-    async def master() -> None:
-        await services.master.get_quiz("readyz")
-
-    checks: dict[str, Check] = {"sessions": sessions}
-    if name in ("score-event", "notification"):
-        checks["leaderboard"] = leaderboard
-    if name == "quiz-event":
-        checks["master"] = master
+    A worker checks what its handler uses, no more: the stream processor
+    has no leaderboard or master store, so Redis and Aurora are not its
+    concern (``PORTS`` in ``entrypoints/workers/main.py``).
+    """
+    checks: dict[str, Check] = {}
+    if "sessions" in ports:
+        checks["sessions"] = partial(ports["sessions"].get, "READYZ")
+    if "leaderboard" in ports:
+        checks["leaderboard"] = partial(ports["leaderboard"].size, "readyz")
+    if "master" in ports:
+        checks["master"] = partial(ports["master"].get_quiz, "readyz")
     return checks
 
 

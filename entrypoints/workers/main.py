@@ -1,7 +1,8 @@
 """Run one worker: score-event, notification, quiz-event or the stream processor.
 
 Each consumes its queue (or the answer stream) with the same quizcore
-handlers the embedded profile runs in process, serves ``/healthz`` and
+handler the embedded profile runs in process, built alone on only the
+ports it uses (``PORTS``, ``wire``), serves ``/healthz`` and
 ``/readyz`` for Kubernetes probes, logs JSON, and on SIGTERM finishes or
 releases the messages in flight before it exits.
 """
@@ -12,15 +13,16 @@ import asyncio
 import contextlib
 import logging
 import signal
+from dataclasses import dataclass
 from typing import Any
 
 import uvicorn
 
-from entrypoints.api.app import resolve
 from entrypoints.cloud import CloudContainer, FanoutNotifier
 from entrypoints.logs import configure_logging
 from entrypoints.observability import enable_tracing, instrument, make_metrics
 from entrypoints.settings import Settings
+from entrypoints.wiring import open_links, resolve, shutdown
 from entrypoints.workers.health import (
     PollWatch,
     health_app,
@@ -29,7 +31,14 @@ from entrypoints.workers.health import (
     stream_check,
 )
 from quizcore.batching import batch_scope, cached_sessions
-from quizcore.bootstrap import Services, build_services
+from quizcore.bootstrap import (
+    build_notification,
+    build_quiz_event,
+    build_quiz_service,
+    build_score_event,
+    build_stream_processor,
+)
+from quizcore.services import Catalog
 
 log = logging.getLogger(__name__)
 
@@ -40,37 +49,88 @@ QUEUES = {
 }
 
 
-async def wire(container: CloudContainer, settings: Settings) -> Services:
-    """Resolve the cloud ports and wire the handlers on them."""
-    ports = {
-        name: await resolve(getattr(container, name))
-        for name in (
-            "clock",
-            "master",
-            "sessions",
-            "answers",
-            "scores",
-            "leaderboard",
-            "publisher",
-            "stream",
+# The ports each worker's handler uses, and no other: a worker resolves only
+# these, so it opens only the clients behind them (the stream processor no
+# Redis and no Aurora; the notification and quiz-event workers no SNS), and
+# its /readyz checks the stores among them. The clock times every handler.
+PORTS: dict[str, tuple[str, ...]] = {
+    "stream-processor": ("clock", "sessions", "answers", "scores", "publisher"),
+    "score-event": (
+        "clock",
+        "master",
+        "sessions",
+        "answers",
+        "scores",
+        "leaderboard",
+        "publisher",
+    ),
+    "notification": ("clock", "master", "sessions", "answers", "leaderboard", "fanout"),
+    "quiz-event": ("clock", "master", "sessions", "scores", "leaderboard"),
+}
+
+
+@dataclass
+class Wired:
+    """One worker's handler, the ports it was built on, and its fan-out."""
+
+    handler: Any
+    ports: dict[str, Any]
+    notifier: FanoutNotifier | None = None  # the notification worker's push
+
+
+async def wire(name: str, container: CloudContainer, settings: Settings) -> Wired:
+    """Resolve the ports of the named worker's handler; build that handler alone."""
+    ports = {port: await resolve(getattr(container, port)) for port in PORTS[name]}
+    if name == "stream-processor":
+        # No catalog: the command carries the question facts.
+        processor = build_stream_processor(
+            sessions=ports["sessions"],
+            answers=ports["answers"],
+            scores=ports["scores"],
+            publisher=ports["publisher"],
+            catalog=None,
+            grace_ms=settings.answer_grace_ms,
         )
-    }
-    fanout = await resolve(container.fanout)
-    notifier = FanoutNotifier(
-        fanout,
-        leaderboard=ports["leaderboard"],
+        return Wired(processor, ports)
+    if name == "score-event":
+        quiz = build_quiz_service(
+            clock=ports["clock"],
+            master=ports["master"],
+            sessions=ports["sessions"],
+            answers=ports["answers"],
+            scores=ports["scores"],
+            leaderboard=ports["leaderboard"],
+            publisher=ports["publisher"],
+            grace_ms=settings.answer_grace_ms,
+        )
+        return Wired(build_score_event(quiz), ports)
+    if name == "notification":
+        notifier = FanoutNotifier(
+            ports["fanout"],
+            leaderboard=ports["leaderboard"],
+            sessions=ports["sessions"],
+            interval_ms=settings.leaderboard_interval_ms,
+            top=settings.leaderboard_top,
+            also=await firebase_notifiers(settings, ports),
+            gateway=await apigateway_notifier(settings, ports),
+        )
+        notification = build_notification(
+            notifier=notifier,
+            sessions=ports["sessions"],
+            answers=ports["answers"],
+            leaderboard=ports["leaderboard"],
+            catalog=Catalog(ports["master"]),
+            top=settings.leaderboard_top,
+        )
+        return Wired(notification, ports, notifier)
+    # The quiz-event worker (PORTS names no other).
+    handler = build_quiz_event(
+        master=ports["master"],
         sessions=ports["sessions"],
-        interval_ms=settings.leaderboard_interval_ms,
-        top=settings.leaderboard_top,
-        also=await firebase_notifiers(settings, ports),
-        gateway=await apigateway_notifier(settings, ports),
+        scores=ports["scores"],
+        leaderboard=ports["leaderboard"],
     )
-    return build_services(
-        **ports,
-        notifier=notifier,
-        grace_ms=settings.answer_grace_ms,
-        top=settings.leaderboard_top,
-    )
+    return Wired(handler, ports)
 
 
 async def apigateway_notifier(settings: Settings, ports: dict[str, Any]) -> Any:
@@ -78,7 +138,6 @@ async def apigateway_notifier(settings: Settings, ports: dict[str, Any]) -> Any:
     if not settings.apigw_ws_callback_url:
         return None
     from adapters.aws_messaging.apigateway import ApiGatewayConnections, ApiGatewayNotifier
-    from entrypoints.api.gateway import open_links
 
     links = await open_links(settings)
     return ApiGatewayNotifier(
@@ -138,26 +197,21 @@ async def consume(name: str, settings: Settings, state: dict[str, Any]) -> None:
     from adapters.dynamodb.checkpoints import DynamoCheckpointStore
     from adapters.dynamodb.client import dynamodb_client
 
+    # Nothing opens up front: resolving the worker's ports opens what they need.
     container: Any = CloudContainer(settings=settings)
-    await container.init_resources()
     metrics = make_metrics(settings)
     try:
-        services = await wire(container, settings)
-        notifier = services.notifier
+        wired = await wire(name, container, settings)
+        service = wired.handler
+        now_ms = wired.ports["clock"].now_ms
         handler: Any
         consumer: Any
         async with contextlib.AsyncExitStack() as stack:
             if name == "stream-processor":
-                services.stream.catalog = None  # the command carries the question facts
                 client = await stack.enter_async_context(
                     aws_client("kinesis", settings.aws_region, settings.aws_endpoint_url)
                 )
-                handler = instrument(
-                    services.stream.handle,  # type: ignore[arg-type]
-                    metrics,
-                    name,
-                    services.clock.now_ms,
-                )
+                handler = instrument(service.handle, metrics, name, now_ms)
                 dynamodb = await stack.enter_async_context(
                     dynamodb_client(settings.aws_region, settings.aws_endpoint_url)
                 )
@@ -166,7 +220,7 @@ async def consume(name: str, settings: Settings, state: dict[str, Any]) -> None:
                     dynamodb, settings.dynamodb_sessions_table, settings.kinesis_stream
                 )
                 # One session state and participant read per batch, not per record.
-                cached = cached_sessions(services.stream)
+                cached = cached_sessions(service)
                 assert cached is not None
 
                 async def prefetch(commands: list[Any]) -> None:
@@ -194,13 +248,8 @@ async def consume(name: str, settings: Settings, state: dict[str, Any]) -> None:
                 )
                 queue = getattr(settings, QUEUES[name])
                 url = (await client.get_queue_url(QueueName=queue))["QueueUrl"]
-                service: Any = {
-                    "score-event": services.score_event,
-                    "notification": services.notification,
-                    "quiz-event": services.quiz_event,
-                }[name]
                 cached_sessions(service)  # state and participants: once per receive
-                handler = instrument(service.handle, metrics, name, services.clock.now_ms)
+                handler = instrument(service.handle, metrics, name, now_ms)
                 watch = PollWatch(client)
                 consumer = SqsConsumer(
                     watch,
@@ -210,14 +259,14 @@ async def consume(name: str, settings: Settings, state: dict[str, Any]) -> None:
                     scope=batch_scope,
                 )
                 checks = {"queue": queue_check(client, url)}
-            if isinstance(notifier, FanoutNotifier):
-                await notifier.start()
+            if wired.notifier is not None:
+                await wired.notifier.start()
             loop = asyncio.get_running_loop()
             for signum in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(signum, _stopper(consumer, state))
             state["checks"] = {
                 **checks,
-                **store_checks(name, services),
+                **store_checks(wired.ports),
                 "consumer": watch.check(settings.worker_stall_after_s),
             }
             state["ready"] = True
@@ -230,11 +279,11 @@ async def consume(name: str, settings: Settings, state: dict[str, Any]) -> None:
                 with contextlib.suppress(asyncio.CancelledError):
                     await reporter
                 send_calls(metrics, name)
-            if isinstance(notifier, FanoutNotifier):
-                await notifier.stop()
+            if wired.notifier is not None:
+                await wired.notifier.stop()
     finally:
         state["ready"] = False
-        await container.shutdown_resources()
+        await shutdown(container)
         log.info("worker stopped", extra={"worker": name})
 
 

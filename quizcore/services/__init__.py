@@ -17,7 +17,7 @@ from quizcore.services.common import (
 )
 from quizcore.services.leaderboard import LeaderboardService, leaderboard_view
 from quizcore.services.notification import NotificationService
-from quizcore.services.quiz import QuizService
+from quizcore.services.quiz import QuizService, question_stats, standings
 from quizcore.services.quiz_event import QuizEventHandler
 from quizcore.services.score import ScoreService, SubmissionView
 from quizcore.services.score_event import ScoreEventHandler
@@ -41,6 +41,8 @@ __all__ = [
     "current_question",
     "leaderboard_view",
     "load_session",
+    "question_stats",
     "score_answers",
     "session_board",
+    "standings",
 ]

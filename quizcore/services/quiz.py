@@ -295,35 +295,12 @@ class QuizService:
 
     async def question_stats(self, session_id: str) -> dict[str, dict[str, Any]]:
         """Return per-question answer counts and correct shares."""
-        state = await load_session(self.sessions, session_id)
-        quiz = await self.catalog.quiz(state.quiz_id)
-        stats: dict[str, dict[str, Any]] = {
-            q.question_id: {
-                "question_id": q.question_id,
-                "index": q.index,
-                "answers": 0,
-                "correct": 0,
-                "correct_share": 0.0,
-                "choices": {},
-            }
-            for q in quiz.questions
-        }
-        for answer in await self.answers.for_session(session_id):
-            question = quiz.question(answer.question_id)
-            if question is None:
-                continue
-            entry = stats[question.question_id]
-            entry["answers"] += 1
-            if question.is_correct(answer.answer, typo_tolerance=quiz.typo_tolerance):
-                entry["correct"] += 1
-            if question.kind == "choice":
-                given = normalise(answer.answer)
-                label = next((c for c in question.choices if normalise(c) == given), answer.answer)
-                entry["choices"][label] = entry["choices"].get(label, 0) + 1
-        for entry in stats.values():
-            if entry["answers"]:
-                entry["correct_share"] = round(entry["correct"] / entry["answers"], 4)
-        return stats
+        return await question_stats(
+            sessions=self.sessions,
+            answers=self.answers,
+            catalog=self.catalog,
+            session_id=session_id,
+        )
 
     async def last_question(self, state: SessionState) -> dict[str, Any] | None:
         """Return the last revealed live question with its answer and statistics.
@@ -363,27 +340,7 @@ class QuizService:
 
     async def standings(self, session_id: str) -> list[dict[str, Any]]:
         """Return every participant's score, rank and correct count."""
-        participants = await self.sessions.participants(session_id)
-        scores = {score.user_id: score for score in await self.scores.scores(session_id)}
-        entries = []
-        for participant in participants:
-            score = scores.get(participant.user_id)
-            entries.append(
-                (participant.user_id, score.score if score else 0, score.reached_at if score else 0)
-            )
-        names = {p.user_id: p.display_name for p in participants}
-        return [
-            {
-                "rank": standing.rank,
-                "user_id": standing.user_id,
-                "display_name": names.get(standing.user_id, ""),
-                "score": standing.score,
-                "correct_count": scores[standing.user_id].correct_count
-                if standing.user_id in scores
-                else 0,
-            }
-            for standing in rank_all(entries)
-        ]
+        return await standings(sessions=self.sessions, scores=self.scores, session_id=session_id)
 
     async def results(self, session_id: str, user_id: str) -> dict[str, Any]:
         """Return final standings and per-question statistics (after finish)."""
@@ -435,3 +392,73 @@ class QuizService:
                 for answer in answers
             }
         return found
+
+
+async def question_stats(
+    *, sessions: SessionStore, answers: AnswerStore, catalog: Catalog, session_id: str
+) -> dict[str, dict[str, Any]]:
+    """Return per-question answer counts and correct shares of a session.
+
+    The notification worker and the quiz service both show them; a function
+    on the stores it reads, so the worker needs no quiz service to call it.
+    """
+    state = await load_session(sessions, session_id)
+    quiz = await catalog.quiz(state.quiz_id)
+    stats: dict[str, dict[str, Any]] = {
+        q.question_id: {
+            "question_id": q.question_id,
+            "index": q.index,
+            "answers": 0,
+            "correct": 0,
+            "correct_share": 0.0,
+            "choices": {},
+        }
+        for q in quiz.questions
+    }
+    for answer in await answers.for_session(session_id):
+        question = quiz.question(answer.question_id)
+        if question is None:
+            continue
+        entry = stats[question.question_id]
+        entry["answers"] += 1
+        if question.is_correct(answer.answer, typo_tolerance=quiz.typo_tolerance):
+            entry["correct"] += 1
+        if question.kind == "choice":
+            given = normalise(answer.answer)
+            label = next((c for c in question.choices if normalise(c) == given), answer.answer)
+            entry["choices"][label] = entry["choices"].get(label, 0) + 1
+    for entry in stats.values():
+        if entry["answers"]:
+            entry["correct_share"] = round(entry["correct"] / entry["answers"], 4)
+    return stats
+
+
+async def standings(
+    *, sessions: SessionStore, scores: ScoreStore, session_id: str
+) -> list[dict[str, Any]]:
+    """Return every participant's score, rank and correct count in a session.
+
+    What the quiz event worker writes as the final standings, from the
+    stores it reads alone.
+    """
+    participants = await sessions.participants(session_id)
+    by_user = {score.user_id: score for score in await scores.scores(session_id)}
+    entries = []
+    for participant in participants:
+        score = by_user.get(participant.user_id)
+        entries.append(
+            (participant.user_id, score.score if score else 0, score.reached_at if score else 0)
+        )
+    names = {p.user_id: p.display_name for p in participants}
+    return [
+        {
+            "rank": standing.rank,
+            "user_id": standing.user_id,
+            "display_name": names.get(standing.user_id, ""),
+            "score": standing.score,
+            "correct_count": by_user[standing.user_id].correct_count
+            if standing.user_id in by_user
+            else 0,
+        }
+        for standing in rank_all(entries)
+    ]

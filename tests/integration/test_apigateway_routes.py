@@ -13,6 +13,7 @@ from adapters.aws_messaging.client import aws_client
 from adapters.redis.connections import RedisConnectionRegistry
 from entrypoints.api import gateway
 from entrypoints.settings import Settings
+from entrypoints.wiring import GatewayLinks
 from tests.integration.api.conftest import (
     Harness,
     Minter,
@@ -50,9 +51,10 @@ async def running(
         registry = RedisConnectionRegistry(client, prefix=prefix)
         connections = Recording(apigw)
 
-        async def links(_: Settings) -> gateway.GatewayLinks:
-            return gateway.GatewayLinks(registry=registry, connections=connections)
+        async def links(_: Settings) -> GatewayLinks:
+            return GatewayLinks(registry=registry, connections=connections)
 
+        # Patched where the routes look it up.
         monkeypatch.setattr(gateway, "open_links", links)
         settings = make_settings(tmp_path / "data", minter.pem, apigw_ws_callback_url=moto_endpoint)
         async with conducted(settings, minter) as harness:

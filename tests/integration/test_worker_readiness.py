@@ -2,7 +2,9 @@
 
 The consumer runs against moto's SQS server and the stores are the real
 adapters (DynamoDB on moto, the local Redis); only the clock the poll watch
-reads is the test's, so "60 s without a poll" needs no waiting.
+reads is the test's, so "60 s without a poll" needs no waiting. Which
+stores each worker checks follows the ports it is built on
+(``tests/unit/test_worker_wiring.py``).
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator
-from types import SimpleNamespace
 from typing import Any
 
 import falcon.testing
@@ -49,8 +50,8 @@ class Clock:
 
 
 @pytest.fixture
-async def services(moto_endpoint: str, redis_url: str, unique: str) -> AsyncIterator[Any]:
-    """The real session store and leaderboard a score-event worker checks."""
+async def stores(moto_endpoint: str, redis_url: str, unique: str) -> AsyncIterator[dict[str, Any]]:
+    """The real session store and leaderboard, as ports a worker was built on."""
     settings = Settings(
         dynamodb_answers_table=f"ready-{unique}-answers",
         dynamodb_scores_table=f"ready-{unique}-scores",
@@ -60,10 +61,10 @@ async def services(moto_endpoint: str, redis_url: str, unique: str) -> AsyncIter
         await create_tables(dynamodb, settings)
         async with contextlib.aclosing(open_redis(redis_url)) as clients:
             async for redis in clients:
-                yield SimpleNamespace(
-                    sessions=DynamoSessionStore(dynamodb, settings.dynamodb_sessions_table),
-                    leaderboard=RedisLeaderboard(redis, prefix=f"ready-{unique}"),
-                )
+                yield {
+                    "sessions": DynamoSessionStore(dynamodb, settings.dynamodb_sessions_table),
+                    "leaderboard": RedisLeaderboard(redis, prefix=f"ready-{unique}"),
+                }
                 break
 
 
@@ -87,7 +88,7 @@ async def until(check: Any, what: str, seconds: float = 30) -> None:
 
 
 async def test_a_worker_is_ready_while_it_polls_and_not_once_its_consumer_stalls(
-    sqs: Any, services: Any, unique: str
+    sqs: Any, stores: dict[str, Any], unique: str
 ) -> None:
     queue = await create_queue_with_dlq(sqs, f"ready-{unique}", 5)
     clock = Clock()
@@ -105,7 +106,7 @@ async def test_a_worker_is_ready_while_it_polls_and_not_once_its_consumer_stalls
         "ready": True,
         "checks": {
             "queue": queue_check(sqs, queue.url),
-            **store_checks("score-event", services),
+            **store_checks(stores),
             "consumer": watch.check(STALL_AFTER_S),
         },
     }
@@ -141,9 +142,7 @@ async def test_a_worker_is_ready_while_it_polls_and_not_once_its_consumer_stalls
         await asyncio.wait_for(running, 30)
 
 
-async def test_a_missing_queue_and_a_starting_worker_are_not_ready(
-    sqs: Any, services: Any, unique: str
-) -> None:
+async def test_a_missing_queue_and_a_starting_worker_are_not_ready(sqs: Any, unique: str) -> None:
     queue = await create_queue_with_dlq(sqs, f"gone-{unique}", 5)
     state: dict[str, Any] = {"name": "quiz-event", "ready": False}
     app = health_app(state)
@@ -157,16 +156,3 @@ async def test_a_missing_queue_and_a_starting_worker_are_not_ready(
     assert status == 503
     assert body["checks"]["queue"]["status"] == "failed"
     assert body["detail"].startswith("queue: ")
-
-
-def test_the_stores_checked_follow_what_each_worker_uses() -> None:
-    names = {
-        worker: set(store_checks(worker, None))
-        for worker in ("score-event", "notification", "quiz-event", "stream-processor")
-    }
-    assert names == {
-        "score-event": {"sessions", "leaderboard"},
-        "notification": {"sessions", "leaderboard"},
-        "quiz-event": {"sessions", "master"},
-        "stream-processor": {"sessions"},
-    }

@@ -107,6 +107,10 @@ class Settings(BaseSettings):
     max_header_bytes: int = Field(default=16 * 1024, ge=1024, le=1024 * 1024)
     # Live sockets one user may hold on one session (more: close 4429).
     ws_max_sockets_per_user: int = Field(default=5, ge=1, le=1000)
+    # The server pings every live socket this often and drops one that has
+    # not answered within as long: a phone that lost the network is gone
+    # within twice this, not when TCP gives up minutes later.
+    ws_ping_seconds: float = Field(default=20.0, gt=0, le=300)
     # Every write (quizzes, sessions, joins, host actions, answers) per user.
     write_rate_per_second: float = Field(default=20.0, gt=0)
     write_burst: int = Field(default=40, ge=1)

@@ -1,14 +1,48 @@
-"""One settings class for every deployable, read from ``QUIZ_*`` variables."""
+"""One settings class for every deployable, read from ``QUIZ_*`` variables.
+
+The local profile needs none of them. The cloud profile has a few settings
+no default can stand in for (where the database, Redis and the AWS region
+are; the identity provider when dev auth is off): each cloud deployable
+calls ``Settings.require(<deployable>)`` first and refuses to start, naming
+the missing variables, while one it needs is not given.
+"""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PRODUCTION_ENVS = frozenset({"prod", "production"})
+
+# The processes of the cloud profile, as ``quiz`` and the manifests name them.
+Deployable = Literal["api", "stream-processor", "score-event", "notification", "quiz-event"]
+DEPLOYABLES: tuple[Deployable, ...] = get_args(Deployable)
+
+# Every cloud deployable opens the whole cloud container (entrypoints/cloud.py)
+# on start: its PostgreSQL pool, its Redis client and its AWS clients. The
+# workers read quizzes through the Redis cache of PostgreSQL too, so none can
+# do without these. (The plain stream processor's handler uses neither
+# PostgreSQL nor Redis; it needs them only because the container opens them.)
+CLOUD_REQUIRED = ("aws_region", "postgres_dsn", "redis_url")
+# The API checks tokens against the identity provider when dev auth is off;
+# the default issuer names the local dev issuer, which signs nothing there.
+API_AUTH_REQUIRED = ("auth_issuer", "auth_jwks_url")
+
+
+class MissingSettings(ValueError):
+    """A cloud deployable was started without settings it cannot do without."""
+
+    def __init__(self, deployable: str, variables: list[str]) -> None:
+        self.deployable = deployable
+        self.variables = variables
+        super().__init__(
+            f"quizcore {deployable} will not start: set {', '.join(variables)} "
+            "(required in the cloud profile; see docs/OPERATIONS.md, Configuration)"
+        )
 
 
 class Settings(BaseSettings):
@@ -73,6 +107,10 @@ class Settings(BaseSettings):
     max_header_bytes: int = Field(default=16 * 1024, ge=1024, le=1024 * 1024)
     # Live sockets one user may hold on one session (more: close 4429).
     ws_max_sockets_per_user: int = Field(default=5, ge=1, le=1000)
+    # The server pings every live socket this often and drops one that has
+    # not answered within as long: a phone that lost the network is gone
+    # within twice this, not when TCP gives up minutes later.
+    ws_ping_seconds: float = Field(default=20.0, gt=0, le=300)
     # Every write (quizzes, sessions, joins, host actions, answers) per user.
     write_rate_per_second: float = Field(default=20.0, gt=0)
     write_burst: int = Field(default=40, ge=1)
@@ -85,7 +123,8 @@ class Settings(BaseSettings):
     # every process at once through pub/sub; this bounds a missed message).
     user_status_ttl_seconds: float = Field(default=30.0, gt=0, le=3600)
 
-    # Cloud profile: AWS.
+    # Cloud profile: AWS. The region is required there (given explicitly, even
+    # when it is this default: the deployment chooses it, not the code).
     aws_region: str = "eu-west-1"
     aws_endpoint_url: str | None = None
     answer_stream: Literal["kinesis", "eventbridge"] = "kinesis"
@@ -104,9 +143,10 @@ class Settings(BaseSettings):
     sqs_score_event_queue: str = "quizcore-score-event"
     sqs_ui_response_queue: str = "quizcore-ui-response"
     sqs_quiz_result_queue: str = "quizcore-quiz-result"
-    postgres_dsn: str = "postgresql://postgres@127.0.0.1:5432/test"
+    # No default: required in the cloud profile (make run-cloud sets local ones).
+    postgres_dsn: str = ""
     postgres_schema: str = "quizcore"
-    redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_url: str = ""
     redis_prefix: str = "quizcore"
     worker_health_port: int = 8081
     # Handlers a worker runs at once: per shard of the answer stream (one
@@ -143,6 +183,36 @@ class Settings(BaseSettings):
             self.dev_auth = self.profile == "local"
         return self
 
+    def required_for(self, deployable: Deployable) -> tuple[str, ...]:
+        """Return the fields ``deployable`` cannot start without in this profile."""
+        if deployable not in DEPLOYABLES:
+            raise ValueError(f"no deployable {deployable!r}; one of {', '.join(DEPLOYABLES)}")
+        if self.profile != "cloud":
+            return ()
+        if deployable == "api" and not self.dev_auth_enabled:
+            return CLOUD_REQUIRED + API_AUTH_REQUIRED
+        return CLOUD_REQUIRED
+
+    def missing_for(self, deployable: Deployable) -> list[str]:
+        """Return the ``QUIZ_*`` variables ``deployable`` needs and was not given.
+
+        A required setting is missing when blank, or when neither a variable
+        nor an argument gave it: a default is never taken for a deployment's
+        choice (the region's ``eu-west-1``, the dev issuer's name).
+        """
+        return [
+            f"QUIZ_{name.upper()}"
+            for name in self.required_for(deployable)
+            if name not in self.model_fields_set or not str(getattr(self, name)).strip()
+        ]
+
+    def require(self, deployable: Deployable) -> Settings:
+        """Return these settings, or raise ``MissingSettings`` naming what is missing."""
+        missing = self.missing_for(deployable)
+        if missing:
+            raise MissingSettings(deployable, missing)
+        return self
+
     @property
     def production(self) -> bool:
         """Return whether this is a production deployment (``QUIZ_ENV``)."""
@@ -152,3 +222,17 @@ class Settings(BaseSettings):
     def dev_auth_enabled(self) -> bool:
         """Return whether the local dev token issuer is served."""
         return bool(self.dev_auth)
+
+
+def settings_or_exit(deployable: Deployable) -> Settings:
+    """Return the environment's settings for ``deployable``, about to start.
+
+    For entry points no command line wraps (gunicorn's configuration, the
+    ASGI module): a missing required setting ends the process with its
+    one-line message and exit status 2, not with a traceback.
+    """
+    try:
+        return Settings().require(deployable)
+    except MissingSettings as ex:
+        print(ex, file=sys.stderr)
+        raise SystemExit(2) from None

@@ -159,13 +159,9 @@ class RecordAnswers(KeyedProcessFunction):  # type: ignore[misc]
         delay = self.settings.flink_store_backoff_ms / 1000
         for attempt in range(1, attempts + 1):
             try:
-                events = self._run(self._handle(command))
-                unavailable = transient_rejection(events)
-                if unavailable is None:
-                    return events
-                # quizcore turned a store failure during validation into a
-                # rejection; handling again converges on the real outcome.
-                raise StoreUnavailable(unavailable)
+                # A store failure, validation included, is raised by the
+                # processor (never published as a rejection): retry it.
+                return self._run(self._handle(command))
             except StoreUnavailable as ex:
                 if attempt == attempts:
                     raise
@@ -184,11 +180,3 @@ class RecordAnswers(KeyedProcessFunction):  # type: ignore[misc]
     def _run(self, work: Coroutine[Any, Any, T]) -> T:
         assert self._loop is not None, "the function is not open"
         return self._loop.run_until_complete(work)
-
-
-def transient_rejection(events: list[Message]) -> str | None:
-    """Return the detail of a rejection caused by an unavailable store, if any."""
-    for event in events:
-        if isinstance(event, AnswerRejected) and event.code == StoreUnavailable.code:
-            return event.detail or "store unavailable"
-    return None

@@ -49,7 +49,7 @@ from flink.functions import (
     RecordAnswers,
     participant_key,
 )
-from flink.settings import JobSettings
+from flink.settings import PROPERTY_GROUP, JobSettings, job_values, missing_settings
 from flink.sinks import SinkFactory, discarded, logged, to_files
 from flink.sources import (
     connector_class,
@@ -157,7 +157,15 @@ def create_environment(
 def main(settings: JobSettings | None = None) -> None:
     """Build the production job from ``QUIZ_*`` settings and run it."""
     logging.basicConfig(level=logging.INFO)
-    settings = settings or JobSettings.load()
+    if settings is None:
+        values = job_values()
+        missing = missing_settings(values)
+        if missing:
+            raise SystemExit(
+                f"the stream-processor job will not start: set {', '.join(missing)} "
+                f"(environment or the {PROPERTY_GROUP!r} application property group)"
+            )
+        settings = JobSettings.from_mapping(values)
     if settings.flink_source != "kinesis":
         raise SystemExit(
             f"QUIZ_FLINK_SOURCE={settings.flink_source!r}: only 'kinesis' can be run from "

@@ -7,7 +7,8 @@ Managed Flink's ``/etc/flink/application_properties.json`` when that file
 exists (Managed Flink passes settings as application properties, not as
 environment variables). ``main()`` reads them once on the client; the
 functions receive the frozen dataclass pickled with them, so task managers need
-no environment of their own.
+no environment of their own. ``main()`` refuses to submit the job while a
+``REQUIRED`` setting is not given (the region: the deployment's choice).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from typing import Any
 PROPERTIES_FILE = "/etc/flink/application_properties.json"
 PROPERTY_GROUP = "quizcore"
 PREFIX = "QUIZ_"
+# Settings the job will not run without being given (a default would only guess).
+REQUIRED = ("aws_region",)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -73,13 +76,24 @@ class JobSettings:
         properties_file: str | Path | None = None,
     ) -> JobSettings:
         """Return settings from the environment and Managed Flink's properties."""
-        environ = os.environ if environ is None else environ
-        values = {key: value for key, value in environ.items() if key.startswith(PREFIX)}
-        path = Path(
-            properties_file or environ.get("QUIZ_FLINK_PROPERTIES_FILE", "") or PROPERTIES_FILE
-        )
-        values.update(application_properties(path))
-        return cls.from_mapping(values)
+        return cls.from_mapping(job_values(environ, properties_file))
+
+
+def job_values(
+    environ: Mapping[str, str] | None = None, properties_file: str | Path | None = None
+) -> dict[str, str]:
+    """Return the ``QUIZ_*`` values of the environment, overlaid by Managed Flink's."""
+    environ = os.environ if environ is None else environ
+    values = {key: value for key, value in environ.items() if key.startswith(PREFIX)}
+    path = Path(properties_file or environ.get("QUIZ_FLINK_PROPERTIES_FILE", "") or PROPERTIES_FILE)
+    values.update(application_properties(path))
+    return values
+
+
+def missing_settings(values: Mapping[str, str]) -> list[str]:
+    """Return the ``REQUIRED`` variables that ``values`` leaves unset or blank."""
+    names = [PREFIX + name.upper() for name in REQUIRED]
+    return [name for name in names if not values.get(name, "").strip()]
 
 
 def application_properties(path: Path, group: str = PROPERTY_GROUP) -> dict[str, str]:

@@ -118,8 +118,9 @@ class ApiContext:
     timers: QuestionTimers | None = None
     ready_checks: list[Any] = field(default_factory=list)
     metrics: Metrics = field(default_factory=NullMetrics)
-    writes: TokenBucket = field(default_factory=lambda: TokenBucket(rate=20.0, burst=40.0))
-    quiz_writes: TokenBucket = field(default_factory=lambda: TokenBucket(rate=1 / 6, burst=10.0))
+    # Per-user rate limits, from the settings (__post_init__).
+    writes: TokenBucket = field(init=False)
+    quiz_writes: TokenBucket = field(init=False)
     # Set in the cloud profile: status changes reach every process through it.
     status_channel: StatusChannel | None = None
     # user id -> (status, trusted until, monotonic seconds)

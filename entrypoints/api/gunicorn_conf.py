@@ -25,11 +25,15 @@ def _int_env(name: str, default: int) -> int:
 
 
 def _server_options() -> dict[str, Any]:
-    """Return the API's uvicorn limits (frame and header size) from QUIZ_*."""
-    from entrypoints.api.server import server_options
-    from entrypoints.settings import Settings
+    """Return the API's uvicorn limits (frame and header size) from QUIZ_*.
 
-    options = server_options(Settings())
+    Read when gunicorn loads this file, before any worker starts: a cloud
+    setting the API cannot do without stops gunicorn here, with its name.
+    """
+    from entrypoints.api.server import server_options
+    from entrypoints.settings import settings_or_exit
+
+    options = server_options(settings_or_exit("api"))
     # Gunicorn owns logging here; post_worker_init adds the redaction.
     options.pop("log_config")
     return options

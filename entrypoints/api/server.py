@@ -96,8 +96,8 @@ def server_options(settings: Settings) -> dict[str, Any]:
         # The websockets protocol reads a frame's length from its header and
         # closes with 1009 before reading a longer payload.
         "ws_max_size": settings.ws_max_message_bytes,
-        "ws_ping_interval": 20,
-        "ws_ping_timeout": 20,
+        "ws_ping_interval": settings.ws_ping_seconds,
+        "ws_ping_timeout": settings.ws_ping_seconds,
         # Frames are small JSON: compressing each one costs more CPU than the
         # bytes it saves, and the live channel sends thousands per second.
         "ws_per_message_deflate": False,

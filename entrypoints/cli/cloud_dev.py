@@ -27,6 +27,29 @@ from entrypoints.settings import Settings
 
 DEPLOYABLES = ("stream-processor", "score-event", "notification", "quiz-event")
 
+# The settings every cloud deployable requires, on this machine: the region
+# moto serves, the local PostgreSQL and Redis (the test suites' too). Set in
+# the environment, QUIZ_AWS_REGION, QUIZ_POSTGRES_DSN and QUIZ_REDIS_URL win.
+LOCAL_REQUIRED = {
+    "aws_region": "eu-west-1",
+    "postgres_dsn": "postgresql://postgres@127.0.0.1:5432/test",
+    "redis_url": "redis://127.0.0.1:6379/0",
+}
+
+
+def local_required() -> dict[str, str]:
+    """Return the required cloud settings for a run on this machine."""
+    return {
+        name: os.environ.get(f"QUIZ_{name.upper()}") or default
+        for name, default in LOCAL_REQUIRED.items()
+    }
+
+
+def local_cloud_settings(**overrides: Any) -> Settings:
+    """Return cloud settings for this machine (the environment's, then these)."""
+    values: dict[str, Any] = {"profile": "cloud", **local_required(), **overrides}
+    return Settings(**values)
+
 
 async def bootstrap(settings: Settings) -> dict[str, str]:
     """Create every cloud resource of the settings (safe to run twice)."""
@@ -112,12 +135,18 @@ def _free_port() -> int:
 
 
 def cloud_env(endpoint: str, port: int, extra: dict[str, str] | None = None) -> dict[str, str]:
-    """Return the environment of every cloud deployable on this machine."""
+    """Return the environment of every cloud deployable on this machine.
+
+    It gives every setting a cloud deployable requires (``Settings.require``);
+    ``extra`` may override any of them.
+    """
     env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+    required = local_required()
+    env.update({f"QUIZ_{name.upper()}": value for name, value in required.items()})
     env.update(
         AWS_ACCESS_KEY_ID="local",
         AWS_SECRET_ACCESS_KEY="local",
-        AWS_DEFAULT_REGION="eu-west-1",
+        AWS_DEFAULT_REGION=required["aws_region"],
         AWS_EC2_METADATA_DISABLED="true",
         QUIZ_PROFILE="cloud",
         QUIZ_AWS_ENDPOINT_URL=endpoint,
@@ -304,7 +333,7 @@ def run_cloud(port: int, moto_port: int, api_processes: int = 1) -> int:
     endpoint = moto.endpoint
     env = cloud_env(endpoint, port)
     os.environ.update({k: v for k, v in env.items() if k.startswith("AWS_")})
-    settings = Settings(profile="cloud", aws_endpoint_url=endpoint)
+    settings = local_cloud_settings(aws_endpoint_url=endpoint)
     created = asyncio.run(bootstrap(settings))
     system = CloudSystem(
         env, port, Path(settings.data_dir) / "cloud-logs", api_processes=api_processes
@@ -333,7 +362,7 @@ def run_cloud(port: int, moto_port: int, api_processes: int = 1) -> int:
 def main(args: Any) -> int:
     """Entry of ``quiz run-cloud`` and ``quiz bootstrap``."""
     if args.command == "bootstrap":
-        created = asyncio.run(bootstrap(Settings(profile="cloud")))
+        created = asyncio.run(bootstrap(local_cloud_settings()))
         print(json.dumps(created, indent=2))
         return 0
     return run_cloud(args.port, args.moto_port, getattr(args, "api_processes", 1))

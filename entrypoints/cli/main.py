@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from entrypoints.settings import Settings
+from entrypoints.settings import MissingSettings, Settings
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -66,7 +66,7 @@ def serve(args: argparse.Namespace) -> int:
     from entrypoints.api.server import server_options
     from entrypoints.logs import configure_logging
 
-    settings = _settings(args)
+    settings = _settings(args).require("api")
     configure_logging(settings)
     app = create_app(settings)
     # Everything imported so far lives as long as the process: keep it out of
@@ -144,16 +144,18 @@ def demo(args: argparse.Namespace) -> int:
 
 def worker(args: argparse.Namespace) -> int:
     """Run one of the cloud profile's queue workers."""
+    settings = _settings(args).require(args.name)
     from entrypoints.workers.main import run_worker
 
-    return int(run_worker(args.name, _settings(args)))
+    return int(run_worker(args.name, settings))
 
 
 def stream_processor(args: argparse.Namespace) -> int:
     """Run the stream processor as a plain Kinesis consumer."""
+    settings = _settings(args).require("stream-processor")
     from entrypoints.workers.main import run_worker
 
-    return int(run_worker("stream-processor", _settings(args)))
+    return int(run_worker("stream-processor", settings))
 
 
 def cloud_dev(args: argparse.Namespace) -> int:
@@ -232,7 +234,12 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line."""
     logging.basicConfig(level=logging.WARNING)
     args = build_parser().parse_args(argv)
-    result: int = args.func(args)
+    try:
+        result: int = args.func(args)
+    except MissingSettings as ex:
+        # A configuration mistake, not a crash: one line, no traceback.
+        print(ex, file=sys.stderr)
+        return 2
     return result
 
 

@@ -279,3 +279,47 @@ async def test_host_socket_and_player_socket_count_separately(server: LiveServer
             await live.next("session.snapshot")
 
     assert all(live.of("session.snapshot") for live in sockets)
+
+
+async def _silent_socket(
+    server: LiveServer, session_id: str, token: str
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """Open the live channel over raw TCP and never write again (no pong, no close)."""
+    port = int(server.base.rsplit(":", 1)[1])
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(
+        f"GET /v1/sessions/{session_id}/live?access_token={token} HTTP/1.1\r\n"
+        f"Host: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n".encode()
+    )
+    await writer.drain()
+    status = await asyncio.wait_for(reader.readline(), 10)
+    assert status.startswith(b"HTTP/1.1 101 "), status
+    return reader, writer
+
+
+async def _until_dropped(reader: asyncio.StreamReader, within: float) -> float:
+    """Read (never answering) until the server drops the connection; return when."""
+    started = time.monotonic()
+    while await asyncio.wait_for(reader.read(65536), within):
+        pass
+    return time.monotonic() - started
+
+
+@pytest.mark.parametrize("ping_seconds", [0.5, 20.0])
+async def test_a_socket_that_stops_answering_pings_is_dropped_after_two_ping_periods(
+    settings_for: Callable[..., Settings], minter: Minter, ping_seconds: float
+) -> None:
+    settings = settings_for(ws_ping_seconds=ping_seconds)
+    async with served(settings, minter) as server:
+        game = await new_game(server.api, players=1)
+        reader, writer = await _silent_socket(server, game.session_id, game.players[0].token)
+        try:
+            if ping_seconds < 1:
+                assert await _until_dropped(reader, within=10) <= 2 * ping_seconds + 1
+            else:
+                # The control: the default keeps a quiet client connected meanwhile.
+                with pytest.raises(TimeoutError):
+                    await _until_dropped(reader, within=2)
+        finally:
+            writer.close()

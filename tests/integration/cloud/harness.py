@@ -29,7 +29,13 @@ import httpx
 import orjson
 from websockets.asyncio.client import connect
 
-from entrypoints.cli.cloud_dev import DEPLOYABLES, CloudSystem, bootstrap, cloud_env
+from entrypoints.cli.cloud_dev import (
+    DEPLOYABLES,
+    LOCAL_REQUIRED,
+    CloudSystem,
+    bootstrap,
+    cloud_env,
+)
 from entrypoints.settings import Settings
 from quizcore.model import RecordedAnswer, SessionResult
 from quizcore.quiz import Quiz
@@ -37,8 +43,10 @@ from quizcore.services import session_board
 from quizcore.session import SessionState
 from tests import oracle
 
-# Every setting that names a resource: unique per run, passed to the processes.
+# Every setting that names a resource (unique per run) or says where it is:
+# passed to the processes, with every one ``Settings.require`` asks for.
 RESOURCE_FIELDS = (
+    "aws_region",
     "dynamodb_answers_table",
     "dynamodb_scores_table",
     "dynamodb_sessions_table",
@@ -68,6 +76,7 @@ def unique_settings(endpoint: str, suffix: str, *, pg_dsn: str, redis_url: str) 
     return Settings(
         profile="cloud",
         aws_endpoint_url=endpoint,
+        aws_region=LOCAL_REQUIRED["aws_region"],
         dynamodb_answers_table=f"{name}-answers",
         dynamodb_scores_table=f"{name}-scores",
         dynamodb_sessions_table=f"{name}-sessions",

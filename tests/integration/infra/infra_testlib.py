@@ -236,3 +236,37 @@ def render_kustomization(directory: Path) -> list[dict[str, Any]]:
 def write_env_file(path: Path, values: dict[str, str]) -> None:
     """Write KEY=value lines, as terraform output -raw k8s_deploy_env does."""
     path.write_text("".join(f"{key}={value}\n" for key, value in values.items()), encoding="utf-8")
+
+
+# --- A pod's environment ----------------------------------------------------
+
+
+def pod_environment(
+    deployment: dict[str, Any],
+    config: dict[str, str],
+    secrets: dict[str, list[str]] | None = None,
+) -> dict[str, str]:
+    """Resolve a pod's QUIZ_* environment as Kubernetes would.
+
+    ``config`` is the ConfigMap's data; ``secrets`` maps a Secret's name to
+    the keys its ExternalSecret writes (each given a placeholder value, as
+    the real values live in Secrets Manager). Sources apply in Kubernetes'
+    order: ``envFrom`` (config, then secrets), then ``env``.
+    """
+    template = deployment["spec"]["template"]
+    labels = template["metadata"].get("labels", {})
+    container = template["spec"]["containers"][0]
+    env = dict(config)
+    for source in container.get("envFrom", []):
+        name = source.get("secretRef", {}).get("name")
+        if name is not None:
+            env.update({key: f"<{name}:{key}>" for key in (secrets or {}).get(name, [])})
+    for item in container.get("env", []):
+        if "value" in item:
+            env[item["name"]] = str(item["value"])
+            continue
+        path = item.get("valueFrom", {}).get("fieldRef", {}).get("fieldPath", "")
+        label = re.fullmatch(r"metadata\.labels\['(.+)'\]", path)
+        if label:
+            env[item["name"]] = labels.get(label.group(1), "")
+    return {key: value for key, value in env.items() if key.startswith("QUIZ_")}

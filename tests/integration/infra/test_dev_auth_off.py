@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from infra_testlib import REPO_ROOT, TERRAFORM_DIR
+from infra_testlib import REPO_ROOT, TERRAFORM_DIR, pod_environment
 
 from entrypoints.api.app import check_dev_auth
 from entrypoints.settings import Settings
@@ -36,23 +36,6 @@ def test_no_manifest_or_terraform_file_turns_dev_auth_on() -> None:
     assert all(value.lower() in FALSE for _, value in assignments), assignments
 
 
-def _environment(deployment: dict[str, Any], config: dict[str, str]) -> dict[str, str]:
-    """Resolve a pod's QUIZ_* environment as Kubernetes would (config, then env)."""
-    template = deployment["spec"]["template"]
-    labels = template["metadata"].get("labels", {})
-    container = template["spec"]["containers"][0]
-    env = dict(config)
-    for item in container.get("env", []):
-        if "value" in item:
-            env[item["name"]] = str(item["value"])
-            continue
-        path = item.get("valueFrom", {}).get("fieldRef", {}).get("fieldPath", "")
-        label = re.fullmatch(r"metadata\.labels\['(.+)'\]", path)
-        if label:
-            env[item["name"]] = labels.get(label.group(1), "")
-    return {key: value for key, value in env.items() if key.startswith("QUIZ_")}
-
-
 def test_the_prod_overlay_runs_with_quiz_env_prod_and_dev_auth_off(
     prod_manifests: list[dict[str, Any]],
     manifest_index: Callable[[str, str], dict[str, Any]],
@@ -62,7 +45,7 @@ def test_the_prod_overlay_runs_with_quiz_env_prod_and_dev_auth_off(
     deployments = [doc for doc in prod_manifests if doc["kind"] == "Deployment"]
     assert deployments
     for deployment in deployments:
-        env = _environment(deployment, config)
+        env = pod_environment(deployment, config)
         for name in [key for key in os.environ if key.startswith("QUIZ_")]:
             monkeypatch.delenv(name)
         settings = Settings(**{key[5:].lower(): value for key, value in env.items()})

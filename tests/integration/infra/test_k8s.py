@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -18,9 +19,12 @@ from infra_testlib import (
     SAMPLE_REGION,
     SAMPLE_RELEASE_ENV,
     blocks_of,
+    pod_environment,
     render_kustomization,
     strip_interpolation,
 )
+
+from entrypoints.settings import Settings
 
 KUBERNETES_VERSION = "1.33.0"
 
@@ -250,6 +254,40 @@ def test_deployable_reads_the_shared_config_and_only_its_own_secret(
         if doc["spec"]["secretStoreRef"]["name"] == name
     }
     assert set(secrets) == produced_by_own_store
+
+
+def _secret_keys(prod_manifests: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Return each Secret an ExternalSecret writes, with the keys it holds."""
+    return {
+        doc["spec"]["target"]["name"]: [entry["secretKey"] for entry in doc["spec"]["data"]]
+        for doc in prod_manifests
+        if doc["kind"] == "ExternalSecret"
+    }
+
+
+@pytest.mark.parametrize("name", sorted(DEPLOYABLES))
+def test_deployable_is_given_every_setting_it_refuses_to_start_without(
+    name: str,
+    manifest_index: Lookup,
+    prod_manifests: list[dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for variable in [key for key in os.environ if key.startswith("QUIZ_")]:
+        monkeypatch.delenv(variable)
+    deployment = manifest_index("Deployment", name)
+    config = manifest_index("ConfigMap", "quizcore-config")["data"]
+    secrets = _secret_keys(prod_manifests)
+    deployable = name.removesuffix("-worker")
+
+    def settings(env: dict[str, str]) -> Settings:
+        return Settings(**{key[5:].lower(): value for key, value in env.items()})
+
+    given = settings(pod_environment(deployment, config, secrets))
+    assert given.profile == "cloud"
+    assert given.missing_for(deployable) == [], name
+    # The control: without its Secret the same pod would refuse to start.
+    bare = settings(pod_environment(deployment, config))
+    assert set(bare.missing_for(deployable)) >= {"QUIZ_POSTGRES_DSN", "QUIZ_REDIS_URL"}
 
 
 def test_external_secrets_pull_declared_secrets_with_the_deployables_role(

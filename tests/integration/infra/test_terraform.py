@@ -85,6 +85,11 @@ GRANT_INPUTS = {
 
 # What each deployable may touch, from its description: (grant input, resource).
 MESSAGING_KEYS = {("kms_key_arns", "quizcore-messaging"), ("kms_key_arns", "quizcore-secrets")}
+# Every deployable opens the cloud container, which needs both (Settings.require).
+STORE_SECRETS = {
+    ("secret_arns", "quizcore/postgres-dsn"),
+    ("secret_arns", "quizcore/redis-auth"),
+}
 ALLOWED = {
     "api": {
         ("kinesis_write_arns", "quizcore-answers"),
@@ -92,8 +97,7 @@ ALLOWED = {
         ("dynamodb_read_write_arns", "quizcore-sessions"),
         ("dynamodb_read_arns", "quizcore-scores"),
         ("dynamodb_read_arns", "quizcore-answers"),
-        ("secret_arns", "quizcore/postgres-dsn"),
-        ("secret_arns", "quizcore/redis-auth"),
+        *STORE_SECRETS,
         ("secret_arns", "quizcore/auth0-webhook-secret"),
         ("websocket_connection_arns", "quizcore-websocket"),
         *MESSAGING_KEYS,
@@ -105,7 +109,8 @@ ALLOWED = {
         ("dynamodb_read_write_arns", "quizcore-scores"),
         ("sns_publish_arns", "quizcore-stream-result"),
         ("sns_publish_arns", "quizcore-quiz-events"),
-        ("kms_key_arns", "quizcore-messaging"),
+        *STORE_SECRETS,
+        *MESSAGING_KEYS,
     },
     "score-event-worker": {
         ("sqs_consume_arns", "quizcore-score-event"),
@@ -113,12 +118,12 @@ ALLOWED = {
         ("dynamodb_read_write_arns", "quizcore-answers"),
         ("dynamodb_read_write_arns", "quizcore-sessions"),
         ("sns_publish_arns", "quizcore-quiz-events"),
-        ("secret_arns", "quizcore/redis-auth"),
+        *STORE_SECRETS,
         *MESSAGING_KEYS,
     },
     "notification-worker": {
         ("sqs_consume_arns", "quizcore-ui-response"),
-        ("secret_arns", "quizcore/redis-auth"),
+        *STORE_SECRETS,
         ("secret_arns", "quizcore/firebase-credentials"),
         ("websocket_connection_arns", "quizcore-websocket"),
         *MESSAGING_KEYS,
@@ -128,7 +133,7 @@ ALLOWED = {
         ("dynamodb_read_arns", "quizcore-scores"),
         ("dynamodb_read_arns", "quizcore-answers"),
         ("dynamodb_read_arns", "quizcore-sessions"),
-        ("secret_arns", "quizcore/postgres-dsn"),
+        *STORE_SECRETS,
         *MESSAGING_KEYS,
     },
     "keda-operator": {
@@ -274,7 +279,9 @@ def test_the_stream_and_bus_the_settings_read_are_declared_and_wired(
     # The stream processor's dead-letter queue, under the name its setting derives.
     dead = resources["aws_sqs_queue.stream_dlq"]["name"]
     assert dead == "${var.stream_name}-dlq"
-    assert setting_defaults["stream_dead_letter_queue"] == setting_defaults["kinesis_stream"] + "-dlq"
+    assert (
+        setting_defaults["stream_dead_letter_queue"] == setting_defaults["kinesis_stream"] + "-dlq"
+    )
 
 
 def test_kinesis_shards_carry_ten_thousand_answers_a_second(
@@ -476,3 +483,15 @@ def test_every_queue_topic_and_table_name_has_an_output(prod_env: dict[str, Any]
         "k8s_deploy_env",
     ):
         assert name in outputs, name
+
+
+def test_the_flink_application_is_given_every_setting_the_job_requires(
+    module_calls: dict[str, Any],
+) -> None:
+    from flink.settings import missing_settings
+
+    properties = _call_of(module_calls, "flink")["job_properties"]
+    assert missing_settings(properties) == []
+    assert strip_interpolation(properties["QUIZ_AWS_REGION"]) == "var.region"
+    # The control: the job would refuse the group without them.
+    assert missing_settings({}) == ["QUIZ_AWS_REGION"]

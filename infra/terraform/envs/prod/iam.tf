@@ -1,7 +1,9 @@
 # IRSA roles, one per deployable, each naming only the queues, topics, tables,
 # streams, secrets and keys of its own work (see the deployables in
 # infra/DEPLOYING.md). Secrets are read by External Secrets with the
-# deployable's own service account, so they belong to the same role.
+# deployable's own service account, so they belong to the same role. Every
+# deployable reads the PostgreSQL DSN and the Redis URL: each opens the cloud
+# container, and refuses to start without them (entrypoints/settings.py).
 
 module "irsa_api" {
   source            = "../../modules/irsa"
@@ -53,7 +55,12 @@ module "irsa_stream_processor" {
     module.messaging.topic_arns["quizcore-stream-result"],
     module.messaging.topic_arns["quizcore-quiz-events"],
   ]
-  kms_key_arns = [module.kms_messaging.key_arn]
+  # Opened on start with the cloud container; the handler uses neither.
+  secret_arns = [
+    module.secrets.secret_arns["quizcore/postgres-dsn"],
+    module.secrets.secret_arns["quizcore/redis-auth"],
+  ]
+  kms_key_arns = [module.kms_messaging.key_arn, module.kms_secrets.key_arn]
 }
 
 module "irsa_score_event_worker" {
@@ -71,8 +78,12 @@ module "irsa_score_event_worker" {
     module.dynamodb.table_arns["quizcore-sessions"],
   ]
   sns_publish_arns = [module.messaging.topic_arns["quizcore-quiz-events"]]
-  secret_arns      = [module.secrets.secret_arns["quizcore/redis-auth"]]
-  kms_key_arns     = [module.kms_messaging.key_arn, module.kms_secrets.key_arn]
+  # Quizzes are read through the Redis cache of PostgreSQL.
+  secret_arns = [
+    module.secrets.secret_arns["quizcore/postgres-dsn"],
+    module.secrets.secret_arns["quizcore/redis-auth"],
+  ]
+  kms_key_arns = [module.kms_messaging.key_arn, module.kms_secrets.key_arn]
 }
 
 module "irsa_notification_worker" {
@@ -85,6 +96,7 @@ module "irsa_notification_worker" {
 
   sqs_consume_arns = [module.messaging.queue_arns["quizcore-ui-response"]]
   secret_arns = [
+    module.secrets.secret_arns["quizcore/postgres-dsn"],
     module.secrets.secret_arns["quizcore/redis-auth"],
     module.secrets.secret_arns["quizcore/firebase-credentials"],
   ]
@@ -107,7 +119,11 @@ module "irsa_quiz_event_worker" {
     module.dynamodb.table_arns["quizcore-answers"],
     module.dynamodb.table_arns["quizcore-sessions"],
   ]
-  secret_arns  = [module.secrets.secret_arns["quizcore/postgres-dsn"]]
+  # Results go to PostgreSQL; the global leaderboard is in Redis.
+  secret_arns = [
+    module.secrets.secret_arns["quizcore/postgres-dsn"],
+    module.secrets.secret_arns["quizcore/redis-auth"],
+  ]
   kms_key_arns = [module.kms_messaging.key_arn, module.kms_secrets.key_arn]
 }
 

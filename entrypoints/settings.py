@@ -22,12 +22,12 @@ PRODUCTION_ENVS = frozenset({"prod", "production"})
 Deployable = Literal["api", "stream-processor", "score-event", "notification", "quiz-event"]
 DEPLOYABLES: tuple[Deployable, ...] = get_args(Deployable)
 
-# Every cloud deployable opens the whole cloud container (entrypoints/cloud.py)
-# on start: its PostgreSQL pool, its Redis client and its AWS clients. The
-# workers read quizzes through the Redis cache of PostgreSQL too, so none can
-# do without these. (The plain stream processor's handler uses neither
-# PostgreSQL nor Redis; it needs them only because the container opens them.)
+# A cloud deployable opens only the clients its handler uses (entrypoints/
+# workers/main.py, PORTS). The API and the three queue workers read quizzes
+# through the Redis cache of PostgreSQL and keep boards in Redis; the stream
+# processor uses DynamoDB and SNS alone.
 CLOUD_REQUIRED = ("aws_region", "postgres_dsn", "redis_url")
+STREAM_REQUIRED = ("aws_region",)
 # The API checks tokens against the identity provider when dev auth is off;
 # the default issuer names the local dev issuer, which signs nothing there.
 API_AUTH_REQUIRED = ("auth_issuer", "auth_jwks_url")
@@ -191,6 +191,8 @@ class Settings(BaseSettings):
             return ()
         if deployable == "api" and not self.dev_auth_enabled:
             return CLOUD_REQUIRED + API_AUTH_REQUIRED
+        if deployable == "stream-processor":
+            return STREAM_REQUIRED
         return CLOUD_REQUIRED
 
     def missing_for(self, deployable: Deployable) -> list[str]:

@@ -51,21 +51,21 @@ def _assert_refused(
 
 
 @pytest.mark.parametrize(
-    ("deployable", "command"),
+    ("deployable", "command", "variables"),
     [
-        ("api", [*QUIZ, "serve"]),
-        ("stream-processor", [*QUIZ, "stream-processor"]),
-        ("score-event", [*QUIZ, "worker", "score-event"]),
-        ("notification", [*QUIZ, "worker", "notification"]),
-        ("quiz-event", [*QUIZ, "worker", "quiz-event"]),
+        ("api", [*QUIZ, "serve"], STORES),
+        ("stream-processor", [*QUIZ, "stream-processor"], "QUIZ_AWS_REGION"),
+        ("score-event", [*QUIZ, "worker", "score-event"], STORES),
+        ("notification", [*QUIZ, "worker", "notification"], STORES),
+        ("quiz-event", [*QUIZ, "worker", "quiz-event"], STORES),
     ],
 )
 def test_quiz_refuses_to_start_a_cloud_deployable_without_its_stores(
-    deployable: str, command: list[str], tmp_path: Path
+    deployable: str, command: list[str], variables: str, tmp_path: Path
 ) -> None:
     result = _run(command, tmp_path, QUIZ_PROFILE="cloud", QUIZ_DEV_AUTH="true")
 
-    _assert_refused(result, deployable, STORES)
+    _assert_refused(result, deployable, variables)
 
 
 def test_gunicorn_refuses_to_start_the_cloud_api_before_any_worker(tmp_path: Path) -> None:

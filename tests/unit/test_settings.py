@@ -41,9 +41,7 @@ def test_the_local_profile_needs_nothing(deployable: Any) -> None:
     assert settings.require(deployable) is settings
 
 
-@pytest.mark.parametrize(
-    "deployable", ["stream-processor", "score-event", "notification", "quiz-event"]
-)
+@pytest.mark.parametrize("deployable", ["score-event", "notification", "quiz-event"])
 def test_a_cloud_worker_refuses_to_start_without_its_stores(deployable: Any) -> None:
     settings = Settings(profile="cloud")
 
@@ -56,6 +54,14 @@ def test_a_cloud_worker_refuses_to_start_without_its_stores(deployable: Any) -> 
     assert "\n" not in message
     assert message.startswith(f"quizcore {deployable} will not start: ")
     assert "QUIZ_AWS_REGION, QUIZ_POSTGRES_DSN, QUIZ_REDIS_URL" in message
+
+
+def test_the_cloud_stream_processor_needs_only_its_region() -> None:
+    # It opens DynamoDB and SNS alone: no PostgreSQL, no Redis.
+    settings = Settings(profile="cloud")
+
+    assert settings.missing_for("stream-processor") == ["QUIZ_AWS_REGION"]
+    assert Settings(profile="cloud", aws_region="eu-west-1").missing_for("stream-processor") == []
 
 
 def test_the_cloud_api_without_dev_auth_also_needs_the_identity_provider() -> None:

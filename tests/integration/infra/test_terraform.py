@@ -85,7 +85,7 @@ GRANT_INPUTS = {
 
 # What each deployable may touch, from its description: (grant input, resource).
 MESSAGING_KEYS = {("kms_key_arns", "quizcore-messaging"), ("kms_key_arns", "quizcore-secrets")}
-# Every deployable opens the cloud container, which needs both (Settings.require).
+# Every deployable whose handler uses PostgreSQL and Redis (Settings.require).
 STORE_SECRETS = {
     ("secret_arns", "quizcore/postgres-dsn"),
     ("secret_arns", "quizcore/redis-auth"),
@@ -109,8 +109,7 @@ ALLOWED = {
         ("dynamodb_read_write_arns", "quizcore-scores"),
         ("sns_publish_arns", "quizcore-stream-result"),
         ("sns_publish_arns", "quizcore-quiz-events"),
-        *STORE_SECRETS,
-        *MESSAGING_KEYS,
+        ("kms_key_arns", "quizcore-messaging"),
     },
     "score-event-worker": {
         ("sqs_consume_arns", "quizcore-score-event"),
@@ -123,6 +122,8 @@ ALLOWED = {
     },
     "notification-worker": {
         ("sqs_consume_arns", "quizcore-ui-response"),
+        ("dynamodb_read_arns", "quizcore-sessions"),
+        ("dynamodb_read_arns", "quizcore-answers"),
         *STORE_SECRETS,
         ("secret_arns", "quizcore/firebase-credentials"),
         ("websocket_connection_arns", "quizcore-websocket"),

@@ -1,9 +1,9 @@
 # IRSA roles, one per deployable, each naming only the queues, topics, tables,
 # streams, secrets and keys of its own work (see the deployables in
 # infra/DEPLOYING.md). Secrets are read by External Secrets with the
-# deployable's own service account, so they belong to the same role. Every
-# deployable reads the PostgreSQL DSN and the Redis URL: each opens the cloud
-# container, and refuses to start without them (entrypoints/settings.py).
+# deployable's own service account, so they belong to the same role. A
+# deployable reads the PostgreSQL DSN and the Redis URL when its handler uses
+# them, and then refuses to start without them (entrypoints/settings.py).
 
 module "irsa_api" {
   source            = "../../modules/irsa"
@@ -55,12 +55,8 @@ module "irsa_stream_processor" {
     module.messaging.topic_arns["quizcore-stream-result"],
     module.messaging.topic_arns["quizcore-quiz-events"],
   ]
-  # Opened on start with the cloud container; the handler uses neither.
-  secret_arns = [
-    module.secrets.secret_arns["quizcore/postgres-dsn"],
-    module.secrets.secret_arns["quizcore/redis-auth"],
-  ]
-  kms_key_arns = [module.kms_messaging.key_arn, module.kms_secrets.key_arn]
+  # Neither PostgreSQL nor Redis: the worker opens only its handler's ports.
+  kms_key_arns = [module.kms_messaging.key_arn]
 }
 
 module "irsa_score_event_worker" {
@@ -95,6 +91,11 @@ module "irsa_notification_worker" {
   service_account   = "notification-worker"
 
   sqs_consume_arns = [module.messaging.queue_arns["quizcore-ui-response"]]
+  # Sessions (names, state) and answers (the question's statistics) are read.
+  dynamodb_read_arns = [
+    module.dynamodb.table_arns["quizcore-sessions"],
+    module.dynamodb.table_arns["quizcore-answers"],
+  ]
   secret_arns = [
     module.secrets.secret_arns["quizcore/postgres-dsn"],
     module.secrets.secret_arns["quizcore/redis-auth"],

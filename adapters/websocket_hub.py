@@ -465,28 +465,25 @@ class WebSocketHub:
             settling = began - room.changed_at < self.interval / TICKS or (
                 self.busy is not None and self.busy()
             )
-            if began < room.next_push:
-                # Not yet time for the whole room: those who just scored get it.
-                if (
-                    room.fresh
-                    and began >= room.next_fresh
-                    and (not settling or began - room.fresh_since >= self.interval)
-                ):
-                    room.next_fresh = began + self.interval
-                    # Those who score while it goes out wait for the next one.
-                    receivers, room.fresh = room.fresh | room.spectators, set()
-                    await self._push_board(session_id, room, receivers)
-                continue
             spacing = max(self.interval, len(room.connections) / FRAME_BUDGET)
-            if settling and began - room.dirty_since < spacing:
-                continue
-            room.dirty = False
-            room.next_push = began + spacing
-            room.next_fresh = began + self.interval
-            room.fresh.clear()
-            await self._push_board(session_id, room)
-            if self.on_push is not None:
-                self.on_push((self.monotonic() - began) * 1000, len(room.connections))
+            if began >= room.next_push and (not settling or began - room.dirty_since >= spacing):
+                room.dirty = False
+                room.next_push = began + spacing
+                room.next_fresh = began + self.interval
+                room.fresh.clear()
+                await self._push_board(session_id, room)
+                if self.on_push is not None:
+                    self.on_push((self.monotonic() - began) * 1000, len(room.connections))
+            elif (
+                room.fresh
+                and began >= room.next_fresh
+                and (not settling or began - room.fresh_since >= self.interval)
+            ):
+                # Not the whole room's turn: those who just scored get it.
+                room.next_fresh = began + self.interval
+                # Those who score while it goes out wait for the next one.
+                receivers, room.fresh = room.fresh | room.spectators, set()
+                await self._push_board(session_id, room, receivers)
 
     async def _name(self, room: _Room, session_id: str, user_id: str) -> str:
         name = room.names.get(user_id)

@@ -473,3 +473,32 @@ async def test_the_whole_room_gets_the_board_once_a_question_closes(
 
     boards_to_ann = [f for f in frames(ann) if f["type"] == "leaderboard.updated"]
     assert [f["me"] for f in boards_to_ann] == [{"rank": 2, "score": 100}]
+
+
+async def test_who_scored_gets_the_board_while_the_rooms_push_waits_for_a_burst(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(websocket_hub, "FRAME_BUDGET", 1)  # 2 sockets: whole room every 2 s
+    busy, clock, board = [False], Clock(), MemoryLeaderboard()
+    live = WebSocketHub(
+        leaderboard=board,
+        sessions=MemorySessionStore(),
+        interval_ms=200,
+        busy=lambda: busy[0],
+        monotonic=clock,
+    )
+    await board.submit("session:ROOM22", "ann", 100, 1)
+    ann, bob = live.connect("ROOM22", "ann"), live.connect("ROOM22", "bob")
+    await push(live, clock)
+    frames(ann)
+    frames(bob)
+
+    busy[0] = True  # a burst: the room's push (due again by now) waits for it
+    clock.now += 3.0
+    await scored(live, board, "bob", 150)
+    clock.now += 0.25
+    await live.flush()
+
+    assert frames(ann) == [], "the room's push waits for the burst to pass"
+    to_bob = [f for f in frames(bob) if f["type"] == "leaderboard.updated"]
+    assert [f["me"] for f in to_bob] == [{"rank": 1, "score": 150}]

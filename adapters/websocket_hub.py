@@ -44,14 +44,14 @@ TICKS = 16
 
 # Leaderboard frames one process may send per second to a whole room. A room
 # of N sockets is pushed in full at most every max(interval, N / FRAME_BUDGET)
-# seconds, so ten thousand players get the whole board every two seconds and
+# seconds, so ten thousand players get the whole board every four seconds and
 # the answers they send are not starved by frames about them (each frame is a
 # send to the kernel, the largest single cost of the live channel in py-spy).
 # Between full pushes, the players who just scored (and the spectators, who
 # follow the answer count) get the board every interval: a player sees their
 # own new score on the board within an interval whatever the room's size, and
 # the cost of those frames grows with the answers, not with the room.
-FRAME_BUDGET = 5_000
+FRAME_BUDGET = 2_500
 
 # A board is spliced for this many receivers between yields to the event
 # loop, so answers and their results interleave with a large room's push
@@ -466,6 +466,8 @@ class WebSocketHub:
                 self.busy is not None and self.busy()
             )
             spacing = max(self.interval, len(room.connections) / FRAME_BUDGET)
+            if began < room.next_fresh:
+                continue  # at most one board per interval, to anyone
             if began >= room.next_push and (not settling or began - room.dirty_since >= spacing):
                 room.dirty = False
                 room.next_push = began + spacing
@@ -474,11 +476,7 @@ class WebSocketHub:
                 await self._push_board(session_id, room)
                 if self.on_push is not None:
                     self.on_push((self.monotonic() - began) * 1000, len(room.connections))
-            elif (
-                room.fresh
-                and began >= room.next_fresh
-                and (not settling or began - room.fresh_since >= self.interval)
-            ):
+            elif room.fresh and (not settling or began - room.fresh_since >= self.interval):
                 # Not the whole room's turn: those who just scored get it.
                 room.next_fresh = began + self.interval
                 # Those who score while it goes out wait for the next one.

@@ -470,6 +470,9 @@ async def test_the_whole_room_gets_the_board_once_a_question_closes(
     await live.to_session("ROOM22", {"type": "question.closed", "question_id": "q1"})
     clock.now += 0.1
     await live.flush()
+    assert boards(ann) == 0, "bob's board went out 100 ms ago: one per interval"
+    clock.now += 0.15
+    await live.flush()
 
     boards_to_ann = [f for f in frames(ann) if f["type"] == "leaderboard.updated"]
     assert [f["me"] for f in boards_to_ann] == [{"rank": 2, "score": 100}]

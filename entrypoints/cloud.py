@@ -100,7 +100,16 @@ class CloudPipeline:
     rebuilds_projections = False
     presence = None  # a player's sockets may be on any API process
 
-    def __init__(self, publisher: EventPublisher, fanout: RedisFanout, hub: WebSocketHub) -> None:
+    def __init__(
+        self,
+        publisher: EventPublisher,
+        fanout: RedisFanout,
+        hub: WebSocketHub,
+        session_state_ttl_ms: int = 0,
+    ) -> None:
+        # The session's state item is read by every answer: the score
+        # service remembers it this long (quizcore.batching.RecentSessions).
+        self.session_state_ttl_ms = session_state_ttl_ms
         self._publisher = publisher
         self.fanout = fanout
         self.hub = hub
@@ -180,7 +189,13 @@ class CloudContainer(containers.DeclarativeContainer):
         replay_size=providers.Callable(lambda s: s.replay_buffer, settings),
         queue_size=providers.Callable(lambda s: s.ws_queue_size, settings),
     )
-    pipeline = providers.Singleton(CloudPipeline, publisher, fanout, notifier)
+    pipeline = providers.Singleton(
+        CloudPipeline,
+        publisher,
+        fanout,
+        notifier,
+        session_state_ttl_ms=providers.Callable(lambda s: s.session_state_cache_ms, settings),
+    )
 
 
 class FanoutNotifier:

@@ -53,6 +53,8 @@ class EmbeddedPipeline:
     """
 
     rebuilds_projections = True
+    # Session states are read from memory: nothing to spare by remembering them.
+    session_state_ttl_ms = 0
 
     def __init__(
         self, bus: InProcessBus, stream: Any, hub: WebSocketHub, settings: Settings

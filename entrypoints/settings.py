@@ -152,6 +152,9 @@ class Settings(BaseSettings):
     # Handlers a worker runs at once: per shard of the answer stream (one
     # participant's answers stay in order), per SQS receive of <= 10 messages.
     stream_concurrency: int = Field(default=32, ge=1, le=1000)
+    # The cloud API reads a session's state (one DynamoDB item) at most once
+    # per this many ms per process, not once per answer; 0 reads every time.
+    session_state_cache_ms: int = Field(default=250, ge=0, le=5000)
     queue_concurrency: int = Field(default=10, ge=1, le=10)
     # SNS publishes from concurrent handlers share PublishBatch requests.
     publish_linger_ms: float = Field(default=5, ge=0, le=1000)

@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
-from quizcore.ports import SessionStore
+from quizcore.ports import Clock, SessionStore
 from quizcore.session import Participant, SessionState
 
 T = TypeVar("T")
@@ -159,6 +159,64 @@ class BatchCachedSessions:
     async def served(self, session_id: str, user_id: str) -> dict[int, int]:
         """Return the participant's serve times (not cached)."""
         return await self.inner.served(session_id, user_id)
+
+
+class RecentSessions(BatchCachedSessions):
+    """SessionStore whose state reads are shared for ``ttl_ms`` (the API's hot key).
+
+    In the cloud profile every answer reads its session's state item, one
+    DynamoDB item for the whole session: at thousands of answers per second
+    that is over one partition's read capacity. The score service of an API
+    process reads the state through this store, so a process reads each
+    session's state at most once per ``ttl_ms``. A state up to ``ttl_ms``
+    old may refuse an answer the fresh one would take (a question that has
+    just opened): the score service confirms every refusal on the uncached
+    store (``ScoreService(confirm=...)``). It may also take one the fresh
+    state would refuse (a question that has just closed): the stream
+    processor, which reads the fresh state, rejects it. A missing session
+    is never remembered.
+    """
+
+    def __init__(self, inner: SessionStore, clock: Clock, ttl_ms: int, size: int = 1024) -> None:
+        super().__init__(inner)
+        self.clock = clock
+        self.ttl_ms = ttl_ms
+        self.size = size
+        self._recent: dict[str, tuple[int, asyncio.Future[SessionState | None]]] = {}
+        self.state_reads = 0  # state reads that reached the inner store
+
+    async def get(self, session_id: str) -> SessionState | None:
+        """Return the session's state, read at most once per ``ttl_ms``."""
+        now = self.clock.now_ms()
+        entry = self._recent.get(session_id)
+        if entry is None or entry[0] <= now:
+            self.state_reads += 1
+            read = asyncio.ensure_future(self.inner.get(session_id))
+            entry = self._recent[session_id] = (now + self.ttl_ms, read)
+            self._trim(now)
+        try:
+            # Shielded: one waiter cancelled must not cancel the others' read.
+            state = await asyncio.shield(entry[1])
+        except BaseException:
+            if self._recent.get(session_id) is entry and entry[1].done():
+                del self._recent[session_id]  # a failed read is not remembered
+            raise
+        if state is None and self._recent.get(session_id) is entry:
+            del self._recent[session_id]  # a session created meanwhile shows at once
+        return state
+
+    async def save(self, state: SessionState, expected_version: int) -> None:
+        """Save the state and drop the remembered copy."""
+        self._recent.pop(state.session_id, None)
+        await super().save(state, expected_version)
+
+    def _trim(self, now: int) -> None:
+        if len(self._recent) <= self.size:
+            return
+        for session_id in [key for key, (until, _) in self._recent.items() if until <= now]:
+            del self._recent[session_id]
+        while len(self._recent) > self.size:
+            del self._recent[next(iter(self._recent))]
 
 
 def cached_sessions(holder: Any) -> BatchCachedSessions | None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from quizcore.batching import RecentSessions
 from quizcore.ports import (
     AnswerStore,
     AnswerStream,
@@ -78,11 +79,15 @@ def build_services(
     grace_ms: int,
     top: int,
     presence: Presence | None = None,
+    session_state_ttl_ms: int = 0,
 ) -> Services:
     """Wire the handlers of every seed service on the given ports.
 
     ``presence`` tells who is connected where the process knows (the embedded
     profile's hub), for sessions that close a question once all answered.
+    ``session_state_ttl_ms`` > 0: the score service reads session states
+    through ``RecentSessions`` (the cloud API, where the state is one
+    DynamoDB item per session read by every answer).
     """
     quiz = build_quiz_service(
         clock=clock,
@@ -108,7 +113,11 @@ def build_services(
         catalog=catalog,
         quiz=quiz,
         score=ScoreService(
-            sessions=sessions,
+            sessions=(
+                RecentSessions(sessions, clock, session_state_ttl_ms)
+                if session_state_ttl_ms > 0
+                else sessions
+            ),
             answers=answers,
             scores=scores,
             leaderboard=leaderboard,
@@ -116,6 +125,7 @@ def build_services(
             clock=clock,
             catalog=catalog,
             play=quiz.play,
+            confirm=sessions if session_state_ttl_ms > 0 else None,
         ),
         stream=build_stream_processor(
             sessions=sessions,

@@ -52,8 +52,14 @@ class MemorySystem:
     quiz_event: QuizEventHandler
 
 
-def build_memory_system(clock: Clock | None = None, *, grace_ms: int = 500) -> MemorySystem:
-    """Return every service wired on fresh memory adapters."""
+def build_memory_system(
+    clock: Clock | None = None, *, grace_ms: int = 500, session_state_ttl_ms: int = 0
+) -> MemorySystem:
+    """Return every service wired on fresh memory adapters.
+
+    ``session_state_ttl_ms`` > 0 wires the score service as the cloud API's
+    is: reading session states through ``RecentSessions``.
+    """
     clock = clock or ManualClock()
     # The product's lanes and routing, delivered inline (see InProcessBus).
     bus = InProcessBus(inline=True)
@@ -74,6 +80,7 @@ def build_memory_system(clock: Clock | None = None, *, grace_ms: int = 500) -> M
         stream=stream_port,
         grace_ms=grace_ms,
         top=10,
+        session_state_ttl_ms=session_state_ttl_ms,
     )
     stream_port.process = services.stream.handle
     wire_lanes(

@@ -26,12 +26,14 @@ from quizcore.ports import (
     ScoreStore,
     SessionStore,
 )
+from quizcore.quiz import Quiz
 from quizcore.services.common import (
     Catalog,
     PlayRules,
     load_session,
     session_board,
 )
+from quizcore.session import SessionState
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -78,8 +80,13 @@ class ScoreService:
         clock: Clock,
         catalog: Catalog,
         play: PlayRules,
+        confirm: SessionStore | None = None,
     ) -> None:
+        """``confirm``: where ``sessions`` remembers states a while
+        (``quizcore.batching.RecentSessions``), the uncached store on which a
+        refusal is checked again before it is given."""
         self.sessions = sessions
+        self.confirm = confirm
         self.answers = answers
         self.scores = scores
         self.leaderboard = leaderboard
@@ -122,14 +129,14 @@ class ScoreService:
         served_at = None
         if state.mode == "self_paced":
             served_at = (await self.sessions.served(session_id, user_id)).get(question.index)
-        _, _, limit = rules.check_answer(
-            state,
-            quiz,
-            question_id=question_id,
-            received_at=received_at,
-            served_at=served_at,
-            grace_ms=self.play.grace_ms,
-        )
+        try:
+            limit = self._limit(state, quiz, question_id, received_at, served_at)
+        except QuizError:
+            if self.confirm is None:
+                raise
+            # The remembered state may predate the question's opening.
+            state = await load_session(self.confirm, session_id)
+            limit = self._limit(state, quiz, question_id, received_at, served_at)
         await self.stream.put(
             SubmitAnswer(
                 session_id=session_id,
@@ -146,6 +153,24 @@ class ScoreService:
         # already known: a concurrent different answer may have won the race.
         view = await self.view(session_id, user_id, submission_id)
         return view or SubmissionView(submission_id=submission_id, status="accepted")
+
+    def _limit(
+        self,
+        state: SessionState,
+        quiz: Quiz,
+        question_id: str,
+        received_at: int,
+        served_at: int | None,
+    ) -> int:
+        _, _, limit = rules.check_answer(
+            state,
+            quiz,
+            question_id=question_id,
+            received_at=received_at,
+            served_at=served_at,
+            grace_ms=self.play.grace_ms,
+        )
+        return limit
 
     async def view(
         self, session_id: str, user_id: str, submission_id: str

@@ -7,9 +7,13 @@ from collections import Counter
 
 import pytest
 
+from adapters.clock import ManualClock
 from adapters.memory.stores import MemorySessionStore
-from quizcore.batching import BatchCachedSessions, batch_scope
-from quizcore.session import Participant
+from adapters.memory.system import build_memory_system
+from quizcore.batching import BatchCachedSessions, RecentSessions, batch_scope
+from quizcore.errors import QuestionClosed, SessionNotRunning, StoreUnavailable
+from quizcore.session import Participant, SessionState
+from tests.unit.support import GRACE_MS, HOST, Play, quiz_raw
 
 
 class CountingSessions(MemorySessionStore):
@@ -104,3 +108,114 @@ async def test_a_failed_read_is_not_remembered() -> None:
         with pytest.raises(RuntimeError):
             await cached.get("ROOM11")
         assert await cached.get("ROOM11") is None  # read again, not the failure
+
+
+# -- RecentSessions: the cloud API's score service reads the state item once a while
+
+
+async def remembering_play(ttl_ms: int = 1000) -> Play:
+    """A session in the lobby whose score service remembers states ``ttl_ms``."""
+    clock = ManualClock()
+    system = build_memory_system(clock, grace_ms=GRACE_MS, session_state_ttl_ms=ttl_ms)
+    quiz = await system.quiz.create_quiz(HOST, quiz_raw(2))
+    state = await system.quiz.create_session(
+        host_id=HOST, quiz_id=quiz.quiz_id, mode="live", question_seconds=10
+    )
+    play = Play(system=system, clock=clock, session_id=state.session_id, quiz_id=quiz.quiz_id)
+    await play.join("ana", "bob", "cat")
+    return play
+
+
+def lobby(session_id: str) -> SessionState:
+    return SessionState(
+        session_id=session_id,
+        quiz_id="quiz",
+        title="Quiz",
+        host_id=HOST,
+        mode="live",
+        question_count=2,
+        question_seconds=10,
+        created_at=1,
+    )
+
+
+def state_reads(play: Play) -> int:
+    sessions = play.system.score.sessions
+    assert isinstance(sessions, RecentSessions)
+    return sessions.state_reads
+
+
+async def test_answers_share_one_read_of_the_state_within_its_time() -> None:
+    play = await remembering_play(ttl_ms=1000)
+    await play.system.quiz.start(play.session_id, HOST)
+
+    for user in ("ana", "bob", "cat"):
+        assert (await play.submit(user, "q1", "right", f"s-{user}")).status == "scored"
+    assert state_reads(play) == 1
+
+    play.clock.advance(1000)
+    await play.submit("ana", "q1", "right", "s-ana")  # a retry, once the time is up
+    assert state_reads(play) == 2
+
+
+async def test_a_state_remembered_from_before_the_question_opened_refuses_nothing() -> None:
+    play = await remembering_play(ttl_ms=1000)
+    with pytest.raises(SessionNotRunning):
+        await play.submit("ana", "q1", "right", "early")  # remembers the lobby
+
+    await play.system.quiz.start(play.session_id, HOST)
+    view = await play.submit("bob", "q1", "right", "on-time")
+
+    assert view.status == "scored" and view.correct
+    assert await play.score_of("bob") > 0
+
+
+async def test_a_state_remembered_from_before_the_reveal_scores_nothing_after_it() -> None:
+    play = await remembering_play(ttl_ms=1000)
+    await play.system.quiz.start(play.session_id, HOST)
+    await play.submit("ana", "q1", "right", "s-ana")  # remembers q1 open
+    await play.system.quiz.reveal(play.session_id, HOST)
+
+    with pytest.raises(QuestionClosed):
+        await play.submit("bob", "q1", "right", "after-the-reveal")
+
+    assert await play.score_of("bob") == 0
+    assert await play.system.answers.get(play.session_id, "q1", "bob") is None
+
+
+async def test_a_missing_session_is_not_remembered() -> None:
+    inner = MemorySessionStore()
+    clock = ManualClock()
+    recent = RecentSessions(inner, clock, ttl_ms=1000)
+    assert await recent.get("ROOM77") is None
+
+    state = lobby("ROOM77")
+    await inner.create(state)
+
+    assert await recent.get("ROOM77") == state
+
+
+async def test_concurrent_reads_share_one_and_a_failed_one_is_not_remembered() -> None:
+    class Flaky(MemorySessionStore):
+        def __init__(self) -> None:
+            super().__init__()
+            self.fail = True
+
+        async def get(self, session_id: str) -> SessionState | None:
+            await asyncio.sleep(0)
+            if self.fail:
+                raise StoreUnavailable("down")
+            return await super().get(session_id)
+
+    inner = Flaky()
+    await inner.create(lobby("ROOM77"))
+    recent = RecentSessions(inner, ManualClock(), ttl_ms=1000)
+    results = await asyncio.gather(
+        *(recent.get("ROOM77") for _ in range(3)), return_exceptions=True
+    )
+    assert all(isinstance(result, StoreUnavailable) for result in results)
+    assert recent.state_reads == 1
+
+    inner.fail = False
+    assert (await recent.get("ROOM77")) is not None
+    assert recent.state_reads == 2

@@ -185,11 +185,11 @@ class _Room:
     # A receiver whose view has not changed is not sent the same board again.
     seen: dict[str, tuple[str, int, int]] = field(default_factory=dict)
     # Participants who scored since their last board, and since when some
-    # have been waiting; the users with no standing (the host), who follow
-    # the answer count.
+    # have been waiting; when the next board (to anyone) may go out; the
+    # users with no standing (the host), who follow the answer count.
     fresh: set[str] = field(default_factory=set)
     fresh_since: float = 0.0
-    next_fresh: float = 0.0
+    next_board: float = 0.0
     spectators: set[str] = field(default_factory=set)
     # The session finished: the room goes once its last socket does, so a
     # school that plays every day does not keep every session's frames.
@@ -457,8 +457,8 @@ class WebSocketHub:
                 room.next_join = began + self.interval
                 room.seq += 1
                 self.deliver(session_id, {**joined, "seq": room.seq}, None)
-            if not room.dirty:
-                continue
+            if not room.dirty or began < room.next_board:
+                continue  # at most one board per interval, to anyone
             # While answers keep coming (a question's burst), wait for the
             # burst to pass so that one frame shows all of it, but never
             # longer than the room's spacing.
@@ -466,19 +466,17 @@ class WebSocketHub:
                 self.busy is not None and self.busy()
             )
             spacing = max(self.interval, len(room.connections) / FRAME_BUDGET)
-            if began < room.next_fresh:
-                continue  # at most one board per interval, to anyone
             if began >= room.next_push and (not settling or began - room.dirty_since >= spacing):
                 room.dirty = False
                 room.next_push = began + spacing
-                room.next_fresh = began + self.interval
+                room.next_board = began + self.interval
                 room.fresh.clear()
                 await self._push_board(session_id, room)
                 if self.on_push is not None:
                     self.on_push((self.monotonic() - began) * 1000, len(room.connections))
             elif room.fresh and (not settling or began - room.fresh_since >= self.interval):
                 # Not the whole room's turn: those who just scored get it.
-                room.next_fresh = began + self.interval
+                room.next_board = began + self.interval
                 # Those who score while it goes out wait for the next one.
                 receivers, room.fresh = room.fresh | room.spectators, set()
                 await self._push_board(session_id, room, receivers)
@@ -550,6 +548,7 @@ class WebSocketHub:
                 room.spectators.add(user_id)
                 me = "null"
             else:
+                room.spectators.discard(user_id)  # joined since: a player now
                 view = (top, standing.rank, standing.score)
                 if room.seen.get(user_id) == view:
                     continue

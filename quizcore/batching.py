@@ -11,6 +11,9 @@ fresh, for each message, as an uncached read would have been had the batch
 been handled the moment it arrived. The cache lives in a context variable,
 so two batches handled at once (two shards) never share one, and it ends
 with the scope. Writes go straight through and drop the cached entry.
+
+``RecentSessions`` shares state reads by time instead, for the cloud API's
+score service, which handles no batches (see its docstring).
 """
 
 from __future__ import annotations

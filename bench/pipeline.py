@@ -187,7 +187,7 @@ def moto_server() -> Iterator[str]:
 
 def serve_moto(port: int) -> None:
     """Serve moto (DynamoDB's writes one at a time) until terminated."""
-    from entrypoints.cli.cloud_dev import SerialMotoServer
+    from entrypoints.cli.moto_stand_in import SerialMotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     SerialMotoServer(port, writes_only=True).server.serve_forever()  # SIGTERM ends it
@@ -384,10 +384,11 @@ def reading(figures: dict[str, Any]) -> str:
         f"but handlers overlap: {sum(stream) / 1000:,.1f} s of handler time fit in "
         f"{figures['busy_s']:.1f} s of bursts. Every hop is a request to moto, one "
         "Python process serving all five processes (DynamoDB's writes one at a time) on a shared "
-        f"{os.cpu_count()}-core machine, and moto's TransactWriteItems deep-copies the "
-        "whole table, so moto's CPU is now the bound: the absolute numbers measure moto "
-        "more than the code. AWS calls counted include the consumers' idle polling "
-        "(GetRecords, ReceiveMessage), which does not grow with answers."
+        f"{os.cpu_count()}-core machine (its transactions copy only the items they "
+        "name, see entrypoints/cli/moto_stand_in.py), so moto's CPU is the bound: the "
+        "absolute numbers measure moto more than the code. AWS calls counted include "
+        "the consumers' idle polling (GetRecords, ReceiveMessage), which does not grow "
+        "with answers."
     )
 
 

@@ -17,9 +17,7 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -226,108 +224,13 @@ def wait_ready(url: str, seconds: float = 60) -> None:
     raise TimeoutError(f"{url} did not become ready")
 
 
-DYNAMODB_WRITES = frozenset(
-    {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
-)
-
-
-class SharedOrExclusive:
-    """A readers-writer lock: many shared holders or one exclusive holder."""
-
-    def __init__(self) -> None:
-        self._changed = threading.Condition()
-        self._shared = 0
-        self._exclusive = False
-
-    @contextlib.contextmanager
-    def shared(self) -> Iterator[None]:
-        """Hold the lock beside other shared holders."""
-        with self._changed:
-            self._changed.wait_for(lambda: not self._exclusive)
-            self._shared += 1
-        try:
-            yield
-        finally:
-            with self._changed:
-                self._shared -= 1
-                self._changed.notify_all()
-
-    @contextlib.contextmanager
-    def exclusive(self) -> Iterator[None]:
-        """Hold the lock alone."""
-        with self._changed:
-            self._changed.wait_for(lambda: not self._exclusive)
-            self._exclusive = True
-            self._changed.wait_for(lambda: self._shared == 0)
-        try:
-            yield
-        finally:
-            with self._changed:
-                self._exclusive = False
-                self._changed.notify_all()
-
-
-class SerialMotoServer:
-    """moto's server with DynamoDB's writes one at a time.
-
-    moto's DynamoDB backend is not thread-safe: a TransactWriteItems
-    deep-copies the table while a concurrent request changes it ("dictionary
-    changed size during iteration"), and moto then half-applies the
-    transaction. Reads change the table too (a GetItem of a missing key adds
-    an empty entry to the table's defaultdict), so they cannot run beside a
-    write either. The consumers send many requests at once, so the local
-    stand-in for AWS serialises DynamoDB's writes against everything else in
-    DynamoDB; reads share the table with each other, and the other services
-    (SQS long polls above all) are served concurrently. Without
-    ``writes_only`` every DynamoDB request waits in line.
-    """
-
-    def __init__(self, port: int = 0, *, writes_only: bool = False) -> None:
-        from moto.moto_server.werkzeug_app import (
-            DomainDispatcherApplication,
-            MotoRequestHandler,
-            create_backend_app,
-        )
-        from werkzeug.serving import make_server
-
-        app = DomainDispatcherApplication(create_backend_app)
-        tables = SharedOrExclusive()
-
-        def serial_app(environ: dict[str, Any], start_response: Any) -> Any:
-            target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
-            if not target.startswith("DynamoDB"):
-                return app(environ, start_response)  # e.g. SQS long polls wait concurrently
-            writes = not writes_only or target.rsplit(".", 1)[-1] in DYNAMODB_WRITES
-            with tables.exclusive() if writes else tables.shared():
-                response = app(environ, start_response)
-                try:
-                    return list(response)
-                finally:
-                    close = getattr(response, "close", None)
-                    if close is not None:
-                        close()
-
-        self.server = make_server(
-            "127.0.0.1", port, serial_app, threaded=True, request_handler=MotoRequestHandler
-        )
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.endpoint = f"http://127.0.0.1:{self.server.server_port}"
-
-    def start(self) -> None:
-        """Serve in a background thread."""
-        self.thread.start()
-
-    def stop(self) -> None:
-        """Stop serving."""
-        self.server.shutdown()
-        self.thread.join()
-
-
 def run_cloud(port: int, moto_port: int, api_processes: int = 1) -> int:
     """Run the whole cloud profile locally until interrupted."""
     import logging
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    from entrypoints.cli.moto_stand_in import SerialMotoServer
+
     moto = SerialMotoServer(moto_port, writes_only=True)
     moto.start()
     endpoint = moto.endpoint

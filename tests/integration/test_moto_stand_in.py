@@ -1,10 +1,12 @@
-"""The local stand-in for AWS keeps DynamoDB's transactions whole under concurrent reads.
+"""The local stand-in for AWS keeps DynamoDB's transactions whole, and as moto makes them.
 
 moto's TransactWriteItems deep-copies the table, and a GetItem of a missing
 key adds an entry to that table while it is copied. The cloud suite and
 ``make run-cloud`` serve moto through ``SerialMotoServer``; this hammers one
 table with transactions and reads of missing keys at once, as the consumers
-do, and every request must succeed.
+do, and every request must succeed. The stand-in's transactions keep a copy
+of the items they name instead of every table they touch; generated
+transactions must leave the same tables and raise the same errors either way.
 """
 
 from __future__ import annotations
@@ -13,11 +15,20 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from moto import mock_aws
 
-from entrypoints.cli.cloud_dev import SerialMotoServer, SharedOrExclusive
+from entrypoints.cli.moto_stand_in import (
+    SerialMotoServer,
+    SharedOrExclusive,
+    journaled_transactions,
+)
 
 
 @pytest.fixture
@@ -130,3 +141,95 @@ def test_an_exclusive_holder_waits_for_shared_ones_and_holds_off_new_ones() -> N
     for thread in (first, second, third):
         thread.join(5)
     assert events == ["shared in", "shared out", "exclusive", "late shared"]
+
+
+# Generated transactions on a table with a sort key and one without, over a
+# few keys, so that actions meet items that exist, are missing, or were just
+# written; conditions fail often enough to cancel many transactions.
+KEYS = st.sampled_from(["p0", "p1", "p2"])
+SORTS = st.sampled_from(["s0", "s1"])
+CONDITIONS = st.sampled_from(
+    [None, "attribute_not_exists(pk)", "attribute_exists(pk)", "n = :one", "n < :two"]
+)
+
+
+@st.composite
+def actions(draw: st.DrawFn) -> tuple[str, str, dict[str, dict[str, str]], str | None]:
+    table = draw(st.sampled_from(["ranged", "flat"]))
+    key = {"pk": {"S": draw(KEYS)}}
+    if table == "ranged":
+        key["sk"] = {"S": draw(SORTS)}
+    if draw(st.integers(0, 19)) == 0:  # an invalid action: its key is incomplete
+        key = {"sk": {"S": "s0"}}
+    return (
+        draw(st.sampled_from(["Put", "Update", "Delete", "ConditionCheck"])),
+        table,
+        key,
+        draw(CONDITIONS),
+    )
+
+
+def transact(client: object, prefix: str, transaction: list[tuple[Any, ...]]) -> object:
+    """Run one transaction on the tables named ``prefix``; return what came of it."""
+    items = []
+    for kind, table, key, condition in transaction:
+        operation: dict[str, object] = {"TableName": f"{prefix}-{table}"}
+        values = {":one": {"N": "1"}, ":two": {"N": "2"}, ":zero": {"N": "0"}}
+        if kind == "Put":
+            operation["Item"] = {**key, "n": {"N": "1"}}
+        else:
+            operation["Key"] = key
+        if kind == "Update":
+            operation["UpdateExpression"] = "SET n = if_not_exists(n, :zero) + :one"
+        if condition is not None or kind == "ConditionCheck":
+            operation["ConditionExpression"] = condition or "attribute_exists(pk)"
+        used = {name: value for name, value in values.items() if name in str(operation)}
+        if used:
+            operation["ExpressionAttributeValues"] = used
+        items.append({kind: operation})
+    try:
+        client.transact_write_items(TransactItems=items)  # type: ignore[attr-defined]
+    except ClientError as error:
+        reasons = error.response.get("CancellationReasons", [])
+        return error.response["Error"]["Code"], [r.get("Code") for r in reasons]
+    return "ok"
+
+
+def contents(client: object, prefix: str) -> dict[str, list[object]]:
+    """Every item of the two tables named ``prefix``, in a stable order."""
+    return {
+        table: sorted(
+            client.scan(TableName=f"{prefix}-{table}")["Items"],  # type: ignore[attr-defined]
+            key=repr,
+        )
+        for table in ("ranged", "flat")
+    }
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(st.lists(actions(), min_size=1, max_size=4), min_size=1, max_size=6))
+def test_journaled_transactions_do_what_moto_does(
+    aws_env: None, transactions: list[list[tuple[Any, ...]]]
+) -> None:
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="eu-west-1")
+        for prefix in ("moto", "journaled"):
+            for table, schema in (("ranged", ["pk", "sk"]), ("flat", ["pk"])):
+                client.create_table(
+                    TableName=f"{prefix}-{table}",
+                    KeySchema=[
+                        {"AttributeName": name, "KeyType": kind}
+                        for name, kind in zip(schema, ["HASH", "RANGE"], strict=False)
+                    ],
+                    AttributeDefinitions=[
+                        {"AttributeName": name, "AttributeType": "S"} for name in schema
+                    ],
+                    BillingMode="PAY_PER_REQUEST",
+                )
+        for transaction in transactions:
+            expected = transact(client, "moto", transaction)
+            with journaled_transactions():
+                assert transact(client, "journaled", transaction) == expected
+            assert contents(client, "journaled") == contents(client, "moto")

@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from entrypoints.cli.cloud_dev import SerialMotoServer
+from entrypoints.cli.moto_stand_in import SerialMotoServer
 from tests.integration.cloud.harness import CloudProcesses, Stores, open_stores, unique_settings
 
 

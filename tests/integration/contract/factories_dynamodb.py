@@ -10,14 +10,15 @@ failed condition) restores a deep copy of the whole table while other
 threads write to it, so concurrent requests can lose committed items or
 fail with a 500. ``linearizable_endpoint`` therefore serves the same moto
 backends (``moto_endpoint`` starts them and scrubs the AWS environment)
-through a second server that runs one request at a time, which is what
+through a second server that runs one DynamoDB request at a time (with
+moto's own transactions: ``SerialMotoServer(journaled=False)``), which is what
 DynamoDB guarantees per item. Clients stay fully concurrent.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -31,6 +32,7 @@ from adapters.dynamodb import (
     client_config,
     dynamodb_client,
 )
+from entrypoints.cli.moto_stand_in import SerialMotoServer
 
 REGION = "eu-west-1"
 _SERVER: dict[str, str] = {}
@@ -38,37 +40,11 @@ _SERVER_LOCK = threading.Lock()
 
 
 def _start_serial_server() -> tuple[str, Callable[[], None]]:
-    from moto.moto_server.werkzeug_app import (
-        DomainDispatcherApplication,
-        MotoRequestHandler,
-        create_backend_app,
-    )
-    from werkzeug.serving import make_server
-
-    app = DomainDispatcherApplication(create_backend_app)
-    one_at_a_time = threading.Lock()
-
-    def serial_app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        with one_at_a_time:
-            response = app(environ, start_response)
-            try:
-                return list(response)
-            finally:
-                close = getattr(response, "close", None)
-                if close is not None:
-                    close()
-
-    server = make_server(
-        "127.0.0.1", 0, serial_app, threaded=True, request_handler=MotoRequestHandler
-    )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-
-    def stop() -> None:
-        server.shutdown()
-        thread.join()
-
-    return f"http://127.0.0.1:{server.server_port}", stop
+    # moto's own transactions (not the stand-in's journaled ones), every
+    # DynamoDB request in line.
+    server = SerialMotoServer(0, writes_only=False, journaled=False)
+    server.start()
+    return server.endpoint, server.stop
 
 
 def linearizable_endpoint(request: pytest.FixtureRequest) -> str:

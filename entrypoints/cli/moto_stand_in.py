@@ -1,0 +1,258 @@
+"""moto's server as the local stand-in for AWS: ``make run-cloud``, the cloud suite, the bench.
+
+Two of moto's DynamoDB behaviours would make the stand-in fail or crawl where
+AWS does not, so the stand-in serves moto with two changes, both limited to
+the requests it serves itself (moto's plain server, used by the adapters'
+tests, is untouched):
+
+- **One write at a time.** moto's DynamoDB backend is not thread-safe (see
+  ``SerialMotoServer``).
+- **Transactions that keep what they change, not a copy of every table.**
+  moto backs up each table a TransactWriteItems touches with a deep copy, to
+  roll back a cancelled transaction. That costs about 16 us per item in the
+  table, so each answer recorded made the next one slower: 1.3 ms per
+  transaction on an empty table, 65 ms at 4,000 items, 271 ms at 16,000.
+  ``journaled_transactions`` keeps a copy of only the items the transaction
+  names and puts them back if it is cancelled; what the transaction does and
+  raises is moto's own (tests/integration/test_moto_stand_in.py compares the
+  two on generated transactions).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+DYNAMODB_WRITES = frozenset(
+    {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
+)
+
+
+class SharedOrExclusive:
+    """A readers-writer lock: many shared holders or one exclusive holder."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._shared = 0
+        self._exclusive = False
+
+    @contextlib.contextmanager
+    def shared(self) -> Iterator[None]:
+        """Hold the lock beside other shared holders."""
+        with self._changed:
+            self._changed.wait_for(lambda: not self._exclusive)
+            self._shared += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._shared -= 1
+                self._changed.notify_all()
+
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold the lock alone."""
+        with self._changed:
+            self._changed.wait_for(lambda: not self._exclusive)
+            self._exclusive = True
+            self._changed.wait_for(lambda: self._shared == 0)
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._exclusive = False
+                self._changed.notify_all()
+
+
+class SerialMotoServer:
+    """moto's server with DynamoDB's writes one at a time.
+
+    moto's DynamoDB backend is not thread-safe: a TransactWriteItems
+    deep-copies the table while a concurrent request changes it ("dictionary
+    changed size during iteration"), and moto then half-applies the
+    transaction. Reads change the table too (a GetItem of a missing key adds
+    an empty entry to the table's defaultdict), so they cannot run beside a
+    write either. The consumers send many requests at once, so the local
+    stand-in for AWS serialises DynamoDB's writes against everything else in
+    DynamoDB; reads share the table with each other, and the other services
+    (SQS long polls above all) are served concurrently. Without
+    ``writes_only`` every DynamoDB request waits in line. Without
+    ``journaled``, transactions back up whole tables, as moto's own do.
+    """
+
+    def __init__(self, port: int = 0, *, writes_only: bool = False, journaled: bool = True) -> None:
+        from moto.moto_server.werkzeug_app import (
+            DomainDispatcherApplication,
+            MotoRequestHandler,
+            create_backend_app,
+        )
+        from werkzeug.serving import make_server
+
+        app = DomainDispatcherApplication(create_backend_app)
+        tables = SharedOrExclusive()
+
+        def serial_app(environ: dict[str, Any], start_response: Any) -> Any:
+            target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
+            if not target.startswith("DynamoDB"):
+                return app(environ, start_response)  # e.g. SQS long polls wait concurrently
+            writes = not writes_only or target.rsplit(".", 1)[-1] in DYNAMODB_WRITES
+            lock = tables.exclusive() if writes else tables.shared()
+            journal = journaled_transactions() if journaled else contextlib.nullcontext()
+            with lock, journal:
+                response = app(environ, start_response)
+                try:
+                    return list(response)
+                finally:
+                    close = getattr(response, "close", None)
+                    if close is not None:
+                        close()
+
+        self.server = make_server(
+            "127.0.0.1", port, serial_app, threaded=True, request_handler=MotoRequestHandler
+        )
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.endpoint = f"http://127.0.0.1:{self.server.server_port}"
+
+    def start(self) -> None:
+        """Serve in a background thread."""
+        self.thread.start()
+
+    def stop(self) -> None:
+        """Stop serving."""
+        self.server.shutdown()
+        self.thread.join()
+
+
+_journal = threading.local()
+
+
+@contextlib.contextmanager
+def journaled_transactions() -> Iterator[None]:
+    """Let this thread's TransactWriteItems keep only the items they change."""
+    _install_journal()
+    _journal.on = True
+    try:
+        yield
+    finally:
+        _journal.on = False
+
+
+class _Uncopied:
+    """A table as moto's transaction backs it up, here: not copied."""
+
+    def __init__(self, table: Any) -> None:
+        self.table = table
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> _Uncopied:
+        return self
+
+
+class _TablesUncopied:
+    """The backend's tables as moto's transaction sees them for its backup."""
+
+    def __init__(self, tables: dict[str, Any]) -> None:
+        self._tables = tables
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._tables
+
+    def __getitem__(self, name: str) -> _Uncopied:
+        return _Uncopied(self._tables[name])
+
+    def __setitem__(self, name: str, backup: _Uncopied) -> None:
+        """moto's rollback puts its backup back; the journal has restored the items."""
+
+
+class _BackendWithoutTableCopies:
+    """The backend, except that backing up a table does not copy it."""
+
+    def __init__(self, backend: Any) -> None:
+        self._backend = backend
+        self.tables = _TablesUncopied(backend.tables)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._backend, name)
+
+
+_MISSING = object()
+
+
+def _keep(backend: Any, action: dict[str, Any]) -> tuple[Any, ...] | None:
+    """Copy the item one action of a transaction names, as it is before it."""
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    kind, operation = next(iter(action.items()))
+    table = backend.tables.get(operation.get("TableName"))
+    if table is None:
+        return None
+    key = operation.get("Item") if kind == "Put" else operation.get("Key")
+    if not isinstance(key, dict) or table.hash_key_attr not in key:
+        return None
+    if table.range_key_attr is not None and table.range_key_attr not in key:
+        return None
+    hash_value = DynamoType(key[table.hash_key_attr])
+    if table.range_key_attr is None:
+        return (table, hash_value, None, _copied(table.items.get(hash_value, _MISSING)))
+    range_value = DynamoType(key[table.range_key_attr])
+    group = table.items.get(hash_value)
+    if group is None:
+        return (table, hash_value, range_value, None)
+    return (table, hash_value, range_value, _copied(group.get(range_value, _MISSING)))
+
+
+def _copied(item: Any) -> Any:
+    """A copy of an item, or ``_MISSING`` itself."""
+    return item if item is _MISSING else copy.deepcopy(item)
+
+
+def _put_back(kept: tuple[Any, ...]) -> None:
+    """Restore one item as ``_keep`` found it."""
+    table, hash_value, range_value, before = kept
+    if range_value is None:
+        if before is _MISSING:
+            table.items.pop(hash_value, None)
+        else:
+            table.items[hash_value] = before
+        return
+    if before is None:  # the item's hash key had no entry at all
+        group = table.items.get(hash_value)
+        if group is not None:
+            group.pop(range_value, None)
+            if not group:
+                del table.items[hash_value]
+        return
+    group = table.items[hash_value]
+    if before is _MISSING:
+        group.pop(range_value, None)
+    else:
+        group[range_value] = before
+
+
+_installed = threading.Lock()
+
+
+def _install_journal() -> None:
+    """Wrap moto's TransactWriteItems once; it journals only when a thread asks."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    with _installed:
+        original = DynamoDBBackend.transact_write_items
+        if getattr(original, "journaled", False):
+            return
+
+        def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+            if not getattr(_journal, "on", False):
+                return original(self, transact_items)
+            kept = [k for k in (_keep(self, action) for action in transact_items) if k]
+            try:
+                return original(_BackendWithoutTableCopies(self), transact_items)  # type: ignore[arg-type]
+            except BaseException:
+                for item in reversed(kept):
+                    _put_back(item)
+                raise
+
+        transact_write_items.journaled = True  # type: ignore[attr-defined]
+        DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]

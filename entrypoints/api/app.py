@@ -97,6 +97,9 @@ class Lifespan:
         hub.on_push = lambda millis, receivers: metrics.timing(
             "leaderboard.push_ms", millis, tags=[f"receivers:{min(receivers, 10_000) // 1000}k"]
         )
+        # A request waiting for its answer's result (Prefer: wait) wakes when
+        # the result goes out on the live channel, not at its next poll.
+        hub.on_frame = services.score.outcomes.on_frame
         await hub.start()
         self.ctx.hub = hub
         self.ctx.timers = timers

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 from dataclasses import dataclass
 from typing import Any
@@ -66,8 +67,59 @@ class SubmissionView:
         }
 
 
+class Outcomes:
+    """Wakes a request waiting for its submission's outcome when it is announced.
+
+    Whoever sees an answer's result or rejection go out to its player (the
+    live channel, which in the cloud profile sees every event of every
+    session) calls ``announce``; ``ScoreService.wait`` then reads the
+    result at once instead of at its next poll. A signal is a hint, never
+    the result: the waiter reads the stores, so a lost or mistaken signal
+    costs at most one poll interval, never a wrong answer.
+    """
+
+    def __init__(self) -> None:
+        self._waiting: dict[tuple[str, str], list[asyncio.Future[None]]] = {}
+
+    def announce(self, session_id: str, submission_id: str) -> None:
+        """Wake every waiter of this submission."""
+        for waiter in self._waiting.pop((session_id, submission_id), ()):
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def on_frame(self, session_id: str, frame: dict[str, Any]) -> None:
+        """Announce the submission an outgoing live frame settles, if any."""
+        if frame.get("type") in ("answer.result", "error"):
+            submission_id = frame.get("submission_id")
+            if isinstance(submission_id, str):
+                self.announce(session_id, submission_id)
+
+    def expect(self, session_id: str, submission_id: str) -> asyncio.Future[None]:
+        """Return a future set when the submission is next announced."""
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.setdefault((session_id, submission_id), []).append(waiter)
+        return waiter
+
+    def forget(self, session_id: str, submission_id: str, waiter: asyncio.Future[None]) -> None:
+        """Drop a waiter that is no longer waiting."""
+        key = (session_id, submission_id)
+        waiters = self._waiting.get(key)
+        if waiters is None:
+            return
+        if waiter in waiters:
+            waiters.remove(waiter)
+        if not waiters:
+            del self._waiting[key]
+
+    def __len__(self) -> int:
+        return sum(len(waiters) for waiters in self._waiting.values())
+
+
 class ScoreService:
     """Score service (5.2): validate a submission and put it on the answer stream."""
+
+    # How often ``wait`` reads the stores again when no announcement woke it.
+    POLL_SECONDS = 0.5
 
     def __init__(
         self,
@@ -94,6 +146,7 @@ class ScoreService:
         self.clock = clock
         self.catalog = catalog
         self.play = play
+        self.outcomes = Outcomes()
 
     async def submit(
         self,
@@ -206,17 +259,30 @@ class ScoreService:
     async def wait(
         self, session_id: str, user_id: str, submission_id: str, seconds: float
     ) -> SubmissionView | None:
-        """Poll until the submission is scored or ``seconds`` pass."""
+        """Wait until the submission is scored or ``seconds`` pass.
+
+        The result is read again when its announcement arrives (``outcomes``)
+        and, failing that, every ``POLL_SECONDS``: a waiting request costs
+        the stores a few reads, not one every few milliseconds.
+        """
         deadline = self.clock.now_ms() + int(seconds * 1000)
-        delay = 0.002
         while True:
-            view = await self.view(session_id, user_id, submission_id)
-            if view is not None and view.status == "scored":
-                return view
-            if self.clock.now_ms() >= deadline:
-                return view
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 0.05)
+            # Expect the announcement before reading, so that one arriving
+            # in between is not missed.
+            announced = self.outcomes.expect(session_id, submission_id)
+            try:
+                view = await self.view(session_id, user_id, submission_id)
+                if view is not None and view.status == "scored":
+                    return view
+                left = deadline - self.clock.now_ms()
+                if left <= 0:
+                    return view
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(
+                        asyncio.shield(announced), min(left / 1000, self.POLL_SECONDS)
+                    )
+            finally:
+                self.outcomes.forget(session_id, submission_id, announced)
 
 
 def _rejection(code: str, detail: str) -> QuizError:

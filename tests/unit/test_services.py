@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -21,7 +22,8 @@ from quizcore.errors import (
 )
 from quizcore.messages import SessionFinished as SessionFinishedEvent
 from quizcore.messages import SubmitAnswer
-from quizcore.services import GLOBAL_BOARD, leaderboard_view, session_board
+from quizcore.services import GLOBAL_BOARD, SubmissionView, leaderboard_view, session_board
+from quizcore.services.score import Outcomes
 from quizcore.session import is_session_id
 from tests.unit.support import GRACE_MS, HOST, Play, new_play
 
@@ -508,6 +510,74 @@ async def test_wait_returns_the_scored_view(live: Play) -> None:
     view = await live.system.score.wait(live.session_id, "ann", "s1", seconds=0.1)
 
     assert view is not None and view.status == "scored"
+
+
+def reads_until_scored(live: Play, announce_during_read: bool = False) -> list[int]:
+    """Make the score service's reads see 'accepted' first, 'scored' after; count them.
+
+    Its poll interval becomes an hour, so a wait that ends at all ended on
+    an announcement.
+    """
+    score = live.system.score
+    score.POLL_SECONDS = 3600  # type: ignore[misc]
+    reads: list[int] = []
+
+    async def view(session_id: str, user_id: str, submission_id: str) -> SubmissionView:
+        reads.append(1)
+        if len(reads) == 1:
+            if announce_during_read:  # the result goes out while this read is under way
+                score.outcomes.announce(session_id, submission_id)
+            return SubmissionView(submission_id=submission_id, status="accepted")
+        return SubmissionView(submission_id=submission_id, status="scored", points=1000)
+
+    score.view = view  # type: ignore[method-assign]
+    return reads
+
+
+async def test_a_waiting_request_reads_again_when_its_result_is_announced(live: Play) -> None:
+    reads = reads_until_scored(live)
+    score = live.system.score
+    asyncio.get_running_loop().call_later(
+        0.01,
+        score.outcomes.on_frame,
+        live.session_id,
+        {"type": "answer.result", "submission_id": "s1"},
+    )
+
+    view = await asyncio.wait_for(score.wait(live.session_id, "ann", "s1", seconds=60), 10)
+
+    assert view is not None and view.status == "scored"
+    assert len(reads) == 2
+    assert len(score.outcomes) == 0  # no waiter left behind
+
+
+async def test_an_announcement_during_the_read_is_not_missed(live: Play) -> None:
+    reads = reads_until_scored(live, announce_during_read=True)
+    score = live.system.score
+
+    view = await asyncio.wait_for(score.wait(live.session_id, "ann", "s1", seconds=60), 10)
+
+    assert view is not None and view.status == "scored"
+    assert len(reads) == 2
+
+
+def test_only_frames_that_settle_a_submission_announce_it() -> None:
+    async def scenario() -> list[bool]:
+        outcomes = Outcomes()
+        woken = []
+        for frame in (
+            {"type": "leaderboard.updated", "submission_id": "s1"},
+            {"type": "answer.result", "submission_id": "s2"},
+            {"type": "error", "code": "question_closed", "submission_id": "s1"},
+        ):
+            waiter = outcomes.expect("ROOM", "s1")
+            outcomes.on_frame("ROOM", frame)
+            woken.append(waiter.done())
+            outcomes.forget("ROOM", "s1", waiter)
+        assert len(outcomes) == 0
+        return woken
+
+    assert asyncio.run(scenario()) == [False, False, True]
 
 
 # --- notifications ------------------------------------------------------------------

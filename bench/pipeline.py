@@ -37,7 +37,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import logging
 import os
 import socket
 import statistics
@@ -141,15 +140,17 @@ def _free_udp_port() -> int:
 
 
 @contextlib.contextmanager
-def moto_server() -> Iterator[str]:
-    """Run moto's server in its own process on a free port; yield its endpoint.
+def moto_servers() -> Iterator[tuple[str, str]]:
+    """Run moto's server in two processes of its own; yield their endpoints.
 
-    Its own process, so moto's CPU is not shared with the load generator's
-    event loop (on AWS the services are elsewhere too); DynamoDB's writes one
-    at a time and its reads beside each other (``SerialMotoServer``), since
-    moto's backend is not thread-safe, as in the cloud suite and run-cloud.
+    Processes of their own, so moto's CPU is not shared with the load
+    generator's event loop (on AWS the services are elsewhere too); the
+    second serves DynamoDB, most of the requests, on a core of its own, as
+    ``make run-cloud`` does. Each serves DynamoDB's writes one at a time and
+    its reads beside each other (``SerialMotoServer``), since moto's backend
+    is not thread-safe, as in the cloud suite and run-cloud.
     """
-    import subprocess
+    from entrypoints.cli.moto_stand_in import moto_process
 
     saved = {key: value for key, value in os.environ.items() if key.startswith("AWS_")}
     for key in saved:
@@ -160,37 +161,8 @@ def moto_server() -> Iterator[str]:
         AWS_DEFAULT_REGION="eu-west-1",
         AWS_EC2_METADATA_DISABLED="true",
     )
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    server = subprocess.Popen(
-        [sys.executable, "-m", "bench.pipeline", "--serve-moto", str(port)],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    endpoint = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(f"{endpoint}/moto-api/", timeout=2)
-                break
-            except httpx.HTTPError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise
-                time.sleep(0.2)
-        yield endpoint
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
-
-
-def serve_moto(port: int) -> None:
-    """Serve moto (DynamoDB's writes one at a time) until terminated."""
-    from entrypoints.cli.moto_stand_in import SerialMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    SerialMotoServer(port, writes_only=True).server.serve_forever()  # SIGTERM ends it
+    with moto_process(cwd=str(ROOT)) as endpoint, moto_process(cwd=str(ROOT)) as dynamodb:
+        yield endpoint, dynamodb
 
 
 async def moto_round_trip_ms(stores: Any, samples: int = 40) -> float:
@@ -334,9 +306,11 @@ async def run(players: int, questions: int, seconds: int) -> dict[str, Any]:
         Statsd, local_addr=("127.0.0.1", statsd_port)
     )
     try:
-        with moto_server() as endpoint, tempfile.TemporaryDirectory() as work:
+        with moto_servers() as (endpoint, dynamodb), tempfile.TemporaryDirectory() as work:
             suffix = uuid.uuid4().hex[:10]
-            settings = unique_settings(endpoint, suffix, pg_dsn=PG_DSN, redis_url=REDIS_URL)
+            settings = unique_settings(
+                endpoint, suffix, pg_dsn=PG_DSN, redis_url=REDIS_URL, dynamodb_endpoint=dynamodb
+            )
             processes = CloudProcesses(
                 settings,
                 Path(work),
@@ -382,10 +356,11 @@ def reading(figures: dict[str, Any]) -> str:
         "(one lane per participant); the SQS workers handle ten messages at once. A "
         f"record still takes {per_record:,.0f} ms inside its handler on moto (median), "
         f"but handlers overlap: {sum(stream) / 1000:,.1f} s of handler time fit in "
-        f"{figures['busy_s']:.1f} s of bursts. Every hop is a request to moto, one "
-        "Python process serving all five processes (DynamoDB's writes one at a time) on a shared "
-        f"{os.cpu_count()}-core machine (its transactions copy only the items they "
-        "name, see entrypoints/cli/moto_stand_in.py), so moto's CPU is the bound: the "
+        f"{figures['busy_s']:.1f} s of bursts. Every hop is a request to moto, two "
+        "Python processes (DynamoDB in one, with its writes one at a time; the other "
+        f"services in the other) serving all five processes on a shared {os.cpu_count()}-core "
+        "machine (its transactions copy only the items they name, see "
+        "entrypoints/cli/moto_stand_in.py), so moto's CPU is the bound: the "
         "absolute numbers measure moto more than the code. AWS calls counted include "
         "the consumers' idle polling (GetRecords, ReceiveMessage), which does not grow "
         "with answers."
@@ -414,9 +389,9 @@ def report(figures: dict[str, Any], command: str) -> str:
         "## Pipeline: one live session through every process of the cloud profile",
         "",
         f"Run {time.strftime('%Y-%m-%d')} on {os.cpu_count()} cores, Python "
-        f"{sys.version.split()[0]}; command `{command}`. moto's server (its own "
-        "process, DynamoDB's writes one at a time), the local PostgreSQL and Redis; API, stream "
-        "processor, score-event, "
+        f"{sys.version.split()[0]}; command `{command}`. moto's server (two "
+        "processes of its own: DynamoDB, with its writes one at a time, and the rest), "
+        "the local PostgreSQL and Redis; API, stream processor, score-event, "
         "notification and quiz-event workers as separate processes; load generator on "
         f"the same machine. Load average when it ended: {load}.",
         "",
@@ -477,11 +452,7 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=60, help="question time limit")
     parser.add_argument("--no-write", action="store_true")
-    parser.add_argument("--serve-moto", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.serve_moto:
-        serve_moto(args.serve_moto)
-        return
     figures = asyncio.run(run(args.players, args.questions, args.seconds))
     command = f"python -m bench.pipeline --players {args.players} --questions {args.questions}"
     markdown = report(figures, command)

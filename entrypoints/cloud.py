@@ -143,7 +143,7 @@ class CloudContainer(containers.DeclarativeContainer):
     dynamodb = providers.Resource(
         dynamodb_client,
         region=providers.Callable(lambda s: s.aws_region, settings),
-        endpoint_url=providers.Callable(lambda s: s.aws_endpoint_url, settings),
+        endpoint_url=providers.Callable(lambda s: s.dynamodb_endpoint_url, settings),
     )
     redis = providers.Resource(open_redis, providers.Callable(lambda s: s.redis_url, settings))
     pool = providers.Resource(

@@ -127,6 +127,9 @@ class Settings(BaseSettings):
     # when it is this default: the deployment chooses it, not the code).
     aws_region: str = "eu-west-1"
     aws_endpoint_url: str | None = None
+    # DynamoDB's own endpoint where it is served apart from the other services
+    # (the local stand-in runs it in its own process); by default the above.
+    aws_dynamodb_endpoint_url: str | None = None
     answer_stream: Literal["kinesis", "eventbridge"] = "kinesis"
     dynamodb_answers_table: str = "quizcore-answers"
     dynamodb_scores_table: str = "quizcore-scores"
@@ -217,6 +220,11 @@ class Settings(BaseSettings):
         if missing:
             raise MissingSettings(deployable, missing)
         return self
+
+    @property
+    def dynamodb_endpoint_url(self) -> str | None:
+        """Where the DynamoDB clients connect (None: AWS's own endpoint)."""
+        return self.aws_dynamodb_endpoint_url or self.aws_endpoint_url
 
     @property
     def production(self) -> bool:

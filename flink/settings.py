@@ -34,6 +34,8 @@ class JobSettings:
 
     aws_region: str = "eu-west-1"
     aws_endpoint_url: str | None = None
+    # DynamoDB's own endpoint where it is served apart (see entrypoints.settings).
+    aws_dynamodb_endpoint_url: str | None = None
     # A stream name (resolved to its ARN on submission) or the stream ARN.
     kinesis_stream: str = "quizcore-answers"
     dynamodb_answers_table: str = "quizcore-answers"
@@ -57,6 +59,11 @@ class JobSettings:
     # A store call failing this many times in a row fails the job (restart, replay).
     flink_store_attempts: int = 5
     flink_store_backoff_ms: int = 200
+
+    @property
+    def dynamodb_endpoint_url(self) -> str | None:
+        """Where the DynamoDB client connects (None: AWS's own endpoint)."""
+        return self.aws_dynamodb_endpoint_url or self.aws_endpoint_url
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, str]) -> JobSettings:

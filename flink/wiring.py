@@ -57,7 +57,9 @@ async def open_processor(
 ) -> tuple[StreamProcessor, RecordingPublisher]:
     """Open the clients on ``stack``; return the processor and its publisher."""
     region, endpoint = settings.aws_region, settings.aws_endpoint_url
-    dynamodb = await stack.enter_async_context(dynamodb_client(region, endpoint))
+    dynamodb = await stack.enter_async_context(
+        dynamodb_client(region, settings.dynamodb_endpoint_url)
+    )
     sns = await stack.enter_async_context(aws_client("sns", region, endpoint))
     router = seed_topic_router(
         await topic_arn(sns, settings.sns_stream_result_topic),

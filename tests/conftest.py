@@ -20,7 +20,9 @@ import pytest
 # Suites whose fixtures outlive a test, by path prefix. Spread over workers,
 # each worker would start its own copy, or two would build the same folder.
 SHARED_FIXTURE_GROUPS = {
-    # One cloud system (five processes) per package run.
+    # The drills run a system of their own (private moto and Redis), beside the shared one.
+    "tests/integration/cloud/test_drills.py": "cloud-drills",
+    # One cloud system (moto, the API twice, four workers) per package run.
     "tests/integration/cloud/": "cloud-system",
     # One Datadog test agent per package run; its venv is built on first use.
     "tests/integration/tracing/": "ddagent",
@@ -34,7 +36,7 @@ SHARED_FIXTURE_GROUPS = {
 
 
 def group_of(nodeid: str) -> str | None:
-    """Return the shared-fixture group of a test, or None."""
+    """Return the shared-fixture group of a test, or None (the first prefix that fits)."""
     for prefix, group in SHARED_FIXTURE_GROUPS.items():
         if nodeid.startswith(prefix):
             return group

@@ -3,7 +3,7 @@
 The app container opens it as a ``providers.Resource`` for its lifespan::
 
     dynamodb = providers.Resource(
-        dynamodb_client, region=settings.aws_region, endpoint_url=settings.aws_endpoint_url
+        dynamodb_client, region=settings.aws_region, endpoint_url=settings.dynamodb_endpoint_url
     )
     answers = providers.Singleton(
         DynamoAnswerStore, client=dynamodb, table=settings.dynamodb_answers_table

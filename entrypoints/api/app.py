@@ -184,8 +184,8 @@ def check_dev_auth(settings: Settings) -> None:
         )
     if settings.profile != "cloud":
         return
-    endpoint = urlsplit(settings.aws_endpoint_url or "").hostname or ""
-    if endpoint not in LOOPBACK_HOSTS:
+    endpoints = {settings.aws_endpoint_url, settings.dynamodb_endpoint_url}
+    if any((urlsplit(url or "").hostname or "") not in LOOPBACK_HOSTS for url in endpoints):
         raise ValueError(
             "QUIZ_DEV_AUTH is on in the cloud profile against real AWS: dev tokens are "
             "allowed only for a local run (QUIZ_AWS_ENDPOINT_URL on this machine)"

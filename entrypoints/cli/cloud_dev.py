@@ -63,7 +63,9 @@ async def bootstrap(settings: Settings) -> dict[str, str]:
     region, endpoint = settings.aws_region, settings.aws_endpoint_url
     created: dict[str, str] = {}
     async with contextlib.AsyncExitStack() as stack:
-        dynamodb = await stack.enter_async_context(dynamodb_client(region, endpoint))
+        dynamodb = await stack.enter_async_context(
+            dynamodb_client(region, settings.dynamodb_endpoint_url)
+        )
         sns = await stack.enter_async_context(aws_client("sns", region, endpoint))
         sqs = await stack.enter_async_context(aws_client("sqs", region, endpoint))
         kinesis = await stack.enter_async_context(aws_client("kinesis", region, endpoint))
@@ -132,11 +134,18 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def cloud_env(endpoint: str, port: int, extra: dict[str, str] | None = None) -> dict[str, str]:
+def cloud_env(
+    endpoint: str,
+    port: int,
+    extra: dict[str, str] | None = None,
+    *,
+    dynamodb_endpoint: str | None = None,
+) -> dict[str, str]:
     """Return the environment of every cloud deployable on this machine.
 
     It gives every setting a cloud deployable requires (``Settings.require``);
-    ``extra`` may override any of them.
+    ``extra`` may override any of them. ``dynamodb_endpoint``: where DynamoDB
+    is served apart from the other services.
     """
     env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
     required = local_required()
@@ -153,6 +162,8 @@ def cloud_env(endpoint: str, port: int, extra: dict[str, str] | None = None) -> 
         QUIZ_DEV_AUTH="true",
         QUIZ_LOG_JSON="true",
     )
+    if dynamodb_endpoint:
+        env["QUIZ_AWS_DYNAMODB_ENDPOINT_URL"] = dynamodb_endpoint
     env.update(extra or {})
     return env
 
@@ -228,38 +239,42 @@ def run_cloud(port: int, moto_port: int, api_processes: int = 1) -> int:
     """Run the whole cloud profile locally until interrupted."""
     import logging
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    from entrypoints.cli.moto_stand_in import SerialMotoServer
+    from entrypoints.cli.moto_stand_in import SerialMotoServer, moto_process
 
-    moto = SerialMotoServer(moto_port, writes_only=True)
-    moto.start()
-    endpoint = moto.endpoint
-    env = cloud_env(endpoint, port)
-    os.environ.update({k: v for k, v in env.items() if k.startswith("AWS_")})
-    settings = local_cloud_settings(aws_endpoint_url=endpoint)
-    created = asyncio.run(bootstrap(settings))
-    system = CloudSystem(
-        env, port, Path(settings.data_dir) / "cloud-logs", api_processes=api_processes
-    )
-    system.start_all()
-    try:
-        for api_port in system.api_ports.values():
-            wait_ready(f"http://127.0.0.1:{api_port}/readyz")
-        print(f"AWS services (moto): {endpoint}")
-        print(f"queues: {', '.join(k for k in created if k.startswith('quizcore-'))}")
-        for api_port in system.api_ports.values():
-            print(f"API, live channel and web app: http://127.0.0.1:{api_port}/")
-        print(f"logs: {system.log_dir}/  (Ctrl-C stops everything)")
-        while all(process.poll() is None for process in system.processes.values()):
-            time.sleep(1)
-        failed = [name for name, p in system.processes.items() if p.poll() is not None]
-        print(f"stopped: {', '.join(failed)} exited; see the logs")
-        return 1
-    except KeyboardInterrupt:
-        return 0
-    finally:
-        system.stop_all()
-        moto.stop()
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    with contextlib.ExitStack() as stack:
+        moto = SerialMotoServer(moto_port, writes_only=True)
+        moto.start()
+        stack.callback(moto.stop)
+        endpoint = moto.endpoint
+        # DynamoDB, most of the requests, in a moto process of its own: a core of its own.
+        dynamodb_endpoint = stack.enter_context(moto_process())
+        env = cloud_env(endpoint, port, dynamodb_endpoint=dynamodb_endpoint)
+        os.environ.update({k: v for k, v in env.items() if k.startswith("AWS_")})
+        settings = local_cloud_settings(
+            aws_endpoint_url=endpoint, aws_dynamodb_endpoint_url=dynamodb_endpoint
+        )
+        created = asyncio.run(bootstrap(settings))
+        system = CloudSystem(
+            env, port, Path(settings.data_dir) / "cloud-logs", api_processes=api_processes
+        )
+        system.start_all()
+        stack.callback(system.stop_all)
+        try:
+            for api_port in system.api_ports.values():
+                wait_ready(f"http://127.0.0.1:{api_port}/readyz")
+            print(f"AWS services (moto): {endpoint}; DynamoDB: {dynamodb_endpoint}")
+            print(f"queues: {', '.join(k for k in created if k.startswith('quizcore-'))}")
+            for api_port in system.api_ports.values():
+                print(f"API, live channel and web app: http://127.0.0.1:{api_port}/")
+            print(f"logs: {system.log_dir}/  (Ctrl-C stops everything)")
+            while all(process.poll() is None for process in system.processes.values()):
+                time.sleep(1)
+            failed = [name for name, p in system.processes.items() if p.poll() is not None]
+            print(f"stopped: {', '.join(failed)} exited; see the logs")
+            return 1
+        except KeyboardInterrupt:
+            return 0
 
 
 def main(args: Any) -> int:

@@ -256,3 +256,59 @@ def _install_journal() -> None:
 
         transact_write_items.journaled = True  # type: ignore[attr-defined]
         DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+
+
+@contextlib.contextmanager
+def moto_process(port: int = 0, *, cwd: str | None = None) -> Iterator[str]:
+    """Run the stand-in in a process of its own; yield its endpoint.
+
+    A process of its own has a core of its own: the local cloud profile
+    serves DynamoDB, most of the requests, apart from the other services
+    (``QUIZ_AWS_DYNAMODB_ENDPOINT_URL``), as AWS does.
+    """
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.error
+    import urllib.request
+
+    if port == 0:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = int(probe.getsockname()[1])
+    server = subprocess.Popen(
+        [sys.executable, "-m", "entrypoints.cli.moto_stand_in", str(port)], cwd=cwd
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=2):
+                    break
+            except (urllib.error.URLError, OSError):
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.2)
+        yield endpoint
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve the stand-in on the port given until terminated."""
+    import argparse
+    import logging
+
+    parser = argparse.ArgumentParser(description="moto's server as the local stand-in for AWS")
+    parser.add_argument("port", type=int)
+    args = parser.parse_args(argv)
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C in run-cloud's terminal
+        SerialMotoServer(args.port, writes_only=True).server.serve_forever()  # or SIGTERM
+
+
+if __name__ == "__main__":
+    main()

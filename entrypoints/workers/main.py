@@ -213,7 +213,7 @@ async def consume(name: str, settings: Settings, state: dict[str, Any]) -> None:
                 )
                 handler = instrument(service.handle, metrics, name, now_ms)
                 dynamodb = await stack.enter_async_context(
-                    dynamodb_client(settings.aws_region, settings.aws_endpoint_url)
+                    dynamodb_client(settings.aws_region, settings.dynamodb_endpoint_url)
                 )
                 # Positions survive a restart or deploy: resume, don't replay.
                 checkpoints = DynamoCheckpointStore(

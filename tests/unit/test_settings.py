@@ -157,3 +157,20 @@ def test_the_flink_job_requires_its_region_from_either_source(tmp_path: Any) -> 
     group = {"PropertyGroupId": "quizcore", "PropertyMap": {"QUIZ_AWS_REGION": "ap-south-1"}}
     properties.write_text(json.dumps([group]))
     assert missing_settings(job_values({}, properties)) == []
+
+
+def test_dynamodb_is_reached_at_its_own_endpoint_or_the_shared_one() -> None:
+    shared = {"aws_endpoint_url": "http://127.0.0.1:5000"}
+    assert Settings(**shared).dynamodb_endpoint_url == "http://127.0.0.1:5000"
+    apart = {**shared, "aws_dynamodb_endpoint_url": "http://127.0.0.1:5001"}
+    assert Settings(**apart).dynamodb_endpoint_url == "http://127.0.0.1:5001"
+    assert Settings().dynamodb_endpoint_url is None  # AWS's own endpoints
+    job = JobSettings.from_mapping({"QUIZ_AWS_DYNAMODB_ENDPOINT_URL": "http://127.0.0.1:5001"})
+    assert job.dynamodb_endpoint_url == "http://127.0.0.1:5001"
+    assert JobSettings(**shared).dynamodb_endpoint_url == "http://127.0.0.1:5000"
+
+
+def test_make_run_cloud_gives_dynamodb_its_own_endpoint_when_asked() -> None:
+    env = cloud_env("http://127.0.0.1:5000", 8000, dynamodb_endpoint="http://127.0.0.1:5001")
+    assert env["QUIZ_AWS_DYNAMODB_ENDPOINT_URL"] == "http://127.0.0.1:5001"
+    assert "QUIZ_AWS_DYNAMODB_ENDPOINT_URL" not in cloud_env("http://127.0.0.1:5000", 8000)

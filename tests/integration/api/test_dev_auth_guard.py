@@ -54,6 +54,20 @@ def test_the_cloud_profile_refuses_dev_auth_against_real_aws(
         build_app(settings)
 
 
+def test_dev_auth_is_refused_when_dynamodb_alone_is_real_aws(
+    settings_for: Callable[..., Settings],
+) -> None:
+    settings = settings_for(
+        profile="cloud",
+        dev_auth=True,
+        aws_endpoint_url="http://127.0.0.1:5000",
+        aws_dynamodb_endpoint_url="https://dynamodb.eu-west-1.amazonaws.com",
+    )
+
+    with pytest.raises(ValueError, match="allowed only for a local run"):
+        build_app(settings)
+
+
 def test_a_local_cloud_run_starts_with_dev_auth_and_warns_loudly(
     settings_for: Callable[..., Settings],
     capsys: pytest.CaptureFixture[str],

@@ -16,32 +16,42 @@ from pathlib import Path
 import httpx
 import pytest
 
-from entrypoints.cli.moto_stand_in import SerialMotoServer
+from entrypoints.cli.moto_stand_in import SerialMotoServer, moto_process
 from tests.integration.cloud.harness import CloudProcesses, Stores, open_stores, unique_settings
 
 
 @pytest.fixture(scope="package")
-def moto_writes_serial(aws_env: None) -> Iterator[str]:
-    """Run moto with DynamoDB's writes one at a time (see ``SerialMotoServer``).
+def moto_writes_serial(aws_env: None) -> Iterator[tuple[str, str]]:
+    """Run the stand-in for AWS as ``make run-cloud`` does; yield both endpoints.
 
-    Threaded moto tears a TransactWriteItems that fails while copying its
-    table under concurrent writes (some items stay written); the consumers
-    now write concurrently, so the suite needs writes that stay atomic.
+    moto with DynamoDB's writes one at a time (see ``SerialMotoServer``):
+    threaded moto tears a TransactWriteItems under concurrent writes, and the
+    consumers write concurrently. DynamoDB, most of the requests, is served
+    by a moto process of its own (the second endpoint), the other services
+    here; every DynamoDB client must honour ``QUIZ_AWS_DYNAMODB_ENDPOINT_URL``
+    or find no tables.
     """
     server = SerialMotoServer(0, writes_only=True)
     server.start()
-    yield server.endpoint
+    with moto_process() as dynamodb:
+        yield server.endpoint, dynamodb
     server.stop()
 
 
 @pytest.fixture(scope="package")
 def cloud(
-    moto_writes_serial: str, pg_dsn: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
+    moto_writes_serial: tuple[str, str],
+    pg_dsn: str,
+    redis_url: str,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[CloudProcesses]:
     """Bootstrap unique resources on moto and run every deployable as a process."""
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's request log
     suffix = uuid.uuid4().hex[:10]
-    settings = unique_settings(moto_writes_serial, suffix, pg_dsn=pg_dsn, redis_url=redis_url)
+    endpoint, dynamodb = moto_writes_serial
+    settings = unique_settings(
+        endpoint, suffix, pg_dsn=pg_dsn, redis_url=redis_url, dynamodb_endpoint=dynamodb
+    )
     # Two API processes: players spread over both share each session through Redis.
     processes = CloudProcesses(
         settings, Path(tmp_path_factory.mktemp(f"cloud-{suffix}")), api_processes=2

@@ -70,12 +70,20 @@ QUEUE_FIELDS = {
 }
 
 
-def unique_settings(endpoint: str, suffix: str, *, pg_dsn: str, redis_url: str) -> Settings:
+def unique_settings(
+    endpoint: str,
+    suffix: str,
+    *,
+    pg_dsn: str,
+    redis_url: str,
+    dynamodb_endpoint: str | None = None,
+) -> Settings:
     """Return cloud settings whose every resource name carries ``suffix``."""
     name = f"qc-{suffix}"
     return Settings(
         profile="cloud",
         aws_endpoint_url=endpoint,
+        aws_dynamodb_endpoint_url=dynamodb_endpoint,
         aws_region=LOCAL_REQUIRED["aws_region"],
         dynamodb_answers_table=f"{name}-answers",
         dynamodb_scores_table=f"{name}-scores",
@@ -128,7 +136,12 @@ class CloudProcesses:
             "QUIZ_WEB_DIST": str(work_dir / "no-web"),
             **(extra_env or {}),
         }
-        self.env = cloud_env(settings.aws_endpoint_url, self.port, env)
+        self.env = cloud_env(
+            settings.aws_endpoint_url,
+            self.port,
+            env,
+            dynamodb_endpoint=settings.aws_dynamodb_endpoint_url,
+        )
         self.system = CloudSystem(
             self.env, self.port, work_dir / "logs", api_processes=api_processes
         )
@@ -330,7 +343,9 @@ async def open_stores(settings: Settings) -> AsyncIterator[Stores]:
 
     region, endpoint = settings.aws_region, settings.aws_endpoint_url
     async with contextlib.AsyncExitStack() as stack:
-        dynamodb = await stack.enter_async_context(dynamodb_client(region, endpoint))
+        dynamodb = await stack.enter_async_context(
+            dynamodb_client(region, settings.dynamodb_endpoint_url)
+        )
         sqs = await stack.enter_async_context(aws_client("sqs", region, endpoint))
         redis_gen = open_redis(settings.redis_url)
         redis = await redis_gen.__anext__()

@@ -242,6 +242,8 @@ def run_cloud(port: int, moto_port: int, api_processes: int = 1) -> int:
     from entrypoints.cli.moto_stand_in import SerialMotoServer, moto_process
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    # A SIGTERM stops everything as Ctrl-C does, moto's own process included.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     with contextlib.ExitStack() as stack:
         moto = SerialMotoServer(moto_port, writes_only=True)
         moto.start()

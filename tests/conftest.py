@@ -22,7 +22,12 @@ import pytest
 SHARED_FIXTURE_GROUPS = {
     # The drills run a system of their own (private moto and Redis), beside the shared one.
     "tests/integration/cloud/test_drills.py": "cloud-drills",
-    # One cloud system (moto, the API twice, four workers) per package run.
+    # One cloud system (moto, the API twice, four workers) per package run
+    # and worker: the suites that kill, stop or starve a worker on one, the
+    # others on another, so that the two halves can run at once.
+    "tests/integration/cloud/test_dlq_redrive.py": "cloud-system-drills",
+    "tests/integration/cloud/test_redelivery.py": "cloud-system-drills",
+    "tests/integration/cloud/test_finish.py": "cloud-system-drills",
     "tests/integration/cloud/": "cloud-system",
     # One Datadog test agent per package run; its venv is built on first use.
     "tests/integration/tracing/": "ddagent",

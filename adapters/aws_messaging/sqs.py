@@ -141,8 +141,10 @@ class SqsConsumer:
     visibility is set to that many seconds, else the receive's timeout runs
     out. ``stop`` lets the running handlers finish, releases the received
     messages not yet started (visibility 0) and makes ``run`` return without
-    receiving more; a receive already waiting ends first (up to
-    ``wait_time_s``) and its messages are released too. ``stop`` is final.
+    receiving more. A receive still waiting is abandoned at once rather
+    than after up to ``wait_time_s`` (a pod's grace period is 30 s): a
+    message SQS handed to it in that instant comes back after its
+    visibility timeout, handled later, never lost. ``stop`` is final.
     """
 
     def __init__(
@@ -200,7 +202,9 @@ class SqsConsumer:
         backoff = self.error_backoff_s
         while not self._stopping.is_set():
             try:
-                await self.poll_once()
+                messages = await self._receive_unless_stopped()
+                if messages:
+                    await self._process(messages)
             except StoreUnavailable as ex:
                 log.warning("sqs %s: %s; retrying in %.1f s", self.queue_url, ex, backoff)
                 with contextlib.suppress(TimeoutError):
@@ -209,8 +213,32 @@ class SqsConsumer:
             else:
                 backoff = self.error_backoff_s
 
+    async def _receive_unless_stopped(self) -> list[dict[str, Any]]:
+        """Receive one batch, or nothing if ``stop`` comes while waiting."""
+        receiving = asyncio.ensure_future(self._receive())
+        stopped = asyncio.ensure_future(self._stopping.wait())
+        try:
+            await asyncio.wait({receiving, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        except BaseException:  # run itself cancelled
+            receiving.cancel()
+            raise
+        finally:
+            stopped.cancel()
+        if receiving.done():
+            return receiving.result()
+        receiving.cancel()
+        with contextlib.suppress(asyncio.CancelledError, StoreUnavailable):
+            await receiving
+        return []
+
     async def poll_once(self) -> int:
         """Receive one batch and handle it; return how many were handled."""
+        messages = await self._receive()
+        if not messages:
+            return 0
+        return await self._process(messages)
+
+    async def _receive(self) -> list[dict[str, Any]]:
         with unavailable(f"SQS ReceiveMessage from {self.queue_url}"):
             response = await self.client.receive_message(
                 QueueUrl=self.queue_url,
@@ -221,9 +249,7 @@ class SqsConsumer:
                 MessageSystemAttributeNames=["ApproximateReceiveCount"],
             )
         messages: list[dict[str, Any]] = response.get("Messages", [])
-        if not messages:
-            return 0
-        return await self._process(messages)
+        return messages
 
     async def _process(self, messages: list[dict[str, Any]]) -> int:
         held = {message["MessageId"]: message["ReceiptHandle"] for message in messages}

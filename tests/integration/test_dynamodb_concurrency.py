@@ -115,7 +115,14 @@ async def test_two_hundred_concurrent_joins_and_rejoins_count_exactly_two_hundre
     assert await store.participant_count("CROWD1") == 200
     stored = await store.participants("CROWD1")
     assert sorted(p.user_id for p in stored) == sorted(p.user_id for p in players)
-    assert all(p.display_name != "again" for p in stored)
+    # Either press of a doubled join may land first; the one that created the
+    # participant is what is stored, and the other is told so.
+    stored_name = {p.user_id: p.display_name for p in stored}
+    for attempt, (returned, created, _) in zip(attempts, results, strict=True):
+        if created:
+            assert stored_name[attempt.user_id] == attempt.display_name
+        assert returned.display_name == stored_name[attempt.user_id]
+    assert sum(name == "again" for name in stored_name.values()) <= 40
     items = await scan(client, names.sessions)
     counters = [int(item["count"]["N"]) for item in items if item["sk"]["S"] == "COUNT"]
     assert sum(counters) == 200

@@ -194,6 +194,30 @@ async def test_stop_finishes_the_running_handler_and_releases_the_rest(
     assert handled[0] not in {json.loads(message["Body"])["user_id"] for message in released}
 
 
+async def test_stop_does_not_wait_out_a_long_poll(sqs: Any, unique: str) -> None:
+    queue = await create_queue_with_dlq(sqs, f"idle-{unique}", 5)
+
+    async def handler(message: Message) -> None:
+        raise AssertionError("the queue is empty")
+
+    consumer = SqsConsumer(sqs, queue.url, handler, wait_time_s=20, visibility_timeout_s=1)
+    running = asyncio.create_task(consumer.run())
+    await asyncio.sleep(0.5)  # the receive is waiting on the empty queue
+    consumer.stop()
+
+    await asyncio.wait_for(running, 5)  # not the 20 s the receive would wait
+    # The abandoned receive may still be handed a message that arrives now;
+    # it comes back once its visibility timeout runs out: late, not lost.
+    await send(sqs, queue.url, score("user-late"))
+    back: list[dict[str, Any]] = []
+    for _ in range(20):
+        back += await receive_all(sqs, queue.url)
+        if back:
+            break
+        await asyncio.sleep(0.25)
+    assert [json.loads(message["Body"])["user_id"] for message in back] == ["user-late"]
+
+
 async def test_handlers_of_a_batch_run_concurrently_up_to_the_limit(sqs: Any, unique: str) -> None:
     queue = await create_queue_with_dlq(sqs, f"batch-{unique}", 5)
     await send(sqs, queue.url, *(score(f"user-{index}") for index in range(6)))

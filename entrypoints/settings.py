@@ -159,6 +159,9 @@ class Settings(BaseSettings):
     # per this many ms per process, not once per answer; 0 reads every time.
     session_state_cache_ms: int = Field(default=250, ge=0, le=5000)
     queue_concurrency: int = Field(default=10, ge=1, le=10)
+    # A received SQS message stays hidden this long (extended every third of
+    # it while its handler runs); a failed one comes back after it.
+    queue_visibility_seconds: int = Field(default=30, ge=2, le=43_200)
     # SNS publishes from concurrent handlers share PublishBatch requests.
     publish_linger_ms: float = Field(default=5, ge=0, le=1000)
     # /readyz: a worker whose consumer has not polled for this long is not

@@ -256,6 +256,7 @@ async def consume(name: str, settings: Settings, state: dict[str, Any]) -> None:
                     url,
                     handler,
                     concurrency=settings.queue_concurrency,
+                    visibility_timeout_s=settings.queue_visibility_seconds,
                     scope=batch_scope,
                 )
                 checks = {"queue": queue_check(client, url)}

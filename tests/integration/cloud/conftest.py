@@ -54,7 +54,12 @@ def cloud(
     )
     # Two API processes: players spread over both share each session through Redis.
     processes = CloudProcesses(
-        settings, Path(tmp_path_factory.mktemp(f"cloud-{suffix}")), api_processes=2
+        settings,
+        Path(tmp_path_factory.mktemp(f"cloud-{suffix}")),
+        api_processes=2,
+        # A failed or abandoned message comes back in 5 s, not 30: the drills
+        # wait for redeliveries. Slow handlers keep theirs (extended every 1.7 s).
+        extra_env={"QUIZ_QUEUE_VISIBILITY_SECONDS": "5"},
     )
     try:
         asyncio.run(processes.bootstrap())

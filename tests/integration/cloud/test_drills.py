@@ -191,6 +191,8 @@ def drill(aws_env: None, pg_dsn: str, tmp_path_factory: pytest.TempPathFactory) 
         "QUIZ_STATSD_HOST": "127.0.0.1",
         "QUIZ_STATSD_PORT": str(statsd.port),
         "QUIZ_ENV": "drill",
+        # Messages held when a dependency went away come back in 5 s, not 30.
+        "QUIZ_QUEUE_VISIBILITY_SECONDS": "5",
     }
     processes = CloudProcesses(settings, folder, extra_env=metrics)
     try:

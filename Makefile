@@ -51,9 +51,12 @@ imports: install-test
 web-test: web
 	cd web && npm test
 
-# Parallel on every core; tests sharing a costly fixture share a worker (tests/conftest.py).
+# Parallel: one worker per core and one more, since the suites wait on
+# subprocesses, queues and browsers a good part of the time; tests sharing a
+# costly fixture share a worker (tests/conftest.py).
+PYTEST_WORKERS ?= $(shell $(PYTHON) -c "import os; print((os.cpu_count() or 1) + 1)")
 pytest: install-test web
-	$(BIN)/python -m pytest -q -ra -n auto --dist loadgroup
+	$(BIN)/python -m pytest -q -ra -n $(PYTEST_WORKERS) --dist loadgroup
 
 test: lint typecheck imports web-test pytest
 

@@ -1,6 +1,6 @@
 """Keep suites that share one costly fixture on one parallel worker.
 
-``make test`` runs pytest with ``-n auto --dist loadgroup`` (pytest-xdist):
+``make test`` runs pytest with ``-n <cores + 1> --dist loadgroup`` (pytest-xdist):
 tests go one by one to whichever worker is free, except those of one group
 below, which all run on the same worker, one after another. Every test
 already names its own tables, queues, keys, schemas, ports and temporary

@@ -40,6 +40,20 @@ SHARED_FIXTURE_GROUPS = {
 }
 
 
+# The longest units first, so that none of them starts last and runs alone
+# at the end (each takes 20 s to over a minute; most single tests take < 1 s).
+LONGEST_FIRST = (
+    "cloud-system-drills",
+    "cloud-system",
+    "tests/integration/infra/test_checkov.py",  # builds its venv on a first run
+    "flink-job",
+    "cloud-drills",
+    "web-client",
+    "ddagent",
+    "loadgen",
+)
+
+
 def group_of(nodeid: str) -> str | None:
     """Return the shared-fixture group of a test, or None (the first prefix that fits)."""
     for prefix, group in SHARED_FIXTURE_GROUPS.items():
@@ -48,12 +62,31 @@ def group_of(nodeid: str) -> str | None:
     return None
 
 
+def _rank(nodeid: str) -> int:
+    unit = group_of(nodeid) or nodeid
+    for rank, name in enumerate(LONGEST_FIRST):
+        if unit == name or unit.startswith(name):
+            return rank
+    return len(LONGEST_FIRST)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Put the longest units first; the rest keep their order."""
+    # The workers collect; the scheduler takes their order.
+    if hasattr(config, "workerinput") or config.getoption("dist", "no") == "loadgroup":
+        items.sort(key=lambda item: _rank(item.nodeid))
+
+
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """Schedule each group as one unit and every other test on its own."""
+    """Schedule each group as one unit and every other test on its own, in collection order."""
     if config.getoption("dist") != "loadgroup":
         return None
     from xdist.scheduler import LoadScopeScheduling
+
+    # xdist would order the units by their number of tests; the collection
+    # order above puts the longest first instead.
+    config.option.loadscopereorder = False
 
     class SharedFixtureScheduling(LoadScopeScheduling):
         """Load scheduling whose units are the groups and single tests."""

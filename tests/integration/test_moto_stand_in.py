@@ -207,7 +207,7 @@ def contents(client: object, prefix: str) -> dict[str, list[object]]:
 
 
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(st.lists(st.lists(actions(), min_size=1, max_size=4), min_size=1, max_size=6))
 def test_journaled_transactions_do_what_moto_does(

@@ -9,7 +9,7 @@ WEB_SOURCES := $(shell find web/src web/index.html web/package.json web/vite.con
 run-cloud: install-test web
 	$(BIN)/quiz run-cloud $(if $(APIS),--api-processes $(APIS),)
 
-.PHONY: run run-cloud web-test test lint typecheck imports pytest web install-local install-test install-bench clean
+.PHONY: run run-cloud web-test test lint typecheck imports pytest test-tools web install-local install-test install-bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,15 @@ typecheck: install-test
 imports: install-test
 	$(BIN)/lint-imports
 
+# The tools some suites drive, pinned, installed before the suite rather than
+# by its first test: checkov, the Datadog test agent, the load generator.
+bench/loadgen/node_modules/.package-lock.json: bench/loadgen/package-lock.json
+	cd bench/loadgen && npm ci --no-audit --no-fund --loglevel=error
+
+test-tools: bench/loadgen/node_modules/.package-lock.json
+	bash infra/checkov.sh install
+	bash infra/ddagent.sh install > /dev/null
+
 web-test: web
 	cd web && npm test
 
@@ -55,7 +64,7 @@ web-test: web
 # subprocesses, queues and browsers a good part of the time; tests sharing a
 # costly fixture share a worker (tests/conftest.py).
 PYTEST_WORKERS ?= $(shell $(PYTHON) -c "import os; print((os.cpu_count() or 1) + 1)")
-pytest: install-test web
+pytest: install-test web test-tools
 	$(BIN)/python -m pytest -q -ra -n $(PYTEST_WORKERS) --dist loadgroup
 
 test: lint typecheck imports web-test pytest

@@ -24,6 +24,9 @@ if [ "$(installed_version)" != "$CHECKOV_VERSION" ]; then
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
         "checkov==$CHECKOV_VERSION"
 fi
+if [ "${1:-}" = "install" ]; then
+    exit 0  # `checkov.sh install`: the venv only (make test does it before the suite)
+fi
 
 # Offline by design: no platform key, no policy-metadata download, no version check.
 export BC_SKIP_MAPPING=TRUE

@@ -28,7 +28,7 @@ def test_every_skipped_check_is_explained() -> None:
 
 @pytest.mark.slow
 def test_checkov_reports_no_failed_terraform_check() -> None:
-    # The first run builds infra/.venv-checkov (about a minute); later runs reuse it.
+    # `make test` builds infra/.venv-checkov first (`checkov.sh install`); a bare run builds it here.
     result = subprocess.run(
         ["bash", str(CHECKOV_SCRIPT), "--output", "json"],
         capture_output=True,

@@ -5,11 +5,11 @@ the same question at the same moment with ``Prefer: wait=5``. Every answer
 must be accepted or scored, every one must end up scored exactly once, and
 every store must hold exactly the scores the rules give. (How many came back
 200 within the 5 s is printed, not asserted: that is a speed, measured by
-``bench/pipeline.py``, not a rule.) moto's threaded server fails some
-concurrent transactions (the API then answers 503 and the player retries);
-a retry that races its first try's recording is told ``already_answered``,
-a known API issue this test tolerates only for retried submissions that
-were recorded under their own id.
+``bench/cloud_wait.py``, not a rule.) Should the API answer 503 (a store
+unreachable under the load), the player retries; a retry that races its
+first try's recording may be told ``already_answered``, a known API issue
+this test tolerates only for retried submissions that were recorded under
+their own id.
 """
 
 from __future__ import annotations

@@ -231,9 +231,13 @@ def build_notification(
 ) -> NotificationService:
     """Wire the notification service; a question's statistics read its answers."""
 
-    async def stats(session_id: str) -> dict[str, dict[str, Any]]:
+    async def stats(session_id: str, question_id: str) -> dict[str, dict[str, Any]]:
         return await question_stats(
-            sessions=sessions, answers=answers, catalog=catalog, session_id=session_id
+            sessions=sessions,
+            answers=answers,
+            catalog=catalog,
+            session_id=session_id,
+            question_id=question_id,
         )
 
     return NotificationService(

@@ -297,6 +297,8 @@ async def submit_from_socket(
             question_id=question_id,
             answer=answer,
             submission_id=submission_id,
+            # The outcome reaches the socket as ``answer.result`` or ``error``.
+            read_back=False,
         )
     except QuizError as ex:
         ctx.metrics.increment("answers.rejected", tags=[f"reason:{ex.code}"])

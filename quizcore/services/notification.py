@@ -39,7 +39,7 @@ class NotificationService:
         sessions: SessionStore,
         leaderboard: Leaderboard,
         catalog: Catalog,
-        stats: Callable[[str], Awaitable[dict[str, dict[str, Any]]]],
+        stats: Callable[[str, str], Awaitable[dict[str, dict[str, Any]]]],
         top: int = 10,
     ) -> None:
         self.notifier = notifier
@@ -111,7 +111,7 @@ class NotificationService:
             state = await load_session(self.sessions, sid)
             quiz = await self.catalog.quiz(state.quiz_id)
             question = quiz.questions[message.index]
-            stats = (await self.stats(sid)).get(question.question_id, {})
+            stats = (await self.stats(sid, question.question_id)).get(question.question_id, {})
             await self.notifier.to_session(
                 sid,
                 {

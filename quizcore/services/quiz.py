@@ -293,13 +293,16 @@ class QuizService:
                 return question, served_at, served_at + limit
         return None
 
-    async def question_stats(self, session_id: str) -> dict[str, dict[str, Any]]:
-        """Return per-question answer counts and correct shares."""
+    async def question_stats(
+        self, session_id: str, question_id: str | None = None
+    ) -> dict[str, dict[str, Any]]:
+        """Return per-question answer counts and correct shares (of one question, if given)."""
         return await question_stats(
             sessions=self.sessions,
             answers=self.answers,
             catalog=self.catalog,
             session_id=session_id,
+            question_id=question_id,
         )
 
     async def last_question(self, state: SessionState) -> dict[str, Any] | None:
@@ -323,7 +326,9 @@ class QuizService:
             return cached[1]
         opened_at, closes_at = state.windows[index]
         cutoff = state.cutoff(index)
-        stats = (await self.question_stats(state.session_id))[question.question_id]
+        stats = (await self.question_stats(state.session_id, question.question_id))[
+            question.question_id
+        ]
         revealed = {
             **current_question(question, opened_at, closes_at),
             "closed_at": min(closes_at, cutoff) if cutoff is not None else closes_at,
@@ -395,15 +400,24 @@ class QuizService:
 
 
 async def question_stats(
-    *, sessions: SessionStore, answers: AnswerStore, catalog: Catalog, session_id: str
+    *,
+    sessions: SessionStore,
+    answers: AnswerStore,
+    catalog: Catalog,
+    session_id: str,
+    question_id: str | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Return per-question answer counts and correct shares of a session.
 
     The notification worker and the quiz service both show them; a function
     on the stores it reads, so the worker needs no quiz service to call it.
+    With ``question_id``, only that question's entry: a question's close
+    counts its own answers, not every answer of the session again (which
+    made a session's closes cost the square of its questions).
     """
     state = await load_session(sessions, session_id)
     quiz = await catalog.quiz(state.quiz_id)
+    wanted = [q for q in quiz.questions if question_id is None or q.question_id == question_id]
     stats: dict[str, dict[str, Any]] = {
         q.question_id: {
             "question_id": q.question_id,
@@ -413,19 +427,20 @@ async def question_stats(
             "correct_share": 0.0,
             "choices": {},
         }
-        for q in quiz.questions
+        for q in wanted
     }
+    # A choice's label by its normalised form (the first such choice).
+    labels = {q.question_id: {normalise(c): c for c in reversed(q.choices)} for q in wanted}
     for answer in await answers.for_session(session_id):
+        entry = stats.get(answer.question_id)
         question = quiz.question(answer.question_id)
-        if question is None:
+        if entry is None or question is None:
             continue
-        entry = stats[question.question_id]
         entry["answers"] += 1
         if question.is_correct(answer.answer, typo_tolerance=quiz.typo_tolerance):
             entry["correct"] += 1
         if question.kind == "choice":
-            given = normalise(answer.answer)
-            label = next((c for c in question.choices if normalise(c) == given), answer.answer)
+            label = labels[question.question_id].get(normalise(answer.answer), answer.answer)
             entry["choices"][label] = entry["choices"].get(label, 0) + 1
     for entry in stats.values():
         if entry["answers"]:

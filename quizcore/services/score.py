@@ -156,8 +156,15 @@ class ScoreService:
         question_id: str,
         answer: str,
         submission_id: str,
+        read_back: bool = True,
     ) -> SubmissionView:
-        """Accept an answer once; the same submission id again gets the same view."""
+        """Accept an answer once; the same submission id again gets the same view.
+
+        ``read_back=False``: return "accepted" once the answer is on the
+        stream, without reading its outcome back; for a caller that is told
+        the outcome anyway (the live channel pushes ``answer.result`` or the
+        rejection), the read is wasted work.
+        """
         received_at = self.clock.now_ms()
         state = await load_session(self.sessions, session_id)
         if await self.sessions.get_participant(session_id, user_id) is None:
@@ -202,6 +209,8 @@ class ScoreService:
                 limit_ms=limit,
             )
         )
+        if not read_back:
+            return SubmissionView(submission_id=submission_id, status="accepted")
         # Where the stream is processed inline (embedded profile) the outcome is
         # already known: a concurrent different answer may have won the race.
         view = await self.view(session_id, user_id, submission_id)

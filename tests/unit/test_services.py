@@ -622,6 +622,32 @@ async def test_question_closed_reports_the_correct_answer_and_statistics(live: P
     assert closed["stats"]["choices"] == {"right": 1, "wrong": 1}
 
 
+async def test_a_later_question_closed_counts_its_own_answers_only(live: Play) -> None:
+    await started(live, "ann", "bob")
+    await live.submit("ann", "q1", "right", "s1")
+    await live.submit("bob", "q1", "right", "s2")
+    live.clock.advance(1000)
+    await live.system.quiz.advance(live.session_id, HOST)
+    await live.submit("ann", "q2", "wrong", "s3")
+
+    await live.system.quiz.advance(live.session_id, HOST)
+
+    first, second = session_events(live, "question.closed")
+    assert (first["question_id"], first["answer_count"], first["correct_count"]) == ("q1", 2, 2)
+    assert second["question_id"] == "q2"
+    assert second["stats"] == {
+        "question_id": "q2",
+        "index": 1,
+        "answers": 1,
+        "correct": 0,
+        "correct_share": 0.0,
+        "choices": {"wrong": 1},
+    }
+    every = await live.system.quiz.question_stats(live.session_id)
+    assert every["q2"] == second["stats"]
+    assert (await live.system.quiz.question_stats(live.session_id, "q2")) == {"q2": every["q2"]}
+
+
 async def test_session_finished_announces_the_final_top_entries(live: Play) -> None:
     await started(live, "ann", "bob")
     await live.submit("bob", "q1", "right", "s1")

@@ -153,7 +153,11 @@ def _loadgen_ready() -> None:
 async def run_loadgen(
     arguments: list[str], server_name: str = "uvicorn"
 ) -> tuple[dict[str, Any], float, float]:
-    """Start the server, run the load generator; return figures, peak RSS, CPU seconds."""
+    """Start the server, run the load generator; return figures, peak RSS, CPU seconds.
+
+    The figures also get the server's CPU seconds at each phase the load
+    generator reports (``cpu_at_<phase>_s``, counted from the start).
+    """
     _loadgen_ready()
     with tempfile.TemporaryDirectory() as data_dir:
         async with server(data_dir, server_name) as (base, process):
@@ -165,13 +169,42 @@ async def run_loadgen(
                 base,
                 *arguments,
                 stdout=asyncio.subprocess.PIPE,
+                limit=2**24,
             )
-            out, _ = await loadgen.communicate()
-            if loadgen.returncode != 0:
+            assert loadgen.stdout is not None
+            phases: dict[str, float] = {}
+            last = b""
+            async for line in loadgen.stdout:
+                if line.startswith(b"@phase "):
+                    name = line.split()[1].decode()
+                    phases[f"cpu_at_{name}_s"] = _cpu_s(process.pid) - cpu_before
+                elif line.strip():
+                    last = line
+            if await loadgen.wait() != 0:
                 raise SystemExit(f"load generator failed ({loadgen.returncode})")
             rss = max([_rss_peak_mib(pid) for pid in [process.pid, *_children(process.pid)]])
             cpu = _cpu_s(process.pid) - cpu_before
-    return orjson.loads(out.splitlines()[-1]), rss, cpu
+    return {**orjson.loads(last), **phases}, rss, cpu
+
+
+def split_cpu(figures: dict[str, Any], answers: int) -> None:
+    """Add the server's CPU per player to set up and per answer in play.
+
+    The whole run's figure divides everything by the answers: at five
+    questions, each player's token, join and socket weigh about as much as
+    their answers. Setting up is the load generator's tokens, joins and
+    sockets (up to its ``connected`` phase); play is from there to the end
+    of the last question (``played``), the questions' frames and boards
+    included.
+    """
+    connected = figures.pop("cpu_at_connected_s", None)
+    played = figures.pop("cpu_at_played_s", None)
+    figures.pop("cpu_at_joined_s", None)
+    players = figures.get("players")
+    if connected is None or played is None or not players or not answers:
+        return
+    figures["server_cpu_us_per_player_setup"] = connected / players * 1e6
+    figures["server_cpu_us_per_answer_in_play"] = (played - connected) / answers * 1e6
 
 
 def main() -> None:
@@ -227,6 +260,7 @@ def main() -> None:
     figures["server_cpu_s"] = cpu
     answers = figures.get("answers_scored", figures.get("answers_accepted", 0))
     figures["server_cpu_us_per_answer"] = cpu / answers * 1e6 if answers else float("nan")
+    split_cpu(figures, answers)
     report(figures, name=name, command=command, write=not args.no_write, as_json=args.json)
 
 

@@ -243,12 +243,19 @@ function play(sessionId, player) {
   });
 }
 
+// A line that tells bench/live.py a phase has ended, so that it can read the
+// server's CPU time between phases (tokens and joins, sockets, play).
+function phase(name) {
+  process.stdout.write(`@phase ${name}\n`);
+}
+
 async function live() {
   const count = Number(opts.players);
   const questions = Number(opts.questions);
   const seconds = Number(opts.seconds);
   const { host, sessionId } = await setup("live", seconds, Math.max(questions, 1));
   const { players, joinS } = await makePlayers(count, "p", sessionId);
+  phase("joined");
   const connectStarted = now();
   // Connect in waves, as a room does, not in one SYN flood.
   for (let first = 0; first < players.length; first += 250) {
@@ -256,6 +263,7 @@ async function live() {
   }
   const connectS = (now() - connectStarted) / 1000;
   await sleep(1000);
+  phase("connected");
   await expect(200, request("POST", `/v1/sessions/${sessionId}/start`, undefined, host), "start");
   const playStarted = now();
   for (let number = 0; number < questions; number++) {
@@ -268,6 +276,7 @@ async function live() {
     }
   }
   const playS = (now() - playStarted) / 1000;
+  phase("played");
   await expect(200, request("POST", `/v1/sessions/${sessionId}/finish`, undefined, host), "finish");
   await Promise.race([Promise.all(players.map((p) => p.closed)), sleep(30_000)]);
   for (const player of players) player.ws.terminate();

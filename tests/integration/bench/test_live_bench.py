@@ -44,6 +44,13 @@ def test_every_player_answers_every_question_and_sees_it_on_the_board() -> None:
     assert figures["dropped"] == 0
     assert figures["errors"] == 0
     assert figures["server_rss_mib"] > 0
+    # The server's CPU is split at the load generator's phases: setting the
+    # players up, then play; together no more than the whole run.
+    setup = float(figures["server_cpu_us_per_player_setup"]) * 30 / 1e6
+    play = float(figures["server_cpu_us_per_answer_in_play"]) * 90 / 1e6
+    assert setup > 0
+    assert play > 0
+    assert setup + play <= float(figures["server_cpu_s"]) + 1e-9
 
 
 @pytest.mark.parametrize("flow", ["live", "self-paced"])

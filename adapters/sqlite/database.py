@@ -64,6 +64,8 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 Key = tuple[Any, ...]
+# A projection row's statement parameters, built when the row is written.
+Params = Callable[[], tuple[Any, ...]]
 Synchronous = Literal["NORMAL", "FULL", "EXTRA"]
 
 SCHEMA_VERSION = 1
@@ -162,6 +164,11 @@ def load_record(cls: type[T], text: str) -> T:
     data = orjson.loads(text)
     names = {item.name for item in dataclasses.fields(cls)}  # type: ignore[arg-type]
     return cls(**{name: value for name, value in data.items() if name in names})
+
+
+def _built(params: tuple[Any, ...]) -> Params:
+    """Return ``Params`` for parameters already built."""
+    return lambda: params
 
 
 def run_now(coro: Coroutine[Any, Any, T]) -> T:
@@ -342,7 +349,7 @@ class SqliteDatabase:
         self._in_flight: dict[Key, Write] = {}
         self._groups: Counter[Key] = Counter()
         # Projection rows kept back per running session: key -> (value, sql, params).
-        self._kept: dict[str, dict[Key, tuple[Any, str, tuple[Any, ...]]]] = {}
+        self._kept: dict[str, dict[Key, tuple[Any, str, Params]]] = {}
         self._kept_keys: dict[Key, str] = {}
         self._wakeup = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
@@ -654,14 +661,15 @@ class SqliteDatabase:
         self._wakeup.set()
         return pending
 
-    def project(
-        self, session_id: str, key: Key, value: Any, sql: str, params: tuple[Any, ...]
-    ) -> None:
+    def project(self, session_id: str, key: Key, value: Any, sql: str, params: Params) -> None:
         """Write a projection's row behind, or keep it back while its session runs.
 
         The caller has put ``value`` into the resident state already. A row
         of a session not yet finished replaces the one kept for its key; the
-        rows are queued by ``end_session`` (or ``close``).
+        rows are queued by ``end_session`` (or ``close``). ``params`` builds
+        the statement's parameters when the row is written: most rows kept
+        back are replaced before then (every answer raises its player's
+        score), so their JSON is never made.
         """
         self._check_open()
         # The session as it will be once the writes in flight commit: a row
@@ -673,7 +681,7 @@ class SqliteDatabase:
         if state is not None and state.status != "finished":
             self._keep(session_id, key, (value, sql, params))
             return
-        self.write(key, value, sql, params, lambda: None, owner=session_id)
+        self.write(key, value, sql, params(), lambda: None, owner=session_id)
 
     def _touch(self, session_id: str) -> None:
         mirror = self._resident.get(session_id)
@@ -681,7 +689,7 @@ class SqliteDatabase:
             mirror.has_rows = True
             self._place(session_id)
 
-    def _keep(self, session_id: str, key: Key, row: tuple[Any, str, tuple[Any, ...]]) -> None:
+    def _keep(self, session_id: str, key: Key, row: tuple[Any, str, Params]) -> None:
         self._kept.setdefault(session_id, {})[key] = row
         self._kept_keys[key] = session_id
 
@@ -689,7 +697,7 @@ class SqliteDatabase:
         """Queue the projection rows kept back for a session that is ending."""
         for key, (value, sql, params) in self._kept.pop(session_id, {}).items():
             del self._kept_keys[key]
-            write = self.write(key, value, sql, params, lambda: None, owner=session_id)
+            write = self.write(key, value, sql, params(), lambda: None, owner=session_id)
             write.session = session_id
 
     def kept_count(self, session_id: str) -> int:
@@ -841,9 +849,8 @@ class SqliteDatabase:
             if pending.session is not None and pending.key not in self._kept_keys:
                 # A kept-back row that failed to commit is kept back again
                 # (unless a newer one took its place), for the next try.
-                self._keep(
-                    pending.session, pending.key, (pending.value, pending.sql, pending.params)
-                )
+                row = (pending.value, pending.sql, _built(pending.params))
+                self._keep(pending.session, pending.key, row)
             pending.finish(reason)
 
     def _forget(self, pending: Write) -> None:

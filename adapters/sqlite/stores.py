@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
+from typing import Any
 
 import orjson
 
@@ -173,14 +174,19 @@ class SqliteScoreStore:
         )
         if current is not None and current.score >= score.score:
             return False
-        params = (score.session_id, score.user_id, score.score, dumps(score))
         # Written behind: scores are projections rebuilt from the recorded
         # answers on start, so waiting for this commit would only put one more
         # fsync on every answer's way to its result.
         # Memory takes the score now, so reads see it at once; should the
         # commit fail, the restart's rebuild from the answers restores it.
         _expect(run_now(held.raise_score(score)))
-        self._db.project(score.session_id, key, score, _RAISE_SCORE, params)
+        self._db.project(
+            score.session_id,
+            key,
+            score,
+            _RAISE_SCORE,
+            lambda: (score.session_id, score.user_id, score.score, dumps(score)),
+        )
         return True
 
     async def get_score(self, session_id: str, user_id: str) -> ParticipantScore | None:
@@ -212,19 +218,16 @@ class SqliteScoreStore:
             if durable:
                 await _settle(self._db, pending)
             return
-        params = (
-            session_id,
-            result.user_id,
-            result.submission_id,
-            result.status,
-            dumps(result),
-        )
+
+        def params() -> tuple[Any, ...]:
+            return (session_id, result.user_id, result.submission_id, result.status, dumps(result))
+
         if durable:
             write = self._db.write(
                 key,
                 result,
                 _SAVE_ANSWER_RESULT,
-                params,
+                params(),
                 self._db.on_session(
                     session_id, lambda mirror: run_now(mirror.scores.save_result(result))
                 ),
@@ -535,20 +538,17 @@ class SqliteMasterStore:
         if current == result:
             await _settle(self._db, pending)
             return
-        params = (
-            session_id,
-            result.user_id,
-            result.score,
-            int(result.final),
-            dumps(result),
-        )
+
+        def params() -> tuple[Any, ...]:
+            return (session_id, result.user_id, result.score, int(result.final), dumps(result))
+
         apply = self._db.on_session(session_id, lambda held: held.save_result(result))
         # Running results follow every answer and are rebuilt from the answers;
         # they are written behind (memory takes them now). Final results
         # are master data: their commit is awaited.
         if result.final:
             write = self._db.write(
-                key, result, _SAVE_SESSION_RESULT, params, apply, owner=session_id
+                key, result, _SAVE_SESSION_RESULT, params(), apply, owner=session_id
             )
             await self._db.settle(write)
         else:

@@ -320,6 +320,38 @@ async def test_a_running_sessions_projections_reach_the_file_when_it_finishes(
         assert kept is not None and kept.score == 300
 
 
+async def test_a_kept_back_row_whose_commit_fails_is_kept_for_the_next_try(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "quiz.sqlite3"
+    async with SqliteDatabase(path) as database:
+        sessions, scores = SqliteSessionStore(database), SqliteScoreStore(database)
+        await _running(sessions, "RETRY7")
+        await scores.raise_score(_score("RETRY7", 400))
+        commit, failures = database._commit, []
+
+        def fail_once(batch: Any) -> None:
+            if not failures:
+                failures.append(len(batch))
+                raise sqlite3.OperationalError("disk I/O error")
+            commit(batch)
+
+        monkeypatch.setattr(database, "_commit", fail_once)
+        database.end_session("RETRY7")  # its rows go out, and fail
+        for _ in range(200):
+            if failures and database.kept_count("RETRY7") == 1:
+                break
+            await asyncio.sleep(0.01)
+        assert failures == [1]
+        assert database.kept_count("RETRY7") == 1, "kept back again, not dropped"
+
+    # The close writes what is kept back, built from the same record.
+    assert _rows(path, "scores", "RETRY7") == 1
+    async with SqliteDatabase(path) as reopened:
+        kept = await SqliteScoreStore(reopened).get_score("RETRY7", "zoe")
+        assert kept is not None and kept.score == 400
+
+
 async def test_a_projection_made_while_the_finish_commits_reaches_the_file(
     tmp_path: Path,
 ) -> None:

@@ -22,6 +22,7 @@ from typing import Any
 import orjson
 
 from quizcore.ports import Leaderboard, SessionStore
+from quizcore.scoring import Standing
 from quizcore.services import session_board
 from quizcore.timefmt import present
 
@@ -159,6 +160,21 @@ class Connection:
         self.queue.put_nowait(Suspended(coro, waiting_on))
 
 
+@dataclass(eq=False)
+class _Splice:
+    """One board on its way to a room's receivers, in slices.
+
+    ``pending`` holds the users it has not reached yet, in order. A newer
+    event for one of them takes them off it (see ``WebSocketHub._overtake``):
+    a receiver never gets a frame with a lower seq after a higher one.
+    """
+
+    shared: dict[str, Any]
+    head: str
+    top: str
+    pending: dict[str, None]
+
+
 @dataclass
 class _Room:
     connections: set[Connection] = field(default_factory=set)
@@ -178,9 +194,8 @@ class _Room:
     pending_join: dict[str, Any] | None = None
     next_join: float = 0.0
     next_push: float = 0.0
-    # The latest fanned-out board still being spliced, and anything queued
-    # behind it (see ``deliver``).
-    splicing: asyncio.Task[None] | None = None
+    # The board going out now, to those it has not reached yet.
+    splice: _Splice | None = None
     # What each participant last saw: the top entries and their own standing.
     # A receiver whose view has not changed is not sent the same board again.
     seen: dict[str, tuple[str, int, int]] = field(default_factory=dict)
@@ -310,6 +325,7 @@ class WebSocketHub:
         """Answer one connection (pong, refused frame) with the next seq, unrecorded."""
         room = self._room(connection.session_id)
         room.seq += 1
+        self._overtake(room, event, connection.user_id)
         connection.push(dumps({**event, "seq": room.seq}))
 
     def replay(self, session_id: str, since: int, user_id: str) -> list[str] | None:
@@ -346,36 +362,49 @@ class WebSocketHub:
         """Send an event that already carries its ``seq`` (from a cross-process fan-out)."""
         room = self._room(session_id)
         room.seq = max(room.seq, int(event["seq"]))
-        splicing = room.splicing is not None and not room.splicing.done()
-        if splicing or event.get("type") == "leaderboard.updated":
-            # A shared board awaits each receiver's standing before it goes
-            # out; whatever follows it waits its turn, so that no client sees
-            # its seqs go backwards (a finish overtaking the last board).
-            task = asyncio.create_task(self._in_turn(room.splicing, session_id, event, target))
+        if event.get("type") == "leaderboard.updated":
+            splice = self._start_splice(session_id, room, event)
+            task = asyncio.create_task(self._run_splice(session_id, room, splice))
             self._pending.add(task)
             task.add_done_callback(self._pending.discard)
-            room.splicing = task
             return
+        self._overtake(room, event, target)
         self._send_event(session_id, room, event, target)
 
-    async def _in_turn(
-        self,
-        before: asyncio.Task[None] | None,
-        session_id: str,
-        event: dict[str, Any],
-        target: str | None,
-    ) -> None:
-        if before is not None:
-            with contextlib.suppress(Exception):  # it logged its own failure
-                await before
-        room = self._room(session_id)
-        try:
-            if event.get("type") == "leaderboard.updated":
-                await self._splice(session_id, room, event)
-            else:
-                self._send_event(session_id, room, event, target)
-        except Exception:
-            log.exception("live frame failed", extra={"session_id": session_id})
+    def _overtake(self, room: _Room, event: dict[str, Any], target: str | None) -> None:
+        """Take the event's receivers off a board still going out.
+
+        The event's seq is above the board's: a receiver the board has not
+        reached yet would get them in the wrong order. Those taken off are
+        owed a board: the one who was answered gets the next board pushed
+        to those who scored (within an interval), the whole room the next
+        whole-room board. Nothing waits for the rest of a large room's
+        board, which took up to half a second at 10,000 players.
+        """
+        splice = room.splice
+        if splice is None or not splice.pending:
+            return
+        if target is not None:
+            if target not in splice.pending:
+                return
+            del splice.pending[target]
+            owed = [target]
+        else:
+            owed = list(splice.pending)
+            splice.pending.clear()
+        if event.get("type") == "session.finished":
+            return  # its final entries are the last board
+        for user_id in owed:
+            room.seen.pop(user_id, None)
+        now = self.monotonic()
+        if target is None:
+            room.next_push = 0.0
+        else:
+            if not room.fresh:
+                room.fresh_since = now
+            room.fresh.add(target)
+        if not room.dirty:
+            room.dirty, room.dirty_since, room.changed_at = True, now, now
 
     def _send_event(
         self, session_id: str, room: _Room, event: dict[str, Any], target: str | None
@@ -510,53 +539,81 @@ class WebSocketHub:
     async def _push_board(self, session_id: str, room: _Room, only: set[str] | None = None) -> None:
         shared = await self.board_payload(session_id)
         room.seq += 1
-        await self._splice(
-            session_id, room, {"type": "leaderboard.updated", "seq": room.seq, **shared}, only
-        )
+        event = {"type": "leaderboard.updated", "seq": room.seq, **shared}
+        splice = self._start_splice(session_id, room, event, only)
+        await self._run_splice(session_id, room, splice)
 
-    async def _splice(
+    def _start_splice(
         self,
         session_id: str,
         room: _Room,
         shared: dict[str, Any],
         only: set[str] | None = None,
-    ) -> None:
+    ) -> _Splice:
+        """Make a board the room's board going out, to every receiver or ``only`` those.
+
+        A board still going out is superseded: those it had not reached get
+        this one instead, whoever it is meant for.
+        """
+        shared = {key: value for key, value in shared.items() if key != "me"}
+        shared["answer_counts"] = dict(room.answer_counts)
+        receivers = room.by_user if only is None else [u for u in only if u in room.by_user]
+        pending = dict.fromkeys(receivers)
+        if room.splice is not None:
+            pending.update(room.splice.pending)
+            room.splice.pending.clear()
+        splice = _Splice(
+            shared=shared,
+            head=dumps(shared)[:-1],
+            top=dumps({"entries": shared.get("entries", [])}),
+            pending=pending,
+        )
+        room.splice = splice
+        return splice
+
+    async def _run_splice(self, session_id: str, room: _Room, splice: _Splice) -> None:
         """Send a board to every receiver with its own standing spliced in.
 
         The shared part is serialised once. Receivers go in slices with a
         yield between them, so a large room's push never stalls the loop,
         and a participant whose view (the top entries, their own rank and
         score) is what they were last sent gets no copy of it. Spectators
-        (the host) always get it: it carries the live answer count. With
-        ``only``, just those users are sent it.
+        (the host) always get it: it carries the live answer count.
         """
-        shared = {key: value for key, value in shared.items() if key != "me"}
-        shared["answer_counts"] = dict(room.answer_counts)
-        head = dumps(shared)[:-1]
-        top = dumps({"entries": shared.get("entries", [])})
         board = session_board(session_id)
-        receivers = (
-            list(room.by_user.items())
-            if only is None
-            else [(user, room.by_user[user]) for user in only if user in room.by_user]
-        )
-        for number, (user_id, connections) in enumerate(receivers, 1):
-            if number % SPLICE_SLICE == 0:
-                await asyncio.sleep(0)
-            standing = await self.leaderboard.standing(board, user_id)
-            if standing is None:
-                room.spectators.add(user_id)
-                me = "null"
-            else:
-                room.spectators.discard(user_id)  # joined since: a player now
-                view = (top, standing.rank, standing.score)
-                if room.seen.get(user_id) == view:
-                    continue
-                room.seen[user_id] = view
-                me = f'{{"rank":{standing.rank},"score":{standing.score}}}'
-            frame = f'{head},"me":{me}}}'
-            for connection in list(connections):
-                connection.push(frame)
-            self.frames_sent += len(connections)
+        try:
+            for number, user_id in enumerate(list(splice.pending), 1):
+                if number % SPLICE_SLICE == 0:
+                    await asyncio.sleep(0)
+                if user_id not in splice.pending:
+                    continue  # overtaken by a newer event, or a newer board
+                standing = await self.leaderboard.standing(board, user_id)
+                if splice.pending.pop(user_id, False) is False:
+                    continue  # overtaken while its standing was read
+                self._send_board(room, splice, user_id, standing)
+        except Exception:
+            log.exception("live board failed", extra={"session_id": session_id})
+        finally:
+            if room.splice is splice:
+                room.splice = None
         if self.on_frame is not None:
-            self.on_frame(session_id, shared)
+            self.on_frame(session_id, splice.shared)
+
+    def _send_board(
+        self, room: _Room, splice: _Splice, user_id: str, standing: Standing | None
+    ) -> None:
+        if standing is None:
+            room.spectators.add(user_id)
+            me = "null"
+        else:
+            room.spectators.discard(user_id)  # joined since: a player now
+            view = (splice.top, standing.rank, standing.score)
+            if room.seen.get(user_id) == view:
+                return
+            room.seen[user_id] = view
+            me = f'{{"rank":{standing.rank},"score":{standing.score}}}'
+        frame = f'{splice.head},"me":{me}}}'
+        connections = room.by_user.get(user_id, ())
+        for connection in list(connections):
+            connection.push(frame)
+        self.frames_sent += len(connections)

@@ -275,19 +275,38 @@ class SlowLeaderboard(MemoryLeaderboard):
         return await super().standing(board, user_id)
 
 
-async def test_an_event_fanned_out_after_a_board_never_overtakes_it() -> None:
+async def test_an_event_fanned_out_after_a_board_never_comes_before_it() -> None:
     live = WebSocketHub(leaderboard=SlowLeaderboard(), sessions=MemorySessionStore())
-    watcher = live.connect("ROOM22", "w")
+    first, second = live.connect("ROOM22", "a"), live.connect("ROOM22", "b")
 
     board = {"type": "leaderboard.updated", "seq": 7, "version": 3, "entries": []}
     live.deliver("ROOM22", board, None)
-    live.deliver("ROOM22", {"type": "session.finished", "seq": 8, "entries": []}, None)
-    for _ in range(100):
-        if watcher.queue.qsize() == 2:
+    for _ in range(100):  # the board reaches a; b's standing is being read
+        if first.queue.qsize() == 1:
             break
-        await asyncio.sleep(0.01)
+        await asyncio.sleep(0.001)
+    live.deliver("ROOM22", {"type": "session.finished", "seq": 8, "entries": []}, None)
+    await asyncio.sleep(0.05)
 
-    assert [frame["seq"] for frame in frames(watcher)] == [7, 8]
+    assert [frame["seq"] for frame in frames(first)] == [7, 8]
+    # The board had not reached b: the newer event takes b off it, at once.
+    assert [frame["seq"] for frame in frames(second)] == [8]
+
+
+async def test_a_newer_board_takes_over_the_receivers_an_older_one_had_not_reached() -> None:
+    live = WebSocketHub(leaderboard=SlowLeaderboard(), sessions=MemorySessionStore())
+    sockets = [live.connect("ROOM22", user) for user in ("a", "b", "c")]
+
+    live.deliver("ROOM22", {"type": "leaderboard.updated", "seq": 7, "entries": []}, None)
+    await asyncio.sleep(0.015)  # a has it; b's standing is being read
+    live.deliver("ROOM22", {"type": "leaderboard.updated", "seq": 9, "entries": []}, None)
+    await asyncio.sleep(0.1)
+
+    assert [[frame["seq"] for frame in frames(socket)] for socket in sockets] == [
+        [7, 9],
+        [9],
+        [9],
+    ]
 
 
 def board_hub(clock: Clock, top: int = 10) -> tuple[WebSocketHub, MemoryLeaderboard]:
@@ -505,3 +524,46 @@ async def test_who_scored_gets_the_board_while_the_rooms_push_waits_for_a_burst(
     assert frames(ann) == [], "the room's push waits for the burst to pass"
     to_bob = [f for f in frames(bob) if f["type"] == "leaderboard.updated"]
     assert [f["me"] for f in to_bob] == [{"rank": 1, "score": 150}]
+
+
+async def test_a_result_sent_while_the_rooms_board_goes_out_is_not_held_back_by_it() -> None:
+    clock = Clock()
+    live, board = board_hub(clock)
+    sockets = {}
+    for number in range(600):  # more than a slice: the push yields midway
+        user = f"p{number}"
+        await board.submit("session:ROOM22", user, number, number)
+        sockets[user] = live.connect("ROOM22", user)
+    await live.leaderboard_changed("ROOM22")
+    clock.now += 1.0
+    pushing = asyncio.create_task(live.flush())
+    await asyncio.sleep(0)  # the push has yielded after its first slice
+    assert not pushing.done()
+
+    # The board has reached p0, not p599: each gets the result at once.
+    for user in ("p0", "p599"):
+        await live.to_user(
+            "ROOM22", user, {"type": "answer.result", "status": "scored", "submission_id": user}
+        )
+    live.reply(sockets["p598"], {"type": "pong"})
+    assert [frame["type"] for frame in frames(sockets["p0"])] == [
+        "leaderboard.updated",
+        "answer.result",
+    ]
+    (result,) = frames(sockets["p599"])
+    (pong,) = frames(sockets["p598"])
+    await pushing
+
+    # p599 and p598 were taken off that board (its seq is lower than what
+    # they got since); all the others got it.
+    assert frames(sockets["p599"]) == [] and frames(sockets["p598"]) == []
+    assert all(len(frames(sockets[f"p{number}"])) == 1 for number in range(1, 598))
+    # Both are owed a board: the next one that goes out reaches them.
+    await board.submit("session:ROOM22", "p599", 5000, 5000)
+    await live.leaderboard_changed("ROOM22")
+    clock.now += 1.0
+    await live.flush()
+    (to_p599,) = frames(sockets["p599"])
+    assert to_p599["seq"] > result["seq"] and to_p599["me"] == {"rank": 1, "score": 5000}
+    (to_p598,) = frames(sockets["p598"])
+    assert to_p598["seq"] > pong["seq"]

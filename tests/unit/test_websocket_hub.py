@@ -446,17 +446,25 @@ async def test_in_a_large_room_who_just_scored_sees_it_on_the_board_within_an_in
     assert frames(bob) == [], "bob's view has not changed since his own board"
 
 
+async def room_of_600(
+    clock: Clock,
+) -> tuple[WebSocketHub, MemoryLeaderboard, dict[str, Connection]]:
+    """More players than a slice of a board (the push yields midway), p0 to p599."""
+    live, board = board_hub(clock)
+    sockets = {}
+    for number in range(600):
+        user = f"p{number}"
+        await board.submit("session:ROOM22", user, number, number)
+        sockets[user] = live.connect("ROOM22", user)
+    return live, board, sockets
+
+
 async def test_who_scores_while_a_board_goes_out_gets_the_next_one(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(websocket_hub, "FRAME_BUDGET", 1)
     clock = Clock()
-    live, board = board_hub(clock)
-    sockets = {}
-    for number in range(600):  # more than a slice: the push yields midway
-        user = f"p{number}"
-        await board.submit("session:ROOM22", user, number, number)
-        sockets[user] = live.connect("ROOM22", user)
+    live, board, sockets = await room_of_600(clock)
     await push(live, clock)
     for socket in sockets.values():
         frames(socket)
@@ -528,12 +536,7 @@ async def test_who_scored_gets_the_board_while_the_rooms_push_waits_for_a_burst(
 
 async def test_a_result_sent_while_the_rooms_board_goes_out_is_not_held_back_by_it() -> None:
     clock = Clock()
-    live, board = board_hub(clock)
-    sockets = {}
-    for number in range(600):  # more than a slice: the push yields midway
-        user = f"p{number}"
-        await board.submit("session:ROOM22", user, number, number)
-        sockets[user] = live.connect("ROOM22", user)
+    live, board, sockets = await room_of_600(clock)
     await live.leaderboard_changed("ROOM22")
     clock.now += 1.0
     pushing = asyncio.create_task(live.flush())

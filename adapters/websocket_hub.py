@@ -175,6 +175,20 @@ class _Splice:
     pending: dict[str, None]
 
 
+@dataclass(eq=False)
+class _Fanout:
+    """Room-wide events on their way to every socket of a large room, in slices.
+
+    ``pending`` maps each socket not reached yet to the first of ``frames``
+    it still lacks. Anything else sent to one of them first sends it those
+    (``WebSocketHub._catch_up``), so every socket sees the room's seqs in
+    order. A room-wide event sent meanwhile joins ``frames``, for everyone.
+    """
+
+    frames: list[str]
+    pending: dict[Connection, int]
+
+
 @dataclass
 class _Room:
     connections: set[Connection] = field(default_factory=set)
@@ -194,8 +208,10 @@ class _Room:
     pending_join: dict[str, Any] | None = None
     next_join: float = 0.0
     next_push: float = 0.0
-    # The board going out now, to those it has not reached yet.
+    # The board going out now, to those it has not reached yet, and the
+    # event going out to every socket of a large room.
     splice: _Splice | None = None
+    fanout: _Fanout | None = None
     # What each participant last saw: the top entries and their own standing.
     # A receiver whose view has not changed is not sent the same board again.
     seen: dict[str, tuple[str, int, int]] = field(default_factory=dict)
@@ -326,7 +342,61 @@ class WebSocketHub:
         room = self._room(connection.session_id)
         room.seq += 1
         self._overtake(room, event, connection.user_id)
+        self._catch_up(room, connection)
         connection.push(dumps({**event, "seq": room.seq}))
+
+    @staticmethod
+    def _catch_up(room: _Room, connection: Connection) -> None:
+        """Send the socket the room-wide events still on their way to it, if any."""
+        fanout = room.fanout
+        if fanout is None:
+            return
+        first = fanout.pending.pop(connection, None)
+        if first is not None:
+            for frame in fanout.frames[first:]:
+                connection.push(frame)
+
+    def _fan_out(self, room: _Room, frame: str) -> None:
+        """Send a frame to every socket of the room.
+
+        To a large room it goes in slices with a yield between them, as a
+        board does: sending ``question.opened`` to 10,000 sockets took the
+        loop for a quarter of a second, while the first players to see it
+        were already answering.
+        """
+        receivers = list(room.connections)
+        self.frames_sent += len(receivers)
+        fanout = room.fanout
+        if fanout is not None:
+            # Behind the events still going out: every socket gets it after
+            # them, in the same slices (those already reached join again).
+            fanout.frames.append(frame)
+            latest = len(fanout.frames) - 1
+            for connection in receivers:
+                fanout.pending.setdefault(connection, latest)
+            return
+        # The first slice goes out now, in the sender's turn; the rest after.
+        for connection in receivers[:SPLICE_SLICE]:
+            connection.push(frame)
+        if len(receivers) <= SPLICE_SLICE:
+            return
+        fanout = _Fanout(frames=[frame], pending=dict.fromkeys(receivers[SPLICE_SLICE:], 0))
+        room.fanout = fanout
+        task = asyncio.create_task(self._run_fanout(room, fanout))
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+    @classmethod
+    async def _run_fanout(cls, room: _Room, fanout: _Fanout) -> None:
+        try:
+            while fanout.pending:
+                for number, connection in enumerate(list(fanout.pending), 1):
+                    if number % SPLICE_SLICE == 0:
+                        await asyncio.sleep(0)
+                    cls._catch_up(room, connection)
+        finally:
+            if room.fanout is fanout:
+                room.fanout = None
 
     def replay(self, session_id: str, since: int, user_id: str) -> list[str] | None:
         """Return the frames after ``since`` meant for the user, or None if too old."""
@@ -429,10 +499,14 @@ class WebSocketHub:
             # The question's scores are final: the whole room's board is due
             # at the next tick, whatever the room's spacing.
             room.next_push = 0.0
-        receivers = room.connections if target is None else room.by_user.get(target, set())
-        for connection in list(receivers):
-            connection.push(frame)
-        self.frames_sent += len(receivers)
+        if target is None:
+            self._fan_out(room, frame)
+        else:
+            receivers = room.by_user.get(target, ())
+            for connection in list(receivers):
+                self._catch_up(room, connection)
+                connection.push(frame)
+            self.frames_sent += len(receivers)
         if self.on_frame is not None:
             self.on_frame(session_id, payload)
         if event.get("type") == "session.finished":
@@ -615,5 +689,6 @@ class WebSocketHub:
         frame = f'{splice.head},"me":{me}}}'
         connections = room.by_user.get(user_id, ())
         for connection in list(connections):
+            self._catch_up(room, connection)
             connection.push(frame)
         self.frames_sent += len(connections)

@@ -570,3 +570,36 @@ async def test_a_result_sent_while_the_rooms_board_goes_out_is_not_held_back_by_
     assert to_p599["seq"] > result["seq"] and to_p599["me"] == {"rank": 1, "score": 5000}
     (to_p598,) = frames(sockets["p598"])
     assert to_p598["seq"] > pong["seq"]
+
+
+async def test_a_room_wide_event_reaches_a_large_room_in_slices_and_in_order() -> None:
+    live, _board, sockets = await room_of_600(Clock())
+    opened = {"type": "question.opened", "question_id": "q1"}
+
+    await live.to_session("ROOM22", opened)
+    assert 0 < sum(not socket.queue.empty() for socket in sockets.values()) < 600, (
+        "the rest go out after a yield, so answers are not held behind them"
+    )
+    # Anything else for a socket it has not reached yet brings it along first.
+    await live.to_user("ROOM22", "p599", {"type": "answer.result", "submission_id": "s"})
+    live.reply(sockets["p598"], {"type": "pong"})
+    # A second room-wide event follows the first, in the same slices.
+    await live.to_session("ROOM22", {"type": "question.closed", "question_id": "q1"})
+    for _ in range(20):
+        await asyncio.sleep(0)
+
+    assert [frame["type"] for frame in frames(sockets["p599"])] == [
+        "question.opened",
+        "answer.result",
+        "question.closed",
+    ]
+    assert [frame["type"] for frame in frames(sockets["p598"])] == [
+        "question.opened",
+        "pong",
+        "question.closed",
+    ]
+    for number in range(598):
+        got = frames(sockets[f"p{number}"])
+        assert [frame["type"] for frame in got] == ["question.opened", "question.closed"]
+        assert got[0]["seq"] < got[1]["seq"]
+    assert live.frames_sent == 2 * 600 + 1  # replies are not counted

@@ -21,6 +21,7 @@ from entrypoints.api.auth import DevIssuer, HttpJwks, StaticJwks, TokenVerifier
 from entrypoints.api.container import LocalContainer
 from entrypoints.api.context import ApiContext
 from entrypoints.api.resources import add_routes, spec
+from entrypoints.gc_policy import LIVE_GC
 from entrypoints.observability import (
     NullMetrics,
     RequestMetrics,
@@ -98,8 +99,15 @@ class Lifespan:
             "leaderboard.push_ms", millis, tags=[f"receivers:{min(receivers, 10_000) // 1000}k"]
         )
         # A request waiting for its answer's result (Prefer: wait) wakes when
-        # the result goes out on the live channel, not at its next poll.
-        hub.on_frame = services.score.outcomes.on_frame
+        # the result goes out on the live channel, not at its next poll; the
+        # process's collector follows sessions starting and finishing.
+        outcomes = services.score.outcomes
+
+        def on_frame(session_id: str, frame: dict[str, Any]) -> None:
+            outcomes.on_frame(session_id, frame)
+            LIVE_GC.on_frame(session_id, frame)
+
+        hub.on_frame = on_frame
         await hub.start()
         self.ctx.hub = hub
         self.ctx.timers = timers

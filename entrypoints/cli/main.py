@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from entrypoints.gc_policy import LIVE_GC
 from entrypoints.settings import MissingSettings, Settings
 
 
@@ -76,6 +77,8 @@ def serve(args: argparse.Namespace) -> int:
     gc.collect()
     gc.freeze()
     gc.set_threshold(50_000, 20, 20)
+    # And keep a live session's players out of its way (entrypoints.gc_policy).
+    LIVE_GC.enable()
     _announce(settings)
     uvicorn.run(
         app,

@@ -46,10 +46,13 @@ class ApiWorker(UvicornWorker):  # type: ignore[misc]
 
 
 def post_worker_init(worker: Any) -> None:
-    """Redact tokens from every log line the worker writes."""
+    """Redact tokens from every log line the worker writes; collect as ``quiz serve`` does."""
+    from entrypoints.gc_policy import LIVE_GC
     from entrypoints.logs import install_redaction
 
     install_redaction()
+    # A worker holds live sockets too (entrypoints.gc_policy).
+    LIVE_GC.enable()
 
 
 bind = "0.0.0.0:8000"

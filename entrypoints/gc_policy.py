@@ -11,14 +11,17 @@ answer sent meanwhile waits.
 
 The policy, in ``quiz serve``:
 
-- **When a session starts**, everything alive is frozen (``gc.freeze``):
-  the players' sockets and state, set up in the lobby, are left out of
-  every later collection. What play makes is collected as usual.
+- **When a session starts, and when each of its questions opens**,
+  everything alive is frozen (``gc.freeze``): the players' sockets and
+  state, set up in the lobby, and what the questions before kept (answers,
+  results, scores) are left out of every later collection. What the open
+  question makes is collected as usual.
 - **When no session is running any more**, the frozen objects are given
-  back and collected once (``gc.unfreeze``, ``gc.collect``), so that what
-  the finished sessions left behind in reference cycles is freed at a
-  moment when nobody is waiting on an answer, and what is still alive is
-  frozen again.
+  back and collected once (``gc.unfreeze``, ``gc.collect``), a moment after
+  the last finish has gone out, so that what the finished sessions left
+  behind in reference cycles is freed when nobody is waiting on an answer,
+  and what is still alive is frozen again. (At 10,000 players that
+  collection takes one to two seconds.)
 - **A server never quiet** (one session always running) gives the frozen
   objects back at a session's start once they pass ``cap``: the collection
   that follows is the pause the policy otherwise avoids, so the cap is
@@ -30,6 +33,7 @@ whatever the policy: it only decides when the cyclic collector looks.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 import time
@@ -54,11 +58,15 @@ class Collector(Protocol):
 class LiveGc:
     """Freeze the collector's view of a session's players while sessions run."""
 
-    def __init__(self, collector: Collector = gc, *, cap: int = 20_000_000) -> None:
+    def __init__(
+        self, collector: Collector = gc, *, cap: int = 20_000_000, quiet_seconds: float = 2.0
+    ) -> None:
         self.collector = collector
         self.cap = cap
+        self.quiet_seconds = quiet_seconds
         self.enabled = False
         self.running: set[str] = set()
+        self._pending: asyncio.TimerHandle | None = None
 
     def enable(self) -> None:
         """Apply the policy from now on (``quiz serve`` does; tests do not)."""
@@ -70,14 +78,27 @@ class LiveGc:
             return
         kind = frame.get("type")
         if kind == "session.started":
+            if self._pending is not None:
+                self._pending.cancel()  # not quiet after all
+                self._pending = None
             if self.collector.get_freeze_count() > self.cap:
                 self._collect("frozen objects over the cap")
             self.running.add(session_id)
             self.collector.freeze()
+        elif kind == "question.opened" and session_id in self.running:
+            self.collector.freeze()
         elif kind == "session.finished" and session_id in self.running:
             self.running.discard(session_id)
-            if not self.running:
-                self._collect("no session running")
+            if not self.running and self._pending is None:
+                # After the finish frames have gone out to every socket.
+                self._pending = asyncio.get_running_loop().call_later(
+                    self.quiet_seconds, self._when_quiet
+                )
+
+    def _when_quiet(self) -> None:
+        self._pending = None
+        if not self.running:
+            self._collect("no session running")
 
     def _collect(self, why: str) -> None:
         began = time.perf_counter()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 
 from entrypoints.gc_policy import LiveGc
@@ -36,34 +37,53 @@ def finished(session_id: str) -> tuple[str, dict[str, str]]:
     return session_id, {"type": "session.finished"}
 
 
-def test_disabled_it_leaves_the_collector_alone() -> None:
+async def test_disabled_it_leaves_the_collector_alone() -> None:
     collector = FakeCollector()
-    policy = LiveGc(collector)
+    policy = LiveGc(collector, quiet_seconds=0)
 
     policy.on_frame(*started("A"))
     policy.on_frame(*finished("A"))
+    await asyncio.sleep(0.01)
 
     assert collector.calls == []
 
 
-def test_a_session_start_freezes_and_the_last_finish_collects_once() -> None:
+async def test_a_start_and_each_question_freeze_and_the_last_finish_collects_once() -> None:
     collector = FakeCollector()
-    policy = LiveGc(collector)
+    policy = LiveGc(collector, quiet_seconds=0.01)
     policy.enable()
 
     policy.on_frame(*started("A"))
     policy.on_frame(*started("B"))
     policy.on_frame("A", {"type": "question.opened"})
+    policy.on_frame("C", {"type": "question.opened"})  # not started here: not followed
     policy.on_frame(*finished("A"))
-    assert collector.calls == ["freeze", "freeze"], "B still runs: nothing collected"
+    await asyncio.sleep(0.05)
+    assert collector.calls == ["freeze"] * 3, "B still runs: nothing collected"
 
     policy.on_frame(*finished("B"))
-    assert collector.calls[2:] == ["unfreeze", "collect2", "freeze"]
+    assert collector.calls[3:] == [], "not in the turn that sends the finish"
+    await asyncio.sleep(0.05)
+    assert collector.calls[3:] == ["unfreeze", "collect2", "freeze"]
     policy.on_frame(*finished("B"))  # a second finish frame (a replay) changes nothing
-    assert len(collector.calls) == 5
+    await asyncio.sleep(0.05)
+    assert len(collector.calls) == 6
 
 
-def test_a_server_never_quiet_collects_at_a_start_once_over_the_cap() -> None:
+async def test_a_session_starting_before_the_quiet_moment_calls_the_collection_off() -> None:
+    collector = FakeCollector()
+    policy = LiveGc(collector, quiet_seconds=0.02)
+    policy.enable()
+    policy.on_frame(*started("A"))
+    policy.on_frame(*finished("A"))
+
+    policy.on_frame(*started("B"))
+    await asyncio.sleep(0.05)
+
+    assert collector.calls == ["freeze", "freeze"]
+
+
+async def test_a_server_never_quiet_collects_at_a_start_once_over_the_cap() -> None:
     collector = FakeCollector(frozen=50)
     policy = LiveGc(collector, cap=100)
     policy.enable()
@@ -76,15 +96,15 @@ def test_a_server_never_quiet_collects_at_a_start_once_over_the_cap() -> None:
     assert collector.calls == ["freeze", "unfreeze", "collect2", "freeze", "freeze"]
 
 
-def test_with_the_real_collector_frozen_objects_are_left_out_until_the_finish() -> None:
-    policy = LiveGc()
+async def test_with_the_real_collector_frozen_objects_are_left_out_until_the_finish() -> None:
+    policy = LiveGc(quiet_seconds=0)
     policy.enable()
     gc.unfreeze()
     try:
         policy.on_frame(*started("A"))
-        frozen = gc.get_freeze_count()
-        assert frozen > 0
+        assert gc.get_freeze_count() > 0
         policy.on_frame(*finished("A"))
+        await asyncio.sleep(0.01)
         # Collected, then what is still alive frozen again.
         assert gc.get_freeze_count() > 0
     finally:

@@ -48,10 +48,15 @@ async def test_disabled_it_leaves_the_collector_alone() -> None:
     assert collector.calls == []
 
 
-async def test_a_start_and_each_question_freeze_and_the_last_finish_collects_once() -> None:
+def enabled(quiet_seconds: float) -> tuple[FakeCollector, LiveGc]:
     collector = FakeCollector()
-    policy = LiveGc(collector, quiet_seconds=0.01)
+    policy = LiveGc(collector, quiet_seconds=quiet_seconds)
     policy.enable()
+    return collector, policy
+
+
+async def test_a_start_and_each_question_freeze_and_the_last_finish_collects_once() -> None:
+    collector, policy = enabled(quiet_seconds=0.01)
 
     policy.on_frame(*started("A"))
     policy.on_frame(*started("B"))
@@ -71,9 +76,7 @@ async def test_a_start_and_each_question_freeze_and_the_last_finish_collects_onc
 
 
 async def test_a_session_starting_before_the_quiet_moment_calls_the_collection_off() -> None:
-    collector = FakeCollector()
-    policy = LiveGc(collector, quiet_seconds=0.02)
-    policy.enable()
+    collector, policy = enabled(quiet_seconds=0.02)
     policy.on_frame(*started("A"))
     policy.on_frame(*finished("A"))
 

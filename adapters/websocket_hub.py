@@ -5,7 +5,9 @@ connection has a bounded queue: a client too slow to keep up has its queue
 dropped and receives a fresh snapshot instead, so it never slows the others
 and the server never buffers without bound. ``leaderboard.updated`` is
 coalesced: at most one frame per session per interval, built once, with
-each receiver's own rank spliced in.
+each receiver's own rank spliced in. Boards and room-wide events reach a
+large room in slices, and never hold a newer frame back: each socket still
+sees the room's seqs in order (``_overtake``, ``_catch_up``).
 """
 
 from __future__ import annotations
@@ -456,9 +458,8 @@ class WebSocketHub:
         if splice is None or not splice.pending:
             return
         if target is not None:
-            if target not in splice.pending:
+            if splice.pending.pop(target, False) is False:
                 return
-            del splice.pending[target]
             owed = [target]
         else:
             owed = list(splice.pending)

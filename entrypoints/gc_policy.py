@@ -9,7 +9,7 @@ session. Measured on ``python -m bench.live --players 10000 --questions 3
 play, and a full collection of that heap takes about half a second; every
 answer sent meanwhile waits.
 
-The policy, in ``quiz serve``:
+The policy, in ``quiz serve`` and in the API's gunicorn workers:
 
 - **When a session starts, and when each of its questions opens**,
   everything alive is frozen (``gc.freeze``): the players' sockets and
@@ -116,5 +116,5 @@ class LiveGc:
 
 
 # The process's policy: the API's live channel reports to it; ``quiz serve``
-# enables it.
+# and the gunicorn workers (entrypoints/api/gunicorn_conf.py) enable it.
 LIVE_GC = LiveGc()

@@ -655,8 +655,28 @@ async def wait_scored(
         if not pending:
             return
         if time.monotonic() >= deadline:
-            raise TimeoutError(f"{len(pending)} submissions not scored after {seconds:.0f} s")
+            raise TimeoutError(
+                f"{len(pending)} submissions not scored after {seconds:.0f} s: "
+                + await _where_lost(stores, session_id, sorted(pending)[:5])
+            )
         await asyncio.sleep(0.5)
+
+
+async def _where_lost(stores: Stores, session_id: str, keys: list[tuple[str, str]]) -> str:
+    """Say, for submissions never scored, whether the stream recorded them.
+
+    Recorded but not scored points at the score-event queue; not recorded
+    at the answer stream or its processor.
+    """
+    notes = []
+    for user_id, submission in keys:
+        recorded = await stores.answers.by_submission(session_id, user_id, submission)
+        result = await stores.scores.get_result(session_id, user_id, submission)
+        notes.append(
+            f"{submission}: {'recorded' if recorded else 'not recorded'}, "
+            f"result {result.status if result else None}"
+        )
+    return "; ".join(notes)
 
 
 # -- sessions answered over HTTP ---------------------------------------------

@@ -1,12 +1,17 @@
 """moto's server as the local stand-in for AWS: ``make run-cloud``, the cloud suite, the bench.
 
-Two of moto's DynamoDB behaviours would make the stand-in fail or crawl where
-AWS does not, so the stand-in serves moto with two changes, both limited to
-the requests it serves itself (moto's plain server, used by the adapters'
-tests, is untouched):
+Four of moto's behaviours would make the stand-in lose data, fail or crawl
+where AWS does not, so the stand-in serves moto with four changes. The first
+three are limited to the requests it serves itself (moto's plain server, used
+by the adapters' tests, is untouched):
 
 - **One write at a time.** moto's DynamoDB backend is not thread-safe (see
   ``SerialMotoServer``).
+- **One Kinesis put at a time.** moto numbers a shard's next record from its
+  last one without a lock ("not safe for concurrency", its source says): two
+  API processes putting at once could get the same sequence number, and the
+  second record replaced the first, both acknowledged. An answer the API
+  accepted was then never scored. Puts now go one at a time; reads share.
 - **Transactions that keep what they change, not a copy of every table.**
   moto backs up each table a TransactWriteItems touches with a deep copy, to
   roll back a cancelled transaction. That costs about 16 us per item in the
@@ -16,6 +21,14 @@ tests, is untouched):
   names and puts them back if it is cancelled; what the transaction does and
   raises is moto's own (tests/integration/test_moto_stand_in.py compares the
   two on generated transactions).
+- **An SQS delete that cannot drop a message being sent.** moto's
+  ``Queue.delete_message`` rebuilds the queue's message list without the
+  lock its ``add_message`` takes, so a message sent (or delivered by an SNS
+  subscription) while another thread deletes from the same queue is lost,
+  silently: under load, an answer recorded but never scored, or scored but
+  never pushed. ``guard_sqs_deletes`` makes the delete take that lock. moto's
+  SQS state is per process, so this one holds for every server in it
+  (tests/integration/test_moto_stand_in.py shows the loss and the guard).
 """
 
 from __future__ import annotations
@@ -28,6 +41,17 @@ from typing import Any
 
 DYNAMODB_WRITES = frozenset(
     {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
+)
+# What reads a Kinesis stream without changing it; anything else waits in line.
+KINESIS_READS = frozenset(
+    {
+        "GetRecords",
+        "GetShardIterator",
+        "ListShards",
+        "ListStreams",
+        "DescribeStream",
+        "DescribeStreamSummary",
+    }
 )
 
 
@@ -68,7 +92,7 @@ class SharedOrExclusive:
 
 
 class SerialMotoServer:
-    """moto's server with DynamoDB's writes one at a time.
+    """moto's server with DynamoDB's writes, and Kinesis's, one at a time.
 
     moto's DynamoDB backend is not thread-safe: a TransactWriteItems
     deep-copies the table while a concurrent request changes it ("dictionary
@@ -77,8 +101,10 @@ class SerialMotoServer:
     an empty entry to the table's defaultdict), so they cannot run beside a
     write either. The consumers send many requests at once, so the local
     stand-in for AWS serialises DynamoDB's writes against everything else in
-    DynamoDB; reads share the table with each other, and the other services
-    (SQS long polls above all) are served concurrently. Without
+    DynamoDB; reads share the table with each other. Kinesis's puts are
+    serialised the same way against its reads (moto numbers records without
+    a lock). The other services (SQS long polls above all) are served
+    concurrently. Without
     ``writes_only`` every DynamoDB request waits in line. Without
     ``journaled``, transactions back up whole tables, as moto's own do.
     """
@@ -91,16 +117,24 @@ class SerialMotoServer:
         )
         from werkzeug.serving import make_server
 
+        guard_sqs_deletes()
         app = DomainDispatcherApplication(create_backend_app)
         tables = SharedOrExclusive()
+        streams = SharedOrExclusive()
 
         def serial_app(environ: dict[str, Any], start_response: Any) -> Any:
             target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
-            if not target.startswith("DynamoDB"):
+            action = target.rsplit(".", 1)[-1]
+            journal: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
+            if target.startswith("DynamoDB"):
+                writes = not writes_only or action in DYNAMODB_WRITES
+                lock = tables.exclusive() if writes else tables.shared()
+                if journaled:
+                    journal = journaled_transactions()
+            elif target.startswith("Kinesis"):
+                lock = streams.shared() if action in KINESIS_READS else streams.exclusive()
+            else:
                 return app(environ, start_response)  # e.g. SQS long polls wait concurrently
-            writes = not writes_only or target.rsplit(".", 1)[-1] in DYNAMODB_WRITES
-            lock = tables.exclusive() if writes else tables.shared()
-            journal = journaled_transactions() if journaled else contextlib.nullcontext()
             with lock, journal:
                 response = app(environ, start_response)
                 try:
@@ -256,6 +290,23 @@ def _install_journal() -> None:
 
         transact_write_items.journaled = True  # type: ignore[attr-defined]
         DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+
+
+def guard_sqs_deletes() -> None:
+    """Make moto's SQS delete hold the queue's message lock, as its send does (once)."""
+    from moto.sqs.models import Queue
+
+    with _installed:
+        original = Queue.delete_message
+        if getattr(original, "guarded", False):
+            return
+
+        def delete_message(self: Any, receipt_handle: str) -> None:
+            with self._messages_lock:
+                original(self, receipt_handle)
+
+        delete_message.guarded = True  # type: ignore[attr-defined]
+        Queue.delete_message = delete_message  # type: ignore[method-assign]
 
 
 @contextlib.contextmanager

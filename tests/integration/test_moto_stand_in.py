@@ -233,3 +233,84 @@ def test_journaled_transactions_do_what_moto_does(
             with journaled_transactions():
                 assert transact(client, "journaled", transaction) == expected
             assert contents(client, "journaled") == contents(client, "moto")
+
+
+def test_an_sqs_delete_waits_for_a_send_to_the_same_queue(stand_in: str) -> None:
+    # moto's delete rebuilds the queue's list of messages; a send appends to
+    # it under the queue's lock. A delete that ran beside the send would put
+    # back a list without the message sent. With the guard it waits.
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.sqs.models import sqs_backends
+
+    sqs = boto3.client("sqs", endpoint_url=stand_in)
+    url = sqs.create_queue(QueueName="guarded")["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="first")
+    receipt = sqs.receive_message(QueueUrl=url)["Messages"][0]["ReceiptHandle"]
+    queue = sqs_backends[DEFAULT_ACCOUNT_ID][sqs.meta.region_name].queues["guarded"]
+
+    deleted = threading.Event()
+
+    def delete() -> None:
+        boto3.client("sqs", endpoint_url=stand_in).delete_message(
+            QueueUrl=url, ReceiptHandle=receipt
+        )
+        deleted.set()
+
+    with queue._messages_lock:  # a send in progress
+        deleter = threading.Thread(target=delete)
+        deleter.start()
+        assert not deleted.wait(0.5), "the delete ran beside the send"
+    deleter.join(10)
+    assert deleted.is_set()
+
+
+def kinesis_records_kept(endpoint: str, *, writers: int = 4, batches: int = 10) -> tuple[int, int]:
+    """Put records from several threads at once; return (acknowledged, kept)."""
+    kinesis = boto3.client("kinesis", endpoint_url=endpoint)
+    name = f"race-{time.monotonic_ns()}"
+    kinesis.create_stream(StreamName=name, ShardCount=1)
+    acknowledged: list[str] = []
+    errors: list[BaseException] = []
+
+    def put(writer: int) -> None:
+        client = boto3.client("kinesis", endpoint_url=endpoint)
+        for batch in range(batches):
+            try:
+                response = client.put_records(
+                    StreamName=name,
+                    Records=[
+                        {"Data": f"{writer}-{batch}-{n}".encode(), "PartitionKey": "p"}
+                        for n in range(50)
+                    ],
+                )
+            except Exception as error:  # any failure is a finding too
+                errors.append(error)
+                continue
+            acknowledged.extend(
+                r["SequenceNumber"] for r in response["Records"] if "ErrorCode" not in r
+            )
+
+    threads = [threading.Thread(target=put, args=(w,)) for w in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    shard = kinesis.list_shards(StreamName=name)["Shards"][0]["ShardId"]
+    iterator = kinesis.get_shard_iterator(
+        StreamName=name, ShardId=shard, ShardIteratorType="TRIM_HORIZON"
+    )["ShardIterator"]
+    kept = 0
+    while iterator:
+        response = kinesis.get_records(ShardIterator=iterator, Limit=10_000)
+        kept += len(response["Records"])
+        if not response["Records"]:
+            break
+        iterator = response.get("NextShardIterator")
+    return len(acknowledged), kept
+
+
+def test_kinesis_keeps_every_record_put_from_many_writers_at_once(stand_in: str) -> None:
+    acknowledged, kept = kinesis_records_kept(stand_in)
+    assert acknowledged == 4 * 10 * 50
+    assert kept == acknowledged

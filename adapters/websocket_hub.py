@@ -237,7 +237,16 @@ def dumps(payload: dict[str, Any]) -> str:
 
 
 class WebSocketHub:
-    """The Notifier of the embedded profile and of each cloud API process."""
+    """The Notifier of the embedded profile and of each cloud API process.
+
+    In the embedded profile the hub numbers the session's events itself
+    (``numbers_events``). A cloud API process's hub does not: the fan-out
+    numbers every event across processes and the hub takes them, in order,
+    through ``receive``. Such a hub makes no seq of its own (a number it took
+    could equal, or pass, the next fanned-out event's), so it pushes no board
+    of its own either: the boards are the fanned-out ones, each receiver's
+    standing spliced in before the next event is taken.
+    """
 
     def __init__(
         self,
@@ -253,6 +262,7 @@ class WebSocketHub:
         seq_base: Callable[[], int] | None = None,
         busy: Callable[[], bool] | None = None,
         monotonic: Callable[[], float] = time.perf_counter,
+        numbers_events: bool = True,
     ) -> None:
         self.leaderboard = leaderboard
         self.sessions = sessions
@@ -269,6 +279,7 @@ class WebSocketHub:
         # burst): a board waits for it to pass, at most the room's spacing.
         self.busy = busy
         self.monotonic = monotonic
+        self.numbers_events = numbers_events
         self._rooms: dict[str, _Room] = {}
         self._ticker: asyncio.Task[None] | None = None
         self._pending: set[asyncio.Task[None]] = set()
@@ -342,10 +353,15 @@ class WebSocketHub:
         return room.seq if room else 0
 
     def reply(self, connection: Connection, event: dict[str, Any]) -> None:
-        """Answer one connection (pong, refused frame) with the next seq, unrecorded."""
+        """Answer one connection (pong, refused frame) with the next seq, unrecorded.
+
+        A hub that does not number the events answers under the last seq it
+        received: the next one is the fan-out's to give.
+        """
         room = self._room(connection.session_id)
-        room.seq += 1
-        self._overtake(room, event, connection.user_id)
+        if self.numbers_events:
+            room.seq += 1
+            self._overtake(room, event, connection.user_id)
         self._catch_up(room, connection)
         connection.push(dumps({**event, "seq": room.seq}))
 
@@ -432,6 +448,22 @@ class WebSocketHub:
         room.seq += 1
         self.deliver(session_id, {**event, "seq": room.seq}, target)
 
+    async def receive(self, session_id: str, event: dict[str, Any], target: str | None) -> None:
+        """Take the fan-out's next event (it carries its ``seq``); return once it is sent.
+
+        The caller (one per process) hands the events over one at a time in
+        seq order, so a board reaches every receiver before anything newer
+        does: its receivers' standings are read at once, in one round trip,
+        then the frames go out in slices.
+        """
+        if event.get("type") != "leaderboard.updated":
+            self.deliver(session_id, event, target)
+            return
+        room = self._room(session_id)
+        room.seq = max(room.seq, int(event["seq"]))
+        splice = self._start_splice(session_id, room, event)
+        await self._run_splice(session_id, room, splice, read_at_once=True)
+
     def deliver(self, session_id: str, event: dict[str, Any], target: str | None) -> None:
         """Send an event that already carries its ``seq`` (from a cross-process fan-out)."""
         room = self._room(session_id)
@@ -490,7 +522,7 @@ class WebSocketHub:
                 room.counted.add(submission)
                 question = str(event.get("question_id", ""))
                 room.answer_counts[question] = room.answer_counts.get(question, 0) + 1
-            if target is not None and event.get("status") == "scored":
+            if self.numbers_events and target is not None and event.get("status") == "scored":
                 if not room.fresh:
                     room.fresh_since = self.monotonic()
                 room.fresh.add(target)
@@ -551,6 +583,8 @@ class WebSocketHub:
 
     async def flush(self) -> None:
         """Push one coalesced leaderboard frame to every dirty session."""
+        if not self.numbers_events:
+            return  # the boards are the fan-out's (see ``receive``)
         for session_id, room in list(self._rooms.items()):
             began = self.monotonic()
             if room.pending_join is not None and began >= room.next_join:
@@ -644,7 +678,9 @@ class WebSocketHub:
         room.splice = splice
         return splice
 
-    async def _run_splice(self, session_id: str, room: _Room, splice: _Splice) -> None:
+    async def _run_splice(
+        self, session_id: str, room: _Room, splice: _Splice, *, read_at_once: bool = False
+    ) -> None:
         """Send a board to every receiver with its own standing spliced in.
 
         The shared part is serialised once. Receivers go in slices with a
@@ -652,15 +688,24 @@ class WebSocketHub:
         and a participant whose view (the top entries, their own rank and
         score) is what they were last sent gets no copy of it. Spectators
         (the host) always get it: it carries the live answer count.
+        ``read_at_once``: every receiver's standing is read first, in one
+        round trip (``Leaderboard.standings``), rather than each in its turn.
+        A board that fails is logged; the next one carries the standings.
         """
         board = session_board(session_id)
         try:
+            known = None
+            if read_at_once:
+                known = await self.leaderboard.standings(board, list(splice.pending))
             for number, user_id in enumerate(list(splice.pending), 1):
                 if number % SPLICE_SLICE == 0:
                     await asyncio.sleep(0)
                 if user_id not in splice.pending:
                     continue  # overtaken by a newer event, or a newer board
-                standing = await self.leaderboard.standing(board, user_id)
+                if known is not None:
+                    standing = known.get(user_id)
+                else:
+                    standing = await self.leaderboard.standing(board, user_id)
                 if splice.pending.pop(user_id, False) is False:
                     continue  # overtaken while its standing was read
                 self._send_board(room, splice, user_id, standing)

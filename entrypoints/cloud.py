@@ -188,6 +188,8 @@ class CloudContainer(containers.DeclarativeContainer):
         top=providers.Callable(lambda s: s.leaderboard_top, settings),
         replay_size=providers.Callable(lambda s: s.replay_buffer, settings),
         queue_size=providers.Callable(lambda s: s.ws_queue_size, settings),
+        # The fan-out numbers the session's events across the API processes.
+        numbers_events=False,
     )
     pipeline = providers.Singleton(
         CloudPipeline,
@@ -304,6 +306,6 @@ async def feed_gateway(fanout: RedisFanout, hub: WebSocketHub) -> None:
     """Deliver every fanned-out event to this process's sockets (until cancelled)."""
 
     async def deliver(message: FanoutMessage) -> None:
-        hub.deliver(message.session_id, message.event, message.user_id)
+        await hub.receive(message.session_id, message.event, message.user_id)
 
     await fanout.listen(deliver)

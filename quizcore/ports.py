@@ -166,6 +166,10 @@ class Leaderboard(Protocol):
         """Return the user's rank and score, or None if absent."""
         ...
 
+    async def standings(self, board: str, user_ids: list[str]) -> dict[str, Standing]:
+        """Return the standings of those users who are on the board, in one read."""
+        ...
+
     async def size(self, board: str) -> int:
         """Return how many entries the board has."""
         ...

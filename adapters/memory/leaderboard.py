@@ -88,6 +88,11 @@ class MemoryLeaderboard:
             rank=self._rank(state, entry[0]), user_id=user_id, score=entry[0], reached_at=entry[1]
         )
 
+    async def standings(self, board: str, user_ids: list[str]) -> dict[str, Standing]:
+        """Return the standings of those users who are on the board."""
+        found = {user_id: await self.standing(board, user_id) for user_id in user_ids}
+        return {user_id: standing for user_id, standing in found.items() if standing}
+
     async def size(self, board: str) -> int:
         """Return how many entries the board has."""
         state = self._boards.get(board)

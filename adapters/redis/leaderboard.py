@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
+from typing import Any
 
 from redis.asyncio import Redis
 
@@ -131,6 +132,19 @@ def check_score(score: int) -> int:
     return score
 
 
+def _standing_of(user_id: str, found: Any) -> Standing | None:
+    """Return the standing the script ``standing`` read, or None if it found none."""
+    if not found:
+        return None
+    member, negated, higher = found
+    return Standing(
+        rank=1 + int(higher),
+        user_id=user_id,
+        score=-int(float(text(negated))),
+        reached_at=decode_member(member)[1],
+    )
+
+
 class RedisLeaderboard:
     """The ``Leaderboard`` port on Redis sorted sets; see the module notes.
 
@@ -201,16 +215,24 @@ class RedisLeaderboard:
         zset, members, _version = self.keys(board)
         with unavailable_on_failure("leaderboard standing"):
             found = await self._standing(keys=[zset, members], args=[user_id])
-        if not found:
-            return None
-        member, negated, higher = found
-        _user, reached_at = decode_member(member)
-        return Standing(
-            rank=1 + int(higher),
-            user_id=user_id,
-            score=-int(float(text(negated))),
-            reached_at=reached_at,
-        )
+        return _standing_of(user_id, found)
+
+    async def standings(self, board: str, user_ids: list[str]) -> dict[str, Standing]:
+        """Return the standings of those users who are on the board, in one round trip.
+
+        Each user's standing is read atomically (the script ``standing``
+        runs); the users are read one after the other within the pipeline.
+        """
+        if not user_ids:
+            return {}
+        zset, members, _version = self.keys(board)
+        with unavailable_on_failure("leaderboard standings"):
+            async with self.client.pipeline(transaction=False) as pipe:
+                for user_id in user_ids:
+                    await self._standing(keys=[zset, members], args=[user_id], client=pipe)
+                rows = await pipe.execute()
+        read = (_standing_of(user_id, row) for user_id, row in zip(user_ids, rows, strict=True))
+        return {standing.user_id: standing for standing in read if standing is not None}
 
     async def size(self, board: str) -> int:
         """Return how many entries the board has."""

@@ -17,6 +17,8 @@ from adapters.websocket_hub import (
     Suspended,
     WebSocketHub,
 )
+from quizcore.errors import StoreUnavailable
+from quizcore.services import session_board
 
 
 def hub(queue_size: int = 8) -> WebSocketHub:
@@ -603,3 +605,77 @@ async def test_a_room_wide_event_reaches_a_large_room_in_slices_and_in_order() -
         assert [frame["type"] for frame in got] == ["question.opened", "question.closed"]
         assert got[0]["seq"] < got[1]["seq"]
     assert live.frames_sent == 2 * 600 + 1  # replies are not counted
+
+
+class FailingLeaderboard(MemoryLeaderboard):
+    """A leaderboard that cannot be read (Redis gone)."""
+
+    async def standings(self, board: str, user_ids: list[str]):  # type: ignore[no-untyped-def]
+        raise StoreUnavailable("leaderboard standings failed")
+
+
+def fanned_hub(leaderboard: MemoryLeaderboard | None = None) -> WebSocketHub:
+    """A cloud API process's hub: the fan-out numbers the events."""
+    return WebSocketHub(
+        leaderboard=leaderboard or SlowLeaderboard(),
+        sessions=MemorySessionStore(),
+        numbers_events=False,
+    )
+
+
+async def test_a_fanned_out_board_reaches_every_receiver_before_the_next_event() -> None:
+    leaderboard = SlowLeaderboard()
+    await leaderboard.submit(session_board("ROOM22"), "a", 300, 1)
+    live = fanned_hub(leaderboard)
+    first, second = live.connect("ROOM22", "a"), live.connect("ROOM22", "b")
+
+    board = {"type": "leaderboard.updated", "seq": 7, "version": 3, "entries": []}
+    await live.receive("ROOM22", board, None)
+    result = {"type": "answer.result", "seq": 8, "submission_id": "s", "status": "scored"}
+    await live.receive("ROOM22", result, "b")
+
+    mine = frames(first)
+    assert [(f["type"], f["seq"]) for f in mine] == [("leaderboard.updated", 7)]
+    assert mine[0]["me"] == {"rank": 1, "score": 300}
+    sent = frames(second)
+    assert [(f["type"], f["seq"]) for f in sent] == [
+        ("leaderboard.updated", 7),
+        ("answer.result", 8),
+    ]
+    assert sent[0]["me"] is None
+
+
+async def test_a_hub_fed_by_the_fan_out_makes_no_seq_and_no_board_of_its_own() -> None:
+    live = fanned_hub()
+    socket = live.connect("ROOM22", "a")
+    await live.receive(
+        "ROOM22",
+        {"type": "answer.result", "seq": 40, "submission_id": "s", "status": "scored"},
+        "a",
+    )
+    await live.leaderboard_changed("ROOM22")
+
+    live.reply(socket, {"type": "pong"})
+    live.reply(socket, {"type": "pong"})
+    await live.flush()
+    await live.receive("ROOM22", {"type": "question.closed", "seq": 41}, None)
+
+    # The next seq is the fan-out's: replies stay at the last one received.
+    assert [(f["type"], f["seq"]) for f in frames(socket)] == [
+        ("answer.result", 40),
+        ("pong", 40),
+        ("pong", 40),
+        ("question.closed", 41),
+    ]
+    assert live.seq("ROOM22") == 41
+
+
+async def test_a_fanned_out_board_that_cannot_be_read_lets_the_next_event_through() -> None:
+    live = fanned_hub(FailingLeaderboard())
+    socket = live.connect("ROOM22", "a")
+
+    board = {"type": "leaderboard.updated", "seq": 7, "version": 3, "entries": []}
+    await live.receive("ROOM22", board, None)
+    await live.receive("ROOM22", {"type": "question.closed", "seq": 8}, None)
+
+    assert [f["seq"] for f in frames(socket)] == [8]

@@ -148,3 +148,19 @@ async def test_boards_are_independent(leaderboard: Leaderboard) -> None:
     assert await leaderboard.standing("global", "ana") is None
     assert await leaderboard.size("empty-board") == 0
     assert await leaderboard.top("empty-board", 10) == []
+
+
+async def test_standings_read_many_users_at_once_as_standing_does(
+    leaderboard: Leaderboard,
+) -> None:
+    for user_id, score in [("ana", 900), ("bea", 700), ("cem", 700), ("dan", 500)]:
+        await leaderboard.submit(BOARD, user_id, score, 1000)
+
+    found = await leaderboard.standings(BOARD, ["dan", "nobody", "cem", "ana"])
+
+    assert found == {
+        user_id: await leaderboard.standing(BOARD, user_id) for user_id in ("dan", "cem", "ana")
+    }
+    assert found["cem"].rank == 2
+    assert await leaderboard.standings(BOARD, []) == {}
+    assert await leaderboard.standings("empty", ["ana"]) == {}

@@ -181,10 +181,13 @@ class ScoreService:
         existing = await self.answers.get(session_id, question_id, user_id)
         if existing is not None:
             if existing.submission_id == submission_id:
-                # A retry whose first try was recorded since the replay check.
+                # A retry whose first try was recorded since the replay check,
+                # or recorded and not scored yet: the same submission, so the
+                # same answer as the first try's, never already_answered.
                 view = await self.view(session_id, user_id, submission_id)
-                if view is not None:
-                    return dataclasses.replace(view, replayed=True)
+                if view is None:
+                    view = SubmissionView(submission_id=submission_id, status="accepted")
+                return dataclasses.replace(view, replayed=True)
             raise AlreadyAnswered(f"you already answered {question_id}")
         served_at = None
         if state.mode == "self_paced":

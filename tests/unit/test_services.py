@@ -22,6 +22,7 @@ from quizcore.errors import (
 )
 from quizcore.messages import SessionFinished as SessionFinishedEvent
 from quizcore.messages import SubmitAnswer
+from quizcore.model import RecordedAnswer
 from quizcore.services import GLOBAL_BOARD, SubmissionView, leaderboard_view, session_board
 from quizcore.services.score import Outcomes
 from quizcore.session import is_session_id
@@ -811,3 +812,42 @@ async def test_a_retry_racing_its_own_first_try_gets_that_try_back(live: Play) -
 
     assert retried.status == "scored" and retried.replayed
     assert await live.score_of("ann") == retried.score
+
+
+@pytest.mark.parametrize("index_lags", [False, True])
+async def test_a_retry_of_an_answer_recorded_but_not_yet_scored_is_accepted(
+    live: Play, index_lags: bool
+) -> None:
+    # The first try reached the stream and was recorded; the scorer has not
+    # run yet (in the cloud it is a queue away). Its retry is the same
+    # submission: accepted again, never already_answered, also where the
+    # lookup by submission (DynamoDB's index, eventually consistent) does not
+    # show the record yet while the lookup by question does.
+    await started(live, "ann")
+    if index_lags:
+
+        async def not_yet(session_id: str, user_id: str, submission_id: str) -> None:
+            return None
+
+        live.system.answers.by_submission = not_yet  # type: ignore[method-assign]
+    now = live.clock.now_ms()
+    await live.system.answers.record(
+        RecordedAnswer(
+            session_id=live.session_id,
+            question_id="q1",
+            question_index=0,
+            user_id="ann",
+            submission_id="s1",
+            answer="right",
+            received_at=now,
+            opened_at=now,
+            limit_ms=20_000,
+        )
+    )
+
+    retried = await live.submit("ann", "q1", "right", "s1")
+
+    assert (retried.status, retried.replayed) == ("accepted", True)
+    assert await live.system.scores.get_result(live.session_id, "ann", "s1") is None
+    with pytest.raises(AlreadyAnswered):
+        await live.submit("ann", "q1", "wrong", "s2")

@@ -74,6 +74,7 @@ def cloud(
 async def stores(cloud: CloudProcesses) -> AsyncIterator[Stores]:
     """The system's DynamoDB, Redis, Aurora and SQS, opened in the test process."""
     async with open_stores(cloud.settings) as opened:
+        opened.processes = cloud
         yield opened
 
 

@@ -312,6 +312,8 @@ class Stores:
     master: Any
     sqs: Any
     redis: Any
+    # The system, when the stores are its (to count its dead letters).
+    processes: CloudProcesses | None = None
 
     async def quiz_and_state(self, session_id: str) -> tuple[Quiz, SessionState]:
         """Return the session's quiz (from Aurora) and state (from DynamoDB)."""
@@ -666,7 +668,9 @@ async def _where_lost(stores: Stores, session_id: str, keys: list[tuple[str, str
     """Say, for submissions never scored, whether the stream recorded them.
 
     Recorded but not scored points at the score-event queue; not recorded
-    at the answer stream or its processor.
+    at the answer stream or its processor; scored at the notification queue,
+    the fan-out or the socket. Every queue's dead letters are counted too,
+    since a message the redrive policy parks there is otherwise silent.
     """
     notes = []
     for user_id, submission in keys:
@@ -676,7 +680,19 @@ async def _where_lost(stores: Stores, session_id: str, keys: list[tuple[str, str
             f"{submission}: {'recorded' if recorded else 'not recorded'}, "
             f"result {result.status if result else None}"
         )
+    if stores.processes is not None:
+        parked = {
+            worker: await stores.processes.queue_depth(stores.sqs, worker, dlq=True)
+            for worker in QUEUE_FIELDS
+        }
+        notes.append(f"dead letters (visible, in flight): {parked}")
     return "; ".join(notes)
+
+
+async def where_lost(stores: Stores, session_id: str, players: list[Player]) -> str:
+    """Say where the submissions sent but without an ``answer.result`` got to."""
+    missing = sorted((p.user_id, s) for p in players for s in p.sent if s not in p.results)
+    return f"{len(missing)} without a result: " + await _where_lost(stores, session_id, missing[:8])
 
 
 # -- sessions answered over HTTP ---------------------------------------------

@@ -29,6 +29,7 @@ from tests.integration.cloud.harness import (
     join,
     live,
     wait_for,
+    where_lost,
 )
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(420)]
@@ -115,12 +116,16 @@ async def test_fifty_players_play_a_live_session_and_every_store_agrees(
                 f"every answer to question {index} sent",
             )
         sent = sum(len(p.sent) for p in players)
-        await wait_for(
-            lambda: sum(len(p.results) for p in players) >= sent,
-            180,
-            f"{sent} answer.result frames\n{cloud.log_tails()}",
-            interval=0.2,
-        )
+        try:
+            await wait_for(
+                lambda: sum(len(p.results) for p in players) >= sent,
+                180,
+                f"{sent} answer.result frames",
+                interval=0.2,
+            )
+        except TimeoutError as ex:
+            lost = await where_lost(stores, session_id, players)
+            raise TimeoutError(f"{ex}; {lost}\n{cloud.log_tails()}") from None
         await host.act("finish")
         await asyncio.wait_for(asyncio.gather(*listeners), 60)
     finally:

@@ -128,6 +128,11 @@ class Connection:
     send_now: Callable[[str], Coroutine[Any, Any, None]] | None = None
     # The sender task has frames in hand: new ones queue behind them.
     sending: bool = False
+    # The last seq of a frame to this socket alone, in a hub fed by the fan-out.
+    own_seq: int = 0
+    # The session's seq when the socket joined: its snapshot's. Anything
+    # pushed to it while the snapshot is read comes after, numbered above.
+    opened_at: int = 0
 
     def push(self, frame: str) -> None:
         """Send or queue a frame; on overflow drop the backlog and ask for a snapshot."""
@@ -241,11 +246,13 @@ class WebSocketHub:
 
     In the embedded profile the hub numbers the session's events itself
     (``numbers_events``). A cloud API process's hub does not: the fan-out
-    numbers every event across processes and the hub takes them, in order,
-    through ``receive``. Such a hub makes no seq of its own (a number it took
-    could equal, or pass, the next fanned-out event's), so it pushes no board
-    of its own either: the boards are the fanned-out ones, each receiver's
-    standing spliced in before the next event is taken.
+    numbers every event across processes, ``seq_step`` apart, and the hub
+    takes them, in order, through ``receive``. A frame to one socket alone
+    (a pong, a refusal) gets a number between the last event received and
+    the next one, counted per socket, so that socket's seqs stay strictly
+    increasing. Such a hub pushes no board of its own: the boards are the
+    fanned-out ones, each receiver's standing spliced in before the next
+    event is taken.
     """
 
     def __init__(
@@ -263,6 +270,7 @@ class WebSocketHub:
         busy: Callable[[], bool] | None = None,
         monotonic: Callable[[], float] = time.perf_counter,
         numbers_events: bool = True,
+        seq_step: int = 1,
     ) -> None:
         self.leaderboard = leaderboard
         self.sessions = sessions
@@ -280,6 +288,7 @@ class WebSocketHub:
         self.busy = busy
         self.monotonic = monotonic
         self.numbers_events = numbers_events
+        self.seq_step = max(1, seq_step)
         self._rooms: dict[str, _Room] = {}
         self._ticker: asyncio.Task[None] | None = None
         self._pending: set[asyncio.Task[None]] = set()
@@ -298,7 +307,10 @@ class WebSocketHub:
         """Register a connection and return it."""
         room = self._room(session_id)
         connection = Connection(
-            session_id=session_id, user_id=user_id, queue=asyncio.Queue(self.queue_size)
+            session_id=session_id,
+            user_id=user_id,
+            queue=asyncio.Queue(self.queue_size),
+            opened_at=room.seq,
         )
         room.connections.add(connection)
         room.by_user.setdefault(user_id, set()).add(connection)
@@ -355,15 +367,28 @@ class WebSocketHub:
     def reply(self, connection: Connection, event: dict[str, Any]) -> None:
         """Answer one connection (pong, refused frame) with the next seq, unrecorded.
 
-        A hub that does not number the events answers under the last seq it
-        received: the next one is the fan-out's to give.
+        A hub that does not number the events answers under a number of the
+        socket's own, after the last event received and before the next.
         """
         room = self._room(connection.session_id)
         if self.numbers_events:
             room.seq += 1
             self._overtake(room, event, connection.user_id)
+            seq = room.seq
+        else:
+            seq = self._own_seq(room, connection)
         self._catch_up(room, connection)
-        connection.push(dumps({**event, "seq": room.seq}))
+        connection.push(dumps({**event, "seq": seq}))
+
+    def _own_seq(self, room: _Room, connection: Connection) -> int:
+        """Return the next number for a frame to this socket alone (fan-out fed hub).
+
+        Past ``seq_step - 1`` such frames between two events (a client
+        pinging in a loop) the last number is given again.
+        """
+        after = max(room.seq, connection.own_seq) + 1
+        connection.own_seq = min(after, room.seq + self.seq_step - 1)
+        return connection.own_seq
 
     @staticmethod
     def _catch_up(room: _Room, connection: Connection) -> None:
@@ -423,9 +448,9 @@ class WebSocketHub:
         room = self._rooms.get(session_id)
         if room is None:
             return None if since > 0 else []
-        if since > room.seq:
-            return None
-        if room.replay and room.replay[0][0] > since + 1:
+        if since >= room.seq + self.seq_step:
+            return None  # not a number of this incarnation
+        if room.replay and room.replay[0][0] > since + self.seq_step:
             return None
         if not room.replay and since < room.seq:
             return None
@@ -460,9 +485,11 @@ class WebSocketHub:
             self.deliver(session_id, event, target)
             return
         room = self._room(session_id)
-        room.seq = max(room.seq, int(event["seq"]))
         splice = self._start_splice(session_id, room, event)
         await self._run_splice(session_id, room, splice, read_at_once=True)
+        # Only now: a socket's own frame sent while the board went out must
+        # number below the board, which may not have reached it yet.
+        room.seq = max(room.seq, int(event["seq"]))
 
     def deliver(self, session_id: str, event: dict[str, Any], target: str | None) -> None:
         """Send an event that already carries its ``seq`` (from a cross-process fan-out)."""

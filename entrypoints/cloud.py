@@ -32,7 +32,7 @@ from adapters.dynamodb.scores import DynamoScoreStore
 from adapters.dynamodb.sessions import DynamoSessionStore
 from adapters.redis.cache import RedisQuizCache
 from adapters.redis.client import open_redis
-from adapters.redis.fanout import FanoutMessage, RedisFanout
+from adapters.redis.fanout import SEQ_STEP, FanoutMessage, RedisFanout
 from adapters.redis.leaderboard import RedisLeaderboard
 from adapters.websocket_hub import WebSocketHub
 from entrypoints.observability import Metrics
@@ -190,6 +190,7 @@ class CloudContainer(containers.DeclarativeContainer):
         queue_size=providers.Callable(lambda s: s.ws_queue_size, settings),
         # The fan-out numbers the session's events across the API processes.
         numbers_events=False,
+        seq_step=SEQ_STEP,
     )
     pipeline = providers.Singleton(
         CloudPipeline,

@@ -23,6 +23,11 @@ Guarantees
   is the order every subscriber receives. Per-user events take a ``seq`` of
   the session's sequence too, so a socket sees gaps where other users' events
   went; gaps are normal.
+* Each event's ``seq`` is the previous one's plus ``SEQ_STEP``. The numbers
+  in between are each gateway's own, for the frames it sends one socket
+  alone (a pong, a refusal): they come after the event before and before the
+  event after, so every socket's seqs stay strictly increasing although no
+  process numbers them alone.
 * The counter starts from the Redis server's clock in microseconds when it
   is (re)created, so after Redis loses it (flush, restart, TTL) new events
   still get higher numbers than any handed out before.
@@ -54,8 +59,11 @@ from quizcore.errors import StoreUnavailable
 
 log = logging.getLogger(__name__)
 
+# Between two events' seqs, the numbers a gateway gives frames of its own.
+SEQ_STEP = 16
+
 # KEYS: seq counter, history list. ARGV: channel, envelope JSON (an object
-# without "seq", never empty), history size, ttl seconds. Returns the seq.
+# without "seq", never empty), history size, ttl seconds, step. Returns the seq.
 # The seq is spliced into the JSON as text: cjson would round 16-digit
 # numbers (it prints 14 significant digits) and re-encode the caller's data.
 _PUBLISH = """
@@ -63,7 +71,7 @@ if redis.call('EXISTS', KEYS[1]) == 0 then
   local now = redis.call('TIME')
   redis.call('SET', KEYS[1], now[1] .. string.format('%06d', tonumber(now[2])))
 end
-local seq = redis.call('INCR', KEYS[1])
+local seq = redis.call('INCRBY', KEYS[1], tonumber(ARGV[5]))
 local payload = '{"seq":' .. string.format('%.0f', seq) .. ',' .. string.sub(ARGV[2], 2)
 local keep = tonumber(ARGV[3])
 if keep > 0 then
@@ -169,7 +177,13 @@ class RedisFanout:
         with unavailable_on_failure("fanout publish"):
             seq = await self._publish(
                 keys=list(self.keys(session_id)),
-                args=[self.channel(session_id), body, self.history, self.ttl_seconds],
+                args=[
+                    self.channel(session_id),
+                    body,
+                    self.history,
+                    self.ttl_seconds,
+                    SEQ_STEP,
+                ],
             )
         return {**event, "seq": int(seq)}
 
@@ -204,12 +218,11 @@ class RedisFanout:
         if current_raw is None:
             return [] if seq <= 0 else None
         current = int(current_raw)
-        if seq == current:
-            return []
-        if seq > current:
-            return None
+        if seq >= current:
+            # Up to the next event's seq: a gateway's own frame, nothing missed.
+            return [] if seq < current + SEQ_STEP else None
         messages = [_decode(payload) for payload in payloads]
-        if not messages or messages[0].seq > seq + 1:
+        if not messages or messages[0].seq > seq + SEQ_STEP:
             return None
         return [message for message in messages if message.seq > seq]
 
@@ -324,7 +337,7 @@ class FanoutSubscription:
         last = seen.get(message.session_id)
         if last is not None and message.seq <= last:
             return  # already delivered (replayed from the history)
-        if last is not None and message.seq > last + 1:
+        if last is not None and message.seq > last + SEQ_STEP:
             missed = await self.fanout._since(message.session_id, last)
             if missed is None:
                 message = FanoutMessage(

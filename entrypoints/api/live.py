@@ -85,7 +85,8 @@ class Live:
             since = int(raw_since) if raw_since and raw_since.isdigit() else None
             replay = hub.replay(sid, since, caller.user_id) if since is not None else None
             if replay is None:
-                await ws.send_text(await self.snapshot(sid, caller.user_id))
+                snapshot = await self.snapshot(sid, caller.user_id, connection.opened_at)
+                await ws.send_text(snapshot)
             else:
                 for frame in replay:
                     await ws.send_text(frame)
@@ -168,8 +169,12 @@ class Live:
             return watcher.result()
         return None
 
-    async def snapshot(self, session_id: str, user_id: str) -> str:
-        """Return the ``session.snapshot`` frame for one receiver."""
+    async def snapshot(self, session_id: str, user_id: str, seq: int | None = None) -> str:
+        """Return the ``session.snapshot`` frame for one receiver.
+
+        ``seq``: the session's seq when the receiver's socket joined the hub,
+        below anything pushed to it since (default: the latest).
+        """
         hub = self.ctx.hub
         assert hub is not None
         services = self.ctx.services
@@ -183,7 +188,7 @@ class Live:
         ]
         payload: dict[str, Any] = {
             "type": "session.snapshot",
-            "seq": hub.seq(session_id),
+            "seq": hub.seq(session_id) if seq is None else seq,
             "session": view,
             "current_question": view["current_question"],
             "phase": view["phase"],

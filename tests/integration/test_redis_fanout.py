@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import AsyncIterator, Awaitable
 from typing import Any, cast
 
@@ -10,6 +11,7 @@ import pytest
 from redis.asyncio import Redis
 
 from adapters.redis import FanoutMessage, FanoutSubscription, RedisFanout
+from adapters.redis.fanout import SEQ_STEP
 from tests.integration.contract.factories_redis import drop_prefix, redis_prefix
 
 
@@ -112,7 +114,20 @@ async def test_since_replays_what_a_reconnecting_user_missed(
     assert await second.since("S", start["seq"]) == [last]
     assert await second.since("S", mine["seq"], user_id="bob") == [theirs, last]
     assert await second.since("S", last["seq"], user_id="alice") == []
-    assert await second.since("S", last["seq"] + 1) is None  # from another incarnation
+    # A gateway's own frame after the last event: nothing missed.
+    assert await second.since("S", last["seq"] + SEQ_STEP - 1, user_id="alice") == []
+    assert await second.since("S", last["seq"] + SEQ_STEP) is None  # another incarnation's
+
+
+async def test_events_are_a_step_apart_and_a_number_between_them_resumes_after_it(
+    two_processes: tuple[RedisFanout, RedisFanout, Redis],
+) -> None:
+    first, second, _client = two_processes
+    sent = [await first.publish("S", {"type": "t", "n": n}) for n in range(4)]
+    assert [b["seq"] - a["seq"] for a, b in itertools.pairwise(sent)] == [SEQ_STEP] * 3
+    # A pong numbered after the second event was sent: resuming from it
+    # replays the third and fourth.
+    assert await second.since("S", sent[1]["seq"] + 3) == sent[2:]
 
 
 async def test_since_is_none_once_the_history_no_longer_covers_the_gap(

@@ -276,6 +276,10 @@ class SlowLeaderboard(MemoryLeaderboard):
         await asyncio.sleep(0.01)
         return await super().standing(board, user_id)
 
+    async def standings(self, board: str, user_ids: list[str]):  # type: ignore[no-untyped-def]
+        await asyncio.sleep(0.01)
+        return await super().standings(board, user_ids)
+
 
 async def test_an_event_fanned_out_after_a_board_never_comes_before_it() -> None:
     live = WebSocketHub(leaderboard=SlowLeaderboard(), sessions=MemorySessionStore())
@@ -615,11 +619,12 @@ class FailingLeaderboard(MemoryLeaderboard):
 
 
 def fanned_hub(leaderboard: MemoryLeaderboard | None = None) -> WebSocketHub:
-    """A cloud API process's hub: the fan-out numbers the events."""
+    """A cloud API process's hub: the fan-out numbers the events, 16 apart."""
     return WebSocketHub(
         leaderboard=leaderboard or SlowLeaderboard(),
         sessions=MemorySessionStore(),
         numbers_events=False,
+        seq_step=16,
     )
 
 
@@ -645,29 +650,74 @@ async def test_a_fanned_out_board_reaches_every_receiver_before_the_next_event()
     assert sent[0]["me"] is None
 
 
-async def test_a_hub_fed_by_the_fan_out_makes_no_seq_and_no_board_of_its_own() -> None:
+async def test_a_hub_fed_by_the_fan_out_numbers_a_sockets_own_frames_between_events() -> None:
     live = fanned_hub()
-    socket = live.connect("ROOM22", "a")
+    socket, other = live.connect("ROOM22", "a"), live.connect("ROOM22", "b")
     await live.receive(
         "ROOM22",
-        {"type": "answer.result", "seq": 40, "submission_id": "s", "status": "scored"},
+        {"type": "answer.result", "seq": 32, "submission_id": "s", "status": "scored"},
         "a",
     )
     await live.leaderboard_changed("ROOM22")
 
+    for _ in range(3):
+        live.reply(socket, {"type": "pong"})
+    live.reply(other, {"type": "pong"})
+    await live.flush()  # no board of its own: the boards are the fan-out's
+    await live.receive("ROOM22", {"type": "question.closed", "seq": 48}, None)
     live.reply(socket, {"type": "pong"})
-    live.reply(socket, {"type": "pong"})
-    await live.flush()
-    await live.receive("ROOM22", {"type": "question.closed", "seq": 41}, None)
 
-    # The next seq is the fan-out's: replies stay at the last one received.
+    # Between the event received (32) and the next (48), counted per socket.
     assert [(f["type"], f["seq"]) for f in frames(socket)] == [
-        ("answer.result", 40),
-        ("pong", 40),
-        ("pong", 40),
-        ("question.closed", 41),
+        ("answer.result", 32),
+        ("pong", 33),
+        ("pong", 34),
+        ("pong", 35),
+        ("question.closed", 48),
+        ("pong", 49),
     ]
-    assert live.seq("ROOM22") == 41
+    assert [(f["type"], f["seq"]) for f in frames(other)] == [
+        ("pong", 33),
+        ("question.closed", 48),
+    ]
+    assert live.seq("ROOM22") == 48
+    # A socket that last saw its own number resumes with nothing missed.
+    assert live.replay("ROOM22", 49, "a") == []
+    assert [orjson.loads(frame)["seq"] for frame in live.replay("ROOM22", 35, "a") or []] == [48]
+
+
+async def test_a_socket_pinging_in_a_loop_never_numbers_past_the_next_event() -> None:
+    live = fanned_hub()
+    socket = live.connect("ROOM22", "a")
+    await live.receive("ROOM22", {"type": "question.closed", "seq": 32}, None)
+
+    for _ in range(20):
+        live.reply(socket, {"type": "pong"})
+    await live.receive("ROOM22", {"type": "question.closed", "seq": 48}, None)
+
+    seqs = [f["seq"] for f in frames(socket)]
+    assert seqs[:16] == list(range(32, 48))
+    assert set(seqs[16:-1]) == {47}  # the same again, rather than the next event's
+    assert seqs[-1] == 48
+
+
+async def test_a_pong_sent_while_a_board_goes_out_numbers_below_the_board() -> None:
+    leaderboard = SlowLeaderboard()
+    live = fanned_hub(leaderboard)
+    socket = live.connect("ROOM22", "a")
+    await live.receive("ROOM22", {"type": "question.closed", "seq": 32}, None)
+
+    board = {"type": "leaderboard.updated", "seq": 48, "version": 3, "entries": []}
+    going = asyncio.create_task(live.receive("ROOM22", board, None))
+    await asyncio.sleep(0)  # the board's standings are being read
+    live.reply(socket, {"type": "pong"})
+    await going
+
+    assert [(f["type"], f["seq"]) for f in frames(socket)] == [
+        ("question.closed", 32),
+        ("pong", 33),
+        ("leaderboard.updated", 48),
+    ]
 
 
 async def test_a_fanned_out_board_that_cannot_be_read_lets_the_next_event_through() -> None:

@@ -339,6 +339,27 @@ async def test_pongs_and_errors_keep_seq_strictly_increasing(live_server: LiveSe
     assert_seq_strictly_increasing(live.frames)
 
 
+async def test_an_event_sent_while_the_snapshot_is_read_numbers_above_it(
+    live_server: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api = live_server.api
+    game = await new_game(api, players=1)
+    answers = live_server.ctx.services.answers
+    read = answers.for_participant
+
+    async def event_meanwhile(session_id: str, user_id: str) -> Any:
+        # The socket has joined the hub; the snapshot is still being read.
+        await live_server.ctx.hub.to_session(session_id, {"type": "host.joined"})
+        return await read(session_id, user_id)
+
+    monkeypatch.setattr(answers, "for_participant", event_meanwhile)
+    async with live_server.socket(game.session_id, game.players[0]) as live:
+        await live.next("session.snapshot")
+        await live.next("host.joined")
+
+    assert_seq_strictly_increasing(live.frames)
+
+
 async def test_a_malformed_since_gets_a_snapshot_or_an_error_frame(
     live_server: LiveServer,
 ) -> None:

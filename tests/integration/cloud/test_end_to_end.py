@@ -160,22 +160,16 @@ async def test_fifty_players_play_a_live_session_and_every_store_agrees(
 
     await assert_stores_agree(cloud, stores, session_id, expected, PLAYERS)
 
-    # Whichever process served them, players' seqs never went back, the
-    # session's events came in strictly increasing seqs, under the same seq
-    # on both processes. (Known hub issue, not asserted: a seq a process takes
-    # locally, for a snapshot, a pong or its own board, can equal the next
-    # fanned-out event's, so a socket may see one seq twice.)
+    # Whichever process served them, each player's seqs rose strictly (the
+    # session's events, numbered by the fan-out, and between them the
+    # process's own frames to one socket), and the session's events came
+    # under the same seq on both processes.
     session_wide = {"session.started", "question.opened", "question.closed", "session.finished"}
     seen: dict[str, set[tuple[int, str]]] = {}
-    repeated = 0
     for player in players:
         numbers = [seq for seq, _kind in player.seqs]
-        assert numbers == sorted(numbers), player.name
-        repeated += len(numbers) - len(set(numbers))
-        wide = [seq for seq, kind in player.seqs if kind in session_wide]
-        assert wide == sorted(set(wide)), player.name
+        assert numbers == sorted(set(numbers)), (player.name, player.seqs)
         seen[player.name] = {(seq, kind) for seq, kind in player.seqs if kind in session_wide}
-    print(f"\nseqs seen twice on a socket: {repeated}")
     assert len({frozenset(events) for events in seen.values()}) == 1
     assert len(next(iter(seen.values()))) >= 2 + len(QUIZ["questions"])
 

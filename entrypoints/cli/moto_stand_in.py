@@ -11,7 +11,8 @@ by the adapters' tests, is untouched):
   last one without a lock ("not safe for concurrency", its source says): two
   API processes putting at once could get the same sequence number, and the
   second record replaced the first, both acknowledged. An answer the API
-  accepted was then never scored. Puts now go one at a time; reads share.
+  accepted was then never scored. Puts now go one at a time, and a shard
+  numbers one record at a time (``guard_moto_races``); reads share.
 - **Transactions that keep what they change, not a copy of every table.**
   moto backs up each table a TransactWriteItems touches with a deep copy, to
   roll back a cancelled transaction. That costs about 16 us per item in the
@@ -26,7 +27,7 @@ by the adapters' tests, is untouched):
   lock its ``add_message`` takes, so a message sent (or delivered by an SNS
   subscription) while another thread deletes from the same queue is lost,
   silently: under load, an answer recorded but never scored, or scored but
-  never pushed. ``guard_sqs_deletes`` makes the delete take that lock. moto's
+  never pushed. ``guard_moto_races`` makes the delete take that lock. moto's
   SQS state is per process, so this one holds for every server in it
   (tests/integration/test_moto_stand_in.py shows the loss and the guard).
 """
@@ -117,7 +118,7 @@ class SerialMotoServer:
         )
         from werkzeug.serving import make_server
 
-        guard_sqs_deletes()
+        guard_moto_races()
         app = DomainDispatcherApplication(create_backend_app)
         tables = SharedOrExclusive()
         streams = SharedOrExclusive()
@@ -292,21 +293,35 @@ def _install_journal() -> None:
         DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
 
 
-def guard_sqs_deletes() -> None:
-    """Make moto's SQS delete hold the queue's message lock, as its send does (once)."""
+def guard_moto_races() -> None:
+    """Close two of moto's races that lose messages, for every server in this process (once).
+
+    moto's SQS delete now holds the queue's message lock, as its send does;
+    a Kinesis shard numbers and stores one record at a time. moto's state is
+    per process, so the adapters' tests on plain moto call this too.
+    """
+    from moto.kinesis.models import Shard
     from moto.sqs.models import Queue
 
     with _installed:
-        original = Queue.delete_message
-        if getattr(original, "guarded", False):
+        delete = Queue.delete_message
+        if getattr(delete, "guarded", False):
             return
 
         def delete_message(self: Any, receipt_handle: str) -> None:
             with self._messages_lock:
-                original(self, receipt_handle)
+                delete(self, receipt_handle)
+
+        put = Shard.put_record
+        numbering = threading.Lock()
+
+        def put_record(self: Any, partition_key: str, data: str, explicit_hash_key: str) -> str:
+            with numbering:
+                return put(self, partition_key, data, explicit_hash_key)
 
         delete_message.guarded = True  # type: ignore[attr-defined]
         Queue.delete_message = delete_message  # type: ignore[method-assign]
+        Shard.put_record = put_record  # type: ignore[method-assign]
 
 
 @contextlib.contextmanager

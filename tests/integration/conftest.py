@@ -35,8 +35,16 @@ def aws_env() -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def moto_endpoint(aws_env: None) -> Iterator[str]:
-    """Start moto in server mode on a free port; yield its endpoint URL."""
+    """Start moto in server mode on a free port; yield its endpoint URL.
+
+    Plain moto, but for two races that lose messages under concurrent
+    requests (``guard_moto_races``): the adapters put and delete concurrently.
+    """
     from moto.server import ThreadedMotoServer
+
+    from entrypoints.cli.moto_stand_in import guard_moto_races
+
+    guard_moto_races()
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()

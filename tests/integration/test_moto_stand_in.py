@@ -314,3 +314,8 @@ def test_kinesis_keeps_every_record_put_from_many_writers_at_once(stand_in: str)
     acknowledged, kept = kinesis_records_kept(stand_in)
     assert acknowledged == 4 * 10 * 50
     assert kept == acknowledged
+
+
+def test_plain_moto_for_the_adapters_keeps_every_record_too(moto_endpoint: str) -> None:
+    acknowledged, kept = kinesis_records_kept(moto_endpoint)
+    assert kept == acknowledged == 4 * 10 * 50

@@ -133,6 +133,11 @@ class Connection:
     # The session's seq when the socket joined: its snapshot's. Anything
     # pushed to it while the snapshot is read comes after, numbered above.
     opened_at: int = 0
+    # The seq of the fresh snapshot queued (``RESNAPSHOT``), numbered when it
+    # was queued, so that it falls between the frames around it; and where
+    # that number comes from (the hub, for this socket).
+    resnapshot_at: int = 0
+    numbering: Callable[[Connection], int] | None = None
 
     def push(self, frame: str) -> None:
         """Send or queue a frame; on overflow drop the backlog and ask for a snapshot."""
@@ -145,7 +150,19 @@ class Connection:
             self.queue.put_nowait(frame)
         except asyncio.QueueFull:
             self.dropped += self.drop_backlog()
-            self.queue.put_nowait(RESNAPSHOT)
+            self._queue_snapshot()
+
+    def ask_snapshot(self) -> None:
+        """Queue a fresh snapshot after what is queued (events were missed)."""
+        if self.closed:
+            return
+        if self.queue.full():
+            self.dropped += self.drop_backlog()
+        self._queue_snapshot()
+
+    def _queue_snapshot(self) -> None:
+        self.resnapshot_at = self.numbering(self) if self.numbering is not None else 0
+        self.queue.put_nowait(RESNAPSHOT)
 
     def drop_backlog(self) -> int:
         """Empty the queue, giving up a send still waiting; return how many items went."""
@@ -311,6 +328,7 @@ class WebSocketHub:
             user_id=user_id,
             queue=asyncio.Queue(self.queue_size),
             opened_at=room.seq,
+            numbering=self._number_alone,
         )
         room.connections.add(connection)
         room.by_user.setdefault(user_id, set()).add(connection)
@@ -379,6 +397,23 @@ class WebSocketHub:
             seq = self._own_seq(room, connection)
         self._catch_up(room, connection)
         connection.push(dumps({**event, "seq": seq}))
+
+    def _number_alone(self, connection: Connection) -> int:
+        """Return a seq for a frame to this socket alone (a fresh snapshot)."""
+        room = self._room(connection.session_id)
+        if not self.numbers_events:
+            return self._own_seq(room, connection)
+        room.seq += 1
+        return room.seq
+
+    def resync(self, session_id: str) -> None:
+        """Send every socket of the session a fresh snapshot: events were lost on the way."""
+        room = self._rooms.get(session_id)
+        if room is None:
+            return
+        for connection in list(room.connections):
+            self._catch_up(room, connection)
+            connection.ask_snapshot()
 
     def _own_seq(self, room: _Room, connection: Connection) -> int:
         """Return the next number for a frame to this socket alone (fan-out fed hub).

@@ -308,5 +308,10 @@ async def feed_gateway(fanout: RedisFanout, hub: WebSocketHub) -> None:
 
     async def deliver(message: FanoutMessage) -> None:
         await hub.receive(message.session_id, message.event, message.user_id)
+        if message.gap:
+            # Events before this one were lost and the history no longer
+            # holds them: the session's sockets start again from a snapshot.
+            log.warning("fan-out gap in session %s: fresh snapshots", message.session_id)
+            hub.resync(message.session_id)
 
     await fanout.listen(deliver)

@@ -211,7 +211,11 @@ class Live:
                         await item.finish()
                     else:
                         if item == RESNAPSHOT:
-                            item = await self.snapshot(connection.session_id, connection.user_id)
+                            item = await self.snapshot(
+                                connection.session_id,
+                                connection.user_id,
+                                connection.resnapshot_at,
+                            )
                         await ws.send_text(item)
                     # Send what queued meanwhile without waking up once per frame.
                     if queue.empty():

@@ -31,7 +31,10 @@ def frames(connection) -> list[dict]:  # type: ignore[no-untyped-def]
     out = []
     while not connection.queue.empty():
         frame = connection.queue.get_nowait()
-        out.append({"type": "resnapshot"} if frame == RESNAPSHOT else orjson.loads(frame))
+        if frame == RESNAPSHOT:
+            out.append({"type": "resnapshot", "seq": connection.resnapshot_at})
+        else:
+            out.append(orjson.loads(frame))
     return out
 
 
@@ -94,9 +97,13 @@ async def test_a_client_too_slow_to_keep_up_gets_a_fresh_snapshot_not_a_backlog(
         )
 
     received = frames(slow)
-    assert received[0] == {"type": "resnapshot"}
+    assert received[0]["type"] == "resnapshot"
     assert slow.dropped > 0
     assert len(received) <= 4
+    # The snapshot is numbered when it is queued: above every frame dropped
+    # for it, below every frame queued after it.
+    seqs = [frame["seq"] for frame in received]
+    assert seqs == sorted(set(seqs)) and seqs[0] > live.seq("ROOM22") - len(received)
 
 
 async def test_seq_grows_strictly_for_every_receiver() -> None:
@@ -239,7 +246,7 @@ async def test_frames_wait_in_order_behind_a_send_the_socket_could_not_take() ->
 async def test_a_waiting_send_is_given_up_with_the_backlog_on_overflow() -> None:
     socket, connection = await backed_up(6, queue_size=3)
 
-    assert frames(connection)[0] == {"type": "resnapshot"}
+    assert frames(connection)[0]["type"] == "resnapshot"
     assert connection.dropped > 0
     assert not socket.drained._waiters, "no send left waiting"
 
@@ -729,3 +736,19 @@ async def test_a_fanned_out_board_that_cannot_be_read_lets_the_next_event_throug
     await live.receive("ROOM22", {"type": "question.closed", "seq": 8}, None)
 
     assert [f["seq"] for f in frames(socket)] == [8]
+
+
+async def test_a_gap_in_the_fan_out_sends_every_socket_a_snapshot_numbered_in_turn() -> None:
+    live = fanned_hub()
+    first, second = live.connect("ROOM22", "a"), live.connect("ROOM22", "b")
+    await live.receive("ROOM22", {"type": "question.opened", "seq": 32}, None)
+
+    live.resync("ROOM22")
+    await live.receive("ROOM22", {"type": "question.closed", "seq": 48}, None)
+
+    for socket in (first, second):
+        assert [(f["type"], f["seq"]) for f in frames(socket)] == [
+            ("question.opened", 32),
+            ("resnapshot", 33),
+            ("question.closed", 48),
+        ]

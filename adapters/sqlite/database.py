@@ -700,6 +700,26 @@ class SqliteDatabase:
             write = self.write(key, value, sql, params(), lambda: None, owner=session_id)
             write.session = session_id
 
+    async def release_kept(self, session_id: str, *, per_turn: int = 1_000) -> None:
+        """Queue a session's kept-back rows ahead of its finish, a slice per loop turn.
+
+        A 10,000-player session keeps some 40,000 rows back; queueing them in
+        the finish's own turn (``end_session``) stopped the loop for 0.2 to
+        0.5 s, everyone's frames with it. Queued early they are simply
+        written early, as they would be without keeping them back; the finish
+        then queues only the rows kept since, ahead of its own.
+        """
+        while kept := self._kept.get(session_id):
+            # In the order they were kept, as ``end_session`` writes them.
+            for key in list(itertools.islice(kept, per_turn)):
+                value, sql, params = kept.pop(key)
+                del self._kept_keys[key]
+                write = self.write(key, value, sql, params(), lambda: None, owner=session_id)
+                write.session = session_id
+            if not kept:
+                del self._kept[session_id]
+            await asyncio.sleep(0)
+
     def kept_count(self, session_id: str) -> int:
         """Return how many projection rows are kept back for the session."""
         return len(self._kept.get(session_id, ()))

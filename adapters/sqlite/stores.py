@@ -287,6 +287,8 @@ class SqliteSessionStore:
     async def save(self, state: SessionState, expected_version: int) -> None:
         """Replace the state if its stored version matches; else raise Conflict."""
         session_id = state.session_id
+        if state.status == "finished":
+            await self._db.release_kept(session_id)
         current, pending = await self._current(session_id)
         if current is None or current.version != expected_version:
             await _settle(self._db, pending)

@@ -320,6 +320,45 @@ async def test_a_running_sessions_projections_reach_the_file_when_it_finishes(
         assert kept is not None and kept.score == 300
 
 
+async def test_a_large_sessions_kept_rows_go_out_a_slice_per_turn_before_its_finish(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "quiz.sqlite3"
+    players = 2_500
+    async with SqliteDatabase(path) as database:
+        sessions, scores = SqliteSessionStore(database), SqliteScoreStore(database)
+        running = await _running(sessions, "BIG001")
+        for number in range(players):
+            await scores.raise_score(
+                dataclasses.replace(_score("BIG001", 100 + number), user_id=f"p{number}")
+            )
+        assert database.kept_count("BIG001") == players
+
+        # Another session's work: what it sees kept back at each turn it gets.
+        seen: list[int] = []
+        stop = asyncio.Event()
+
+        async def elsewhere() -> None:
+            while not stop.is_set():
+                seen.append(database.kept_count("BIG001"))
+                await asyncio.sleep(0)
+
+        other = asyncio.create_task(elsewhere())
+        await asyncio.sleep(0)
+        await sessions.save(_finished(running), expected_version=1)
+        stop.set()
+        await other
+
+        # 2,500 rows in slices of 1,000: the loop turned between the slices.
+        assert {1_500, 500} <= set(seen)
+        assert database.kept_count("BIG001") == 0
+
+    assert _rows(path, "scores", "BIG001") == players
+    async with SqliteDatabase(path) as reopened:
+        kept = await SqliteScoreStore(reopened).get_score("BIG001", f"p{players - 1}")
+        assert kept is not None and kept.score == 100 + players - 1
+
+
 async def test_a_kept_back_row_whose_commit_fails_is_kept_for_the_next_try(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -389,17 +389,14 @@ class WebSocketHub:
         socket's own, after the last event received and before the next.
         """
         room = self._room(connection.session_id)
+        seq = self._number_alone(connection)
         if self.numbers_events:
-            room.seq += 1
             self._overtake(room, event, connection.user_id)
-            seq = room.seq
-        else:
-            seq = self._own_seq(room, connection)
         self._catch_up(room, connection)
         connection.push(dumps({**event, "seq": seq}))
 
     def _number_alone(self, connection: Connection) -> int:
-        """Return a seq for a frame to this socket alone (a fresh snapshot)."""
+        """Return a seq for a frame to this socket alone (a reply, a fresh snapshot)."""
         room = self._room(connection.session_id)
         if not self.numbers_events:
             return self._own_seq(room, connection)

@@ -695,10 +695,15 @@ class SqliteDatabase:
 
     def end_session(self, session_id: str) -> None:
         """Queue the projection rows kept back for a session that is ending."""
-        for key, (value, sql, params) in self._kept.pop(session_id, {}).items():
-            del self._kept_keys[key]
-            write = self.write(key, value, sql, params(), lambda: None, owner=session_id)
-            write.session = session_id
+        for key, row in self._kept.pop(session_id, {}).items():
+            self._queue_kept(session_id, key, row)
+
+    def _queue_kept(self, session_id: str, key: Key, row: tuple[Any, str, Params]) -> None:
+        """Queue one row that was kept back (it is no longer kept)."""
+        del self._kept_keys[key]
+        value, sql, params = row
+        write = self.write(key, value, sql, params(), lambda: None, owner=session_id)
+        write.session = session_id
 
     async def release_kept(self, session_id: str, *, per_turn: int = 1_000) -> None:
         """Queue a session's kept-back rows ahead of its finish, a slice per loop turn.
@@ -712,10 +717,7 @@ class SqliteDatabase:
         while kept := self._kept.get(session_id):
             # In the order they were kept, as ``end_session`` writes them.
             for key in list(itertools.islice(kept, per_turn)):
-                value, sql, params = kept.pop(key)
-                del self._kept_keys[key]
-                write = self.write(key, value, sql, params(), lambda: None, owner=session_id)
-                write.session = session_id
+                self._queue_kept(session_id, key, kept.pop(key))
             if not kept:
                 del self._kept[session_id]
             await asyncio.sleep(0)

@@ -169,11 +169,11 @@ class Live:
             return watcher.result()
         return None
 
-    async def snapshot(self, session_id: str, user_id: str, seq: int | None = None) -> str:
+    async def snapshot(self, session_id: str, user_id: str, seq: int) -> str:
         """Return the ``session.snapshot`` frame for one receiver.
 
-        ``seq``: the session's seq when the receiver's socket joined the hub,
-        below anything pushed to it since (default: the latest).
+        ``seq``: numbered by the hub when the snapshot became due (the socket
+        joined, or was sent a fresh one), below anything pushed to it since.
         """
         hub = self.ctx.hub
         assert hub is not None
@@ -188,7 +188,7 @@ class Live:
         ]
         payload: dict[str, Any] = {
             "type": "session.snapshot",
-            "seq": hub.seq(session_id) if seq is None else seq,
+            "seq": seq,
             "session": view,
             "current_question": view["current_question"],
             "phase": view["phase"],

@@ -7,6 +7,13 @@ machines; delivery is at least once (a handler that raises is retried, then
 the message is logged as dead), every handler is idempotent, and anything
 lost with the process is rebuilt on start from the recorded answers.
 
+A lane given a batch handler takes everything queued when its worker wakes
+(up to ``batch_size`` messages) and hands it over in one call: answers that
+arrive together are scored, and their results pushed, in one pass instead
+of one task wake-up and one pass each. Should the batch fail, its messages
+are handled one by one, each with its retries (handlers are idempotent, so
+a message the failed batch already handled is handled again harmlessly).
+
 Unit tests run the very same lanes inline: ``publish`` delivers breadth
 first and returns once every lane is quiet, so a test reads the outcome
 right after the call, and a failing handler raises to the test.
@@ -27,6 +34,7 @@ from quizcore.messages import Message
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Message], Awaitable[None]]
+BatchHandler = Callable[[list[Message]], Awaitable[None]]
 
 
 @dataclass
@@ -38,6 +46,8 @@ class Lane:
     kinds: frozenset[str]
     workers: int = 1
     retries: int = 3
+    batch: BatchHandler | None = None
+    batch_size: int = 512
     queue: asyncio.Queue[Message] = field(default_factory=asyncio.Queue)
     dead: list[Message] = field(default_factory=list)
     handled: int = 0
@@ -60,10 +70,21 @@ class InProcessBus:
         return self.lane(f"{kind}-{len(self.lanes)}", handler, {kind})
 
     def lane(
-        self, name: str, handler: Handler, kinds: set[str] | frozenset[str], workers: int = 1
+        self,
+        name: str,
+        handler: Handler,
+        kinds: set[str] | frozenset[str],
+        workers: int = 1,
+        batch: BatchHandler | None = None,
     ) -> Lane:
-        """Add a queue that feeds ``handler`` with messages of ``kinds``."""
-        lane = Lane(name=name, handler=handler, kinds=frozenset(kinds), workers=workers)
+        """Add a queue that feeds ``handler`` with messages of ``kinds``.
+
+        ``batch``: handles a list of messages as ``handler`` would one by one;
+        the lane then drains its queue into batches.
+        """
+        lane = Lane(
+            name=name, handler=handler, kinds=frozenset(kinds), workers=workers, batch=batch
+        )
         self.lanes.append(lane)
         return lane
 
@@ -128,27 +149,53 @@ class InProcessBus:
         self._tasks.clear()
 
     async def _work(self, lane: Lane) -> None:
+        queue = lane.queue
         while True:
-            message = await lane.queue.get()
+            messages = [await queue.get()]
+            if lane.batch is not None:
+                while len(messages) < lane.batch_size and not queue.empty():
+                    messages.append(queue.get_nowait())
             try:
-                for attempt in range(lane.retries):
-                    try:
-                        await lane.handler(message)
-                        lane.handled += 1
-                        break
-                    except asyncio.CancelledError:
-                        raise
-                    except Exception:
-                        log.exception(
-                            "handler failed", extra={"lane": lane.name, "attempt": attempt + 1}
-                        )
-                        await asyncio.sleep(0.01 * (attempt + 1))
-                else:
-                    lane.dead.append(message)
-                    log.error("message dead-lettered", extra={"lane": lane.name})
+                if len(messages) > 1 and await self._handle_batch(lane, messages):
+                    continue
+                for message in messages:
+                    await self._handle(lane, message)
             finally:
-                lane.in_flight -= 1
-                lane.queue.task_done()
+                lane.in_flight -= len(messages)
+                for _ in messages:
+                    queue.task_done()
+
+    @staticmethod
+    async def _handle_batch(lane: Lane, messages: list[Message]) -> bool:
+        """Handle the messages in one call; False if they must go one by one."""
+        assert lane.batch is not None
+        try:
+            await lane.batch(messages)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception(
+                "batch handler failed; handling its messages one by one",
+                extra={"lane": lane.name, "messages": len(messages)},
+            )
+            return False
+        lane.handled += len(messages)
+        return True
+
+    @staticmethod
+    async def _handle(lane: Lane, message: Message) -> None:
+        for attempt in range(lane.retries):
+            try:
+                await lane.handler(message)
+                lane.handled += 1
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("handler failed", extra={"lane": lane.name, "attempt": attempt + 1})
+                await asyncio.sleep(0.01 * (attempt + 1))
+        lane.dead.append(message)
+        log.error("message dead-lettered", extra={"lane": lane.name})
 
 
 def wire_lanes(
@@ -156,8 +203,10 @@ def wire_lanes(
     handlers: Mapping[str, Handler],
     *,
     workers: Mapping[str, int] | None = None,
+    batches: Mapping[str, BatchHandler] | None = None,
 ) -> None:
     """Add one lane per seed queue of the routing table, fed to its handler."""
     for route in routing.ROUTES:
         count = (workers or {}).get(route.queue, 1)
-        bus.lane(route.queue, handlers[route.queue], route.kinds, workers=count)
+        batch = (batches or {}).get(route.queue)
+        bus.lane(route.queue, handlers[route.queue], route.kinds, workers=count, batch=batch)

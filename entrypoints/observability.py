@@ -127,6 +127,7 @@ def trace_asgi(app: Any) -> Any:
 
 
 Handler = Callable[[Message], Awaitable[None]]
+BatchHandler = Callable[[list[Message]], Awaitable[None]]
 
 
 def instrument(
@@ -145,17 +146,45 @@ def instrument(
         except Exception:
             metrics.increment("pipeline.failed", tags=[f"hop:{hop}", f"type:{message.kind}"])
             raise
-        tags = [f"hop:{hop}", f"type:{message.kind}"]
-        metrics.timing("pipeline.handle_ms", (time.perf_counter() - began) * 1000, tags=tags)
-        received_at: Any = getattr(message, "received_at", None)
-        if isinstance(received_at, int):
-            metrics.timing("pipeline.lag_ms", clock_ms() - received_at, tags=tags)
-        if message.kind == "ScoreUpdated":
-            metrics.increment("answers.scored")
-        elif message.kind == "AnswerRejected":
-            metrics.increment("answers.rejected", tags=[f"reason:{getattr(message, 'code', '')}"])
+        _handled(metrics, hop, clock_ms, message, (time.perf_counter() - began) * 1000)
 
     return wrapped
+
+
+def instrument_batch(
+    handler: BatchHandler, metrics: Metrics, hop: str, clock_ms: Callable[[], int]
+) -> BatchHandler:
+    """Wrap a batch handler as ``instrument`` wraps one: each message is counted."""
+    if isinstance(metrics, NullMetrics):
+        return handler
+
+    async def wrapped(messages: list[Message]) -> None:
+        began = time.perf_counter()
+        try:
+            await handler(messages)
+        except Exception:
+            metrics.increment("pipeline.failed", tags=[f"hop:{hop}", "type:batch"])
+            raise
+        # Each message's share of the batch's time.
+        share = (time.perf_counter() - began) * 1000 / max(1, len(messages))
+        for message in messages:
+            _handled(metrics, hop, clock_ms, message, share)
+
+    return wrapped
+
+
+def _handled(
+    metrics: Metrics, hop: str, clock_ms: Callable[[], int], message: Message, took_ms: float
+) -> None:
+    tags = [f"hop:{hop}", f"type:{message.kind}"]
+    metrics.timing("pipeline.handle_ms", took_ms, tags=tags)
+    received_at: Any = getattr(message, "received_at", None)
+    if isinstance(received_at, int):
+        metrics.timing("pipeline.lag_ms", clock_ms() - received_at, tags=tags)
+    if message.kind == "ScoreUpdated":
+        metrics.increment("answers.scored")
+    elif message.kind == "AnswerRejected":
+        metrics.increment("answers.rejected", tags=[f"reason:{getattr(message, 'code', '')}"])
 
 
 def route_tag(template: str | None) -> str:

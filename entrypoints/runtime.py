@@ -9,7 +9,7 @@ from typing import Any
 
 from adapters.inprocess import InProcessBus, wire_lanes
 from adapters.websocket_hub import WebSocketHub
-from entrypoints.observability import Metrics, instrument
+from entrypoints.observability import Metrics, instrument, instrument_batch
 from entrypoints.settings import Settings
 from quizcore import routing
 from quizcore.bootstrap import Services
@@ -37,10 +37,21 @@ def wire_local_lanes(
         routing.UI_RESPONSE: 1,
         routing.QUIZ_RESULT: settings.quiz_result_workers,
     }
+    # Answers that arrive together are scored, and their results pushed, in
+    # one pass per lane (``InProcessBus``): a wake-up and a session read per
+    # batch, not per answer.
+    batches = {
+        routing.SCORE_EVENT: services.score_event.handle_many,
+        routing.UI_RESPONSE: services.notification.handle_many,
+    }
     wire_lanes(
         bus,
         {queue: instrument(handler, metrics, queue, now) for queue, handler in handlers.items()},  # type: ignore[arg-type]
         workers=workers,
+        batches={
+            queue: instrument_batch(batch, metrics, queue, now)  # type: ignore[arg-type]
+            for queue, batch in batches.items()
+        },
     )
 
 

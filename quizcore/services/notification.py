@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from quizcore.messages import (
@@ -51,26 +51,50 @@ class NotificationService:
 
     async def handle(self, message: Message) -> None:
         """Push the client messages one event implies (best effort)."""
+        await self.handle_many([message])
+
+    async def handle_many(self, messages: Sequence[Message]) -> None:
+        """Push what the events imply, in order, as ``handle`` would one by one.
+
+        A run of answer results marks each session's board changed once, not
+        once per result; the mark is made before any other event is handled,
+        so it never moves past one.
+        """
+        changed: dict[str, None] = {}
+        for message in messages:
+            if isinstance(message, ScoreUpdated):
+                await self._result(message)
+                changed[message.session_id] = None
+                continue
+            for session_id in changed:
+                await self.notifier.leaderboard_changed(session_id)
+            changed.clear()
+            await self._other(message)
+        for session_id in changed:
+            await self.notifier.leaderboard_changed(session_id)
+
+    async def _result(self, message: ScoreUpdated) -> None:
         sid = message.session_id
-        if isinstance(message, ScoreUpdated):
-            standing = await self.leaderboard.standing(session_board(sid), message.user_id)
-            await self.notifier.to_user(
-                sid,
-                message.user_id,
-                {
-                    "type": "answer.result",
-                    "submission_id": message.submission_id,
-                    "status": "scored",
-                    "question_id": message.question_id,
-                    "correct": message.correct,
-                    "points": message.points,
-                    "streak": message.streak,
-                    "score": message.score,
-                    "rank": standing.rank if standing else None,
-                },
-            )
-            await self.notifier.leaderboard_changed(sid)
-        elif isinstance(message, AnswerRejected):
+        standing = await self.leaderboard.standing(session_board(sid), message.user_id)
+        await self.notifier.to_user(
+            sid,
+            message.user_id,
+            {
+                "type": "answer.result",
+                "submission_id": message.submission_id,
+                "status": "scored",
+                "question_id": message.question_id,
+                "correct": message.correct,
+                "points": message.points,
+                "streak": message.streak,
+                "score": message.score,
+                "rank": standing.rank if standing else None,
+            },
+        )
+
+    async def _other(self, message: Message) -> None:
+        sid = message.session_id
+        if isinstance(message, AnswerRejected):
             await self.notifier.to_user(
                 sid,
                 message.user_id,

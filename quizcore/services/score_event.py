@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 from quizcore.messages import (
     AnswerRecorded,
@@ -115,32 +115,51 @@ class ScoreEventHandler:
 
     async def handle(self, event: AnswerRecorded) -> None:
         """Score one recorded answer; safe to call again for the same event."""
-        state = await load_session(self.sessions, event.session_id)
-        result, correct_of, answers = await self.rescore(state, event.user_id)
-        correct = correct_of.get(event.submission_id, False)
-        points = result.points.get(event.submission_id, 0)
-        streak = result.streaks.get(event.submission_id, 0)
-        # This answer's result, and those of later questions whose streak an
-        # earlier answer arriving late has just changed: shown points add up.
-        await self._save_results(
-            state, event.user_id, answers, (result, correct_of), event.question_index
-        )
-        await self.publisher.publish(
-            ScoreUpdated(
-                session_id=event.session_id,
-                user_id=event.user_id,
-                submission_id=event.submission_id,
-                question_id=event.question_id,
-                correct=correct,
-                points=points,
-                streak=streak,
-                score=result.score,
-                correct_count=result.correct_count,
-                reached_at=result.reached_at,
-            )
-        )
-        if state.close_when_all_answered and self.when_answered is not None:
-            await self.when_answered(state, event.question_id)
+        await self.handle_many([event])
+
+    async def handle_many(self, events: Sequence[AnswerRecorded]) -> None:
+        """Score recorded answers as ``handle`` would one by one, in one pass.
+
+        Each session's state is read once, and each player is re-scored once
+        for all of their answers in the batch (a self-paced player's answers
+        may come together); every answer still gets its own ``ScoreUpdated``,
+        in the order given. Safe to call again for the same events.
+        """
+        states: dict[str, SessionState] = {}
+        players: dict[tuple[str, str], list[AnswerRecorded]] = {}
+        for event in events:
+            players.setdefault((event.session_id, event.user_id), []).append(event)
+        answered: dict[tuple[str, str], SessionState] = {}
+        for (session_id, user_id), theirs in players.items():
+            state = states.get(session_id)
+            if state is None:
+                state = states[session_id] = await load_session(self.sessions, session_id)
+            result, correct_of, answers = await self.rescore(state, user_id)
+            # These answers' results, and those of later questions whose streak
+            # an earlier answer arriving late has just changed: shown points
+            # add up.
+            first = min(event.question_index for event in theirs)
+            await self._save_results(state, user_id, answers, (result, correct_of), first)
+            for event in theirs:
+                await self.publisher.publish(
+                    ScoreUpdated(
+                        session_id=session_id,
+                        user_id=user_id,
+                        submission_id=event.submission_id,
+                        question_id=event.question_id,
+                        correct=correct_of.get(event.submission_id, False),
+                        points=result.points.get(event.submission_id, 0),
+                        streak=result.streaks.get(event.submission_id, 0),
+                        score=result.score,
+                        correct_count=result.correct_count,
+                        reached_at=result.reached_at,
+                    )
+                )
+                if state.close_when_all_answered:
+                    answered[(session_id, event.question_id)] = state
+        if self.when_answered is not None:
+            for (_, question_id), state in answered.items():
+                await self.when_answered(state, question_id)
 
     async def rebuild(self, session_id: str) -> int:
         """Re-derive every score of a session from its answers; return how many."""

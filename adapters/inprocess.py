@@ -10,9 +10,10 @@ lost with the process is rebuilt on start from the recorded answers.
 A lane given a batch handler takes everything queued when its worker wakes
 (up to ``batch_size`` messages) and hands it over in one call: answers that
 arrive together are scored, and their results pushed, in one pass instead
-of one task wake-up and one pass each. Should the batch fail, its messages
-are handled one by one, each with its retries (handlers are idempotent, so
-a message the failed batch already handled is handled again harmlessly).
+of one task wake-up and one pass each. The batch handler returns the
+messages it could not handle (the one that failed and those after it);
+those are handled one by one, each with its retries, so a message the batch
+did handle is not handled (nor its frames sent) again.
 
 Unit tests run the very same lanes inline: ``publish`` delivers breadth
 first and returns once every lane is quiet, so a test reads the outcome
@@ -25,7 +26,7 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from quizcore import routing
@@ -34,7 +35,8 @@ from quizcore.messages import Message
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Message], Awaitable[None]]
-BatchHandler = Callable[[list[Message]], Awaitable[None]]
+# Handles a batch; returns the messages it left unhandled, in order.
+BatchHandler = Callable[[list[Message]], Awaitable[Sequence[Message]]]
 
 
 @dataclass
@@ -156,9 +158,10 @@ class InProcessBus:
                 while len(messages) < lane.batch_size and not queue.empty():
                     messages.append(queue.get_nowait())
             try:
-                if len(messages) > 1 and await self._handle_batch(lane, messages):
-                    continue
-                for message in messages:
+                left: Sequence[Message] = messages
+                if len(messages) > 1:
+                    left = await self._handle_batch(lane, messages)
+                for message in left:
                     await self._handle(lane, message)
             finally:
                 lane.in_flight -= len(messages)
@@ -166,21 +169,28 @@ class InProcessBus:
                     queue.task_done()
 
     @staticmethod
-    async def _handle_batch(lane: Lane, messages: list[Message]) -> bool:
-        """Handle the messages in one call; False if they must go one by one."""
+    async def _handle_batch(lane: Lane, messages: list[Message]) -> Sequence[Message]:
+        """Handle the messages in one call; return those left to go one by one."""
         assert lane.batch is not None
         try:
-            await lane.batch(messages)
+            left = await lane.batch(messages)
         except asyncio.CancelledError:
             raise
         except Exception:
+            # A batch handler is meant to return what it could not handle;
+            # one that raised handled nothing for certain.
             log.exception(
                 "batch handler failed; handling its messages one by one",
                 extra={"lane": lane.name, "messages": len(messages)},
             )
-            return False
-        lane.handled += len(messages)
-        return True
+            return messages
+        if left:
+            log.warning(
+                "handling part of a batch one by one",
+                extra={"lane": lane.name, "messages": len(left)},
+            )
+        lane.handled += len(messages) - len(left)
+        return left
 
     @staticmethod
     async def _handle(lane: Lane, message: Message) -> None:

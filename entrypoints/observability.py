@@ -11,7 +11,7 @@ import logging
 import os
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
 from entrypoints.settings import Settings
@@ -127,7 +127,7 @@ def trace_asgi(app: Any) -> Any:
 
 
 Handler = Callable[[Message], Awaitable[None]]
-BatchHandler = Callable[[list[Message]], Awaitable[None]]
+BatchHandler = Callable[[list[Message]], Awaitable[Sequence[Message]]]
 
 
 def instrument(
@@ -158,17 +158,20 @@ def instrument_batch(
     if isinstance(metrics, NullMetrics):
         return handler
 
-    async def wrapped(messages: list[Message]) -> None:
+    async def wrapped(messages: list[Message]) -> Sequence[Message]:
         began = time.perf_counter()
         try:
-            await handler(messages)
+            left = await handler(messages)
         except Exception:
             metrics.increment("pipeline.failed", tags=[f"hop:{hop}", "type:batch"])
             raise
-        # Each message's share of the batch's time.
+        # Each message's share of the batch's time; lag as of the batch's end.
+        unhandled = {id(message) for message in left}
+        done = [message for message in messages if id(message) not in unhandled]
         share = (time.perf_counter() - began) * 1000 / max(1, len(messages))
-        for message in messages:
+        for message in done:
             _handled(metrics, hop, clock_ms, message, share)
+        return left
 
     return wrapped
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -28,6 +29,8 @@ from quizcore.services.common import (
 )
 from quizcore.services.leaderboard import leaderboard_view
 
+log = logging.getLogger(__name__)
+
 
 class NotificationService:
     """Notification service (5.5): turn events into client messages."""
@@ -51,27 +54,42 @@ class NotificationService:
 
     async def handle(self, message: Message) -> None:
         """Push the client messages one event implies (best effort)."""
-        await self.handle_many([message])
+        if isinstance(message, ScoreUpdated):
+            await self._result(message)
+            await self.notifier.leaderboard_changed(message.session_id)
+        else:
+            await self._other(message)
 
-    async def handle_many(self, messages: Sequence[Message]) -> None:
+    async def handle_many(self, messages: Sequence[Message]) -> list[Message]:
         """Push what the events imply, in order, as ``handle`` would one by one.
 
         A run of answer results marks each session's board changed once, not
         once per result; the mark is made before any other event is handled,
-        so it never moves past one.
+        so it never moves past one. Return the events not handled (the one
+        that failed and those after it), for the caller to handle one by
+        one: frames already pushed are not pushed again.
         """
         changed: dict[str, None] = {}
-        for message in messages:
-            if isinstance(message, ScoreUpdated):
-                await self._result(message)
-                changed[message.session_id] = None
-                continue
-            for session_id in changed:
-                await self.notifier.leaderboard_changed(session_id)
-            changed.clear()
-            await self._other(message)
+        left: list[Message] = []
+        for number, message in enumerate(messages):
+            try:
+                if isinstance(message, ScoreUpdated):
+                    await self._result(message)
+                    changed[message.session_id] = None
+                    continue
+                await self._mark(changed)
+                await self._other(message)
+            except Exception:
+                log.exception("notifying a batch failed; the rest go one by one")
+                left = list(messages[number:])
+                break
+        await self._mark(changed)
+        return left
+
+    async def _mark(self, changed: dict[str, None]) -> None:
         for session_id in changed:
             await self.notifier.leaderboard_changed(session_id)
+        changed.clear()
 
     async def _result(self, message: ScoreUpdated) -> None:
         sid = message.session_id

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 
 from quizcore.messages import (
@@ -28,6 +29,8 @@ from quizcore.services.common import (
     session_board,
 )
 from quizcore.session import SessionState
+
+log = logging.getLogger(__name__)
 
 
 class ScoreEventHandler:
@@ -115,51 +118,78 @@ class ScoreEventHandler:
 
     async def handle(self, event: AnswerRecorded) -> None:
         """Score one recorded answer; safe to call again for the same event."""
-        await self.handle_many([event])
+        state = await load_session(self.sessions, event.session_id)
+        await self._score_player(state, [event])
+        await self._when_answered(state, event.question_id)
 
-    async def handle_many(self, events: Sequence[AnswerRecorded]) -> None:
+    async def handle_many(self, events: Sequence[AnswerRecorded]) -> list[AnswerRecorded]:
         """Score recorded answers as ``handle`` would one by one, in one pass.
 
         Each session's state is read once, and each player is re-scored once
         for all of their answers in the batch (a self-paced player's answers
         may come together); every answer still gets its own ``ScoreUpdated``,
-        in the order given. Safe to call again for the same events.
+        a player's in the order given. Return the events not handled: those
+        of the player whose scoring failed and of every player after, and
+        those whose question could not be closed once all answered, for the
+        caller to handle one by one. Safe to call again for the same events.
         """
         states: dict[str, SessionState] = {}
         players: dict[tuple[str, str], list[AnswerRecorded]] = {}
         for event in events:
             players.setdefault((event.session_id, event.user_id), []).append(event)
-        answered: dict[tuple[str, str], SessionState] = {}
-        for (session_id, user_id), theirs in players.items():
-            state = states.get(session_id)
-            if state is None:
-                state = states[session_id] = await load_session(self.sessions, session_id)
-            result, correct_of, answers = await self.rescore(state, user_id)
-            # These answers' results, and those of later questions whose streak
-            # an earlier answer arriving late has just changed: shown points
-            # add up.
-            first = min(event.question_index for event in theirs)
-            await self._save_results(state, user_id, answers, (result, correct_of), first)
-            for event in theirs:
-                await self.publisher.publish(
-                    ScoreUpdated(
-                        session_id=session_id,
-                        user_id=user_id,
-                        submission_id=event.submission_id,
-                        question_id=event.question_id,
-                        correct=correct_of.get(event.submission_id, False),
-                        points=result.points.get(event.submission_id, 0),
-                        streak=result.streaks.get(event.submission_id, 0),
-                        score=result.score,
-                        correct_count=result.correct_count,
-                        reached_at=result.reached_at,
-                    )
+        groups = list(players.values())
+        done: list[AnswerRecorded] = []
+        left: list[AnswerRecorded] = []
+        for number, theirs in enumerate(groups):
+            try:
+                session_id = theirs[0].session_id
+                state = states.get(session_id)
+                if state is None:
+                    state = states[session_id] = await load_session(self.sessions, session_id)
+                await self._score_player(state, theirs)
+            except Exception:
+                log.exception("scoring a batch failed at one player; the rest go one by one")
+                left = [event for rest in groups[number:] for event in rest]
+                break
+            done.extend(theirs)
+        questions: dict[tuple[str, str], list[AnswerRecorded]] = {}
+        for event in done:
+            questions.setdefault((event.session_id, event.question_id), []).append(event)
+        for (session_id, question_id), theirs in questions.items():
+            try:
+                await self._when_answered(states[session_id], question_id)
+            except Exception:
+                log.exception("closing an answered question failed; its answers go again")
+                left.extend(theirs)
+        return left
+
+    async def _score_player(self, state: SessionState, events: list[AnswerRecorded]) -> None:
+        """Re-score one player, store the results from these answers' on, publish each."""
+        user_id = events[0].user_id
+        result, correct_of, answers = await self.rescore(state, user_id)
+        # These answers' results, and those of later questions whose streak an
+        # earlier answer arriving late has just changed: shown points add up.
+        first = min(event.question_index for event in events)
+        await self._save_results(state, user_id, answers, (result, correct_of), first)
+        for event in events:
+            await self.publisher.publish(
+                ScoreUpdated(
+                    session_id=state.session_id,
+                    user_id=user_id,
+                    submission_id=event.submission_id,
+                    question_id=event.question_id,
+                    correct=correct_of.get(event.submission_id, False),
+                    points=result.points.get(event.submission_id, 0),
+                    streak=result.streaks.get(event.submission_id, 0),
+                    score=result.score,
+                    correct_count=result.correct_count,
+                    reached_at=result.reached_at,
                 )
-                if state.close_when_all_answered:
-                    answered[(session_id, event.question_id)] = state
-        if self.when_answered is not None:
-            for (_, question_id), state in answered.items():
-                await self.when_answered(state, question_id)
+            )
+
+    async def _when_answered(self, state: SessionState, question_id: str) -> None:
+        if state.close_when_all_answered and self.when_answered is not None:
+            await self.when_answered(state, question_id)
 
     async def rebuild(self, session_id: str) -> int:
         """Re-derive every score of a session from its answers; return how many."""

@@ -7,6 +7,8 @@ when it is delivered again.
 
 from __future__ import annotations
 
+import dataclasses
+
 from adapters.inprocess import InProcessBus
 from adapters.memory.messaging import RecordingPublisher
 from quizcore.messages import AnswerRecorded, Message, QuestionClosed, ScoreUpdated
@@ -25,8 +27,9 @@ async def test_a_lane_with_a_batch_handler_takes_what_queued_together_in_one_cal
     async def one(message: Message) -> None:
         singles.append(message.user_id)  # type: ignore[attr-defined]
 
-    async def many(messages: list[Message]) -> None:
+    async def many(messages: list[Message]) -> list[Message]:
         batches.append([message.user_id for message in messages])  # type: ignore[attr-defined]
+        return []
 
     lane = bus.lane("scores", one, {"ScoreUpdated"}, batch=many)
     await bus.start()
@@ -45,9 +48,10 @@ async def test_a_lane_with_a_batch_handler_takes_what_queued_together_in_one_cal
     assert not bus.busy()
 
 
-async def test_a_failed_batch_is_handled_one_by_one_each_with_its_retries() -> None:
+async def test_a_batch_that_raised_is_handled_one_by_one_each_with_its_retries() -> None:
     bus = InProcessBus()
     handled: list[str] = []
+    tried: list[int] = []
 
     async def one(message: Message) -> None:
         user = message.user_id  # type: ignore[attr-defined]
@@ -55,8 +59,9 @@ async def test_a_failed_batch_is_handled_one_by_one_each_with_its_retries() -> N
             raise RuntimeError("bob's message cannot be handled")
         handled.append(user)
 
-    async def many(messages: list[Message]) -> None:
-        raise RuntimeError("the batch failed part way")
+    async def many(messages: list[Message]) -> list[Message]:
+        tried.append(len(messages))
+        raise RuntimeError("the batch failed")
 
     lane = bus.lane("scores", one, {"ScoreUpdated"}, batch=many)
     await bus.start()
@@ -67,9 +72,34 @@ async def test_a_failed_batch_is_handled_one_by_one_each_with_its_retries() -> N
     finally:
         await bus.stop()
 
+    assert tried == [3]
     assert handled == ["ann", "cat"]
     assert lane.dead == [scored("bob")]
     assert lane.handled == 2
+
+
+async def test_only_what_a_batch_left_unhandled_is_handled_again() -> None:
+    bus = InProcessBus()
+    singles: list[str] = []
+
+    async def one(message: Message) -> None:
+        singles.append(message.user_id)  # type: ignore[attr-defined]
+
+    async def many(messages: list[Message]) -> list[Message]:
+        return messages[1:]  # the first handled, the second failed
+
+    lane = bus.lane("scores", one, {"ScoreUpdated"}, batch=many)
+    await bus.start()
+    try:
+        for user in USERS:
+            await bus.publish(scored(user))
+        await bus.drain()
+    finally:
+        await bus.stop()
+
+    assert singles == ["bob", "cat"]
+    assert lane.handled == 3
+    assert not bus.busy()
 
 
 async def _recorded_unscored(play: Play) -> list[AnswerRecorded]:
@@ -125,7 +155,7 @@ async def test_scoring_a_batch_projects_what_scoring_one_by_one_does() -> None:
 
     for event in events:
         await one_by_one.system.score_event.handle(event)
-    await batched.system.score_event.handle_many(events_batched)
+    assert await batched.system.score_event.handle_many(events_batched) == []
 
     assert await _projection(batched) == await _projection(one_by_one)
     # Every answer gets its own result, with its own points and streak; a
@@ -181,3 +211,36 @@ async def test_notifying_a_batch_marks_each_board_changed_once_and_keeps_the_ord
     assert [event["type"] for _, event in notifier.session_events] == ["question.closed"]
     # Once for the two results before the close, once for the one after.
     assert notifier.leaderboard_changes == [play.session_id, play.session_id]
+
+
+async def test_a_batch_that_fails_at_one_player_leaves_that_player_and_the_rest() -> None:
+    play = await new_play()
+    events = await _recorded_unscored(play)
+    gone = dataclasses.replace(events[1], session_id="NOSUCH")
+    out = RecordingPublisher()
+    play.system.score_event.publisher = out
+
+    left = await play.system.score_event.handle_many([events[0], gone, events[2]])
+
+    # ann scored and told once; the unknown session and the player after it
+    # (cat) are left for one-by-one handling.
+    assert [event.user_id for event in (events[0], gone, events[2])] == ["ann", "bob", "cat"]
+    assert left == [gone, events[2]]
+    assert [m.submission_id for m in out.messages] == [events[0].submission_id]  # type: ignore[attr-defined]
+
+
+async def test_notifying_a_batch_that_fails_part_way_leaves_the_rest_unsent() -> None:
+    play = await new_play()
+    notifier = play.system.notifier
+    await play.join(*USERS)
+    await play.system.quiz.start(play.session_id, HOST)
+    notifier.user_events.clear()
+    notifier.leaderboard_changes.clear()
+    results = [scored(user, play.session_id) for user in USERS]
+    broken = QuestionClosed(session_id="NOSUCH", question_id="q1", index=0, closed_at=1)
+
+    left = await play.system.notification.handle_many([*results[:2], broken, results[2]])
+
+    assert left == [broken, results[2]]
+    assert [user for _, user, _ in notifier.user_events] == ["ann", "bob"]
+    assert notifier.leaderboard_changes == [play.session_id]

@@ -14,6 +14,7 @@ class FakeCollector:
     def __init__(self, frozen: int = 0) -> None:
         self.calls: list[str] = []
         self.frozen = frozen
+        self.young = 0
 
     def freeze(self) -> None:
         self.calls.append("freeze")
@@ -27,6 +28,15 @@ class FakeCollector:
 
     def get_freeze_count(self) -> int:
         return self.frozen
+
+    def get_count(self) -> tuple[int, int, int]:
+        return self.young, 0, 0
+
+    def enable(self) -> None:
+        self.calls.append("enable")
+
+    def disable(self) -> None:
+        self.calls.append("disable")
 
 
 def started(session_id: str) -> tuple[str, dict[str, str]]:
@@ -64,15 +74,15 @@ async def test_a_start_and_each_question_freeze_and_the_last_finish_collects_onc
     policy.on_frame("C", {"type": "question.opened"})  # not started here: not followed
     policy.on_frame(*finished("A"))
     await asyncio.sleep(0.05)
-    assert collector.calls == ["freeze"] * 3, "B still runs: nothing collected"
+    assert collector.calls == ["disable"] + ["freeze"] * 3, "B still runs: nothing collected"
 
     policy.on_frame(*finished("B"))
-    assert collector.calls[3:] == [], "not in the turn that sends the finish"
+    assert collector.calls[4:] == [], "not in the turn that sends the finish"
     await asyncio.sleep(0.05)
-    assert collector.calls[3:] == ["unfreeze", "collect2", "freeze"]
+    assert collector.calls[4:] == ["unfreeze", "collect2", "freeze", "enable"]
     policy.on_frame(*finished("B"))  # a second finish frame (a replay) changes nothing
     await asyncio.sleep(0.05)
-    assert len(collector.calls) == 6
+    assert len(collector.calls) == 8
 
 
 async def test_a_session_starting_before_the_quiet_moment_calls_the_collection_off() -> None:
@@ -83,7 +93,8 @@ async def test_a_session_starting_before_the_quiet_moment_calls_the_collection_o
     policy.on_frame(*started("B"))
     await asyncio.sleep(0.05)
 
-    assert collector.calls == ["freeze", "freeze"]
+    # Off when A started, still off for B: never collected in between.
+    assert collector.calls == ["disable", "freeze", "disable", "freeze"]
 
 
 async def test_a_server_never_quiet_collects_at_a_start_once_over_the_cap() -> None:
@@ -91,12 +102,12 @@ async def test_a_server_never_quiet_collects_at_a_start_once_over_the_cap() -> N
     policy = LiveGc(collector, cap=100)
     policy.enable()
     policy.on_frame(*started("A"))
-    assert collector.calls == ["freeze"]
+    assert collector.calls == ["disable", "freeze"]
 
     collector.frozen = 150
     policy.on_frame(*started("B"))
 
-    assert collector.calls == ["freeze", "unfreeze", "collect2", "freeze", "freeze"]
+    assert collector.calls == ["disable", "freeze", "unfreeze", "collect2", "freeze", "freeze"]
 
 
 async def test_with_the_real_collector_frozen_objects_are_left_out_until_the_finish() -> None:
@@ -111,4 +122,43 @@ async def test_with_the_real_collector_frozen_objects_are_left_out_until_the_fin
         # Collected, then what is still alive frozen again.
         assert gc.get_freeze_count() > 0
     finally:
+        gc.unfreeze()
+
+
+async def test_in_play_only_a_long_question_past_the_young_cap_is_collected() -> None:
+    collector = FakeCollector()
+    policy = LiveGc(collector, young_cap=1_000, check_seconds=0.01, quiet_seconds=0.01)
+    policy.enable()
+    policy.on_frame(*started("A"))
+    collector.young = 999
+    await asyncio.sleep(0.05)
+    assert collector.calls == ["disable", "freeze"], "under the cap: left alone"
+
+    collector.young = 1_001
+    await asyncio.sleep(0.03)
+    collector.young = 0
+    assert "collect1" in collector.calls, "over the cap: young and middle collected"
+    assert "collect2" not in collector.calls, "the frozen part is never looked at in play"
+
+    policy.on_frame(*finished("A"))
+    await asyncio.sleep(0.05)
+    assert collector.calls[-4:] == ["unfreeze", "collect2", "freeze", "enable"]
+    collector.young = 5_000
+    calls = len(collector.calls)
+    await asyncio.sleep(0.05)
+    assert len(collector.calls) == calls, "no session running: the valve is off"
+
+
+async def test_with_the_real_collector_automatic_collection_is_off_only_in_play() -> None:
+    policy = LiveGc(quiet_seconds=0)
+    policy.enable()
+    assert gc.isenabled()
+    try:
+        policy.on_frame(*started("A"))
+        assert not gc.isenabled()
+        policy.on_frame(*finished("A"))
+        await asyncio.sleep(0.01)
+        assert gc.isenabled()
+    finally:
+        gc.enable()
         gc.unfreeze()

@@ -752,3 +752,42 @@ async def test_a_gap_in_the_fan_out_sends_every_socket_a_snapshot_numbered_in_tu
             ("resnapshot", 33),
             ("question.closed", 48),
         ]
+
+
+def reached(sockets: dict[str, Connection]) -> int:
+    return sum(not socket.queue.empty() for socket in sockets.values())
+
+
+async def test_a_room_wide_slice_ends_once_its_time_is_up_short_of_its_count(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Every slice over its time at once: the fan-out yields every 16 sockets.
+    monkeypatch.setattr(websocket_hub, "SLICE_SECONDS", 0.0)
+    live, _board, sockets = await room_of_600(Clock())
+
+    await live.to_session("ROOM22", {"type": "question.opened", "question_id": "q1"})
+    first = reached(sockets)
+    await asyncio.sleep(0)  # the fan-out's first turn
+    second = reached(sockets)
+    for _ in range(100):
+        await asyncio.sleep(0)
+
+    assert first == websocket_hub.SPLICE_SLICE, "the sender's own turn sends one slice"
+    assert 0 < second - first < 16, "a slice cut short by its time, not its count"
+    assert reached(sockets) == 600
+
+
+async def test_a_boards_slice_ends_once_its_time_is_up_short_of_its_count(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(websocket_hub, "SLICE_SECONDS", 0.0)
+    clock = Clock()
+    live, _board, sockets = await room_of_600(clock)
+    await live.leaderboard_changed("ROOM22")
+    clock.now += 1.0
+    pushing = asyncio.create_task(live.flush())
+    await asyncio.sleep(0)  # the push's first turn
+
+    assert 0 < reached(sockets) < 16
+    await pushing
+    assert reached(sockets) == 600

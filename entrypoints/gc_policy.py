@@ -15,10 +15,9 @@ The policy, in ``quiz serve`` and in the API's gunicorn workers:
   (``gc.disable``). Even the young generation's collections, every 50,000
   new objects (``quiz serve``'s threshold), took 87-106 ms late in a
   10,000-player session (7-10 ms early in it; a ``gc.callbacks`` timer):
-  the answers in flight waited, and they were most of the slowest
-  answers but those sent while a question goes out. With no collection in
-  play, p99 answer -> result at 10,000 over 5 s fell from 89-108 ms to
-  61-73 ms in alternating runs, for 0-8 MiB more memory.
+  the answers in flight waited. With no collection in play, p99 answer ->
+  result at 10,000 over 5 s fell from 96-116 ms to 72-86 ms in
+  alternating runs, with no more memory (bench/RESULTS.md).
 - **When a session starts, and when each of its questions opens**,
   everything alive is frozen (``gc.freeze``): the players' sockets and
   state, set up in the lobby, and what the questions before kept (answers,
@@ -26,8 +25,8 @@ The policy, in ``quiz serve`` and in the API's gunicorn workers:
 - **A safety valve**: every ``check_seconds`` while sessions run, if more
   than ``young_cap`` objects were made since the last freeze (a question
   open a long time, a self-paced session, which opens no question to the
-  room), the young and middle generations are collected once; what the
-  frozen part holds is not looked at.
+  room), what is not frozen is collected. A session that never finishes
+  (its host left) stops counting as running after ``longest_seconds``.
 - **When no session is running any more**, the frozen objects are given
   back and collected once (``gc.unfreeze``, ``gc.collect``), a moment after
   the last finish has gone out, so that what the finished sessions left
@@ -84,14 +83,17 @@ class LiveGc:
         quiet_seconds: float = 2.0,
         young_cap: int = 2_000_000,
         check_seconds: float = 1.0,
+        longest_seconds: float = 4 * 3600.0,
     ) -> None:
         self.collector = collector
         self.cap = cap
         self.quiet_seconds = quiet_seconds
         self.young_cap = young_cap
         self.check_seconds = check_seconds
+        self.longest_seconds = longest_seconds
         self.enabled = False
-        self.running: set[str] = set()
+        # Running sessions, and when each started (the loop's clock).
+        self.running: dict[str, float] = {}
         self._pending: asyncio.TimerHandle | None = None
         self._check: asyncio.TimerHandle | None = None
 
@@ -110,20 +112,24 @@ class LiveGc:
                 self._pending = None
             if self.collector.get_freeze_count() > self.cap:
                 self._collect("frozen objects over the cap")
+            loop = asyncio.get_running_loop()
+            self._arm_check()
             if not self.running:
                 self.collector.disable()
-                self._arm_check()
-            self.running.add(session_id)
+            self.running.setdefault(session_id, loop.time())
             self.collector.freeze()
         elif kind == "question.opened" and session_id in self.running:
             self.collector.freeze()
         elif kind == "session.finished" and session_id in self.running:
-            self.running.discard(session_id)
-            if not self.running and self._pending is None:
-                # After the finish frames have gone out to every socket.
-                self._pending = asyncio.get_running_loop().call_later(
-                    self.quiet_seconds, self._when_quiet
-                )
+            self._end(session_id)
+
+    def _end(self, session_id: str) -> None:
+        self.running.pop(session_id, None)
+        if not self.running and self._pending is None:
+            # After the finish frames have gone out to every socket.
+            self._pending = asyncio.get_running_loop().call_later(
+                self.quiet_seconds, self._when_quiet
+            )
 
     def _when_quiet(self) -> None:
         self._pending = None
@@ -140,11 +146,18 @@ class LiveGc:
         self._check = None
         if not self.running:
             return
+        # A session never finished (its host left) stops counting as running
+        # after ``longest_seconds``, so that the collector runs by itself again.
+        too_old = asyncio.get_running_loop().time() - self.longest_seconds
+        for session_id, started in list(self.running.items()):
+            if started < too_old:
+                self._end(session_id)
         made = self.collector.get_count()[0]
         if made > self.young_cap:
-            # Young and middle only: the frozen part is not looked at.
-            self._timed("a long question's young objects", made, lambda: self.collector.collect(1))
-        self._arm_check()
+            # Everything not frozen; the frozen part is not looked at.
+            self._timed("many objects made since the last freeze", made, self.collector.collect)
+        if self.running:
+            self._arm_check()
 
     def _collect(self, why: str) -> None:
         def everything() -> int:

@@ -172,6 +172,9 @@ async function makePlayers(count, prefix, sessionId) {
 }
 
 let resultsSeen = 0;
+// When each question's question.opened reached its first and last player:
+// the room-wide fan-out's spread, which every late receiver loses of its time.
+const openedSpan = new Map();
 const framesByType = {};
 
 function submitFrame(questionId, submission) {
@@ -203,6 +206,10 @@ function play(sessionId, player) {
       switch (event.type) {
         case "question.opened": {
           const submission = `${player.userId}-${event.question_id}`;
+          const span = openedSpan.get(event.question_id) ?? { first: at, last: at };
+          span.first = Math.min(span.first, at);
+          span.last = Math.max(span.last, at);
+          openedSpan.set(event.question_id, span);
           const send = () => {
             player.sent.set(submission, now());
             ws.send(submitFrame(event.question_id, submission));
@@ -327,6 +334,7 @@ async function live() {
     errors: players.reduce((n, p) => n + p.errors, 0),
     play_s: playS,
     span_s: (lastResult - firstSent) / 1000,
+    opened_spread_ms: Math.max(0, ...[...openedSpan.values()].map((s) => s.last - s.first)),
     frames_received: framesByType,
   };
 }

@@ -122,6 +122,7 @@ async def test_with_the_real_collector_frozen_objects_are_left_out_until_the_fin
         # Collected, then what is still alive frozen again.
         assert gc.get_freeze_count() > 0
     finally:
+        gc.enable()
         gc.unfreeze()
 
 
@@ -137,8 +138,8 @@ async def test_in_play_only_a_long_question_past_the_young_cap_is_collected() ->
     collector.young = 1_001
     await asyncio.sleep(0.03)
     collector.young = 0
-    assert "collect1" in collector.calls, "over the cap: young and middle collected"
-    assert "collect2" not in collector.calls, "the frozen part is never looked at in play"
+    assert "collect2" in collector.calls, "over the cap: what is not frozen is collected"
+    assert "unfreeze" not in collector.calls, "the frozen part is never looked at in play"
 
     policy.on_frame(*finished("A"))
     await asyncio.sleep(0.05)
@@ -147,6 +148,20 @@ async def test_in_play_only_a_long_question_past_the_young_cap_is_collected() ->
     calls = len(collector.calls)
     await asyncio.sleep(0.05)
     assert len(collector.calls) == calls, "no session running: the valve is off"
+
+
+async def test_a_session_never_finished_stops_counting_after_the_longest_a_session_runs() -> None:
+    collector = FakeCollector()
+    policy = LiveGc(collector, check_seconds=0.01, quiet_seconds=0.01, longest_seconds=0.03)
+    policy.enable()
+    policy.on_frame(*started("A"))  # its host left: no session.finished ever comes
+    await asyncio.sleep(0.01)
+    assert collector.calls == ["disable", "freeze"]
+
+    await asyncio.sleep(0.1)
+
+    assert collector.calls[-4:] == ["unfreeze", "collect2", "freeze", "enable"]
+    assert not policy.running
 
 
 async def test_with_the_real_collector_automatic_collection_is_off_only_in_play() -> None:

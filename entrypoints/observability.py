@@ -14,6 +14,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
+from adapters.inprocess import BatchHandler, Handler
 from entrypoints.settings import Settings
 from quizcore.messages import Message
 
@@ -124,10 +125,6 @@ def trace_asgi(app: Any) -> Any:
     from ddtrace.contrib.asgi import TraceMiddleware
 
     return TraceMiddleware(app)  # type: ignore[no-untyped-call]
-
-
-Handler = Callable[[Message], Awaitable[None]]
-BatchHandler = Callable[[list[Message]], Awaitable[Sequence[Message]]]
 
 
 def instrument(

@@ -138,7 +138,8 @@ class ScoreEventHandler:
         for event in events:
             players.setdefault((event.session_id, event.user_id), []).append(event)
         groups = list(players.values())
-        done: list[AnswerRecorded] = []
+        # The scored answers by question, for closing it once all answered.
+        questions: dict[tuple[str, str], list[AnswerRecorded]] = {}
         left: list[AnswerRecorded] = []
         for number, theirs in enumerate(groups):
             try:
@@ -151,10 +152,8 @@ class ScoreEventHandler:
                 log.exception("scoring a batch failed at one player; the rest go one by one")
                 left = [event for rest in groups[number:] for event in rest]
                 break
-            done.extend(theirs)
-        questions: dict[tuple[str, str], list[AnswerRecorded]] = {}
-        for event in done:
-            questions.setdefault((event.session_id, event.question_id), []).append(event)
+            for event in theirs:
+                questions.setdefault((session_id, event.question_id), []).append(event)
         for (session_id, question_id), theirs in questions.items():
             try:
                 await self._when_answered(states[session_id], question_id)

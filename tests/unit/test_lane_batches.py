@@ -8,8 +8,9 @@ when it is delivered again.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Awaitable, Callable
 
-from adapters.inprocess import InProcessBus
+from adapters.inprocess import InProcessBus, Lane
 from adapters.memory.messaging import RecordingPublisher
 from quizcore.messages import AnswerRecorded, Message, QuestionClosed, ScoreUpdated
 from quizcore.services import session_board
@@ -17,6 +18,25 @@ from tests.unit.support import HOST, Play, new_play
 from tests.unit.support import score_updated as scored
 
 USERS = ("ann", "bob", "cat")
+
+
+async def run_lane(
+    one: Callable[[Message], Awaitable[None]],
+    many: Callable[[list[Message]], Awaitable[list[Message]]],
+    *users: str,
+) -> Lane:
+    """Queue a result for each user before the lane's worker runs; drain; stop."""
+    bus = InProcessBus()
+    lane = bus.lane("scores", one, {"ScoreUpdated"}, batch=many)
+    await bus.start()
+    try:
+        for user in users:
+            await bus.publish(scored(user))  # queued: the worker has not run yet
+        await bus.drain()
+    finally:
+        await bus.stop()
+    assert not bus.busy()
+    return lane
 
 
 async def test_a_lane_with_a_batch_handler_takes_what_queued_together_in_one_call() -> None:
@@ -49,7 +69,6 @@ async def test_a_lane_with_a_batch_handler_takes_what_queued_together_in_one_cal
 
 
 async def test_a_batch_that_raised_is_handled_one_by_one_each_with_its_retries() -> None:
-    bus = InProcessBus()
     handled: list[str] = []
     tried: list[int] = []
 
@@ -63,14 +82,7 @@ async def test_a_batch_that_raised_is_handled_one_by_one_each_with_its_retries()
         tried.append(len(messages))
         raise RuntimeError("the batch failed")
 
-    lane = bus.lane("scores", one, {"ScoreUpdated"}, batch=many)
-    await bus.start()
-    try:
-        for user in USERS:
-            await bus.publish(scored(user))
-        await bus.drain()
-    finally:
-        await bus.stop()
+    lane = await run_lane(one, many, *USERS)
 
     assert tried == [3]
     assert handled == ["ann", "cat"]
@@ -79,7 +91,6 @@ async def test_a_batch_that_raised_is_handled_one_by_one_each_with_its_retries()
 
 
 async def test_only_what_a_batch_left_unhandled_is_handled_again() -> None:
-    bus = InProcessBus()
     singles: list[str] = []
 
     async def one(message: Message) -> None:
@@ -88,18 +99,10 @@ async def test_only_what_a_batch_left_unhandled_is_handled_again() -> None:
     async def many(messages: list[Message]) -> list[Message]:
         return messages[1:]  # the first handled, the second failed
 
-    lane = bus.lane("scores", one, {"ScoreUpdated"}, batch=many)
-    await bus.start()
-    try:
-        for user in USERS:
-            await bus.publish(scored(user))
-        await bus.drain()
-    finally:
-        await bus.stop()
+    lane = await run_lane(one, many, *USERS)
 
     assert singles == ["bob", "cat"]
     assert lane.handled == 3
-    assert not bus.busy()
 
 
 async def _recorded_unscored(play: Play) -> list[AnswerRecorded]:

@@ -58,9 +58,10 @@ def wire_local_lanes(
 class EmbeddedPipeline:
     """The embedded profile's hops: the seed's queues as in-process lanes.
 
-    The answer stream is processed inline (an answer is acknowledged once it
-    is recorded), the lanes run on worker tasks, the hub numbers the live
-    events itself and knows who is connected.
+    The answer stream is processed inline (an answer is checked once, by the
+    score service, and acknowledged once it is recorded), the lanes run on
+    worker tasks, the hub numbers the live events itself and knows who is
+    connected.
     """
 
     rebuilds_projections = True
@@ -86,7 +87,9 @@ class EmbeddedPipeline:
 
     def wire(self, services: Services, timers: QuestionTimers, metrics: Metrics) -> None:
         """Connect the stream, the seed's queues and the timers to the services."""
-        self.stream.process = services.stream.handle
+        # The score service checked each answer on the resident state this
+        # process shares with the stream processor: it is not checked twice.
+        self.stream.process = services.stream.handle_checked
         wire_local_lanes(self.bus, services, metrics, self.settings)
         self.bus.lane("timers", timers.on_event, {"QuestionOpened"})
 

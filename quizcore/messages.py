@@ -44,6 +44,11 @@ class SubmitAnswer(Message):
     # processor needs the session state only, not the quiz (-1/0: unknown).
     question_index: int = -1
     limit_ms: int = 0
+    # When the question opened for the participant, as the score service
+    # decided on its check (-1: not decided). Only a stream processor that
+    # shares the score service's process and state trusts it
+    # (``StreamProcessor.handle_checked``); any other checks again.
+    opened_at: int = -1
 
     @property
     def dedup_key(self) -> str:

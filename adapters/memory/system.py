@@ -82,7 +82,11 @@ def build_memory_system(
         top=10,
         session_state_ttl_ms=session_state_ttl_ms,
     )
-    stream_port.process = services.stream.handle
+    # As the embedded profile wires it: where the score service reads the
+    # live state (no remembered states), the processor trusts its check.
+    stream_port.process = (
+        services.stream.handle if session_state_ttl_ms > 0 else services.stream.handle_checked
+    )
     wire_lanes(
         bus,
         {

@@ -193,13 +193,13 @@ class ScoreService:
         if state.mode == "self_paced":
             served_at = (await self.sessions.served(session_id, user_id)).get(question.index)
         try:
-            limit = self._limit(state, quiz, question_id, received_at, served_at)
+            opened_at, limit = self._window(state, quiz, question_id, received_at, served_at)
         except QuizError:
             if self.confirm is None:
                 raise
             # The remembered state may predate the question's opening.
             state = await load_session(self.confirm, session_id)
-            limit = self._limit(state, quiz, question_id, received_at, served_at)
+            opened_at, limit = self._window(state, quiz, question_id, received_at, served_at)
         await self.stream.put(
             SubmitAnswer(
                 session_id=session_id,
@@ -210,6 +210,7 @@ class ScoreService:
                 received_at=received_at,
                 question_index=question.index,
                 limit_ms=limit,
+                opened_at=opened_at,
             )
         )
         if not read_back:
@@ -219,15 +220,16 @@ class ScoreService:
         view = await self.view(session_id, user_id, submission_id)
         return view or SubmissionView(submission_id=submission_id, status="accepted")
 
-    def _limit(
+    def _window(
         self,
         state: SessionState,
         quiz: Quiz,
         question_id: str,
         received_at: int,
         served_at: int | None,
-    ) -> int:
-        _, _, limit = rules.check_answer(
+    ) -> tuple[int, int]:
+        """Return (opened_at, limit_ms) for the answer, or raise why it may not count."""
+        _, opened_at, limit = rules.check_answer(
             state,
             quiz,
             question_id=question_id,
@@ -235,7 +237,7 @@ class ScoreService:
             served_at=served_at,
             grace_ms=self.play.grace_ms,
         )
-        return limit
+        return opened_at, limit
 
     async def view(
         self, session_id: str, user_id: str, submission_id: str

@@ -97,6 +97,31 @@ class StreamProcessor:
         except QuizError as ex:
             await self._reject(command, ex.code, ex.detail)
             return
+        await self._record(state, command, index, limit, opened_at)
+
+    async def handle_checked(self, command: SubmitAnswer) -> None:
+        """Record a submission the score service has just checked, without checking again.
+
+        For the embedded profile, where the score service and this processor
+        share one process and one resident state: the score service decided
+        the answer's window (``opened_at``) on the state this processor would
+        read, so checking again only re-reads it. The durable record still
+        decides duplicates and a different answer that won the race. A
+        command without that decision (``opened_at`` -1) is checked as
+        ``handle`` checks it.
+        """
+        if command.opened_at < 0 or command.question_index < 0 or command.limit_ms <= 0:
+            await self.handle(command)
+            return
+        state = await load_session(self.sessions, command.session_id)
+        await self._record(
+            state, command, command.question_index, command.limit_ms, command.opened_at
+        )
+
+    async def _record(
+        self, state: SessionState, command: SubmitAnswer, index: int, limit: int, opened_at: int
+    ) -> None:
+        """Record the answer once and emit it, or reject it if another answer won."""
         outcome, stored = await self.answers.record(
             RecordedAnswer(
                 session_id=command.session_id,

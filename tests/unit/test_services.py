@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from typing import Any
 
 import pytest
@@ -496,6 +497,75 @@ async def test_rejection_in_the_stream_is_sent_back_and_replayed_on_retry(live: 
     assert error["submission_id"] == "s1"
     with pytest.raises(QuestionClosed):
         await live.submit("ann", "q1", "right", "s1")
+
+
+async def test_the_score_service_hands_its_window_to_the_stream(live: Play) -> None:
+    await started(live, "ann")
+    opened = live.clock.now_ms()
+    live.clock.advance(1500)
+    handed: list[SubmitAnswer] = []
+    stream = live.system.score.stream
+    process = stream.process  # type: ignore[attr-defined]
+
+    async def keep(command: SubmitAnswer) -> None:
+        handed.append(command)
+        await process(command)
+
+    stream.process = keep  # type: ignore[attr-defined]
+    await live.submit("ann", "q1", "right", "s1")
+
+    (command,) = handed
+    assert (command.opened_at, command.question_index, command.limit_ms) == (opened, 0, 10_000)
+    (recorded,) = await live.system.answers.for_session(live.session_id)
+    assert recorded.opened_at == opened
+
+
+async def test_a_checked_submission_is_recorded_on_the_score_services_decision(
+    live: Play,
+) -> None:
+    await started(live, "ann")
+    received = live.clock.now_ms() + 60_000  # past the window: handle would refuse it
+    checked = dataclasses.replace(
+        in_flight(live, "ann", "q1", "s1", received),
+        question_index=0,
+        limit_ms=10_000,
+        opened_at=received - 1000,
+    )
+
+    await live.system.stream.handle_checked(checked)
+
+    (recorded,) = await live.system.answers.for_session(live.session_id)
+    assert (recorded.opened_at, recorded.limit_ms) == (received - 1000, 10_000)
+    assert not user_events(live, "ann", "error")
+
+
+async def test_a_submission_without_the_decision_is_checked_again(live: Play) -> None:
+    await started(live, "ann")
+    late = in_flight(live, "ann", "q1", "s1", live.clock.now_ms() + 60_000)
+
+    await live.system.stream.handle_checked(late)
+
+    (error,) = user_events(live, "ann", "error")
+    assert error["code"] == "question_closed"
+    assert await live.system.answers.for_session(live.session_id) == []
+
+
+async def test_a_checked_submission_that_lost_the_race_is_already_answered(live: Play) -> None:
+    await started(live, "ann")
+    await live.submit("ann", "q1", "wrong", "s1")
+    rival = dataclasses.replace(
+        in_flight(live, "ann", "q1", "s2", live.clock.now_ms()),
+        question_index=0,
+        limit_ms=10_000,
+        opened_at=live.clock.now_ms(),
+    )
+
+    await live.system.stream.handle_checked(rival)
+
+    (error,) = user_events(live, "ann", "error")
+    assert (error["code"], error["submission_id"]) == ("already_answered", "s2")
+    (recorded,) = await live.system.answers.for_session(live.session_id)
+    assert recorded.submission_id == "s1"
 
 
 async def test_unknown_submission_has_no_view(live: Play) -> None:

@@ -287,6 +287,24 @@ class _Room:
     # The session finished: the room goes once its last socket does, so a
     # school that plays every day does not keep every session's frames.
     finished: bool = False
+    # The open question's ``question.opened`` frame and its question id, and
+    # when each participant was first shown a question (question id, epoch
+    # ms): a live question is timed for each player from then (``sighted``).
+    opening: tuple[str, str] | None = None
+    sightings: dict[str, tuple[str, int]] = field(default_factory=dict)
+
+    def sight(self, user_id: str, question_id: str, at: int) -> None:
+        """Note that the user was shown the question at ``at``, unless shown it before."""
+        seen = self.sightings.get(user_id)
+        if seen is None or seen[0] != question_id:
+            self.sightings[user_id] = (question_id, at)
+
+    def pushed(self, connection: Connection, frame: str, now_ms: Callable[[], int]) -> None:
+        """Push a room-wide frame to one socket, noting who was shown a question."""
+        connection.push(frame)
+        opening = self.opening
+        if opening is not None and frame is opening[0]:
+            self.sight(connection.user_id, opening[1], now_ms())
 
 
 def dumps(payload: dict[str, Any]) -> str:
@@ -322,6 +340,7 @@ class WebSocketHub:
         seq_base: Callable[[], int] | None = None,
         busy: Callable[[], bool] | None = None,
         monotonic: Callable[[], float] = time.perf_counter,
+        now_ms: Callable[[], int] = lambda: time.time_ns() // 1_000_000,
         numbers_events: bool = True,
         seq_step: int = 1,
     ) -> None:
@@ -340,6 +359,8 @@ class WebSocketHub:
         # burst): a board waits for it to pass, at most the room's spacing.
         self.busy = busy
         self.monotonic = monotonic
+        # Wall-clock epoch ms, as answers are stamped: when a player was shown a question.
+        self.now_ms = now_ms
         self.numbers_events = numbers_events
         self.seq_step = max(1, seq_step)
         self._rooms: dict[str, _Room] = {}
@@ -413,6 +434,31 @@ class WebSocketHub:
             return len(room.connections) if room else 0
         return sum(len(room.connections) for room in self._rooms.values())
 
+    def sight_open(self, session_id: str, user_id: str) -> None:
+        """Note that the user is shown the open question now (a snapshot, a read).
+
+        Only a question whose ``question.opened`` went out through this hub
+        is known to be open here; earlier sightings stand.
+        """
+        room = self._rooms.get(session_id)
+        if room is not None and room.opening is not None:
+            room.sight(user_id, room.opening[1], self.now_ms())
+
+    def first_sight(self, session_id: str, user_id: str, question_id: str) -> int | None:
+        """Return when the user was first shown the question here (epoch ms), if known.
+
+        Noted when ``question.opened`` was handed to one of their sockets, or
+        a snapshot or read showed them the question, whichever came first.
+        A live question is timed for each player from then: its
+        ``question.opened`` reaches the last of 10,000 sockets more than a
+        second after the first.
+        """
+        room = self._rooms.get(session_id)
+        seen = room.sightings.get(user_id) if room is not None else None
+        if seen is None or seen[0] != question_id:
+            return None
+        return seen[1]
+
     def seq(self, session_id: str) -> int:
         """Return the last sequence number used in the session."""
         room = self._rooms.get(session_id)
@@ -458,8 +504,7 @@ class WebSocketHub:
         connection.own_seq = min(after, room.seq + self.seq_step - 1)
         return connection.own_seq
 
-    @staticmethod
-    def _catch_up(room: _Room, connection: Connection) -> None:
+    def _catch_up(self, room: _Room, connection: Connection) -> None:
         """Send the socket the room-wide events still on their way to it, if any."""
         fanout = room.fanout
         if fanout is None:
@@ -467,7 +512,7 @@ class WebSocketHub:
         first = fanout.pending.pop(connection, None)
         if first is not None:
             for frame in fanout.frames[first:]:
-                connection.push(frame)
+                room.pushed(connection, frame, self.now_ms)
 
     def _fan_out(self, room: _Room, frame: str) -> None:
         """Send a frame to every socket of the room.
@@ -490,7 +535,7 @@ class WebSocketHub:
             return
         # The first slice goes out now, in the sender's turn; the rest after.
         for connection in receivers[:SPLICE_SLICE]:
-            connection.push(frame)
+            room.pushed(connection, frame, self.now_ms)
         if len(receivers) <= SPLICE_SLICE:
             return
         fanout = _Fanout(frames=[frame], pending=dict.fromkeys(receivers[SPLICE_SLICE:], 0))
@@ -499,15 +544,14 @@ class WebSocketHub:
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
 
-    @classmethod
-    async def _run_fanout(cls, room: _Room, fanout: _Fanout) -> None:
+    async def _run_fanout(self, room: _Room, fanout: _Fanout) -> None:
         try:
             while fanout.pending:
                 slices = _Slices()
                 for number, connection in enumerate(list(fanout.pending), 1):
                     if slices.due(number):
                         await asyncio.sleep(0)
-                    cls._catch_up(room, connection)
+                    self._catch_up(room, connection)
         finally:
             if room.fanout is fanout:
                 room.fanout = None
@@ -626,6 +670,9 @@ class WebSocketHub:
             # The question's scores are final: the whole room's board is due
             # at the next tick, whatever the room's spacing.
             room.next_push = 0.0
+            room.opening = None
+        elif event.get("type") == "question.opened" and target is None:
+            room.opening = (frame, str(event.get("question_id", "")))
         if target is None:
             self._fan_out(room, frame)
         else:

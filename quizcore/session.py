@@ -387,6 +387,24 @@ def check_answer(
     return question, opened_at, limit
 
 
+def player_opening(
+    state: SessionState, question_index: int, opened_at: int, seen_at: int, received_at: int
+) -> int:
+    """Return when a live question opened for one player: when they were shown it.
+
+    ``seen_at`` (when the question's frame was handed to the player's socket,
+    or a read showed it) counts from the room's opening to its deadline. An
+    answer received before it was seen there came from a sight elsewhere
+    and keeps the room's ``opened_at``. The deadline stays the room's: only
+    the answer's time, and so its speed points, runs from the player's own
+    opening.
+    """
+    if state.mode != "live" or question_index >= len(state.windows) or seen_at > received_at:
+        return opened_at
+    closes_at = state.windows[question_index][1]
+    return max(opened_at, min(seen_at, closes_at))
+
+
 def check_window(
     state: SessionState,
     *,

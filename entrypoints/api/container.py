@@ -103,5 +103,6 @@ class LocalContainer(containers.DeclarativeContainer):
         queue_size=providers.Callable(lambda s: s.ws_queue_size, settings),
         seq_base=micros,
         busy=providers.Callable(pipeline_busy, publisher, stores),
+        now_ms=providers.Callable(lambda clock: clock.now_ms, clock),
     )
     pipeline = providers.Singleton(EmbeddedPipeline, publisher, stream, notifier, settings)

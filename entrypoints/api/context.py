@@ -312,8 +312,14 @@ class ApiContext:
         """Note that a session's projections are current in this process."""
         self._rebuilt.add(session_id)
 
-    async def session_view(self, state: SessionState) -> dict[str, Any]:
-        """Return the API's session object."""
+    def first_sight(self, session_id: str, user_id: str, question_id: str) -> int | None:
+        """Return when this process first showed the user the live question, if it did."""
+        if self.hub is None:
+            return None
+        return self.hub.first_sight(session_id, user_id, question_id)
+
+    async def session_view(self, state: SessionState, viewer: str | None = None) -> dict[str, Any]:
+        """Return the API's session object; ``viewer`` is shown its open question now."""
         now = self.services.clock.now_ms()
         current = None
         if state.mode == "live" and state.is_open(now):
@@ -322,6 +328,8 @@ class ApiContext:
             current = present(
                 current_question(quiz.questions[state.question_index], window[0], window[1])
             )
+            if viewer is not None and self.hub is not None:
+                self.hub.sight_open(state.session_id, viewer)
         last = None if current is not None else await self.services.quiz.last_question(state)
         return {
             "session_id": state.session_id,

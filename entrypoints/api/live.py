@@ -90,6 +90,8 @@ class Live:
             else:
                 for frame in replay:
                     await ws.send_text(frame)
+                # The replay may show the open question (earlier sightings stand).
+                hub.sight_open(sid, caller.user_id)
             sender = asyncio.create_task(self._send(ws, connection))
             connection.send_now = ws.send_text
             try:
@@ -179,7 +181,7 @@ class Live:
         assert hub is not None
         services = self.ctx.services
         state = await services.quiz.session(session_id)
-        view = await self.ctx.session_view(state)
+        view = await self.ctx.session_view(state, viewer=user_id)
         board = await hub.board_payload(session_id)
         mine = await services.leaderboard.standing(session_board(session_id), user_id)
         answered = [
@@ -308,6 +310,7 @@ async def submit_from_socket(
             submission_id=submission_id,
             # The outcome reaches the socket as ``answer.result`` or ``error``.
             read_back=False,
+            seen_at=ctx.first_sight(session_id, user_id, question_id),
         )
     except QuizError as ex:
         ctx.metrics.increment("answers.rejected", tags=[f"reason:{ex.code}"])

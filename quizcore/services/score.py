@@ -157,6 +157,7 @@ class ScoreService:
         answer: str,
         submission_id: str,
         read_back: bool = True,
+        seen_at: int | None = None,
     ) -> SubmissionView:
         """Accept an answer once; the same submission id again gets the same view.
 
@@ -164,6 +165,10 @@ class ScoreService:
         stream, without reading its outcome back; for a caller that is told
         the outcome anyway (the live channel pushes ``answer.result`` or the
         rejection), the read is wasted work.
+
+        ``seen_at``: when the participant was first shown this live question,
+        where the caller knows (the live channel's hub); the answer is timed
+        from then (``rules.player_opening``), not from the room's opening.
         """
         received_at = self.clock.now_ms()
         state = await load_session(self.sessions, session_id)
@@ -200,6 +205,8 @@ class ScoreService:
             # The remembered state may predate the question's opening.
             state = await load_session(self.confirm, session_id)
             opened_at, limit = self._window(state, quiz, question_id, received_at, served_at)
+        if seen_at is not None:
+            opened_at = rules.player_opening(state, question.index, opened_at, seen_at, received_at)
         await self.stream.put(
             SubmitAnswer(
                 session_id=session_id,

@@ -92,6 +92,11 @@ class StreamProcessor:
                 served_at=served_at,
                 grace_ms=self.play.grace_ms,
             )
+            if command.opened_at > opened_at:
+                # The score service timed it from when the player was shown it.
+                opened_at = rules.player_opening(
+                    state, index, opened_at, command.opened_at, command.received_at
+                )
         except StoreUnavailable:
             raise  # not a verdict on the answer: let the stream redeliver it
         except QuizError as ex:

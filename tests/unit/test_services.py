@@ -568,6 +568,87 @@ async def test_a_checked_submission_that_lost_the_race_is_already_answered(live:
     assert recorded.submission_id == "s1"
 
 
+async def submit_seen(play: Play, seen_at: int, submission_id: str = "s1") -> Any:
+    return await play.system.score.submit(
+        session_id=play.session_id,
+        user_id="ann",
+        question_id="q1",
+        answer="right",
+        submission_id=submission_id,
+        seen_at=seen_at,
+    )
+
+
+async def test_a_live_answer_is_timed_from_when_the_player_was_shown_the_question(
+    live: Play,
+) -> None:
+    await started(live, "ann")
+    opened = live.clock.now_ms()
+    live.clock.advance(4000)
+    shown = live.clock.now_ms()  # the room's question.opened reached ann 4 s late
+    live.clock.advance(2000)
+
+    view = await submit_seen(live, shown)
+
+    (recorded,) = await live.system.answers.for_session(live.session_id)
+    assert recorded.opened_at == shown > opened
+    assert view.points == round(1000 * (1 - (2 / 10) / 2)), "2 s after ann saw it, not 6"
+
+
+@pytest.mark.parametrize(
+    ("shown_after", "timed_from"),
+    [(-3000, 0), (7000, 0), (30_000, 0)],
+    ids=["before-the-opening", "after-the-answer", "past-the-deadline"],
+)
+async def test_a_sighting_outside_the_question_keeps_the_rooms_time(
+    live: Play, shown_after: int, timed_from: int
+) -> None:
+    await started(live, "ann")
+    opened = live.clock.now_ms()
+    live.clock.advance(5000)
+
+    await submit_seen(live, opened + shown_after)
+
+    (recorded,) = await live.system.answers.for_session(live.session_id)
+    assert recorded.opened_at == opened + timed_from
+
+
+async def test_a_self_paced_answer_is_timed_from_when_it_was_served_whatever_seen(
+    self_paced: Play,
+) -> None:
+    await started(self_paced, "ann")
+    served = await self_paced.system.quiz.current_question(self_paced.session_id, "ann")
+    assert served is not None
+    self_paced.clock.advance(3000)
+
+    await submit_seen(self_paced, self_paced.clock.now_ms() - 1000)
+
+    (recorded,) = await self_paced.system.answers.for_session(self_paced.session_id)
+    assert recorded.opened_at == served[1]
+
+
+async def test_the_stream_processor_takes_the_players_opening_within_the_window(
+    live: Play,
+) -> None:
+    await started(live, "ann", "bob")
+    opened = live.clock.now_ms()
+    received = opened + 3000
+    shown = dataclasses.replace(
+        in_flight(live, "ann", "q1", "s1", received), opened_at=opened + 2000
+    )
+    too_late = dataclasses.replace(
+        in_flight(live, "bob", "q1", "s2", received), opened_at=received + 1
+    )
+
+    await live.system.stream.handle(shown)
+    await live.system.stream.handle(too_late)
+
+    recorded = {
+        a.user_id: a.opened_at for a in await live.system.answers.for_session(live.session_id)
+    }
+    assert recorded == {"ann": opened + 2000, "bob": opened}
+
+
 async def test_unknown_submission_has_no_view(live: Play) -> None:
     await started(live, "ann")
 

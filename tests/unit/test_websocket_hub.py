@@ -791,3 +791,67 @@ async def test_a_boards_slice_ends_once_its_time_is_up_short_of_its_count(
     assert 0 < reached(sockets) < 16
     await pushing
     assert reached(sockets) == 600
+
+
+class Millis:
+    """A wall clock that moves 1 ms every time it is read."""
+
+    def __init__(self) -> None:
+        self.now = 1_000_000
+
+    def __call__(self) -> int:
+        self.now += 1
+        return self.now
+
+
+async def test_each_player_is_timed_from_when_question_opened_was_handed_to_their_socket() -> None:
+    live, _board, sockets = await room_of_600(Clock())
+    millis = live.now_ms = Millis()
+    start = millis.now
+
+    await live.to_session("ROOM22", {"type": "question.opened", "question_id": "q1"})
+    early = {user for user in sockets if live.first_sight("ROOM22", user, "q1") is not None}
+    reached_early = millis.now
+    assert 0 < len(early) < 600, "the rest go out after a yield"
+    for _ in range(20):
+        await asyncio.sleep(0)
+
+    seen = {user: live.first_sight("ROOM22", user, "q1") for user in sockets}
+    assert all(seen[user] is not None and start < seen[user] <= reached_early for user in early)  # type: ignore[operator]
+    late = set(sockets) - early
+    assert all(seen[user] is not None and seen[user] > reached_early for user in late)  # type: ignore[operator]
+    assert live.first_sight("ROOM22", "p0", "q2") is None, "a sighting is of one question"
+    assert live.first_sight("ROOM22", "nobody", "q1") is None
+
+
+async def test_a_second_sight_of_the_same_question_keeps_the_first() -> None:
+    live = hub()
+    millis = live.now_ms = Millis()
+    socket = live.connect("ROOM22", "ann")
+    await live.to_session("ROOM22", {"type": "question.opened", "question_id": "q1"})
+    shown = live.first_sight("ROOM22", "ann", "q1")
+
+    # Reconnecting (a snapshot) or reading the session shows it again, later.
+    live.disconnect(socket)
+    live.connect("ROOM22", "ann")
+    live.sight_open("ROOM22", "ann")
+    live.sight_open("ROOM22", "bob")
+
+    assert shown is not None and millis.now > shown
+    assert live.first_sight("ROOM22", "ann", "q1") == shown
+    assert live.first_sight("ROOM22", "bob", "q1") == millis.now, "bob was first shown it now"
+
+
+async def test_nothing_is_sighted_once_the_question_closed_or_before_it_opened() -> None:
+    live = hub()
+    live.now_ms = Millis()
+    live.sight_open("ROOM22", "ann")  # no room, no open question
+    live.connect("ROOM22", "ann")
+    live.sight_open("ROOM22", "ann")
+    await live.to_session("ROOM22", {"type": "question.opened", "question_id": "q1"})
+    await live.to_session("ROOM22", {"type": "question.closed", "question_id": "q1"})
+
+    live.sight_open("ROOM22", "bob")
+
+    assert live.first_sight("ROOM22", "ann", "q1") is not None
+    assert live.first_sight("ROOM22", "bob", "q1") is None

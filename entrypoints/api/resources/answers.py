@@ -46,6 +46,7 @@ class Answers:
                 question_id=body.question_id,
                 answer=body.answer,
                 submission_id=submission_id,
+                seen_at=self.ctx.first_sight(sid, caller.user_id, body.question_id),
             )
         except QuizError as ex:
             self.ctx.metrics.increment("answers.rejected", tags=[f"reason:{ex.code}"])

@@ -63,9 +63,9 @@ class Session:
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response, session_id: str
     ) -> None:
         """Return the session (closing a question whose deadline passed)."""
-        await self.ctx.caller(req)
+        caller = await self.ctx.caller(req)
         state = await self.ctx.services.quiz.session(self.ctx.session_id(session_id))
-        resp.media = await self.ctx.session_view(state)
+        resp.media = await self.ctx.session_view(state, viewer=caller.user_id)
 
 
 class Participants:
@@ -145,6 +145,8 @@ class CurrentQuestionResource:
             resp.status = 204
             return
         question, opens_at, closes_at = found
+        if self.ctx.hub is not None:
+            self.ctx.hub.sight_open(sid, caller.user_id)
         resp.media = present(
             {
                 "question_id": question.question_id,

@@ -240,6 +240,30 @@ async def test_answers_submitted_over_the_socket_are_scored_as_over_http(
     assert board.body["me"]["score"] == 1000, "a resubmission never counts twice"
 
 
+async def test_a_live_question_is_timed_from_when_the_player_was_shown_it(
+    live_server: LiveServer,
+) -> None:
+    api = live_server.api
+    game = await new_game(api, players=2, seconds=20)
+    sid = game.session_id
+    late, unseen = game.players
+    await api.host(game.host, sid, "start")
+    # The question is open; this player's phone only shows it 1.2 s later.
+    await asyncio.sleep(1.2)
+
+    async with live_server.socket(sid, late) as live:
+        snapshot = await live.next("session.snapshot")
+        submit = {"type": "answer.submit", "question_id": "q1", "answer": RIGHT["q1"]}
+        await live.send({**submit, "submission_id": "late-1"})
+        result = await live.next("answer.result")
+    # Answered over HTTP, never shown the question by the server: the room's time.
+    reply = await api.answer(unseen, sid, "q1", RIGHT["q1"], submission_id="unseen-1", wait=5)
+
+    assert snapshot["current_question"]["question_id"] == "q1"
+    assert result["points"] == 1000, "answered within 0.5 s of seeing it"
+    assert reply.status == 200 and 900 < reply.body["points"] < 1000, reply.body
+
+
 async def test_socket_submissions_that_break_a_rule_get_error_frames(
     live_server: LiveServer,
 ) -> None:

@@ -150,6 +150,9 @@ async function makePlayers(count, prefix, sessionId) {
     sent: new Map(),
     resultAt: new Map(),
     scoreAfter: new Map(),
+    // When question.opened reached the player, and the points each answer earned.
+    openedAt: new Map(),
+    earned: new Map(),
     visibleAt: new Map(),
     snapshots: 0,
     errors: 0,
@@ -210,6 +213,7 @@ function play(sessionId, player) {
           span.first = Math.min(span.first, at);
           span.last = Math.max(span.last, at);
           openedSpan.set(event.question_id, span);
+          player.openedAt.set(submission, at);
           const send = () => {
             player.sent.set(submission, now());
             ws.send(submitFrame(event.question_id, submission));
@@ -224,6 +228,7 @@ function play(sessionId, player) {
             resultsSeen += 1;
           }
           player.scoreAfter.set(event.submission_id, event.score);
+          if (event.correct) player.earned.set(event.submission_id, event.points - 100 * Math.min(event.streak, 5));
           break;
         case "leaderboard.updated": {
           const score = event.me ? event.me.score : -1;
@@ -290,6 +295,10 @@ async function live() {
 
   const results = [];
   const visible = [];
+  // Speed points each correct answer lost against its player's own time
+  // (question.opened reached them -> they sent the answer), streak bonus
+  // aside: what late delivery and the server's queues cost a player.
+  const lost = [];
   const perQuestion = new Map();
   let sent = 0;
   let firstSent = Infinity;
@@ -310,6 +319,12 @@ async function live() {
       }
       const visibleAt = player.visibleAt.get(submission);
       if (visibleAt !== undefined) visible.push(visibleAt - sentAt);
+      const earned = player.earned.get(submission);
+      if (earned !== undefined) {
+        const own = sentAt - player.openedAt.get(submission);
+        const t = own < 500 ? 0 : own / 1000;
+        lost.push(Math.max(0, Math.round(1000 * (1 - t / seconds / 2)) - earned));
+      }
     }
   }
   // Answers per second over the bursts: each question's answers from its
@@ -335,6 +350,9 @@ async function live() {
     play_s: playS,
     span_s: (lastResult - firstSent) / 1000,
     opened_spread_ms: Math.max(0, ...[...openedSpan.values()].map((s) => s.last - s.first)),
+    points_lost_p50: pct(lost, 0.5),
+    points_lost_p99: pct(lost, 0.99),
+    points_lost_max: lost.reduce((most, n) => Math.max(most, n), 0),
     frames_received: framesByType,
   };
 }

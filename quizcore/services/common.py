@@ -66,31 +66,49 @@ async def load_session(sessions: SessionStore, session_id: str) -> SessionState:
 
 
 def score_answers(
-    quiz: Quiz, state: SessionState, answers: list[RecordedAnswer]
+    quiz: Quiz,
+    state: SessionState,
+    answers: list[RecordedAnswer],
+    known: dict[str, tuple[AnswerFacts, bool]] | None = None,
 ) -> tuple[Tally, dict[str, bool]]:
-    """Return the participant's tally and each submission's correctness."""
+    """Return the participant's tally and each submission's correctness.
+
+    ``known``: the facts of this participant's answers already worked out,
+    by submission id, taken from and added to. A recorded answer and its
+    quiz never change, so neither do its facts: each answer's correctness
+    and speed points are then worked out once, not again at every later
+    answer of the participant.
+    """
     facts: list[AnswerFacts] = []
     correct_of: dict[str, bool] = {}
     for answer in answers:
-        question = quiz.question(answer.question_id)
-        if question is None:
-            continue
-        correct = question.is_correct(answer.answer, typo_tolerance=quiz.typo_tolerance)
-        correct_of[answer.submission_id] = correct
-        base = (
-            speed_points(question.points, answer.received_at - answer.opened_at, answer.limit_ms)
-            if correct
-            else 0
-        )
-        facts.append(
-            AnswerFacts(
-                question_index=answer.question_index,
-                submission_id=answer.submission_id,
-                correct=correct,
-                base_points=base,
-                received_at=answer.received_at,
+        found = known.get(answer.submission_id) if known is not None else None
+        if found is None:
+            question = quiz.question(answer.question_id)
+            if question is None:
+                continue
+            correct = question.is_correct(answer.answer, typo_tolerance=quiz.typo_tolerance)
+            base = (
+                speed_points(
+                    question.points, answer.received_at - answer.opened_at, answer.limit_ms
+                )
+                if correct
+                else 0
             )
-        )
+            found = (
+                AnswerFacts(
+                    question_index=answer.question_index,
+                    submission_id=answer.submission_id,
+                    correct=correct,
+                    base_points=base,
+                    received_at=answer.received_at,
+                ),
+                correct,
+            )
+            if known is not None:
+                known[answer.submission_id] = found
+        facts.append(found[0])
+        correct_of[answer.submission_id] = found[1]
     return tally(facts, streaks=state.streak_bonus), correct_of
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 
 from quizcore.messages import (
@@ -21,7 +22,7 @@ from quizcore.ports import (
     ScoreStore,
     SessionStore,
 )
-from quizcore.scoring import Tally
+from quizcore.scoring import AnswerFacts, Tally
 from quizcore.services.common import (
     Catalog,
     load_session,
@@ -31,6 +32,10 @@ from quizcore.services.common import (
 from quizcore.session import SessionState
 
 log = logging.getLogger(__name__)
+
+# Players whose answers' facts are kept for their next answer (most recent
+# first out); a player dropped only has their facts worked out again.
+KNOWN_PLAYERS = 20_000
 
 
 class ScoreEventHandler:
@@ -59,13 +64,30 @@ class ScoreEventHandler:
         self.catalog = catalog
         # For sessions that close a question once everyone answered it.
         self.when_answered = when_answered
+        # Each recent player's answers' facts, by (session, user): re-scoring
+        # a player then works out only their new answers (``score_answers``).
+        self._known: OrderedDict[tuple[str, str], dict[str, tuple[AnswerFacts, bool]]] = (
+            OrderedDict()
+        )
+
+    def _facts_of(self, session_id: str, user_id: str) -> dict[str, tuple[AnswerFacts, bool]]:
+        key = (session_id, user_id)
+        known = self._known.get(key)
+        if known is None:
+            known = self._known[key] = {}
+            if len(self._known) > KNOWN_PLAYERS:
+                self._known.popitem(last=False)
+        else:
+            self._known.move_to_end(key)
+        return known
 
     async def _project(
         self, state: SessionState, user_id: str, answers: list[RecordedAnswer]
     ) -> tuple[Tally, dict[str, bool]]:
         """Score one participant's answers and raise their score and board entry."""
         quiz = await self.catalog.quiz(state.quiz_id)
-        result, correct_of = score_answers(quiz, state, answers)
+        known = self._facts_of(state.session_id, user_id)
+        result, correct_of = score_answers(quiz, state, answers, known)
         await self.scores.raise_score(
             ParticipantScore(
                 session_id=state.session_id,

@@ -24,7 +24,14 @@ from quizcore.errors import (
 from quizcore.messages import SessionFinished as SessionFinishedEvent
 from quizcore.messages import SubmitAnswer
 from quizcore.model import RecordedAnswer
-from quizcore.services import GLOBAL_BOARD, SubmissionView, leaderboard_view, session_board
+from quizcore.quiz import Question
+from quizcore.services import (
+    GLOBAL_BOARD,
+    SubmissionView,
+    leaderboard_view,
+    score_event,
+    session_board,
+)
 from quizcore.services.score import Outcomes
 from quizcore.session import is_session_id
 from tests.unit.support import GRACE_MS, HOST, Play, new_play
@@ -647,6 +654,42 @@ async def test_the_stream_processor_takes_the_players_opening_within_the_window(
         a.user_id: a.opened_at for a in await live.system.answers.for_session(live.session_id)
     }
     assert recorded == {"ann": opened + 2000, "bob": opened}
+
+
+async def test_re_scoring_works_out_each_answer_once(
+    live: Play, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checked: list[str] = []
+    is_correct = Question.is_correct
+
+    def counting(self: Question, answer: str, **kw: Any) -> bool:
+        checked.append(answer)
+        return is_correct(self, answer, **kw)
+
+    monkeypatch.setattr(Question, "is_correct", counting)
+    await started(live, "ann")
+    scoring: list[int] = []
+    for number in (1, 2, 3):
+        checked.clear()
+        await live.submit("ann", f"q{number}", "right", f"s{number}")
+        scoring.append(len(checked))
+        await live.system.quiz.advance(live.session_id, HOST)  # its statistics check too
+
+    assert scoring == [1, 1, 1], "not 1, 2, 3: earlier answers' facts are kept"
+    assert await live.score_of("ann") == 1000 + 1100 + 1200
+
+
+async def test_a_player_whose_facts_were_dropped_is_scored_the_same(
+    live: Play, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(score_event, "KNOWN_PLAYERS", 1)
+    await started(live, "ann", "bob")
+    for number in (1, 2, 3):
+        for user in ("ann", "bob"):  # each one's facts push out the other's
+            await live.submit(user, f"q{number}", "right", f"{user}-{number}")
+        await live.system.quiz.advance(live.session_id, HOST)
+
+    assert await live.score_of("ann") == await live.score_of("bob") == 3300
 
 
 async def test_unknown_submission_has_no_view(live: Play) -> None:

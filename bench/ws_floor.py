@@ -9,13 +9,21 @@ benchmark's pattern against it: P sockets, every one answering the moment
 the frame arrives. What it measures is what no scoring code can beat on this
 machine: receiving P frames, sending 2P, and the kernel's loopback work.
 
-    python -m bench.ws_floor --players 1000 --rounds 10
+With ``--contract`` each answer also gets the frames the contract sends for
+it: a ``leaderboard.updated`` with the top ten and the receiver's own
+standing (the product sends about one per player per question), and, once
+every player answered, a ``question.closed`` to every socket. One frame in
+and four out per answer: what the live channel's frames cost on this stack
+before any quiz work.
+
+    python -m bench.ws_floor --players 1000 --rounds 10 [--contract]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import resource
 import subprocess
 import sys
@@ -44,12 +52,49 @@ OPENED = orjson.dumps(
     }
 ).decode()
 
+CLOSED = orjson.dumps(
+    {
+        "type": "question.closed",
+        "seq": 1_000_000_002,
+        "question_id": "q1",
+        "correct_answer": "alpha",
+        "stats": {"answers": 1000, "correct": 1000, "correct_share": 1.0},
+    }
+).decode()
+TOP = [
+    {"rank": rank, "user_id": f"dev-{rank:020d}", "display_name": f"Player {rank}", "score": 1000}
+    for rank in range(1, 11)
+]
+
+
+def board_frame(user: str, answered: int) -> str:
+    """Return a ``leaderboard.updated`` frame as the product sends it: the top and ``me``."""
+    return orjson.dumps(
+        {
+            "type": "leaderboard.updated",
+            "seq": 1_000_000_003 + answered,
+            "session_id": "ABCDEF",
+            "version": answered,
+            "participant_count": 1000,
+            "answered": answered,
+            "entries": TOP,
+            "me": {"rank": 1, "score": 1000, "user_id": user},
+        }
+    ).decode()
+
+
+# Set (to the number of players) for the server process in ``--contract`` mode.
+CONTRACT_ENV = "FLOOR_CONTRACT_PLAYERS"
+
 
 def build_app() -> Any:
-    """Return the floor's ASGI app."""
+    """Return the floor's ASGI app (with the contract's frames if ``CONTRACT_ENV`` is set)."""
     import falcon.asgi
 
+    players = int(os.environ.get(CONTRACT_ENV, "0"))
+    contract = players > 0
     sockets: set[Any] = set()
+    answered = [0]
 
     class Floor:
         async def on_websocket(self, req: Any, ws: Any) -> None:
@@ -71,6 +116,14 @@ def build_app() -> Any:
                         "rank": 1,
                     }
                     await ws.send_text(orjson.dumps(reply).decode())
+                    if contract:
+                        answered[0] += 1
+                        await ws.send_text(
+                            board_frame(str(message.get("submission_id")), answered[0])
+                        )
+                        if answered[0] % players == 0:
+                            for other in list(sockets):
+                                await other.send_text(CLOSED)
             except falcon.WebSocketDisconnected:
                 pass
             finally:
@@ -124,13 +177,17 @@ def serve(port: int, server: str) -> None:
     )
 
 
-async def measure(players: int, rounds: int, server_name: str) -> dict[str, Any]:
+async def measure(
+    players: int, rounds: int, server_name: str, contract: bool = False
+) -> dict[str, Any]:
     """Run the floor server and the load generator; return the figures."""
     _loadgen_ready()
     port = _free_port()
+    env = {**os.environ, CONTRACT_ENV: str(players if contract else 0)}
     server = subprocess.Popen(  # noqa: ASYNC220 - started once, before any load
         [sys.executable, "-m", "bench.ws_floor", "--serve", str(port), "--server", server_name],
         cwd=ROOT,
+        env=env,
     )
     try:
         await asyncio.sleep(1.5)
@@ -175,6 +232,11 @@ def main() -> None:
         default="uvicorn",
         help="the ASGI server to terminate the sockets",
     )
+    parser.add_argument(
+        "--contract",
+        action="store_true",
+        help="also send each answer's board and each round's question.closed",
+    )
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON line")
     args = parser.parse_args()
@@ -183,12 +245,16 @@ def main() -> None:
         return
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    figures = asyncio.run(measure(args.players, args.rounds, args.server))
+    figures = asyncio.run(measure(args.players, args.rounds, args.server, args.contract))
+    suffix = ("" if args.server == "uvicorn" else f"-{args.server}") + (
+        "-contract" if args.contract else ""
+    )
     report(
         figures,
-        name=f"ws-floor-{args.players}" + ("" if args.server == "uvicorn" else f"-{args.server}"),
+        name=f"ws-floor-{args.players}{suffix}",
         command=f"python -m bench.ws_floor --players {args.players} --rounds {args.rounds}"
-        + ("" if args.server == "uvicorn" else f" --server {args.server}"),
+        + ("" if args.server == "uvicorn" else f" --server {args.server}")
+        + (" --contract" if args.contract else ""),
         note=" The server stack alone: each answer is answered at once, no quiz, no storage.",
         write=not args.no_write,
         as_json=args.json,

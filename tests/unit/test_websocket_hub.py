@@ -855,3 +855,14 @@ async def test_nothing_is_sighted_once_the_question_closed_or_before_it_opened()
 
     assert live.first_sight("ROOM22", "ann", "q1") is not None
     assert live.first_sight("ROOM22", "bob", "q1") is None
+
+
+async def test_a_hub_fed_by_the_fan_out_times_players_from_its_own_sockets() -> None:
+    live = fanned_hub()
+    millis = live.now_ms = Millis()
+    live.connect("ROOM22", "ann")
+
+    live.deliver("ROOM22", {"type": "question.opened", "question_id": "q1", "seq": 16}, None)
+
+    assert live.first_sight("ROOM22", "ann", "q1") == millis.now
+    assert live.first_sight("ROOM22", "bob", "q1") is None, "bob's socket is on another process"

@@ -44,6 +44,8 @@ def test_every_player_answers_every_question_and_sees_it_on_the_board() -> None:
     assert figures["dropped"] == 0
     assert figures["errors"] == 0
     assert figures["server_rss_mib"] > 0
+    # Every answer is correct: each one's speed points are accounted for.
+    assert isinstance(figures["points_lost_p99"], int) and figures["points_lost_p99"] >= 0
     # The server's CPU is split at the load generator's phases: setting the
     # players up, then play; together no more than the whole run.
     setup = float(figures["server_cpu_us_per_player_setup"]) * 30 / 1e6
@@ -62,6 +64,7 @@ def test_http_clients_have_every_answer_accepted(flow: str) -> None:
     assert set(statuses) == {"202"}
 
 
-def test_the_bare_server_stack_answers_every_socket_every_round() -> None:
-    figures = _run("--players", "30", "--rounds", "2", bench="bench.ws_floor")
+@pytest.mark.parametrize("frames", [[], ["--contract"]], ids=["answer", "contract"])
+def test_the_bare_server_stack_answers_every_socket_every_round(frames: list[str]) -> None:
+    figures = _run("--players", "30", "--rounds", "2", *frames, bench="bench.ws_floor")
     assert figures["answers_scored"] == 60

@@ -289,7 +289,7 @@ class _Room:
     finished: bool = False
     # The open question's ``question.opened`` frame and its question id, and
     # when each participant was first shown a question (question id, epoch
-    # ms): a live question is timed for each player from then (``sighted``).
+    # ms): a live answer is timed from then (``WebSocketHub.first_sight``).
     opening: tuple[str, str] | None = None
     sightings: dict[str, tuple[str, int]] = field(default_factory=dict)
 

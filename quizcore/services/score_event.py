@@ -33,8 +33,8 @@ from quizcore.session import SessionState
 
 log = logging.getLogger(__name__)
 
-# Players whose answers' facts are kept for their next answer (most recent
-# first out); a player dropped only has their facts worked out again.
+# Players whose answers' facts are kept for their next answer (the least
+# recently scored go first); a player dropped has their facts worked out again.
 KNOWN_PLAYERS = 20_000
 
 

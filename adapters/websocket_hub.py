@@ -287,10 +287,13 @@ class _Room:
     # The session finished: the room goes once its last socket does, so a
     # school that plays every day does not keep every session's frames.
     finished: bool = False
-    # The open question's ``question.opened`` frame and its question id, and
-    # when each participant was first shown a question (question id, epoch
-    # ms): a live answer is timed from then (``WebSocketHub.first_sight``).
+    # The open question's ``question.opened`` frame and its question id;
+    # when it had reached every socket the room had when it opened (question
+    # id, epoch ms); and when each participant was first shown a question
+    # (question id, epoch ms): a live answer is timed from then, at the
+    # latest from the first of these (``WebSocketHub.first_sight``).
     opening: tuple[str, str] | None = None
+    reached: tuple[str, int] | None = None
     sightings: dict[str, tuple[str, int]] = field(default_factory=dict)
 
     def sight(self, user_id: str, question_id: str, at: int) -> None:
@@ -434,12 +437,16 @@ class WebSocketHub:
             return len(room.connections) if room else 0
         return sum(len(room.connections) for room in self._rooms.values())
 
-    def sight_open(self, session_id: str, user_id: str) -> None:
-        """Note that the user is shown the open question now (a snapshot, a read).
+    def sight(self, session_id: str, user_id: str, question_id: str) -> None:
+        """Note that the user is shown the live question now (a snapshot, a read).
 
-        Only a question whose ``question.opened`` went out through this hub
-        is known to be open here; earlier sightings stand.
+        Earlier sightings stand; one made before the question's
+        ``question.opened`` reached this hub counts too.
         """
+        self._room(session_id).sight(user_id, question_id, self.now_ms())
+
+    def sight_open(self, session_id: str, user_id: str) -> None:
+        """Note that the user is shown the question open here, if one is (a replay)."""
         room = self._rooms.get(session_id)
         if room is not None and room.opening is not None:
             room.sight(user_id, room.opening[1], self.now_ms())
@@ -448,16 +455,28 @@ class WebSocketHub:
         """Return when the user was first shown the question here (epoch ms), if known.
 
         Noted when ``question.opened`` was handed to one of their sockets, or
-        a snapshot or read showed them the question, whichever came first.
-        A live question is timed for each player from then: its
-        ``question.opened`` reaches the last of 10,000 sockets more than a
-        second after the first.
+        a snapshot or read showed them the question, whichever came first,
+        and never later than when ``question.opened`` had reached every
+        socket the room had when it opened: a live question is timed for
+        each player from then, to make up for the fan-out (the last of
+        10,000 sockets is reached more than a second after the first), and
+        for no more than that (a socket opened late, or a read, gains
+        nothing).
         """
         room = self._rooms.get(session_id)
         seen = room.sightings.get(user_id) if room is not None else None
-        if seen is None or seen[0] != question_id:
+        if room is None or seen is None or seen[0] != question_id:
             return None
+        reached = room.reached
+        if reached is not None and reached[0] == question_id:
+            return min(seen[1], reached[1])
         return seen[1]
+
+    def _reached(self, room: _Room, frames: list[str]) -> None:
+        """Note when a room-wide push that held the opening has reached every socket."""
+        opening = room.opening
+        if opening is not None and any(frame is opening[0] for frame in frames):
+            room.reached = (opening[1], self.now_ms())
 
     def seq(self, session_id: str) -> int:
         """Return the last sequence number used in the session."""
@@ -537,6 +556,7 @@ class WebSocketHub:
         for connection in receivers[:SPLICE_SLICE]:
             room.pushed(connection, frame, self.now_ms)
         if len(receivers) <= SPLICE_SLICE:
+            self._reached(room, [frame])
             return
         fanout = _Fanout(frames=[frame], pending=dict.fromkeys(receivers[SPLICE_SLICE:], 0))
         room.fanout = fanout
@@ -552,6 +572,7 @@ class WebSocketHub:
                     if slices.due(number):
                         await asyncio.sleep(0)
                     self._catch_up(room, connection)
+            self._reached(room, fanout.frames)
         finally:
             if room.fanout is fanout:
                 room.fanout = None

@@ -88,8 +88,10 @@ class EmbeddedPipeline:
     def wire(self, services: Services, timers: QuestionTimers, metrics: Metrics) -> None:
         """Connect the stream, the seed's queues and the timers to the services."""
         # The score service checked each answer on the resident state this
-        # process shares with the stream processor: it is not checked twice.
-        self.stream.process = services.stream.handle_checked
+        # process shares with the stream processor: it is not checked twice
+        # (unless the score service reads remembered states).
+        checked = self.session_state_ttl_ms == 0
+        self.stream.process = services.stream.handle_checked if checked else services.stream.handle
         wire_local_lanes(self.bus, services, metrics, self.settings)
         self.bus.lane("timers", timers.on_event, {"QuestionOpened"})
 

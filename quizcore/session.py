@@ -393,16 +393,18 @@ def player_opening(
     """Return when a live question opened for one player: when they were shown it.
 
     ``seen_at`` (when the question's frame was handed to the player's socket,
-    or a read showed it) counts from the room's opening to its deadline. An
-    answer received before it was seen there came from a sight elsewhere
-    and keeps the room's ``opened_at``. The deadline stays the room's: only
-    the answer's time, and so its speed points, runs from the player's own
+    or a read showed it) counts from the room's opening until its deadline.
+    An answer received before it was seen there came from a sight elsewhere,
+    and a sight at or past the deadline (in the grace) gains nothing: both
+    keep the room's ``opened_at``. The deadline stays the room's: only the
+    answer's time, and so its speed points, runs from the player's own
     opening.
     """
     if state.mode != "live" or question_index >= len(state.windows) or seen_at > received_at:
         return opened_at
-    closes_at = state.windows[question_index][1]
-    return max(opened_at, min(seen_at, closes_at))
+    if seen_at >= state.windows[question_index][1]:
+        return opened_at
+    return max(opened_at, seen_at)
 
 
 def check_window(

@@ -329,7 +329,8 @@ class ApiContext:
                 current_question(quiz.questions[state.question_index], window[0], window[1])
             )
             if viewer is not None and self.hub is not None:
-                self.hub.sight_open(state.session_id, viewer)
+                question_id = quiz.questions[state.question_index].question_id
+                self.hub.sight(state.session_id, viewer, question_id)
         last = None if current is not None else await self.services.quiz.last_question(state)
         return {
             "session_id": state.session_id,

@@ -88,10 +88,10 @@ class Live:
                 snapshot = await self.snapshot(sid, caller.user_id, connection.opened_at)
                 await ws.send_text(snapshot)
             else:
-                for frame in replay:
-                    await ws.send_text(frame)
                 # The replay may show the open question (earlier sightings stand).
                 hub.sight_open(sid, caller.user_id)
+                for frame in replay:
+                    await ws.send_text(frame)
             sender = asyncio.create_task(self._send(ws, connection))
             connection.send_now = ws.send_text
             try:

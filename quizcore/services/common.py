@@ -83,6 +83,11 @@ def score_answers(
     correct_of: dict[str, bool] = {}
     for answer in answers:
         found = known.get(answer.submission_id) if known is not None else None
+        if found is not None and (
+            found[0].question_index != answer.question_index
+            or found[0].received_at != answer.received_at
+        ):
+            found = None  # not this answer's: a submission id is the client's choice
         if found is None:
             question = quiz.question(answer.question_id)
             if question is None:

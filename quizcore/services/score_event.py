@@ -33,9 +33,10 @@ from quizcore.session import SessionState
 
 log = logging.getLogger(__name__)
 
-# Players whose answers' facts are kept for their next answer (the least
-# recently scored go first); a player dropped has their facts worked out again.
-KNOWN_PLAYERS = 20_000
+# Answers whose facts are kept for their player's next answer, at most (the
+# least recently scored players' go first; about 300 bytes each); a player
+# dropped has their facts worked out again.
+KNOWN_FACTS = 200_000
 
 
 class ScoreEventHandler:
@@ -69,17 +70,30 @@ class ScoreEventHandler:
         self._known: OrderedDict[tuple[str, str], dict[str, tuple[AnswerFacts, bool]]] = (
             OrderedDict()
         )
+        # How many facts ``_known`` held after the last re-scoring.
+        self._known_facts = 0
 
     def _facts_of(self, session_id: str, user_id: str) -> dict[str, tuple[AnswerFacts, bool]]:
-        key = (session_id, user_id)
-        known = self._known.get(key)
+        """Return the player's known facts, to be filled in by ``score_answers``.
+
+        Taken off the cache meanwhile, and put back by ``_keep``: the cache
+        then counts every fact it holds, whatever a re-scoring added.
+        """
+        known = self._known.pop((session_id, user_id), None)
         if known is None:
-            known = self._known[key] = {}
-            if len(self._known) > KNOWN_PLAYERS:
-                self._known.popitem(last=False)
-        else:
-            self._known.move_to_end(key)
+            return {}
+        self._known_facts -= len(known)
         return known
+
+    def _keep(
+        self, session_id: str, user_id: str, known: dict[str, tuple[AnswerFacts, bool]]
+    ) -> None:
+        """Put a player's facts back as the latest; drop the oldest players' past the bound."""
+        self._known[(session_id, user_id)] = known
+        self._known_facts += len(known)
+        while self._known_facts > KNOWN_FACTS and len(self._known) > 1:
+            _, dropped = self._known.popitem(last=False)
+            self._known_facts -= len(dropped)
 
     async def _project(
         self, state: SessionState, user_id: str, answers: list[RecordedAnswer]
@@ -88,6 +102,7 @@ class ScoreEventHandler:
         quiz = await self.catalog.quiz(state.quiz_id)
         known = self._facts_of(state.session_id, user_id)
         result, correct_of = score_answers(quiz, state, answers, known)
+        self._keep(state.session_id, user_id, known)
         await self.scores.raise_score(
             ParticipantScore(
                 session_id=state.session_id,

@@ -29,6 +29,7 @@ from quizcore.services import (
     GLOBAL_BOARD,
     SubmissionView,
     leaderboard_view,
+    score_answers,
     score_event,
     session_board,
 )
@@ -603,21 +604,22 @@ async def test_a_live_answer_is_timed_from_when_the_player_was_shown_the_questio
 
 
 @pytest.mark.parametrize(
-    ("shown_after", "timed_from"),
-    [(-3000, 0), (7000, 0), (30_000, 0)],
-    ids=["before-the-opening", "after-the-answer", "past-the-deadline"],
+    ("shown_after", "answered_after"),
+    [(-3000, 5000), (7000, 5000), (10_100, 10_400), (30_000, 5000)],
+    ids=["before-the-opening", "after-the-answer", "in-the-grace", "past-the-deadline"],
 )
 async def test_a_sighting_outside_the_question_keeps_the_rooms_time(
-    live: Play, shown_after: int, timed_from: int
+    live: Play, shown_after: int, answered_after: int
 ) -> None:
     await started(live, "ann")
     opened = live.clock.now_ms()
-    live.clock.advance(5000)
+    live.clock.advance(answered_after)
 
-    await submit_seen(live, opened + shown_after)
+    view = await submit_seen(live, opened + shown_after)
 
     (recorded,) = await live.system.answers.for_session(live.session_id)
-    assert recorded.opened_at == opened + timed_from
+    assert recorded.opened_at == opened
+    assert view.points == round(1000 * (1 - (min(answered_after, 10_000) / 10_000) / 2))
 
 
 async def test_a_self_paced_answer_is_timed_from_when_it_was_served_whatever_seen(
@@ -682,14 +684,66 @@ async def test_re_scoring_works_out_each_answer_once(
 async def test_a_player_whose_facts_were_dropped_is_scored_the_same(
     live: Play, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(score_event, "KNOWN_PLAYERS", 1)
+    monkeypatch.setattr(score_event, "KNOWN_FACTS", 2)
     await started(live, "ann", "bob")
+    answers = {"ann": ["right", "wrong", "right"], "bob": ["right", "right", "wrong"]}
     for number in (1, 2, 3):
         for user in ("ann", "bob"):  # each one's facts push out the other's
+            live.clock.advance(700 * number)
+            await live.submit(user, f"q{number}", answers[user][number - 1], f"{user}-{number}")
+        await live.system.quiz.advance(live.session_id, HOST)
+
+    quiz = await live.system.quiz.catalog.quiz(live.quiz_id)
+    state = await live.system.sessions.get(live.session_id)
+    assert state is not None
+    for user in ("ann", "bob"):
+        theirs = await live.system.answers.for_participant(live.session_id, user)
+        tally, _ = score_answers(quiz, state, theirs)  # worked out afresh
+        assert await live.score_of(user) == tally.score > 0
+
+
+async def test_the_facts_kept_stay_within_their_bound(
+    live: Play, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(score_event, "KNOWN_FACTS", 3)
+    users = ("ann", "bob", "cat")
+    await started(live, *users)
+    for number in (1, 2):
+        for user in users:
             await live.submit(user, f"q{number}", "right", f"{user}-{number}")
         await live.system.quiz.advance(live.session_id, HOST)
 
-    assert await live.score_of("ann") == await live.score_of("bob") == 3300
+    kept = live.system.score_event._known
+    assert sum(len(facts) for facts in kept.values()) <= 3
+    assert list(kept) == [(live.session_id, "cat")], "the most recently scored stays"
+
+
+async def test_known_facts_of_another_answer_under_the_same_submission_id_are_not_used(
+    live: Play,
+) -> None:
+    await started(live, "ann")
+    quiz = await live.system.quiz.catalog.quiz(live.quiz_id)
+    state = await live.system.sessions.get(live.session_id)
+    assert state is not None
+    opened = live.clock.now_ms()
+    wrong = RecordedAnswer(
+        session_id=live.session_id,
+        question_id="q1",
+        question_index=0,
+        user_id="ann",
+        submission_id="same",
+        answer="wrong",
+        received_at=opened + 100,
+        opened_at=opened,
+        limit_ms=10_000,
+    )
+    right = dataclasses.replace(wrong, question_id="q2", question_index=1, answer="right")
+    known: dict[str, Any] = {}
+    score_answers(quiz, state, [wrong], known)
+
+    tally, correct_of = score_answers(quiz, state, [right], known)
+
+    assert (tally.score, correct_of) == (1000, {"same": True})
 
 
 async def test_unknown_submission_has_no_view(live: Play) -> None:

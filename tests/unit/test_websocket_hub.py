@@ -819,27 +819,43 @@ async def test_each_player_is_timed_from_when_question_opened_was_handed_to_thei
     seen = {user: live.first_sight("ROOM22", user, "q1") for user in sockets}
     assert all(seen[user] is not None and start < seen[user] <= reached_early for user in early)  # type: ignore[operator]
     late = set(sockets) - early
-    assert all(seen[user] is not None and seen[user] > reached_early for user in late)  # type: ignore[operator]
+    assert all(seen[user] is not None and reached_early < seen[user] < millis.now for user in late)  # type: ignore[operator]
+    live.sight("ROOM22", "newcomer", "q1")
+    assert live.first_sight("ROOM22", "newcomer", "q1") == max(seen.values()) + 1  # type: ignore[type-var]
     assert live.first_sight("ROOM22", "p0", "q2") is None, "a sighting is of one question"
     assert live.first_sight("ROOM22", "nobody", "q1") is None
 
 
-async def test_a_second_sight_of_the_same_question_keeps_the_first() -> None:
+async def test_a_later_sight_keeps_the_first_and_never_passes_the_fan_outs_end() -> None:
     live = hub()
     millis = live.now_ms = Millis()
     socket = live.connect("ROOM22", "ann")
     await live.to_session("ROOM22", {"type": "question.opened", "question_id": "q1"})
     shown = live.first_sight("ROOM22", "ann", "q1")
+    reached = millis.now  # the room's fan-out ended with ann's socket
 
-    # Reconnecting (a snapshot) or reading the session shows it again, later.
+    # Reconnecting (a snapshot) or reading the session shows it again, later;
+    # bob connects or reads only now: he gains no more than the fan-out took.
     live.disconnect(socket)
     live.connect("ROOM22", "ann")
     live.sight_open("ROOM22", "ann")
-    live.sight_open("ROOM22", "bob")
+    live.sight("ROOM22", "bob", "q1")
 
-    assert shown is not None and millis.now > shown
+    assert shown is not None and shown <= reached < millis.now
     assert live.first_sight("ROOM22", "ann", "q1") == shown
-    assert live.first_sight("ROOM22", "bob", "q1") == millis.now, "bob was first shown it now"
+    assert live.first_sight("ROOM22", "bob", "q1") == reached
+
+
+async def test_a_read_before_question_opened_reaches_the_hub_counts_from_the_read() -> None:
+    live = hub()
+    millis = live.now_ms = Millis()
+    live.connect("ROOM22", "ann")
+    live.sight("ROOM22", "ann", "q1")  # the state is open; the event is on its way
+    read = millis.now
+
+    await live.to_session("ROOM22", {"type": "question.opened", "question_id": "q1"})
+
+    assert live.first_sight("ROOM22", "ann", "q1") == read < millis.now
 
 
 async def test_nothing_is_sighted_once_the_question_closed_or_before_it_opened() -> None:
@@ -864,5 +880,5 @@ async def test_a_hub_fed_by_the_fan_out_times_players_from_its_own_sockets() -> 
 
     live.deliver("ROOM22", {"type": "question.opened", "question_id": "q1", "seq": 16}, None)
 
-    assert live.first_sight("ROOM22", "ann", "q1") == millis.now
+    assert live.first_sight("ROOM22", "ann", "q1") == millis.now - 1  # pushed, then reached
     assert live.first_sight("ROOM22", "bob", "q1") is None, "bob's socket is on another process"

@@ -145,8 +145,9 @@ class CurrentQuestionResource:
             resp.status = 204
             return
         question, opens_at, closes_at = found
-        if self.ctx.hub is not None:
-            self.ctx.hub.sight_open(sid, caller.user_id)
+        state = await self.ctx.services.sessions.get(sid)
+        if self.ctx.hub is not None and state is not None and state.mode == "live":
+            self.ctx.hub.sight(sid, caller.user_id, question.question_id)
         resp.media = present(
             {
                 "question_id": question.question_id,

@@ -240,28 +240,66 @@ async def test_answers_submitted_over_the_socket_are_scored_as_over_http(
     assert board.body["me"]["score"] == 1000, "a resubmission never counts twice"
 
 
+def slow_question_opened(
+    live_server: LiveServer, monkeypatch: pytest.MonkeyPatch, seconds: float
+) -> None:
+    """Make the hub push each ``question.opened`` ``seconds`` after the question opened."""
+    hub = live_server.ctx.hub
+    assert hub is not None
+    push = hub.to_session
+
+    async def slow(session_id: str, event: dict[str, Any]) -> None:
+        if event["type"] == "question.opened":
+            await asyncio.sleep(seconds)
+        await push(session_id, event)
+
+    monkeypatch.setattr(hub, "to_session", slow)
+
+
 async def test_a_live_question_is_timed_from_when_the_player_was_shown_it(
-    live_server: LiveServer,
+    live_server: LiveServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     api = live_server.api
     game = await new_game(api, players=2, seconds=20)
     sid = game.session_id
     late, unseen = game.players
-    await api.host(game.host, sid, "start")
-    # The question is open; this player's phone only shows it 1.2 s later.
-    await asyncio.sleep(1.2)
+    slow_question_opened(live_server, monkeypatch, 1.2)  # slow to tell the room
 
     async with live_server.socket(sid, late) as live:
-        snapshot = await live.next("session.snapshot")
+        await live.next("session.snapshot")
+        await api.host(game.host, sid, "start")
+        opened = await live.next("question.opened")
         submit = {"type": "answer.submit", "question_id": "q1", "answer": RIGHT["q1"]}
         await live.send({**submit, "submission_id": "late-1"})
         result = await live.next("answer.result")
     # Answered over HTTP, never shown the question by the server: the room's time.
     reply = await api.answer(unseen, sid, "q1", RIGHT["q1"], submission_id="unseen-1", wait=5)
 
-    assert snapshot["current_question"]["question_id"] == "q1"
-    assert result["points"] == 1000, "answered within 0.5 s of seeing it"
+    assert opened["question_id"] == "q1"
+    assert result["points"] == 1000, "answered within 0.5 s of being shown it"
     assert reply.status == 200 and 900 < reply.body["points"] < 1000, reply.body
+
+
+async def test_a_player_who_read_the_question_first_is_timed_from_the_read(
+    live_server: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api = live_server.api
+    game = await new_game(api, players=1, seconds=20)
+    sid, reader = game.session_id, game.players[0]
+    slow_question_opened(live_server, monkeypatch, 1.5)
+
+    async with live_server.socket(sid, reader) as live:
+        await live.next("session.snapshot")
+        await api.host(game.host, sid, "start")
+        await asyncio.sleep(0.7)
+        current = await api.current(reader, sid)  # seen here, before its push
+        await live.next("question.opened")
+        submit = {"type": "answer.submit", "question_id": "q1", "answer": RIGHT["q1"]}
+        await live.send({**submit, "submission_id": "read-1"})
+        result = await live.next("answer.result")
+
+    assert current.status == 200 and current.body["question_id"] == "q1"
+    assert 900 < result["points"] < 1000, "timed from the read, 0.8 s before the answer"
 
 
 async def test_socket_submissions_that_break_a_rule_get_error_frames(

@@ -136,6 +136,15 @@ class Quiz:
     typo_tolerance: bool = False
     author_id: str = ""
     questions: tuple[Question, ...] = field(default_factory=tuple)
+    # The questions by id (the first of any id given twice): every answer
+    # looks its question up a few times, in quizzes of up to 200 questions.
+    _by_id: dict[str, Question] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_id: dict[str, Question] = {}
+        for question in self.questions:
+            by_id.setdefault(question.question_id, question)
+        object.__setattr__(self, "_by_id", by_id)
 
     @property
     def question_count(self) -> int:
@@ -144,10 +153,7 @@ class Quiz:
 
     def question(self, question_id: str) -> Question | None:
         """Return the question with this id, or None."""
-        for question in self.questions:
-            if question.question_id == question_id:
-                return question
-        return None
+        return self._by_id.get(question_id)
 
     def summary(self) -> dict[str, Any]:
         """Return the fields of the quiz list."""

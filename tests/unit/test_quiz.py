@@ -120,6 +120,15 @@ def test_quiz_of_exactly_the_maximum_questions_and_limits_is_accepted() -> None:
     assert quiz.questions[-1].seconds == 300
 
 
+def test_every_question_of_the_largest_quiz_is_found_by_its_id() -> None:
+    quiz = build_quiz("qz", quiz_with(*[choice_question(1)] * MAX_QUESTIONS))
+
+    assert [quiz.question(f"q{n + 1}") for n in range(MAX_QUESTIONS)] == list(quiz.questions)
+    assert quiz.question("q0") is None
+    assert quiz.question(f"q{MAX_QUESTIONS + 1}") is None
+    assert quiz_from_dict(quiz.to_dict()).question("q7") == quiz.questions[6]
+
+
 def test_quiz_survives_its_stored_form_round_trip() -> None:
     quiz = build_quiz("qz", quiz_with(choice_question(1, seconds=5), text_question(accept=["hi"])))
 

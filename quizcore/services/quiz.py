@@ -412,8 +412,9 @@ async def question_stats(
     The notification worker and the quiz service both show them; a function
     on the stores it reads, so the worker needs no quiz service to call it.
     With ``question_id``, only that question's entry: a question's close
-    counts its own answers, not every answer of the session again (which
-    made a session's closes cost the square of its questions).
+    checks its own answers, not every answer of the session again (which
+    made a session's closes cost the square of its questions); the others
+    are passed over on their question id alone.
     """
     state = await load_session(sessions, session_id)
     quiz = await catalog.quiz(state.quiz_id)
@@ -432,6 +433,8 @@ async def question_stats(
     # A choice's label by its normalised form (the first such choice).
     labels = {q.question_id: {normalise(c): c for c in reversed(q.choices)} for q in wanted}
     for answer in await answers.for_session(session_id):
+        if question_id is not None and answer.question_id != question_id:
+            continue
         entry = stats.get(answer.question_id)
         question = quiz.question(answer.question_id)
         if entry is None or question is None:

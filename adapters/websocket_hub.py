@@ -478,6 +478,11 @@ class WebSocketHub:
         if opening is not None and any(frame is opening[0] for frame in frames):
             room.reached = (opening[1], self.now_ms())
 
+    def answer_counts(self, session_id: str) -> dict[str, int]:
+        """Return the answers scored per question so far, as the boards carry them."""
+        room = self._rooms.get(session_id)
+        return dict(room.answer_counts) if room is not None else {}
+
     def seq(self, session_id: str) -> int:
         """Return the last sequence number used in the session."""
         room = self._rooms.get(session_id)

@@ -198,6 +198,8 @@ class Live:
             "leaderboard": board,
             "me": {"rank": mine.rank, "score": mine.score} if mine else None,
             "answered": answered,
+            # As on the boards: a reloaded projector shows its count at once.
+            "answer_counts": hub.answer_counts(session_id),
             "host_away": session_id in self._host_away,
         }
         return dumps(present(payload))

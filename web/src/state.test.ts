@@ -271,7 +271,7 @@ describe('sessionReducer', () => {
     // The next question starts from its own count (none yet), then follows its key.
     const next = { ...question, question_id: 'q2', index: 1 };
     const moved = run([live({ type: 'question.opened', seq: 9, ...next })], counted);
-    expect(moved.answerCount).toBeNull();
+    expect(moved.answerCount).toBe(0);
     const later = run(
       [live({ type: 'leaderboard.updated', seq: 10, version: 7, entries: [], answer_counts: { q1: 3, q2: 2 } })],
       moved,
@@ -281,6 +281,10 @@ describe('sessionReducer', () => {
     // A snapshot after a reconnect keeps the counts it does not carry.
     const resumed = run([live({ ...snapshot, seq: 11, current_question: next })], later);
     expect(resumed.answerCount).toBe(2);
+
+    // A reloaded projector takes the count its snapshot carries.
+    const reloaded = run([live({ ...snapshot, seq: 12, current_question: next, answer_counts: { q2: 4 } })]);
+    expect(reloaded.answerCount).toBe(4);
   });
 });
 

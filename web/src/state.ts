@@ -474,7 +474,10 @@ function applyLive(state: SessionState, message: LiveMessage, receivedAt: number
       return { ...withSeq, hostAway: false };
     case 'question.opened': {
       const question = readQuestion(message);
-      return question ? openQuestion(withSeq, question) : withSeq;
+      if (!question) return withSeq;
+      // A question that has just opened has no answers yet: the projector says 0, not "–".
+      const opened = openQuestion(withSeq, question);
+      return { ...opened, answerCount: opened.answerCount ?? 0 };
     }
     case 'question.closed': {
       const stats = readQuestionStats(message);

@@ -60,6 +60,7 @@ async def test_a_connection_starts_with_a_snapshot_of_the_session(
     assert snapshot["current_question"]["question_id"] == "q1"
     assert snapshot["me"] == {"rank": 1, "score": 1000}
     assert snapshot["answered"] == ["q1"]
+    assert snapshot["answer_counts"] == {"q1": 1}, "a reloaded projector shows its count"
     entries = snapshot["leaderboard"]["entries"]
     assert (entries[0]["user_id"], entries[0]["score"]) == (player.user_id, 1000)
     assert "correct_answer" not in str(snapshot) and "'answer'" not in str(snapshot)

@@ -346,6 +346,8 @@ def test_reveal_reloads_and_finish(room: Room, quiz_server: QuizServer, output_d
     expect(dialog).to_contain_text(f"{len(questions) - 2} questions will be marked as not played")
     host.get_by_test_id("finish-dialog-cancel").click()
     expect(dialog).to_have_count(0)
+    # Space then does what its hint says, not open the dialog again.
+    expect(host.get_by_test_id("host-next")).to_be_focused()
     session = quiz_server.get(f"/v1/sessions/{session_id}", page_identity(host)[0]).json()
     assert session["status"] == "running", session
     host.get_by_test_id("host-finish").click()

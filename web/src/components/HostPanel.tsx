@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError } from '../api';
 import { describeError, formatScore } from '../format';
 import { joinUrl } from '../joinCode';
@@ -102,6 +102,21 @@ export function HostPanel({
   }, [hostAction]);
   const cancelFinish = useCallback(() => setConfirmFinish(false), []);
 
+  // Closing the dialog gives focus back to "Finish quiz", where Space would
+  // open it again: the main action takes it, as its Space hint promises
+  // (not "Start quiz", which Space never triggers).
+  const primaryButton = useRef<HTMLButtonElement>(null);
+  const dialogWasOpen = useRef(false);
+  useEffect(() => {
+    if (confirmFinish) {
+      dialogWasOpen.current = true;
+      return;
+    }
+    if (!dialogWasOpen.current) return;
+    dialogWasOpen.current = false;
+    if (spaceAction) primaryButton.current?.focus();
+  }, [confirmFinish, spaceAction]);
+
   if (fatal) {
     return (
       <section className="card" role="alert">
@@ -158,6 +173,7 @@ export function HostPanel({
         <div className="presenter-controls" aria-label="Quiz controls" role="group">
           {primary && (
             <button
+              ref={primaryButton}
               type="button"
               className="button primary big"
               data-testid={primary.testId}

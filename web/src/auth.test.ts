@@ -115,6 +115,9 @@ describe('device key (local profile)', () => {
     expect(second.device_key).toBe(first.device_key);
     expect(second.name).toBe('Ana B');
     expect(deviceKey(local)).toBe(first.device_key);
+    // A third tab, not signed in yet, offers the name this browser last used.
+    expect(new AuthStore(window.sessionStorage, Date.now, local).lastName()).toBe('Ana B');
+    expect(new AuthStore(window.sessionStorage, Date.now, null).lastName()).toBe('');
   });
 
   it('makes different keys in different browsers', () => {

@@ -34,6 +34,8 @@ export interface AuthCallback {
 const TOKEN_KEY = 'quizcore.token';
 const STATE_KEY = 'quizcore.auth0.state';
 const DEVICE_KEY = 'quizcore.device_key';
+/** The name this browser last signed in with (a new tab offers it again). */
+const LAST_NAME_KEY = 'quizcore.last_name';
 /** Length in bytes of a new device key (hex-encoded: twice as many characters). */
 const DEVICE_KEY_BYTES = 24;
 
@@ -200,6 +202,15 @@ export class AuthStore implements TokenProvider {
     return this.refreshing;
   }
 
+  /** The name this browser last signed in with, for a new tab's form ('' if none). */
+  lastName(): string {
+    try {
+      return this.keyStorage?.getItem(LAST_NAME_KEY) ?? '';
+    } catch {
+      return '';
+    }
+  }
+
   /** Get a dev token for `name` (local profile). */
   async signInDev(name: string): Promise<StoredToken> {
     if (!this.api) throw new Error('AuthStore is not attached to an API client');
@@ -212,6 +223,11 @@ export class AuthStore implements TokenProvider {
       user_id: issued.user_id,
     };
     this.set(stored);
+    try {
+      this.keyStorage?.setItem(LAST_NAME_KEY, name);
+    } catch {
+      // Storage blocked: a new tab asks for the name again.
+    }
     return stored;
   }
 

@@ -14,7 +14,9 @@ export interface HostSignInProps {
 /** Sign-in for hosts: a name (local profile) or Auth0 login. */
 export function HostSignIn({ config, auth, token, onLogin }: HostSignInProps) {
   const choice = authChoice(config, token);
-  const [name, setName] = useState(token?.kind === 'dev' ? (token.name ?? '') : '');
+  const [name, setName] = useState(
+    token?.kind === 'dev' && token.name ? token.name : auth.lastName(),
+  );
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const nameId = useId();

@@ -17,7 +17,11 @@ export interface JoinFormProps {
 /** The player's start screen: name (or login) and quiz ID. */
 export function JoinForm({ config, auth, token, initialCode, onJoin, onLogin }: JoinFormProps) {
   const choice = authChoice(config, token);
-  const [name, setName] = useState(token?.kind === 'dev' && token.name ? token.name : '');
+  // A new tab of the same browser offers the name it last used (the device
+  // key gets the same player back whatever the name).
+  const [name, setName] = useState(
+    token?.kind === 'dev' && token.name ? token.name : auth.lastName(),
+  );
   const [code, setCode] = useState(initialCode);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);

@@ -188,6 +188,15 @@ class Live:
             answer.question_id
             for answer in await services.answers.for_participant(session_id, user_id)
         ]
+        # As on the boards, so a reloaded projector shows its count at once;
+        # the open question's from the answers recorded (0 before the first,
+        # and what a restart left in place, which the hub's tally forgot).
+        counts = hub.answer_counts(session_id)
+        current = view["current_question"]
+        if current is not None:
+            question_id = current["question_id"]
+            recorded = await services.answers.question_count(session_id, question_id)
+            counts[question_id] = max(counts.get(question_id, 0), recorded)
         payload: dict[str, Any] = {
             "type": "session.snapshot",
             "seq": seq,
@@ -198,8 +207,7 @@ class Live:
             "leaderboard": board,
             "me": {"rank": mine.rank, "score": mine.score} if mine else None,
             "answered": answered,
-            # As on the boards: a reloaded projector shows its count at once.
-            "answer_counts": hub.answer_counts(session_id),
+            "answer_counts": counts,
             "host_away": session_id in self._host_away,
         }
         return dumps(present(payload))

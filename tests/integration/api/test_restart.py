@@ -326,6 +326,28 @@ async def test_every_acknowledged_answer_survives_a_kill_9_and_scores_the_same(
     assert scores == {uid: t.score for uid, t in expected.items()}
 
 
+async def test_a_projector_reloaded_after_a_restart_still_counts_the_answers(
+    settings_for: Callable[..., Settings], minter: Minter
+) -> None:
+    settings = settings_for(storage="sqlite")
+    async with served(settings, minter) as server:
+        game = await new_game(server.api, players=3, seconds=120)
+        await server.api.host(game.host, game.session_id, "start")
+        async with server.socket(game.session_id, game.host) as live:
+            fresh = await live.next("session.snapshot")
+        for player in game.players[:2]:
+            await server.api.answer(player, game.session_id, "q1", RIGHT["q1"], wait=5)
+
+    async with (
+        served(settings, minter) as server,
+        server.socket(game.session_id, game.host) as live,
+    ):
+        reloaded = await live.next("session.snapshot")
+
+    assert fresh["answer_counts"] == {"q1": 0}, "none yet, not unknown"
+    assert reloaded["answer_counts"] == {"q1": 2}
+
+
 async def test_the_live_sequence_of_a_session_keeps_growing_across_a_restart(
     settings_for: Callable[..., Settings], minter: Minter
 ) -> None:

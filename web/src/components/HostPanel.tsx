@@ -115,6 +115,8 @@ export function HostPanel({
     if (!dialogWasOpen.current) return;
     dialogWasOpen.current = false;
     if (spaceAction) primaryButton.current?.focus();
+    // In the lobby Space does nothing: not reopen the dialog either.
+    else if (document.activeElement instanceof HTMLElement) document.activeElement.blur();
   }, [confirmFinish, spaceAction]);
 
   if (fatal) {
@@ -388,7 +390,7 @@ export function HostPanel({
               ) : null}
             </p>
           )}
-          {state.entries[0] && (
+          {state.entries[0] && state.entries[0].score > 0 && (
             <p className="muted">
               Leading now: {state.entries[0].display_name} with {formatScore(state.entries[0].score)}{' '}
               points.

@@ -10,8 +10,10 @@ after a uniform random delay in [0, S) seconds, as a class answers over the
 seconds a question is open. Prints join
 time, answers per second, p50/p99 from sending an answer to its
 ``answer.result``, p99 from sending it to the first ``leaderboard.updated``
-whose ``me`` shows it, dropped messages and the server's peak RSS; writes
-them to bench/RESULTS.md.
+whose ``me`` shows it (and answer -> result split between the answers sent in
+the first second after a question opened, while ``question.opened`` is still
+going out to the room, and those sent later), dropped messages and the
+server's peak RSS; writes them to bench/RESULTS.md.
 
     python -m bench.live --players 1000 --questions 5
     python -m bench.live --players 10000 --questions 2
@@ -101,13 +103,14 @@ def _rss_peak_mib(pid: int) -> float:
 
 
 @contextlib.asynccontextmanager
-async def server(data_dir: str, server_name: str = "uvicorn") -> Any:
+async def server(data_dir: str, server_name: str = "uvicorn", log_path: str | None = None) -> Any:
+    """Serve the product; its log, at INFO, goes to ``log_path`` if given, else nowhere."""
     port = _free_port()
     env = {
         **os.environ,
         "QUIZ_DATA_DIR": data_dir,
         "QUIZ_PORT": str(port),
-        "QUIZ_LOG_LEVEL": "WARNING",
+        "QUIZ_LOG_LEVEL": "INFO" if log_path else "WARNING",
     }
     command = [sys.executable, "-m", "entrypoints.cli.main", "serve"]
     if server_name == "granian":
@@ -117,12 +120,14 @@ async def server(data_dir: str, server_name: str = "uvicorn") -> Any:
         command += ["--host", "127.0.0.1", "--port", str(port), "--loop", "uvloop"]
         command += ["--backlog", "4096", "--log-level", "warning"]
         command += ["entrypoints.api.app:create_app"]
-    process = subprocess.Popen(  # noqa: ASYNC220 - started once, before any load
-        command,
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-    )
+    with contextlib.ExitStack() as files:
+        # The child keeps its own copy of the file; this process needs none.
+        log: Any = subprocess.DEVNULL
+        if log_path:
+            log = files.enter_context(Path(log_path).open("wb"))  # noqa: ASYNC230 - before any load
+        process = subprocess.Popen(  # noqa: ASYNC220 - started once, before any load
+            command, cwd=ROOT, env=env, stdout=log, stderr=log if log_path else None
+        )
     base = f"http://127.0.0.1:{port}"
     async with httpx.AsyncClient(base_url=base) as client:
         for _ in range(200):
@@ -151,7 +156,7 @@ def _loadgen_ready() -> None:
 
 
 async def run_loadgen(
-    arguments: list[str], server_name: str = "uvicorn"
+    arguments: list[str], server_name: str = "uvicorn", log_path: str | None = None
 ) -> tuple[dict[str, Any], float, float]:
     """Start the server, run the load generator; return figures, peak RSS, CPU seconds.
 
@@ -160,7 +165,7 @@ async def run_loadgen(
     """
     _loadgen_ready()
     with tempfile.TemporaryDirectory() as data_dir:
-        async with server(data_dir, server_name) as (base, process):
+        async with server(data_dir, server_name, log_path) as (base, process):
             cpu_before = _cpu_s(process.pid)
             loadgen = await asyncio.create_subprocess_exec(
                 "node",
@@ -230,6 +235,19 @@ def main() -> None:
         default="uvicorn",
         help="the ASGI server (granian only to compare: quiz serve runs uvicorn)",
     )
+    parser.add_argument(
+        "--server-log",
+        metavar="PATH",
+        help="keep the server's log, at INFO, in PATH (its collections, its requests:"
+        " logging every request costs CPU, so compare such runs only with each other)",
+    )
+    parser.add_argument(
+        "--answers-csv",
+        metavar="PATH",
+        help="write one row per answer to PATH: when its question reached the player and"
+        " when they answered (ms from the question first reaching anyone), answer -> result"
+        " and answer -> on the board",
+    )
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON line")
     args = parser.parse_args()
@@ -251,10 +269,12 @@ def main() -> None:
         if args.spread:
             name += f"-spread-{args.spread:g}s"
             command += f" --spread {args.spread:g}"
+    if args.answers_csv and not args.http:
+        arguments += ["--answers-csv", str(Path(args.answers_csv).resolve())]
     if args.server != "uvicorn":
         name += f"-{args.server}"
         command += f" --server {args.server}"
-    figures, rss, cpu = asyncio.run(run_loadgen(arguments, args.server))
+    figures, rss, cpu = asyncio.run(run_loadgen(arguments, args.server, args.server_log))
     figures["server_rss_mib"] = rss
     # The server's CPU over the whole run (joins and connections included).
     figures["server_cpu_s"] = cpu

@@ -8,6 +8,7 @@
 //   node live.mjs --base http://127.0.0.1:8000 --players 1000 --questions 5
 //   node live.mjs --base http://127.0.0.1:8000 --http --clients 64 --duration 10
 
+import { writeFileSync } from "node:fs";
 import http from "node:http";
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
@@ -27,9 +28,15 @@ const { values: opts } = parseArgs({
     // Each player answers after a uniform random delay in [0, spread) seconds
     // after question.opened, as a class does; 0 answers at once (a burst).
     spread: { type: "string", default: "0" },
+    // A CSV file to write one row per answer to (see ANSWER_COLUMNS).
+    "answers-csv": { type: "string", default: "" },
   },
 });
 const spreadMs = Number(opts.spread) * 1000;
+// The rows of --answers-csv, times in ms from when the question's
+// question.opened first reached any player: when it reached this one, when
+// they sent the answer; then answer -> result and answer -> on the board.
+const ANSWER_COLUMNS = ["question", "opened_ms", "sent_ms", "result_ms", "visible_ms"];
 
 const base = new URL(opts.base);
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
@@ -294,6 +301,12 @@ async function live() {
   for (const player of players) player.ws.terminate();
 
   const results = [];
+  // Answer -> result, for answers sent in the first second after the question
+  // first reached anyone (while question.opened is still going out to the
+  // room) and for those sent later: where the p99 comes from.
+  const resultsFirstSecond = [];
+  const resultsLater = [];
+  const rows = [];
   const visible = [];
   // Speed points each correct answer lost against its player's own time
   // (question.opened reached them -> they sent the answer), streak bonus
@@ -308,10 +321,10 @@ async function live() {
     for (const [submission, sentAt] of player.sent) {
       firstSent = Math.min(firstSent, sentAt);
       const resultAt = player.resultAt.get(submission);
+      const question = submission.slice(submission.lastIndexOf("-") + 1);
       if (resultAt !== undefined) {
         results.push(resultAt - sentAt);
         lastResult = Math.max(lastResult, resultAt);
-        const question = submission.slice(submission.lastIndexOf("-") + 1);
         const span = perQuestion.get(question) ?? { first: Infinity, last: 0 };
         span.first = Math.min(span.first, sentAt);
         span.last = Math.max(span.last, resultAt);
@@ -319,6 +332,18 @@ async function live() {
       }
       const visibleAt = player.visibleAt.get(submission);
       if (visibleAt !== undefined) visible.push(visibleAt - sentAt);
+      const openedFirst = openedSpan.get(question)?.first ?? sentAt;
+      if (resultAt !== undefined) {
+        (sentAt - openedFirst < 1000 ? resultsFirstSecond : resultsLater).push(resultAt - sentAt);
+      }
+      if (opts["answers-csv"]) {
+        const opened = player.openedAt.get(submission) ?? NaN;
+        rows.push(
+          [question, opened - openedFirst, sentAt - openedFirst, resultAt - sentAt, visibleAt - sentAt]
+            .map((n) => (typeof n === "number" ? (Number.isNaN(n) ? "" : n.toFixed(1)) : n))
+            .join(","),
+        );
+      }
       const earned = player.earned.get(submission);
       if (earned !== undefined) {
         const own = sentAt - player.openedAt.get(submission);
@@ -326,6 +351,9 @@ async function live() {
         lost.push(Math.max(0, Math.round(1000 * (1 - t / seconds / 2)) - earned));
       }
     }
+  }
+  if (opts["answers-csv"]) {
+    writeFileSync(opts["answers-csv"], [ANSWER_COLUMNS.join(","), ...rows].join("\n") + "\n");
   }
   // Answers per second over the bursts: each question's answers from its
   // first send to its last result (the time between questions is idle).
@@ -342,6 +370,8 @@ async function live() {
     answers_per_s: busyMs ? results.length / (busyMs / 1000) : null,
     result_p50_ms: pct(results, 0.5),
     result_p99_ms: pct(results, 0.99),
+    result_p99_ms_first_second: pct(resultsFirstSecond, 0.99),
+    result_p99_ms_later: pct(resultsLater, 0.99),
     visible_p99_ms: pct(visible, 0.99),
     visible_count: visible.length,
     dropped:

@@ -55,6 +55,26 @@ def test_every_player_answers_every_question_and_sees_it_on_the_board() -> None:
     assert setup + play <= float(figures["server_cpu_s"]) + 1e-9
 
 
+def test_each_answer_can_be_written_out_and_the_servers_log_kept(tmp_path: Path) -> None:
+    answers, log = tmp_path / "answers.csv", tmp_path / "server.log"
+    figures = _run(
+        "--players", "20", "--questions", "2", "--seconds", "10", "--spread", "0.5",
+        "--answers-csv", str(answers), "--server-log", str(log),
+    )  # fmt: skip
+    header, *rows = answers.read_text().splitlines()
+    assert header == "question,opened_ms,sent_ms,result_ms,visible_ms"
+    assert len(rows) == 40
+    assert {row.split(",")[0] for row in rows} == {"q1", "q2"}
+    for row in rows:
+        opened, sent, result = (float(cell) for cell in row.split(",")[1:4])
+        assert 0 <= opened <= sent, "answered after the question reached the player"
+        assert result >= 0
+    # Answered within half a second of the opening: all in the first second.
+    assert figures["result_p99_ms_first_second"] == figures["result_p99_ms"]
+    assert figures["result_p99_ms_later"] is None
+    assert "request" in log.read_text(), "the server logged its requests at INFO"
+
+
 @pytest.mark.parametrize("flow", ["live", "self-paced"])
 def test_http_clients_have_every_answer_accepted(flow: str) -> None:
     figures = _run("--http", "--flow", flow, "--clients", "4", "--duration", "1")

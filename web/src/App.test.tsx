@@ -642,6 +642,9 @@ describe('classroom play', () => {
     await user.click(screen.getByTestId('join-button'));
     // The server's name for this player (another "ann" was there first).
     await waitFor(() => expect(screen.getByTestId('my-name')).toHaveTextContent('ann 2'));
+    // The top bar too, not the name typed: the others see "ann 2".
+    expect(screen.getByTestId('signed-in-as')).toHaveTextContent(/^ann 2$/);
+    expect(screen.getByTestId('signed-in-as')).toHaveAttribute('title', 'Signed in as ann');
     await user.click(await screen.findByTestId('choice-0'));
     await waitFor(
       () => expect(screen.getByTestId('answer-pending')).toHaveAttribute('data-waiting', 'true'),

@@ -36,6 +36,7 @@ export function App({ api, auth, authError = null, WebSocket }: AppProps) {
   const [route, setRoute] = useState<Route>(() => parseRoute(window.location.hash));
   const token = useSyncExternalStore(auth.subscribe, auth.snapshot);
   const [initialCode] = useState(() => joinCodeFromSearch(window.location.search));
+  const [playName, setPlayName] = useState<string | null>(null);
 
   useEffect(() => {
     let cancelled = false;
@@ -110,6 +111,7 @@ export function App({ api, auth, authError = null, WebSocket }: AppProps) {
         onLeave={() => navigate({ page: 'join', code: '' })}
         onBack={() => navigate({ page: 'join', code: route.code })}
         onUnauthorized={onPlayerUnauthorized}
+        onName={setPlayName}
       />
     );
   } else if (route.page === 'join' || route.page === 'play') {
@@ -144,7 +146,9 @@ export function App({ api, auth, authError = null, WebSocket }: AppProps) {
     );
   }
 
-  const who = token?.kind === 'dev' ? token.name : token ? 'Signed in' : null;
+  const signedInAs = token?.kind === 'dev' ? token.name : token ? 'Signed in' : null;
+  // While playing, the name the others see (the session may have made it "Ana 2").
+  const who = route.page === 'play' && token && playName ? playName : signedInAs;
 
   return (
     <div className={`app${route.page === 'host-session' && token ? ' app-presenter' : ''}`}>
@@ -165,7 +169,11 @@ export function App({ api, auth, authError = null, WebSocket }: AppProps) {
         </nav>
         {who && (
           <div className="who">
-            <span className="who-name" data-testid="signed-in-as">
+            <span
+              className="who-name"
+              data-testid="signed-in-as"
+              title={who !== signedInAs && signedInAs ? `Signed in as ${signedInAs}` : undefined}
+            >
               {who}
             </span>
             <button type="button" className="link-button" onClick={signOut}>

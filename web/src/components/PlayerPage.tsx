@@ -19,12 +19,20 @@ export interface PlayerPageProps {
   /** Back to the join form with this quiz ID kept (after a join error). */
   onBack?: () => void;
   onUnauthorized: () => void;
+  /** The name the session knows this player by ("Ana 2" when another Ana was there first). */
+  onName?: (name: string | null) => void;
 }
 
 /** A player's view of one session, from the lobby to the podium. */
-export function PlayerPage({ sessionId, deps, onLeave, onBack, onUnauthorized }: PlayerPageProps) {
+export function PlayerPage({ sessionId, deps, onLeave, onBack, onUnauthorized, onName }: PlayerPageProps) {
   const session = useSession(sessionId, 'player', deps);
   const { state, participation, fatal, results } = session;
+  const myName = participation?.display_name ?? null;
+
+  useEffect(() => {
+    onName?.(myName);
+    return () => onName?.(null);
+  }, [myName, onName]);
   // Questions whose time ran out on this screen (self-paced has no close event).
   const [expired, setExpired] = useState<Record<string, boolean>>({});
 
@@ -72,7 +80,6 @@ export function PlayerPage({ sessionId, deps, onLeave, onBack, onUnauthorized }:
   }
 
   const myUserId = participation?.user_id ?? null;
-  const myName = participation?.display_name ?? null;
   const closedAnswer = state.closed?.correct_answer ?? null;
   const answeredOrOver =
     Boolean(submission && submission.state !== 'rejected') ||

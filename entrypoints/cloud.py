@@ -34,6 +34,7 @@ from adapters.redis.cache import RedisQuizCache
 from adapters.redis.client import open_redis
 from adapters.redis.fanout import SEQ_STEP, FanoutMessage, RedisFanout
 from adapters.redis.leaderboard import RedisLeaderboard
+from adapters.redis.presence import RedisHostPresence
 from adapters.websocket_hub import WebSocketHub
 from entrypoints.observability import Metrics
 from entrypoints.runtime import QuestionTimers, TeePublisher
@@ -105,6 +106,7 @@ class CloudPipeline:
         publisher: EventPublisher,
         fanout: RedisFanout,
         hub: WebSocketHub,
+        host_presence: RedisHostPresence,
         session_state_ttl_ms: int = 0,
     ) -> None:
         # The session's state item is read by every answer: the score
@@ -113,11 +115,17 @@ class CloudPipeline:
         self._publisher = publisher
         self.fanout = fanout
         self.hub = hub
+        # A host's sockets may be on any API process: counted in Redis.
+        self.host_presence = host_presence
         self._gateway: asyncio.Task[None] | None = None
 
     def publisher(self, timers: QuestionTimers) -> EventPublisher:
         """Return the durable publisher, teed to this process's timers."""
         return TeePublisher(self._publisher, timers.on_event)
+
+    async def announce(self, session_id: str, event: dict[str, Any]) -> None:
+        """Tell every socket of the session, on every API process (the fan-out numbers it)."""
+        await self.fanout.publish(session_id, event)
 
     def wire(self, services: Services, timers: QuestionTimers, metrics: Metrics) -> None:
         """Wire nothing in process: the workers run the handlers."""
@@ -177,6 +185,7 @@ class CloudContainer(containers.DeclarativeContainer):
     )
     leaderboard = providers.Singleton(RedisLeaderboard, redis, prefix=prefix)
     fanout = providers.Singleton(RedisFanout, redis, prefix=prefix)
+    host_presence = providers.Singleton(RedisHostPresence, redis, prefix=prefix)
     publisher = providers.Resource(publisher, settings)
     stream = providers.Resource(answer_stream, settings)
     # The API process's gateway: its own sockets, fed by the Redis fan-out.
@@ -197,6 +206,7 @@ class CloudContainer(containers.DeclarativeContainer):
         publisher,
         fanout,
         notifier,
+        host_presence,
         session_state_ttl_ms=providers.Callable(lambda s: s.session_state_cache_ms, settings),
     )
 

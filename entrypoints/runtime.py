@@ -8,6 +8,7 @@ import logging
 from typing import Any
 
 from adapters.inprocess import InProcessBus, wire_lanes
+from adapters.memory.presence import MemoryHostPresence
 from adapters.websocket_hub import WebSocketHub
 from entrypoints.observability import Metrics, instrument, instrument_batch
 from entrypoints.settings import Settings
@@ -75,10 +76,16 @@ class EmbeddedPipeline:
         self.stream = stream
         self.hub = hub
         self.settings = settings
+        # One process holds every socket: the host's presence is kept here.
+        self.host_presence = MemoryHostPresence()
 
     def publisher(self, timers: QuestionTimers) -> EventPublisher:
         """Return what the services publish to (the timers get a lane)."""
         return self.bus
+
+    async def announce(self, session_id: str, event: dict[str, Any]) -> None:
+        """Tell every socket of the session (the hub numbers the event)."""
+        await self.hub.to_session(session_id, event)
 
     @property
     def presence(self) -> WebSocketHub:

@@ -235,6 +235,44 @@ class Presence(Protocol):
         ...
 
 
+class HostPresence(Protocol):
+    """Whether a session's host has a screen open, across every process serving it.
+
+    Each process tells it when a host socket opens (``arrived``) and closes
+    (``departed``) there; players are told the host left once
+    ``mark_away`` says so, and that the host is back once ``arrived`` says
+    they had been told. Both decide for exactly one caller, whichever process
+    asks, so each change is announced once.
+    """
+
+    async def arrived(self, session_id: str) -> bool:
+        """Count a host socket opened here; return True if the host had been marked away.
+
+        Atomic: the mark is cleared, and True returned, to one caller only.
+        """
+        ...
+
+    async def departed(self, session_id: str) -> None:
+        """Count a host socket of this process gone. Never below zero."""
+        ...
+
+    async def mark_away(self, session_id: str) -> bool:
+        """Mark the host away if no process has a host socket open; return True if this did.
+
+        Atomic: of concurrent callers at most one gets True; False if the host
+        has a socket open anywhere or was marked away already.
+        """
+        ...
+
+    async def is_away(self, session_id: str) -> bool:
+        """Return whether the host is marked away (players were told they left)."""
+        ...
+
+    def sibling(self) -> HostPresence:
+        """Return this presence as another process sees it (its own sockets, shared marks)."""
+        ...
+
+
 class Notifier(Protocol):
     """Pushes events to connected clients (WebSocket gateways, Firebase)."""
 

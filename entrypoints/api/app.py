@@ -110,6 +110,8 @@ class Lifespan:
         hub.on_frame = on_frame
         await hub.start()
         self.ctx.hub = hub
+        self.ctx.host_presence = pipeline.host_presence
+        self.ctx.announcer = pipeline.announce
         self.ctx.timers = timers
         self.ctx.wired = services
 

@@ -9,6 +9,7 @@ import json
 import re
 import secrets
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
@@ -16,6 +17,7 @@ import falcon.asgi
 import orjson
 from pydantic import BaseModel, ValidationError
 
+from adapters.memory.presence import MemoryHostPresence
 from adapters.websocket_hub import WebSocketHub
 from entrypoints.api.auth import Caller, DevIssuer, TokenVerifier
 from entrypoints.api.errors import (
@@ -37,6 +39,7 @@ from quizcore.errors import (
     StoreUnavailable,
     Unauthorized,
 )
+from quizcore.ports import HostPresence
 from quizcore.services import current_question
 from quizcore.session import SessionState, is_session_id
 from quizcore.timefmt import present, rfc3339
@@ -123,6 +126,10 @@ class ApiContext:
     quiz_writes: TokenBucket = field(init=False)
     # Set in the cloud profile: status changes reach every process through it.
     status_channel: StatusChannel | None = None
+    # Whether each session's host has a screen open (every process's sockets),
+    # and how an event reaches every socket of a session: the profile's.
+    host_presence: HostPresence = field(default_factory=MemoryHostPresence)
+    announcer: Callable[[str, dict[str, Any]], Awaitable[None]] | None = None
     # user id -> (status, trusted until, monotonic seconds)
     _users: dict[str, tuple[str, float]] = field(default_factory=dict)
     _sockets: dict[str, set[LiveGuard]] = field(default_factory=dict)
@@ -138,6 +145,12 @@ class ApiContext:
         self.quiz_writes = TokenBucket(
             rate=settings.quiz_create_per_minute / 60, burst=float(settings.quiz_create_burst)
         )
+
+    async def announce(self, session_id: str, event: dict[str, Any]) -> None:
+        """Tell every socket of the session, on every process serving it."""
+        if self.announcer is None:
+            raise StoreUnavailable("the service is starting")
+        await self.announcer(session_id, event)
 
     @property
     def services(self) -> Services:

@@ -38,8 +38,7 @@ class Live:
 
     def __init__(self, ctx: ApiContext) -> None:
         self.ctx = ctx
-        # Sessions whose players were told the host left, and pending checks.
-        self._host_away: set[str] = set()
+        # Per session, the pending check whether the host left for good.
         self._away_checks: dict[str, asyncio.Task[None]] = {}
 
     async def on_websocket(
@@ -76,10 +75,10 @@ class Live:
             raise
         is_host = caller.user_id == state.host_id
         connection = hub.connect(sid, caller.user_id)
-        if is_host:
-            await self._host_back(sid)
         self.ctx.metrics.gauge("websocket.connections", hub.connection_count())
+        counted = False
         try:
+            counted = is_host and await self._host_back(sid)
             raw_since = req.get_param("since")
             # A malformed or stale ``since`` simply gets a fresh snapshot.
             since = int(raw_since) if raw_since and raw_since.isdigit() else None
@@ -108,41 +107,49 @@ class Live:
             hub.disconnect(connection)
             self.ctx.close_socket(guard)
             self.ctx.metrics.gauge("websocket.connections", hub.connection_count())
-            if is_host:
-                self._host_maybe_gone(sid, caller.user_id)
+            if counted:
+                await self._host_gone(sid)
 
-    @property
-    def _tracks_host(self) -> bool:
-        # The embedded profile's hub numbers the session's events itself; in
-        # the cloud they are numbered across processes by the fan-out, and a
-        # host's sockets may be on another process.
-        return self.ctx.settings.profile == "local"
+    async def _host_back(self, session_id: str) -> bool:
+        """Count a host socket; tell players the host is back if told it left.
 
-    async def _host_back(self, session_id: str) -> None:
-        """Cancel a pending "host left"; tell players the host is back."""
+        The host's sockets are counted across every process serving the
+        session (``HostPresence``): a host reloading onto another API process
+        is not gone. Return whether the socket was counted (a presence that
+        does not answer costs the players the news, never the host the socket).
+        """
         pending = self._away_checks.pop(session_id, None)
         if pending is not None:
             pending.cancel()
-        if session_id in self._host_away and self.ctx.hub is not None:
-            self._host_away.discard(session_id)
-            await self.ctx.hub.to_session(session_id, {"type": "host.joined"})
+        try:
+            if await self.ctx.host_presence.arrived(session_id):
+                await self.ctx.announce(session_id, {"type": "host.joined"})
+        except Exception:
+            log.warning("could not note the host's screen", exc_info=True)
+            return False
+        return True
 
-    def _host_maybe_gone(self, session_id: str, host_id: str) -> None:
-        """Tell players the host left, unless the host is back within a moment."""
-        hub = self.ctx.hub
-        if not self._tracks_host or hub is None or host_id in (hub.connected(session_id) or ()):
+    async def _host_gone(self, session_id: str) -> None:
+        """Tell players the host left, unless a host screen is back within a moment."""
+        presence = self.ctx.host_presence
+        try:
+            await presence.departed(session_id)
+        except Exception:
+            log.warning("could not note the host's screen gone", exc_info=True)
             return
 
         async def check() -> None:
             await asyncio.sleep(self.ctx.settings.host_away_seconds)
             self._away_checks.pop(session_id, None)
-            if host_id in (hub.connected(session_id) or ()):
-                return
-            state = await self.ctx.services.sessions.get(session_id)
-            if state is None or state.status == "finished":
-                return
-            self._host_away.add(session_id)
-            await hub.to_session(session_id, {"type": "host.left"})
+            try:
+                state = await self.ctx.services.sessions.get(session_id)
+                if state is None or state.status == "finished":
+                    return
+                # Decided for one process only, wherever the host's screens were.
+                if await presence.mark_away(session_id):
+                    await self.ctx.announce(session_id, {"type": "host.left"})
+            except Exception:
+                log.warning("could not tell players the host left", exc_info=True)
 
         previous = self._away_checks.pop(session_id, None)
         if previous is not None:
@@ -208,7 +215,7 @@ class Live:
             "me": {"rank": mine.rank, "score": mine.score} if mine else None,
             "answered": answered,
             "answer_counts": counts,
-            "host_away": session_id in self._host_away,
+            "host_away": await self.ctx.host_presence.is_away(session_id),
         }
         return dumps(present(payload))
 

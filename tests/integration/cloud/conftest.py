@@ -59,7 +59,9 @@ def cloud(
         api_processes=2,
         # A failed or abandoned message comes back in 5 s, not 30: the drills
         # wait for redeliveries. Slow handlers keep theirs (extended every 1.7 s).
-        extra_env={"QUIZ_QUEUE_VISIBILITY_SECONDS": "5"},
+        # The host's screen gone for a second tells players it left
+        # (test_host_presence.py); no other suite opens a host socket.
+        extra_env={"QUIZ_QUEUE_VISIBILITY_SECONDS": "5", "QUIZ_HOST_AWAY_SECONDS": "1"},
     )
     try:
         asyncio.run(processes.bootstrap())

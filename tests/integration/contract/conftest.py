@@ -29,6 +29,7 @@ PORTS = (
     "master_store",
     "answer_stream",
     "event_publisher",
+    "host_presence",
 )
 
 
@@ -101,4 +102,13 @@ async def master_store(
 ) -> AsyncIterator[Any]:
     """Yield a fresh master store of each registered technology."""
     async for adapter in _open(request, "master_store", master_store_adapter):
+        yield adapter
+
+
+@pytest.fixture
+async def host_presence(
+    request: pytest.FixtureRequest, host_presence_adapter: str
+) -> AsyncIterator[Any]:
+    """Yield a fresh host presence of each registered technology."""
+    async for adapter in _open(request, "host_presence", host_presence_adapter):
         yield adapter

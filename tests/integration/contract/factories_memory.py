@@ -15,6 +15,7 @@ from adapters.memory import (
     MemoryScoreStore,
     MemorySessionStore,
 )
+from adapters.memory.presence import MemoryHostPresence
 
 
 def _plain(cls: type) -> Any:
@@ -31,4 +32,5 @@ FACTORIES = {
     "session_store": {"memory": _plain(MemorySessionStore)},
     "leaderboard": {"memory": _plain(MemoryLeaderboard)},
     "master_store": {"memory": _plain(MemoryMasterStore)},
+    "host_presence": {"memory": _plain(MemoryHostPresence)},
 }

@@ -14,6 +14,7 @@ import pytest
 from redis.asyncio import Redis
 
 from adapters.redis import RedisLeaderboard
+from adapters.redis.presence import RedisHostPresence
 
 
 def redis_url_of(request: pytest.FixtureRequest) -> str:
@@ -47,6 +48,13 @@ async def _leaderboard(request: pytest.FixtureRequest) -> AsyncIterator[Any]:
         yield RedisLeaderboard(client, prefix=prefix)
 
 
+@asynccontextmanager
+async def _host_presence(request: pytest.FixtureRequest) -> AsyncIterator[Any]:
+    async with redis_prefix(redis_url_of(request)) as (client, prefix):
+        yield RedisHostPresence(client, prefix=prefix)
+
+
 FACTORIES = {
     "leaderboard": {"redis": _leaderboard},
+    "host_presence": {"redis": _host_presence},
 }

@@ -295,6 +295,9 @@ class _Room:
     opening: tuple[str, str] | None = None
     reached: tuple[str, int] | None = None
     sightings: dict[str, tuple[str, int]] = field(default_factory=dict)
+    # Users whose last socket closed, and when (monotonic seconds): within the
+    # hub's ``presence_grace`` they still count as connected.
+    gone: dict[str, float] = field(default_factory=dict)
 
     def sight(self, user_id: str, question_id: str, at: int) -> None:
         """Note that the user was shown the question at ``at``, unless shown it before."""
@@ -346,6 +349,8 @@ class WebSocketHub:
         now_ms: Callable[[], int] = lambda: time.time_ns() // 1_000_000,
         numbers_events: bool = True,
         seq_step: int = 1,
+        presence_grace: float = 0.0,
+        on_lapse: Callable[[str], None] | None = None,
     ) -> None:
         self.leaderboard = leaderboard
         self.sessions = sessions
@@ -366,6 +371,11 @@ class WebSocketHub:
         self.now_ms = now_ms
         self.numbers_events = numbers_events
         self.seq_step = max(1, seq_step)
+        # How long a user whose screen dropped still counts as connected (a
+        # phone's Wi-Fi blinking must not close a question "everyone" answered
+        # without them), and who hears when such a user's grace ran out.
+        self.presence_grace = presence_grace
+        self.on_lapse = on_lapse
         self._rooms: dict[str, _Room] = {}
         self._ticker: asyncio.Task[None] | None = None
         self._pending: set[asyncio.Task[None]] = set()
@@ -393,6 +403,7 @@ class WebSocketHub:
         room.connections.add(connection)
         room.by_user.setdefault(user_id, set()).add(connection)
         room.seen.pop(user_id, None)  # a new connection gets the next board
+        room.gone.pop(user_id, None)
         return connection
 
     def disconnect(self, connection: Connection) -> None:
@@ -409,7 +420,36 @@ class WebSocketHub:
             if not mine:
                 del room.by_user[connection.user_id]
                 room.seen.pop(connection.user_id, None)
+                self._gone(connection.session_id, room, connection.user_id)
         self._forget_if_done(connection.session_id, room)
+
+    def _gone(self, session_id: str, room: _Room, user_id: str) -> None:
+        """Count a user whose last socket closed as connected a while longer."""
+        if self.presence_grace <= 0 or room.finished:
+            return
+        at = room.gone[user_id] = self.monotonic()
+        if self.on_lapse is None:
+            return
+
+        def lapse() -> None:
+            if room.gone.get(user_id) == at:  # not back, nor gone again since
+                del room.gone[user_id]
+                if self.on_lapse is not None:
+                    self.on_lapse(session_id)
+
+        asyncio.get_running_loop().call_later(self.presence_grace, lapse)
+
+    def _present(self, room: _Room) -> set[str]:
+        """Return the users connected, or gone less than the grace ago."""
+        users = set(room.by_user)
+        if room.gone:
+            since = self.monotonic() - self.presence_grace
+            for user_id, at in list(room.gone.items()):
+                if at > since:
+                    users.add(user_id)
+                else:
+                    del room.gone[user_id]
+        return users
 
     def _forget_if_done(self, session_id: str, room: _Room) -> None:
         """Drop a finished session's room once nobody is connected to it.
@@ -421,14 +461,20 @@ class WebSocketHub:
             del self._rooms[session_id]
 
     def connected(self, session_id: str) -> set[str] | None:
-        """Return the users with an open connection to the session here."""
+        """Return the users with an open connection to the session here.
+
+        A user whose last socket closed less than ``presence_grace`` ago
+        still counts: their screen is coming back.
+        """
         room = self._rooms.get(session_id)
-        return set(room.by_user) if room else set()
+        return self._present(room) if room else set()
 
     def connected_count(self, session_id: str) -> int | None:
-        """Return how many users have an open connection to the session here."""
+        """Return how many users ``connected`` returns."""
         room = self._rooms.get(session_id)
-        return len(room.by_user) if room else 0
+        if room is None:
+            return 0
+        return len(self._present(room)) if room.gone else len(room.by_user)
 
     def connection_count(self, session_id: str | None = None) -> int:
         """Return how many connections are open (in one session or all)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from adapters.inprocess import InProcessBus, wire_lanes
@@ -101,6 +102,29 @@ class EmbeddedPipeline:
         self.stream.process = services.stream.handle_checked if checked else services.stream.handle
         wire_local_lanes(self.bus, services, metrics, self.settings)
         self.bus.lane("timers", timers.on_event, {"QuestionOpened"})
+        self.hub.on_lapse = self._rechecker(services)
+
+    def _rechecker(self, services: Services) -> Callable[[str], None]:
+        """Return what runs when a player's screen stayed gone past the grace.
+
+        Everyone still there may have answered the open question meanwhile:
+        a session that closes once all answered closes it now, not at its
+        deadline.
+        """
+        tasks: set[asyncio.Task[None]] = set()
+
+        async def recheck(session_id: str) -> None:
+            try:
+                await services.quiz.recheck_answered(session_id)
+            except Exception:
+                log.exception("rechecking answers failed", extra={"session_id": session_id})
+
+        def lapsed(session_id: str) -> None:
+            task = asyncio.create_task(recheck(session_id))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+
+        return lapsed
 
     async def start(self) -> None:
         """Start the lanes' workers."""

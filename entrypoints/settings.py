@@ -91,8 +91,12 @@ class Settings(BaseSettings):
     max_body_bytes: int = 64 * 1024
     replay_buffer: int = Field(default=1024, ge=0)
     # How long the host may be gone (a reload, a blip of Wi-Fi) before the
-    # players are told the host left (local profile).
+    # players are told the host left.
     host_away_seconds: float = Field(default=5.0, ge=0, le=300)
+    # How long a player whose screen dropped (a reload, a blip of Wi-Fi) still
+    # counts as in the room for closing a question once everyone answered
+    # (local profile, whose process sees every socket).
+    presence_grace_seconds: float = Field(default=10.0, ge=0, le=300)
     # Embedded profile: concurrent handlers of the in-process score-event and
     # quiz-result lanes (notifications keep their order on one).
     score_event_workers: int = Field(default=32, ge=1, le=1024)

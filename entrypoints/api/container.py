@@ -104,5 +104,6 @@ class LocalContainer(containers.DeclarativeContainer):
         seq_base=micros,
         busy=providers.Callable(pipeline_busy, publisher, stores),
         now_ms=providers.Callable(lambda clock: clock.now_ms, clock),
+        presence_grace=providers.Callable(lambda s: s.presence_grace_seconds, settings),
     )
     pipeline = providers.Singleton(EmbeddedPipeline, publisher, stream, notifier, settings)

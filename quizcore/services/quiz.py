@@ -168,6 +168,16 @@ class QuizService:
             session_id, lambda s, q, now: rules.close_due(s, q, now, grace_ms=grace)
         )
 
+    async def recheck_answered(self, session_id: str) -> None:
+        """Close the open question if everyone still there answered it (someone left)."""
+        state = await self.sessions.get(session_id)
+        if state is None or state.status != "running" or state.question_index < 0:
+            return
+        quiz = await self.catalog.quiz(state.quiz_id)
+        if state.question_index < len(quiz.questions):
+            question_id = quiz.questions[state.question_index].question_id
+            await self.close_if_all_answered(state, question_id)
+
     async def close_if_all_answered(self, state: SessionState, question_id: str) -> None:
         """Close the open question early once every participant answered it.
 

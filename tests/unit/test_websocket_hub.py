@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
+from collections.abc import Callable
+from typing import Any
 
 import orjson
 import pytest
@@ -882,3 +885,53 @@ async def test_a_hub_fed_by_the_fan_out_times_players_from_its_own_sockets() -> 
 
     assert live.first_sight("ROOM22", "ann", "q1") == millis.now - 1  # pushed, then reached
     assert live.first_sight("ROOM22", "bob", "q1") is None, "bob's socket is on another process"
+
+
+def grace_hub(clock: Callable[[], float], grace: float, on_lapse: Any = None) -> WebSocketHub:
+    return WebSocketHub(
+        leaderboard=MemoryLeaderboard(),
+        sessions=MemorySessionStore(),
+        monotonic=clock,
+        presence_grace=grace,
+        on_lapse=on_lapse,
+    )
+
+
+async def test_a_player_whose_screen_dropped_counts_as_connected_for_a_while() -> None:
+    clock = Clock()
+    live = grace_hub(clock, grace=10.0)
+    live.connect("ROOM22", "ann")
+    bob = live.connect("ROOM22", "bob")
+    live.disconnect(bob)
+
+    clock.now += 9.0
+    assert live.connected("ROOM22") == {"ann", "bob"}
+    assert live.connected_count("ROOM22") == 2
+
+    clock.now += 2.0
+    assert live.connected("ROOM22") == {"ann"}, "gone longer than the grace"
+    assert live.connected_count("ROOM22") == 1
+
+
+async def test_a_player_not_back_within_the_grace_is_reported_once() -> None:
+    lapsed: list[str] = []
+    live = grace_hub(time.perf_counter, grace=0.05, on_lapse=lapsed.append)
+    back = live.connect("ROOM22", "back")
+    gone = live.connect("ROOM22", "gone")
+    live.disconnect(back)
+    live.disconnect(gone)
+    live.connect("ROOM22", "back")  # reloaded in time
+
+    await asyncio.sleep(0.15)
+
+    assert lapsed == ["ROOM22"], "the one who stayed gone, once"
+    assert live.connected("ROOM22") == {"back"}
+
+
+async def test_without_a_grace_a_closed_screen_is_gone_at_once() -> None:
+    live = grace_hub(Clock(), grace=0.0)
+    ann = live.connect("ROOM22", "ann")
+    live.disconnect(ann)
+
+    assert live.connected("ROOM22") == set()
+    assert live.connected_count("ROOM22") == 0

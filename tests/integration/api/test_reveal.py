@@ -7,8 +7,9 @@ live channel alike.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from entrypoints.settings import Settings
@@ -348,3 +349,50 @@ async def test_everyone_connected_answering_closes_the_question(live_server: Liv
     assert still_open == "question", "bob, connected, had not answered yet"
     assert closed["answer_count"] == 2, "the player with no screen open is not waited for"
     assert gone.user_id not in {ann.user_id, bob.user_id}
+
+
+@contextlib.asynccontextmanager
+async def bob_away_as_ann_answers(server: LiveServer) -> AsyncIterator[tuple[Any, LiveSocket, str]]:
+    """Ann and bob on screen; bob's screen drops, ann answers; yield the phase then."""
+    api = server.api
+    game = await new_game(api, players=2, close_when_all_answered=True)
+    sid, ann, bob = game.session_id, *game.players
+    await api.host(game.host, sid, "start")
+    async with server.socket(sid, ann) as live:
+        await live.next("session.snapshot")
+        async with server.socket(sid, bob) as dropping:
+            await dropping.next("session.snapshot")
+        await api.answer(ann, sid, "q1", RIGHT["q1"], wait=2)
+        yield game, live, (await api.get(f"/v1/sessions/{sid}", as_=ann)).body["phase"]
+
+
+async def test_a_player_whose_wifi_blinks_is_waited_for_and_answers_in_time(
+    settings_for: Callable[..., Settings], minter: Minter
+) -> None:
+    async with (
+        served(settings_for(presence_grace_seconds=30), minter) as server,
+        bob_away_as_ann_answers(server) as (game, live, while_away),
+    ):
+        sid, bob = game.session_id, game.players[1]
+        async with server.socket(sid, bob) as back:
+            await back.next("session.snapshot")
+            late = await server.api.answer(bob, sid, "q1", RIGHT["q1"], wait=2)
+            closed = await live.next("question.closed", within=10)
+
+    assert while_away == "question", "bob's screen dropped a moment ago: he is waited for"
+    assert late.status == 200 and late.body["correct"] is True
+    assert closed["answer_count"] == 2
+
+
+async def test_a_player_gone_for_good_is_not_waited_for_past_the_grace(
+    settings_for: Callable[..., Settings], minter: Minter
+) -> None:
+    async with (
+        served(settings_for(presence_grace_seconds=0.5), minter) as server,
+        bob_away_as_ann_answers(server) as (_game, live, while_away),
+    ):
+        # Nobody answers again: bob's grace running out closes the question.
+        closed = await live.next("question.closed", within=10)
+
+    assert while_away == "question"
+    assert closed["answer_count"] == 1

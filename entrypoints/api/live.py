@@ -19,9 +19,13 @@ from entrypoints.api.errors import TooManySockets, ValidationFailed
 from entrypoints.api.schemas import AnswerIn
 from quizcore.errors import NotParticipant, QuizError
 from quizcore.services import session_board
+from quizcore.session import SessionState
 from quizcore.timefmt import present
 
 log = logging.getLogger(__name__)
+
+# A lobby snapshot names every player up to this many (the web client shows 60).
+LOBBY_NAMES = 60
 
 # Close codes (RFC 6455 and the application range): documented in API notes.
 CLOSE_UNSUPPORTED_DATA = 1003
@@ -207,6 +211,7 @@ class Live:
         payload: dict[str, Any] = {
             "type": "session.snapshot",
             "seq": seq,
+            "participants": await self._lobby(state),
             "session": view,
             "current_question": view["current_question"],
             "phase": view["phase"],
@@ -218,6 +223,25 @@ class Live:
             "host_away": await self.ctx.host_presence.is_away(session_id),
         }
         return dumps(present(payload))
+
+    async def _lobby(self, state: SessionState) -> list[dict[str, str]] | None:
+        """Return who joined a small lobby, in the order they joined; else None.
+
+        Every screen then lists a class in the same order (the boards order
+        players with no points yet by user id). A large lobby shows its count
+        and the latest joins: reading thousands of players per snapshot as
+        they join would cost the square of the class.
+        """
+        if state.status != "lobby":
+            return None
+        sessions = self.ctx.services.sessions
+        if await sessions.participant_count(state.session_id) > LOBBY_NAMES:
+            return None
+        joined = sorted(
+            await sessions.participants(state.session_id),
+            key=lambda participant: participant.joined_at,
+        )
+        return [{"user_id": p.user_id, "display_name": p.display_name} for p in joined]
 
     async def _send(self, ws: falcon.asgi.WebSocket, connection: Connection) -> None:
         queue = connection.queue

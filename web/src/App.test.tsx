@@ -222,6 +222,81 @@ describe('player', () => {
     expect(screen.queryByTestId('results-csv')).toBeNull();
   });
 
+  it('keeps my rank still while a question is open and moves it at the reveal', async () => {
+    const user = userEvent.setup();
+    setup({
+      'GET /config.json': config,
+      'POST /v1/dev/token': devToken,
+      'POST /v1/sessions/K7PQ2M/participants': () =>
+        json({ session_id: 'K7PQ2M', user_id: 'u-ann', display_name: 'ann', score: 0, rank: 1 }, 201),
+      'GET /v1/sessions/K7PQ2M': () => json(session('lobby')),
+    });
+    await user.type(await screen.findByTestId('name-input'), 'ann');
+    await user.type(screen.getByTestId('join-code-input'), 'K7PQ2M');
+    await user.click(screen.getByTestId('join-button'));
+    await waitFor(() => expect(FakeSocket.instances).toHaveLength(1));
+    const socket = FakeSocket.last();
+    act(() => {
+      socket.open();
+      socket.receive({
+        type: 'session.snapshot',
+        seq: 1,
+        server_time: new Date().toISOString(),
+        session: session('lobby', { participant_count: 2 }),
+        leaderboard: { version: 1, entries: [] },
+        me: { rank: 1, score: 0 },
+      });
+      socket.receive({ type: 'question.opened', seq: 2, ...question('q1', 0) });
+      // Bo answered first: a board moves ann to second while the question is open.
+      socket.receive({
+        type: 'leaderboard.updated',
+        seq: 3,
+        version: 2,
+        entries: [{ rank: 1, user_id: 'u-bo', display_name: 'bo', score: 980 }],
+        me: { rank: 2, score: 0 },
+      });
+    });
+    expect(screen.getByTestId('my-rank')).toHaveTextContent('1');
+
+    act(() =>
+      socket.receive({
+        type: 'question.closed',
+        seq: 4,
+        question_id: 'q1',
+        correct_answer: 'start',
+        answer_count: 1,
+        correct_count: 1,
+        choice_counts: { start: 1 },
+      }),
+    );
+    expect(screen.getByTestId('my-rank')).toHaveTextContent('2');
+  });
+
+  it('tells a player who joins at a reveal that the next question is theirs', async () => {
+    const user = userEvent.setup();
+    const revealed = {
+      ...question('q1', 0),
+      correct_answer: 'start',
+      answer_count: 3,
+      correct_count: 2,
+      choice_counts: { start: 2, stay: 1 },
+    };
+    setup({
+      'GET /config.json': config,
+      'POST /v1/dev/token': devToken,
+      'POST /v1/sessions/K7PQ2M/participants': () =>
+        json({ session_id: 'K7PQ2M', user_id: 'u-lea', display_name: 'lea', score: 0, rank: null }, 201),
+      'GET /v1/sessions/K7PQ2M': () =>
+        json(session('running', { phase: 'reveal', question_index: 0, last_question: revealed })),
+    });
+    await user.type(await screen.findByTestId('name-input'), 'lea');
+    await user.type(screen.getByTestId('join-code-input'), 'K7PQ2M');
+    await user.click(screen.getByTestId('join-button'));
+
+    expect(await screen.findByTestId('joined-at-reveal')).toHaveTextContent('the next one is yours');
+    expect(screen.queryByTestId('answer-missed')).toBeNull();
+  });
+
   it('says so when the quiz ID does not exist', async () => {
     const user = userEvent.setup();
     setup({
@@ -243,6 +318,16 @@ describe('player', () => {
     await user.type(screen.getByTestId('join-code-input'), 'abc');
     await user.click(screen.getByTestId('join-button'));
     expect(screen.getByTestId('join-error')).toHaveTextContent('6 to 8');
+  });
+
+  it('says why a zero typed into the quiz ID does not appear', async () => {
+    const user = userEvent.setup();
+    setup({ 'GET /config.json': config });
+    await user.type(await screen.findByTestId('join-code-input'), 'K7PQ0');
+    expect(screen.getByTestId('join-code-input')).toHaveValue('K7PQ');
+    expect(screen.getByTestId('join-code-hint')).toHaveTextContent('"0" is not in any quiz ID');
+    await user.type(screen.getByTestId('join-code-input'), '2M');
+    expect(screen.getByTestId('join-code-hint')).toHaveTextContent('6 to 8 characters');
   });
 
   it('answers a typed question in self-paced mode and asks for the next one', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isValidJoinCode, joinCodeFromSearch, joinUrl, normaliseJoinCode } from './joinCode';
+import { ambiguousIn, isValidJoinCode, joinCodeFromSearch, joinUrl, normaliseJoinCode } from './joinCode';
 
 describe('join codes', () => {
   it('upper-cases what people type', () => {
@@ -9,6 +9,13 @@ describe('join codes', () => {
   it('drops spaces, dashes and characters no quiz ID has', () => {
     expect(normaliseJoinCode(' ab-c d9 ')).toBe('ABCD9');
     expect(normaliseJoinCode('O0I1XYZ')).toBe('XYZ');
+  });
+
+  it('names a character typed that no quiz ID has, so it is not dropped unseen', () => {
+    expect(ambiguousIn('K7PQ0M')).toBe('0');
+    expect(ambiguousIn('k7 pq-om')).toBe('o');
+    expect(ambiguousIn('K7PQ2M')).toBeNull();
+    expect(ambiguousIn('http://192.168.1.20:8000/?join=K7PQ2M')).toBeNull();
   });
 
   it('keeps at most eight characters', () => {

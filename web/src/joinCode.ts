@@ -27,6 +27,19 @@ export function normaliseJoinCode(input: string): string {
   return code;
 }
 
+/**
+ * Return the first character typed that looks like part of a quiz ID but can
+ * be none (O, I, 0, 1, which the alphabet leaves out), or null. A pasted
+ * join link is never faulted for the letters of its address.
+ */
+export function ambiguousIn(input: string): string | null {
+  // Only what is typed as a code: not a link, not a sentence around one.
+  const compact = input.normalize('NFKC').replace(/[\s-]/g, '');
+  if (!/^[A-Za-z0-9]{1,10}$/.test(compact)) return null;
+  const found = /[OoIi01]/.exec(compact);
+  return found ? found[0] : null;
+}
+
 /** Return whether `code` has the shape of a quiz ID. */
 export function isValidJoinCode(code: string): boolean {
   return VALID.test(code);

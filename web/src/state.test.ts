@@ -71,6 +71,23 @@ describe('sessionReducer', () => {
     expect(state.participants.map((item) => item.user_id)).toEqual(['u1', 'u2']);
   });
 
+  it('lists a lobby in the order the snapshot gives, whatever the board says', () => {
+    const state = run([
+      live({
+        ...snapshot,
+        session: { session_id: 'ABCDEF', status: 'lobby', participant_count: 3 },
+        // Joined first, second, third; the board orders players with 0 points by id.
+        participants: [
+          { user_id: 'u3', display_name: 'Cy' },
+          { user_id: 'u1', display_name: 'Ann' },
+          { user_id: 'u2', display_name: 'Bo' },
+        ],
+      }),
+      live({ type: 'participant.joined', seq: 6, user_id: 'u0', display_name: 'Di', participant_count: 4 }),
+    ]);
+    expect(state.participants.map((item) => item.display_name)).toEqual(['Cy', 'Ann', 'Bo', 'Di']);
+  });
+
   it('fills the lobby from participant.joined', () => {
     const state = run([
       live({ type: 'participant.joined', seq: 1, user_id: 'u1', display_name: 'Ann', participant_count: 1 }),

@@ -66,6 +66,23 @@ async def test_a_connection_starts_with_a_snapshot_of_the_session(
     assert "correct_answer" not in str(snapshot) and "'answer'" not in str(snapshot)
 
 
+async def test_a_lobby_snapshot_lists_the_class_in_the_order_it_joined(
+    live_server: LiveServer,
+) -> None:
+    game = await new_game(live_server.api, players=5)
+    late = game.players[3]
+
+    async with live_server.socket(game.session_id, late) as live:
+        lobby = await live.next()
+    await live_server.api.host(game.host, game.session_id, "start")
+    async with live_server.socket(game.session_id, late) as live:
+        playing = await live.next()
+
+    assert [p["user_id"] for p in lobby["participants"]] == [p.user_id for p in game.players]
+    assert {p["display_name"] for p in lobby["participants"]} == {p.name for p in game.players}
+    assert playing["participants"] is None, "a class at play is on the board"
+
+
 async def test_the_host_may_watch_without_joining(live_server: LiveServer) -> None:
     game = await new_game(live_server.api, players=1)
 

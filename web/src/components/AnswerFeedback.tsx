@@ -50,7 +50,9 @@ export function AnswerFeedback({
       </p>
     ) : null;
   const waiting =
-    takeover && !revealed ? <p className="feedback-wait">Waiting for the answer…</p> : null;
+    takeover && !revealed ? (
+      <p className="feedback-wait">The class sees the answer when time is up.</p>
+    ) : null;
   let content = null;
   if (submission?.state === 'scored' && submission.result) {
     const { correct, points } = submission.result;

@@ -2,7 +2,7 @@ import { useId, useState, type FormEvent } from 'react';
 import type { ClientConfig } from '../api';
 import type { AuthStore, StoredToken } from '../auth';
 import { describeError } from '../format';
-import { isValidJoinCode, normaliseJoinCode } from '../joinCode';
+import { ambiguousIn, isValidJoinCode, normaliseJoinCode } from '../joinCode';
 import { Auth0Button, authChoice } from './SignInBits';
 
 export interface JoinFormProps {
@@ -24,6 +24,8 @@ export function JoinForm({ config, auth, token, initialCode, onJoin, onLogin }: 
   );
   const [code, setCode] = useState(initialCode);
   const [error, setError] = useState<string | null>(null);
+  // A character typed that no quiz ID has (O, I, 0, 1): said, not just dropped.
+  const [dropped, setDropped] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const nameId = useId();
   const codeId = useId();
@@ -105,7 +107,11 @@ export function JoinForm({ config, auth, token, initialCode, onJoin, onLogin }: 
             data-testid="join-code-input"
             type="text"
             value={code}
-            onChange={(event) => setCode(normaliseJoinCode(event.target.value))}
+            onChange={(event) => {
+              const typed = event.target.value;
+              setCode(normaliseJoinCode(typed));
+              setDropped(ambiguousIn(typed));
+            }}
             autoComplete="off"
             autoCapitalize="characters"
             autoCorrect="off"
@@ -114,8 +120,10 @@ export function JoinForm({ config, auth, token, initialCode, onJoin, onLogin }: 
             aria-describedby={hintId}
             required
           />
-          <p id={hintId} className="hint">
-            6 to 8 characters. Quiz IDs never contain O, I, 0 or 1.
+          <p id={hintId} className="hint" data-testid="join-code-hint" aria-live="polite">
+            {dropped
+              ? `"${dropped}" is not in any quiz ID (they never contain O, I, 0 or 1): check the code on the screen.`
+              : '6 to 8 characters. Quiz IDs never contain O, I, 0 or 1.'}
           </p>
         </div>
         <p className="form-error" role="alert" data-testid="join-error">

@@ -35,6 +35,12 @@ export function PlayerPage({ sessionId, deps, onLeave, onBack, onUnauthorized, o
   }, [myName, onName]);
   // Questions whose time ran out on this screen (self-paced has no close event).
   const [expired, setExpired] = useState<Record<string, boolean>>({});
+  // Live questions this screen showed open: one first seen at its reveal (a
+  // player joining then) was never theirs to answer.
+  const [seenOpen, setSeenOpen] = useState<Record<string, boolean>>({});
+  // The rank shown stays the last reveal's while a live question is open: no
+  // standing moves on a phone before the class sees the answer.
+  const [revealedRank, setRevealedRank] = useState<number | null | undefined>(undefined);
 
   useEffect(() => {
     if (fatal instanceof ApiError && fatal.status === 401) onUnauthorized();
@@ -66,6 +72,18 @@ export function PlayerPage({ sessionId, deps, onLeave, onBack, onUnauthorized, o
   const onExpire = useCallback(() => {
     if (questionId) setExpired((known) => ({ ...known, [questionId]: true }));
   }, [questionId]);
+
+  const liveQuestionOpen =
+    state.mode !== 'self_paced' && state.status === 'running' && phaseOf(state) === 'question';
+  useEffect(() => {
+    if (questionId && liveQuestionOpen && state.questionOpen) {
+      setSeenOpen((known) => (known[questionId] ? known : { ...known, [questionId]: true }));
+    }
+  }, [questionId, liveQuestionOpen, state.questionOpen]);
+  const rankNow = state.me?.rank ?? participation?.rank;
+  useEffect(() => {
+    if (!liveQuestionOpen) setRevealedRank(rankNow);
+  }, [liveQuestionOpen, rankNow]);
 
   if (fatal) {
     return (
@@ -115,7 +133,7 @@ export function PlayerPage({ sessionId, deps, onLeave, onBack, onUnauthorized, o
         <div className="stat">
           <span className="stat-label">Rank</span>
           <strong className="stat-value" data-testid="my-rank">
-            {formatRank(state.me?.rank ?? participation?.rank)}
+            {formatRank(liveQuestionOpen && revealedRank !== undefined ? revealedRank : rankNow)}
           </strong>
         </div>
         <ConnectionStatus status={session.connection} onRetry={session.reconnect} />
@@ -191,17 +209,26 @@ export function PlayerPage({ sessionId, deps, onLeave, onBack, onUnauthorized, o
 
       {state.status === 'running' && live && phase === 'reveal' && question && (
         <>
-          <AnswerFeedback
-            submission={receivedOnly ? null : submission}
-            streak={state.streak}
-            missed={missed || (!submission && !answeredEarlier)}
-            received={receivedOnly}
-            takeover
-            revealed
-            rank={state.me?.rank ?? null}
-            score={state.me?.score ?? null}
-            correctAnswer={closedAnswer}
-          />
+          {!submission && !answeredEarlier && !seenOpen[question.question_id] ? (
+            <section className="card center" data-testid="joined-at-reveal">
+              <p>
+                <strong>You're in!</strong> This question was over before you joined: the next one is
+                yours.
+              </p>
+            </section>
+          ) : (
+            <AnswerFeedback
+              submission={receivedOnly ? null : submission}
+              streak={state.streak}
+              missed={missed || (!submission && !answeredEarlier)}
+              received={receivedOnly}
+              takeover
+              revealed
+              rank={state.me?.rank ?? null}
+              score={state.me?.score ?? null}
+              correctAnswer={closedAnswer}
+            />
+          )}
           <section className="card reveal-card" aria-label="Answers">
             <p className="question-meta">
               Question {question.index + 1}

@@ -90,6 +90,15 @@ const results = {
   questions: [{ question_id: 'q1', index: 0, prompt: 'begin', answers: 2, correct_share: 0.5 }],
 };
 
+/** Join K7PQ2M from the join form as `name`; return the live socket it opens. */
+async function joinAs(user: ReturnType<typeof userEvent.setup>, name: string) {
+  await user.type(await screen.findByTestId('name-input'), name);
+  await user.type(screen.getByTestId('join-code-input'), 'K7PQ2M');
+  await user.click(screen.getByTestId('join-button'));
+  await waitFor(() => expect(FakeSocket.instances).toHaveLength(1));
+  return FakeSocket.last();
+}
+
 beforeEach(() => {
   FakeSocket.reset();
   window.history.replaceState(null, '', '/');
@@ -231,11 +240,7 @@ describe('player', () => {
         json({ session_id: 'K7PQ2M', user_id: 'u-ann', display_name: 'ann', score: 0, rank: 1 }, 201),
       'GET /v1/sessions/K7PQ2M': () => json(session('lobby')),
     });
-    await user.type(await screen.findByTestId('name-input'), 'ann');
-    await user.type(screen.getByTestId('join-code-input'), 'K7PQ2M');
-    await user.click(screen.getByTestId('join-button'));
-    await waitFor(() => expect(FakeSocket.instances).toHaveLength(1));
-    const socket = FakeSocket.last();
+    const socket = await joinAs(user, 'ann');
     act(() => {
       socket.open();
       socket.receive({
@@ -289,9 +294,7 @@ describe('player', () => {
       'GET /v1/sessions/K7PQ2M': () =>
         json(session('running', { phase: 'reveal', question_index: 0, last_question: revealed })),
     });
-    await user.type(await screen.findByTestId('name-input'), 'lea');
-    await user.type(screen.getByTestId('join-code-input'), 'K7PQ2M');
-    await user.click(screen.getByTestId('join-button'));
+    await joinAs(user, 'lea');
 
     expect(await screen.findByTestId('joined-at-reveal')).toHaveTextContent('the next one is yours');
     expect(screen.queryByTestId('answer-missed')).toBeNull();
@@ -389,11 +392,7 @@ describe('player after a page reload', () => {
 
   async function joinAndSnapshot(answered: string[]) {
     const user = userEvent.setup();
-    await user.type(await screen.findByTestId('name-input'), 'ann');
-    await user.type(screen.getByTestId('join-code-input'), 'K7PQ2M');
-    await user.click(screen.getByTestId('join-button'));
-    await waitFor(() => expect(FakeSocket.instances).toHaveLength(1));
-    const socket = FakeSocket.last();
+    const socket = await joinAs(user, 'ann');
     act(() => {
       socket.open();
       socket.receive({

@@ -727,7 +727,7 @@ describe('classroom play', () => {
     // The server's name for this player (another "ann" was there first).
     await waitFor(() => expect(screen.getByTestId('my-name')).toHaveTextContent('ann 2'));
     // The top bar too, not the name typed: the others see "ann 2".
-    expect(screen.getByTestId('signed-in-as')).toHaveTextContent(/^ann 2$/);
+    await waitFor(() => expect(screen.getByTestId('signed-in-as')).toHaveTextContent(/^ann 2$/));
     expect(screen.getByTestId('signed-in-as')).toHaveAttribute('title', 'Signed in as ann');
     await user.click(await screen.findByTestId('choice-0'));
     await waitFor(

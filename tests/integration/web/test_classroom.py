@@ -86,9 +86,11 @@ class Room:
         page = self.page(options, "host")
         page.goto(f"{self.base}/#/host")
         page.get_by_test_id("name-input").fill(HOST_NAME)
-        page.get_by_test_id("host-sign-in").click()
+        page.get_by_test_id("name-input").press("Enter")
         select = page.get_by_test_id("host-quiz-select")
         expect(select.locator(f'option[value="{QUIZ_ID}"]')).to_have_count(1)
+        # Signed in from the keyboard: the next form takes over the focus.
+        expect(select).to_be_focused()
         select.select_option(QUIZ_ID)
         page.get_by_test_id("host-mode-select").select_option("live")
         page.get_by_test_id("host-seconds-input").fill(str(QUESTION_SECONDS))
@@ -264,10 +266,12 @@ def test_reveal_reloads_and_finish(room: Room, quiz_server: QuizServer, output_d
     expect(host.get_by_test_id("host-start")).to_be_visible()
     expect(ana.get_by_test_id("lobby")).to_be_visible()
 
-    host.get_by_test_id("host-start").click()
+    host.get_by_test_id("host-start").press("Enter")
     first = questions[0]
     for page in (host, ana, ben):
         expect(page.get_by_test_id("question-prompt")).to_have_text(first["prompt"])
+    # Started from the keyboard: the focus is on the next step, not lost.
+    expect(host.get_by_test_id("host-reveal")).to_be_focused()
 
     # Presenter question: big prompt, lettered tiles in the phones' colours, no scroll.
     assert _font_px(host.get_by_test_id("question-prompt")) >= 56

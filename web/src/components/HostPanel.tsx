@@ -119,6 +119,16 @@ export function HostPanel({
     else if (document.activeElement instanceof HTMLElement) document.activeElement.blur();
   }, [confirmFinish, spaceAction]);
 
+  // A button pressed from the keyboard is disabled while its action runs,
+  // which drops focus to the page: once it is back, the next step's button
+  // takes focus, so keyboard and screen-reader users keep their place. Not
+  // "Start quiz": Space on a focused button presses it, and Space must not
+  // start a quiz from the lobby.
+  useEffect(() => {
+    const lost = document.activeElement === document.body || document.activeElement === null;
+    if (!busy && spaceAction && lost) primaryButton.current?.focus();
+  }, [busy, spaceAction]);
+
   if (fatal) {
     return (
       <section className="card" role="alert">

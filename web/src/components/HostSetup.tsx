@@ -20,6 +20,14 @@ export function HostSetup({ api, onCreated }: HostSetupProps) {
   const secondsField = useId();
   const modeHint = useId();
 
+  // Arriving from the sign-in form (gone, and its focus with it): start here,
+  // once the quizzes are in (the list is disabled until then).
+  useEffect(() => {
+    if (quizzes && (document.activeElement === document.body || document.activeElement === null)) {
+      document.getElementById(quizField)?.focus();
+    }
+  }, [quizField, quizzes]);
+
   useEffect(() => {
     let cancelled = false;
     api

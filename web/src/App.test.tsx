@@ -607,6 +607,12 @@ describe('host', () => {
     expect(screen.getByTestId('host-correct-answer')).toHaveTextContent('start');
     expect(screen.getByTestId('host-answer-count')).toHaveTextContent('1');
     expect(screen.getByTestId('host-next')).toHaveTextContent('Next question');
+    expect(screen.getByTestId('host-answered-of')).toHaveTextContent('of 1 answered');
+    // Bo joins at the reveal: he never had this question to answer.
+    act(() =>
+      socket.receive({ type: 'participant.joined', seq: 4, user_id: 'u-bo', display_name: 'bo', participant_count: 2 }),
+    );
+    expect(screen.getByTestId('host-answered-of')).toHaveTextContent('of 1 answered');
 
     // Finishing asks first; cancelling keeps the quiz running.
     await user.click(screen.getByTestId('host-finish'));

@@ -129,6 +129,19 @@ export function HostPanel({
     if (!busy && spaceAction && lost) primaryButton.current?.focus();
   }, [busy, spaceAction]);
 
+  const classSize = state.participantCount ?? state.participants.length;
+  // A revealed question's "of N answered" stays the class it closed on: a
+  // player joining at the reveal had no chance to answer it.
+  const [closedOn, setClosedOn] = useState<{ questionId: string; count: number } | null>(null);
+  const revealedId = live && phase === 'reveal' ? (state.question?.question_id ?? null) : null;
+  useEffect(() => {
+    if (revealedId !== null && closedOn?.questionId !== revealedId) {
+      setClosedOn({ questionId: revealedId, count: classSize });
+    }
+  }, [revealedId, closedOn, classSize]);
+  const answeredOf =
+    revealedId !== null && closedOn?.questionId === revealedId ? closedOn.count : classSize;
+
   if (fatal) {
     return (
       <section className="card" role="alert">
@@ -330,7 +343,7 @@ export function HostPanel({
               <strong data-testid="host-answer-count" data-count={state.answerCount ?? ''}>
                 {state.answerCount ?? '–'}
               </strong>
-              <span>of {participants} answered</span>
+              <span data-testid="host-answered-of">of {answeredOf} answered</span>
             </p>
           </div>
           <h1 className="stage-prompt stage-prompt-small" data-testid="question-prompt">

@@ -24,8 +24,10 @@ from quizcore.timefmt import present
 
 log = logging.getLogger(__name__)
 
-# A lobby snapshot names every player up to this many (the web client shows 60).
+# A lobby snapshot names every player up to this many (the web client shows
+# 60); lists are remembered for this many lobbies at most.
 LOBBY_NAMES = 60
+LOBBIES_KEPT = 1_000
 
 # Close codes (RFC 6455 and the application range): documented in API notes.
 CLOSE_UNSUPPORTED_DATA = 1003
@@ -44,6 +46,8 @@ class Live:
         self.ctx = ctx
         # Per session, the pending check whether the host left for good.
         self._away_checks: dict[str, asyncio.Task[None]] = {}
+        # Per lobby, its player count and list when last read (``_lobby``).
+        self._lobbies: dict[str, tuple[int, list[dict[str, str]]]] = {}
 
     async def on_websocket(
         self, req: falcon.asgi.Request, ws: falcon.asgi.WebSocket, session_id: str
@@ -233,15 +237,27 @@ class Live:
         they join would cost the square of the class.
         """
         if state.status != "lobby":
+            self._lobbies.pop(state.session_id, None)
             return None
         sessions = self.ctx.services.sessions
-        if await sessions.participant_count(state.session_id) > LOBBY_NAMES:
+        count = await sessions.participant_count(state.session_id)
+        if count > LOBBY_NAMES:
             return None
+        # Read again only when someone joined since: a class connecting at
+        # once reads its list once per process (in the cloud, a query of
+        # every participant shard), not once per socket.
+        known = self._lobbies.get(state.session_id)
+        if known is not None and known[0] == count:
+            return known[1]
         joined = sorted(
             await sessions.participants(state.session_id),
             key=lambda participant: participant.joined_at,
         )
-        return [{"user_id": p.user_id, "display_name": p.display_name} for p in joined]
+        listed = [{"user_id": p.user_id, "display_name": p.display_name} for p in joined]
+        if len(self._lobbies) >= LOBBIES_KEPT:
+            self._lobbies.clear()
+        self._lobbies[state.session_id] = (count, listed)
+        return listed
 
     async def _send(self, ws: falcon.asgi.WebSocket, connection: Connection) -> None:
         queue = connection.queue

@@ -74,12 +74,17 @@ async def test_a_lobby_snapshot_lists_the_class_in_the_order_it_joined(
 
     async with live_server.socket(game.session_id, late) as live:
         lobby = await live.next()
+    sixth = await live_server.api.login("sixth")
+    await live_server.api.join(sixth, game.session_id)
+    async with live_server.socket(game.session_id, late) as live:
+        again = await live.next()
     await live_server.api.host(game.host, game.session_id, "start")
     async with live_server.socket(game.session_id, late) as live:
         playing = await live.next()
 
     assert [p["user_id"] for p in lobby["participants"]] == [p.user_id for p in game.players]
     assert {p["display_name"] for p in lobby["participants"]} == {p.name for p in game.players}
+    assert [p["user_id"] for p in again["participants"]][-1] == sixth.user_id, "read again"
     assert playing["participants"] is None, "a class at play is on the board"
 
 

@@ -47,7 +47,7 @@ class Live:
         # Per session, the pending check whether the host left for good.
         self._away_checks: dict[str, asyncio.Task[None]] = {}
         # Per lobby, its player count and list when last read (``_lobby``).
-        self._lobbies: dict[str, tuple[int, list[dict[str, str]]]] = {}
+        self._lobbies: dict[str, tuple[int, asyncio.Future[list[dict[str, str]]]]] = {}
 
     async def on_websocket(
         self, req: falcon.asgi.Request, ws: falcon.asgi.WebSocket, session_id: str
@@ -243,21 +243,29 @@ class Live:
         count = await sessions.participant_count(state.session_id)
         if count > LOBBY_NAMES:
             return None
-        # Read again only when someone joined since: a class connecting at
-        # once reads its list once per process (in the cloud, a query of
-        # every participant shard), not once per socket.
+        # Read again only when someone joined since, and once for all the
+        # sockets asking meanwhile: a class connecting at once reads its
+        # list once per process (in the cloud, a query of every participant
+        # shard), not once per socket.
         known = self._lobbies.get(state.session_id)
-        if known is not None and known[0] == count:
-            return known[1]
+        if known is None or known[0] != count:
+            if len(self._lobbies) >= LOBBIES_KEPT:
+                self._lobbies.clear()
+            known = (count, asyncio.ensure_future(self._read_lobby(state.session_id)))
+            self._lobbies[state.session_id] = known
+        try:
+            return await asyncio.shield(known[1])
+        except Exception:
+            if self._lobbies.get(state.session_id) is known:
+                del self._lobbies[state.session_id]  # the next socket reads again
+            raise
+
+    async def _read_lobby(self, session_id: str) -> list[dict[str, str]]:
         joined = sorted(
-            await sessions.participants(state.session_id),
+            await self.ctx.services.sessions.participants(session_id),
             key=lambda participant: participant.joined_at,
         )
-        listed = [{"user_id": p.user_id, "display_name": p.display_name} for p in joined]
-        if len(self._lobbies) >= LOBBIES_KEPT:
-            self._lobbies.clear()
-        self._lobbies[state.session_id] = (count, listed)
-        return listed
+        return [{"user_id": p.user_id, "display_name": p.display_name} for p in joined]
 
     async def _send(self, ws: falcon.asgi.WebSocket, connection: Connection) -> None:
         queue = connection.queue

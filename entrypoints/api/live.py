@@ -215,7 +215,7 @@ class Live:
         payload: dict[str, Any] = {
             "type": "session.snapshot",
             "seq": seq,
-            "participants": await self._lobby(state),
+            "participants": await self._lobby(state, int(view["participant_count"])),
             "session": view,
             "current_question": view["current_question"],
             "phase": view["phase"],
@@ -228,7 +228,7 @@ class Live:
         }
         return dumps(present(payload))
 
-    async def _lobby(self, state: SessionState) -> list[dict[str, str]] | None:
+    async def _lobby(self, state: SessionState, count: int) -> list[dict[str, str]] | None:
         """Return who joined a small lobby, in the order they joined; else None.
 
         Every screen then lists a class in the same order (the boards order
@@ -239,8 +239,6 @@ class Live:
         if state.status != "lobby":
             self._lobbies.pop(state.session_id, None)
             return None
-        sessions = self.ctx.services.sessions
-        count = await sessions.participant_count(state.session_id)
         if count > LOBBY_NAMES:
             return None
         # Read again only when someone joined since, and once for all the

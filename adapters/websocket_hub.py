@@ -298,6 +298,9 @@ class _Room:
     # Users whose last socket closed, and when (monotonic seconds): within the
     # hub's ``presence_grace`` they still count as connected.
     gone: dict[str, float] = field(default_factory=dict)
+    # The seq of the last board pushed. Boards are per receiver and not kept
+    # for replay: a socket resuming from before it is sent the board afresh.
+    board_seq: int = 0
 
     def sight(self, user_id: str, question_id: str, at: int) -> None:
         """Note that the user was shown the question at ``at``, unless shown it before."""
@@ -645,6 +648,18 @@ class WebSocketHub:
             if seq > since and (target is None or target == user_id)
         ]
 
+    async def board_since(self, session_id: str, user_id: str, since: int) -> None:
+        """Send the user the board afresh if one went out after ``since`` (a resume).
+
+        A replay holds the room's events, not its boards (each receiver's own
+        standing): a phone back from a drop across a question's close would
+        keep the standings it had before it, as the reveal shows the answer.
+        """
+        room = self._rooms.get(session_id)
+        if room is None or not self.numbers_events or room.board_seq <= since:
+            return
+        await self._push_board(session_id, room, {user_id})
+
     def _emit(self, session_id: str, event: dict[str, Any], target: str | None) -> None:
         room = self._room(session_id)
         if (
@@ -670,6 +685,7 @@ class WebSocketHub:
             self.deliver(session_id, event, target)
             return
         room = self._room(session_id)
+        room.board_seq = max(room.board_seq, int(event["seq"]))
         splice = self._start_splice(session_id, room, event)
         await self._run_splice(session_id, room, splice, read_at_once=True)
         # Only now: a socket's own frame sent while the board went out must
@@ -861,6 +877,7 @@ class WebSocketHub:
     async def _push_board(self, session_id: str, room: _Room, only: set[str] | None = None) -> None:
         shared = await self.board_payload(session_id)
         room.seq += 1
+        room.board_seq = room.seq
         event = {"type": "leaderboard.updated", "seq": room.seq, **shared}
         splice = self._start_splice(session_id, room, event, only)
         await self._run_splice(session_id, room, splice)

@@ -101,6 +101,8 @@ class Live:
                     await ws.send_text(frame)
             sender = asyncio.create_task(self._send(ws, connection))
             connection.send_now = ws.send_text
+            if replay is not None and since is not None:
+                await hub.board_since(sid, caller.user_id, since)
             try:
                 code = await self._serve(ws, connection, guard)
             finally:

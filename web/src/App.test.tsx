@@ -164,7 +164,8 @@ describe('player', () => {
     const feedback = await screen.findByTestId('answer-feedback');
     expect(feedback).toHaveAttribute('data-correct', 'true');
     expect(feedback).toHaveAttribute('data-points', '950');
-    expect(screen.getByTestId('my-score')).toHaveTextContent('950');
+    // The score box moves at the reveal, not while others still answer.
+    expect(screen.getByTestId('my-score')).toHaveTextContent('0');
     expect(screen.getByTestId('my-rank')).toHaveTextContent('1');
     const answer = server.calls.find((call) => call.route === 'POST /v1/sessions/K7PQ2M/answers');
     expect(answer?.body).toMatchObject({ question_id: 'q1', answer: 'start' });
@@ -199,6 +200,7 @@ describe('player', () => {
       }),
     );
     // The reveal: the answer, the chart, my rank and the leaderboard.
+    expect(screen.getByTestId('my-score')).toHaveTextContent('950');
     expect(screen.getByTestId('host-correct-answer')).toHaveTextContent('start');
     expect(screen.getByTestId('feedback-rank')).toHaveAttribute('data-rank', '1');
     const bars = screen.getAllByTestId('answer-chart-bar');
@@ -329,7 +331,9 @@ describe('player', () => {
     await user.type(await screen.findByTestId('join-code-input'), 'K7PQ0');
     expect(screen.getByTestId('join-code-input')).toHaveValue('K7PQ');
     expect(screen.getByTestId('join-code-hint')).toHaveTextContent('"0" is not in any quiz ID');
-    await user.type(screen.getByTestId('join-code-input'), '2M');
+    await user.type(screen.getByTestId('join-code-input'), '2');
+    expect(screen.getByTestId('join-code-hint')).toHaveTextContent('"0" is not in any quiz ID');
+    await user.type(screen.getByTestId('join-code-input'), 'M');
     expect(screen.getByTestId('join-code-hint')).toHaveTextContent('6 to 8 characters');
   });
 

@@ -491,6 +491,38 @@ async def test_reconnecting_with_since_replays_the_missed_events(
     assert_seq_strictly_increasing(replayed)
 
 
+async def test_a_resume_across_a_reveal_brings_the_standings_it_missed(
+    live_server: LiveServer,
+) -> None:
+    api = live_server.api
+    game = await new_game(api, players=2)
+    sid = game.session_id
+    player, other = game.players
+    await api.host(game.host, sid, "start")
+
+    async with live_server.socket(sid, game.host) as projector:
+        await projector.next("session.snapshot")
+        async with live_server.socket(sid, player) as live:
+            snapshot = await live.next("session.snapshot")
+        # Away (a Wi-Fi drop) while the other scores and the question closes,
+        # until the reveal's board has gone out (the projector has it).
+        await api.answer(other, sid, "q1", RIGHT["q1"], wait=2)
+        await api.host(game.host, sid, "reveal")
+        shown = await projector.next("question.closed")
+        while (await projector.next("leaderboard.updated"))["seq"] < shown["seq"]:
+            pass
+
+        async with live_server.socket(sid, player, since=snapshot["seq"]) as live:
+            closed = await live.next("question.closed")
+            board = await live.next("leaderboard.updated")
+            frames = list(live.frames)
+
+    assert closed["question_id"] == "q1", "the events are replayed"
+    assert board["entries"][0]["user_id"] == other.user_id
+    assert board["me"] == {"rank": 2, "score": 0}, "its own standing, as it is now"
+    assert_seq_strictly_increasing(frames)
+
+
 async def test_a_replay_never_holds_another_players_answer_result(
     live_server: LiveServer,
 ) -> None:

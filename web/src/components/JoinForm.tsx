@@ -109,8 +109,12 @@ export function JoinForm({ config, auth, token, initialCode, onJoin, onLogin }: 
             value={code}
             onChange={(event) => {
               const typed = event.target.value;
-              setCode(normaliseJoinCode(typed));
-              setDropped(ambiguousIn(typed));
+              const next = normaliseJoinCode(typed);
+              setCode(next);
+              // Said until the code is whole or cleared, not for one keystroke.
+              setDropped((said) =>
+                ambiguousIn(typed) ?? (next === '' || isValidJoinCode(next) ? null : said),
+              );
             }}
             autoComplete="off"
             autoCapitalize="characters"

@@ -38,9 +38,12 @@ export function PlayerPage({ sessionId, deps, onLeave, onBack, onUnauthorized, o
   // Live questions this screen showed open: one first seen at its reveal (a
   // player joining then) was never theirs to answer.
   const [seenOpen, setSeenOpen] = useState<Record<string, boolean>>({});
-  // The rank shown stays the last reveal's while a live question is open: no
-  // standing moves on a phone before the class sees the answer.
-  const [revealedRank, setRevealedRank] = useState<number | null | undefined>(undefined);
+  // The score and rank shown stay the last reveal's while a live question is
+  // open: no standing moves on a phone before the class sees the answer (the
+  // answer's own points show on its result).
+  const [revealed, setRevealed] = useState<{ score: number; rank: number | null | undefined } | null>(
+    null,
+  );
 
   useEffect(() => {
     if (fatal instanceof ApiError && fatal.status === 401) onUnauthorized();
@@ -81,9 +84,11 @@ export function PlayerPage({ sessionId, deps, onLeave, onBack, onUnauthorized, o
     }
   }, [questionId, liveQuestionOpen, state.questionOpen]);
   const rankNow = state.me?.rank ?? participation?.rank;
+  const scoreNow = state.me?.score ?? participation?.score ?? 0;
   useEffect(() => {
-    if (!liveQuestionOpen) setRevealedRank(rankNow);
-  }, [liveQuestionOpen, rankNow]);
+    if (!liveQuestionOpen) setRevealed({ score: scoreNow, rank: rankNow });
+  }, [liveQuestionOpen, rankNow, scoreNow]);
+  const shown = liveQuestionOpen && revealed !== null ? revealed : { score: scoreNow, rank: rankNow };
 
   if (fatal) {
     return (
@@ -127,13 +132,13 @@ export function PlayerPage({ sessionId, deps, onLeave, onBack, onUnauthorized, o
         <div className="stat">
           <span className="stat-label">Score</span>
           <strong className="stat-value" data-testid="my-score">
-            {formatScore(state.me?.score ?? participation?.score ?? 0)}
+            {formatScore(shown.score)}
           </strong>
         </div>
         <div className="stat">
           <span className="stat-label">Rank</span>
           <strong className="stat-value" data-testid="my-rank">
-            {formatRank(liveQuestionOpen && revealedRank !== undefined ? revealedRank : rankNow)}
+            {formatRank(shown.rank)}
           </strong>
         </div>
         <ConnectionStatus status={session.connection} onRetry={session.reconnect} />

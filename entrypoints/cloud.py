@@ -118,6 +118,7 @@ class CloudPipeline:
         # A host's sockets may be on any API process: counted in Redis.
         self.host_presence = host_presence
         self._gateway: asyncio.Task[None] | None = None
+        self._alive: asyncio.Task[None] | None = None
 
     def publisher(self, timers: QuestionTimers) -> EventPublisher:
         """Return the durable publisher, teed to this process's timers."""
@@ -131,16 +132,22 @@ class CloudPipeline:
         """Wire nothing in process: the workers run the handlers."""
 
     async def start(self) -> None:
-        """Start delivering fanned-out events to this process's sockets."""
+        """Start delivering fanned-out events to this process's sockets.
+
+        And saying, while a host's screen is open here, that this process is
+        alive: one that dies stops keeping the host present.
+        """
         self._gateway = asyncio.create_task(feed_gateway(self.fanout, self.hub))
+        self._alive = asyncio.create_task(self.host_presence.run())
 
     async def stop(self) -> None:
-        """Stop the delivery."""
-        if self._gateway is not None:
-            self._gateway.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._gateway
-            self._gateway = None
+        """Stop the delivery and the saying."""
+        for task in (self._gateway, self._alive):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._gateway = self._alive = None
 
 
 class CloudContainer(containers.DeclarativeContainer):

@@ -1,41 +1,89 @@
 """The host's presence across API processes, in Redis.
 
-Per session a hash ``process token -> host sockets open there`` and a flag
+Per session a hash ``process token -> host sockets open there``, a hash
+``process token -> when that process last said it was alive`` and a flag
 ``away``, set once players were told the host left. Each change is a Lua
 script, so that of several processes deciding at once exactly one announces
-it. A process that dies with a host socket open leaves its count behind until
-the hash expires (``ttl_seconds``, renewed at each arrival): players are then
-not told the host left, rather than told wrongly.
+it; the scripts read the time from Redis, one clock for every process.
+
+A process with a host socket open says it is alive every
+``stale_seconds / 3`` (``run``). One that died with a host socket open (a
+crash, a kill, a lost node) stops saying so: once it has been silent for
+``stale_seconds`` its sockets no longer keep the host present, and the host
+leaving from the screen they reloaded onto another process is announced as
+usual. Until then players are not told the host left, rather than told
+wrongly.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import uuid
 
 from redis.asyncio import Redis
 
 from adapters.redis.errors import unavailable_on_failure
+from quizcore.errors import StoreUnavailable
 
-# KEYS: sockets hash, away flag. ARGV: token, ttl seconds.
-_ARRIVED = """
+log = logging.getLogger(__name__)
+
+# Redis's clock in milliseconds, so that every process is judged by one clock.
+_NOW = """
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+"""
+# KEYS: sockets hash, away flag, alive hash. ARGV: token, ttl seconds.
+_ARRIVED = (
+    _NOW
+    + """
 redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
+redis.call('HSET', KEYS[3], ARGV[1], now)
 redis.call('EXPIRE', KEYS[1], ARGV[2])
+redis.call('EXPIRE', KEYS[3], ARGV[2])
 return redis.call('DEL', KEYS[2])
 """
-# KEYS: sockets hash. ARGV: token.
+)
+# KEYS: sockets hash, alive hash. ARGV: token.
 _DEPARTED = """
 local left = redis.call('HINCRBY', KEYS[1], ARGV[1], -1)
-if left <= 0 then redis.call('HDEL', KEYS[1], ARGV[1]) end
+if left <= 0 then
+  redis.call('HDEL', KEYS[1], ARGV[1])
+  redis.call('HDEL', KEYS[2], ARGV[1])
+end
 return left
 """
-# KEYS: sockets hash, away flag. ARGV: ttl seconds.
-_MARK_AWAY = """
-for _, open in ipairs(redis.call('HVALS', KEYS[1])) do
-  if tonumber(open) > 0 then return 0 end
+# KEYS: sockets hash, alive hash. ARGV: token. Only while this process counts sockets there.
+_ALIVE = (
+    _NOW
+    + """
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then
+  redis.call('HSET', KEYS[2], ARGV[1], now)
+  return 1
+end
+return 0
+"""
+)
+# KEYS: sockets hash, away flag, alive hash. ARGV: ttl seconds, stale milliseconds.
+# A process's sockets count while it said it was alive within the stale time;
+# a count with no such record (written before processes said so) counts too.
+_MARK_AWAY = (
+    _NOW
+    + """
+local counts = redis.call('HGETALL', KEYS[1])
+for i = 1, #counts, 2 do
+  local token = counts[i]
+  if tonumber(counts[i + 1]) > 0 then
+    local alive = redis.call('HGET', KEYS[3], token)
+    if not alive or now - tonumber(alive) <= tonumber(ARGV[2]) then return 0 end
+    redis.call('HDEL', KEYS[1], token)
+    redis.call('HDEL', KEYS[3], token)
+  end
 end
 if redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[1]) then return 1 end
 return 0
 """
+)
 
 
 class RedisHostPresence:
@@ -47,38 +95,54 @@ class RedisHostPresence:
         *,
         prefix: str = "quizcore",
         ttl_seconds: int = 12 * 3600,
+        stale_seconds: float = 30.0,
         token: str | None = None,
     ) -> None:
         self.client = client
         self.prefix = prefix
         self.ttl_seconds = max(1, ttl_seconds)
-        # This process's field in each session's hash.
+        # A process silent this long has died: its sockets stop counting.
+        self.stale_ms = max(1, round(stale_seconds * 1000))
+        # This process's field in each session's hashes.
         self.token = token or uuid.uuid4().hex
+        # Host sockets open in this process, per session: the sessions to say it is alive in.
+        self._open: dict[str, int] = {}
         self._arrived = client.register_script(_ARRIVED)
         self._departed = client.register_script(_DEPARTED)
+        self._alive = client.register_script(_ALIVE)
         self._mark_away = client.register_script(_MARK_AWAY)
 
     def _keys(self, session_id: str) -> list[str]:
         base = f"{self.prefix}:host:{session_id}"
-        return [f"{base}:sockets", f"{base}:away"]
+        return [f"{base}:sockets", f"{base}:away", f"{base}:alive"]
 
     async def arrived(self, session_id: str) -> bool:
         """Count a host socket opened here; True if the host had been marked away."""
+        sockets, away, alive = self._keys(session_id)
         with unavailable_on_failure("note the host's socket"):
             cleared = await self._arrived(
-                keys=self._keys(session_id), args=[self.token, self.ttl_seconds]
+                keys=[sockets, away, alive], args=[self.token, self.ttl_seconds]
             )
+        self._open[session_id] = self._open.get(session_id, 0) + 1
         return int(cleared) == 1
 
     async def departed(self, session_id: str) -> None:
         """Count a host socket of this process gone."""
+        open_here = self._open.get(session_id, 0) - 1
+        if open_here > 0:
+            self._open[session_id] = open_here
+        else:
+            self._open.pop(session_id, None)
+        sockets, _away, alive = self._keys(session_id)
         with unavailable_on_failure("note the host's socket gone"):
-            await self._departed(keys=self._keys(session_id)[:1], args=[self.token])
+            await self._departed(keys=[sockets, alive], args=[self.token])
 
     async def mark_away(self, session_id: str) -> bool:
-        """Mark the host away if no process has a host socket open; True if this did."""
+        """Mark the host away if no live process has a host socket open; True if this did."""
         with unavailable_on_failure("mark the host away"):
-            marked = await self._mark_away(keys=self._keys(session_id), args=[self.ttl_seconds])
+            marked = await self._mark_away(
+                keys=self._keys(session_id), args=[self.ttl_seconds, self.stale_ms]
+            )
         return int(marked) == 1
 
     async def is_away(self, session_id: str) -> bool:
@@ -86,6 +150,33 @@ class RedisHostPresence:
         with unavailable_on_failure("read the host's presence"):
             return bool(await self.client.exists(self._keys(session_id)[1]))
 
+    async def alive(self) -> int:
+        """Say this process is alive in every session it has a host socket open in.
+
+        Return in how many sessions it said so.
+        """
+        said = 0
+        for session_id in list(self._open):
+            sockets, _away, alive = self._keys(session_id)
+            with unavailable_on_failure("say the host's process is alive"):
+                said += int(await self._alive(keys=[sockets, alive], args=[self.token]))
+        return said
+
+    async def run(self) -> None:
+        """Say this process is alive three times per stale time, until cancelled."""
+        while True:
+            await asyncio.sleep(self.stale_ms / 3000)
+            try:
+                await self.alive()
+            except StoreUnavailable:
+                # Redis away a moment: the next beat tries again, well within the stale time.
+                log.warning("could not say the host's process is alive", exc_info=True)
+
     def sibling(self) -> RedisHostPresence:
         """Return the same presence as another process (another token) sees it."""
-        return RedisHostPresence(self.client, prefix=self.prefix, ttl_seconds=self.ttl_seconds)
+        return RedisHostPresence(
+            self.client,
+            prefix=self.prefix,
+            ttl_seconds=self.ttl_seconds,
+            stale_seconds=self.stale_ms / 1000,
+        )

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiClient } from './api';
 import { App } from './App';
 import { AuthStore } from './auth';
+import { SETTLE_MS } from './components/HostPanel';
 import { FakeSocket } from './test/fakeSocket';
 
 type Handler = (body: unknown, init: RequestInit) => Response | Promise<Response>;
@@ -579,7 +580,11 @@ describe('host', () => {
     await user.click(screen.getByTestId('host-start'));
     expect(await screen.findByTestId('question-prompt')).toHaveTextContent('begin');
     expect(screen.getByTestId('host-answer-count')).toHaveTextContent('–');
-    expect(screen.getByTestId('host-reveal')).toBeEnabled();
+    // Not at once: a double click on "Start quiz" must not close the question.
+    expect(screen.getByTestId('host-reveal')).toBeDisabled();
+    await waitFor(() => expect(screen.getByTestId('host-reveal')).toBeEnabled(), {
+      timeout: SETTLE_MS + 1000,
+    });
     expect(screen.queryByTestId('host-next')).toBeNull();
 
     // Live count of the open question from the leaderboard frames' answer_counts.
@@ -655,7 +660,7 @@ describe('classroom play', () => {
     expect((token?.body as { device_key: string }).device_key).toMatch(/^[0-9a-f]{48}$/);
   });
 
-  it('comes back to the reveal after a reload and goes on with space', async () => {
+  it('comes back to the reveal after a reload, goes on with space, one step per press', async () => {
     window.history.replaceState(null, '', '/#/host/K7PQ2M');
     sessionStorage.setItem(
       'quizcore.token',
@@ -680,16 +685,36 @@ describe('classroom play', () => {
           }),
         ),
       'POST /v1/sessions/K7PQ2M/next': () => json({}),
+      'POST /v1/sessions/K7PQ2M/reveal': () => json({}),
     });
+    const called = (action: string) =>
+      server.calls.filter((call) => call.route === `POST /v1/sessions/K7PQ2M/${action}`).length;
     expect(await screen.findByTestId('host-correct-answer')).toHaveTextContent('start');
     const bars = screen.getAllByTestId('answer-chart-bar');
     expect(bars.map((bar) => bar.dataset.count)).toEqual(['1', '0', '0', '1']);
     expect(screen.getByTestId('host-next')).toHaveTextContent('Next question');
     expect(screen.getByTestId('presenter')).toHaveAttribute('data-phase', 'reveal');
     await user.keyboard(' ');
-    await waitFor(() =>
-      expect(server.calls.some((call) => call.route === 'POST /v1/sessions/K7PQ2M/next')).toBe(true),
-    );
+    await waitFor(() => expect(called('next')).toBe(1));
+
+    // The next question opens; a second press straight after the first
+    // (a double-tapped space bar) does not close it at once.
+    await waitFor(() => expect(FakeSocket.instances).toHaveLength(1));
+    act(() => {
+      FakeSocket.last().open();
+      FakeSocket.last().receive({ type: 'question.opened', seq: 9, ...question('q2', 1) });
+    });
+    const reveal = await screen.findByTestId('host-reveal');
+    expect(reveal).toBeDisabled();
+    await user.keyboard(' ');
+    await user.keyboard('{PageDown}');
+    expect(called('reveal')).toBe(0);
+
+    // A moment later the button is back, and a presenter remote's "next" key takes the step.
+    await waitFor(() => expect(reveal).toBeEnabled(), { timeout: SETTLE_MS + 1000 });
+    expect(reveal).toHaveFocus();
+    await user.keyboard('{PageDown}');
+    await waitFor(() => expect(called('reveal')).toBe(1));
   });
 
   it('uses the public URL from the config for the QR code', async () => {

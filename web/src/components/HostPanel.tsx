@@ -29,12 +29,21 @@ export interface HostPanelProps {
 /** Names shown in the lobby at most; a crowd is summarised by its count. */
 const MAX_NAMES = 80;
 
-function isTypingOrButton(target: EventTarget | null): boolean {
+/** The keys that take the main step: the space bar, and a presenter remote's "next". */
+const ADVANCE_KEYS = new Set([' ', 'PageDown', 'ArrowRight']);
+
+/** How long after a step the main action waits before it can be taken again. */
+export const SETTLE_MS = 1000;
+
+function isTyping(target: EventTarget | null): boolean {
   return (
     target instanceof HTMLElement &&
-    (target.isContentEditable ||
-      ['INPUT', 'TEXTAREA', 'SELECT', 'BUTTON', 'A'].includes(target.tagName))
+    (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName))
   );
+}
+
+function isTypingOrButton(target: EventTarget | null): boolean {
+  return isTyping(target) || (target instanceof HTMLElement && ['BUTTON', 'A'].includes(target.tagName));
 }
 
 /**
@@ -81,20 +90,48 @@ export function HostPanel({
   }
   const spaceAction = primary && primary.action !== 'start' ? primary.action : null;
 
+  // One press, one step: the main action waits SETTLE_MS after the last
+  // one finished (or was pressed) before it can be taken again, its button
+  // disabled meanwhile, so a double-tapped Space or a double click cannot
+  // open a question and close it at once, or show an answer and move
+  // straight on.
+  const [settleUntil, setSettleUntil] = useState(0);
+  const [, setSettled] = useState(0);
+  const settling = settleUntil > Date.now();
   useEffect(() => {
-    if (!spaceAction || busy || confirmFinish) return;
+    const wait = settleUntil - Date.now();
+    if (wait <= 0) return;
+    const timer = setTimeout(() => setSettled((count) => count + 1), wait);
+    return () => clearTimeout(timer);
+  }, [settleUntil]);
+  const wasBusy = useRef(false);
+  useEffect(() => {
+    if (wasBusy.current && !busy) setSettleUntil(Date.now() + SETTLE_MS);
+    wasBusy.current = busy;
+  }, [busy]);
+  const press = useCallback(
+    (action: HostAction) => {
+      if (Date.now() < settleUntil) return;
+      setSettleUntil(Date.now() + SETTLE_MS);
+      hostAction(action);
+    },
+    [hostAction, settleUntil],
+  );
+
+  useEffect(() => {
+    if (!spaceAction || busy || settling || confirmFinish) return;
     const onKey = (event: KeyboardEvent) => {
-      if (event.key !== ' ' || event.repeat || event.altKey || event.ctrlKey || event.metaKey) {
-        return;
-      }
-      // A focused button takes the space itself; a text field wants it typed.
-      if (isTypingOrButton(event.target)) return;
+      if (!ADVANCE_KEYS.has(event.key) || event.repeat) return;
+      if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+      // A focused button takes the space itself (not a remote's key); a
+      // text field wants the key typed.
+      if (event.key === ' ' ? isTypingOrButton(event.target) : isTyping(event.target)) return;
       event.preventDefault();
-      hostAction(spaceAction);
+      press(spaceAction);
     };
     document.addEventListener('keydown', onKey);
     return () => document.removeEventListener('keydown', onKey);
-  }, [spaceAction, busy, confirmFinish, hostAction]);
+  }, [spaceAction, busy, settling, confirmFinish, press]);
 
   const finish = useCallback(() => {
     setConfirmFinish(false);
@@ -114,9 +151,10 @@ export function HostPanel({
     }
     if (!dialogWasOpen.current) return;
     dialogWasOpen.current = false;
+    // In the lobby Space does nothing: not reopen the dialog either. A main
+    // button still settling takes the focus once it is back (below).
+    if (document.activeElement instanceof HTMLElement) document.activeElement.blur();
     if (spaceAction) primaryButton.current?.focus();
-    // In the lobby Space does nothing: not reopen the dialog either.
-    else if (document.activeElement instanceof HTMLElement) document.activeElement.blur();
   }, [confirmFinish, spaceAction]);
 
   // A button pressed from the keyboard is disabled while its action runs,
@@ -126,8 +164,8 @@ export function HostPanel({
   // start a quiz from the lobby.
   useEffect(() => {
     const lost = document.activeElement === document.body || document.activeElement === null;
-    if (!busy && spaceAction && lost) primaryButton.current?.focus();
-  }, [busy, spaceAction]);
+    if (!busy && !settling && spaceAction && lost) primaryButton.current?.focus();
+  }, [busy, settling, spaceAction]);
 
   const classSize = state.participantCount ?? state.participants.length;
   // A revealed question's "of N answered" stays the class it closed on: a
@@ -202,9 +240,9 @@ export function HostPanel({
               type="button"
               className="button primary big"
               data-testid={primary.testId}
-              disabled={busy}
-              onClick={() => hostAction(primary.action)}
-              aria-keyshortcuts={primary.action === 'start' ? undefined : 'Space'}
+              disabled={busy || settling}
+              onClick={() => press(primary.action)}
+              aria-keyshortcuts={primary.action === 'start' ? undefined : 'Space PageDown ArrowRight'}
             >
               {primary.label}
               {primary.action !== 'start' && <kbd className="kbd">Space</kbd>}

@@ -558,6 +558,8 @@ describe('host', () => {
     await user.click(screen.getByTestId('host-create'));
 
     expect(await screen.findByTestId('host-session-id')).toHaveTextContent('K7PQ2M');
+    // Kept for this browser: the quiz can be found again after closing the tab.
+    await waitFor(() => expect(localStorage.getItem('quizcore.hosted')).toBe('["K7PQ2M"]'));
     const created = server.calls.find((call) => call.route === 'POST /v1/sessions');
     expect(created?.body).toEqual({
       quiz_id: 'food',
@@ -638,6 +640,51 @@ describe('host', () => {
     const csv = screen.getByTestId('results-csv');
     await waitFor(() => expect(csv).toHaveAttribute('href', 'blob:results'));
     expect(csv).toHaveAttribute('download', 'quizcore-K7PQ2M-results.csv');
+  });
+});
+
+describe('a host back after closing the tab', () => {
+  const signedInHost = () =>
+    sessionStorage.setItem(
+      'quizcore.token',
+      JSON.stringify({ access_token: 'jwt-host', expires_at: Date.now() + 3_600_000, kind: 'dev', name: 'host', user_id: 'u-host' }),
+    );
+
+  it('is offered the quiz still open, and finished or gone ones are forgotten', async () => {
+    window.history.replaceState(null, '', '/#/host');
+    signedInHost();
+    localStorage.setItem('quizcore.hosted', JSON.stringify(['K7PQ2M', 'X9RT4M', 'W3HN8P', 'B4CD7F']));
+    setup({
+      'GET /config.json': config,
+      'GET /v1/quizzes': () => json({ items: [] }),
+      'GET /v1/sessions/K7PQ2M': () => json(session('running', { question_index: 2, question_count: 8 })),
+      'GET /v1/sessions/X9RT4M': () => json(session('finished', { session_id: 'X9RT4M' })),
+      'GET /v1/sessions/B4CD7F': () => json(session('lobby', { session_id: 'B4CD7F', host_id: 'u-other' })),
+    });
+
+    const resume = await screen.findByTestId('host-resume');
+    expect(resume).toHaveTextContent('Back to Everyday verbs · K7PQ2M · question 3 of 8');
+    expect(resume).toHaveAttribute('href', '#/host/K7PQ2M');
+    expect(screen.getAllByTestId('host-resume')).toHaveLength(1);
+    await waitFor(() => expect(localStorage.getItem('quizcore.hosted')).toBe('["K7PQ2M"]'));
+  });
+
+  it('typing their own quiz ID into Play gets the host screen, not a seat among the players', async () => {
+    signedInHost();
+    localStorage.setItem('quizcore.hosted', JSON.stringify(['K7PQ2M']));
+    const user = userEvent.setup();
+    const server = setup({
+      'GET /config.json': config,
+      'POST /v1/dev/token': devToken,
+      'GET /v1/sessions/K7PQ2M': () => json(session('lobby')),
+    });
+
+    await user.type(await screen.findByTestId('join-code-input'), 'K7PQ2M');
+    await user.click(screen.getByTestId('join-button'));
+
+    expect(await screen.findByTestId('presenter')).toBeInTheDocument();
+    expect(window.location.hash).toBe('#/host/K7PQ2M');
+    expect(server.calls.map((call) => call.route)).not.toContain('POST /v1/sessions/K7PQ2M/participants');
   });
 });
 

@@ -6,6 +6,7 @@ import { HostSetup } from './components/HostSetup';
 import { HostSignIn } from './components/HostSignIn';
 import { JoinForm } from './components/JoinForm';
 import { PlayerPage } from './components/PlayerPage';
+import { browserStorage, HostedSessions } from './hosted';
 import { joinCodeFromSearch } from './joinCode';
 import type { SocketFactory } from './live';
 import { parseRoute, routeHash, type Route } from './routes';
@@ -18,6 +19,8 @@ export interface AppProps {
   authError?: string | null;
   /** Injected in tests. */
   WebSocket?: SocketFactory;
+  /** The sessions this browser hosted (localStorage by default). */
+  hosted?: HostedSessions;
 }
 
 /** The server's own defaults (local profile) when it serves no /config.json. */
@@ -31,7 +34,8 @@ const LOCAL_CONFIG: ClientConfig = {
 };
 
 /** The web client: player pages at `#/`, host pages at `#/host`. */
-export function App({ api, auth, authError = null, WebSocket }: AppProps) {
+export function App({ api, auth, authError = null, WebSocket, hosted: given }: AppProps) {
+  const hosted = useMemo(() => given ?? new HostedSessions(browserStorage()), [given]);
   const [config, setConfig] = useState<ClientConfig | null>(null);
   const [route, setRoute] = useState<Route>(() => parseRoute(window.location.hash));
   const token = useSyncExternalStore(auth.subscribe, auth.snapshot);
@@ -121,7 +125,8 @@ export function App({ api, auth, authError = null, WebSocket }: AppProps) {
         auth={auth}
         token={token}
         initialCode={route.code || initialCode}
-        onJoin={(code) => navigate({ page: 'play', code })}
+        // The host typing their own quiz ID gets their screen back, not a seat among the players.
+        onJoin={(code) => navigate(hosted.has(code) ? { page: 'host-session', code } : { page: 'play', code })}
         onLogin={login}
       />
     );
@@ -136,13 +141,19 @@ export function App({ api, auth, authError = null, WebSocket }: AppProps) {
         origin={publicBase ?? window.location.origin}
         pathname={publicBase ? '/' : window.location.pathname}
         userId={tokenUserId(token)}
+        onHosting={hosted.remember}
         onNewSession={() => navigate({ page: 'host' })}
         onUnauthorized={onHostUnauthorized}
       />
     );
   } else {
     content = (
-      <HostSetup api={api} onCreated={(code) => navigate({ page: 'host-session', code })} />
+      <HostSetup
+        api={api}
+        hosted={hosted}
+        userId={tokenUserId(token)}
+        onCreated={(code) => navigate({ page: 'host-session', code })}
+      />
     );
   }
 

@@ -3,17 +3,10 @@ import { createRoot } from 'react-dom/client';
 import { ApiClient } from './api';
 import { App } from './App';
 import { AuthStore, parseAuthCallback } from './auth';
+import { browserStorage } from './hosted';
 import './styles.css';
 
-function localStore(): Storage | null {
-  try {
-    return window.localStorage;
-  } catch {
-    return null;
-  }
-}
-
-const auth = new AuthStore(window.sessionStorage, Date.now, localStore());
+const auth = new AuthStore(window.sessionStorage, Date.now, browserStorage());
 const api = new ApiClient({ tokens: auth });
 auth.attach(api);
 

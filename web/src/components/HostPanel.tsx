@@ -24,6 +24,8 @@ export interface HostPanelProps {
   userId: string | null;
   onNewSession: () => void;
   onUnauthorized: () => void;
+  /** Told once the session is known to be this user's to host. */
+  onHosting?: (sessionId: string) => void;
 }
 
 /** Names shown in the lobby at most; a crowd is summarised by its count. */
@@ -61,6 +63,7 @@ export function HostPanel({
   userId,
   onNewSession,
   onUnauthorized,
+  onHosting,
 }: HostPanelProps) {
   const session = useSession(sessionId, 'host', deps);
   const { state, fatal, results, busy, hostAction } = session;
@@ -76,6 +79,10 @@ export function HostPanel({
   useEffect(() => {
     if (fatal instanceof ApiError && fatal.status === 401) onUnauthorized();
   }, [fatal, onUnauthorized]);
+
+  useEffect(() => {
+    if (isHost) onHosting?.(sessionId);
+  }, [isHost, sessionId, onHosting]);
 
   // The one main action of each phase (also on the space bar).
   let primary: { action: HostAction; label: string; testId: string } | null = null;
@@ -309,6 +316,7 @@ export function HostPanel({
                     className="chip"
                     data-testid="lobby-participant"
                     data-user-id={participant.user_id}
+                    title={participant.display_name}
                   >
                     {participant.display_name}
                   </li>

@@ -1,14 +1,61 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
-import type { ApiClient, Mode, QuizSummary } from '../api';
+import { ApiError, type ApiClient, type Mode, type QuizSummary, type SessionInfo } from '../api';
 import { describeError } from '../format';
+import type { HostedSessions } from '../hosted';
 
 export interface HostSetupProps {
   api: ApiClient;
+  /** The sessions this browser hosted: those still open are offered back. */
+  hosted: HostedSessions;
+  /** The signed-in user: only their own sessions are offered. */
+  userId: string | null;
   onCreated: (sessionId: string) => void;
 }
 
-/** Pick a quiz and create a session of it. */
-export function HostSetup({ api, onCreated }: HostSetupProps) {
+/** Where a session still open stands, in a few words. */
+function standing(session: SessionInfo): string {
+  if (session.status === 'lobby') return 'in the lobby';
+  if (session.question_index === null) return 'running';
+  return `question ${session.question_index + 1} of ${session.question_count}`;
+}
+
+/**
+ * This browser's sessions that are still open, for a teacher who closed the
+ * projector's tab. A finished one, or one that is gone or not theirs, is
+ * forgotten; one that cannot be read now is kept for next time.
+ */
+function useStillOpen(api: ApiClient, hosted: HostedSessions, userId: string | null): SessionInfo[] {
+  const [open, setOpen] = useState<SessionInfo[]>([]);
+  useEffect(() => {
+    let cancelled = false;
+    const ids = hosted.list();
+    Promise.all(
+      ids.map((id) =>
+        api.getSession(id).then(
+          ({ session }) => {
+            if (session.status !== 'finished' && session.host_id === userId) return session;
+            hosted.forget(id);
+            return null;
+          },
+          (ex: unknown) => {
+            if (ex instanceof ApiError && ex.status === 404) hosted.forget(id);
+            return null;
+          },
+        ),
+      ),
+    ).then((sessions) => {
+      if (!cancelled) setOpen(sessions.filter((session): session is SessionInfo => session !== null));
+    });
+    return () => {
+      cancelled = true;
+    };
+  }, [api, hosted, userId]);
+  return open;
+}
+
+/** Pick a quiz and create a session of it, or go back to one still open. */
+export function HostSetup({ api, hosted, userId, onCreated }: HostSetupProps) {
+  const stillOpen = useStillOpen(api, hosted, userId);
   const [quizzes, setQuizzes] = useState<QuizSummary[] | null>(null);
   const [quizId, setQuizId] = useState('');
   const [mode, setMode] = useState<Mode>('live');
@@ -77,6 +124,20 @@ export function HostSetup({ api, onCreated }: HostSetupProps) {
   return (
     <section className="card" aria-labelledby="host-setup-title">
       <h1 id="host-setup-title">Host a quiz</h1>
+      {stillOpen.length > 0 && (
+        <div className="still-open" data-testid="host-still-open">
+          <p>{stillOpen.length === 1 ? 'Your quiz is still open:' : 'Your quizzes still open:'}</p>
+          <ul>
+            {stillOpen.map((session) => (
+              <li key={session.session_id}>
+                <a className="button secondary" href={`#/host/${session.session_id}`} data-testid="host-resume">
+                  Back to {session.title} · {session.session_id} · {standing(session)}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
       <form onSubmit={create} noValidate>
         <div className="field">
           <label htmlFor={quizField}>Quiz</label>

@@ -31,6 +31,7 @@ export function Lobby({ participantCount, participants, myUserId, heading, note 
               className={`chip${participant.user_id === myUserId ? ' is-me' : ''}`}
               data-testid="lobby-participant"
               data-user-id={participant.user_id}
+              title={participant.display_name}
             >
               {participant.display_name}
             </li>

@@ -448,6 +448,9 @@ describe('player after a page reload', () => {
     // Server streak 1 (one correct answer before): a run of two with this one.
     expect(feedback).toHaveTextContent('Streak ×2');
     expect(screen.queryByTestId('choice-0')).toBeNull();
+    // The standing waits for the reveal, reload or not: the score before this question, no rank.
+    expect(screen.getByTestId('my-score')).toHaveTextContent('4900');
+    expect(screen.getByTestId('my-rank')).toHaveTextContent('–');
 
     await user.keyboard('2');
     expect(server.calls.some((call) => call.route === 'POST /v1/sessions/K7PQ2M/answers')).toBe(false);
@@ -816,6 +819,8 @@ describe('classroom play', () => {
       () => expect(screen.getByTestId('answer-pending')).toHaveAttribute('data-waiting', 'true'),
       { timeout: 5000 },
     );
+    // Said plainly: the answer is timed when it arrives.
+    expect(screen.getByTestId('answer-pending')).toHaveTextContent('it counts if that is before time is up');
     online = true;
     act(() => {
       window.dispatchEvent(new Event('online'));

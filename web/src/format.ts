@@ -36,7 +36,7 @@ const MESSAGES: Record<string, string> = {
   quiz_not_found: 'That quiz does not exist any more.',
   session_finished: 'This quiz has already finished.',
   session_not_running: 'The quiz is not running.',
-  question_closed: 'Too late: the question had closed.',
+  question_closed: 'Too late: the question had closed before your answer arrived.',
   question_not_open: 'This question is not open.',
   already_answered: 'You already answered this question.',
   not_participant: 'You have not joined this quiz.',

@@ -85,10 +85,20 @@ export function PlayerPage({ sessionId, deps, onLeave, onBack, onUnauthorized, o
   }, [questionId, liveQuestionOpen, state.questionOpen]);
   const rankNow = state.me?.rank ?? participation?.rank;
   const scoreNow = state.me?.score ?? participation?.score ?? 0;
+  // Kept from a known screen only: not before the session's state is in.
+  const stateKnown = state.status !== null;
   useEffect(() => {
-    if (!liveQuestionOpen) setRevealed({ score: scoreNow, rank: rankNow });
-  }, [liveQuestionOpen, rankNow, scoreNow]);
-  const shown = liveQuestionOpen && revealed !== null ? revealed : { score: scoreNow, rank: rankNow };
+    if (stateKnown && !liveQuestionOpen) setRevealed({ score: scoreNow, rank: rankNow });
+  }, [stateKnown, liveQuestionOpen, rankNow, scoreNow]);
+  // A page that saw no reveal yet (reloaded, or joined while the question is
+  // open) shows the score before this question, and no rank until the reveal.
+  const ownResult = submission?.result ?? null;
+  const beforeThisQuestion = ownResult
+    ? { score: ownResult.score - ownResult.points, rank: null }
+    : { score: answeredEarlier || submission ? null : scoreNow, rank: null };
+  const shown = !liveQuestionOpen
+    ? { score: scoreNow, rank: rankNow }
+    : (revealed ?? beforeThisQuestion);
 
   if (fatal) {
     return (

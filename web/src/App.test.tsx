@@ -572,6 +572,8 @@ describe('host', () => {
     });
     const qr = screen.getByTestId('host-qr');
     expect(qr).toHaveAttribute('data-text', `${window.location.origin}/?join=K7PQ2M`);
+    // This page is on localhost: phones could not open the link, and the lobby says so.
+    expect(screen.getByTestId('host-link-local')).toHaveTextContent('make run ARGS=--lan');
     await waitFor(() => expect(qr.querySelector('svg')).not.toBeNull());
 
     await waitFor(() => expect(FakeSocket.instances).toHaveLength(1));
@@ -782,6 +784,7 @@ describe('classroom play', () => {
       'data-text',
       'http://192.168.1.20:8000/?join=K7PQ2M',
     );
+    expect(screen.queryByTestId('host-link-local')).toBeNull();
   });
 
   it('keeps an answer sent offline and resends it with the same id when back online', async () => {

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { ambiguousIn, isValidJoinCode, joinCodeFromSearch, joinUrl, normaliseJoinCode } from './joinCode';
+import {
+  ambiguousIn,
+  isThisComputerOnly,
+  isValidJoinCode,
+  joinCodeFromSearch,
+  joinUrl,
+  normaliseJoinCode,
+} from './joinCode';
 
 describe('join codes', () => {
   it('upper-cases what people type', () => {
@@ -45,5 +52,15 @@ describe('join codes', () => {
     expect(joinCodeFromSearch(new URL(url).search)).toBe('K7PQ2M');
     expect(joinCodeFromSearch('?join=k7pq2m')).toBe('K7PQ2M');
     expect(joinCodeFromSearch('')).toBe('');
+  });
+
+  it('knows a link only the serving computer can open', () => {
+    for (const base of ['http://127.0.0.1:8000', 'http://localhost:8000', 'http://[::1]:8000', 'http://quiz.localhost']) {
+      expect(isThisComputerOnly(joinUrl(base, '/', 'K7PQ2M'))).toBe(true);
+    }
+    for (const base of ['http://192.168.1.20:8000', 'https://quiz.example', 'http://10.0.0.127']) {
+      expect(isThisComputerOnly(joinUrl(base, '/', 'K7PQ2M'))).toBe(false);
+    }
+    expect(isThisComputerOnly('not a link')).toBe(false);
   });
 });

@@ -51,6 +51,17 @@ export function joinUrl(origin: string, pathname: string, code: string): string 
   return `${base}?join=${encodeURIComponent(code)}`;
 }
 
+/** True when a link opens only on the computer that serves it (a loopback address). */
+export function isThisComputerOnly(link: string): boolean {
+  let host: string;
+  try {
+    host = new URL(link).hostname;
+  } catch {
+    return false;
+  }
+  return host === 'localhost' || host.endsWith('.localhost') || /^127\./.test(host) || host === '[::1]';
+}
+
 /** Read a quiz ID from the page's `?join=` query parameter. */
 export function joinCodeFromSearch(search: string): string {
   const value = new URLSearchParams(search).get('join');

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError } from '../api';
 import { describeError, formatScore } from '../format';
-import { joinUrl } from '../joinCode';
+import { isThisComputerOnly, joinUrl } from '../joinCode';
 import { phaseOf } from '../state';
 import { useSession, type HostAction, type SessionDeps } from '../useSession';
 import { ConfirmDialog } from './ConfirmDialog';
@@ -297,9 +297,17 @@ export function HostPanel({
               {sessionId}
             </p>
             <QrCode text={link} label={`QR code to join quiz ${sessionId}`} />
-            <p className="muted join-link">
-              or scan the code · <a href={link}>{link}</a>
-            </p>
+            {isThisComputerOnly(link) ? (
+              // A loopback link is of no use to phones: say what to do instead.
+              <p className="join-link link-warning" role="note" data-testid="host-link-local">
+                Phones cannot open this computer's own address: serve with{' '}
+                <code>make run ARGS=--lan</code> or set <code>QUIZ_PUBLIC_URL</code>.
+              </p>
+            ) : (
+              <p className="muted join-link">
+                or scan the code · <a href={link}>{link}</a>
+              </p>
+            )}
           </div>
           <div className="lobby-players">
             <h2 className="lobby-count" aria-live="polite">

@@ -7,8 +7,18 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 SUBMISSION_ID = r"^[A-Za-z0-9._:\-]{1,64}$"
-# Free text people see: no control characters, and not only spaces.
-VISIBLE_TEXT = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"
+# Characters that show nothing on their own: format characters (zero-width
+# spaces and joiners, direction marks, the byte order mark, soft hyphens),
+# variation selectors and the fillers that render blank (Hangul, Braille).
+INVISIBLE = (
+    r"\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
+    r"\u202a-\u202e\u2060-\u206f\u2800\u3164\ufe00-\ufe0f\ufeff\uffa0"
+)
+# Free text people see: no control characters, and something visible, not
+# only spaces or characters that show nothing.
+VISIBLE_TEXT = (
+    r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f" + INVISIBLE + r"][^\x00-\x1f\x7f]*$"
+)
 
 
 def _whole_number(value: Any) -> Any:

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatScore } from './format';
+import { formatScore, hasVisibleText } from './format';
 
 describe('formatScore', () => {
   it('shows every score as the plain integer, in any locale', () => {
@@ -8,5 +8,14 @@ describe('formatScore', () => {
     expect(formatScore(1234567)).toBe('1234567');
     expect(formatScore(null)).toBe('–');
     expect(formatScore(undefined)).toBe('–');
+  });
+});
+
+describe('hasVisibleText', () => {
+  it('needs a character that shows, as the server does for names', () => {
+    for (const name of ['Ana', 'Zoë', '李雷', '👩\u200d💻', 'a\u200b']) expect(hasVisibleText(name)).toBe(true);
+    for (const name of ['', '   ', '\u200b\u200b', '\u3164', '\ufeff \u2060', '\u202e']) {
+      expect(hasVisibleText(name)).toBe(false);
+    }
   });
 });

@@ -65,3 +65,17 @@ export function describeError(error: unknown): string {
 export function describeCode(code: string, detail = ''): string {
   return MESSAGES[code] ?? (detail || code);
 }
+
+/**
+ * Characters that show nothing on their own (format characters such as
+ * zero-width spaces and direction marks, variation selectors, blank
+ * fillers): the server's rule for names, so a name of only these is refused
+ * here before it is sent.
+ */
+const SHOWS_SOMETHING =
+  /[^\s\x00-\x1f\x7f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u2800\u3164\ufe00-\ufe0f\ufeff\uffa0]/u;
+
+/** True when some character of the text shows on screen. */
+export function hasVisibleText(text: string): boolean {
+  return SHOWS_SOMETHING.test(text);
+}

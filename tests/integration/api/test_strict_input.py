@@ -165,11 +165,30 @@ async def test_quizzes_the_document_refuses_are_refused(api: Api, quiz: dict[str
     assert_problem(reply, 422, "invalid_request")
 
 
-@pytest.mark.parametrize("name", ["", "   ", "bell\x07", "new\nline", "nul\x00"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "",
+        "   ",
+        "bell\x07",
+        "new\nline",
+        "nul\x00",
+        "\u200b\u200b",  # zero-width spaces: an empty name tag on every screen
+        "\u3164",  # a Hangul filler, blank where it shows
+        "\ufeff \u2060",
+    ],
+)
 async def test_a_dev_token_name_needs_visible_text(api: Api, name: str) -> None:
     reply = await api.post("/v1/dev/token", json={"name": name})
 
     assert_problem(reply, 422, "invalid_request")
+
+
+@pytest.mark.parametrize("name", ["Zoë", "李雷", "👩\u200d💻 Ana", "Ana\u200b"])
+async def test_a_dev_token_name_may_be_any_visible_text(api: Api, name: str) -> None:
+    reply = await api.post("/v1/dev/token", json={"name": name})
+
+    assert reply.status == 200, reply.body
 
 
 async def test_the_document_states_the_rules_validation_applies(api: Api) -> None:

@@ -1,7 +1,7 @@
 import { useId, useState, type FormEvent } from 'react';
 import type { ClientConfig } from '../api';
 import type { AuthStore, StoredToken } from '../auth';
-import { describeError } from '../format';
+import { describeError, hasVisibleText } from '../format';
 import { Auth0Button, authChoice } from './SignInBits';
 
 export interface HostSignInProps {
@@ -24,7 +24,7 @@ export function HostSignIn({ config, auth, token, onLogin }: HostSignInProps) {
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     const trimmed = name.trim().replace(/\s+/g, ' ');
-    if (!trimmed) {
+    if (!hasVisibleText(trimmed)) {
       setError('Please enter your name.');
       return;
     }

@@ -1,7 +1,7 @@
 import { useId, useState, type FormEvent } from 'react';
 import type { ClientConfig } from '../api';
 import type { AuthStore, StoredToken } from '../auth';
-import { describeError } from '../format';
+import { describeError, hasVisibleText } from '../format';
 import { ambiguousIn, isValidJoinCode, normaliseJoinCode } from '../joinCode';
 import { Auth0Button, authChoice } from './SignInBits';
 
@@ -46,7 +46,7 @@ export function JoinForm({ config, auth, token, initialCode, onJoin, onLogin }: 
       setError('Please log in first.');
       return;
     }
-    if (needsName && !trimmed) {
+    if (needsName && !hasVisibleText(trimmed)) {
       setError('Please enter your name.');
       return;
     }

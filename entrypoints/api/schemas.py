@@ -16,9 +16,7 @@ INVISIBLE = (
 )
 # Free text people see: no control characters, and something visible, not
 # only spaces or characters that show nothing.
-VISIBLE_TEXT = (
-    r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f" + INVISIBLE + r"][^\x00-\x1f\x7f]*$"
-)
+VISIBLE_TEXT = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f" + INVISIBLE + r"][^\x00-\x1f\x7f]*$"
 
 
 def _whole_number(value: Any) -> Any:

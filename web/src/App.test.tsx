@@ -303,6 +303,22 @@ describe('player', () => {
     expect(screen.queryByTestId('answer-missed')).toBeNull();
   });
 
+  it("comes back from the game to the form with the quiz ID still in it on the browser's Back", async () => {
+    setup({
+      'GET /config.json': config,
+      'POST /v1/dev/token': devToken,
+      'POST /v1/sessions/K7PQ2M/participants': () =>
+        json({ session_id: 'K7PQ2M', user_id: 'u-ann', display_name: 'ann', score: 0, rank: null }, 201),
+      'GET /v1/sessions/K7PQ2M': () => json(session('lobby')),
+    });
+    await joinAs(userEvent.setup(), 'ann');
+    expect(window.location.hash).toBe('#/play/K7PQ2M');
+
+    act(() => window.history.back());
+
+    await waitFor(() => expect(screen.getByTestId('join-code-input')).toHaveValue('K7PQ2M'));
+  });
+
   it('says so when the quiz ID does not exist', async () => {
     const user = userEvent.setup();
     setup({

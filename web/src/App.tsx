@@ -125,8 +125,13 @@ export function App({ api, auth, authError = null, WebSocket, hosted: given }: A
         auth={auth}
         token={token}
         initialCode={route.code || initialCode}
-        // The host typing their own quiz ID gets their screen back, not a seat among the players.
-        onJoin={(code) => navigate(hosted.has(code) ? { page: 'host-session', code } : { page: 'play', code })}
+        onJoin={(code) => {
+          // The host typing their own quiz ID gets their screen back, not a seat among the players.
+          if (hosted.has(code)) return navigate({ page: 'host-session', code });
+          // Back from the game comes to this form with the quiz ID still in it.
+          window.history.replaceState(null, '', `${window.location.pathname}${routeHash({ page: 'join', code })}`);
+          navigate({ page: 'play', code });
+        }}
         onLogin={login}
       />
     );

@@ -81,8 +81,8 @@ class Room:
         page.on("pageerror", lambda error: self.errors.append(f"{who}: {error}"))
         return page
 
-    def host(self, options: dict[str, Any] = PRESENTER) -> tuple[Any, str]:
-        """Sign in as the host, create a live session and return the page and quiz ID."""
+    def host(self, options: dict[str, Any] = PRESENTER, mode: str = "live") -> tuple[Any, str]:
+        """Sign in as the host, create a session and return the page and quiz ID."""
         page = self.page(options, "host")
         page.goto(f"{self.base}/#/host")
         page.get_by_test_id("name-input").fill(HOST_NAME)
@@ -92,7 +92,7 @@ class Room:
         # Signed in from the keyboard: the next form takes over the focus.
         expect(select).to_be_focused()
         select.select_option(QUIZ_ID)
-        page.get_by_test_id("host-mode-select").select_option("live")
+        page.get_by_test_id("host-mode-select").select_option(mode)
         page.get_by_test_id("host-seconds-input").fill(str(QUESTION_SECONDS))
         page.get_by_test_id("host-create").click()
         code = page.get_by_test_id("host-session-id")
@@ -470,6 +470,58 @@ def test_small_phones_offline_answer_and_a_tie(
     steps = host.get_by_test_id("podium-step")
     expect(steps).to_have_count(1)
     expect(steps).to_have_attribute("data-rank", "1")
+
+
+def test_a_host_who_closed_the_tab_finds_the_quiz_again(
+    room: Room, quiz_server: QuizServer
+) -> None:
+    host, session_id = room.host()
+    room.player(session_id, "Ana")
+    host.get_by_test_id("host-start").click()
+    expect(host.get_by_test_id("question-prompt")).to_be_visible()
+
+    # The projector's tab is closed; a new one signs in again (sign-in is per tab).
+    browser = host.context
+    host.close()
+    again = browser.new_page()
+    again.goto(f"{room.base}/#/host")
+    again.get_by_test_id("name-input").fill(HOST_NAME)
+    again.get_by_test_id("host-sign-in").click()
+    resume = again.get_by_test_id("host-resume")
+    expect(resume).to_contain_text(f"{session_id} · question 1 of")
+    resume.click()
+    expect(again.get_by_test_id("host-reveal")).to_be_enabled()
+
+    # Typing the quiz ID into "Play" gives the host's screen, not a seat in the game.
+    again.goto(f"{room.base}/#/")
+    again.get_by_test_id("join-code-input").fill(session_id)
+    again.get_by_test_id("join-button").click()
+    expect(again.get_by_test_id("presenter")).to_be_visible()
+    token, _ = page_identity(again)
+    session = quiz_server.get(f"/v1/sessions/{session_id}", token).json()
+    assert session["participant_count"] == 1, session
+
+
+def test_self_paced_progress_on_the_host_screen(room: Room, output_dir: Path) -> None:
+    questions = _questions()
+    host, session_id = room.host(mode="self_paced")
+    ana = room.player(session_id, "Ana")
+    room.player(session_id, "Ben")
+    host.get_by_test_id("host-start").click()
+
+    for question in questions[:2]:
+        expect(ana.get_by_test_id("question-prompt")).to_have_text(question["prompt"])
+        _answer(ana, question, _right_answer(question))
+        ana.get_by_test_id("next-question").click()
+
+    rows = host.get_by_test_id("self-paced-question")
+    expect(rows).to_have_count(len(questions))
+    expect(rows.nth(0)).to_have_attribute("data-count", "1")
+    expect(rows.nth(1)).to_have_attribute("data-count", "1")
+    expect(rows.nth(2)).to_have_attribute("data-count", "0")
+    expect(host.get_by_test_id("self-paced-done")).to_have_text("0")
+    _no_scroll(host)
+    _save(host, output_dir / "presenter-self-paced.png")
 
 
 def test_back_after_a_wrong_code_keeps_it(room: Room) -> None:

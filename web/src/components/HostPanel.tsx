@@ -13,6 +13,7 @@ import { QrCode } from './QrCode';
 import { choiceKey } from './QuestionCard';
 import { QuestionStatsView } from './QuestionStatsView';
 import { ResultsTable } from './ResultsTable';
+import { SelfPacedProgress } from './SelfPacedProgress';
 
 export interface HostPanelProps {
   sessionId: string;
@@ -411,7 +412,7 @@ export function HostPanel({
       )}
 
       {!live && state.status === 'running' && (
-        <section className="stage">
+        <section className="stage stage-self-paced">
           <h2>Self-paced</h2>
           <p>
             Players move through the questions at their own pace. Finish the quiz when everyone is
@@ -420,7 +421,15 @@ export function HostPanel({
           <p>
             <strong data-testid="participant-count">{participants}</strong> players
           </p>
-          <Leaderboard entries={state.entries} />
+          <div className="self-paced-grid">
+            <SelfPacedProgress
+              api={deps.api}
+              quizId={state.quizId}
+              answerCounts={state.answerCounts}
+              participants={participants}
+            />
+            <Leaderboard entries={state.entries} />
+          </div>
         </section>
       )}
 

@@ -342,6 +342,17 @@ describe('player', () => {
     expect(screen.getByTestId('join-error')).toHaveTextContent('6 to 8');
   });
 
+  it('says where a long name stops instead of cutting it silently', async () => {
+    const user = userEvent.setup();
+    setup({ 'GET /config.json': config });
+    const input = await screen.findByTestId('name-input');
+    await user.type(input, 'Maximiliana-Hohenzollern-Sigmaringen-Le');
+    expect(screen.queryByTestId('name-limit')).toBeNull();
+    await user.type(input, 'eX');
+    expect(input).toHaveValue('Maximiliana-Hohenzollern-Sigmaringen-Lee');
+    expect(screen.getByTestId('name-limit')).toHaveTextContent('at most 40 characters');
+  });
+
   it('says why a zero typed into the quiz ID does not appear', async () => {
     const user = userEvent.setup();
     setup({ 'GET /config.json': config });

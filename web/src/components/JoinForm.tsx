@@ -14,6 +14,9 @@ export interface JoinFormProps {
   onLogin: (returnTo: string) => void;
 }
 
+/** The longest name the server takes. */
+const NAME_MAX = 40;
+
 /** The player's start screen: name (or login) and quiz ID. */
 export function JoinForm({ config, auth, token, initialCode, onJoin, onLogin }: JoinFormProps) {
   const choice = authChoice(config, token);
@@ -94,9 +97,14 @@ export function JoinForm({ config, auth, token, initialCode, onJoin, onLogin }: 
               value={name}
               onChange={(event) => setName(event.target.value)}
               autoComplete="nickname"
-              maxLength={40}
+              maxLength={NAME_MAX}
               required
             />
+            {name.length >= NAME_MAX && (
+              <p className="hint" data-testid="name-limit">
+                Names are at most {NAME_MAX} characters.
+              </p>
+            )}
           </div>
         )}
         <div className="field">

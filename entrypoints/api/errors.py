@@ -9,6 +9,7 @@ import falcon
 import falcon.asgi
 from pydantic import ValidationError
 
+from entrypoints.api.schemas import PATTERN_WORDS
 from quizcore.errors import InvalidAnswer, QuizError
 
 log = logging.getLogger(__name__)
@@ -100,7 +101,11 @@ class ValidationFailed(QuizError):
         parts = []
         for item in error.errors()[:5]:
             where = ".".join(str(loc) for loc in item.get("loc", ()))
-            parts.append(f"{where}: {item.get('msg')}" if where else str(item.get("msg")))
+            message = str(item.get("msg"))
+            if item.get("type") == "string_pattern_mismatch" and "ctx" in item:
+                # Not the pattern itself: what it asks for, in words.
+                message = PATTERN_WORDS.get(item["ctx"].get("pattern", ""), message)
+            parts.append(f"{where}: {message}" if where else message)
         super().__init__("; ".join(parts))
 
 

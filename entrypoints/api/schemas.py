@@ -7,16 +7,25 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 SUBMISSION_ID = r"^[A-Za-z0-9._:\-]{1,64}$"
+# Control characters (C0, DEL and C1): never in text people see.
+CONTROL = r"\x00-\x1f\x7f-\x9f"
 # Characters that show nothing on their own: format characters (zero-width
 # spaces and joiners, direction marks, the byte order mark, soft hyphens),
-# variation selectors and the fillers that render blank (Hangul, Braille).
+# combining marks with nothing to sit on, variation selectors and the
+# fillers that render blank (Hangul, Braille).
 INVISIBLE = (
-    r"\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
-    r"\u202a-\u202e\u2060-\u206f\u2800\u3164\ufe00-\ufe0f\ufeff\uffa0"
+    r"\u00ad\u0300-\u036f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f"
+    r"\u200b-\u200f\u202a-\u202e\u2060-\u206f\u20d0-\u20ff\u2800\u3164"
+    r"\ufe00-\ufe0f\ufe20-\ufe2f\ufeff\uffa0"
 )
 # Free text people see: no control characters, and something visible, not
 # only spaces or characters that show nothing.
-VISIBLE_TEXT = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f" + INVISIBLE + r"][^\x00-\x1f\x7f]*$"
+VISIBLE_TEXT = rf"^[^{CONTROL}]*[^\s{CONTROL}{INVISIBLE}][^{CONTROL}]*$"
+# What each pattern asks for, in words, for the problem's detail.
+PATTERN_WORDS = {
+    VISIBLE_TEXT: "needs a character that shows, and no control characters",
+    SUBMISSION_ID: "1 to 64 letters, digits, '.', '_', ':' or '-'",
+}
 
 
 def _whole_number(value: Any) -> Any:

@@ -93,4 +93,3 @@ async def test_a_count_with_no_sign_of_life_recorded_still_counts(
     await asyncio.sleep(STALE * 2)
 
     assert await presence.mark_away(SID) is False
-

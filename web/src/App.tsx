@@ -127,7 +127,7 @@ export function App({ api, auth, authError = null, WebSocket, hosted: given }: A
         initialCode={route.code || initialCode}
         onJoin={(code) => {
           // The host typing their own quiz ID gets their screen back, not a seat among the players.
-          if (hosted.has(code)) return navigate({ page: 'host-session', code });
+          if (hosted.has(code, tokenUserId(auth.snapshot()))) return navigate({ page: 'host-session', code });
           // Back from the game comes to this form with the quiz ID still in it.
           window.history.replaceState(null, '', `${window.location.pathname}${routeHash({ page: 'join', code })}`);
           navigate({ page: 'play', code });
@@ -146,7 +146,11 @@ export function App({ api, auth, authError = null, WebSocket, hosted: given }: A
         origin={publicBase ?? window.location.origin}
         pathname={publicBase ? '/' : window.location.pathname}
         userId={tokenUserId(token)}
-        onHosting={hosted.remember}
+        onHostKnown={(code, isHost) => {
+          const userId = tokenUserId(token);
+          if (userId && isHost) hosted.remember(code, userId);
+          else hosted.forget(code, userId);
+        }}
         onNewSession={() => navigate({ page: 'host' })}
         onUnauthorized={onHostUnauthorized}
       />

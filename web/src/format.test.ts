@@ -14,7 +14,7 @@ describe('formatScore', () => {
 describe('hasVisibleText', () => {
   it('needs a character that shows, as the server does for names', () => {
     for (const name of ['Ana', 'Zoë', '李雷', '👩\u200d💻', 'a\u200b']) expect(hasVisibleText(name)).toBe(true);
-    for (const name of ['', '   ', '\u200b\u200b', '\u3164', '\ufeff \u2060', '\u202e']) {
+    for (const name of ['', '   ', '\u200b\u200b', '\u3164', '\ufeff \u2060', '\u202e', '\u0301', '\x85', 'Zo\x85']) {
       expect(hasVisibleText(name)).toBe(false);
     }
   });

@@ -73,9 +73,12 @@ export function describeCode(code: string, detail = ''): string {
  * here before it is sent.
  */
 const SHOWS_SOMETHING =
-  /[^\s\x00-\x1f\x7f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u2800\u3164\ufe00-\ufe0f\ufeff\uffa0]/u;
+  /[^\s\x00-\x1f\x7f-\x9f\u00ad\u0300-\u036f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u20d0-\u20ff\u2800\u3164\ufe00-\ufe0f\ufe20-\ufe2f\ufeff\uffa0]/u;
 
-/** True when some character of the text shows on screen. */
+const CONTROL = /[\x00-\x1f\x7f-\x9f]/u;
+
+/** True when some character of the text shows on screen, and none is a control. */
 export function hasVisibleText(text: string): boolean {
-  return SHOWS_SOMETHING.test(text);
+  // And, as the server, no control character anywhere.
+  return SHOWS_SOMETHING.test(text) && !CONTROL.test(text);
 }

@@ -4,34 +4,48 @@ import { HOSTED_KEPT, HostedSessions } from './hosted';
 describe('HostedSessions', () => {
   it('keeps the latest sessions first, each once, a few at most', () => {
     const hosted = new HostedSessions(localStorage);
-    for (let index = 0; index < HOSTED_KEPT + 2; index += 1) hosted.remember(`CODE0${index}`);
-    hosted.remember('CODE03');
+    for (let index = 0; index < HOSTED_KEPT + 2; index += 1) hosted.remember(`CODE0${index}`, 'u-host');
+    hosted.remember('CODE03', 'u-host');
 
-    expect(new HostedSessions(localStorage).list()).toEqual(['CODE03', 'CODE06', 'CODE05', 'CODE04', 'CODE02']);
-    expect(hosted.has('CODE00')).toBe(false);
+    expect(new HostedSessions(localStorage).list('u-host')).toEqual([
+      'CODE03',
+      'CODE06',
+      'CODE05',
+      'CODE04',
+      'CODE02',
+    ]);
+    expect(hosted.has('CODE00', 'u-host')).toBe(false);
   });
 
-  it('forgets a session', () => {
+  it("keeps each user's sessions apart on a shared browser", () => {
     const hosted = new HostedSessions(localStorage);
-    hosted.remember('K7PQ2M');
-    hosted.remember('X9RT4M');
-    hosted.forget('K7PQ2M');
+    hosted.remember('K7PQ2M', 'u-teacher');
+    hosted.remember('X9RT4M', 'u-other');
 
-    expect(hosted.list()).toEqual(['X9RT4M']);
+    expect(hosted.has('K7PQ2M', 'u-teacher')).toBe(true);
+    expect(hosted.has('K7PQ2M', 'u-student')).toBe(false);
+    hosted.forget('K7PQ2M', 'u-student');
+    expect(hosted.list('u-teacher')).toEqual(['K7PQ2M']);
+    hosted.forget('K7PQ2M', 'u-teacher');
+    expect(hosted.list('u-teacher')).toEqual([]);
+    expect(hosted.list('u-other')).toEqual(['X9RT4M']);
   });
 
   it('reads garbled storage as nothing hosted', () => {
     localStorage.setItem('quizcore.hosted', '{not json');
-    expect(new HostedSessions(localStorage).list()).toEqual([]);
-    localStorage.setItem('quizcore.hosted', JSON.stringify(['K7PQ2M', 7, null]));
-    expect(new HostedSessions(localStorage).list()).toEqual(['K7PQ2M']);
+    expect(new HostedSessions(localStorage).list('u-host')).toEqual([]);
+    localStorage.setItem(
+      'quizcore.hosted',
+      JSON.stringify(['K7PQ2M', { session_id: 'X9RT4M', user_id: 'u-host' }, { session_id: 7 }]),
+    );
+    expect(new HostedSessions(localStorage).list('u-host')).toEqual(['X9RT4M']);
   });
 
   it('keeps the list for the page when there is no storage', () => {
     const hosted = new HostedSessions(null);
-    hosted.remember('K7PQ2M');
+    hosted.remember('K7PQ2M', 'u-host');
 
-    expect(hosted.list()).toEqual(['K7PQ2M']);
-    expect(new HostedSessions(null).list()).toEqual([]);
+    expect(hosted.list('u-host')).toEqual(['K7PQ2M']);
+    expect(new HostedSessions(null).list('u-host')).toEqual([]);
   });
 });

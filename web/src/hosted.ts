@@ -12,54 +12,76 @@ export function browserStorage(): Storage | null {
 /** Sessions kept at most: a teacher's last few quizzes. */
 export const HOSTED_KEPT = 5;
 
+interface Hosted {
+  session_id: string;
+  user_id: string;
+}
+
+function isHosted(value: unknown): value is Hosted {
+  if (typeof value !== 'object' || value === null) return false;
+  const entry = value as Record<string, unknown>;
+  return typeof entry.session_id === 'string' && typeof entry.user_id === 'string';
+}
+
 /**
- * The sessions this browser hosted, most recent first.
+ * The sessions hosted in this browser, by whom, most recent first.
  *
  * `storage` is localStorage, shared by the browser's tabs: a teacher who
  * closed the projector's tab finds the quiz still running on "Host", and
  * one who types their own quiz ID into "Play" gets the host's screen, not a
- * seat among the players. Without storage the list lives as long as the page.
+ * seat among the players. Each entry names its host, so on a shared
+ * computer another user is neither sent to it nor makes it forgotten.
+ * Without storage the list lives as long as the page.
  */
 export class HostedSessions {
   private readonly storage: Storage | null;
-  private kept: string[] = [];
+  private kept: Hosted[] = [];
 
   constructor(storage: Storage | null) {
     this.storage = storage;
   }
 
-  /** The sessions hosted here, most recent first. */
-  list(): string[] {
+  private entries(): Hosted[] {
     if (!this.storage) return [...this.kept];
     try {
       const parsed: unknown = JSON.parse(this.storage.getItem(HOSTED_KEY) ?? '[]');
-      if (!Array.isArray(parsed)) return [];
-      return parsed.filter((id): id is string => typeof id === 'string').slice(0, HOSTED_KEPT);
+      return Array.isArray(parsed) ? parsed.filter(isHosted).slice(0, HOSTED_KEPT) : [];
     } catch {
       // Storage blocked or garbled: what this page kept.
       return [...this.kept];
     }
   }
 
-  has(sessionId: string): boolean {
-    return this.list().includes(sessionId);
+  /** The sessions `userId` hosted here, most recent first. */
+  list(userId: string | null): string[] {
+    return this.entries()
+      .filter((entry) => entry.user_id === userId)
+      .map((entry) => entry.session_id);
   }
 
-  /** Note a session this browser hosts (the most recent first). */
-  remember = (sessionId: string): void => {
-    const ids = [sessionId, ...this.list().filter((id) => id !== sessionId)].slice(0, HOSTED_KEPT);
-    this.write(ids);
+  has(sessionId: string, userId: string | null): boolean {
+    return this.list(userId).includes(sessionId);
+  }
+
+  /** Note a session `userId` hosts (the most recent first). */
+  remember = (sessionId: string, userId: string): void => {
+    const others = this.entries().filter(
+      (entry) => !(entry.session_id === sessionId && entry.user_id === userId),
+    );
+    this.write([{ session_id: sessionId, user_id: userId }, ...others].slice(0, HOSTED_KEPT));
   };
 
-  /** Forget a session (finished, gone, or not this browser's to host). */
-  forget = (sessionId: string): void => {
-    this.write(this.list().filter((id) => id !== sessionId));
+  /** Forget a session for `userId` (finished, gone, or not theirs to host). */
+  forget = (sessionId: string, userId: string | null): void => {
+    this.write(
+      this.entries().filter((entry) => !(entry.session_id === sessionId && entry.user_id === userId)),
+    );
   };
 
-  private write(ids: string[]): void {
-    this.kept = ids;
+  private write(entries: Hosted[]): void {
+    this.kept = entries;
     try {
-      this.storage?.setItem(HOSTED_KEY, JSON.stringify(ids));
+      this.storage?.setItem(HOSTED_KEY, JSON.stringify(entries));
     } catch {
       // Kept for this page only.
     }

@@ -170,14 +170,16 @@ def _in_viewport(page: Any, test_id: str) -> dict[str, float]:
     return dict(box)
 
 
-def _no_scroll(page: Any) -> None:
-    """The page fits its viewport: nothing below the fold nor to the side."""
+def _no_scroll(page: Any, *, down: bool = False) -> None:
+    """The page fits its viewport: nothing to the side, nor below the fold unless ``down``."""
     size = page.evaluate(
         """() => ({sh: document.documentElement.scrollHeight,
                    sw: document.documentElement.scrollWidth,
                    h: window.innerHeight, w: window.innerWidth})"""
     )
-    assert size["sh"] <= size["h"] and size["sw"] <= size["w"], size
+    assert (down or size["sh"] <= size["h"]) and size["sw"] <= size["w"], size
+    # Not by zooming out: a phone widens its layout to fit what is too wide.
+    assert size["w"] == page.viewport_size["width"], size
 
 
 def _font_px(locator: Any) -> float:
@@ -522,6 +524,26 @@ def test_self_paced_progress_on_the_host_screen(room: Room, output_dir: Path) ->
     expect(host.get_by_test_id("self-paced-done")).to_have_text("0")
     _no_scroll(host)
     _save(host, output_dir / "presenter-self-paced.png")
+
+
+def test_a_forty_letter_name_fits_every_screen(room: Room) -> None:
+    questions = _questions()
+    host, session_id = room.host()
+    long_name = "W" * 40
+    phone = room.player(session_id, long_name)
+    other = room.player(session_id, "Ana")
+    for page in (host, phone, other):
+        expect(page.get_by_test_id("lobby-participant")).to_have_count(2)
+        # A phone may scroll down through its lobby, never sideways.
+        _no_scroll(page, down=page is not host)
+
+    host.get_by_test_id("host-start").click()
+    _answer(phone, questions[0], _right_answer(questions[0]))
+    _answer(other, questions[0], _wrong_answer(questions[0]))
+    for page in (host, phone, other):
+        expect(page.get_by_test_id("host-correct-answer")).to_be_visible()
+        expect(page.get_by_test_id("leaderboard-row").first).to_contain_text(long_name)
+        _no_scroll(page, down=page is not host)
 
 
 def test_back_after_a_wrong_code_keeps_it(room: Room) -> None:

@@ -25,8 +25,8 @@ export interface HostPanelProps {
   userId: string | null;
   onNewSession: () => void;
   onUnauthorized: () => void;
-  /** Told once the session is known to be this user's to host. */
-  onHosting?: (sessionId: string) => void;
+  /** Told once the session's host is known: whether it is this user. */
+  onHostKnown?: (sessionId: string, isHost: boolean) => void;
 }
 
 /** Names shown in the lobby at most; a crowd is summarised by its count. */
@@ -64,7 +64,7 @@ export function HostPanel({
   userId,
   onNewSession,
   onUnauthorized,
-  onHosting,
+  onHostKnown,
 }: HostPanelProps) {
   const session = useSession(sessionId, 'host', deps);
   const { state, fatal, results, busy, hostAction } = session;
@@ -81,9 +81,13 @@ export function HostPanel({
     if (fatal instanceof ApiError && fatal.status === 401) onUnauthorized();
   }, [fatal, onUnauthorized]);
 
+  // Told when the answer changes, not at every new callback of a render.
+  const hostKnownRef = useRef(onHostKnown);
+  hostKnownRef.current = onHostKnown;
+  const hostKnown = state.hostId !== null && userId !== null;
   useEffect(() => {
-    if (isHost) onHosting?.(sessionId);
-  }, [isHost, sessionId, onHosting]);
+    if (hostKnown) hostKnownRef.current?.(sessionId, isHost);
+  }, [hostKnown, isHost, sessionId]);
 
   // The one main action of each phase (also on the space bar).
   let primary: { action: HostAction; label: string; testId: string } | null = null;
@@ -117,6 +121,16 @@ export function HostPanel({
     if (wasBusy.current && !busy) setSettleUntil(Date.now() + SETTLE_MS);
     wasBusy.current = busy;
   }, [busy]);
+  // And when the step changes by itself (time up, everyone answered): a
+  // Space pressed to show the answer just then must not skip the reveal.
+  const step = primary?.testId ?? null;
+  const lastStep = useRef<string | null>(null);
+  useEffect(() => {
+    if (lastStep.current !== null && step !== null && step !== lastStep.current) {
+      setSettleUntil(Date.now() + SETTLE_MS);
+    }
+    if (step !== null) lastStep.current = step;
+  }, [step]);
   const press = useCallback(
     (action: HostAction) => {
       if (Date.now() < settleUntil) return;

@@ -28,17 +28,17 @@ function useStillOpen(api: ApiClient, hosted: HostedSessions, userId: string | n
   const [open, setOpen] = useState<SessionInfo[]>([]);
   useEffect(() => {
     let cancelled = false;
-    const ids = hosted.list();
+    const ids = hosted.list(userId);
     Promise.all(
       ids.map((id) =>
         api.getSession(id).then(
           ({ session }) => {
             if (session.status !== 'finished' && session.host_id === userId) return session;
-            hosted.forget(id);
+            hosted.forget(id, userId);
             return null;
           },
           (ex: unknown) => {
-            if (ex instanceof ApiError && ex.status === 404) hosted.forget(id);
+            if (ex instanceof ApiError && ex.status === 404) hosted.forget(id, userId);
             return null;
           },
         ),

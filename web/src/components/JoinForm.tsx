@@ -33,6 +33,7 @@ export function JoinForm({ config, auth, token, initialCode, onJoin, onLogin }: 
   const nameId = useId();
   const codeId = useId();
   const hintId = useId();
+  const nameHintId = useId();
   const needsName = choice.dev && !choice.auth0SignedIn;
 
   const submit = async (event: FormEvent) => {
@@ -98,13 +99,12 @@ export function JoinForm({ config, auth, token, initialCode, onJoin, onLogin }: 
               onChange={(event) => setName(event.target.value)}
               autoComplete="nickname"
               maxLength={NAME_MAX}
+              aria-describedby={nameHintId}
               required
             />
-            {name.length >= NAME_MAX && (
-              <p className="hint" data-testid="name-limit">
-                Names are at most {NAME_MAX} characters.
-              </p>
-            )}
+            <p className="hint" id={nameHintId} data-testid="name-limit" aria-live="polite">
+              {name.length >= NAME_MAX ? `Names are at most ${NAME_MAX} characters.` : null}
+            </p>
           </div>
         )}
         <div className="field">

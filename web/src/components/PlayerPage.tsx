@@ -93,9 +93,11 @@ export function PlayerPage({ sessionId, deps, onLeave, onBack, onUnauthorized, o
   // A page that saw no reveal yet (reloaded, or joined while the question is
   // open) shows the score before this question, and no rank until the reveal.
   const ownResult = submission?.result ?? null;
+  // An answer this page is sending has not moved the score yet; one the
+  // server had before the page loaded, with no result here, may have.
   const beforeThisQuestion = ownResult
     ? { score: ownResult.score - ownResult.points, rank: null }
-    : { score: answeredEarlier || submission ? null : scoreNow, rank: null };
+    : { score: answeredEarlier ? null : scoreNow, rank: null };
   const shown = !liveQuestionOpen
     ? { score: scoreNow, rank: rankNow }
     : (revealed ?? beforeThisQuestion);

@@ -1,4 +1,4 @@
-import { render, screen } from '@testing-library/react';
+import { act, render, screen } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
 import type { ApiClient, QuizDetail } from '../api';
 import { SelfPacedProgress } from './SelfPacedProgress';
@@ -50,6 +50,8 @@ describe('SelfPacedProgress', () => {
     );
 
     await vi.waitFor(() => expect(getQuiz).toHaveBeenCalled());
+    // Let the refusal be handled before looking.
+    await act(async () => {});
     expect(screen.queryByTestId('self-paced-progress')).toBeNull();
   });
 });

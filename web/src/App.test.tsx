@@ -82,6 +82,15 @@ function session(status: string, extra: Record<string, unknown> = {}) {
   };
 }
 
+/** The routes for "ann" joining K7PQ2M while it is in the lobby. */
+const annJoinsTheLobby = (): Record<string, Handler> => ({
+  'GET /config.json': config,
+  'POST /v1/dev/token': devToken,
+  'POST /v1/sessions/K7PQ2M/participants': () =>
+    json({ session_id: 'K7PQ2M', user_id: 'u-ann', display_name: 'ann', score: 0, rank: null }, 201),
+  'GET /v1/sessions/K7PQ2M': () => json(session('lobby')),
+});
+
 const results = {
   session_id: 'K7PQ2M',
   standings: [
@@ -304,13 +313,7 @@ describe('player', () => {
   });
 
   it("comes back from the game to the form with the quiz ID still in it on the browser's Back", async () => {
-    setup({
-      'GET /config.json': config,
-      'POST /v1/dev/token': devToken,
-      'POST /v1/sessions/K7PQ2M/participants': () =>
-        json({ session_id: 'K7PQ2M', user_id: 'u-ann', display_name: 'ann', score: 0, rank: null }, 201),
-      'GET /v1/sessions/K7PQ2M': () => json(session('lobby')),
-    });
+    setup(annJoinsTheLobby());
     await joinAs(userEvent.setup(), 'ann');
     expect(window.location.hash).toBe('#/play/K7PQ2M');
 
@@ -740,13 +743,7 @@ describe('a host back after closing the tab', () => {
 
   it('sends another user of the same browser to play, not to the host screen', async () => {
     hostedHere(['K7PQ2M'], 'u-teacher');
-    const server = setup({
-      'GET /config.json': config,
-      'POST /v1/dev/token': devToken,
-      'POST /v1/sessions/K7PQ2M/participants': () =>
-        json({ session_id: 'K7PQ2M', user_id: 'u-ann', display_name: 'ann', score: 0, rank: null }, 201),
-      'GET /v1/sessions/K7PQ2M': () => json(session('lobby')),
-    });
+    const server = setup(annJoinsTheLobby());
 
     await joinAs(userEvent.setup(), 'ann');
 

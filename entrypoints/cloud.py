@@ -138,14 +138,19 @@ class CloudPipeline:
         alive: one that dies stops keeping the host present.
         """
         self._gateway = asyncio.create_task(feed_gateway(self.fanout, self.hub))
-        self._alive = asyncio.create_task(self.host_presence.run())
+        self._alive = asyncio.create_task(self.host_presence.run(self._host_back))
+
+    async def _host_back(self, session_id: str) -> None:
+        """Players were told the host left while this process, holding their screen, was silent."""
+        await self.announce(session_id, {"type": "host.joined"})
 
     async def stop(self) -> None:
         """Stop the delivery and the saying."""
         for task in (self._gateway, self._alive):
             if task is not None:
                 task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
+                # A task that had already failed must not keep the other running.
+                with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
         self._gateway = self._alive = None
 

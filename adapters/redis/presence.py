@@ -12,7 +12,9 @@ crash, a kill, a lost node) stops saying so: once it has been silent for
 ``stale_seconds`` its sockets no longer keep the host present, and the host
 leaving from the screen they reloaded onto another process is announced as
 usual. Until then players are not told the host left, rather than told
-wrongly.
+wrongly. A process only silent a while (Redis failing over) counts again
+once it speaks, and if players were told the host left meanwhile, it tells
+them the host is back.
 """
 
 from __future__ import annotations
@@ -20,11 +22,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 
 from redis.asyncio import Redis
 
 from adapters.redis.errors import unavailable_on_failure
-from quizcore.errors import StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -53,31 +55,31 @@ if left <= 0 then
 end
 return left
 """
-# KEYS: sockets hash, alive hash. ARGV: token. Only while this process counts sockets there.
+# KEYS: sockets hash, alive hash, away flag. ARGV: token. Only while this
+# process counts sockets there; returns 2 if players had been told the host
+# left (this process was silent a while, its screens taken for gone), else 1.
 _ALIVE = (
     _NOW
     + """
-if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then
-  redis.call('HSET', KEYS[2], ARGV[1], now)
-  return 1
-end
-return 0
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[2], ARGV[1], now)
+if redis.call('DEL', KEYS[3]) == 1 then return 2 end
+return 1
 """
 )
 # KEYS: sockets hash, away flag, alive hash. ARGV: ttl seconds, stale milliseconds.
-# A process's sockets count while it said it was alive within the stale time;
-# a count with no such record (written before processes said so) counts too.
+# A process's sockets count while it said it was alive within the stale time
+# (a silent one's are passed over, not dropped: they count again if it speaks
+# again); a count with no such record (written before processes said so)
+# counts too.
 _MARK_AWAY = (
     _NOW
     + """
 local counts = redis.call('HGETALL', KEYS[1])
 for i = 1, #counts, 2 do
-  local token = counts[i]
   if tonumber(counts[i + 1]) > 0 then
-    local alive = redis.call('HGET', KEYS[3], token)
+    local alive = redis.call('HGET', KEYS[3], counts[i])
     if not alive or now - tonumber(alive) <= tonumber(ARGV[2]) then return 0 end
-    redis.call('HDEL', KEYS[1], token)
-    redis.call('HDEL', KEYS[3], token)
   end
 end
 if redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[1]) then return 1 end
@@ -150,27 +152,39 @@ class RedisHostPresence:
         with unavailable_on_failure("read the host's presence"):
             return bool(await self.client.exists(self._keys(session_id)[1]))
 
-    async def alive(self) -> int:
+    async def alive(self) -> list[str]:
         """Say this process is alive in every session it has a host socket open in.
 
-        Return in how many sessions it said so.
+        Return the sessions whose players had been told the host left (this
+        process was silent too long): the host is back there, to announce.
         """
-        said = 0
+        back = []
         for session_id in list(self._open):
-            sockets, _away, alive = self._keys(session_id)
-            with unavailable_on_failure("say the host's process is alive"):
-                said += int(await self._alive(keys=[sockets, alive], args=[self.token]))
-        return said
+            sockets, away, alive = self._keys(session_id)
+            try:
+                with unavailable_on_failure("say the host's process is alive"):
+                    said = await self._alive(keys=[sockets, alive, away], args=[self.token])
+            except Exception:
+                # One session's failure is not every session's: the next beat tries again.
+                log.warning("could not say the host's process is alive", exc_info=True)
+                continue
+            if int(said) == 2:
+                back.append(session_id)
+        return back
 
-    async def run(self) -> None:
-        """Say this process is alive three times per stale time, until cancelled."""
+    async def run(self, on_back: Callable[[str], Awaitable[object]] | None = None) -> None:
+        """Say this process is alive three times per stale time, until cancelled.
+
+        ``on_back`` is told of each session whose host is back (see ``alive``).
+        """
         while True:
             await asyncio.sleep(self.stale_ms / 3000)
-            try:
-                await self.alive()
-            except StoreUnavailable:
-                # Redis away a moment: the next beat tries again, well within the stale time.
-                log.warning("could not say the host's process is alive", exc_info=True)
+            for session_id in await self.alive():
+                if on_back is not None:
+                    try:
+                        await on_back(session_id)
+                    except Exception:
+                        log.warning("could not tell players the host is back", exc_info=True)
 
     def sibling(self) -> RedisHostPresence:
         """Return the same presence as another process (another token) sees it."""

@@ -73,14 +73,33 @@ async def test_a_live_process_keeps_the_host_present_past_the_stale_time(
 async def test_a_process_says_it_is_alive_only_where_it_holds_a_host_screen(
     redis_client: tuple[Redis, str],
 ) -> None:
+    client, prefix = redis_client
     presence = _presence(redis_client)
     await presence.arrived(SID)
     await presence.arrived("OTHER1")
     await presence.departed("OTHER1")
+    alive = f"{prefix}:host:{{}}:alive"
+    await client.delete(alive.format(SID), alive.format("OTHER1"))
 
-    assert await presence.alive() == 1
-    await presence.departed(SID)
-    assert await presence.alive() == 0
+    assert await presence.alive() == []
+    assert await client.hkeys(alive.format(SID)) == [presence.token.encode()]
+    assert await client.exists(alive.format("OTHER1")) == 0
+
+
+async def test_a_process_silent_a_while_that_speaks_again_holds_the_host_again(
+    redis_client: tuple[Redis, str],
+) -> None:
+    # Redis failing over: the process holding the host's screen missed its beats.
+    holder = _presence(redis_client)
+    other = holder.sibling()
+    await holder.arrived(SID)
+    await asyncio.sleep(STALE * 2)
+    assert await other.mark_away(SID) is True, "players told the host left"
+
+    assert await holder.alive() == [SID], "the host is back, to announce"
+    assert await other.is_away(SID) is False
+    assert await other.mark_away(SID) is False
+    assert await holder.alive() == [], "announced once"
 
 
 async def test_a_count_with_no_sign_of_life_recorded_still_counts(
@@ -93,3 +112,19 @@ async def test_a_count_with_no_sign_of_life_recorded_still_counts(
     await asyncio.sleep(STALE * 2)
 
     assert await presence.mark_away(SID) is False
+
+
+async def test_the_beat_tells_players_the_host_is_back(redis_client: tuple[Redis, str]) -> None:
+    holder = _presence(redis_client)
+    await holder.arrived(SID)
+    await asyncio.sleep(STALE * 2)
+    assert await holder.sibling().mark_away(SID) is True
+    told: asyncio.Queue[str] = asyncio.Queue()
+
+    beating = asyncio.create_task(holder.run(told.put))
+    try:
+        assert await asyncio.wait_for(told.get(), timeout=5) == SID
+    finally:
+        beating.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await beating

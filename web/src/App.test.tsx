@@ -169,6 +169,11 @@ describe('player', () => {
     act(() => socket.receive({ type: 'question.opened', seq: 3, ...question('q1', 0) }));
     expect(screen.getByTestId('question-prompt')).toHaveTextContent("Choose the synonym of 'begin'");
     expect(screen.getByTestId('countdown')).toHaveTextContent(/^(19|20)/);
+    // Said to screen readers as it opens, in a region that was there before.
+    expect(screen.getByTestId('question-announcement')).toHaveTextContent(
+      "Question 1 of 2: Choose the synonym of 'begin'",
+    );
+    expect(screen.getByTestId('question-announcement')).toHaveAttribute('aria-live', 'polite');
     await user.click(screen.getByTestId('choice-0'));
 
     const feedback = await screen.findByTestId('answer-feedback');
@@ -882,7 +887,7 @@ describe('classroom play', () => {
       { timeout: 5000 },
     );
     // Said plainly: the answer is timed when it arrives.
-    expect(screen.getByTestId('answer-pending')).toHaveTextContent('it counts if that is before time is up');
+    expect(screen.getByTestId('answer-pending')).toHaveTextContent('It is timed when it arrives, and counts if that is before time is up');
     online = true;
     act(() => {
       window.dispatchEvent(new Event('online'));

@@ -1,5 +1,14 @@
 import { describe, expect, it, vi } from 'vitest';
-import { ApiClient, ApiError, clockOffset, readQuestion, readQuestionStats, readResults } from './api';
+import {
+  ANSWER_TIMEOUT_MS,
+  ApiClient,
+  ApiError,
+  clockOffset,
+  readQuestion,
+  readQuestionStats,
+  readResults,
+  RequestTimeout,
+} from './api';
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   return new Response(body === null ? null : JSON.stringify(body), {
@@ -101,6 +110,31 @@ describe('ApiClient', () => {
     expect(await api.submitAnswer('ABCDEF', body, 2)).toEqual(scored);
     expect(call().headers.Prefer).toBe('wait=2');
     expect(JSON.parse(String(call().init.body))).toEqual(body);
+  });
+
+  it("gives up on an answer whose request gets no response beyond the server's wait", async () => {
+    vi.useFakeTimers();
+    try {
+      // A network that passes nothing: the request never settles by itself.
+      const fetch = vi.fn<typeof globalThis.fetch>(
+        (_url, init) =>
+          new Promise((_resolve, reject) => {
+            init?.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')));
+          }),
+      );
+      const api = new ApiClient({ fetch, tokens: { get: () => 'tok' } });
+      const sent = api.submitAnswer('ABCDEF', { question_id: 'q', answer: 'a', submission_id: 's1' }, 2);
+      const outcome = sent.then(
+        () => 'answered',
+        (ex: unknown) => ex,
+      );
+      await vi.advanceTimersByTimeAsync(2000 + ANSWER_TIMEOUT_MS - 1);
+      expect(fetch.mock.calls[0][1]?.signal?.aborted).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(await outcome).toBeInstanceOf(RequestTimeout);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('caps Prefer: wait at five seconds', async () => {

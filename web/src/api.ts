@@ -233,6 +233,19 @@ interface RequestOptions {
   query?: Query;
   headers?: Record<string, string>;
   auth?: boolean;
+  /** Give up after this long (a network that passes nothing never fails by itself). */
+  timeoutMs?: number;
+}
+
+/** Seconds beyond the server's own wait before an answer's request counts as stalled. */
+export const ANSWER_TIMEOUT_MS = 4000;
+
+/** A request that got no response in time: the network may be stalled. */
+export class RequestTimeout extends Error {
+  constructor(path: string, ms: number) {
+    super(`no response to ${path} within ${ms} ms`);
+    this.name = 'RequestTimeout';
+  }
 }
 
 interface RawResponse {
@@ -475,6 +488,8 @@ export class ApiClient {
       method: 'POST',
       body,
       headers,
+      // The server's wait, and a few seconds for the network.
+      timeoutMs: (waitSeconds > 0 ? Math.min(5, Math.round(waitSeconds)) : 0) * 1000 + ANSWER_TIMEOUT_MS,
     });
     return res.data as AnswerResponse;
   }
@@ -523,7 +538,7 @@ export class ApiClient {
     return { status: res.status, headers: res.headers, data };
   }
 
-  private send(path: string, options: RequestOptions, token: string | null): Promise<Response> {
+  private async send(path: string, options: RequestOptions, token: string | null): Promise<Response> {
     const headers: Record<string, string> = {
       Accept: 'application/json, application/problem+json',
       ...options.headers,
@@ -534,7 +549,19 @@ export class ApiClient {
       headers['Content-Type'] = 'application/json';
       init.body = JSON.stringify(options.body);
     }
-    return this.fetchImpl(this.url(path, options.query), init);
+    const timeoutMs = options.timeoutMs;
+    if (!timeoutMs) return this.fetchImpl(this.url(path, options.query), init);
+    const controller = new AbortController();
+    init.signal = controller.signal;
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    try {
+      return await this.fetchImpl(this.url(path, options.query), init);
+    } catch (ex) {
+      if (controller.signal.aborted) throw new RequestTimeout(path, timeoutMs);
+      throw ex;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
 

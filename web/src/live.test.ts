@@ -188,6 +188,29 @@ describe('LiveClient', () => {
     live.stop();
   });
 
+  it('reconnects when a probe gets no answer, and keeps a connection that answers', async () => {
+    const { live, statuses } = client();
+    live.start();
+    await settle();
+    const socket = FakeSocket.last();
+    socket.open();
+
+    live.probe(4000);
+    expect(socket.sent).toEqual([{ type: 'ping' }]);
+    await vi.advanceTimersByTimeAsync(1000);
+    socket.receive({ type: 'pong' });
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(socket.closedWith).toBeNull();
+
+    live.probe(4000);
+    await vi.advanceTimersByTimeAsync(4000);
+    expect(socket.closedWith?.code).toBe(4000);
+    expect(statuses.at(-1)).toBe('reconnecting');
+    await vi.advanceTimersByTimeAsync(500);
+    expect(FakeSocket.instances).toHaveLength(2);
+    live.stop();
+  });
+
   it('sends client messages only while open', async () => {
     const { live } = client();
     live.start();

@@ -153,6 +153,25 @@ export class LiveClient {
     this.scheduleReconnect();
   }
 
+  /**
+   * Check the connection now: send a ping, and if nothing at all comes back
+   * within `timeoutMs`, count it as dead and reconnect. For a page that
+   * has reason to doubt it (a request over the same network stalled): a
+   * Wi-Fi that passes no traffic closes no socket, and the keep-alives
+   * alone would take most of a minute to notice.
+   */
+  probe(timeoutMs = 4000): void {
+    const socket = this.socket;
+    if (this.stopped || !socket || socket.readyState !== OPEN) return;
+    const asked = Date.now();
+    this.send({ type: 'ping' });
+    this.timers.setTimeout(() => {
+      if (socket !== this.socket || this.lastMessageAt >= asked) return;
+      this.dropSocket();
+      this.scheduleReconnect();
+    }, timeoutMs);
+  }
+
   /** Send a message; false when the socket is not open. */
   send(message: Record<string, unknown>): boolean {
     if (!this.socket || this.socket.readyState !== OPEN) return false;

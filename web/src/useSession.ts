@@ -5,6 +5,7 @@
 import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import {
   ApiError,
+  RequestTimeout,
   type ApiClient,
   type Participation,
   type Question,
@@ -346,7 +347,10 @@ export function useSession(sessionId: string, role: Role, deps: SessionDeps): Se
             }
             return;
           } catch (ex) {
-            if (attempt === 2 && isOffline(ex)) {
+            const stalled = ex instanceof RequestTimeout;
+            // A stalled network also holds the live socket without closing it: check it.
+            if (stalled) liveRef.current?.probe();
+            if (stalled || (attempt === 2 && isOffline(ex))) {
               // No connection: keep the answer and send it again (same id) on reconnect.
               pending.current.set(submissionId, () => {
                 dispatch({ type: 'answer.waiting', submission_id: submissionId, waiting: false });

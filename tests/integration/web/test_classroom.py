@@ -546,6 +546,16 @@ def test_a_forty_letter_name_fits_every_screen(room: Room) -> None:
         _no_scroll(page, down=page is not host)
 
 
+def test_a_phone_on_its_side_shows_every_choice(room: Room) -> None:
+    first = _questions()[0]
+    host, session_id = room.host()
+    phone = room.player(session_id, "Ana", _phone(844, 390))
+    host.get_by_test_id("host-start").click()
+
+    expect(phone.get_by_test_id("question-prompt")).to_have_text(first["prompt"])
+    _in_viewport(phone, f"choice-{len(first['choices']) - 1}")
+
+
 def test_back_after_a_wrong_code_keeps_it(room: Room) -> None:
     page = room.page(_phone(375, 667), "player")
     page.goto(f"{room.base}/")

@@ -100,7 +100,7 @@ export function AnswerFeedback({
         data-waiting={String(Boolean(submission.waiting))}
       >
         {submission.waiting
-          ? 'No connection. Your answer is kept and sent as soon as you are back online: it counts if that is before time is up.'
+          ? 'No connection. Your answer is kept and sent when you are back online. It is timed when it arrives, and counts if that is before time is up.'
           : submission.state === 'sending'
             ? 'Sending your answer…'
             : 'Answer received, scoring…'}

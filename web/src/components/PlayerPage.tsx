@@ -136,7 +136,13 @@ export function PlayerPage({ sessionId, deps, onLeave, onBack, onUnauthorized, o
 
   return (
     <div className="play">
-      <div className="scorebar card" aria-label="Your standing">
+      {/* Screen readers hear each question as it opens, not only its countdown. */}
+      <p className="visually-hidden" aria-live="polite" data-testid="question-announcement">
+        {question && state.questionOpen && state.status === 'running'
+          ? `Question ${question.index + 1}${state.questionCount ? ` of ${state.questionCount}` : ''}: ${question.prompt}`
+          : ''}
+      </p>
+      <div className="scorebar card" role="group" aria-label="Your standing">
         <div className="scorebar-title">
           <span className="muted">Quiz {sessionId}</span>
           <strong data-testid="my-name">{myName ?? ' '}</strong>

@@ -64,6 +64,13 @@ describe('QuestionCard', () => {
     await userEvent.type(screen.getByLabelText('Your answer'), '  hello {Enter}');
     expect(onAnswer).toHaveBeenCalledWith('hello');
   });
+
+  it('gives a typed question the keyboard as it opens', async () => {
+    const onAnswer = card(text);
+    expect(screen.getByLabelText('Your answer')).toHaveFocus();
+    await userEvent.keyboard('hello{Enter}');
+    expect(onAnswer).toHaveBeenCalledWith('hello');
+  });
 });
 
 describe('AnswerFeedback', () => {

@@ -1,4 +1,4 @@
-import { useEffect, useId, useState, type FormEvent } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import type { Question } from '../api';
 import { Countdown } from './Countdown';
 
@@ -50,6 +50,13 @@ export function QuestionCard({
   const choices = question.kind === 'choice' ? (question.choices ?? []) : [];
 
   useEffect(() => setText(''), [question.question_id]);
+
+  // A typed question takes the keyboard as it opens: a student can type at once.
+  const textInput = useRef<HTMLInputElement>(null);
+  const typed = question.kind !== 'choice';
+  useEffect(() => {
+    if (typed && canAnswer) textInput.current?.focus();
+  }, [typed, canAnswer, question.question_id]);
 
   // Keys 1–9 (or A–H) pick a choice, for keyboard players.
   useEffect(() => {
@@ -125,6 +132,7 @@ export function QuestionCard({
           <label htmlFor={inputId}>Your answer</label>
           <div className="text-answer-row">
             <input
+              ref={textInput}
               id={inputId}
               data-testid="text-answer-input"
               type="text"

@@ -71,6 +71,16 @@ describe('sessionReducer', () => {
     expect(state.participants.map((item) => item.user_id)).toEqual(['u1', 'u2']);
   });
 
+  it("keeps the higher clock estimate: a frame's trip does not make the clock run late", () => {
+    const arrived = Date.parse('2026-03-01T10:00:00.000Z');
+    const measured = run([{ type: 'session', session: {} as SessionInfo, offsetMs: 2000 }]);
+    // server_time 1.5 s after arrival: the trip hides up to 0.5 s more.
+    expect(run([live(snapshot, arrived)], measured).offsetMs).toBe(2000);
+    expect(run([live(snapshot, arrived - 1000)], measured).offsetMs).toBe(2500);
+    // With nothing measured yet, the frame's bound is all there is, even below zero.
+    expect(run([live(snapshot, arrived + 3000)]).offsetMs).toBe(-1500);
+  });
+
   it('lists a lobby in the order the snapshot gives, whatever the board says', () => {
     const state = run([
       live({

@@ -76,6 +76,8 @@ export interface SessionState {
   noQuestionLeft: boolean;
   /** Server time minus client time, milliseconds. */
   offsetMs: number;
+  /** Whether `offsetMs` was measured yet (it starts at 0, a guess). */
+  clockKnown: boolean;
   submissions: Record<string, Submission>;
   /** question_id → submission_id of this tab's answer to it. */
   answered: Record<string, string>;
@@ -151,6 +153,7 @@ export function initialSessionState(sessionId: string): SessionState {
     finalEntries: null,
     noQuestionLeft: false,
     offsetMs: 0,
+    clockKnown: false,
     submissions: {},
     answered: {},
     serverAnswered: [],
@@ -322,7 +325,13 @@ function applySnapshot(state: SessionState, message: Rec, receivedAt: number): S
     [];
   const me = readStanding(message.me) ?? readStanding(board.me) ?? readStanding(session.me);
   const serverTime = str(message.server_time) ?? str(session.server_time);
-  const offset = serverTime ? Date.parse(serverTime) - receivedAt : NaN;
+  // A frame's server_time was read before it travelled: server time minus
+  // its arrival is the offset less the trip, a lower bound. An estimate
+  // already made (the midpoint of an HTTP round trip, an earlier frame's
+  // bound) is kept when higher, so a slow network or a frame that queued
+  // does not make a phone's clock, and its countdown, run late.
+  const bound = serverTime ? Date.parse(serverTime) - receivedAt : NaN;
+  const offset = Number.isNaN(bound) || !state.clockKnown ? bound : Math.max(state.offsetMs, bound);
   const status = readStatus(session.status) ?? state.status;
   const question = readQuestion(message.current_question ?? session.current_question ?? null);
   const participants = Array.isArray(message.participants)
@@ -360,6 +369,7 @@ function applySnapshot(state: SessionState, message: Rec, receivedAt: number): S
     me: me ?? state.me,
     finalEntries: status === 'finished' ? entries : null,
     offsetMs: Number.isNaN(offset) ? state.offsetMs : offset,
+    clockKnown: state.clockKnown || !Number.isNaN(offset),
     lastSeq: num(message.seq) ?? state.lastSeq,
     serverPhase: readPhase(session.phase),
     hostAway: message.host_away === true,
@@ -594,7 +604,14 @@ export function sessionReducer(state: SessionState, action: SessionAction): Sess
         participantCount: num(session.participant_count) ?? state.participantCount,
         questionIndex: num(session.question_index) ?? state.questionIndex,
         questionCount: num(session.question_count) ?? state.questionCount,
-        offsetMs: action.offsetMs ?? state.offsetMs,
+        // The higher estimate, as for a snapshot: a late clock shows time that is not there.
+        offsetMs:
+          action.offsetMs === null
+            ? state.offsetMs
+            : state.clockKnown
+              ? Math.max(state.offsetMs, action.offsetMs)
+              : action.offsetMs,
+        clockKnown: state.clockKnown || action.offsetMs !== null,
         serverPhase: readPhase(session.phase) ?? state.serverPhase,
       };
       if (next.status === 'finished') return { ...next, questionOpen: false };

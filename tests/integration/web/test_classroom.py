@@ -532,18 +532,28 @@ def test_a_forty_letter_name_fits_every_screen(room: Room) -> None:
     long_name = "W" * 40
     phone = room.player(session_id, long_name)
     other = room.player(session_id, "Ana")
+    # A second player of the same name: the session numbers them.
+    twin = room.player(session_id, long_name)
+    expect(twin.get_by_test_id("my-name")).to_have_text(re.compile(r" 2$"))
     for page in (host, phone, other):
-        expect(page.get_by_test_id("lobby-participant")).to_have_count(2)
+        expect(page.get_by_test_id("lobby-participant")).to_have_count(3)
         # A phone may scroll down through its lobby, never sideways.
         _no_scroll(page, down=page is not host)
 
     host.get_by_test_id("host-start").click()
-    _answer(phone, questions[0], _right_answer(questions[0]))
-    _answer(other, questions[0], _wrong_answer(questions[0]))
+    for page, answer in ((phone, _right_answer), (other, _wrong_answer), (twin, _wrong_answer)):
+        _answer(page, questions[0], answer(questions[0]))
     for page in (host, phone, other):
         expect(page.get_by_test_id("host-correct-answer")).to_be_visible()
         expect(page.get_by_test_id("leaderboard-row").first).to_contain_text(long_name)
         _no_scroll(page, down=page is not host)
+    # Cut to fit, the twin's name keeps its number in sight, inside its row.
+    row = host.locator(f'[data-testid="leaderboard-row"][data-user-id="{page_identity(twin)[1]}"]')
+    number = row.locator(".name-number")
+    expect(number).to_have_text(re.compile(r"^\s*2$"))
+    assert number.bounding_box()["x"] + number.bounding_box()["width"] <= (
+        row.bounding_box()["x"] + row.bounding_box()["width"]
+    )
 
 
 def test_a_phone_on_its_side_shows_every_choice(room: Room) -> None:

@@ -14,6 +14,7 @@ import { choiceKey } from './QuestionCard';
 import { QuestionStatsView } from './QuestionStatsView';
 import { ResultsTable } from './ResultsTable';
 import { SelfPacedProgress } from './SelfPacedProgress';
+import { DisplayName } from './DisplayName';
 
 export interface HostPanelProps {
   sessionId: string;
@@ -341,7 +342,7 @@ export function HostPanel({
                     data-user-id={participant.user_id}
                     title={participant.display_name}
                   >
-                    {participant.display_name}
+                    <DisplayName name={participant.display_name} />
                   </li>
                 ))}
               </ul>

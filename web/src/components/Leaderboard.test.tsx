@@ -1,4 +1,4 @@
-import { render, screen, within } from '@testing-library/react';
+import { render, screen } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import type { LeaderboardEntry } from '../api';
 import { Leaderboard } from './Leaderboard';
@@ -20,7 +20,7 @@ describe('Leaderboard', () => {
     expect(rows[0]).toHaveAttribute('data-user-id', 'u1');
     expect(rows[0]).toHaveAttribute('data-score', '3000');
     expect(rows[0]).toHaveAttribute('data-rank', '1');
-    expect(within(rows[0]).getByText('Player 1')).toBeInTheDocument();
+    expect(rows[0]).toHaveTextContent('Player 1');
   });
 
   it('shows the top ten and the viewer below when outside it', () => {
@@ -81,5 +81,17 @@ describe('Leaderboard', () => {
   it('says so when nobody has scored yet', () => {
     render(<Leaderboard entries={[]} />);
     expect(screen.getByTestId('leaderboard')).toHaveTextContent('No scores yet.');
+  });
+
+  it('keeps the number of a long numbered name in sight when the name is cut', () => {
+    render(
+      <Leaderboard
+        entries={[{ rank: 1, user_id: 'u2', display_name: 'Mohammed Abdulrahman Al-Sayed 2', score: 900 }]}
+      />,
+    );
+    const row = screen.getByTestId('leaderboard-row');
+    expect(row.querySelector('.name-base')).toHaveTextContent('Mohammed Abdulrahman Al-Sayed');
+    expect(row.querySelector('.name-number')).toHaveTextContent('2');
+    expect(row).toHaveTextContent('Mohammed Abdulrahman Al-Sayed 2');
   });
 });

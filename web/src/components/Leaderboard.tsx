@@ -1,6 +1,7 @@
 import { useLayoutEffect, useRef } from 'react';
 import type { LeaderboardEntry, Standing } from '../api';
 import { formatRank, formatScore } from '../format';
+import { DisplayName } from './DisplayName';
 
 export interface LeaderboardProps {
   entries: LeaderboardEntry[];
@@ -91,7 +92,7 @@ export function Leaderboard({
               >
                 <span className="lb-rank">{formatRank(entry.rank)}</span>
                 <span className="lb-name">
-                  {entry.display_name}
+                  <DisplayName name={entry.display_name} />
                   {mine && <span className="visually-hidden"> (you)</span>}
                 </span>
                 <span className="lb-score">{formatScore(entry.score)}</span>

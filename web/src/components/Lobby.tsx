@@ -1,4 +1,5 @@
 import type { Participant } from '../state';
+import { DisplayName } from './DisplayName';
 
 export interface LobbyProps {
   participantCount: number | null;
@@ -33,7 +34,7 @@ export function Lobby({ participantCount, participants, myUserId, heading, note 
               data-user-id={participant.user_id}
               title={participant.display_name}
             >
-              {participant.display_name}
+              <DisplayName name={participant.display_name} />
             </li>
           ))}
         </ul>

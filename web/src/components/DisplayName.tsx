@@ -1,0 +1,20 @@
+/** A name's number at its end: the " 2" the server gives a second "Ana". */
+const NUMBERED = /^(.*\S)(\s+\d+)$/u;
+
+/**
+ * A player's name for a space that may cut it: when it ends in a number
+ * (the server's "Ana 2" for a second Ana), the cut falls in the name and
+ * the number stays in sight, so two long same-named players stay apart
+ * ("Mohammed Abdulrah… 2"). Styled by `.name-base` and `.name-number`
+ * inside a flex container that clips.
+ */
+export function DisplayName({ name }: { name: string }) {
+  const match = NUMBERED.exec(name);
+  if (!match) return <span className="name-base">{name}</span>;
+  return (
+    <>
+      <span className="name-base">{match[1]}</span>
+      <span className="name-number">{match[2]}</span>
+    </>
+  );
+}

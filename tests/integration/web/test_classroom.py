@@ -556,6 +556,25 @@ def test_a_forty_letter_name_fits_every_screen(room: Room) -> None:
     )
 
 
+@pytest.mark.parametrize("size", [(1366, 768), (1024, 768), (1280, 800)])
+def test_a_small_projector_fits_the_question_and_the_reveal(
+    room: Room, size: tuple[int, int]
+) -> None:
+    first = _questions()[0]
+    screen = {"viewport": {"width": size[0], "height": size[1]}, "device_scale_factor": 1}
+    host, session_id = room.host(screen)
+    players = [room.player(session_id, name) for name in ("Ana", "Ben", "Cleo", "Dev")]
+    _no_scroll(host)
+    host.get_by_test_id("host-start").click()
+    expect(host.get_by_test_id("question-prompt")).to_have_text(first["prompt"])
+    _no_scroll(host)
+    for player in players:
+        _answer(player, first, _right_answer(first))
+    expect(host.get_by_test_id("host-correct-answer")).to_be_visible()
+    expect(host.get_by_test_id("leaderboard-row")).to_have_count(len(players))
+    _no_scroll(host)
+
+
 def test_a_phone_on_its_side_shows_every_choice(room: Room) -> None:
     first = _questions()[0]
     host, session_id = room.host()

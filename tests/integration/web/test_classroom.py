@@ -558,12 +558,14 @@ def test_a_forty_letter_name_fits_every_screen(room: Room) -> None:
 
 @pytest.mark.parametrize("size", [(1366, 768), (1024, 768), (1280, 800)])
 def test_a_small_projector_fits_the_question_and_the_reveal(
-    room: Room, size: tuple[int, int]
+    room: Room, output_dir: Path, size: tuple[int, int]
 ) -> None:
     first = _questions()[0]
     screen = {"viewport": {"width": size[0], "height": size[1]}, "device_scale_factor": 1}
     host, session_id = room.host(screen)
-    players = [room.player(session_id, name) for name in ("Ana", "Ben", "Cleo", "Dev")]
+    # Enough players to fill the reveal's leaderboard (eight rows).
+    names = ("Ana", "Ben", "Cleo", "Dev", "Eli", "Fay", "Gus", "Hana", "Ivo")
+    players = [room.player(session_id, name) for name in names]
     _no_scroll(host)
     host.get_by_test_id("host-start").click()
     expect(host.get_by_test_id("question-prompt")).to_have_text(first["prompt"])
@@ -571,7 +573,8 @@ def test_a_small_projector_fits_the_question_and_the_reveal(
     for player in players:
         _answer(player, first, _right_answer(first))
     expect(host.get_by_test_id("host-correct-answer")).to_be_visible()
-    expect(host.get_by_test_id("leaderboard-row")).to_have_count(len(players))
+    expect(host.get_by_test_id("leaderboard-row")).to_have_count(8)
+    _save(host, output_dir / f"presenter-reveal-{size[0]}x{size[1]}.png")
     _no_scroll(host)
 
 

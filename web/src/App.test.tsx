@@ -327,6 +327,23 @@ describe('player', () => {
     await waitFor(() => expect(screen.getByTestId('join-code-input')).toHaveValue('K7PQ2M'));
   });
 
+  it('checks its socket when a question stays open past its time (a silently stalled Wi-Fi)', async () => {
+    setup(annJoinsTheLobby());
+    const socket = await joinAs(userEvent.setup(), 'ann');
+    act(() => {
+      socket.open();
+      socket.receive({
+        type: 'session.snapshot',
+        seq: 1,
+        server_time: new Date().toISOString(),
+        session: session('running', { question_index: 0 }),
+        // Its deadline passed seconds ago, and no question.closed came.
+        current_question: { ...question('q1', 0), closes_at: iso(-60_000) },
+      });
+    });
+    await waitFor(() => expect(socket.sent).toContainEqual({ type: 'ping' }));
+  });
+
   it('says so when the quiz ID does not exist', async () => {
     const user = userEvent.setup();
     setup({

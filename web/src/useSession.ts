@@ -77,6 +77,9 @@ function sleep(ms: number): Promise<void> {
 }
 
 /** Whether a failed request never reached the server (no network). */
+/** How long past its deadline a live question may stay open here before the socket is checked. */
+const OVERDUE_CLOSE_MS = 3000;
+
 function isOffline(ex: unknown): boolean {
   return !(ex instanceof ApiError);
 }
@@ -352,10 +355,9 @@ export function useSession(sessionId: string, role: Role, deps: SessionDeps): Se
             if (stalled) liveRef.current?.probe();
             if (stalled || (attempt === 2 && isOffline(ex))) {
               // No connection: keep the answer and send it again (same id) on reconnect.
-              pending.current.set(submissionId, () => {
-                dispatch({ type: 'answer.waiting', submission_id: submissionId, waiting: false });
-                void send();
-              });
+              // Sent again as it is: the phone keeps saying the answer is kept
+              // until one attempt gets through (not "Sending…" at each try).
+              pending.current.set(submissionId, () => void send());
               dispatch({ type: 'answer.waiting', submission_id: submissionId, waiting: true });
               return;
             }
@@ -379,6 +381,26 @@ export function useSession(sessionId: string, role: Role, deps: SessionDeps): Se
     },
     [api, sessionId, pollResult],
   );
+
+  // A live question that should have closed by now but has not, on this
+  // page: the socket may be silently stalled (a Wi-Fi that passes nothing),
+  // so check it rather than wait for the keep-alives.
+  const openId = state.questionOpen && state.mode === 'live' ? (state.question?.question_id ?? null) : null;
+  const openCloses = openId ? state.question?.closes_at : null;
+  useEffect(() => {
+    if (!openId || !openCloses) return;
+    const closesAt = Date.parse(openCloses);
+    if (Number.isNaN(closesAt)) return;
+    const wait = closesAt - stateRef.current.offsetMs - Date.now() + OVERDUE_CLOSE_MS;
+    const timer = setTimeout(
+      () => {
+        const now = stateRef.current;
+        if (now.questionOpen && now.question?.question_id === openId) liveRef.current?.probe();
+      },
+      Math.max(0, wait),
+    );
+    return () => clearTimeout(timer);
+  }, [openId, openCloses]);
 
   // Back online or reconnected: resend the answers that could not go out.
   const flushPending = useCallback(() => {

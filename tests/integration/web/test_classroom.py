@@ -556,8 +556,8 @@ def test_a_forty_letter_name_fits_every_screen(room: Room) -> None:
     )
 
 
-@pytest.mark.parametrize("size", [(1366, 768), (1024, 768), (1280, 800)])
-def test_a_small_projector_fits_the_question_and_the_reveal(
+@pytest.mark.parametrize("size", [(1366, 768), (1024, 768), (1280, 800), (1920, 1080)])
+def test_a_projector_fits_the_lobby_question_and_reveal(
     room: Room, output_dir: Path, size: tuple[int, int]
 ) -> None:
     first = _questions()[0]

@@ -70,7 +70,9 @@ async def open_screen(base_url: str, session_id: str, token: str) -> Screen:
     """Open a live socket and take its snapshot (``Screen.snapshot``)."""
     url = base_url.replace("http", "ws", 1) + f"/v1/sessions/{session_id}/live?access_token={token}"
     opened = Screen(await connect(url, open_timeout=60, ping_interval=None))
-    opened.snapshot = await opened.next("session.snapshot")
+    # As long as the connect may take: the stand-in for AWS answers one
+    # request at a time, slowly when the whole suite runs beside it.
+    opened.snapshot = await opened.next("session.snapshot", within=60)
     return opened
 
 

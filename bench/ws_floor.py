@@ -16,7 +16,12 @@ every player answered, a ``question.closed`` to every socket. One frame in
 and four out per answer: what the live channel's frames cost on this stack
 before any quiz work.
 
+``--server`` swaps the termination for the comparison: granian, or
+uvicorn's other WebSocket protocols (``uvicorn-websockets``,
+``uvicorn-wsproto``).
+
     python -m bench.ws_floor --players 1000 --rounds 10 [--contract]
+    python -m bench.ws_floor --players 1000 --rounds 10 --contract --server uvicorn-wsproto
 """
 
 from __future__ import annotations
@@ -145,6 +150,14 @@ def build_app() -> Any:
     return app
 
 
+# uvicorn's WebSocket protocols: ``quiz serve`` runs the sans-I/O one.
+UVICORN_WS = {
+    "uvicorn": "websockets-sansio",
+    "uvicorn-websockets": "websockets",
+    "uvicorn-wsproto": "wsproto",
+}
+
+
 def serve(port: int, server: str) -> None:
     """Serve the floor app with the settings ``quiz serve`` uses, on ``server``."""
     if server == "granian":
@@ -169,7 +182,7 @@ def serve(port: int, server: str) -> None:
         build_app(),
         host="127.0.0.1",
         port=port,
-        ws="websockets-sansio",
+        ws=UVICORN_WS[server],
         log_level="warning",
         access_log=False,
         ws_per_message_deflate=False,
@@ -228,7 +241,7 @@ def main() -> None:
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     parser.add_argument(
         "--server",
-        choices=["uvicorn", "granian"],
+        choices=[*UVICORN_WS, "granian"],
         default="uvicorn",
         help="the ASGI server to terminate the sockets",
     )

@@ -22,7 +22,7 @@ from jose import jwk, jwt
 
 from entrypoints.settings import Settings
 
-from .conftest import Api, Minter, Player, assert_problem, conducted
+from .conftest import Api, Harness, Minter, Player, assert_problem, conducted
 
 AUTHENTICATED_ROUTES = [
     ("GET", "/v1/quizzes"),
@@ -150,6 +150,31 @@ async def test_a_blank_or_missing_name_gets_no_token(api: Api) -> None:
     # The document says a name needs visible text: refused by validation (422).
     assert_problem(await api.post("/v1/dev/token", json={"name": "   "}), 422, "invalid_request")
     assert_problem(await api.post("/v1/dev/token", json={}), 422, "invalid_request")
+
+
+async def test_a_dev_token_is_signed_off_the_event_loop(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An RSA signature takes the loop's time from every live session: a
+    # class joining at once must not hold up answers while tokens are signed.
+    issuer = harness.ctx.dev_issuer
+    assert issuer is not None
+    signed_on: list[threading.Thread] = []
+    issue = issuer.issue
+
+    def spy(*args: Any, **kwargs: Any) -> tuple[str, str]:
+        signed_on.append(threading.current_thread())
+        return issue(*args, **kwargs)
+
+    monkeypatch.setattr(issuer, "issue", spy)
+
+    reply = await harness.api.post("/v1/dev/token", json={"name": "dora"})
+
+    assert reply.status == 200
+    assert signed_on and signed_on[0] is not threading.current_thread()
+    claims = jwt.get_unverified_claims(reply.body["access_token"])
+    assert claims["sub"] == reply.body["user_id"]
+    assert claims["name"] == "dora"
 
 
 async def test_the_jwks_holds_the_public_key_that_verifies_dev_tokens(api: Api) -> None:

@@ -248,6 +248,57 @@ describe('player', () => {
     expect(screen.queryByTestId('results-csv')).toBeNull();
   });
 
+  it('says so on the results when my last tap reached the server after the quiz ended', async () => {
+    const user = userEvent.setup();
+    let refuse: (reply: Response) => void = () => undefined;
+    setup({
+      ...annJoinsTheLobby(),
+      // The host ends the quiz while the tap is on its way: the server refuses it.
+      'POST /v1/sessions/K7PQ2M/answers': () => new Promise<Response>((resolve) => (refuse = resolve)),
+      'GET /v1/sessions/K7PQ2M/results': () => json(results),
+    });
+    const socket = await joinAs(user, 'ann');
+    act(() => {
+      socket.open();
+      socket.receive({
+        type: 'session.snapshot',
+        seq: 1,
+        server_time: new Date().toISOString(),
+        session: session('lobby'),
+        leaderboard: { version: 1, entries: [] },
+        me: { rank: 1, score: 0 },
+      });
+      socket.receive({ type: 'question.opened', seq: 2, ...question('q1', 0) });
+    });
+    await user.click(screen.getByTestId('choice-0'));
+    act(() =>
+      socket.receive({
+        type: 'session.finished',
+        seq: 3,
+        entries: [{ rank: 1, user_id: 'u-bo', display_name: 'bo', score: 900 }],
+      }),
+    );
+    expect(await screen.findByTestId('results-table')).toBeInTheDocument();
+    expect(screen.queryByTestId('answer-after-finish')).toBeNull();
+
+    await act(async () =>
+      refuse(
+        json(
+          {
+            type: 'about:blank',
+            title: 'Session finished',
+            status: 409,
+            code: 'session_finished',
+            detail: 'session K7PQ2M is finished',
+          },
+          409,
+        ),
+      ),
+    );
+
+    expect(await screen.findByTestId('answer-after-finish')).toHaveTextContent('did not count');
+  });
+
   it('keeps my rank still while a question is open and moves it at the reveal', async () => {
     const user = userEvent.setup();
     setup({

@@ -125,6 +125,12 @@ export function PlayerPage({ sessionId, deps, onLeave, onBack, onUnauthorized, o
     question && !submission && !answeredEarlier && (timedOut || (!state.questionOpen && state.closed)),
   );
   const finished = state.status === 'finished';
+  // A tap that lands as the host ends the quiz is refused: say so on the
+  // results rather than let the answer vanish.
+  const lateAtFinish =
+    finished &&
+    submission?.state === 'rejected' &&
+    ['session_finished', 'question_closed'].includes(submission.error?.code ?? '');
   const phase = phaseOf(state);
   const live = state.mode !== 'self_paced';
   // Live play: once answered, the result takes over the phone's screen.
@@ -347,6 +353,11 @@ export function PlayerPage({ sessionId, deps, onLeave, onBack, onUnauthorized, o
                 <strong>{formatScore(state.me.score)}</strong> points.
               </p>
             ) : null}
+            {lateAtFinish && (
+              <p className="muted" role="status" data-testid="answer-after-finish">
+                Your last answer reached the server after the quiz had ended, so it did not count.
+              </p>
+            )}
           </section>
           {results ? (
             <>

@@ -109,6 +109,19 @@ async function joinAs(user: ReturnType<typeof userEvent.setup>, name: string) {
   return FakeSocket.last();
 }
 
+/** Open the player's socket on a lobby's snapshot (ann first, with no score yet). */
+function openInTheLobby(socket: FakeSocket, extra: Record<string, unknown> = {}) {
+  socket.open();
+  socket.receive({
+    type: 'session.snapshot',
+    seq: 1,
+    server_time: new Date().toISOString(),
+    session: session('lobby', extra),
+    leaderboard: { version: 1, entries: [] },
+    me: { rank: 1, score: 0 },
+  });
+}
+
 beforeEach(() => {
   FakeSocket.reset();
   window.history.replaceState(null, '', '/');
@@ -152,15 +165,7 @@ describe('player', () => {
     expect(socket.url).toContain('/v1/sessions/K7PQ2M/live?');
     expect(socket.params.get('access_token')).toBe('jwt-ann');
     act(() => {
-      socket.open();
-      socket.receive({
-        type: 'session.snapshot',
-        seq: 1,
-        server_time: new Date().toISOString(),
-        session: session('lobby'),
-        leaderboard: { version: 1, entries: [] },
-        me: { rank: 1, score: 0 },
-      });
+      openInTheLobby(socket);
       socket.receive({ type: 'participant.joined', seq: 2, user_id: 'u-bo', display_name: 'bo', participant_count: 2 });
     });
     expect(screen.getByTestId('lobby')).toHaveTextContent('bo');
@@ -259,15 +264,7 @@ describe('player', () => {
     });
     const socket = await joinAs(user, 'ann');
     act(() => {
-      socket.open();
-      socket.receive({
-        type: 'session.snapshot',
-        seq: 1,
-        server_time: new Date().toISOString(),
-        session: session('lobby'),
-        leaderboard: { version: 1, entries: [] },
-        me: { rank: 1, score: 0 },
-      });
+      openInTheLobby(socket);
       socket.receive({ type: 'question.opened', seq: 2, ...question('q1', 0) });
     });
     await user.click(screen.getByTestId('choice-0'));
@@ -310,15 +307,7 @@ describe('player', () => {
     });
     const socket = await joinAs(user, 'ann');
     act(() => {
-      socket.open();
-      socket.receive({
-        type: 'session.snapshot',
-        seq: 1,
-        server_time: new Date().toISOString(),
-        session: session('lobby', { participant_count: 2 }),
-        leaderboard: { version: 1, entries: [] },
-        me: { rank: 1, score: 0 },
-      });
+      openInTheLobby(socket, { participant_count: 2 });
       socket.receive({ type: 'question.opened', seq: 2, ...question('q1', 0) });
       // Bo answered first: a board moves ann to second while the question is open.
       socket.receive({

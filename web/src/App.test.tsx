@@ -181,9 +181,12 @@ describe('player', () => {
     expect(screen.getByTestId('question-announcement')).toHaveAttribute('aria-live', 'polite');
     await user.click(screen.getByTestId('choice-0'));
 
-    const feedback = await screen.findByTestId('answer-feedback');
-    expect(feedback).toHaveAttribute('data-correct', 'true');
-    expect(feedback).toHaveAttribute('data-points', '950');
+    // Locked in, and nothing on the screen says whether it was right: a
+    // neighbour's glance must not give the answer away before the reveal.
+    const locked = await screen.findByTestId('answer-locked');
+    expect(locked).toHaveTextContent('You answered start.');
+    expect(screen.queryByTestId('answer-feedback')).toBeNull();
+    expect(locked).not.toHaveTextContent(/Correct|Not quite|points/);
     // The score box moves at the reveal, not while others still answer.
     expect(screen.getByTestId('my-score')).toHaveTextContent('0');
     expect(screen.getByTestId('my-rank')).toHaveTextContent('1');
@@ -219,7 +222,10 @@ describe('player', () => {
         choice_counts: { start: 1, stay: 1 },
       }),
     );
-    // The reveal: the answer, the chart, my rank and the leaderboard.
+    // The reveal: my result, the answer, the chart, my rank and the leaderboard.
+    const feedback = screen.getByTestId('answer-feedback');
+    expect(feedback).toHaveAttribute('data-correct', 'true');
+    expect(feedback).toHaveAttribute('data-points', '950');
     expect(screen.getByTestId('my-score')).toHaveTextContent('950');
     expect(screen.getByTestId('host-correct-answer')).toHaveTextContent('start');
     expect(screen.getByTestId('feedback-rank')).toHaveAttribute('data-rank', '1');
@@ -535,18 +541,27 @@ describe('player after a page reload', () => {
     });
     const user = await joinAndSnapshot(['q1']);
 
-    const feedback = await screen.findByTestId('answer-feedback');
-    expect(feedback).toHaveAttribute('data-correct', 'true');
-    expect(feedback).toHaveAttribute('data-points', '1100');
-    // Server streak 1 (one correct answer before): a run of two with this one.
-    expect(feedback).toHaveTextContent('Streak ×2');
+    // Read again, and held back like any live answer until the reveal.
+    await waitFor(() =>
+      expect(server.calls.some((call) => call.route === 'GET /v1/sessions/K7PQ2M/answers/s-before')).toBe(true),
+    );
+    expect(await screen.findByTestId('answer-locked')).toHaveTextContent('You answered start.');
     expect(screen.queryByTestId('choice-0')).toBeNull();
     // The standing waits for the reveal, reload or not: the score before this question, no rank.
-    expect(screen.getByTestId('my-score')).toHaveTextContent('4900');
+    await waitFor(() => expect(screen.getByTestId('my-score')).toHaveTextContent('4900'));
     expect(screen.getByTestId('my-rank')).toHaveTextContent('–');
 
     await user.keyboard('2');
     expect(server.calls.some((call) => call.route === 'POST /v1/sessions/K7PQ2M/answers')).toBe(false);
+
+    act(() =>
+      FakeSocket.last().receive({ type: 'question.closed', seq: 8, question_id: 'q1', correct_answer: 'start' }),
+    );
+    const feedback = screen.getByTestId('answer-feedback');
+    expect(feedback).toHaveAttribute('data-correct', 'true');
+    expect(feedback).toHaveAttribute('data-points', '1100');
+    // Server streak 1 (one correct answer before): a run of two with this one.
+    expect(feedback).toHaveTextContent('Streak ×2');
   });
 
   it('disables the choices with a neutral note when this tab has no submission id', async () => {
@@ -584,7 +599,7 @@ describe('player after a page reload', () => {
     const user = await joinAndSnapshot(['q0']);
     expect(screen.getByTestId('choice-1')).toBeEnabled();
     await user.click(screen.getByTestId('choice-1'));
-    await screen.findByTestId('answer-pending');
+    await screen.findByTestId('answer-locked');
 
     const sent = server.calls.find((call) => call.route === 'POST /v1/sessions/K7PQ2M/answers');
     const submissionId = (sent?.body as { submission_id: string }).submission_id;
@@ -949,8 +964,9 @@ describe('classroom play', () => {
     act(() => {
       window.dispatchEvent(new Event('online'));
     });
-    const feedback = await screen.findByTestId('answer-feedback', {}, { timeout: 5000 });
-    expect(feedback).toHaveAttribute('data-points', '900');
+    expect(await screen.findByTestId('answer-locked', {}, { timeout: 5000 })).toHaveTextContent(
+      'You answered start.',
+    );
     const sent = server.calls.filter((call) => call.route === 'POST /v1/sessions/K7PQ2M/answers');
     expect(sent.length).toBeGreaterThanOrEqual(4);
     expect(new Set(sent.map((call) => (call.body as { submission_id: string }).submission_id)).size).toBe(1);

@@ -292,7 +292,9 @@ def test_reveal_reloads_and_finish(room: Room, quiz_server: QuizServer, output_d
 
     # Ana answers; Ben does not. The question stays open (not everyone answered).
     _answer(ana, first, _right_answer(first))
-    expect(ana.get_by_test_id("answer-feedback")).to_have_attribute("data-correct", "true")
+    # Locked in, with nothing that says whether it was right before the reveal.
+    expect(ana.get_by_test_id("answer-locked")).to_be_visible()
+    expect(ana.get_by_test_id("answer-feedback")).to_have_count(0)
     expect(host.get_by_test_id("host-answer-count")).to_have_text("1")
 
     # Reload in the question phase: the host keeps control, Ana keeps her answer.
@@ -301,7 +303,7 @@ def test_reveal_reloads_and_finish(room: Room, quiz_server: QuizServer, output_d
     expect(host.get_by_test_id("host-reveal")).to_be_visible()
     expect(host.get_by_test_id("question-prompt")).to_have_text(first["prompt"])
     expect(
-        ana.get_by_test_id("answer-feedback").or_(ana.get_by_test_id("answer-received"))
+        ana.get_by_test_id("answer-locked").or_(ana.get_by_test_id("answer-received"))
     ).to_be_visible()
     expect(ana.get_by_test_id("choice-0")).to_have_count(0)
 
@@ -313,6 +315,7 @@ def test_reveal_reloads_and_finish(room: Room, quiz_server: QuizServer, output_d
         expect(page.get_by_test_id("answer-chart-bar")).to_have_count(len(first["choices"]))
     correct_bar = host.locator('[data-testid="answer-chart-bar"][data-correct="true"]')
     expect(correct_bar).to_have_attribute("data-count", "1")
+    expect(ana.get_by_test_id("answer-feedback")).to_have_attribute("data-correct", "true")
     expect(ana.get_by_test_id("feedback-rank")).to_have_attribute("data-rank", "1")
     expect(ben.get_by_test_id("answer-missed")).to_be_visible()
     expect(ben.get_by_test_id("feedback-rank")).to_have_attribute("data-rank", "2")
@@ -438,8 +441,9 @@ def test_small_phones_offline_answer_and_a_tie(
     expect(medium.get_by_test_id("answer-pending")).to_have_attribute("data-waiting", "true")
     # Back online: the same answer goes again with the same submission id.
     medium.context.set_offline(False)
-    feedback = medium.get_by_test_id("answer-feedback")
-    expect(feedback).to_have_attribute("data-correct", "false")
+    # Locked in; whether it was right waits for the reveal.
+    expect(medium.get_by_test_id("answer-locked")).to_be_visible()
+    expect(medium.get_by_test_id("answer-feedback")).to_have_count(0)
     expect(medium.get_by_test_id("connection-status")).to_have_attribute("data-status", "open")
     sent = {json.loads(body)["submission_id"] for body in requests if body}
     # Tried offline (and failed), then sent again after the reconnect: one id throughout.
@@ -448,14 +452,14 @@ def test_small_phones_offline_answer_and_a_tie(
     (submission_id,) = sent
     stored = quiz_server.get(f"/v1/sessions/{session_id}/answers/{submission_id}", token)
     assert stored.status_code == 200 and stored.json()["status"] == "scored", stored.text
-    _in_viewport(medium, "answer-feedback")
+    _in_viewport(medium, "answer-locked")
 
-    # Sam answers wrong too: both results fill the screen without scrolling.
+    # Sam answers wrong too: everyone answered, and the reveal shows both
+    # results, each with its rank, filling the screen without scrolling.
     _answer(small, first, _wrong_answer(first))
-    expect(small.get_by_test_id("answer-feedback")).to_have_attribute("data-correct", "false")
-    _in_viewport(small, "answer-feedback")
-    # Everyone answered: the reveal shows the rank inside the same result.
     for page in (small, medium):
+        expect(page.get_by_test_id("answer-feedback")).to_have_attribute("data-correct", "false")
+        _in_viewport(page, "answer-feedback")
         expect(page.get_by_test_id("feedback-rank")).to_be_visible()
         _in_viewport(page, "feedback-rank")
     _save(small, output_dir / "phone-320-reveal.png")

@@ -54,7 +54,20 @@ export function AnswerFeedback({
       <p className="feedback-wait">The class sees the answer when time is up.</p>
     ) : null;
   let content = null;
-  if (submission?.state === 'scored' && submission.result) {
+  // Live play: whether an answer was right stays on the phone until the class
+  // sees the answer, or a neighbour's glance at a green screen gives it away.
+  const held = takeover && !revealed;
+  if (held && (submission?.state === 'scored' || submission?.state === 'accepted')) {
+    content = (
+      <div className="feedback feedback-locked takeover" data-testid="answer-locked">
+        <strong className="feedback-title">Answer in!</strong>{' '}
+        <span className="feedback-chosen">
+          You answered <strong>{submission.answer}</strong>.
+        </span>
+        {waiting}
+      </div>
+    );
+  } else if (submission?.state === 'scored' && submission.result) {
     const { correct, points } = submission.result;
     const answer = correctAnswer ?? submission.result.correct_answer ?? null;
     const run = streakRun(submission, streak);

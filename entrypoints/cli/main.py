@@ -7,6 +7,7 @@ import asyncio
 import gc
 import logging
 import os
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
@@ -135,6 +136,16 @@ def import_quizzes(args: argparse.Namespace) -> int:
     try:
         count = asyncio.run(_import(_settings(args), Path(args.file)))
     except (OSError, ValueError, QuizError) as ex:
+        if isinstance(ex.__cause__, sqlite3.OperationalError) and "locked" in str(ex.__cause__):
+            # The running server holds the file for itself (its mirror in memory
+            # must see every write): say how to add a quiz without stopping class.
+            print(
+                f"quiz import: {ex}. A running `quiz serve` holds this data folder: stop it"
+                ' first, or add the quiz while it runs from the web app (Host, "Write a new'
+                ' quiz", "Or load a quiz file") or with POST /v1/quizzes.',
+                file=sys.stderr,
+            )
+            return 2
         print(f"quiz import: {ex}", file=sys.stderr)
         return 2
     print(f"imported {count} quiz(zes) from {args.file}")

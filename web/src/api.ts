@@ -50,6 +50,26 @@ export interface QuizDetail extends QuizSummary {
   questions: QuizQuestion[];
 }
 
+/** A question as a quiz's author writes it (`POST /v1/quizzes`). */
+export interface NewQuestion {
+  prompt: string;
+  kind: QuestionKind;
+  choices?: string[];
+  answer: string;
+  accept?: string[];
+  points?: number;
+  seconds?: number;
+}
+
+/** A quiz as its author writes it (`POST /v1/quizzes`). */
+export interface NewQuiz {
+  title: string;
+  language?: string;
+  level?: string;
+  typo_tolerance?: boolean;
+  questions: NewQuestion[];
+}
+
 /** A question as served to players (never with its answer). */
 export interface Question {
   question_id: string;
@@ -414,6 +434,11 @@ export class ApiClient {
   async listQuizzes(): Promise<QuizSummary[]> {
     const data = asRecord((await this.raw('/v1/quizzes')).data);
     return Array.isArray(data.items) ? (data.items as QuizSummary[]) : [];
+  }
+
+  /** Store a new quiz; return its id. */
+  async createQuiz(quiz: NewQuiz): Promise<{ quiz_id: string }> {
+    return (await this.raw('/v1/quizzes', { method: 'POST', body: quiz })).data as { quiz_id: string };
   }
 
   /** Return one quiz with its questions (without answers). */

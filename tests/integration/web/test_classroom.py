@@ -604,6 +604,47 @@ def test_back_after_a_wrong_code_keeps_it(room: Room) -> None:
     expect(page.get_by_test_id("name-input")).to_have_value("Zoe")
 
 
+def test_a_teacher_writes_a_quiz_in_the_app_and_plays_it(room: Room) -> None:
+    host = room.page(PRESENTER, "host")
+    host.goto(f"{room.base}/#/host")
+    host.get_by_test_id("name-input").fill(HOST_NAME)
+    host.get_by_test_id("name-input").press("Enter")
+    host.get_by_test_id("host-new-quiz").click()
+    host.get_by_test_id("editor-title").fill("Animals")
+    first = host.get_by_test_id("editor-question").nth(0)
+    first.get_by_test_id("editor-prompt").fill("Which one barks?")
+    first.get_by_test_id("editor-choice").nth(0).fill("cat")
+    first.get_by_test_id("editor-choice").nth(1).fill("dog")
+    first.get_by_test_id("editor-correct").nth(1).check()
+    host.get_by_test_id("editor-add-question").click()
+    second = host.get_by_test_id("editor-question").nth(1)
+    second.get_by_test_id("editor-prompt").fill("Type the English word for 'chien'")
+    second.get_by_test_id("editor-kind").select_option("text")
+    second.get_by_test_id("editor-answer").fill("dog")
+    # A reload keeps the draft.
+    host.reload()
+    expect(host.get_by_test_id("host-new-quiz")).to_be_visible()
+    host.get_by_test_id("host-new-quiz").click()
+    expect(host.get_by_test_id("editor-prompt")).to_have_count(2)
+    host.get_by_test_id("editor-save").click()
+
+    # Saved on the server, picked, and played as any quiz.
+    expect(host.get_by_test_id("quiz-saved")).to_contain_text("Animals")
+    expect(host.get_by_test_id("host-quiz-select").locator("option:checked")).to_contain_text(
+        "Animals"
+    )
+    host.get_by_test_id("host-seconds-input").fill(str(QUESTION_SECONDS))
+    host.get_by_test_id("host-create").click()
+    code = host.get_by_test_id("host-session-id")
+    expect(code).to_have_text(re.compile(r"^[A-HJ-NP-Z2-9]{6,8}$"))
+    phone = room.player(code.inner_text().strip(), "Ana")
+    host.get_by_test_id("host-start").click()
+    expect(phone.get_by_test_id("question-prompt")).to_have_text("Which one barks?")
+    phone.get_by_test_id("choice-1").click()
+    expect(phone.get_by_test_id("answer-feedback")).to_have_attribute("data-correct", "true")
+    expect(host.get_by_test_id("host-correct-answer")).to_have_text("dog")
+
+
 def test_qr_code_uses_the_public_url(
     public_url_server: QuizServer, browser: Any, output_dir: Path
 ) -> None:

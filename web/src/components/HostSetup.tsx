@@ -2,6 +2,8 @@ import { useEffect, useId, useState, type FormEvent } from 'react';
 import { ApiError, type ApiClient, type Mode, type QuizSummary, type SessionInfo } from '../api';
 import { describeError } from '../format';
 import type { HostedSessions } from '../hosted';
+import { QuizEditor } from './QuizEditor';
+import { SecondsInput } from './SecondsInput';
 
 export interface HostSetupProps {
   api: ApiClient;
@@ -10,6 +12,8 @@ export interface HostSetupProps {
   /** The signed-in user: only their own sessions are offered. */
   userId: string | null;
   onCreated: (sessionId: string) => void;
+  /** Where the quiz editor keeps an unsaved draft (this browser's local storage). */
+  drafts?: Storage;
 }
 
 /** Where a session still open stands, in a few words. */
@@ -54,9 +58,11 @@ function useStillOpen(api: ApiClient, hosted: HostedSessions, userId: string | n
 }
 
 /** Pick a quiz and create a session of it, or go back to one still open. */
-export function HostSetup({ api, hosted, userId, onCreated }: HostSetupProps) {
+export function HostSetup({ api, hosted, userId, onCreated, drafts = window.localStorage }: HostSetupProps) {
   const stillOpen = useStillOpen(api, hosted, userId);
   const [quizzes, setQuizzes] = useState<QuizSummary[] | null>(null);
+  const [editing, setEditing] = useState(false);
+  const [saved, setSaved] = useState<string | null>(null);
   const [quizId, setQuizId] = useState('');
   const [mode, setMode] = useState<Mode>('live');
   const [seconds, setSeconds] = useState('20');
@@ -91,6 +97,24 @@ export function HostSetup({ api, hosted, userId, onCreated }: HostSetupProps) {
       cancelled = true;
     };
   }, [api]);
+
+  if (editing) {
+    return (
+      <QuizEditor
+        api={api}
+        storage={drafts}
+        userId={userId}
+        onSaved={(quiz) => {
+          setEditing(false);
+          // First in the list (which shows only its first page), and picked.
+          setQuizzes((known) => [quiz, ...(known ?? []).filter((other) => other.quiz_id !== quiz.quiz_id)]);
+          setQuizId(quiz.quiz_id);
+          setSaved(quiz.title);
+        }}
+        onCancel={() => setEditing(false)}
+      />
+    );
+  }
 
   const create = async (event: FormEvent) => {
     event.preventDefault();
@@ -138,9 +162,27 @@ export function HostSetup({ api, hosted, userId, onCreated }: HostSetupProps) {
           </ul>
         </div>
       )}
+      {saved && (
+        <p className="saved-note" role="status" data-testid="quiz-saved">
+          Saved “{saved}”: it is picked below, ready to host.
+        </p>
+      )}
       <form onSubmit={create} noValidate>
         <div className="field">
-          <label htmlFor={quizField}>Quiz</label>
+          <div className="label-row">
+            <label htmlFor={quizField}>Quiz</label>
+            <button
+              type="button"
+              className="link-button"
+              data-testid="host-new-quiz"
+              onClick={() => {
+                setSaved(null);
+                setEditing(true);
+              }}
+            >
+              Write a new quiz
+            </button>
+          </div>
           <select
             id={quizField}
             data-testid="host-quiz-select"
@@ -174,17 +216,7 @@ export function HostSetup({ api, hosted, userId, onCreated }: HostSetupProps) {
           </div>
           <div className="field">
             <label htmlFor={secondsField}>Seconds per question</label>
-            <input
-              id={secondsField}
-              data-testid="host-seconds-input"
-              type="number"
-              inputMode="numeric"
-              min={1}
-              max={300}
-              step={1}
-              value={seconds}
-              onChange={(event) => setSeconds(event.target.value)}
-            />
+            <SecondsInput id={secondsField} testId="host-seconds-input" value={seconds} onChange={setSeconds} />
           </div>
         </div>
         <p id={modeHint} className="hint">

@@ -1,0 +1,407 @@
+import { useEffect, useId, useRef, useState, type ChangeEvent, type FormEvent } from 'react';
+import type { ApiClient, QuestionKind, QuizSummary } from '../api';
+import { describeError } from '../format';
+import { ConfirmDialog } from './ConfirmDialog';
+import { SecondsInput } from './SecondsInput';
+import {
+  MAX_CHOICES,
+  MAX_QUESTIONS,
+  MIN_CHOICES,
+  draftFromFile,
+  emptyDraft,
+  emptyQuestion,
+  hasProblems,
+  parseDraft,
+  problemsOf,
+  toNewQuiz,
+  type DraftProblems,
+  type DraftQuestion,
+  type QuizDraft,
+} from '../quizDraft';
+
+export interface QuizEditorProps {
+  api: ApiClient;
+  /** Where this user's unsaved draft is kept (a reload or a closed tab keeps the work). */
+  storage: Storage;
+  userId: string | null;
+  onSaved: (quiz: QuizSummary) => void;
+  onCancel: () => void;
+}
+
+const LETTERS = 'ABCDEFGHIJ';
+
+function draftKey(userId: string | null): string {
+  return `quizcore.quizDraft.${userId ?? 'anonymous'}`;
+}
+
+interface QuestionEditorProps {
+  question: DraftQuestion;
+  index: number;
+  count: number;
+  problems: string[] | undefined;
+  onChange: (question: DraftQuestion) => void;
+  onMove: (by: -1 | 1) => void;
+  onRemove: () => void;
+}
+
+function QuestionEditor({ question, index, count, problems, onChange, onMove, onRemove }: QuestionEditorProps) {
+  const base = useId();
+  const set = (change: Partial<DraftQuestion>) => onChange({ ...question, ...change });
+  const setChoice = (at: number, value: string) =>
+    set({ choices: question.choices.map((choice, i) => (i === at ? value : choice)) });
+  const removeChoice = (at: number) => {
+    const correct = question.correct;
+    set({
+      choices: question.choices.filter((_, i) => i !== at),
+      correct: correct === null || correct === at ? null : correct > at ? correct - 1 : correct,
+    });
+  };
+  const number = index + 1;
+  return (
+    <li className="editor-question" data-testid="editor-question">
+      <fieldset aria-describedby={problems ? `${base}-problems` : undefined}>
+        <legend>Question {number}</legend>
+        <div className="field">
+          <label htmlFor={`${base}-prompt`}>Question</label>
+          <textarea
+            id={`${base}-prompt`}
+            data-testid="editor-prompt"
+            rows={2}
+            value={question.prompt}
+            onChange={(event) => set({ prompt: event.target.value })}
+            placeholder="Choose the synonym of 'begin'"
+          />
+        </div>
+        <div className="field-row">
+          <div className="field">
+            <label htmlFor={`${base}-kind`}>Players answer by</label>
+            <select
+              id={`${base}-kind`}
+              data-testid="editor-kind"
+              value={question.kind}
+              onChange={(event) => set({ kind: event.target.value as QuestionKind })}
+            >
+              <option value="choice">Picking a choice</option>
+              <option value="text">Typing the answer</option>
+            </select>
+          </div>
+          <div className="field">
+            <label htmlFor={`${base}-seconds`}>Seconds (optional)</label>
+            <SecondsInput
+              id={`${base}-seconds`}
+              testId="editor-seconds"
+              placeholder="the session's"
+              value={question.seconds}
+              onChange={(seconds) => set({ seconds })}
+            />
+          </div>
+        </div>
+        {question.kind === 'choice' ? (
+          <fieldset className="editor-choices">
+            <legend>Choices: mark the right one</legend>
+            {question.choices.map((choice, at) => (
+              <div className="editor-choice" key={at}>
+                <input
+                  type="radio"
+                  name={`${base}-correct`}
+                  data-testid="editor-correct"
+                  aria-label={`Choice ${LETTERS[at]} is the right one`}
+                  checked={question.correct === at}
+                  onChange={() => set({ correct: at })}
+                />
+                <input
+                  type="text"
+                  data-testid="editor-choice"
+                  aria-label={`Choice ${LETTERS[at]}`}
+                  value={choice}
+                  onChange={(event) => setChoice(at, event.target.value)}
+                />
+                {question.choices.length > MIN_CHOICES && (
+                  <button
+                    type="button"
+                    className="link-button"
+                    aria-label={`Remove choice ${LETTERS[at]}`}
+                    onClick={() => removeChoice(at)}
+                  >
+                    Remove
+                  </button>
+                )}
+              </div>
+            ))}
+            {question.choices.length < MAX_CHOICES && (
+              <button
+                type="button"
+                className="link-button"
+                data-testid="editor-add-choice"
+                onClick={() => set({ choices: [...question.choices, ''] })}
+              >
+                Add a choice
+              </button>
+            )}
+          </fieldset>
+        ) : (
+          <>
+            <div className="field">
+              <label htmlFor={`${base}-answer`}>Answer</label>
+              <input
+                id={`${base}-answer`}
+                data-testid="editor-answer"
+                type="text"
+                value={question.answer}
+                onChange={(event) => set({ answer: event.target.value })}
+                aria-describedby={`${base}-answer-hint`}
+              />
+              <p id={`${base}-answer-hint`} className="hint">
+                Case, extra spaces and punctuation at either end do not matter.
+              </p>
+            </div>
+            <div className="field">
+              <label htmlFor={`${base}-accept`}>Also accept (one per line, optional)</label>
+              <textarea
+                id={`${base}-accept`}
+                data-testid="editor-accept"
+                rows={2}
+                value={question.accept}
+                onChange={(event) => set({ accept: event.target.value })}
+              />
+            </div>
+          </>
+        )}
+        <div className="editor-question-actions">
+          <button
+            type="button"
+            className="link-button"
+            aria-label={`Move question ${number} up`}
+            disabled={index === 0}
+            onClick={() => onMove(-1)}
+          >
+            Move up
+          </button>
+          <button
+            type="button"
+            className="link-button"
+            aria-label={`Move question ${number} down`}
+            disabled={index === count - 1}
+            onClick={() => onMove(1)}
+          >
+            Move down
+          </button>
+          <button
+            type="button"
+            className="link-button"
+            data-testid="editor-remove"
+            aria-label={`Remove question ${number}`}
+            disabled={count === 1}
+            onClick={onRemove}
+          >
+            Remove
+          </button>
+        </div>
+        {problems && (
+          <ul id={`${base}-problems`} className="form-error editor-problems" data-testid="editor-problems">
+            {problems.map((problem) => (
+              <li key={problem}>{problem}</li>
+            ))}
+          </ul>
+        )}
+      </fieldset>
+    </li>
+  );
+}
+
+/** Write a new quiz, or load one from a quiz file, and save it. */
+export function QuizEditor({ api, storage, userId, onSaved, onCancel }: QuizEditorProps) {
+  const key = draftKey(userId);
+  const [draft, setDraft] = useState<QuizDraft>(() => parseDraft(storage.getItem(key)) ?? emptyDraft());
+  // Problems show once the teacher tried to save, and follow each change after.
+  const [shown, setShown] = useState<DraftProblems | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const titleField = useId();
+  const levelField = useId();
+  const fileField = useId();
+  const focusPrompt = useRef<number | null>(null);
+  const list = useRef<HTMLOListElement>(null);
+
+  useEffect(() => {
+    storage.setItem(key, JSON.stringify(draft));
+  }, [storage, key, draft]);
+
+  // A question just added takes the keyboard.
+  useEffect(() => {
+    if (focusPrompt.current === null) return;
+    const prompts = list.current?.querySelectorAll<HTMLTextAreaElement>('[data-testid="editor-prompt"]');
+    prompts?.[focusPrompt.current]?.focus();
+    focusPrompt.current = null;
+  }, [draft.questions.length]);
+
+  const update = (next: QuizDraft) => {
+    setDraft(next);
+    if (shown) setShown(problemsOf(next));
+  };
+  const setQuestion = (at: number, question: DraftQuestion) =>
+    update({ ...draft, questions: draft.questions.map((old, i) => (i === at ? question : old)) });
+  const move = (at: number, by: -1 | 1) => {
+    const questions = [...draft.questions];
+    [questions[at], questions[at + by]] = [questions[at + by], questions[at]];
+    update({ ...draft, questions });
+  };
+  const remove = (at: number) => update({ ...draft, questions: draft.questions.filter((_, i) => i !== at) });
+  const add = () => {
+    focusPrompt.current = draft.questions.length;
+    update({ ...draft, questions: [...draft.questions, emptyQuestion()] });
+  };
+
+  const load = async (event: ChangeEvent<HTMLInputElement>) => {
+    const file = event.target.files?.[0];
+    event.target.value = '';
+    if (!file) return;
+    try {
+      const loaded = draftFromFile(await file.text());
+      setError(null);
+      setDraft(loaded);
+      setShown(problemsOf(loaded));
+    } catch (ex) {
+      setError(ex instanceof Error ? ex.message : String(ex));
+    }
+  };
+
+  const save = async (event: FormEvent) => {
+    event.preventDefault();
+    const problems = problemsOf(draft);
+    setShown(problems);
+    if (hasProblems(problems)) {
+      setError('Some questions need a fix before the quiz can be saved (see below each one).');
+      return;
+    }
+    setError(null);
+    setBusy(true);
+    try {
+      const quiz = toNewQuiz(draft);
+      const created = await api.createQuiz(quiz);
+      storage.removeItem(key);
+      onSaved({
+        quiz_id: created.quiz_id,
+        title: quiz.title,
+        language: quiz.language ?? 'en',
+        level: quiz.level ?? '',
+        question_count: quiz.questions.length,
+      });
+    } catch (ex) {
+      setError(describeError(ex));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const [confirmStartOver, setConfirmStartOver] = useState(false);
+  const startOver = () => {
+    setConfirmStartOver(false);
+    setError(null);
+    setShown(null);
+    setDraft(emptyDraft());
+  };
+
+  return (
+    <section className="card quiz-editor" aria-labelledby="quiz-editor-title" data-testid="quiz-editor">
+      <h1 id="quiz-editor-title">New quiz</h1>
+      <form onSubmit={save} noValidate>
+        <div className="field-row">
+          <div className="field editor-title">
+            <label htmlFor={titleField}>Title</label>
+            <input
+              id={titleField}
+              data-testid="editor-title"
+              type="text"
+              value={draft.title}
+              onChange={(event) => update({ ...draft, title: event.target.value })}
+              placeholder="Animals, A1"
+            />
+          </div>
+          <div className="field editor-level">
+            <label htmlFor={levelField}>Level (optional)</label>
+            <input
+              id={levelField}
+              data-testid="editor-level"
+              type="text"
+              value={draft.level}
+              onChange={(event) => update({ ...draft, level: event.target.value })}
+              placeholder="A1"
+            />
+          </div>
+        </div>
+        {shown && shown.quiz.length > 0 && (
+          <ul className="form-error editor-problems" data-testid="editor-quiz-problems">
+            {shown.quiz.map((problem) => (
+              <li key={problem}>{problem}</li>
+            ))}
+          </ul>
+        )}
+        <ol className="editor-questions" ref={list}>
+          {draft.questions.map((question, at) => (
+            <QuestionEditor
+              key={question.key}
+              question={question}
+              index={at}
+              count={draft.questions.length}
+              problems={shown?.questions[question.key]}
+              onChange={(changed) => setQuestion(at, changed)}
+              onMove={(by) => move(at, by)}
+              onRemove={() => remove(at)}
+            />
+          ))}
+        </ol>
+        {draft.questions.length < MAX_QUESTIONS && (
+          <button type="button" className="button secondary wide" data-testid="editor-add-question" onClick={add}>
+            Add a question
+          </button>
+        )}
+        <div className="field editor-file">
+          <label htmlFor={fileField}>Or load a quiz file (.json)</label>
+          <input
+            id={fileField}
+            data-testid="editor-file"
+            type="file"
+            accept=".json,application/json"
+            onChange={(event) => void load(event)}
+          />
+        </div>
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+        <div className="editor-actions">
+          <button type="submit" className="button primary" data-testid="editor-save" disabled={busy}>
+            {busy ? 'Saving…' : 'Save quiz'}
+          </button>
+          <button type="button" className="button secondary" data-testid="editor-back" onClick={onCancel}>
+            Back
+          </button>
+          <button
+            type="button"
+            className="link-button"
+            data-testid="editor-start-over"
+            onClick={() => setConfirmStartOver(true)}
+          >
+            Start over
+          </button>
+        </div>
+        <p className="hint">
+          This browser keeps your draft until you save it, through a reload or Back. A saved quiz cannot be
+          changed: to fix one, write it again.
+        </p>
+      </form>
+      {confirmStartOver && (
+        <ConfirmDialog
+          title="Start over?"
+          confirmLabel="Clear the draft"
+          cancelLabel="Keep it"
+          onConfirm={startOver}
+          onCancel={() => setConfirmStartOver(false)}
+          testId="editor-start-over-dialog"
+        >
+          <p>Every question of this draft will be cleared.</p>
+        </ConfirmDialog>
+      )}
+    </section>
+  );
+}

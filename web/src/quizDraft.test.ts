@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { draftFromFile, emptyQuestion, hasProblems, normalise, problemsOf, toNewQuiz, type QuizDraft } from './quizDraft';
+
+function draft(change: Partial<QuizDraft> = {}): QuizDraft {
+  return {
+    title: 'Animals',
+    level: 'A1',
+    questions: [
+      { ...emptyQuestion(), prompt: 'Which one barks?', choices: ['dog', 'cat', '', ''], correct: 0 },
+      { ...emptyQuestion('text'), prompt: "Type the English word for 'chat'", answer: 'cat', accept: 'kitty\n\n kitten ' },
+    ],
+    ...change,
+  };
+}
+
+describe('quiz drafts', () => {
+  it('turns a draft into the body the server takes, blank choices dropped', () => {
+    expect(toNewQuiz(draft())).toEqual({
+      title: 'Animals',
+      language: 'en',
+      level: 'A1',
+      questions: [
+        { prompt: 'Which one barks?', kind: 'choice', choices: ['dog', 'cat'], answer: 'dog' },
+        { prompt: "Type the English word for 'chat'", kind: 'text', answer: 'cat', accept: ['kitty', 'kitten'] },
+      ],
+    });
+  });
+
+  it('sends seconds only for a question that sets them', () => {
+    const timed = draft();
+    timed.questions[0] = { ...timed.questions[0], seconds: '45' };
+    const body = toNewQuiz(timed);
+    expect(body.questions[0].seconds).toBe(45);
+    expect(body.questions[1]).not.toHaveProperty('seconds');
+  });
+
+  it('finds nothing wrong with a complete draft', () => {
+    expect(hasProblems(problemsOf(draft()))).toBe(false);
+  });
+
+  it('says what each question lacks, as the server would refuse it', () => {
+    const bad = draft({ title: '\u200b' });
+    const [choice, text] = bad.questions;
+    bad.questions = [
+      { ...choice, choices: ['Dog', ' dog! ', 'cat', ''], correct: 3 },
+      { ...text, answer: '?!', seconds: '301' },
+    ];
+    const problems = problemsOf(bad);
+    expect(problems.quiz).toEqual(['The title needs letters or digits that show.']);
+    expect(problems.questions[choice.key]).toEqual([
+      'Two choices are the same (case, spaces and punctuation aside).',
+      'Mark the right choice.',
+    ]);
+    expect(problems.questions[text.key]).toEqual([
+      'A typed answer needs a letter or a digit.',
+      "Seconds must be a whole number from 1 to 300, or empty for the session's.",
+    ]);
+  });
+
+  it('needs two choices and a prompt', () => {
+    const bad = draft();
+    bad.questions = [{ ...emptyQuestion(), choices: ['only', '', '', ''], correct: 0 }];
+    expect(problemsOf(bad).questions[bad.questions[0].key]).toEqual([
+      'The question is empty.',
+      'Give at least 2 choices.',
+    ]);
+  });
+
+  it('compares choices as the server compares answers', () => {
+    expect(normalise('  Hello,   World! ')).toBe('hello, world');
+    expect(normalise('ＡＢＣ')).toBe('abc');
+  });
+
+  it('reads a quiz file of the format POST /v1/quizzes takes', () => {
+    const loaded = draftFromFile(
+      JSON.stringify({
+        title: 'Everyday verbs',
+        level: 'A2',
+        questions: [
+          { prompt: "Choose the synonym of 'begin'", kind: 'choice', choices: ['start', 'finish'], answer: 'Start', seconds: 30 },
+          { prompt: "Type the English word for 'bonjour'", kind: 'text', answer: 'hello', accept: ['hi'] },
+        ],
+      }),
+    );
+    expect(loaded.title).toBe('Everyday verbs');
+    expect(loaded.questions[0]).toMatchObject({ kind: 'choice', choices: ['start', 'finish'], correct: 0, seconds: '30' });
+    expect(loaded.questions[1]).toMatchObject({ kind: 'text', answer: 'hello', accept: 'hi' });
+    expect(toNewQuiz(loaded).questions[0].answer).toBe('start');
+  });
+
+  it('says why a file is not a quiz', () => {
+    expect(() => draftFromFile('not json')).toThrow('it is not JSON');
+    expect(() => draftFromFile('{"title": "x"}')).toThrow('no list of "questions"');
+    expect(() => draftFromFile('{"questions": [3]}')).toThrow('Question 1 of the file is not a question');
+  });
+});

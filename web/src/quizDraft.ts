@@ -1,0 +1,227 @@
+/**
+ * A quiz being written in the editor: what the teacher typed, checked as the
+ * server checks it, and turned into the body of `POST /v1/quizzes`.
+ */
+import type { NewQuestion, NewQuiz, QuestionKind } from './api';
+import { hasVisibleText } from './format';
+
+// The server's limits (entrypoints/api/schemas.py).
+export const MAX_QUESTIONS = 200;
+export const MIN_CHOICES = 2;
+export const MAX_CHOICES = 10;
+export const MAX_ACCEPT = 20;
+const MAX_TITLE = 200;
+const MAX_PROMPT = 500;
+const MAX_ANSWER = 200;
+const MAX_LEVEL = 16;
+const MAX_SECONDS = 300;
+
+export interface DraftQuestion {
+  /** This editor's own key for the question (not sent). */
+  key: string;
+  prompt: string;
+  kind: QuestionKind;
+  choices: string[];
+  /** Index of the right choice, or null while none is marked. */
+  correct: number | null;
+  /** A typed question's answer. */
+  answer: string;
+  /** Other typed answers that count, one per line. */
+  accept: string;
+  /** Seconds to answer; empty for the session's. */
+  seconds: string;
+}
+
+export interface QuizDraft {
+  title: string;
+  level: string;
+  questions: DraftQuestion[];
+}
+
+/** What is wrong with a draft: the quiz's own fields, and each question's by key. */
+export interface DraftProblems {
+  quiz: string[];
+  questions: Record<string, string[]>;
+}
+
+let made = 0;
+
+function newKey(): string {
+  made += 1;
+  return `q${Date.now().toString(36)}-${made}`;
+}
+
+export function emptyQuestion(kind: QuestionKind = 'choice'): DraftQuestion {
+  return { key: newKey(), prompt: '', kind, choices: ['', '', '', ''], correct: null, answer: '', accept: '', seconds: '' };
+}
+
+export function emptyDraft(): QuizDraft {
+  return { title: '', level: '', questions: [emptyQuestion()] };
+}
+
+/**
+ * The form typed answers and choices are compared in, as the server's
+ * (quizcore/quiz.py `normalise`): compatibility-normalised, lower-cased,
+ * inner spaces collapsed, punctuation at either end dropped.
+ */
+export function normalise(text: string): string {
+  return text
+    .normalize('NFKC')
+    .toLowerCase()
+    .split(/\s+/u)
+    .filter(Boolean)
+    .join(' ')
+    .replace(/^[\s\p{P}]+|[\s\p{P}]+$/gu, '');
+}
+
+function filled(choices: string[]): string[] {
+  return choices.map((choice) => choice.trim()).filter((choice) => choice !== '');
+}
+
+function acceptList(accept: string): string[] {
+  return accept
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
+}
+
+function checkText(label: string, text: string, max: number, problems: string[]): void {
+  if (!text.trim()) problems.push(`${label} is empty.`);
+  else if (!hasVisibleText(text)) problems.push(`${label} needs letters or digits that show.`);
+  else if (text.trim().length > max) problems.push(`${label} is longer than ${max} characters.`);
+}
+
+function questionProblems(question: DraftQuestion): string[] {
+  const problems: string[] = [];
+  checkText('The question', question.prompt, MAX_PROMPT, problems);
+  if (question.kind === 'choice') {
+    const choices = filled(question.choices);
+    if (choices.length < MIN_CHOICES) problems.push(`Give at least ${MIN_CHOICES} choices.`);
+    if (choices.some((choice) => !hasVisibleText(choice))) {
+      problems.push('Each choice needs letters or digits that show.');
+    }
+    if (choices.some((choice) => choice.length > MAX_ANSWER)) {
+      problems.push(`A choice is longer than ${MAX_ANSWER} characters.`);
+    }
+    const forms = choices.map(normalise);
+    if (new Set(forms).size < forms.length) {
+      problems.push('Two choices are the same (case, spaces and punctuation aside).');
+    }
+    const right = question.correct === null ? '' : (question.choices[question.correct] ?? '').trim();
+    if (!right) problems.push('Mark the right choice.');
+  } else {
+    checkText('The answer', question.answer, MAX_ANSWER, problems);
+    if (question.answer.trim() && !/[\p{L}\p{N}]/u.test(question.answer)) {
+      problems.push('A typed answer needs a letter or a digit.');
+    }
+    const accept = acceptList(question.accept);
+    if (accept.length > MAX_ACCEPT) problems.push(`At most ${MAX_ACCEPT} other answers.`);
+    if (accept.some((other) => !hasVisibleText(other) || other.length > MAX_ANSWER)) {
+      problems.push(`Each other answer needs letters or digits, at most ${MAX_ANSWER} characters.`);
+    }
+  }
+  if (question.seconds.trim()) {
+    const seconds = Number(question.seconds);
+    if (!Number.isInteger(seconds) || seconds < 1 || seconds > MAX_SECONDS) {
+      problems.push(`Seconds must be a whole number from 1 to ${MAX_SECONDS}, or empty for the session's.`);
+    }
+  }
+  return problems;
+}
+
+/** Check a draft as the server will; empty lists when it can be saved. */
+export function problemsOf(draft: QuizDraft): DraftProblems {
+  const quiz: string[] = [];
+  checkText('The title', draft.title, MAX_TITLE, quiz);
+  if (draft.level.trim().length > MAX_LEVEL) quiz.push(`The level is longer than ${MAX_LEVEL} characters.`);
+  if (draft.questions.length === 0) quiz.push('Add a question.');
+  if (draft.questions.length > MAX_QUESTIONS) quiz.push(`At most ${MAX_QUESTIONS} questions.`);
+  const questions: Record<string, string[]> = {};
+  for (const question of draft.questions) {
+    const found = questionProblems(question);
+    if (found.length > 0) questions[question.key] = found;
+  }
+  return { quiz, questions };
+}
+
+export function hasProblems(problems: DraftProblems): boolean {
+  return problems.quiz.length > 0 || Object.keys(problems.questions).length > 0;
+}
+
+/** The body of `POST /v1/quizzes` for a draft without problems. */
+export function toNewQuiz(draft: QuizDraft): NewQuiz {
+  const questions = draft.questions.map((question): NewQuestion => {
+    const seconds = question.seconds.trim() ? { seconds: Number(question.seconds) } : {};
+    if (question.kind === 'choice') {
+      const right = (question.choices[question.correct ?? -1] ?? '').trim();
+      return { prompt: question.prompt.trim(), kind: 'choice', choices: filled(question.choices), answer: right, ...seconds };
+    }
+    const accept = acceptList(question.accept);
+    return {
+      prompt: question.prompt.trim(),
+      kind: 'text',
+      answer: question.answer.trim(),
+      ...(accept.length > 0 ? { accept } : {}),
+      ...seconds,
+    };
+  });
+  const level = draft.level.trim();
+  return { title: draft.title.trim(), language: 'en', ...(level ? { level } : {}), questions };
+}
+
+function text(value: unknown): string {
+  return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : '';
+}
+
+/**
+ * A draft from a quiz file: the JSON `POST /v1/quizzes` takes (and `quiz
+ * import` reads). Throws an Error that says what is wrong with the file.
+ */
+export function draftFromFile(content: string): QuizDraft {
+  let data: unknown;
+  try {
+    data = JSON.parse(content);
+  } catch {
+    throw new Error('This file is not a quiz file: it is not JSON.');
+  }
+  if (typeof data !== 'object' || data === null || !Array.isArray((data as { questions?: unknown }).questions)) {
+    throw new Error('This file is not a quiz file: it has no list of "questions".');
+  }
+  const quiz = data as { title?: unknown; level?: unknown; questions: unknown[] };
+  const questions = quiz.questions.map((item, index): DraftQuestion => {
+    if (typeof item !== 'object' || item === null) {
+      throw new Error(`Question ${index + 1} of the file is not a question.`);
+    }
+    const raw = item as Record<string, unknown>;
+    const kind: QuestionKind = raw.kind === 'text' ? 'text' : 'choice';
+    const answer = text(raw.answer);
+    const seconds = text(raw.seconds);
+    if (kind === 'text') {
+      const accept = Array.isArray(raw.accept) ? raw.accept.map(text).join('\n') : '';
+      return { ...emptyQuestion('text'), prompt: text(raw.prompt), answer, accept, seconds };
+    }
+    const choices = Array.isArray(raw.choices) ? raw.choices.map(text) : [];
+    const right = choices.findIndex((choice) => normalise(choice) === normalise(answer));
+    return {
+      ...emptyQuestion('choice'),
+      prompt: text(raw.prompt),
+      // Room to type the missing ones.
+      choices: [...choices, ...Array<string>(Math.max(0, MIN_CHOICES - choices.length)).fill('')],
+      correct: right >= 0 ? right : null,
+      seconds,
+    };
+  });
+  return { title: text(quiz.title), level: text(quiz.level), questions };
+}
+
+/** Parse a stored draft; null when there is none or it is not one. */
+export function parseDraft(stored: string | null): QuizDraft | null {
+  if (!stored) return null;
+  try {
+    const data = JSON.parse(stored) as QuizDraft;
+    if (typeof data.title !== 'string' || !Array.isArray(data.questions)) return null;
+    return data;
+  } catch {
+    return null;
+  }
+}

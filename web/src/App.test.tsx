@@ -775,7 +775,7 @@ describe('a host back after closing the tab', () => {
       JSON.stringify({ access_token: 'jwt-host', expires_at: Date.now() + 3_600_000, kind: 'dev', name: 'host', user_id: 'u-host' }),
     );
 
-  it('is offered the quiz still open, and finished or gone ones are forgotten', async () => {
+  it('is offered the quiz still open and the results of finished ones; gone ones are forgotten', async () => {
     window.history.replaceState(null, '', '/#/host');
     signedInHost();
     hostedHere(['K7PQ2M', 'X9RT4M', 'W3HN8P', 'B4CD7F']);
@@ -792,9 +792,14 @@ describe('a host back after closing the tab', () => {
     expect(resume).toHaveTextContent('Back to Everyday verbs · K7PQ2M · question 3 of 8');
     expect(resume).toHaveAttribute('href', '#/host/K7PQ2M');
     expect(screen.getAllByTestId('host-resume')).toHaveLength(1);
+    // A finished quiz stays a click away from its results and CSV.
+    const past = screen.getByTestId('host-past-link');
+    expect(past).toHaveTextContent('Everyday verbs · X9RT4M · 1 player');
+    expect(past).toHaveAttribute('href', '#/host/X9RT4M');
     await waitFor(() =>
       expect(JSON.parse(localStorage.getItem('quizcore.hosted') ?? '[]')).toEqual([
         { session_id: 'K7PQ2M', user_id: 'u-host' },
+        { session_id: 'X9RT4M', user_id: 'u-host' },
         { session_id: 'A2BC3D', user_id: 'u-someone-else' },
       ]),
     );

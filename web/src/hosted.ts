@@ -9,8 +9,8 @@ export function browserStorage(): Storage | null {
   }
 }
 
-/** Sessions kept at most: a teacher's last few quizzes. */
-export const HOSTED_KEPT = 5;
+/** Sessions kept at most, open or finished: a teacher's last quizzes. */
+export const HOSTED_KEPT = 10;
 
 interface Hosted {
   session_id: string;
@@ -71,7 +71,7 @@ export class HostedSessions {
     this.write([{ session_id: sessionId, user_id: userId }, ...others].slice(0, HOSTED_KEPT));
   };
 
-  /** Forget a session for `userId` (finished, gone, or not theirs to host). */
+  /** Forget a session for `userId` (gone, or not theirs to host). */
   forget = (sessionId: string, userId: string | null): void => {
     this.write(
       this.entries().filter((entry) => !(entry.session_id === sessionId && entry.user_id === userId)),

@@ -24,12 +24,17 @@ function standing(session: SessionInfo): string {
 }
 
 /**
- * This browser's sessions that are still open, for a teacher who closed the
- * projector's tab. A finished one, or one that is gone or not theirs, is
- * forgotten; one that cannot be read now is kept for next time.
+ * This browser's sessions of this host: those still open, for a teacher who
+ * closed the projector's tab, and those finished, whose results and CSV stay
+ * a click away. One that is gone or not theirs is forgotten; one that cannot
+ * be read now is kept for next time.
  */
-function useStillOpen(api: ApiClient, hosted: HostedSessions, userId: string | null): SessionInfo[] {
-  const [open, setOpen] = useState<SessionInfo[]>([]);
+function useHostedHere(
+  api: ApiClient,
+  hosted: HostedSessions,
+  userId: string | null,
+): { open: SessionInfo[]; past: SessionInfo[] } {
+  const [sessions, setSessions] = useState<SessionInfo[]>([]);
   useEffect(() => {
     let cancelled = false;
     const ids = hosted.list(userId);
@@ -37,7 +42,7 @@ function useStillOpen(api: ApiClient, hosted: HostedSessions, userId: string | n
       ids.map((id) =>
         api.getSession(id).then(
           ({ session }) => {
-            if (session.status !== 'finished' && session.host_id === userId) return session;
+            if (session.host_id === userId) return session;
             hosted.forget(id, userId);
             return null;
           },
@@ -47,19 +52,22 @@ function useStillOpen(api: ApiClient, hosted: HostedSessions, userId: string | n
           },
         ),
       ),
-    ).then((sessions) => {
-      if (!cancelled) setOpen(sessions.filter((session): session is SessionInfo => session !== null));
+    ).then((read) => {
+      if (!cancelled) setSessions(read.filter((session): session is SessionInfo => session !== null));
     });
     return () => {
       cancelled = true;
     };
   }, [api, hosted, userId]);
-  return open;
+  return {
+    open: sessions.filter((session) => session.status !== 'finished'),
+    past: sessions.filter((session) => session.status === 'finished'),
+  };
 }
 
 /** Pick a quiz and create a session of it, or go back to one still open. */
 export function HostSetup({ api, hosted, userId, onCreated, drafts = window.localStorage }: HostSetupProps) {
-  const stillOpen = useStillOpen(api, hosted, userId);
+  const { open: stillOpen, past } = useHostedHere(api, hosted, userId);
   const [quizzes, setQuizzes] = useState<QuizSummary[] | null>(null);
   const [editing, setEditing] = useState(false);
   const [saved, setSaved] = useState<string | null>(null);
@@ -231,6 +239,21 @@ export function HostSetup({ api, hosted, userId, onCreated, drafts = window.loca
           {busy ? 'Creating…' : 'Create session'}
         </button>
       </form>
+      {past.length > 0 && (
+        <div className="past-sessions" data-testid="host-past">
+          <h2>Results of your last quizzes</h2>
+          <ul>
+            {past.map((session) => (
+              <li key={session.session_id}>
+                <a href={`#/host/${session.session_id}`} data-testid="host-past-link">
+                  {session.title} · {session.session_id} · {session.participant_count}{' '}
+                  {session.participant_count === 1 ? 'player' : 'players'}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
     </section>
   );
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatScore, hasVisibleText } from './format';
+import { formatPoints, formatScore, hasVisibleText } from './format';
 
 describe('formatScore', () => {
   it('shows every score as the plain integer, in any locale', () => {
@@ -8,6 +8,15 @@ describe('formatScore', () => {
     expect(formatScore(1234567)).toBe('1234567');
     expect(formatScore(null)).toBe('–');
     expect(formatScore(undefined)).toBe('–');
+  });
+});
+
+describe('formatPoints', () => {
+  it('says "point" for one, "points" for any other score', () => {
+    expect(formatPoints(1)).toBe('1 point');
+    expect(formatPoints(0)).toBe('0 points');
+    expect(formatPoints(950)).toBe('950 points');
+    expect(formatPoints(null)).toBe('– points');
   });
 });
 

@@ -13,6 +13,12 @@ export function formatScore(score: number | null | undefined): string {
   return typeof score === 'number' && Number.isFinite(score) ? String(Math.round(score)) : '–';
 }
 
+/** A score with its unit: "0 points", "1 point", "950 points". */
+export function formatPoints(score: number | null | undefined): string {
+  const shown = formatScore(score);
+  return `${shown} ${shown === '1' ? 'point' : 'points'}`;
+}
+
 /** Format a rank, or a dash when unknown. */
 export function formatRank(rank: number | null | undefined): string {
   return typeof rank === 'number' ? String(rank) : '–';

@@ -108,6 +108,11 @@ class Room:
         expect(page.get_by_test_id("lobby")).to_be_visible()
         return page
 
+    def start(self, host: Any, players: int) -> None:
+        """Start the quiz once the host's screen counts ``players`` (with none it asks first)."""
+        expect(host.get_by_test_id("participant-count")).to_have_text(str(players))
+        host.get_by_test_id("host-start").click()
+
     def close(self, failed: bool) -> None:
         for number, context in enumerate(self.contexts):
             if failed:
@@ -483,7 +488,7 @@ def test_a_host_who_closed_the_tab_finds_the_quiz_again(
 ) -> None:
     host, session_id = room.host()
     room.player(session_id, "Ana")
-    host.get_by_test_id("host-start").click()
+    room.start(host, 1)
     expect(host.get_by_test_id("question-prompt")).to_be_visible()
 
     # The projector's tab is closed; a new one signs in again (sign-in is per tab).
@@ -513,7 +518,7 @@ def test_self_paced_progress_on_the_host_screen(room: Room, output_dir: Path) ->
     host, session_id = room.host(mode="self_paced")
     ana = room.player(session_id, "Ana")
     room.player(session_id, "Ben")
-    host.get_by_test_id("host-start").click()
+    room.start(host, 2)
 
     for question in questions[:2]:
         expect(ana.get_by_test_id("question-prompt")).to_have_text(question["prompt"])
@@ -544,7 +549,7 @@ def test_a_forty_letter_name_fits_every_screen(room: Room) -> None:
         # A phone may scroll down through its lobby, never sideways.
         _no_scroll(page, down=page is not host)
 
-    host.get_by_test_id("host-start").click()
+    room.start(host, 3)
     for page, answer in ((phone, _right_answer), (other, _wrong_answer), (twin, _wrong_answer)):
         _answer(page, questions[0], answer(questions[0]))
     for page in (host, phone, other):
@@ -571,7 +576,7 @@ def test_a_projector_fits_the_lobby_question_and_reveal(
     names = ("Ana", "Ben", "Cleo", "Dev", "Eli", "Fay", "Gus", "Hana", "Ivo")
     players = [room.player(session_id, name) for name in names]
     _no_scroll(host)
-    host.get_by_test_id("host-start").click()
+    room.start(host, len(names))
     expect(host.get_by_test_id("question-prompt")).to_have_text(first["prompt"])
     _no_scroll(host)
     for player in players:
@@ -586,7 +591,7 @@ def test_a_phone_on_its_side_shows_every_choice(room: Room) -> None:
     first = _questions()[0]
     host, session_id = room.host()
     phone = room.player(session_id, "Ana", _phone(844, 390))
-    host.get_by_test_id("host-start").click()
+    room.start(host, 1)
 
     expect(phone.get_by_test_id("question-prompt")).to_have_text(first["prompt"])
     _in_viewport(phone, f"choice-{len(first['choices']) - 1}")
@@ -638,7 +643,7 @@ def test_a_teacher_writes_a_quiz_in_the_app_and_plays_it(room: Room) -> None:
     code = host.get_by_test_id("host-session-id")
     expect(code).to_have_text(re.compile(r"^[A-HJ-NP-Z2-9]{6,8}$"))
     phone = room.player(code.inner_text().strip(), "Ana")
-    host.get_by_test_id("host-start").click()
+    room.start(host, 1)
     expect(phone.get_by_test_id("question-prompt")).to_have_text("Which one barks?")
     phone.get_by_test_id("choice-1").click()
     expect(phone.get_by_test_id("answer-feedback")).to_have_attribute("data-correct", "true")

@@ -1,5 +1,5 @@
 import type { Submission } from '../state';
-import { describeCode, formatRank, formatScore } from '../format';
+import { describeCode, formatPoints, formatRank } from '../format';
 
 export interface AnswerFeedbackProps {
   submission: Submission | null;
@@ -46,7 +46,7 @@ export function AnswerFeedback({
   const standing =
     takeover && revealed ? (
       <p className="feedback-rank" data-testid="feedback-rank" data-rank={rank ?? ''}>
-        Rank <strong>{formatRank(rank)}</strong> · {formatScore(score)} points
+        Rank <strong>{formatRank(rank)}</strong> · {formatPoints(score)}
       </p>
     ) : null;
   const waiting =
@@ -85,7 +85,7 @@ export function AnswerFeedback({
         )}
         <strong className="feedback-title">{correct ? 'Correct!' : 'Not quite'}</strong>{' '}
         <span className="feedback-points">
-          {points > 0 ? `+${formatScore(points)} points` : 'No points'}
+          {points > 0 ? `+${formatPoints(points)}` : 'No points'}
         </span>
         {!correct && answer && (!takeover || revealed) && (
           <span className="feedback-answer">

@@ -38,14 +38,45 @@ describe('Countdown', () => {
     expect(screen.getByText('Time is up')).toBeInTheDocument();
   });
 
-  it('announces the last seconds to screen readers, not every tick', () => {
-    render(<Countdown closesAt="2026-03-01T10:00:30.000Z" offsetMs={0} />);
+  it('announces the time left at a few moments, not every second', () => {
+    render(<Countdown closesAt="2026-03-01T10:00:12.000Z" offsetMs={0} />);
     const region = screen.getByTestId('countdown').querySelector('[aria-live]');
-    expect(region).toHaveTextContent('');
-    act(() => vi.advanceTimersByTime(21_000));
-    expect(region).toHaveTextContent('10 seconds left');
-    act(() => vi.advanceTimersByTime(5_000));
+    const heard = [region?.textContent];
+    for (let second = 0; second < 13; second += 1) {
+      act(() => vi.advanceTimersByTime(1000));
+      if (region?.textContent !== heard.at(-1)) heard.push(region?.textContent);
+    }
+    expect(heard).toEqual([
+      '12 seconds left',
+      '10 seconds left',
+      '5 seconds left',
+      '3 seconds left',
+      '2 seconds left',
+      '1 second left',
+      'Time is up',
+    ]);
+  });
+
+  it('announces the seconds really left, not the moment it rounds to', () => {
+    // Opened late (a reload, a slow phone): 7 s left is not "10 seconds left".
+    render(<Countdown closesAt="2026-03-01T10:00:07.000Z" offsetMs={0} />);
+    const region = screen.getByTestId('countdown').querySelector('[aria-live]');
+    expect(region).toHaveTextContent('7 seconds left');
+    act(() => vi.advanceTimersByTime(1000));
+    expect(region).toHaveTextContent('7 seconds left');
+    act(() => vi.advanceTimersByTime(1000));
     expect(region).toHaveTextContent('5 seconds left');
+    act(() => vi.advanceTimersByTime(4000));
+    expect(region).toHaveTextContent('1 second left');
+    expect(screen.getByRole('timer')).toHaveAttribute('aria-label', '1 second left');
+  });
+
+  it('says the seconds left when a late tick passes a moment to announce', () => {
+    // A background tab's timers run late: the "10 seconds" tick comes at 9.
+    render(<Countdown closesAt="2026-03-01T10:00:12.000Z" offsetMs={0} tickMs={1500} />);
+    const region = screen.getByTestId('countdown').querySelector('[aria-live]');
+    act(() => vi.advanceTimersByTime(3000));
+    expect(region).toHaveTextContent('9 seconds left');
   });
 
   it('computes the remaining time from the deadline and offset', () => {

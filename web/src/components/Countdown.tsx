@@ -20,11 +20,22 @@ export function remainingMs(closesAt: string, offsetMs: number, now: number): nu
   return Math.max(0, deadline - (now + offsetMs));
 }
 
-function milestone(seconds: number): string {
+function timeLeft(seconds: number): string {
   if (seconds <= 0) return 'Time is up';
-  if (seconds <= 5) return '5 seconds left';
-  if (seconds <= 10) return '10 seconds left';
-  return '';
+  return seconds === 1 ? '1 second left' : `${seconds} seconds left`;
+}
+
+/** The seconds left at which the live region speaks, besides the opening. */
+const SPOKEN_AT = [1, 2, 3, 5, 10];
+
+/**
+ * The stretch of the countdown that `seconds` left fall in, named by the
+ * spoken moment that opens it (10 for 10 down to 6, 5 for 5 and 4, …):
+ * Infinity before the first, 0 once time is up.
+ */
+function stretchOf(seconds: number): number {
+  if (seconds <= 0) return 0;
+  return SPOKEN_AT.find((at) => seconds <= at) ?? Infinity;
 }
 
 /** A countdown synced to the server's deadline. */
@@ -43,6 +54,17 @@ export function Countdown({ closesAt, opensAt, offsetMs, onExpire, tickMs = 200 
 
   const remaining = closesAt ? remainingMs(closesAt, offsetMs, now) : 0;
   const seconds = Math.ceil(remaining / 1000);
+
+  // Spoken when the countdown opens and as it enters each stretch, with the
+  // seconds really left then (a late tick may enter "10" at 9): a live region
+  // that speaks every second is noise. Set after the region is on the page,
+  // as a live region's first words are not always read.
+  const stretch = stretchOf(seconds);
+  const [spoken, setSpoken] = useState('');
+  useEffect(() => {
+    if (closesAt) setSpoken(timeLeft(seconds));
+    // Not on `seconds`: only when a new countdown or stretch begins.
+  }, [closesAt, stretch]);
 
   useEffect(() => {
     if (closesAt && remaining <= 0 && !expired.current) {
@@ -63,7 +85,7 @@ export function Countdown({ closesAt, opensAt, offsetMs, onExpire, tickMs = 200 
       data-testid="countdown"
       data-remaining-ms={remaining}
       role="timer"
-      aria-label={seconds > 0 ? `${seconds} seconds left` : 'Time is up'}
+      aria-label={timeLeft(seconds)}
     >
       <span className="countdown-number" aria-hidden="true">
         {seconds}
@@ -72,7 +94,7 @@ export function Countdown({ closesAt, opensAt, offsetMs, onExpire, tickMs = 200 
         <span className="countdown-fill" style={{ transform: `scaleX(${fraction})` }} />
       </span>
       <span className="visually-hidden" aria-live="polite">
-        {milestone(seconds)}
+        {spoken}
       </span>
     </div>
   );

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError } from '../api';
-import { describeError, formatScore } from '../format';
+import { describeError, formatPoints } from '../format';
 import { isThisComputerOnly, joinUrl } from '../joinCode';
 import { phaseOf } from '../state';
 import { useSession, type HostAction, type SessionDeps } from '../useSession';
@@ -69,7 +69,8 @@ export function HostPanel({
 }: HostPanelProps) {
   const session = useSession(sessionId, 'host', deps);
   const { state, fatal, results, busy, hostAction } = session;
-  const [confirmFinish, setConfirmFinish] = useState(false);
+  // The step the host is asked to confirm first, if any.
+  const [confirming, setConfirming] = useState<'start' | 'finish' | null>(null);
   const link = joinUrl(origin, pathname, sessionId);
   const phase = phaseOf(state);
   const live = state.mode === 'live';
@@ -142,7 +143,7 @@ export function HostPanel({
   );
 
   useEffect(() => {
-    if (!spaceAction || busy || settling || confirmFinish) return;
+    if (!spaceAction || busy || settling || confirming) return;
     const onKey = (event: KeyboardEvent) => {
       if (!ADVANCE_KEYS.has(event.key) || event.repeat) return;
       if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
@@ -154,21 +155,33 @@ export function HostPanel({
     };
     document.addEventListener('keydown', onKey);
     return () => document.removeEventListener('keydown', onKey);
-  }, [spaceAction, busy, settling, confirmFinish, press]);
+  }, [spaceAction, busy, settling, confirming, press]);
 
   const finish = useCallback(() => {
-    setConfirmFinish(false);
+    setConfirming(null);
     hostAction('finish');
   }, [hostAction]);
-  const cancelFinish = useCallback(() => setConfirmFinish(false), []);
+  const startAnyway = useCallback(() => {
+    setConfirming(null);
+    press('start');
+  }, [press]);
+  const cancelConfirm = useCallback(() => setConfirming(null), []);
 
-  // Closing the dialog gives focus back to "Finish quiz", where Space would
-  // open it again: the main action takes it, as its Space hint promises
-  // (not "Start quiz", which Space never triggers).
+  const classSize = state.participantCount ?? state.participants.length;
+  // Someone joined while the host was asked to start with nobody: nothing
+  // left to ask.
+  useEffect(() => {
+    if (confirming === 'start' && classSize > 0) setConfirming(null);
+  }, [confirming, classSize]);
+
+  // Closing a dialog gives focus back to the button that opened it, where
+  // Space would press it again: "Finish quiz", or "Start quiz", which Space
+  // must never press. The main action takes the focus instead, as its Space
+  // hint promises (none in the lobby).
   const primaryButton = useRef<HTMLButtonElement>(null);
   const dialogWasOpen = useRef(false);
   useEffect(() => {
-    if (confirmFinish) {
+    if (confirming) {
       dialogWasOpen.current = true;
       return;
     }
@@ -178,7 +191,7 @@ export function HostPanel({
     // button still settling takes the focus once it is back (below).
     if (document.activeElement instanceof HTMLElement) document.activeElement.blur();
     if (spaceAction) primaryButton.current?.focus();
-  }, [confirmFinish, spaceAction]);
+  }, [confirming, spaceAction]);
 
   // A button pressed from the keyboard is disabled while its action runs,
   // which drops focus to the page: once it is back, the next step's button
@@ -190,7 +203,6 @@ export function HostPanel({
     if (!busy && !settling && spaceAction && lost) primaryButton.current?.focus();
   }, [busy, settling, spaceAction]);
 
-  const classSize = state.participantCount ?? state.participants.length;
   // A revealed question's "of N answered" stays the class it closed on: a
   // player joining at the reveal had no chance to answer it.
   const [closedOn, setClosedOn] = useState<{ questionId: string; count: number } | null>(null);
@@ -234,13 +246,16 @@ export function HostPanel({
 
   const question = state.question;
   const participants = state.participantCount ?? state.participants.length;
-  const played = index === null ? 0 : index + (phase === 'question' && state.questionOpen ? 0 : 1);
+  // As the results will show them: a live question is played once it has
+  // opened (answered or not), a self-paced quiz's all are once it started.
   const unplayed =
     state.questionCount === null
       ? null
       : state.status === 'lobby'
         ? state.questionCount
-        : Math.max(0, state.questionCount - played);
+        : !live
+          ? 0
+          : Math.max(0, state.questionCount - (index === null ? 0 : index + 1));
 
   return (
     <div className="presenter" data-testid="presenter" data-phase={phase ?? ''}>
@@ -264,7 +279,13 @@ export function HostPanel({
               className="button primary big"
               data-testid={primary.testId}
               disabled={busy || settling}
-              onClick={() => press(primary.action)}
+              onClick={() =>
+                // Starting with nobody in the lobby is asked first: a question
+                // would open to "0 of 0 answered".
+                primary.action === 'start' && participants === 0
+                  ? setConfirming('start')
+                  : press(primary.action)
+              }
               aria-keyshortcuts={primary.action === 'start' ? undefined : 'Space PageDown ArrowRight'}
             >
               {primary.label}
@@ -277,7 +298,7 @@ export function HostPanel({
               className="button secondary"
               data-testid="host-finish"
               disabled={busy}
-              onClick={() => setConfirmFinish(true)}
+              onClick={() => setConfirming('finish')}
             >
               Finish quiz
             </button>
@@ -468,13 +489,29 @@ export function HostPanel({
         </div>
       )}
 
-      {confirmFinish && (
+      {confirming === 'start' && (
+        <ConfirmDialog
+          title="Nobody has joined yet. Start anyway?"
+          confirmLabel="Start anyway"
+          cancelLabel="Wait for players"
+          onConfirm={startAnyway}
+          onCancel={cancelConfirm}
+          testId="start-dialog"
+        >
+          <p>
+            {live ? 'Question 1 opens at once, with nobody to answer it. ' : ''}Players can still join
+            once the quiz has started.
+          </p>
+        </ConfirmDialog>
+      )}
+
+      {confirming === 'finish' && (
         <ConfirmDialog
           title="Finish the quiz?"
           confirmLabel="Finish now"
           cancelLabel="Keep playing"
           onConfirm={finish}
-          onCancel={cancelFinish}
+          onCancel={cancelConfirm}
           testId="finish-dialog"
         >
           {state.status === 'lobby' ? (
@@ -493,8 +530,8 @@ export function HostPanel({
           )}
           {state.entries[0] && state.entries[0].score > 0 && (
             <p className="muted">
-              Leading now: {state.entries[0].display_name} with {formatScore(state.entries[0].score)}{' '}
-              points.
+              Leading now: {state.entries[0].display_name} with{' '}
+              {formatPoints(state.entries[0].score)}.
             </p>
           )}
         </ConfirmDialog>

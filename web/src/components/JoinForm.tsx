@@ -1,4 +1,4 @@
-import { useId, useState, type FormEvent } from 'react';
+import { useId, useRef, useState, type FormEvent } from 'react';
 import type { ClientConfig } from '../api';
 import type { AuthStore, StoredToken } from '../auth';
 import { describeError, hasVisibleText } from '../format';
@@ -30,6 +30,7 @@ export function JoinForm({ config, auth, token, initialCode, onJoin, onLogin }: 
   // A character typed that no quiz ID has (O, I, 0, 1): said, not just dropped.
   const [dropped, setDropped] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const codeInput = useRef<HTMLInputElement>(null);
   const nameId = useId();
   const codeId = useId();
   const hintId = useId();
@@ -55,7 +56,10 @@ export function JoinForm({ config, auth, token, initialCode, onJoin, onLogin }: 
       return;
     }
     if (!isValidJoinCode(normalised)) {
-      setError('A quiz ID has 6 to 8 letters and digits.');
+      // A character no quiz ID has was dropped from what was typed: the hint
+      // says so, and the length may well be right once it is fixed.
+      if (dropped) codeInput.current?.focus();
+      else setError('A quiz ID has 6 to 8 letters and digits.');
       return;
     }
     setBusy(true);
@@ -110,6 +114,7 @@ export function JoinForm({ config, auth, token, initialCode, onJoin, onLogin }: 
         <div className="field">
           <label htmlFor={codeId}>Quiz ID</label>
           <input
+            ref={codeInput}
             id={codeId}
             className="code-input"
             data-testid="join-code-input"

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import { ApiError, type Question } from '../api';
-import { describeError, formatRank, formatScore } from '../format';
+import { describeError, formatPoints, formatRank, formatScore } from '../format';
 import { answeredOnServer, phaseOf, submissionFor } from '../state';
 import { useSession, type SessionDeps } from '../useSession';
 import { AnswerFeedback } from './AnswerFeedback';
@@ -320,8 +320,10 @@ export function PlayerPage({ sessionId, deps, onLeave, onBack, onUnauthorized, o
           ) : (
             <section className="card center">
               {state.noQuestionLeft ? (
+                // True whether the questions were answered or left to time out.
                 <p data-testid="all-answered">
-                  You have answered every question. The results come when the host finishes the quiz.
+                  You have reached the end of the quiz. The results come when the host finishes the
+                  quiz.
                 </p>
               ) : (
                 <p>Get ready: the first question is on its way…</p>
@@ -350,7 +352,7 @@ export function PlayerPage({ sessionId, deps, onLeave, onBack, onUnauthorized, o
             {state.me?.rank ? (
               <p className="big-result">
                 You finished <strong>#{state.me.rank}</strong> with{' '}
-                <strong>{formatScore(state.me.score)}</strong> points.
+                <strong>{formatPoints(state.me.score)}</strong>.
               </p>
             ) : null}
             {lateAtFinish && (

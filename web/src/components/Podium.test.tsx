@@ -18,4 +18,11 @@ describe('Podium', () => {
     expect(screen.queryByText('dan')).toBeNull();
     expect(steps[1]).toHaveTextContent('2nd place');
   });
+
+  it('says "1 point" for one point, and "0 points" for a lone player with none', () => {
+    render(<Podium standings={[row('ana', 1, 1), row('ben', 0, 2)]} />);
+    const [ana, ben] = screen.getAllByTestId('podium-place');
+    expect(ana).toHaveTextContent(/^ana1 point1st place$/);
+    expect(ben).toHaveTextContent(/^ben0 points2nd place$/);
+  });
 });

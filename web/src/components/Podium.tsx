@@ -1,5 +1,5 @@
 import type { ResultRow } from '../api';
-import { formatScore, ordinal } from '../format';
+import { formatPoints, ordinal } from '../format';
 import { podiumSteps } from '../standings';
 
 export interface PodiumProps {
@@ -40,7 +40,7 @@ export function Podium({ standings, myUserId, size = 'phone' }: PodiumProps) {
                   data-score={row.score}
                 >
                   <span className="podium-name">{row.display_name}</span>
-                  <span className="podium-score">{formatScore(row.score)} points</span>
+                  <span className="podium-score">{formatPoints(row.score)}</span>
                   <span className="visually-hidden">{ordinal(step.rank)} place</span>
                 </li>
               ))}

@@ -125,6 +125,12 @@ describe('AnswerFeedback', () => {
     expect(screen.getByTestId('answer-feedback')).not.toHaveTextContent('Streak');
   });
 
+  it('says "+1 point" for a one-point answer (a quiz worth 1 a question)', () => {
+    render(<AnswerFeedback streak={0} missed={false} submission={scored({ points: 1, score: 1 })} />);
+    expect(screen.getByTestId('answer-feedback')).toHaveTextContent('+1 point');
+    expect(screen.getByTestId('answer-feedback')).not.toHaveTextContent('points');
+  });
+
   it('prefers the run the reducer stored on the submission', () => {
     render(<AnswerFeedback streak={9} missed={false} submission={scored({}, { streak: 2 })} />);
     expect(screen.getByTestId('answer-streak')).toHaveTextContent('Streak ×2');

@@ -65,7 +65,9 @@ export function ResultsTable({ results, myUserId, host = false }: ResultsTablePr
                 className={row.user_id === myUserId ? 'is-me' : undefined}
               >
                 <td>{row.rank}</td>
-                <th scope="row">{row.display_name}</th>
+                <th scope="row" className="results-name" title={row.display_name}>
+                  {row.display_name}
+                </th>
                 <td className="num">{formatScore(row.score)}</td>
                 {hasCorrect && <td className="num">{row.correct_count ?? '–'}</td>}
               </tr>

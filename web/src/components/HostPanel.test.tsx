@@ -1,0 +1,165 @@
+import { act, render, screen, waitFor } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type { ApiClient, SessionInfo } from '../api';
+import { FakeSocket } from '../test/fakeSocket';
+import { HostPanel } from './HostPanel';
+
+function session(extra: Partial<SessionInfo> = {}): SessionInfo {
+  return {
+    session_id: 'K7PQ2M',
+    quiz_id: 'verbs',
+    title: 'Everyday verbs',
+    mode: 'live',
+    status: 'lobby',
+    host_id: 'u-host',
+    participant_count: 0,
+    question_index: null,
+    question_count: 8,
+    current_question: null,
+    server_time: new Date().toISOString(),
+    ...extra,
+  };
+}
+
+const firstQuestionOpen = (): Partial<SessionInfo> => ({
+  status: 'running',
+  question_index: 0,
+  current_question: {
+    question_id: 'q1',
+    index: 0,
+    prompt: "Choose the synonym of 'begin'",
+    kind: 'choice',
+    choices: ['start', 'finish', 'stay', 'hold'],
+    opens_at: new Date().toISOString(),
+    closes_at: new Date(Date.now() + 20_000).toISOString(),
+  },
+});
+
+/** The host screen of K7PQ2M as the server tells it; returns the API's stand-in. */
+function renderPanel(info: SessionInfo) {
+  const api = {
+    getSession: vi.fn(async () => ({ session: info, offsetMs: 0 })),
+    start: vi.fn(async () => undefined),
+    finish: vi.fn(async () => undefined),
+    getQuiz: vi.fn(async () => {
+      throw new Error('not needed here');
+    }),
+  };
+  render(
+    <HostPanel
+      sessionId="K7PQ2M"
+      deps={{
+        api: api as unknown as ApiClient,
+        freshToken: async () => 'jwt-host',
+        WebSocket: FakeSocket,
+        location: { protocol: 'http:', host: 'localhost' },
+      }}
+      origin="http://192.168.1.20:8000"
+      pathname="/"
+      userId="u-host"
+      onNewSession={vi.fn()}
+      onUnauthorized={vi.fn()}
+    />,
+  );
+  return api;
+}
+
+beforeEach(() => {
+  FakeSocket.reset();
+});
+
+/** Ann joins the lobby, as the host's live socket hears it. */
+async function annJoins() {
+  await waitFor(() => expect(FakeSocket.instances).toHaveLength(1));
+  act(() => {
+    FakeSocket.last().open();
+    FakeSocket.last().receive({
+      type: 'participant.joined',
+      seq: 1,
+      user_id: 'u-ann',
+      display_name: 'ann',
+      participant_count: 1,
+    });
+  });
+}
+
+describe('HostPanel finishing', () => {
+  it('counts the open question as played, as the results will', async () => {
+    const user = userEvent.setup();
+    renderPanel(session({ participant_count: 3, ...firstQuestionOpen() }));
+    expect(await screen.findByTestId('question-prompt')).toHaveTextContent('begin');
+
+    await user.click(screen.getByTestId('host-finish'));
+    expect(screen.getByTestId('finish-dialog')).toHaveTextContent(
+      '7 questions will be marked as not played',
+    );
+  });
+
+  it('marks no question as not played in a self-paced quiz', async () => {
+    const user = userEvent.setup();
+    renderPanel(session({ mode: 'self_paced', status: 'running', participant_count: 3 }));
+    await user.click(await screen.findByTestId('host-finish'));
+    expect(screen.getByTestId('finish-dialog')).toHaveTextContent('shows the final results.');
+    expect(screen.getByTestId('finish-dialog')).not.toHaveTextContent('not played');
+  });
+});
+
+describe('HostPanel starting', () => {
+  it('asks before starting with nobody in the lobby', async () => {
+    const user = userEvent.setup();
+    const api = renderPanel(session());
+    await user.click(await screen.findByTestId('host-start'));
+
+    const dialog = screen.getByTestId('start-dialog');
+    expect(dialog).toHaveTextContent('Nobody has joined yet. Start anyway?');
+    // The safe choice has the focus.
+    expect(screen.getByTestId('start-dialog-cancel')).toHaveTextContent('Wait for players');
+    expect(screen.getByTestId('start-dialog-cancel')).toHaveFocus();
+    await user.click(screen.getByTestId('start-dialog-cancel'));
+    expect(screen.queryByTestId('start-dialog')).toBeNull();
+    expect(api.start).not.toHaveBeenCalled();
+
+    await user.click(screen.getByTestId('host-start'));
+    await user.click(screen.getByTestId('start-dialog-confirm'));
+    expect(screen.queryByTestId('start-dialog')).toBeNull();
+    await waitFor(() => expect(api.start).toHaveBeenCalledTimes(1));
+  });
+
+  it('starts at once with a player in the lobby', async () => {
+    const user = userEvent.setup();
+    const api = renderPanel(session({ participant_count: 1 }));
+    await user.click(await screen.findByTestId('host-start'));
+    expect(screen.queryByTestId('start-dialog')).toBeNull();
+    await waitFor(() => expect(api.start).toHaveBeenCalledTimes(1));
+  });
+
+  it('leaves no focus where Space would start the quiz once the dialog closes', async () => {
+    const user = userEvent.setup();
+    const api = renderPanel(session());
+    const start = await screen.findByTestId('host-start');
+    start.focus();
+    await user.keyboard('{Enter}');
+    expect(screen.getByTestId('start-dialog')).toBeInTheDocument();
+    await user.keyboard('{Escape}');
+    expect(screen.queryByTestId('start-dialog')).toBeNull();
+    expect(start).not.toHaveFocus();
+
+    // A player joins: Space still never starts the quiz from the lobby.
+    await annJoins();
+    await user.keyboard(' ');
+    expect(api.start).not.toHaveBeenCalled();
+  });
+
+  it('closes the dialog by itself when somebody joins meanwhile', async () => {
+    const user = userEvent.setup();
+    const api = renderPanel(session());
+    await user.click(await screen.findByTestId('host-start'));
+    expect(screen.getByTestId('start-dialog')).toBeInTheDocument();
+
+    await annJoins();
+    expect(screen.queryByTestId('start-dialog')).toBeNull();
+    expect(screen.getByTestId('participant-count')).toHaveTextContent('1');
+    expect(api.start).not.toHaveBeenCalled();
+  });
+});

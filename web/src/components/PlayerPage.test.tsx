@@ -1,0 +1,74 @@
+import { render, screen } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type { ApiClient, Question, SessionInfo } from '../api';
+import { FakeSocket } from '../test/fakeSocket';
+import { PlayerPage } from './PlayerPage';
+
+const selfPaced: SessionInfo = {
+  session_id: 'K7PQ2M',
+  quiz_id: 'verbs',
+  title: 'Everyday verbs',
+  mode: 'self_paced',
+  status: 'running',
+  host_id: 'u-host',
+  participant_count: 1,
+  question_index: null,
+  question_count: 1,
+  current_question: null,
+  server_time: new Date().toISOString(),
+};
+
+/** A question served this player whose time has already run out. */
+const timedOut: Question = {
+  question_id: 'q1',
+  index: 0,
+  prompt: "Type the English word for 'bonjour'",
+  kind: 'text',
+  choices: null,
+  opens_at: new Date(Date.now() - 20_000).toISOString(),
+  closes_at: new Date(Date.now() - 1_000).toISOString(),
+};
+
+beforeEach(() => {
+  FakeSocket.reset();
+});
+
+describe('PlayerPage in a self-paced quiz', () => {
+  it('says the end is reached, not that every question was answered, after letting them time out', async () => {
+    const user = userEvent.setup();
+    const currentQuestion = vi.fn<() => Promise<Question | null>>();
+    currentQuestion.mockResolvedValueOnce(timedOut).mockResolvedValue(null);
+    const api = {
+      join: vi.fn(async () => ({
+        session_id: 'K7PQ2M',
+        user_id: 'u-ann',
+        display_name: 'ann',
+        score: 0,
+        rank: null,
+      })),
+      getSession: vi.fn(async () => ({ session: selfPaced, offsetMs: 0 })),
+      currentQuestion,
+    };
+    render(
+      <PlayerPage
+        sessionId="K7PQ2M"
+        deps={{
+          api: api as unknown as ApiClient,
+          freshToken: async () => 'jwt-ann',
+          WebSocket: FakeSocket,
+          location: { protocol: 'http:', host: 'localhost' },
+        }}
+        onLeave={vi.fn()}
+        onUnauthorized={vi.fn()}
+      />,
+    );
+
+    // Not answered: time ran out, and the player moves on.
+    await user.click(await screen.findByTestId('next-question'));
+    const end = await screen.findByTestId('all-answered');
+    expect(end).toHaveTextContent('You have reached the end of the quiz.');
+    expect(end).toHaveTextContent('The results come when the host finishes the quiz.');
+    expect(end).not.toHaveTextContent('answered');
+  });
+});

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError } from '../api';
 import { describeError, formatPoints } from '../format';
 import { isThisComputerOnly, joinUrl } from '../joinCode';
+import { tileClass } from '../palette';
 import { phaseOf } from '../state';
 import { useSession, type HostAction, type SessionDeps } from '../useSession';
 import { ConfirmDialog } from './ConfirmDialog';
@@ -406,8 +407,8 @@ export function HostPanel({
               </h1>
               {question.kind === 'choice' && question.choices ? (
                 <ol className="stage-choices" aria-label="Choices">
-                  {question.choices.map((choice, position) => (
-                    <li key={`${position}-${choice}`} className={`tile choice-${position % 4}`}>
+                  {question.choices.map((choice, position, choices) => (
+                    <li key={`${position}-${choice}`} className={`tile ${tileClass(choices, position)}`}>
                       <span className="choice-key" aria-hidden="true">
                         {choiceKey(position)}
                       </span>

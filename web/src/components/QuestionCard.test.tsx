@@ -44,6 +44,19 @@ describe('QuestionCard', () => {
     expect(onAnswer).toHaveBeenCalledWith('finish');
   });
 
+  it('colours each choice apart', () => {
+    card(choice);
+    expect(screen.getByTestId('choice-0')).toHaveClass('choice-0');
+    expect(screen.getByTestId('choice-1')).toHaveClass('choice-1');
+  });
+
+  it('shows colour words on plain tiles', () => {
+    card({ ...choice, choices: ['blue', 'green', 'red', 'yellow'] });
+    for (const index of [0, 1, 2, 3]) {
+      expect(screen.getByTestId(`choice-${index}`)).toHaveClass('choice-plain');
+    }
+  });
+
   it('answers with number keys', async () => {
     const onAnswer = card(choice);
     await userEvent.keyboard('3');

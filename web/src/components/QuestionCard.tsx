@@ -1,5 +1,6 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import type { Question } from '../api';
+import { tileClass } from '../palette';
 import { Countdown } from './Countdown';
 
 export interface QuestionCardProps {
@@ -110,7 +111,7 @@ export function QuestionCard({
               <button
                 key={`${index}-${choice}`}
                 type="button"
-                className={`choice choice-${index % 4}${isChosen ? ' is-chosen' : ''}${state}`}
+                className={`choice ${tileClass(choices, index)}${isChosen ? ' is-chosen' : ''}${state}`}
                 data-testid={`choice-${index}`}
                 disabled={!canAnswer}
                 aria-pressed={isChosen}

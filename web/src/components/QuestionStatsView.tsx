@@ -1,5 +1,6 @@
 import type { QuestionStats } from '../api';
 import { formatPercent } from '../format';
+import { tileClass } from '../palette';
 import { choiceKey } from './QuestionCard';
 
 export interface QuestionStatsViewProps {
@@ -42,7 +43,7 @@ export function QuestionStatsView({ stats, choices, size = 'phone' }: QuestionSt
             return (
               <li
                 key={`${index}-${choice}`}
-                className={`bar bar-${index % 4}${correct ? ' is-correct' : ''}`}
+                className={`bar ${tileClass(labels, index, 'bar')}${correct ? ' is-correct' : ''}`}
                 data-testid="answer-chart-bar"
                 data-count={count}
                 data-correct={String(correct)}

@@ -1,4 +1,5 @@
 import { render, screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import type { SessionResults } from '../api';
 import { ResultsTable } from './ResultsTable';
@@ -21,5 +22,39 @@ describe('ResultsTable', () => {
     expect(name).toHaveClass('results-name');
     expect(name).toHaveTextContent(LONG);
     expect(name).toHaveAttribute('title', LONG);
+  });
+
+  const classOf = (size: number): SessionResults => ({
+    ...results,
+    standings: Array.from({ length: size }, (_, index) => ({
+      rank: index + 1,
+      user_id: `u-${index + 1}`,
+      display_name: `Player ${index + 1}`,
+      score: 1000 * (size - index),
+      correct_count: size - index,
+    })),
+  });
+  const ranksShown = () => screen.getAllByTestId('results-row').map((row) => row.dataset.rank);
+
+  it("lists a phone the top ten and its own row, not the bottom of the class", () => {
+    render(<ResultsTable results={classOf(30)} myUserId="u-27" />);
+    expect(ranksShown()).toEqual(['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '27']);
+    expect(screen.getAllByTestId('results-row').at(-1)).toHaveClass('is-me', 'is-below');
+    expect(screen.getByTestId('results-more')).toHaveTextContent('and 19 more players');
+    expect(screen.queryByTestId('results-show-all')).toBeNull();
+  });
+
+  it('lets the host show every player', async () => {
+    render(<ResultsTable results={classOf(12)} host />);
+    expect(ranksShown()).toHaveLength(10);
+    await userEvent.click(screen.getByTestId('results-show-all'));
+    expect(ranksShown()).toHaveLength(12);
+    expect(screen.queryByTestId('results-more')).toBeNull();
+  });
+
+  it('lists a small class whole', () => {
+    render(<ResultsTable results={classOf(10)} myUserId="u-4" />);
+    expect(ranksShown()).toHaveLength(10);
+    expect(screen.queryByTestId('results-more')).toBeNull();
   });
 });

@@ -8,10 +8,19 @@ export interface ResultsTableProps {
   myUserId?: string | null;
   /** Only the host gets the CSV download (with every player's answers). */
   host?: boolean;
+  /**
+   * Standings listed: the first `top`, and the caller's own row below them
+   * when it is further down. The host may show them all (and has them all
+   * in the CSV); a phone never lists the bottom of the class to everyone.
+   */
+  top?: number;
 }
 
+/** Standings shown on a phone and at first on the projector. */
+export const RESULTS_TOP = 10;
+
 /** Final standings, per-question statistics and a CSV download. */
-export function ResultsTable({ results, myUserId, host = false }: ResultsTableProps) {
+export function ResultsTable({ results, myUserId, host = false, top = RESULTS_TOP }: ResultsTableProps) {
   const csv = useMemo(
     () => (host ? resultsCsv(results.standings, results.questions) : ''),
     [host, results.standings, results.questions],
@@ -26,6 +35,12 @@ export function ResultsTable({ results, myUserId, host = false }: ResultsTablePr
   }, [host, csv]);
 
   const hasCorrect = results.standings.some((row) => row.correct_count !== null);
+  const [showAll, setShowAll] = useState(false);
+  const standings = results.standings;
+  const listed = showAll ? standings : standings.slice(0, top);
+  const mine = standings.find((row) => row.user_id === myUserId);
+  const mineBelow = mine !== undefined && !listed.includes(mine);
+  const hidden = standings.length - listed.length - (mineBelow ? 1 : 0);
 
   return (
     <section className="card results" aria-labelledby="results-title">
@@ -55,14 +70,14 @@ export function ResultsTable({ results, myUserId, host = false }: ResultsTablePr
             </tr>
           </thead>
           <tbody>
-            {results.standings.map((row) => (
+            {[...listed, ...(mineBelow ? [mine] : [])].map((row) => (
               <tr
                 key={row.user_id}
                 data-testid="results-row"
                 data-user-id={row.user_id}
                 data-score={row.score}
                 data-rank={row.rank}
-                className={row.user_id === myUserId ? 'is-me' : undefined}
+                className={row.user_id === myUserId ? `is-me${mineBelow ? ' is-below' : ''}` : undefined}
               >
                 <td>{row.rank}</td>
                 <th scope="row" className="results-name" title={row.display_name}>
@@ -75,6 +90,17 @@ export function ResultsTable({ results, myUserId, host = false }: ResultsTablePr
           </tbody>
         </table>
       </div>
+      {hidden > 0 && (
+        <p className="results-more muted" data-testid="results-more">
+          {host ? (
+            <button type="button" className="link-button" data-testid="results-show-all" onClick={() => setShowAll(true)}>
+              Show all {standings.length} players
+            </button>
+          ) : (
+            `and ${hidden} more ${hidden === 1 ? 'player' : 'players'}`
+          )}
+        </p>
+      )}
       {results.questions.length > 0 && (
         <>
           <h3>Questions</h3>

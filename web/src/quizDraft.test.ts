@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { draftFromFile, emptyQuestion, hasProblems, normalise, problemsOf, toNewQuiz, type QuizDraft } from './quizDraft';
+import {
+  draftFromFile,
+  emptyDraft,
+  emptyQuestion,
+  hasProblems,
+  isBlank,
+  normalise,
+  problemsOf,
+  toNewQuiz,
+  type QuizDraft,
+} from './quizDraft';
 
 function draft(change: Partial<QuizDraft> = {}): QuizDraft {
   return {
@@ -88,7 +98,15 @@ describe('quiz drafts', () => {
     expect(toNewQuiz(loaded).questions[0].answer).toBe('start');
   });
 
+  it('knows a draft nothing was typed into', () => {
+    expect(isBlank(emptyDraft())).toBe(true);
+    expect(isBlank({ ...emptyDraft(), title: 'x' })).toBe(false);
+    expect(isBlank(draft())).toBe(false);
+  });
+
   it('says why a file is not a quiz', () => {
+    expect(() => draftFromFile('[{"questions": []}, {"questions": []}]')).toThrow('holds 2 quizzes');
+    expect(() => draftFromFile('{"questions": [{"prompt": "p", "kind": "essay"}]}')).toThrow('of kind "essay"');
     expect(() => draftFromFile('not json')).toThrow('it is not JSON');
     expect(() => draftFromFile('{"title": "x"}')).toThrow('no list of "questions"');
     expect(() => draftFromFile('{"questions": [3]}')).toThrow('Question 1 of the file is not a question');

@@ -59,6 +59,27 @@ export function emptyDraft(): QuizDraft {
   return { title: '', level: '', questions: [emptyQuestion()] };
 }
 
+/** True when nothing has been typed into the draft yet. */
+export function isBlank(draft: QuizDraft): boolean {
+  const typed = (text: string) => text.trim() !== '';
+  return (
+    !typed(draft.title) &&
+    !typed(draft.level) &&
+    draft.questions.every(
+      (question) =>
+        !typed(question.prompt) &&
+        !typed(question.answer) &&
+        !typed(question.accept) &&
+        question.choices.every((choice) => !typed(choice)),
+    )
+  );
+}
+
+// Characters that show nothing yet make two choices differ: zero-width
+// spaces and joiners, direction marks and overrides, the word joiner and
+// the byte-order mark ("c\u200bat" would show as a second "cat").
+const HIDDEN = /[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/u;
+
 /**
  * The form typed answers and choices are compared in, as the server's
  * (quizcore/quiz.py `normalise`): compatibility-normalised, lower-cased,
@@ -99,6 +120,8 @@ function questionProblems(question: DraftQuestion): string[] {
     if (choices.length < MIN_CHOICES) problems.push(`Give at least ${MIN_CHOICES} choices.`);
     if (choices.some((choice) => !hasVisibleText(choice))) {
       problems.push('Each choice needs letters or digits that show.');
+    } else if (choices.some((choice) => HIDDEN.test(choice))) {
+      problems.push('A choice holds characters that do not show (zero-width or direction marks): type it again.');
     }
     if (choices.some((choice) => choice.length > MAX_ANSWER)) {
       problems.push(`A choice is longer than ${MAX_ANSWER} characters.`);
@@ -184,6 +207,11 @@ export function draftFromFile(content: string): QuizDraft {
   } catch {
     throw new Error('This file is not a quiz file: it is not JSON.');
   }
+  if (Array.isArray(data)) {
+    throw new Error(
+      `This file holds ${data.length} quizzes: load one quiz at a time here (the server's "quiz import" takes a list).`,
+    );
+  }
   if (typeof data !== 'object' || data === null || !Array.isArray((data as { questions?: unknown }).questions)) {
     throw new Error('This file is not a quiz file: it has no list of "questions".');
   }
@@ -193,6 +221,9 @@ export function draftFromFile(content: string): QuizDraft {
       throw new Error(`Question ${index + 1} of the file is not a question.`);
     }
     const raw = item as Record<string, unknown>;
+    if (raw.kind !== undefined && raw.kind !== 'choice' && raw.kind !== 'text') {
+      throw new Error(`Question ${index + 1} of the file is of kind "${text(raw.kind)}": a question is "choice" or "text".`);
+    }
     const kind: QuestionKind = raw.kind === 'text' ? 'text' : 'choice';
     const answer = text(raw.answer);
     const seconds = text(raw.seconds);

@@ -27,6 +27,23 @@ describe('Countdown', () => {
     expect(screen.getByTestId('countdown')).toHaveTextContent('17');
   });
 
+  it('never shows or says more seconds than the question has', () => {
+    // A clock offset estimated 1.5 s short would show 13.5 s of a 12 s question.
+    render(<Countdown opensAt="2026-03-01T10:00:00.000Z" closesAt="2026-03-01T10:00:12.000Z" offsetMs={-1500} />);
+    expect(screen.getByTestId('countdown')).toHaveTextContent('12');
+    expect(screen.getByRole('timer')).toHaveAttribute('aria-label', '12 seconds left');
+  });
+
+  it('reads the clock when a new question opens, not at the last tick', () => {
+    const { rerender } = render(
+      <Countdown opensAt="2026-03-01T10:00:00.000Z" closesAt="2026-03-01T10:00:12.000Z" offsetMs={0} />,
+    );
+    // 180 ms into a tick, the next question opens (12 s from now): no "13".
+    vi.setSystemTime(T0 + 30_180);
+    rerender(<Countdown opensAt="2026-03-01T10:00:30.180Z" closesAt="2026-03-01T10:00:42.180Z" offsetMs={0} />);
+    expect(screen.getByTestId('countdown')).toHaveTextContent('12');
+  });
+
   it('counts down to zero, calls onExpire once and announces the end', () => {
     const onExpire = vi.fn();
     render(<Countdown closesAt="2026-03-01T10:00:02.000Z" offsetMs={0} onExpire={onExpire} />);

@@ -52,7 +52,13 @@ export function Countdown({ closesAt, opensAt, offsetMs, onExpire, tickMs = 200 
     return () => clearInterval(timer);
   }, [closesAt, tickMs]);
 
-  const remaining = closesAt ? remainingMs(closesAt, offsetMs, now) : 0;
+  const opened = opensAt ? Date.parse(opensAt) : NaN;
+  const total = closesAt && !Number.isNaN(opened) ? Date.parse(closesAt) - opened : NaN;
+  // The clock read now, not at the last tick: a question that just opened
+  // must not start up to a tick's worth above its time (12 s read as 13).
+  const left = closesAt ? remainingMs(closesAt, offsetMs, Math.max(now, Date.now())) : 0;
+  // Never more than the question has, whatever the clock offset's estimate.
+  const remaining = total > 0 ? Math.min(left, total) : left;
   const seconds = Math.ceil(remaining / 1000);
 
   // Spoken when the countdown opens and as it enters each stretch, with the
@@ -74,8 +80,6 @@ export function Countdown({ closesAt, opensAt, offsetMs, onExpire, tickMs = 200 
   }, [closesAt, remaining]);
 
   if (!closesAt) return null;
-  const opened = opensAt ? Date.parse(opensAt) : NaN;
-  const total = Number.isNaN(opened) ? NaN : Date.parse(closesAt) - opened;
   const fraction = total > 0 ? Math.min(1, remaining / total) : remaining > 0 ? 1 : 0;
   const urgent = seconds <= 5;
 

@@ -202,7 +202,8 @@ export function HostSetup({ api, hosted, userId, onCreated, drafts = window.loca
             {quizzes?.length === 0 && <option value="">No quizzes available</option>}
             {quizzes?.map((quiz) => (
               <option key={quiz.quiz_id} value={quiz.quiz_id}>
-                {quiz.title} · {quiz.language.toUpperCase()} {quiz.level} · {quiz.question_count}{' '}
+                {quiz.title} · {[quiz.language.toUpperCase(), quiz.level].filter(Boolean).join(' ')} ·{' '}
+                {quiz.question_count}{' '}
                 {quiz.question_count === 1 ? 'question' : 'questions'}
               </option>
             ))}

@@ -174,6 +174,70 @@ describe('quiz editor', () => {
   });
 });
 
+describe('quiz editor, as a reviewer used it', () => {
+  const editor = (api = fakeApi(async () => ({ quiz_id: 'x' }))) => {
+    render(
+      <QuizEditor api={api as unknown as ApiClient} storage={localStorage} userId="u-t" onSaved={vi.fn()} onCancel={vi.fn()} />,
+    );
+    return api;
+  };
+
+  it('does not save when Enter is pressed in a field', async () => {
+    const user = userEvent.setup();
+    const api = editor();
+    await user.type(screen.getByTestId('editor-title'), 'Enter test');
+    await writeChoiceQuestion(user, screen.getAllByTestId('editor-question')[0]);
+    await user.type(screen.getAllByTestId('editor-choice')[1], '{Enter}');
+    await user.type(screen.getByTestId('editor-title'), '{Enter}');
+    expect(api.createQuiz).not.toHaveBeenCalled();
+  });
+
+  it('asks before a quiz file replaces the work in the draft', async () => {
+    const user = userEvent.setup();
+    editor();
+    await user.type(screen.getByTestId('editor-title'), 'My typed work');
+    const file = new File([JSON.stringify({ title: 'From the file', questions: [{ prompt: 'p', choices: ['a', 'b'], answer: 'a' }] })], 'q.json', {
+      type: 'application/json',
+    });
+    await user.upload(screen.getByTestId('editor-file'), file);
+    const dialog = await screen.findByTestId('editor-file-dialog');
+    await user.click(within(dialog).getByText('Keep my draft'));
+    expect(screen.getByTestId('editor-title')).toHaveValue('My typed work');
+
+    await user.upload(screen.getByTestId('editor-file'), file);
+    await user.click(within(await screen.findByTestId('editor-file-dialog')).getByText('Load the file'));
+    expect(screen.getByTestId('editor-title')).toHaveValue('From the file');
+  });
+
+  it('refuses a choice with characters that do not show', async () => {
+    const user = userEvent.setup();
+    const api = editor();
+    await user.type(screen.getByTestId('editor-title'), 'Cats');
+    const question = screen.getAllByTestId('editor-question')[0];
+    await user.type(within(question).getByTestId('editor-prompt'), 'Which is a cat?');
+    const choices = within(question).getAllByTestId('editor-choice');
+    await user.type(choices[0], 'cat');
+    await user.type(choices[1], 'c\u200bat');
+    await user.click(within(question).getAllByTestId('editor-correct')[0]);
+    await user.click(screen.getByTestId('editor-save'));
+    expect(api.createQuiz).not.toHaveBeenCalled();
+    expect(within(question).getByTestId('editor-problems')).toHaveTextContent('characters that do not show');
+  });
+
+  it('takes the keyboard to a choice just added, and to the first question to fix', async () => {
+    const user = userEvent.setup();
+    editor();
+    await user.type(screen.getByTestId('editor-title'), 'Quiz');
+    await writeChoiceQuestion(user, screen.getAllByTestId('editor-question')[0]);
+    await user.click(screen.getByTestId('editor-add-choice'));
+    expect(screen.getAllByTestId('editor-choice')[4]).toHaveFocus();
+
+    await user.click(screen.getByTestId('editor-add-question'));
+    await user.click(screen.getByTestId('editor-save'));
+    expect(screen.getAllByTestId('editor-question')[1].querySelector('fieldset')).toHaveFocus();
+  });
+});
+
 describe('host setup', () => {
   it('writes a new quiz from the host page and comes back with it picked', async () => {
     const user = userEvent.setup();

@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState, type ChangeEvent, type FormEvent } from 'react';
+import { useEffect, useId, useRef, useState, type ChangeEvent } from 'react';
 import type { ApiClient, QuestionKind, QuizSummary } from '../api';
 import { describeError } from '../format';
 import { ConfirmDialog } from './ConfirmDialog';
@@ -11,6 +11,7 @@ import {
   emptyDraft,
   emptyQuestion,
   hasProblems,
+  isBlank,
   parseDraft,
   problemsOf,
   toNewQuiz,
@@ -57,9 +58,17 @@ function QuestionEditor({ question, index, count, problems, onChange, onMove, on
     });
   };
   const number = index + 1;
+  // A choice just added takes the keyboard.
+  const focusChoice = useRef<number | null>(null);
+  const choicesBox = useRef<HTMLFieldSetElement>(null);
+  useEffect(() => {
+    if (focusChoice.current === null) return;
+    choicesBox.current?.querySelectorAll<HTMLInputElement>('[data-testid="editor-choice"]')[focusChoice.current]?.focus();
+    focusChoice.current = null;
+  }, [question.choices.length]);
   return (
     <li className="editor-question" data-testid="editor-question">
-      <fieldset aria-describedby={problems ? `${base}-problems` : undefined}>
+      <fieldset tabIndex={-1} aria-describedby={problems ? `${base}-problems` : undefined}>
         <legend>Question {number}</legend>
         <div className="field">
           <label htmlFor={`${base}-prompt`}>Question</label>
@@ -97,7 +106,7 @@ function QuestionEditor({ question, index, count, problems, onChange, onMove, on
           </div>
         </div>
         {question.kind === 'choice' ? (
-          <fieldset className="editor-choices">
+          <fieldset className="editor-choices" ref={choicesBox}>
             <legend>Choices: mark the right one</legend>
             {question.choices.map((choice, at) => (
               <div className="editor-choice" key={at}>
@@ -133,7 +142,10 @@ function QuestionEditor({ question, index, count, problems, onChange, onMove, on
                 type="button"
                 className="link-button"
                 data-testid="editor-add-choice"
-                onClick={() => set({ choices: [...question.choices, ''] })}
+                onClick={() => {
+                  set({ choices: [...question.choices, ''] });
+                  focusChoice.current = question.choices.length;
+                }}
               >
                 Add a choice
               </button>
@@ -221,6 +233,8 @@ export function QuizEditor({ api, storage, userId, onSaved, onCancel }: QuizEdit
   const levelField = useId();
   const fileField = useId();
   const focusPrompt = useRef<number | null>(null);
+  // After a failed save: the question to focus (-1: the title).
+  const focusInvalid = useRef<number | null>(null);
   const list = useRef<HTMLOListElement>(null);
 
   useEffect(() => {
@@ -234,6 +248,14 @@ export function QuizEditor({ api, storage, userId, onSaved, onCancel }: QuizEdit
     prompts?.[focusPrompt.current]?.focus();
     focusPrompt.current = null;
   }, [draft.questions.length]);
+
+  useEffect(() => {
+    const at = focusInvalid.current;
+    if (at === null) return;
+    focusInvalid.current = null;
+    if (at < 0) document.getElementById(titleField)?.focus();
+    else list.current?.querySelectorAll<HTMLElement>('.editor-question > fieldset')[at]?.focus();
+  }, [shown, titleField]);
 
   const update = (next: QuizDraft) => {
     setDraft(next);
@@ -252,26 +274,35 @@ export function QuizEditor({ api, storage, userId, onSaved, onCancel }: QuizEdit
     update({ ...draft, questions: [...draft.questions, emptyQuestion()] });
   };
 
+  // A file read while the draft holds work waits for the teacher's word.
+  const [fromFile, setFromFile] = useState<QuizDraft | null>(null);
+  const take = (loaded: QuizDraft) => {
+    setFromFile(null);
+    setError(null);
+    setDraft(loaded);
+    setShown(problemsOf(loaded));
+  };
   const load = async (event: ChangeEvent<HTMLInputElement>) => {
     const file = event.target.files?.[0];
     event.target.value = '';
     if (!file) return;
     try {
       const loaded = draftFromFile(await file.text());
-      setError(null);
-      setDraft(loaded);
-      setShown(problemsOf(loaded));
+      if (isBlank(draft)) take(loaded);
+      else setFromFile(loaded);
     } catch (ex) {
       setError(ex instanceof Error ? ex.message : String(ex));
     }
   };
 
-  const save = async (event: FormEvent) => {
-    event.preventDefault();
+  const save = async () => {
     const problems = problemsOf(draft);
     setShown(problems);
     if (hasProblems(problems)) {
       setError('Some questions need a fix before the quiz can be saved (see below each one).');
+      // The first thing to fix takes the keyboard (it may be far up a long quiz).
+      const first = problems.quiz.length > 0 ? -1 : draft.questions.findIndex((q) => problems.questions[q.key]);
+      focusInvalid.current = first;
       return;
     }
     setError(null);
@@ -305,7 +336,9 @@ export function QuizEditor({ api, storage, userId, onSaved, onCancel }: QuizEdit
   return (
     <section className="card quiz-editor" aria-labelledby="quiz-editor-title" data-testid="quiz-editor">
       <h1 id="quiz-editor-title">New quiz</h1>
-      <form onSubmit={save} noValidate>
+      {/* Not a submitting form: Enter in a field must not save a half-written
+          quiz, which cannot be changed once saved. */}
+      <form onSubmit={(event) => event.preventDefault()} noValidate>
         <div className="field-row">
           <div className="field editor-title">
             <label htmlFor={titleField}>Title</label>
@@ -370,7 +403,7 @@ export function QuizEditor({ api, storage, userId, onSaved, onCancel }: QuizEdit
           {error}
         </p>
         <div className="editor-actions">
-          <button type="submit" className="button primary" data-testid="editor-save" disabled={busy}>
+          <button type="button" className="button primary" data-testid="editor-save" disabled={busy} onClick={() => void save()}>
             {busy ? 'Saving…' : 'Save quiz'}
           </button>
           <button type="button" className="button secondary" data-testid="editor-back" onClick={onCancel}>
@@ -390,6 +423,18 @@ export function QuizEditor({ api, storage, userId, onSaved, onCancel }: QuizEdit
           changed: to fix one, write it again.
         </p>
       </form>
+      {fromFile && (
+        <ConfirmDialog
+          title="Replace this draft with the file?"
+          confirmLabel="Load the file"
+          cancelLabel="Keep my draft"
+          onConfirm={() => take(fromFile)}
+          onCancel={() => setFromFile(null)}
+          testId="editor-file-dialog"
+        >
+          <p>Every question of this draft will be replaced by the file's.</p>
+        </ConfirmDialog>
+      )}
       {confirmStartOver && (
         <ConfirmDialog
           title="Start over?"

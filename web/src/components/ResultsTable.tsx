@@ -78,10 +78,12 @@ export function ResultsTable({ results, myUserId, host = false, top = RESULTS_TO
                 data-score={row.score}
                 data-rank={row.rank}
                 className={row.user_id === myUserId ? `is-me${mineBelow ? ' is-below' : ''}` : undefined}
+                aria-current={row.user_id === myUserId ? 'true' : undefined}
               >
                 <td>{row.rank}</td>
                 <th scope="row" className="results-name" title={row.display_name}>
                   {row.display_name}
+                  {row.user_id === myUserId && <span className="visually-hidden"> (you)</span>}
                 </th>
                 <td className="num">{formatScore(row.score)}</td>
                 {hasCorrect && <td className="num">{row.correct_count ?? '–'}</td>}

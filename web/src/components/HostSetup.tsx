@@ -1,7 +1,7 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { ApiError, type ApiClient, type Mode, type QuizSummary, type SessionInfo } from '../api';
 import { describeError } from '../format';
-import type { HostedSessions } from '../hosted';
+import { browserStorage, type HostedSessions } from '../hosted';
 import { QuizEditor } from './QuizEditor';
 import { SecondsInput } from './SecondsInput';
 
@@ -12,8 +12,8 @@ export interface HostSetupProps {
   /** The signed-in user: only their own sessions are offered. */
   userId: string | null;
   onCreated: (sessionId: string) => void;
-  /** Where the quiz editor keeps an unsaved draft (this browser's local storage). */
-  drafts?: Storage;
+  /** Where the quiz editor keeps an unsaved draft (this browser's local storage, if allowed). */
+  drafts?: Storage | null;
 }
 
 /** Where a session still open stands, in a few words. */
@@ -66,7 +66,7 @@ function useHostedHere(
 }
 
 /** Pick a quiz and create a session of it, or go back to one still open. */
-export function HostSetup({ api, hosted, userId, onCreated, drafts = window.localStorage }: HostSetupProps) {
+export function HostSetup({ api, hosted, userId, onCreated, drafts = browserStorage() }: HostSetupProps) {
   const { open: stillOpen, past } = useHostedHere(api, hosted, userId);
   const [quizzes, setQuizzes] = useState<QuizSummary[] | null>(null);
   const [editing, setEditing] = useState(false);

@@ -238,6 +238,27 @@ describe('quiz editor, as a reviewer used it', () => {
   });
 });
 
+describe('quiz editor without storage', () => {
+  it('still writes and saves a quiz where the browser refuses storage', async () => {
+    const user = userEvent.setup();
+    const api = fakeApi(async () => ({ quiz_id: 'x' }));
+    const full = {
+      getItem: () => null,
+      setItem: () => {
+        throw new DOMException('full', 'QuotaExceededError');
+      },
+      removeItem: () => {
+        throw new DOMException('blocked', 'SecurityError');
+      },
+    } as unknown as Storage;
+    render(<QuizEditor api={api as unknown as ApiClient} storage={full} userId="u-t" onSaved={vi.fn()} onCancel={vi.fn()} />);
+    await user.type(screen.getByTestId('editor-title'), 'Animals');
+    await writeChoiceQuestion(user, screen.getAllByTestId('editor-question')[0]);
+    await user.click(screen.getByTestId('editor-save'));
+    expect(api.createQuiz).toHaveBeenCalledTimes(1);
+  });
+});
+
 describe('host setup', () => {
   it('writes a new quiz from the host page and comes back with it picked', async () => {
     const user = userEvent.setup();

@@ -22,8 +22,8 @@ import {
 
 export interface QuizEditorProps {
   api: ApiClient;
-  /** Where this user's unsaved draft is kept (a reload or a closed tab keeps the work). */
-  storage: Storage;
+  /** Where this user's unsaved draft is kept (a reload or a closed tab keeps the work); null where storage is blocked. */
+  storage: Storage | null;
   userId: string | null;
   onSaved: (quiz: QuizSummary) => void;
   onCancel: () => void;
@@ -33,6 +33,15 @@ const LETTERS = 'ABCDEFGHIJ';
 
 function draftKey(userId: string | null): string {
   return `quizcore.quizDraft.${userId ?? 'anonymous'}`;
+}
+
+/** Storage may be blocked or full: the draft then lives as long as the page. */
+function kept(storage: Storage | null, act: (storage: Storage) => string | null | void): string | null {
+  try {
+    return storage ? (act(storage) ?? null) : null;
+  } catch {
+    return null;
+  }
 }
 
 interface QuestionEditorProps {
@@ -224,7 +233,9 @@ function QuestionEditor({ question, index, count, problems, onChange, onMove, on
 /** Write a new quiz, or load one from a quiz file, and save it. */
 export function QuizEditor({ api, storage, userId, onSaved, onCancel }: QuizEditorProps) {
   const key = draftKey(userId);
-  const [draft, setDraft] = useState<QuizDraft>(() => parseDraft(storage.getItem(key)) ?? emptyDraft());
+  const [draft, setDraft] = useState<QuizDraft>(
+    () => parseDraft(kept(storage, (store) => store.getItem(key))) ?? emptyDraft(),
+  );
   // Problems show once the teacher tried to save, and follow each change after.
   const [shown, setShown] = useState<DraftProblems | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -238,7 +249,7 @@ export function QuizEditor({ api, storage, userId, onSaved, onCancel }: QuizEdit
   const list = useRef<HTMLOListElement>(null);
 
   useEffect(() => {
-    storage.setItem(key, JSON.stringify(draft));
+    kept(storage, (store) => store.setItem(key, JSON.stringify(draft)));
   }, [storage, key, draft]);
 
   // A question just added takes the keyboard.
@@ -310,7 +321,7 @@ export function QuizEditor({ api, storage, userId, onSaved, onCancel }: QuizEdit
     try {
       const quiz = toNewQuiz(draft);
       const created = await api.createQuiz(quiz);
-      storage.removeItem(key);
+      kept(storage, (store) => store.removeItem(key));
       onSaved({
         quiz_id: created.quiz_id,
         title: quiz.title,

@@ -189,6 +189,8 @@ export interface QuestionStats {
   choice_counts: Record<string, number> | null;
   /** (v1.1) False for a question never opened (the host finished early); null when unknown. */
   played: boolean | null;
+  /** When the server stopped taking answers (RFC 3339), if said. */
+  closed_at?: string | null;
 }
 
 /** Final results, read from `GET /v1/sessions/{id}/results`. */
@@ -344,6 +346,7 @@ export function readQuestionStats(value: unknown): QuestionStats {
       stats.choice_counts ?? stats.distribution ?? stats.choices ?? stats.answers_by_choice,
     ),
     played: typeof rec.played === 'boolean' ? rec.played : null,
+    closed_at: asString(rec.closed_at),
   };
 }
 

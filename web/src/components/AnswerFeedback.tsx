@@ -10,6 +10,8 @@ export interface AnswerFeedbackProps {
   streak: number;
   /** The question closed (or timed out) without an answer from this player. */
   missed: boolean;
+  /** The host showed the answer before the time was up (missed, not late). */
+  closedEarly?: boolean;
   /** The server has this player's answer but this page has no result for it (after a reload). */
   received?: boolean;
   /** Fill the screen (live play): the result replaces the question on the phone. */
@@ -36,6 +38,7 @@ export function AnswerFeedback({
   submission,
   streak,
   missed,
+  closedEarly = false,
   received = false,
   takeover = false,
   revealed = false,
@@ -136,7 +139,9 @@ export function AnswerFeedback({
   } else if (missed) {
     content = (
       <div className={`feedback feedback-missed${takeover ? ' takeover' : ''}`} data-testid="answer-missed">
-        <strong className="feedback-title">Time is up.</strong>
+        <strong className="feedback-title">
+          {closedEarly ? 'The host closed this question before you answered.' : 'Time is up.'}
+        </strong>
         {takeover && revealed && correctAnswer && (
           <span className="feedback-answer">
             {' '}

@@ -2,7 +2,7 @@ import { useEffect, useId, useState, type FormEvent } from 'react';
 import { ApiError, type ApiClient, type Mode, type QuizSummary, type SessionInfo } from '../api';
 import { describeError } from '../format';
 import { browserStorage, type HostedSessions } from '../hosted';
-import { QuizEditor } from './QuizEditor';
+import { QuizEditor, hasDraft } from './QuizEditor';
 import { SecondsInput } from './SecondsInput';
 
 export interface HostSetupProps {
@@ -188,7 +188,7 @@ export function HostSetup({ api, hosted, userId, onCreated, drafts = browserStor
                 setEditing(true);
               }}
             >
-              Write a new quiz
+              {hasDraft(drafts, userId) ? 'Go on with your draft quiz' : 'Write a new quiz'}
             </button>
           </div>
           <select

@@ -1,4 +1,4 @@
-import { render, screen } from '@testing-library/react';
+import { act, render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ApiClient, Question, SessionInfo } from '../api';
@@ -70,5 +70,57 @@ describe('PlayerPage in a self-paced quiz', () => {
     expect(end).toHaveTextContent('You have reached the end of the quiz.');
     expect(end).toHaveTextContent('The results come when the host finishes the quiz.');
     expect(end).not.toHaveTextContent('answered');
+  });
+});
+
+describe('PlayerPage in a live quiz', () => {
+  it('tells a player who had not answered that the host closed the question, not that time was up', async () => {
+    const live: SessionInfo = { ...selfPaced, mode: 'live', question_index: 0 };
+    const open: Question = {
+      ...timedOut,
+      kind: 'choice',
+      choices: ['start', 'stop'],
+      opens_at: new Date().toISOString(),
+      closes_at: new Date(Date.now() + 20_000).toISOString(),
+    };
+    const api = {
+      join: vi.fn(async () => ({ session_id: 'K7PQ2M', user_id: 'u-ann', display_name: 'ann', score: 0, rank: null })),
+      getSession: vi.fn(async () => ({ session: live, offsetMs: 0 })),
+    };
+    render(
+      <PlayerPage
+        sessionId="K7PQ2M"
+        deps={{
+          api: api as unknown as ApiClient,
+          freshToken: async () => 'jwt-ann',
+          WebSocket: FakeSocket,
+          location: { protocol: 'http:', host: 'localhost' },
+        }}
+        onLeave={vi.fn()}
+        onUnauthorized={vi.fn()}
+      />,
+    );
+    await vi.waitFor(() => expect(FakeSocket.instances).toHaveLength(1));
+    const socket = FakeSocket.last();
+    act(() => {
+      socket.open();
+      socket.receive({ type: 'session.snapshot', seq: 1, server_time: new Date().toISOString(), session: live });
+      socket.receive({ type: 'question.opened', seq: 2, ...open });
+    });
+    expect(await screen.findByTestId('choice-0')).toBeEnabled();
+
+    // Shown with 19 s still to go.
+    act(() =>
+      socket.receive({
+        type: 'question.closed',
+        seq: 3,
+        question_id: 'q1',
+        correct_answer: 'start',
+        closed_at: new Date().toISOString(),
+      }),
+    );
+    expect(await screen.findByTestId('answer-missed')).toHaveTextContent(
+      'The host closed this question before you answered.',
+    );
   });
 });

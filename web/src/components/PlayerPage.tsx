@@ -125,6 +125,11 @@ export function PlayerPage({ sessionId, deps, onLeave, onBack, onUnauthorized, o
     question && !submission && !answeredEarlier && (timedOut || (!state.questionOpen && state.closed)),
   );
   const finished = state.status === 'finished';
+  // The host showed the answer with time still left (a second's slack for
+  // a question closed by its own deadline).
+  const closedAt = Date.parse(state.closed?.closed_at ?? '');
+  const closedEarly =
+    !timedOut && question?.closes_at ? closedAt < Date.parse(question.closes_at) - 1000 : false;
   // A tap that lands as the host ends the quiz is refused: say so on the
   // results rather than let the answer vanish.
   const lateAtFinish =
@@ -250,6 +255,7 @@ export function PlayerPage({ sessionId, deps, onLeave, onBack, onUnauthorized, o
               submission={receivedOnly ? null : submission}
               streak={state.streak}
               missed={missed || (!submission && !answeredEarlier)}
+              closedEarly={closedEarly}
               received={receivedOnly}
               takeover
               revealed

@@ -285,6 +285,8 @@ describe('host setup', () => {
     await user.click(screen.getByTestId('editor-back'));
     expect(screen.getByTestId('host-quiz-select')).toBeInTheDocument();
 
+    // The way back in says a draft waits there.
+    expect(screen.getByTestId('host-new-quiz')).toHaveTextContent('Go on with your draft quiz');
     await user.click(screen.getByTestId('host-new-quiz'));
     expect(screen.getByTestId('editor-title')).toHaveValue('Half done');
   });

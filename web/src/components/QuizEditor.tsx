@@ -44,6 +44,12 @@ function kept(storage: Storage | null, act: (storage: Storage) => string | null 
   }
 }
 
+/** True when this user has a draft quiz in progress in this browser. */
+export function hasDraft(storage: Storage | null, userId: string | null): boolean {
+  const draft = parseDraft(kept(storage, (store) => store.getItem(draftKey(userId))));
+  return draft !== null && !isBlank(draft);
+}
+
 interface QuestionEditorProps {
   question: DraftQuestion;
   index: number;

@@ -30,6 +30,23 @@ const timedOut: Question = {
   closes_at: new Date(Date.now() - 1_000).toISOString(),
 };
 
+/** Ann's page of K7PQ2M, on the given API. */
+function renderPlayer(api: object) {
+  render(
+    <PlayerPage
+      sessionId="K7PQ2M"
+      deps={{
+        api: api as unknown as ApiClient,
+        freshToken: async () => 'jwt-ann',
+        WebSocket: FakeSocket,
+        location: { protocol: 'http:', host: 'localhost' },
+      }}
+      onLeave={vi.fn()}
+      onUnauthorized={vi.fn()}
+    />,
+  );
+}
+
 beforeEach(() => {
   FakeSocket.reset();
 });
@@ -50,19 +67,7 @@ describe('PlayerPage in a self-paced quiz', () => {
       getSession: vi.fn(async () => ({ session: selfPaced, offsetMs: 0 })),
       currentQuestion,
     };
-    render(
-      <PlayerPage
-        sessionId="K7PQ2M"
-        deps={{
-          api: api as unknown as ApiClient,
-          freshToken: async () => 'jwt-ann',
-          WebSocket: FakeSocket,
-          location: { protocol: 'http:', host: 'localhost' },
-        }}
-        onLeave={vi.fn()}
-        onUnauthorized={vi.fn()}
-      />,
-    );
+    renderPlayer(api);
 
     // Not answered: time ran out, and the player moves on.
     await user.click(await screen.findByTestId('next-question'));
@@ -87,19 +92,7 @@ describe('PlayerPage in a live quiz', () => {
       join: vi.fn(async () => ({ session_id: 'K7PQ2M', user_id: 'u-ann', display_name: 'ann', score: 0, rank: null })),
       getSession: vi.fn(async () => ({ session: live, offsetMs: 0 })),
     };
-    render(
-      <PlayerPage
-        sessionId="K7PQ2M"
-        deps={{
-          api: api as unknown as ApiClient,
-          freshToken: async () => 'jwt-ann',
-          WebSocket: FakeSocket,
-          location: { protocol: 'http:', host: 'localhost' },
-        }}
-        onLeave={vi.fn()}
-        onUnauthorized={vi.fn()}
-      />,
-    );
+    renderPlayer(api);
     await vi.waitFor(() => expect(FakeSocket.instances).toHaveLength(1));
     const socket = FakeSocket.last();
     act(() => {

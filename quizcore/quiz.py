@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -21,6 +22,16 @@ DEFAULT_POINTS = 1000
 MAX_POINTS = 10_000
 MAX_SECONDS = 300
 TYPO_MIN_LENGTH = 5
+
+
+# Characters that show nothing yet make two choices differ ("c\u200bat"
+# shows as "cat"): zero-width spaces and non-joiners, direction marks and
+# overrides, invisible operators, the byte-order mark, and a zero-width
+# joiner unless an emoji follows it (as in a family or a profession).
+HIDDEN = re.compile(
+    "[\u200b\u200c\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+    "|\u200d(?![\u2600-\u27bf\U0001f000-\U0001faff])"
+)
 
 
 @functools.lru_cache(maxsize=65_536)
@@ -238,6 +249,11 @@ def build_question(index: int, raw: dict[str, Any]) -> Question:
         if not isinstance(choices_raw, list) or not 2 <= len(choices_raw) <= MAX_CHOICES:
             raise InvalidQuiz(f"{where}: a choice question needs 2 to {MAX_CHOICES} choices")
         choices = tuple(_text(item, f"{where}: choice", MAX_CHOICE) for item in choices_raw)
+        if any(HIDDEN.search(choice) for choice in choices):
+            raise InvalidQuiz(
+                f"{where}: a choice holds characters that do not show (zero-width or"
+                " direction marks), so two choices could look the same"
+            )
         seen = [normalise(choice) for choice in choices]
         if len(set(seen)) != len(seen):
             raise InvalidQuiz(f"{where}: choices must be different from each other")

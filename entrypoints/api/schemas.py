@@ -92,8 +92,10 @@ class QuestionIn(Strict):
 
     Beyond what the schema states: a ``choice`` question's ``answer`` must be
     one of its ``choices``, choices must differ after normalisation (case,
-    spaces, surrounding punctuation), and a ``text`` answer needs a letter or
-    digit. Such a quiz is refused with 400 ``invalid_request``.
+    spaces, surrounding punctuation) and hold no characters that show nothing
+    (zero-width spaces, direction marks; a zero-width joiner only before an
+    emoji), and a ``text`` answer needs a letter or digit. Such a quiz is
+    refused with 400 ``invalid_request``.
     """
 
     prompt: str = Field(min_length=1, max_length=500, pattern=VISIBLE_TEXT)

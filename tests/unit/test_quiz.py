@@ -76,6 +76,12 @@ INVALID = {
     "prompt too long": mutate("questions.0.prompt", "x" * 501),
     "empty title": mutate("title", ""),
     "duplicate choices": mutate("questions.0.choices", ["right", "Right ", "other"]),
+    "choices alike but for a zero-width space": mutate(
+        "questions.0.choices", ["right", "r\u200bight", "other"]
+    ),
+    "a choice reversed by a direction override": mutate(
+        "questions.0.choices", ["right", "\u202ethgir", "other"]
+    ),
     "one choice": mutate("questions.0.choices", ["right"]),
     "eleven choices": mutate("questions.0.choices", [f"c{n}" for n in range(10)] + ["right"]),
     "answer not among choices": mutate("questions.0.answer", "missing"),
@@ -108,6 +114,15 @@ def test_malformed_quiz_is_rejected_with_invalid_request(raw: dict[str, Any]) ->
 
     assert caught.value.code == "invalid_request"
     assert caught.value.detail
+
+
+def test_emoji_joined_into_one_picture_are_a_choice() -> None:
+    # A zero-width joiner between emoji makes one picture (a teacher), not a trick.
+    raw = mutate("questions.0.choices", ["right", "\U0001f469\u200d\U0001f3eb", "other"])
+
+    quiz = build_quiz("qz", raw)
+
+    assert quiz.questions[0].choices[1] == "\U0001f469\u200d\U0001f3eb"
 
 
 def test_quiz_of_exactly_the_maximum_questions_and_limits_is_accepted() -> None:

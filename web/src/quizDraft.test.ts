@@ -67,6 +67,16 @@ describe('quiz drafts', () => {
     ]);
   });
 
+  it('takes emoji joined into one picture as a choice', () => {
+    const ok = draft();
+    ok.questions[0] = { ...ok.questions[0], choices: ['\u{1f469}\u200d\u{1f3eb}', 'cat', '', ''], correct: 0 };
+    expect(hasProblems(problemsOf(ok))).toBe(false);
+    ok.questions[0] = { ...ok.questions[0], choices: ['c\u200dat', 'cat', '', ''], correct: 0 };
+    expect(problemsOf(ok).questions[ok.questions[0].key]).toEqual([
+      'A choice holds characters that do not show (zero-width or direction marks): type it again.',
+    ]);
+  });
+
   it('needs two choices and a prompt', () => {
     const bad = draft();
     bad.questions = [{ ...emptyQuestion(), choices: ['only', '', '', ''], correct: 0 }];

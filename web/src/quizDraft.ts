@@ -75,10 +75,13 @@ export function isBlank(draft: QuizDraft): boolean {
   );
 }
 
-// Characters that show nothing yet make two choices differ: zero-width
-// spaces and joiners, direction marks and overrides, the word joiner and
-// the byte-order mark ("c\u200bat" would show as a second "cat").
-const HIDDEN = /[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/u;
+// Characters that show nothing yet make two choices differ ("c\u200bat"
+// would show as a second "cat"), as the server reads them
+// (quizcore/quiz.py HIDDEN): zero-width spaces and non-joiners, direction
+// marks and overrides, invisible operators, the byte-order mark, and a
+// zero-width joiner unless an emoji follows it (one picture: a teacher).
+const HIDDEN =
+  /[\u200b\u200c\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]|\u200d(?![\u2600-\u27bf\u{1f000}-\u{1faff}])/u;
 
 /**
  * The form typed answers and choices are compared in, as the server's

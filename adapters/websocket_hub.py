@@ -393,9 +393,11 @@ class WebSocketHub:
             )
         return room
 
-    def connect(self, session_id: str, user_id: str) -> Connection:
-        """Register a connection and return it."""
+    def connect(self, session_id: str, user_id: str, *, spectator: bool = False) -> Connection:
+        """Register a connection and return it; a ``spectator`` (the host) plays no part."""
         room = self._room(session_id)
+        if spectator:
+            room.spectators.add(user_id)
         connection = Connection(
             session_id=session_id,
             user_id=user_id,
@@ -431,12 +433,13 @@ class WebSocketHub:
         if self.presence_grace <= 0 or room.finished:
             return
         at = room.gone[user_id] = self.monotonic()
-        if self.on_lapse is None:
-            return
 
         def lapse() -> None:
             if room.gone.get(user_id) == at:  # not back, nor gone again since
                 del room.gone[user_id]
+                # The host's count of players here drops: a board tells it.
+                if user_id not in room.spectators:
+                    self._changed(room)
                 if self.on_lapse is not None:
                     self.on_lapse(session_id)
 
@@ -453,6 +456,11 @@ class WebSocketHub:
                 else:
                     del room.gone[user_id]
         return users
+
+    def present_count(self, session_id: str) -> int:
+        """Return how many players (not spectators) ``connected`` counts."""
+        room = self._rooms.get(session_id)
+        return len(self._present(room) - room.spectators) if room is not None else 0
 
     def _forget_if_done(self, session_id: str, room: _Room) -> None:
         """Drop a finished session's room once nobody is connected to it.
@@ -785,7 +793,9 @@ class WebSocketHub:
 
     async def leaderboard_changed(self, session_id: str) -> None:
         """Mark the session's board dirty; the ticker pushes it."""
-        room = self._room(session_id)
+        self._changed(self._room(session_id))
+
+    def _changed(self, room: _Room) -> None:
         now = self.monotonic()
         if not room.dirty:
             room.dirty, room.dirty_since = True, now
@@ -896,6 +906,10 @@ class WebSocketHub:
         """
         shared = {key: value for key, value in shared.items() if key != "me"}
         shared["answer_counts"] = dict(room.answer_counts)
+        if self.presence_grace > 0:
+            # Only where one hub sees every socket of the session (the
+            # embedded profile): the players here, for the host's "N of M".
+            shared["present_count"] = len(self._present(room) - room.spectators)
         receivers = room.by_user if only is None else [u for u in only if u in room.by_user]
         pending = dict.fromkeys(receivers)
         if room.splice is not None:

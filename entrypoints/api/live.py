@@ -82,7 +82,7 @@ class Live:
             self.ctx.close_socket(guard)
             raise
         is_host = caller.user_id == state.host_id
-        connection = hub.connect(sid, caller.user_id)
+        connection = hub.connect(sid, caller.user_id, spectator=is_host)
         self.ctx.metrics.gauge("websocket.connections", hub.connection_count())
         counted = False
         try:
@@ -228,6 +228,9 @@ class Live:
             "answer_counts": counts,
             "host_away": await self.ctx.host_presence.is_away(session_id),
         }
+        if hub.presence_grace > 0:
+            # As on the boards (the embedded profile's one hub sees everyone).
+            payload["present_count"] = hub.present_count(session_id)
         return dumps(present(payload))
 
     async def _lobby(self, state: SessionState, count: int) -> list[dict[str, str]] | None:

@@ -935,3 +935,41 @@ async def test_without_a_grace_a_closed_screen_is_gone_at_once() -> None:
 
     assert live.connected("ROOM22") == set()
     assert live.connected_count("ROOM22") == 0
+
+
+def present_counts(connection) -> list[int]:  # type: ignore[no-untyped-def]
+    return [f["present_count"] for f in frames(connection) if f["type"] == "leaderboard.updated"]
+
+
+async def test_the_hosts_boards_count_the_players_here_and_drop_one_gone_for_good() -> None:
+    live = grace_hub(time.perf_counter, grace=0.05)
+    for user in ("ann", "bob"):
+        await live.leaderboard.submit(session_board("ROOM22"), user, 0, 0)
+    host = live.connect("ROOM22", "teacher", spectator=True)
+    live.connect("ROOM22", "ann")
+    bob = live.connect("ROOM22", "bob")
+    await live.leaderboard_changed("ROOM22")
+    await asyncio.sleep(0.03)  # past the settling of a burst
+    await live.flush()
+    assert present_counts(host) == [2], "the host is not a player"
+    assert live.present_count("ROOM22") == 2
+
+    live.disconnect(bob)
+    await live.flush()
+    assert present_counts(host) == [], "within the grace bob still counts, and nothing changed"
+
+    await asyncio.sleep(0.3)  # bob's grace runs out; a board says so without a score changing
+    await live.flush()
+    assert present_counts(host) == [1]
+
+
+async def test_boards_say_nothing_of_presence_where_the_hub_sees_only_its_own_sockets() -> None:
+    clock = Clock()
+    live = grace_hub(clock, grace=0.0)  # as an API process of the cloud profile
+    host = live.connect("ROOM22", "teacher", spectator=True)
+    await live.leaderboard_changed("ROOM22")
+    clock.now += 0.03
+    await live.flush()
+
+    (board,) = frames(host)
+    assert "present_count" not in board

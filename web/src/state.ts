@@ -55,6 +55,12 @@ export interface SessionState {
   status: SessionStatus | null;
   hostId: string | null;
   participantCount: number | null;
+  /**
+   * Players with a screen here now, or gone only a moment (the embedded
+   * profile's boards and snapshots say): a player who left for good stops
+   * counting in the host's "N of M answered". Null where not said.
+   */
+  presentCount: number | null;
   participants: Participant[];
   questionIndex: number | null;
   questionCount: number | null;
@@ -139,6 +145,7 @@ export function initialSessionState(sessionId: string): SessionState {
     status: null,
     hostId: null,
     participantCount: null,
+    presentCount: null,
     participants: [],
     questionIndex: null,
     questionCount: null,
@@ -358,6 +365,7 @@ function applySnapshot(state: SessionState, message: Rec, receivedAt: number): S
     hostId: str(session.host_id) ?? state.hostId,
     participantCount:
       num(session.participant_count) ?? num(board.participant_count) ?? state.participantCount,
+    presentCount: num(message.present_count),
     participants: mergeParticipants(
       participants.map(({ user_id, display_name }) => ({ user_id, display_name })),
       entries.map(({ user_id, display_name }) => ({ user_id, display_name })),
@@ -537,7 +545,7 @@ function applyLive(state: SessionState, message: LiveMessage, receivedAt: number
                 : withSeq.answerCount,
             };
       return applyLeaderboard(
-        counted,
+        { ...counted, presentCount: num(message.present_count) ?? counted.presentCount },
         num(message.version),
         readEntries(message.entries),
         readStanding(message.me),

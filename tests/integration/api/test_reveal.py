@@ -396,3 +396,21 @@ async def test_a_player_gone_for_good_is_not_waited_for_past_the_grace(
 
     assert while_away == "question"
     assert closed["answer_count"] == 1
+
+
+async def test_the_host_counts_only_the_players_still_here(
+    settings_for: Callable[..., Settings], minter: Minter
+) -> None:
+    async with (
+        served(settings_for(presence_grace_seconds=2.0), minter) as server,
+        bob_away_as_ann_answers(server) as (game, _live, _phase),
+        server.socket(game.session_id, game.host) as host,
+    ):
+        snapshot = await host.next("session.snapshot")
+        # Bob's screen closed less than the grace ago: still counted.
+        assert snapshot["present_count"] == 2
+        # His grace runs out: a board tells the host, though no score changed.
+        board = await host.next("leaderboard.updated", within=10)
+        while board.get("present_count") != 1:
+            board = await host.next("leaderboard.updated", within=10)
+        assert board["participant_count"] == 2

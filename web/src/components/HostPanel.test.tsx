@@ -163,3 +163,29 @@ describe('HostPanel starting', () => {
     expect(api.start).not.toHaveBeenCalled();
   });
 });
+
+describe('HostPanel answer count', () => {
+  it('stops counting a player who left for good in "N of M answered"', async () => {
+    renderPanel(session({ ...firstQuestionOpen(), participant_count: 3 }));
+    await waitFor(() => expect(FakeSocket.instances).toHaveLength(1));
+    const socket = FakeSocket.last();
+    act(() => socket.open());
+    expect(await screen.findByText(/of 3 answered/)).toBeInTheDocument();
+
+    // One of the three closed the tab for good: the server's board says two are here.
+    act(() =>
+      socket.receive({
+        type: 'leaderboard.updated',
+        seq: 5,
+        version: 2,
+        participant_count: 3,
+        present_count: 2,
+        entries: [],
+        me: null,
+        answer_counts: { q1: 1 },
+      }),
+    );
+    expect(screen.getByText(/of 2 answered/)).toBeInTheDocument();
+    expect(screen.getByTestId('host-answer-count')).toHaveTextContent('1');
+  });
+});

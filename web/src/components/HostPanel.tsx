@@ -204,17 +204,20 @@ export function HostPanel({
     if (!busy && !settling && spaceAction && lost) primaryButton.current?.focus();
   }, [busy, settling, spaceAction]);
 
+  // The class in "N of M answered": the players here where the server says
+  // (a player who left for good stops counting), never fewer than answered.
+  const here =
+    state.presentCount === null ? classSize : Math.max(state.presentCount, state.answerCount ?? 0);
   // A revealed question's "of N answered" stays the class it closed on: a
   // player joining at the reveal had no chance to answer it.
   const [closedOn, setClosedOn] = useState<{ questionId: string; count: number } | null>(null);
   const revealedId = live && phase === 'reveal' ? (state.question?.question_id ?? null) : null;
   useEffect(() => {
     if (revealedId !== null && closedOn?.questionId !== revealedId) {
-      setClosedOn({ questionId: revealedId, count: classSize });
+      setClosedOn({ questionId: revealedId, count: here });
     }
-  }, [revealedId, closedOn, classSize]);
-  const answeredOf =
-    revealedId !== null && closedOn?.questionId === revealedId ? closedOn.count : classSize;
+  }, [revealedId, closedOn, here]);
+  const answeredOf = revealedId !== null && closedOn?.questionId === revealedId ? closedOn.count : here;
 
   if (fatal) {
     return (
@@ -396,7 +399,7 @@ export function HostPanel({
                 {state.answerCount ?? '–'}
               </strong>
               <span>
-                of {participants} answered
+                of {here} answered
               </span>
             </p>
           </div>

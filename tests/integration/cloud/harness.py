@@ -590,10 +590,18 @@ class Host:
 
     async def act(self, action: str) -> dict[str, Any]:
         """POST start, next or finish."""
-        # Not retried: a transition is not idempotent (a second "next" skips a question).
-        response = await self.client.post(
-            f"/v1/sessions/{self.session_id}/{action}", headers=self.auth
-        )
+        # "start" and "next" are not retried: a second "next" skips a question.
+        # "finish" is idempotent, and a host presses it again when the store
+        # was too slow to answer (503), as the stand-in for AWS can be while a
+        # whole suite runs beside it.
+        attempts = 3 if action == "finish" else 1
+        for attempt in range(1, attempts + 1):
+            response = await self.client.post(
+                f"/v1/sessions/{self.session_id}/{action}", headers=self.auth
+            )
+            if response.status_code != 503 or attempt == attempts:
+                break
+            await asyncio.sleep(1)
         assert response.status_code == 200, f"{action}: {response.status_code} {response.text}"
         body: dict[str, Any] = response.json()
         return body

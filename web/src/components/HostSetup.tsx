@@ -1,4 +1,4 @@
-import { useEffect, useId, useState, type FormEvent } from 'react';
+import { useEffect, useId, useMemo, useState, type FormEvent } from 'react';
 import { ApiError, type ApiClient, type Mode, type QuizSummary, type SessionInfo } from '../api';
 import { describeError } from '../format';
 import { browserStorage, type HostedSessions } from '../hosted';
@@ -71,6 +71,8 @@ export function HostSetup({ api, hosted, userId, onCreated, drafts = browserStor
   const [quizzes, setQuizzes] = useState<QuizSummary[] | null>(null);
   const [editing, setEditing] = useState(false);
   const [saved, setSaved] = useState<string | null>(null);
+  // Read once per visit to this form, not at every keystroke in it.
+  const draftWaiting = useMemo(() => !editing && hasDraft(drafts, userId), [drafts, userId, editing]);
   const [quizId, setQuizId] = useState('');
   const [mode, setMode] = useState<Mode>('live');
   const [seconds, setSeconds] = useState('20');
@@ -188,7 +190,7 @@ export function HostSetup({ api, hosted, userId, onCreated, drafts = browserStor
                 setEditing(true);
               }}
             >
-              {hasDraft(drafts, userId) ? 'Go on with your draft quiz' : 'Write a new quiz'}
+              {draftWaiting ? 'Go on with your draft quiz' : 'Write a new quiz'}
             </button>
           </div>
           <select

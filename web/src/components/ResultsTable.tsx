@@ -8,19 +8,17 @@ export interface ResultsTableProps {
   myUserId?: string | null;
   /** Only the host gets the CSV download (with every player's answers). */
   host?: boolean;
-  /**
-   * Standings listed: the first `top`, and the caller's own row below them
-   * when it is further down. The host may show them all (and has them all
-   * in the CSV); a phone never lists the bottom of the class to everyone.
-   */
-  top?: number;
 }
 
-/** Standings shown on a phone and at first on the projector. */
-export const RESULTS_TOP = 10;
+/**
+ * Standings listed: the first ten, and the caller's own row below them when
+ * it is further down. The host may show them all (and has them all in the
+ * CSV); a phone never lists the bottom of the class to everyone.
+ */
+const RESULTS_TOP = 10;
 
 /** Final standings, per-question statistics and a CSV download. */
-export function ResultsTable({ results, myUserId, host = false, top = RESULTS_TOP }: ResultsTableProps) {
+export function ResultsTable({ results, myUserId, host = false }: ResultsTableProps) {
   const csv = useMemo(
     () => (host ? resultsCsv(results.standings, results.questions) : ''),
     [host, results.standings, results.questions],
@@ -37,7 +35,7 @@ export function ResultsTable({ results, myUserId, host = false, top = RESULTS_TO
   const hasCorrect = results.standings.some((row) => row.correct_count !== null);
   const [showAll, setShowAll] = useState(false);
   const standings = results.standings;
-  const listed = showAll ? standings : standings.slice(0, top);
+  const listed = showAll ? standings : standings.slice(0, RESULTS_TOP);
   const mine = standings.find((row) => row.user_id === myUserId);
   const mineBelow = mine !== undefined && !listed.includes(mine);
   const hidden = standings.length - listed.length - (mineBelow ? 1 : 0);
@@ -77,13 +75,13 @@ export function ResultsTable({ results, myUserId, host = false, top = RESULTS_TO
                 data-user-id={row.user_id}
                 data-score={row.score}
                 data-rank={row.rank}
-                className={row.user_id === myUserId ? `is-me${mineBelow ? ' is-below' : ''}` : undefined}
-                aria-current={row.user_id === myUserId ? 'true' : undefined}
+                className={row === mine ? `is-me${mineBelow ? ' is-below' : ''}` : undefined}
+                aria-current={row === mine ? 'true' : undefined}
               >
                 <td>{row.rank}</td>
                 <th scope="row" className="results-name" title={row.display_name}>
                   {row.display_name}
-                  {row.user_id === myUserId && <span className="visually-hidden"> (you)</span>}
+                  {row === mine && <span className="visually-hidden"> (you)</span>}
                 </th>
                 <td className="num">{formatScore(row.score)}</td>
                 {hasCorrect && <td className="num">{row.correct_count ?? '–'}</td>}

@@ -190,6 +190,25 @@ def serve(port: int, server: str) -> None:
     )
 
 
+async def _listening(port: int, server: subprocess.Popen[bytes], within: float = 60.0) -> None:
+    """Wait until the server accepts connections (a loaded machine starts it slowly)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while True:
+        try:
+            _reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            if server.poll() is not None:
+                raise SystemExit(f"the floor server exited ({server.returncode})") from None
+            if loop.time() > deadline:
+                raise SystemExit(f"the floor server did not listen within {within:.0f} s") from None
+            await asyncio.sleep(0.1)
+        else:
+            writer.close()
+            await writer.wait_closed()
+            return
+
+
 async def measure(
     players: int, rounds: int, server_name: str, contract: bool = False
 ) -> dict[str, Any]:
@@ -203,7 +222,7 @@ async def measure(
         env=env,
     )
     try:
-        await asyncio.sleep(1.5)
+        await _listening(port, server)
         cpu_before = _cpu_s(server.pid)
         loadgen = await asyncio.create_subprocess_exec(
             "node",

@@ -757,6 +757,8 @@ class WebSocketHub:
         room.replay.append((seq, target, frame))
         if event.get("type") == "participant.joined":
             room.names[str(event["user_id"])] = str(event.get("display_name", ""))
+        elif event.get("type") == "participant.removed":
+            room.names.pop(str(event["user_id"]), None)
         elif event.get("type") == "answer.result":
             submission = f"{target}:{event.get('submission_id')}"
             if submission not in room.counted:

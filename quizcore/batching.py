@@ -139,6 +139,15 @@ class BatchCachedSessions:
             for user_id, participant in found.items():
                 _remember(("participant", session_id, user_id), participant)
 
+    async def remove_participant(self, session_id: str, user_id: str) -> Participant | None:
+        """Remove the participant and drop the cached lookup."""
+        _forget("participant", session_id, user_id)
+        return await self.inner.remove_participant(session_id, user_id)
+
+    async def removed(self, session_id: str, user_id: str) -> bool:
+        """Return whether the user was removed (not cached)."""
+        return await self.inner.removed(session_id, user_id)
+
     async def claim_name(self, session_id: str, name_key: str, user_id: str) -> bool:
         """Reserve a display name (not cached)."""
         return await self.inner.claim_name(session_id, name_key, user_id)

@@ -111,13 +111,31 @@ class ScoreUpdated(Message):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ParticipantJoined(Message):
-    """Someone joined the session for the first time."""
+class _ParticipantChange(Message):
+    """Someone came into or left the session's participants."""
 
-    kind: ClassVar[str] = "ParticipantJoined"
     user_id: str
     display_name: str
     participant_count: int
+
+    @property
+    def dedup_key(self) -> str:
+        """Return the per-participant key (each participant's change is its own event)."""
+        return f"{self.kind}:{self.session_id}:{self.user_id}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ParticipantJoined(_ParticipantChange):
+    """Someone joined the session for the first time."""
+
+    kind: ClassVar[str] = "ParticipantJoined"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ParticipantRemoved(_ParticipantChange):
+    """The host removed a participant from the session (they may not join again)."""
+
+    kind: ClassVar[str] = "ParticipantRemoved"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -166,6 +184,7 @@ MESSAGE_TYPES: dict[str, type[Message]] = {
         AnswerRejected,
         ScoreUpdated,
         ParticipantJoined,
+        ParticipantRemoved,
         SessionStarted,
         QuestionOpened,
         QuestionClosed,

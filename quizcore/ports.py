@@ -138,6 +138,19 @@ class SessionStore(Protocol):
         """Return how many joined."""
         ...
 
+    async def remove_participant(self, session_id: str, user_id: str) -> Participant | None:
+        """Remove the participant and remember that they were removed (idempotent).
+
+        Return the participant as they were when removed, also when they
+        were removed before; None if the user never joined. Their display
+        name stays claimed, and their answers stay recorded.
+        """
+        ...
+
+    async def removed(self, session_id: str, user_id: str) -> bool:
+        """Return whether the user was removed from the session."""
+        ...
+
     async def claim_name(self, session_id: str, name_key: str, user_id: str) -> bool:
         """Reserve a display name for the user, atomically; False when another holds it."""
         ...
@@ -180,6 +193,10 @@ class Leaderboard(Protocol):
 
     async def clear(self, board: str) -> None:
         """Drop the board (before a rebuild)."""
+        ...
+
+    async def remove(self, board: str, user_id: str) -> bool:
+        """Take the user's entry off the board (idempotent); True if it was there."""
         ...
 
 

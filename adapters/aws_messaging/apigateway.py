@@ -95,6 +95,13 @@ class ApiGatewayNotifier:
         frame = dumps(present(event))
         for connection_id in receivers:
             await self._post(session_id, connection_id, frame)
+        if event.get("type") == "participant.removed":
+            # Told first, then disconnected: the host removed them.
+            removed = str(event.get("user_id", ""))
+            for connection_id, holder in receivers.items():
+                if holder == removed:
+                    await self.connections.close(connection_id)
+                    await self.registry.remove(connection_id, session_id)
 
     def _count(self, session_id: str, user_id: str, event: dict[str, Any]) -> None:
         counted = self._counted.setdefault(session_id, set())

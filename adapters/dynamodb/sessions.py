@@ -67,6 +67,8 @@ def name_pk(session_id: str, name_key: str) -> str:
 
 
 NAME_SK = "NAME"
+# In the participant's own partition (``user_pk``): the host removed them.
+REMOVED_SK = "REMOVED"
 
 
 def serve_sk(question_index: int) -> str:
@@ -300,6 +302,62 @@ class DynamoSessionStore:
         keys = [key(participants_pk(session_id, shard), COUNTER_SK) for shard in range(self.shards)]
         items = await batch_get(self.client, self.table, keys)
         return sum(int(item["count"]["N"]) for item in items if "count" in item)
+
+    async def remove_participant(self, session_id: str, user_id: str) -> Participant | None:
+        """Remove the participant and leave a marker, in one transaction.
+
+        The participant item goes, its shard's counter drops by one and a
+        ``REMOVED`` item keeps who they were, all or nothing: a retry after
+        a lost reply finds the marker and answers the same.
+        """
+        shard = shard_of(user_id, self.shards)
+        pk = participants_pk(session_id, shard)
+        found = await get_item(self.client, self.table, pk, participant_sk(user_id))
+        if found is None:
+            return await self._removed_participant(session_id, user_id)
+        present = _participant(found)
+        marker = {
+            "pk": user_pk(session_id, user_id),
+            "sk": REMOVED_SK,
+            "session_id": present.session_id,
+            "user_id": present.user_id,
+            "display_name": present.display_name,
+            "joined_at": present.joined_at,
+            **expires_at(self.retention_days),
+        }
+        writes = [
+            {
+                "Delete": {
+                    "TableName": self.table,
+                    "Key": key(pk, participant_sk(user_id)),
+                    "ConditionExpression": "attribute_exists(pk)",
+                }
+            },
+            {
+                "Update": {
+                    "TableName": self.table,
+                    "Key": key(pk, COUNTER_SK),
+                    "UpdateExpression": "ADD #count :minus",
+                    "ExpressionAttributeNames": {"#count": "count"},
+                    "ExpressionAttributeValues": {":minus": {"N": "-1"}},
+                }
+            },
+            {"Put": {"TableName": self.table, "Item": to_item(marker)}},
+        ]
+        try:
+            await transact(self.client, writes)
+        except TransactionCancelled:
+            # Removed meanwhile (by a retry of this very call, or another).
+            return await self._removed_participant(session_id, user_id)
+        return present
+
+    async def _removed_participant(self, session_id: str, user_id: str) -> Participant | None:
+        item = await get_item(self.client, self.table, user_pk(session_id, user_id), REMOVED_SK)
+        return None if item is None else _participant(item)
+
+    async def removed(self, session_id: str, user_id: str) -> bool:
+        """Return whether the user was removed from the session (one read)."""
+        return await self._removed_participant(session_id, user_id) is not None
 
     # --- self-paced serve times --------------------------------------------
 

@@ -108,3 +108,13 @@ class MemoryLeaderboard:
         old = self._boards.pop(board, None)
         if old is not None:
             self._boards[board] = _Board(version=old.version + 1)
+
+    async def remove(self, board: str, user_id: str) -> bool:
+        """Take the user's entry off the board; True if it was there."""
+        state = self._boards.get(board)
+        entry = state.entries.pop(user_id, None) if state is not None else None
+        if state is None or entry is None:
+            return False
+        state.order.remove(entry)
+        state.version += 1
+        return True

@@ -129,6 +129,7 @@ class MemorySessionStore:
         self._participants: dict[str, dict[str, Participant]] = defaultdict(dict)
         self._served: dict[tuple[str, str], dict[int, int]] = defaultdict(dict)
         self._names: dict[tuple[str, str], str] = {}
+        self._removed: dict[tuple[str, str], Participant] = {}
 
     async def create(self, state: SessionState) -> bool:
         """Insert the session if its id is free."""
@@ -176,6 +177,19 @@ class MemorySessionStore:
     async def participant_count(self, session_id: str) -> int:
         """Return how many joined."""
         return len(self._participants.get(session_id, {}))
+
+    async def remove_participant(self, session_id: str, user_id: str) -> Participant | None:
+        """Remove the participant, remembering them; return them (None if never joined)."""
+        members = self._participants.get(session_id)
+        present = members.pop(user_id, None) if members is not None else None
+        if present is not None:
+            self._removed[(session_id, user_id)] = present
+            return present
+        return self._removed.get((session_id, user_id))
+
+    async def removed(self, session_id: str, user_id: str) -> bool:
+        """Return whether the user was removed from the session."""
+        return (session_id, user_id) in self._removed
 
     async def claim_name(self, session_id: str, name_key: str, user_id: str) -> bool:
         """Reserve the name for the user; False when another user holds it."""

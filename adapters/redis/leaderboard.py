@@ -111,6 +111,20 @@ return 1
 """
 )
 
+# KEYS: zset, members, version. ARGV: user_id, ttl. Returns 1 if the entry was there.
+_REMOVE = (
+    _BUMP
+    + """
+local old = redis.call('HGET', KEYS[2], ARGV[1])
+if not old then return 0 end
+redis.call('ZREM', KEYS[1], old)
+redis.call('HDEL', KEYS[2], ARGV[1])
+bump(KEYS[3])
+expire(tonumber(ARGV[2]), KEYS[3])
+return 1
+"""
+)
+
 
 def encode_member(user_id: str, reached_at: int) -> str:
     """Return the zset member that orders ties by time, then user id."""
@@ -167,6 +181,7 @@ class RedisLeaderboard:
         self._submit = client.register_script(_SUBMIT)
         self._standing = client.register_script(_STANDING)
         self._clear = client.register_script(_CLEAR)
+        self._remove = client.register_script(_REMOVE)
 
     def keys(self, board: str) -> tuple[str, str, str]:
         """Return the (zset, members, version) keys of a board."""
@@ -249,6 +264,14 @@ class RedisLeaderboard:
         """Drop the board's entries; its version keeps growing."""
         with unavailable_on_failure("leaderboard clear"):
             await self._clear(keys=list(self.keys(board)), args=[self._ttl(board)])
+
+    async def remove(self, board: str, user_id: str) -> bool:
+        """Take the user's entry off the board (atomic, idempotent); True if it was there."""
+        with unavailable_on_failure("leaderboard remove"):
+            removed = await self._remove(
+                keys=list(self.keys(board)), args=[user_id, self._ttl(board)]
+            )
+        return bool(removed)
 
 
 async def rebuild_session_board(

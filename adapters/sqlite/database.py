@@ -114,6 +114,13 @@ CREATE TABLE IF NOT EXISTS participants (
     data TEXT NOT NULL,
     UNIQUE (session_id, user_id)
 );
+CREATE TABLE IF NOT EXISTS removed_participants (
+    seq INTEGER PRIMARY KEY,
+    session_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    data TEXT NOT NULL,
+    UNIQUE (session_id, user_id)
+);
 CREATE TABLE IF NOT EXISTS served (
     seq INTEGER PRIMARY KEY,
     session_id TEXT NOT NULL,
@@ -145,8 +152,10 @@ CREATE INDEX IF NOT EXISTS session_results_by_user ON session_results (user_id);
 """
 
 
-# The index above is created on every open, so files written before it get it
-# too; it changes nothing a reader of version 1 relies on.
+# The index above, and the table of removed participants, are created on
+# every open, so files written before them get them too; they change nothing
+# a reader of version 1 relies on (one that predates the table shows removed
+# players again, as if never removed).
 
 
 def session_key(session_id: str) -> Key:
@@ -891,6 +900,7 @@ class SqliteDatabase:
 _SESSION_TABLES = (
     "sessions",
     "participants",
+    "removed_participants",
     "served",
     "answers",
     "scores",
@@ -915,6 +925,10 @@ def _read_session(conn: sqlite3.Connection, session_id: str) -> SessionMirror:
         "SELECT data FROM participants WHERE session_id = ? ORDER BY seq", where
     ).fetchall():
         run_now(mirror.sessions.add_participant(load_record(Participant, text)))
+    for (user_id,) in conn.execute(
+        "SELECT user_id FROM removed_participants WHERE session_id = ? ORDER BY seq", where
+    ).fetchall():
+        run_now(mirror.sessions.remove_participant(session_id, user_id))
     for user_id, question_index, served_at in conn.execute(
         "SELECT user_id, question_index, served_at FROM served WHERE session_id = ? ORDER BY seq",
         where,

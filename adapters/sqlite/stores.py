@@ -62,6 +62,11 @@ _ADD_PARTICIPANT = (
     "INSERT INTO participants (session_id, user_id, data) VALUES (?, ?, ?)"
     " ON CONFLICT (session_id, user_id) DO NOTHING"
 )
+# The participant's row stays: the marker removes them, on load as in memory.
+_REMOVE_PARTICIPANT = (
+    "INSERT INTO removed_participants (session_id, user_id, data) VALUES (?, ?, ?)"
+    " ON CONFLICT (session_id, user_id) DO NOTHING"
+)
 _SERVE = (
     "INSERT INTO served (session_id, user_id, question_index, served_at) VALUES (?, ?, ?, ?)"
     " ON CONFLICT (session_id, user_id, question_index) DO NOTHING"
@@ -362,6 +367,39 @@ class SqliteSessionStore:
         """Return how many joined."""
         mirror = await self._db.session(session_id)
         return await mirror.sessions.participant_count(session_id)
+
+    async def remove_participant(self, session_id: str, user_id: str) -> Participant | None:
+        """Remove the participant and remember it; return them (None if never joined)."""
+        held = (await self._db.session(session_id)).sessions
+        key = ("removed", session_id, user_id)
+        pending = self._db.in_flight(key)
+        if pending is not None:
+            await _settle(self._db, pending)
+            removing: Participant = pending.value
+            return removing
+        # A join still in flight is decided: wait for it, then read again.
+        await _settle(self._db, self._db.in_flight(("participant", session_id, user_id)))
+        present = run_now(held.get_participant(session_id, user_id))
+        if present is None:
+            return run_now(held.remove_participant(session_id, user_id))
+        write = self._db.write(
+            key,
+            present,
+            _REMOVE_PARTICIPANT,
+            (session_id, user_id, dumps(present)),
+            self._db.on_session(
+                session_id,
+                lambda mirror: run_now(mirror.sessions.remove_participant(session_id, user_id)),
+            ),
+            owner=session_id,
+        )
+        await self._db.settle(write)
+        return present
+
+    async def removed(self, session_id: str, user_id: str) -> bool:
+        """Return whether the user was removed from the session."""
+        mirror = await self._db.session(session_id)
+        return await mirror.sessions.removed(session_id, user_id)
 
     async def claim_name(self, session_id: str, name_key: str, user_id: str) -> bool:
         """Reserve the name for the user; False when another participant holds it.

@@ -106,6 +106,9 @@ class Lifespan:
         def on_frame(session_id: str, frame: dict[str, Any]) -> None:
             outcomes.on_frame(session_id, frame)
             LIVE_GC.on_frame(session_id, frame)
+            if frame.get("type") == "participant.removed":
+                # Told first (the frame is on its way), then closed.
+                self.ctx.participant_removed(session_id, str(frame.get("user_id", "")))
 
         hub.on_frame = on_frame
         await hub.start()

@@ -72,6 +72,9 @@ class TokenBucket:
 # WebSocket close codes of a revoked live connection.
 CLOSE_EXPIRED = 4401
 CLOSE_BLOCKED = 4403
+# A player the host removed: forbidden too, told apart by the close reason.
+CLOSE_REMOVED = 4403
+REMOVED_REASON = "removed by the host"
 
 
 @dataclass(eq=False)
@@ -82,11 +85,14 @@ class LiveGuard:
     user_id: str
     expires_at: float
     revoked: asyncio.Future[int]
+    # The close frame's reason, set with the code that won.
+    reason: str = ""
 
-    def revoke(self, code: int) -> None:
+    def revoke(self, code: int, reason: str = "") -> None:
         """Ask the connection to close with ``code`` (the first call wins)."""
         if not self.revoked.done():
             self.revoked.set_result(code)
+            self.reason = reason
 
     async def wait(self) -> int:
         """Return the close code once revoked, or 4401 when the token expires."""
@@ -206,6 +212,12 @@ class ApiContext:
         await self.user_status_changed(user_id, status)
         if self.status_channel is not None:
             await self.status_channel.publish(user_id, status)
+
+    def participant_removed(self, session_id: str, user_id: str) -> None:
+        """Close the user's sockets to the session: the host removed them."""
+        for guard in list(self._sockets.get(user_id, ())):
+            if guard.session_id == session_id:
+                guard.revoke(CLOSE_REMOVED, REMOVED_REASON)
 
     async def user_status_changed(self, user_id: str, status: str) -> None:
         """Cache a user's new status; close their sockets unless active."""

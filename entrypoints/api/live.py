@@ -32,6 +32,8 @@ LOBBIES_KEPT = 1_000
 # Close codes (RFC 6455 and the application range): documented in API notes.
 CLOSE_UNSUPPORTED_DATA = 1003
 CLOSE_TOO_MANY_SOCKETS = 4429
+# How long a socket being closed by the server may take to send what it has queued.
+CLOSE_FLUSH_SECONDS = 1.0
 
 
 def error_frame(code: str, detail: str, submission_id: str | None = None) -> dict[str, Any]:
@@ -110,7 +112,7 @@ class Live:
                 with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnected):
                     await sender
             if code is not None:
-                await ws.close(code)
+                await self._close(ws, connection, code, guard.reason)
         except WebSocketDisconnected:
             pass
         finally:
@@ -119,6 +121,25 @@ class Live:
             self.ctx.metrics.gauge("websocket.connections", hub.connection_count())
             if counted:
                 await self._host_gone(sid)
+
+    @staticmethod
+    async def _close(
+        ws: falcon.asgi.WebSocket, connection: Connection, code: int, reason: str
+    ) -> None:
+        """Send what is queued for the socket (briefly), then close it with ``code``.
+
+        A revoked socket is usually told why in a frame just queued (a
+        removed player's ``participant.removed``): it goes out first.
+        """
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(CLOSE_FLUSH_SECONDS):
+                while not connection.queue.empty():
+                    item = connection.queue.get_nowait()
+                    if isinstance(item, Suspended):
+                        await item.finish()
+                    elif item != RESNAPSHOT:
+                        await ws.send_text(item)
+        await ws.close(code, reason=reason or None)
 
     async def _host_back(self, session_id: str) -> bool:
         """Count a host socket; tell players the host is back if told it left.

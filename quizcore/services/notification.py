@@ -10,6 +10,7 @@ from quizcore.messages import (
     AnswerRejected,
     Message,
     ParticipantJoined,
+    ParticipantRemoved,
     QuestionClosed,
     QuestionOpened,
     ScoreUpdated,
@@ -128,6 +129,20 @@ class NotificationService:
                 sid,
                 {
                     "type": "participant.joined",
+                    "user_id": message.user_id,
+                    "display_name": message.display_name,
+                    "participant_count": message.participant_count,
+                },
+            )
+            await self.notifier.leaderboard_changed(sid)
+        elif isinstance(message, ParticipantRemoved):
+            # Off the board again, after any score in flight for them
+            # (idempotent): their entry goes with the next push.
+            await self.leaderboard.remove(session_board(sid), message.user_id)
+            await self.notifier.to_session(
+                sid,
+                {
+                    "type": "participant.removed",
                     "user_id": message.user_id,
                     "display_name": message.display_name,
                     "participant_count": message.participant_count,

@@ -9,7 +9,9 @@ from typing import Any
 from quizcore import session as rules
 from quizcore.errors import (
     Conflict,
+    Forbidden,
     NameTaken,
+    NotFound,
     NotParticipant,
     SessionFinished,
     SessionNotRunning,
@@ -17,6 +19,7 @@ from quizcore.errors import (
 from quizcore.messages import (
     Message,
     ParticipantJoined,
+    ParticipantRemoved,
 )
 from quizcore.model import RecordedAnswer
 from quizcore.ports import (
@@ -231,6 +234,8 @@ class QuizService:
             return existing, False
         if state.status == "finished":
             raise SessionFinished(f"session {session_id} is finished")
+        if await self.sessions.removed(session_id, user_id):
+            raise Forbidden("the host removed you from this session")
         name = await self._claim_name(session_id, user_id, display_name)
         participant, created, count = await self.sessions.add_participant(
             Participant(
@@ -251,6 +256,34 @@ class QuizService:
                 )
             )
         return participant, created
+
+    async def remove_participant(self, session_id: str, actor: str, user_id: str) -> None:
+        """Take a participant out of the session (host only, idempotent).
+
+        They leave the participants, the board and the results; their
+        answers stay recorded, their name stays taken, and they may not join
+        again. ``ParticipantRemoved`` is published on every call that finds
+        them removed, so a retry after a lost reply still tells the room.
+        """
+        state = await load_session(self.sessions, session_id)
+        if actor != state.host_id:
+            raise Forbidden("only the host can remove a player")
+        if state.status == "finished":
+            raise SessionFinished(f"session {session_id} is finished")
+        removed = await self.sessions.remove_participant(session_id, user_id)
+        if removed is None:
+            raise NotFound(f"no participant {user_id} in session {session_id}")
+        await self.leaderboard.remove(session_board(session_id), user_id)
+        await self.publisher.publish(
+            ParticipantRemoved(
+                session_id=session_id,
+                user_id=user_id,
+                display_name=removed.display_name,
+                participant_count=await self.sessions.participant_count(session_id),
+            )
+        )
+        # Everyone left may have answered the open question already.
+        await self.recheck_answered(session_id)
 
     async def _claim_name(self, session_id: str, user_id: str, display_name: str) -> str:
         """Reserve ``display_name`` or its first free suffixed form for the user."""

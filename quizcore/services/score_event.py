@@ -202,6 +202,10 @@ class ScoreEventHandler:
     async def _score_player(self, state: SessionState, events: list[AnswerRecorded]) -> None:
         """Re-score one player, store the results from these answers' on, publish each."""
         user_id = events[0].user_id
+        if await self.sessions.get_participant(state.session_id, user_id) is None:
+            # Removed by the host since the answer was recorded: the removal
+            # took them off the board, and scoring must not put them back.
+            return
         result, correct_of, answers = await self.rescore(state, user_id)
         # These answers' results, and those of later questions whose streak an
         # earlier answer arriving late has just changed: shown points add up.
@@ -231,11 +235,15 @@ class ScoreEventHandler:
         """Re-derive every score of a session from its answers; return how many."""
         state = await load_session(self.sessions, session_id)
         board = session_board(session_id)
-        for participant in await self.sessions.participants(session_id):
-            await self.leaderboard.submit(board, participant.user_id, 0, 0)
+        joined = [p.user_id for p in await self.sessions.participants(session_id)]
+        for user_id in joined:
+            await self.leaderboard.submit(board, user_id, 0, 0)
+        members = set(joined)
         by_user: dict[str, list[RecordedAnswer]] = {}
         for answer in await self.answers.for_session(session_id):
-            by_user.setdefault(answer.user_id, []).append(answer)
+            # A player the host removed keeps their answers, not a place.
+            if answer.user_id in members:
+                by_user.setdefault(answer.user_id, []).append(answer)
         for user_id, answers in by_user.items():
             scored = await self._project(state, user_id, answers)
             await self._save_results(state, user_id, answers, scored)

@@ -82,3 +82,46 @@ async def test_frames_reach_the_right_connections(moto_endpoint: str, redis_url:
         # A gone connection was dropped from the registry.
         assert "c-gone" not in await registry.list("s1")
         assert "c-other" not in sent
+
+
+class Closing(Recording):
+    """Records which connections were closed, too."""
+
+    def __init__(self, client: Any) -> None:
+        super().__init__(client)
+        self.closed: list[str] = []
+
+    async def close(self, connection_id: str) -> None:
+        self.closed.append(connection_id)
+        await super().close(connection_id)
+
+
+async def test_a_removed_players_connections_are_told_then_closed(
+    moto_endpoint: str, redis_url: str
+) -> None:
+    async with (
+        redis_prefix(redis_url) as (client, prefix),
+        aws_client("apigatewaymanagementapi", "eu-west-1", moto_endpoint) as apigw,
+    ):
+        registry = RedisConnectionRegistry(client, prefix=prefix)
+        connections = Closing(apigw)
+        notifier = ApiGatewayNotifier(connections, registry, leaderboard=MemoryLeaderboard())
+        for connection_id, user_id in (("c-ann", "ann"), ("c-ann2", "ann"), ("c-bob", "bob")):
+            await registry.add("s1", connection_id, user_id)
+        removed = {
+            "type": "participant.removed",
+            "seq": 7,
+            "user_id": "ann",
+            "display_name": "Ann",
+            "participant_count": 1,
+        }
+
+        await notifier.deliver("s1", removed, None)
+
+        assert {cid: [f["type"] for f in frames] for cid, frames in connections.sent.items()} == {
+            "c-ann": ["participant.removed"],
+            "c-ann2": ["participant.removed"],
+            "c-bob": ["participant.removed"],
+        }
+        assert sorted(connections.closed) == ["c-ann", "c-ann2"]
+        assert await registry.list("s1") == {"c-bob": "bob"}

@@ -98,6 +98,8 @@ async def _populate(database: SqliteDatabase) -> None:
             await sessions.serve(session_id, user_id, 0, 100)
             await sessions.serve(session_id, user_id, 0, 999)
             await sessions.serve(session_id, user_id, 1, 200)
+    # The host removed one player; their answers stay recorded.
+    assert await sessions.remove_participant("LIVE22", "mia") is not None
     recorded = [
         _answer(session_id, user_id, index)
         for session_id in SESSIONS
@@ -163,6 +165,7 @@ async def _snapshot(database: SqliteDatabase) -> dict[str, Any]:
             "state": await sessions.get(session_id),
             "participants": await sessions.participants(session_id),
             "count": await sessions.participant_count(session_id),
+            "removed": [await sessions.removed(session_id, user_id) for user_id in USERS],
             "answers": await answers.for_session(session_id),
             "scores": await scores.scores(session_id),
             "results": await master.session_results(session_id),
@@ -196,6 +199,10 @@ async def test_everything_written_is_back_exactly_after_a_restart(tmp_path: Path
     assert [state.session_id for state in after["running"]] == ["LIVE22", "SELF33"]
     assert after["LIVE22"]["users"]["zoe"][1] == {0: 100, 1: 200}
     assert after["LIVE22"]["users"]["mia"][6].status == "scored"
+    assert after["LIVE22"]["removed"] == [False, False, True]
+    assert after["LIVE22"]["count"] == 2
+    assert after["LIVE22"]["users"]["mia"][0] is None
+    assert after["SELF33"]["removed"] == [False, False, False]
 
 
 async def test_reopening_again_and_again_keeps_the_schema_and_the_data(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from entrypoints.api.resources.quizzes import Quiz, Quizzes
 from entrypoints.api.resources.sessions import (
     CurrentQuestionResource,
     HostAction,
+    Participant,
     Participants,
     Results,
     Session,
@@ -38,6 +39,7 @@ def add_routes(app: Any, ctx: ApiContext) -> None:
     app.add_route("/v1/sessions", Sessions(ctx))
     app.add_route("/v1/sessions/{session_id}", Session(ctx))
     app.add_route("/v1/sessions/{session_id}/participants", Participants(ctx))
+    app.add_route("/v1/sessions/{session_id}/participants/{user_id}", Participant(ctx))
     for action in ("start", "next", "reveal", "finish"):
         app.add_route(f"/v1/sessions/{{session_id}}/{action}", HostAction(ctx, action), suffix=None)
     app.add_route("/v1/sessions/{session_id}/questions/current", CurrentQuestionResource(ctx))

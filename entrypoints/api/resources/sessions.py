@@ -12,6 +12,7 @@ from entrypoints.api.resources.common import (
     PROBLEMS,
     spec,
 )
+from quizcore.errors import NotFound
 from quizcore.services import session_board
 from quizcore.timefmt import present, rfc3339
 
@@ -96,6 +97,31 @@ class Participants:
             "score": standing.score if standing else 0,
             "rank": standing.rank if standing else None,
         }
+
+
+# As ``Auth0User.user_id``: the longest user id a token may carry.
+MAX_USER_ID = 128
+
+
+class Participant:
+    """One participant of a session: the host removes them."""
+
+    def __init__(self, ctx: ApiContext) -> None:
+        self.ctx = ctx
+
+    @spec.validate(resp=Response(HTTP_204=None, **PROBLEMS), tags=["sessions"])
+    async def on_delete(
+        self, req: falcon.asgi.Request, resp: falcon.asgi.Response, session_id: str, user_id: str
+    ) -> None:
+        """Remove the participant (host only, 204 again once removed); they may not rejoin."""
+        caller = await self.ctx.caller(req)
+        sid = self.ctx.session_id(session_id)
+        self.ctx.limit(caller.user_id)
+        if not 0 < len(user_id) <= MAX_USER_ID:
+            # Longer than any user id the identity providers give: nobody joined so.
+            raise NotFound(f"no participant {user_id[:16]} in session {sid}")
+        await self.ctx.services.quiz.remove_participant(sid, caller.user_id, user_id)
+        resp.status = falcon.HTTP_204
 
 
 class HostAction:

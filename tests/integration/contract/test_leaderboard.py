@@ -164,3 +164,30 @@ async def test_standings_read_many_users_at_once_as_standing_does(
     assert found["cem"].rank == 2
     assert await leaderboard.standings(BOARD, []) == {}
     assert await leaderboard.standings("empty", ["ana"]) == {}
+
+
+async def test_remove_takes_an_entry_off_and_ranks_close_up(leaderboard: Leaderboard) -> None:
+    await leaderboard.submit(BOARD, "ana", 900, 1000)
+    await leaderboard.submit(BOARD, "bea", 700, 1000)
+    await leaderboard.submit(BOARD, "cid", 500, 1000)
+    before = await leaderboard.version(BOARD)
+
+    assert await leaderboard.remove(BOARD, "ana") is True
+
+    assert await leaderboard.standing(BOARD, "ana") is None
+    assert await leaderboard.size(BOARD) == 2
+    assert await leaderboard.version(BOARD) > before
+    assert await leaderboard.top(BOARD, 10) == [
+        Standing(rank=1, user_id="bea", score=700, reached_at=1000),
+        Standing(rank=2, user_id="cid", score=500, reached_at=1000),
+    ]
+
+
+async def test_removing_an_absent_entry_changes_nothing(leaderboard: Leaderboard) -> None:
+    await leaderboard.submit(BOARD, "ana", 900, 1000)
+    before = await leaderboard.version(BOARD)
+
+    assert await leaderboard.remove(BOARD, "nobody") is False
+    assert await leaderboard.remove("session:other", "ana") is False
+    assert await leaderboard.version(BOARD) == before
+    assert await leaderboard.size(BOARD) == 1

@@ -257,3 +257,69 @@ async def test_a_joined_participant_holds_their_name(session_store: SessionStore
     await session_store.add_participant(participant("user-1"))
 
     assert await session_store.claim_name("SESSA1", "player user-1", "user-2") is False
+
+
+async def test_a_removed_participant_is_gone_uncounted_and_remembered(
+    session_store: SessionStore,
+) -> None:
+    await session_store.create(session())
+    for user_id in ("user-1", "user-2", "user-3"):
+        await session_store.claim_name("SESSA1", f"player {user_id}", user_id)
+        await session_store.add_participant(participant(user_id))
+
+    removed = await session_store.remove_participant("SESSA1", "user-2")
+
+    assert removed == participant("user-2")
+    assert await session_store.get_participant("SESSA1", "user-2") is None
+    assert [p.user_id for p in await session_store.participants("SESSA1")] == [
+        "user-1",
+        "user-3",
+    ]
+    assert await session_store.participant_count("SESSA1") == 2
+    assert await session_store.removed("SESSA1", "user-2") is True
+    assert await session_store.removed("SESSA1", "user-1") is False
+    # Their name stays theirs: nobody else takes it after them.
+    assert await session_store.claim_name("SESSA1", "player user-2", "user-9") is False
+
+
+async def test_removing_again_returns_the_same_participant_and_changes_nothing(
+    session_store: SessionStore,
+) -> None:
+    await session_store.create(session())
+    await session_store.add_participant(participant("user-1"))
+    await session_store.add_participant(participant("user-2"))
+
+    first = await session_store.remove_participant("SESSA1", "user-1")
+    again = await asyncio.gather(
+        *(session_store.remove_participant("SESSA1", "user-1") for _ in range(5))
+    )
+
+    assert first == participant("user-1")
+    assert again == [participant("user-1")] * 5
+    assert await session_store.participant_count("SESSA1") == 1
+
+
+async def test_removing_someone_who_never_joined_returns_none(
+    session_store: SessionStore,
+) -> None:
+    await session_store.create(session())
+    await session_store.add_participant(participant("user-1"))
+
+    assert await session_store.remove_participant("SESSA1", "stranger") is None
+    assert await session_store.removed("SESSA1", "stranger") is False
+    assert await session_store.participant_count("SESSA1") == 1
+
+
+async def test_concurrent_removals_of_one_participant_count_them_out_once(
+    session_store: SessionStore,
+) -> None:
+    await session_store.create(session())
+    for number in range(4):
+        await session_store.add_participant(participant(f"user-{number}"))
+
+    results = await asyncio.gather(
+        *(session_store.remove_participant("SESSA1", "user-0") for _ in range(8))
+    )
+
+    assert results == [participant("user-0")] * 8
+    assert await session_store.participant_count("SESSA1") == 3

@@ -138,8 +138,8 @@ module "messaging" {
   queue_kinds = {
     "quizcore-score-event" = ["AnswerRecorded"]
     "quizcore-ui-response" = [
-      "AnswerRejected", "ParticipantJoined", "QuestionClosed", "QuestionOpened",
-      "ScoreUpdated", "SessionFinished", "SessionStarted",
+      "AnswerRejected", "ParticipantJoined", "ParticipantRemoved", "QuestionClosed",
+      "QuestionOpened", "ScoreUpdated", "SessionFinished", "SessionStarted",
     ]
     "quizcore-quiz-result" = ["ScoreUpdated", "SessionFinished"]
   }

@@ -298,6 +298,8 @@ class _Room:
     # Users whose last socket closed, and when (monotonic seconds): within the
     # hub's ``presence_grace`` they still count as connected.
     gone: dict[str, float] = field(default_factory=dict)
+    # Players the host removed: their sockets close, and they are not missed.
+    removed: set[str] = field(default_factory=set)
     # The seq of the last board pushed. Boards are per receiver and not kept
     # for replay: a socket resuming from before it is sent the board afresh.
     board_seq: int = 0
@@ -430,7 +432,7 @@ class WebSocketHub:
 
     def _gone(self, session_id: str, room: _Room, user_id: str) -> None:
         """Count a user whose last socket closed as connected a while longer."""
-        if self.presence_grace <= 0 or room.finished:
+        if self.presence_grace <= 0 or room.finished or user_id in room.removed:
             return
         at = room.gone[user_id] = self.monotonic()
 
@@ -759,6 +761,8 @@ class WebSocketHub:
             room.names[str(event["user_id"])] = str(event.get("display_name", ""))
         elif event.get("type") == "participant.removed":
             room.names.pop(str(event["user_id"]), None)
+            room.removed.add(str(event["user_id"]))
+            room.gone.pop(str(event["user_id"]), None)
         elif event.get("type") == "answer.result":
             submission = f"{target}:{event.get('submission_id')}"
             if submission not in room.counted:

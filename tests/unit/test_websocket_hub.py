@@ -928,6 +928,23 @@ async def test_a_player_not_back_within_the_grace_is_reported_once() -> None:
     assert live.connected("ROOM22") == {"back"}
 
 
+async def test_a_removed_players_closed_screen_is_not_waited_for() -> None:
+    clock = Clock()
+    live = grace_hub(clock, grace=10.0)
+    live.connect("ROOM22", "ann")
+    bob = live.connect("ROOM22", "bob")
+    await live.to_session(
+        "ROOM22",
+        {"type": "participant.removed", "user_id": "bob", "display_name": "Bob"},
+    )
+    told = [f["type"] for f in frames(bob)]
+    live.disconnect(bob)  # the server closes the removed player's socket
+
+    assert told == ["participant.removed"], "told first"
+    assert live.connected("ROOM22") == {"ann"}, "not counted through the grace"
+    assert live.present_count("ROOM22") == 1
+
+
 async def test_without_a_grace_a_closed_screen_is_gone_at_once() -> None:
     live = grace_hub(Clock(), grace=0.0)
     ann = live.connect("ROOM22", "ann")

@@ -14,7 +14,7 @@ from falcon.errors import PayloadTypeError
 from pydantic import ValidationError
 
 from adapters.websocket_hub import RESNAPSHOT, Connection, Suspended, dumps
-from entrypoints.api.context import ApiContext, LiveGuard, new_submission_id
+from entrypoints.api.context import REMOVED_REASON, ApiContext, LiveGuard, new_submission_id
 from entrypoints.api.errors import TooManySockets, ValidationFailed
 from entrypoints.api.schemas import AnswerIn
 from quizcore.errors import NotParticipant, QuizError
@@ -34,6 +34,10 @@ CLOSE_UNSUPPORTED_DATA = 1003
 CLOSE_TOO_MANY_SOCKETS = 4429
 # How long a socket being closed by the server may take to send what it has queued.
 CLOSE_FLUSH_SECONDS = 1.0
+
+
+class Removed(NotParticipant):
+    """A socket of a player the host removed (closed with its own reason)."""
 
 
 def error_frame(code: str, detail: str, submission_id: str | None = None) -> dict[str, Any]:
@@ -65,8 +69,10 @@ class Live:
             sid = self.ctx.session_id(session_id)
             state = await self.ctx.services.quiz.session(sid)
             if caller.user_id != state.host_id:
-                joined = await self.ctx.services.sessions.get_participant(sid, caller.user_id)
-                if joined is None:
+                sessions = self.ctx.services.sessions
+                if await sessions.get_participant(sid, caller.user_id) is None:
+                    if await sessions.removed(sid, caller.user_id):
+                        raise Removed("the host removed you from this session")
                     raise NotParticipant(f"join session {sid} first")
             guard = self.ctx.open_socket(caller, sid)
         except TooManySockets as ex:
@@ -76,7 +82,8 @@ class Live:
         except QuizError as ex:
             # Refused before joining the session's sequence: seq 0 marks that.
             await ws.send_text(dumps({**error_frame(ex.code, ex.detail), "seq": 0}))
-            await ws.close(4401 if ex.code == "unauthorized" else 4403)
+            reason = REMOVED_REASON if isinstance(ex, Removed) else None
+            await ws.close(4401 if ex.code == "unauthorized" else 4403, reason=reason)
             return
         try:
             await self.ctx.ensure_board(sid)

@@ -107,6 +107,15 @@ async def test_the_removed_players_socket_is_told_then_closed_and_the_room_is_to
     assert shown["participant_count"] == 1
     assert shown["display_name"] == told["display_name"]
     assert gone.user_id not in {entry["user_id"] for entry in board["entries"]}
+    # A screen that was offline meanwhile learns it on reconnecting.
     async with live_server.socket(game.session_id, gone) as refused:
         error = await refused.next("error")
+        try:
+            await asyncio.wait_for(refused.ws.recv(), 5)
+            raise AssertionError("the removed player's new socket stayed open")
+        except ConnectionClosed:
+            pass
+        refusal = refused.ws.protocol.close_rcvd
     assert error["code"] == "not_participant"
+    assert "removed you" in error["detail"]
+    assert (refusal.code, refusal.reason) == (4403, "removed by the host")

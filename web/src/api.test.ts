@@ -72,6 +72,20 @@ describe('ApiClient', () => {
     expect(call().init.method).toBe('POST');
   });
 
+  it('removes a participant with DELETE on the host route (204)', async () => {
+    const { api, call } = setup([new Response(null, { status: 204 })]);
+    await expect(api.removeParticipant('ABCDEF', 'u/1')).resolves.toBeUndefined();
+    expect(call().url).toBe('/v1/sessions/ABCDEF/participants/u%2F1');
+    expect(call().init.method).toBe('DELETE');
+    expect(call().headers.Authorization).toBe('Bearer tok');
+  });
+
+  it('turns a refused removal into an ApiError with its code and detail', async () => {
+    const { api } = setup([problem(409, 'session_finished', 'session ABCDEF is finished')]);
+    const error = await api.removeParticipant('ABCDEF', 'u1').catch((ex: unknown) => ex);
+    expect(error).toMatchObject({ status: 409, code: 'session_finished', detail: 'session ABCDEF is finished' });
+  });
+
   it('turns a problem document into an ApiError with its code', async () => {
     const { api } = setup([problem(404, 'session_not_found', 'no session ZZZZZZ')]);
     const error = await api.join('ZZZZZZ').catch((ex: unknown) => ex);

@@ -494,6 +494,16 @@ export class ApiClient {
     await this.raw(`/v1/sessions/${seg(sessionId)}/finish`, { method: 'POST' });
   }
 
+  /**
+   * Remove a player from the session (host): 204, also when already removed.
+   * They may not join again; the live channel tells everyone (`participant.removed`).
+   */
+  async removeParticipant(sessionId: string, userId: string): Promise<void> {
+    await this.raw(`/v1/sessions/${seg(sessionId)}/participants/${seg(userId)}`, {
+      method: 'DELETE',
+    });
+  }
+
   /** Return the question to answer now, or null when there is none (204). */
   async currentQuestion(sessionId: string): Promise<Question | null> {
     const res = await this.raw(`/v1/sessions/${seg(sessionId)}/questions/current`);

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { formatPoints, formatScore, hasVisibleText } from './format';
+import { ApiError } from './api';
+import {
+  describeRemovalError,
+  formatPoints,
+  formatScore,
+  hasVisibleText,
+  isRemovedByHost,
+} from './format';
 
 describe('formatScore', () => {
   it('shows every score as the plain integer, in any locale', () => {
@@ -26,5 +33,26 @@ describe('hasVisibleText', () => {
     for (const name of ['', '   ', '\u200b\u200b', '\u3164', '\ufeff \u2060', '\u202e', '\u0301', '\x85', 'Zo\x85']) {
       expect(hasVisibleText(name)).toBe(false);
     }
+  });
+});
+
+describe('removing a player', () => {
+  it("tells the host why a removal failed in the problem's own words", () => {
+    const finished = new ApiError(409, 'session_finished', 'Conflict', 'session K7PQ2M is finished');
+    expect(describeRemovalError(finished, 'Rude')).toBe('Could not remove Rude: session K7PQ2M is finished');
+    // Without a detail: about the player, not "check the quiz ID".
+    expect(describeRemovalError(new ApiError(404, 'not_found', 'Not Found', ''), 'Rude')).toBe(
+      'Could not remove Rude: Rude is not in this quiz.',
+    );
+    expect(describeRemovalError(new TypeError('Failed to fetch'), 'Rude')).toBe(
+      'Could not remove Rude: Could not reach the server. Check your connection.',
+    );
+  });
+
+  it('knows a join refused because the host removed the player', () => {
+    expect(isRemovedByHost(new ApiError(403, 'forbidden', 'Forbidden', 'the host removed you from this session'))).toBe(true);
+    expect(isRemovedByHost(new ApiError(403, 'forbidden', 'Forbidden', 'user is blocked'))).toBe(false);
+    expect(isRemovedByHost(new ApiError(403, 'not_participant', 'Forbidden', 'removed'))).toBe(false);
+    expect(isRemovedByHost(new Error('removed'))).toBe(false);
   });
 });

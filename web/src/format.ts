@@ -67,6 +67,30 @@ export function describeError(error: unknown): string {
   return String(error);
 }
 
+/**
+ * Why removing a player failed, for the host: the problem's own detail when
+ * the server gives one (the generic sentences of {@link describeError} would
+ * mislead here: a 404 is about the player, not the quiz ID).
+ */
+export function describeRemovalError(error: unknown, name: string): string {
+  let why: string;
+  if (error instanceof ApiError && error.detail) why = error.detail;
+  else if (error instanceof ApiError && error.code === 'not_found') why = `${name} is not in this quiz.`;
+  else if (error instanceof ApiError && error.code === 'forbidden') why = 'only the host can remove players.';
+  else why = describeError(error);
+  return `Could not remove ${name}: ${why}`;
+}
+
+/** Whether a refused join says the host removed this player (they may not come back). */
+export function isRemovedByHost(error: unknown): boolean {
+  return (
+    error instanceof ApiError &&
+    error.status === 403 &&
+    error.code === 'forbidden' &&
+    /\bremoved\b/i.test(error.detail)
+  );
+}
+
 /** Message for an error code (live-channel errors carry only the code). */
 export function describeCode(code: string, detail = ''): string {
   return MESSAGES[code] ?? (detail || code);

@@ -1,5 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { backoffDelay, isFatalClose, LiveClient, liveUrl, type LiveMessage, type LiveStatus } from './live';
+import {
+  backoffDelay,
+  isFatalClose,
+  isRemovedClose,
+  LiveClient,
+  liveUrl,
+  type LiveMessage,
+  type LiveStatus,
+} from './live';
 import { FakeSocket } from './test/fakeSocket';
 
 function client(overrides: Partial<ConstructorParameters<typeof LiveClient>[0]> = {}) {
@@ -162,6 +170,61 @@ describe('LiveClient', () => {
     expect(statuses.at(-1)).toBe('failed');
   });
 
+  it('never reconnects once the host removed this user (4403 "removed by the host")', async () => {
+    const statuses: LiveStatus[] = [];
+    const details: Array<{ code?: number; reason?: string } | undefined> = [];
+    const { live } = client({
+      onStatus: (status, detail) => {
+        statuses.push(status);
+        details.push(detail);
+      },
+    });
+    live.start();
+    await settle();
+    FakeSocket.last().open();
+    FakeSocket.last().drop(4403, 'removed by the host');
+    expect(statuses.at(-1)).toBe('failed');
+    expect(details.at(-1)).toEqual({ code: 4403, reason: 'removed by the host' });
+    expect(live.ended).toBe(true);
+
+    // Not by itself, nor when the page asks (back online, tab visible, Retry).
+    await vi.advanceTimersByTimeAsync(60_000);
+    live.reconnectNow();
+    live.start();
+    live.suspend();
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(FakeSocket.instances).toHaveLength(1);
+  });
+
+  it('still lets another 4403 close be retried by hand', async () => {
+    const { live, statuses } = client();
+    live.start();
+    await settle();
+    FakeSocket.last().drop(4403, 'not a participant');
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(FakeSocket.instances).toHaveLength(1);
+    expect(statuses.at(-1)).toBe('failed');
+    expect(live.ended).toBe(false);
+
+    live.reconnectNow();
+    await settle();
+    expect(FakeSocket.instances).toHaveLength(2);
+    live.stop();
+  });
+
+  it('closes for good on end(), whatever asks to reconnect afterwards', async () => {
+    const { live } = client();
+    live.start();
+    await settle();
+    const socket = FakeSocket.last();
+    socket.open();
+    live.end();
+    expect(socket.closedWith?.code).toBe(1000);
+    live.reconnectNow();
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(FakeSocket.instances).toHaveLength(1);
+  });
+
   it('reconnects at once when asked, without waiting for the backoff', async () => {
     const { live } = client({ initialDelayMs: 10_000 });
     live.start();
@@ -247,6 +310,13 @@ describe('backoff and close codes', () => {
     expect(isFatalClose(1006)).toBe(false);
     expect(isFatalClose(1011)).toBe(false);
     expect(isFatalClose(4000)).toBe(false);
+  });
+
+  it('knows the close of a removed player by its code and reason together', () => {
+    expect(isRemovedClose(4403, 'removed by the host')).toBe(true);
+    expect(isRemovedClose(4403, 'not a participant')).toBe(false);
+    expect(isRemovedClose(4401, 'removed by the host')).toBe(false);
+    expect(isRemovedClose(undefined, undefined)).toBe(false);
   });
 
   it('uses ws:// on plain http pages', () => {

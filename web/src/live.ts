@@ -61,6 +61,19 @@ export function isFatalClose(code: number): boolean {
   return code === 1008 || (code >= 4400 && code < 4500);
 }
 
+/** The close the server gives the sockets of a player the host removed. */
+export const REMOVED_CLOSE_CODE = 4403;
+export const REMOVED_CLOSE_REASON = 'removed by the host';
+
+/**
+ * Whether a close says the host removed this user from the session: final for
+ * good (no retry, no reconnect when back online). Other 4403 closes stay as
+ * any other fatal close.
+ */
+export function isRemovedClose(code: number | undefined, reason: string | undefined): boolean {
+  return code === REMOVED_CLOSE_CODE && reason === REMOVED_CLOSE_REASON;
+}
+
 /** Return the delay before reconnect attempt `attempt` (0-based), with jitter. */
 export function backoffDelay(
   attempt: number,
@@ -84,6 +97,8 @@ export class LiveClient {
   private pingTimer: unknown = null;
   private lastMessageAt = 0;
   private stopped = true;
+  /** Ended for good (the host removed this user): nothing opens a socket again. */
+  private _ended = false;
   private generation = 0;
   private _lastSeq: number | null = null;
   private _status: LiveStatus = 'idle';
@@ -109,9 +124,14 @@ export class LiveClient {
     return this._status;
   }
 
+  /** Whether the channel has ended for good ({@link end}, or the host removed this user). */
+  get ended(): boolean {
+    return this._ended;
+  }
+
   /** Open the connection (and keep it open until {@link stop}). */
   start(): void {
-    if (!this.stopped) return;
+    if (!this.stopped || this._ended) return;
     this.stopped = false;
     this.attempt = 0;
     void this.connect();
@@ -131,8 +151,18 @@ export class LiveClient {
     this.setStatus('closed');
   }
 
+  /**
+   * Close the connection and never open it again, whatever asks (the host
+   * removed this user: there is nothing more to hear).
+   */
+  end(): void {
+    this._ended = true;
+    this.stop();
+  }
+
   /** Reconnect now instead of waiting for the backoff (e.g. when back online). */
   reconnectNow(): void {
+    if (this._ended) return;
     if (this.stopped) {
       this.start();
       return;
@@ -220,6 +250,7 @@ export class LiveClient {
       if (this.stopped) return;
       if (isFatalClose(event.code)) {
         this.stopped = true;
+        if (isRemovedClose(event.code, event.reason)) this._ended = true;
         this.setStatus('failed', { code: event.code, reason: event.reason });
         return;
       }

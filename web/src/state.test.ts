@@ -414,3 +414,96 @@ describe('the host leaving', () => {
     expect(run([live(snapshot)]).hostAway).toBe(false);
   });
 });
+
+describe('a player the host removed', () => {
+  const lobby = [
+    live({ type: 'participant.joined', seq: 1, user_id: 'u1', display_name: 'Ann', participant_count: 1 }),
+    live({ type: 'participant.joined', seq: 2, user_id: 'u2', display_name: 'Rude', participant_count: 2 }),
+    live({ type: 'participant.joined', seq: 3, user_id: 'u3', display_name: 'Cy', participant_count: 3 }),
+  ];
+
+  it('leaves the lobby list on participant.removed, with the count it gives', () => {
+    const state = run([
+      ...lobby,
+      live({ type: 'participant.removed', seq: 4, user_id: 'u2', display_name: 'Rude', participant_count: 2 }),
+    ]);
+    expect(state.participants.map((item) => item.display_name)).toEqual(['Ann', 'Cy']);
+    expect(state.participantCount).toBe(2);
+    expect(state.lastSeq).toBe(4);
+    expect(state.removedIds).toEqual(['u2']);
+  });
+
+  it('leaves the standings on screen at once', () => {
+    const state = run([
+      live(snapshot),
+      live({ type: 'participant.removed', seq: 6, user_id: 'u1', display_name: 'Ann', participant_count: 1 }),
+    ]);
+    expect(state.entries.map((entry) => entry.user_id)).toEqual(['u2']);
+    expect(state.participants.map((item) => item.user_id)).toEqual(['u2']);
+    expect(state.participantCount).toBe(1);
+  });
+
+  it('does not come back from a board, snapshot or join that still carries them', () => {
+    const removed = run([
+      ...lobby,
+      live({ type: 'participant.removed', seq: 4, user_id: 'u2', display_name: 'Rude', participant_count: 2 }),
+    ]);
+    const later = run(
+      [
+        live({
+          type: 'leaderboard.updated',
+          seq: 5,
+          version: 3,
+          participant_count: 2,
+          entries: [
+            { rank: 1, user_id: 'u2', display_name: 'Rude', score: 900 },
+            { rank: 2, user_id: 'u1', display_name: 'Ann', score: 0 },
+          ],
+        }),
+        live({ type: 'participant.joined', seq: 6, user_id: 'u2', display_name: 'Rude', participant_count: 3 }),
+      ],
+      removed,
+    );
+    expect(later.entries.map((entry) => entry.user_id)).toEqual(['u1']);
+    expect(later.participants.map((item) => item.user_id)).toEqual(['u1', 'u3']);
+
+    const snapped = run(
+      [
+        live({
+          ...snapshot,
+          seq: 7,
+          session: { session_id: 'ABCDEF', status: 'lobby', participant_count: 2 },
+          participants: [
+            { user_id: 'u1', display_name: 'Ann' },
+            { user_id: 'u2', display_name: 'Rude' },
+            { user_id: 'u3', display_name: 'Cy' },
+          ],
+        }),
+      ],
+      removed,
+    );
+    expect(snapped.participants.map((item) => item.user_id)).toEqual(['u1', 'u3']);
+    expect(snapped.removedIds).toEqual(['u2']);
+  });
+
+  it("drops them on the host's own removal, one less until the event gives the count", () => {
+    const removedHere = run([...lobby, { type: 'participant.removed', user_id: 'u2' }]);
+    expect(removedHere.participants.map((item) => item.user_id)).toEqual(['u1', 'u3']);
+    expect(removedHere.participantCount).toBe(2);
+
+    // The event after it: the server's count, not one less again.
+    const told = run(
+      [live({ type: 'participant.removed', seq: 4, user_id: 'u2', display_name: 'Rude', participant_count: 2 })],
+      removedHere,
+    );
+    expect(told.participantCount).toBe(2);
+    // The event first, then the 204: nothing counts twice.
+    const eventFirst = run([
+      ...lobby,
+      live({ type: 'participant.removed', seq: 4, user_id: 'u2', display_name: 'Rude', participant_count: 2 }),
+      { type: 'participant.removed', user_id: 'u2' },
+    ]);
+    expect(eventFirst.participantCount).toBe(2);
+    expect(eventFirst.participants).toHaveLength(2);
+  });
+});

@@ -62,6 +62,11 @@ export interface SessionState {
    */
   presentCount: number | null;
   participants: Participant[];
+  /**
+   * Players the host removed (`participant.removed`): gone from the lists for
+   * good, whatever a later board or snapshot still carries.
+   */
+  removedIds: string[];
   questionIndex: number | null;
   questionCount: number | null;
   /** The question on screen: the open one, or the last one after it closed. */
@@ -128,6 +133,8 @@ export type SessionAction =
       answer?: string | null;
     }
   | { type: 'answer.rejected'; submission_id: string; code: string; detail: string }
+  /** The host's own removal went through (204): drop the player before the event comes. */
+  | { type: 'participant.removed'; user_id: string }
   | {
       type: 'leaderboard';
       version: number | null;
@@ -147,6 +154,7 @@ export function initialSessionState(sessionId: string): SessionState {
     participantCount: null,
     presentCount: null,
     participants: [],
+    removedIds: [],
     questionIndex: null,
     questionCount: null,
     question: null,
@@ -283,10 +291,44 @@ function maxCount(a: number | null, b: number | undefined): number | null {
   return a === null ? b : Math.max(a, b);
 }
 
-function mergeParticipants(list: Participant[], more: Participant[]): Participant[] {
-  const seen = new Set(list.map((item) => item.user_id));
+function mergeParticipants(
+  list: Participant[],
+  more: Participant[],
+  removed: string[] = [],
+): Participant[] {
+  const seen = new Set([...list.map((item) => item.user_id), ...removed]);
   const added = more.filter((item) => item.user_id && !seen.has(item.user_id));
   return added.length ? [...list, ...added] : list;
+}
+
+/** Entries without the players the host removed. */
+function withoutRemoved<T extends { user_id: string }>(list: T[], removed: string[]): T[] {
+  if (removed.length === 0 || !list.some((item) => removed.includes(item.user_id))) return list;
+  return list.filter((item) => !removed.includes(item.user_id));
+}
+
+/**
+ * Drop a player the host removed from the lobby list and the standings shown
+ * (the next board no longer lists them either). `count` is the server's new
+ * `participant_count`; without it (the host's own 204) a player still listed
+ * here counts one less until the event says.
+ */
+function removeParticipant(state: SessionState, userId: string, count: number | null): SessionState {
+  const known = state.removedIds.includes(userId);
+  const listed = state.participants.some((item) => item.user_id === userId);
+  const removedIds = known ? state.removedIds : [...state.removedIds, userId];
+  const participantCount =
+    count ??
+    (listed && !known && state.participantCount !== null
+      ? Math.max(0, state.participantCount - 1)
+      : state.participantCount);
+  return {
+    ...state,
+    removedIds,
+    participantCount,
+    participants: withoutRemoved(state.participants, removedIds),
+    entries: withoutRemoved(state.entries, removedIds),
+  };
 }
 
 function scoredFrom(message: Rec): ScoredAnswer | null {
@@ -344,6 +386,7 @@ function applySnapshot(state: SessionState, message: Rec, receivedAt: number): S
   const participants = Array.isArray(message.participants)
     ? (readEntries(message.participants) ?? [])
     : [];
+  const removed = state.removedIds;
   const next: SessionState = {
     ...initialSessionState(state.sessionId),
     // This tab's own answers outlive a snapshot; the server state does not.
@@ -366,16 +409,22 @@ function applySnapshot(state: SessionState, message: Rec, receivedAt: number): S
     participantCount:
       num(session.participant_count) ?? num(board.participant_count) ?? state.participantCount,
     presentCount: num(message.present_count),
+    // The server lists no removed player; a snapshot queued before the removal might.
+    removedIds: removed,
     participants: mergeParticipants(
-      participants.map(({ user_id, display_name }) => ({ user_id, display_name })),
+      withoutRemoved(participants, removed).map(({ user_id, display_name }) => ({
+        user_id,
+        display_name,
+      })),
       entries.map(({ user_id, display_name }) => ({ user_id, display_name })),
+      removed,
     ),
     questionIndex: num(session.question_index) ?? state.questionIndex,
     questionCount: num(session.question_count) ?? state.questionCount,
     leaderboardVersion: num(board.version) ?? num(message.version),
-    entries,
+    entries: withoutRemoved(entries, removed),
     me: me ?? state.me,
-    finalEntries: status === 'finished' ? entries : null,
+    finalEntries: status === 'finished' ? withoutRemoved(entries, removed) : null,
     offsetMs: Number.isNaN(offset) ? state.offsetMs : offset,
     clockKnown: state.clockKnown || !Number.isNaN(offset),
     lastSeq: num(message.seq) ?? state.lastSeq,
@@ -405,16 +454,17 @@ function applyLeaderboard(
   if (version !== null && state.leaderboardVersion !== null && version < state.leaderboardVersion) {
     return state;
   }
+  const shown = entries ? withoutRemoved(entries, state.removedIds) : null;
   return {
     ...state,
     leaderboardVersion: version ?? state.leaderboardVersion,
-    entries: entries ?? state.entries,
+    entries: shown ?? state.entries,
     me: me ?? state.me,
     participantCount: participantCount ?? state.participantCount,
-    participants: entries
+    participants: shown
       ? mergeParticipants(
           state.participants,
-          entries.map(({ user_id, display_name }) => ({ user_id, display_name })),
+          shown.map(({ user_id, display_name }) => ({ user_id, display_name })),
         )
       : state.participants,
   };
@@ -480,11 +530,18 @@ function applyLive(state: SessionState, message: LiveMessage, receivedAt: number
         ...withSeq,
         participantCount: num(message.participant_count) ?? withSeq.participantCount,
         participants: userId
-          ? mergeParticipants(withSeq.participants, [
-              { user_id: userId, display_name: str(message.display_name) ?? userId },
-            ])
+          ? mergeParticipants(
+              withSeq.participants,
+              [{ user_id: userId, display_name: str(message.display_name) ?? userId }],
+              withSeq.removedIds,
+            )
           : withSeq.participants,
       };
+    }
+    case 'participant.removed': {
+      const userId = str(message.user_id);
+      if (!userId) return withSeq;
+      return removeParticipant(withSeq, userId, num(message.participant_count));
     }
     case 'host.left':
       return { ...withSeq, hostAway: true };
@@ -553,7 +610,10 @@ function applyLive(state: SessionState, message: LiveMessage, receivedAt: number
       );
     }
     case 'session.finished': {
-      const entries = readEntries(message.entries) ?? readEntries(message.top) ?? withSeq.entries;
+      const entries = withoutRemoved(
+        readEntries(message.entries) ?? readEntries(message.top) ?? withSeq.entries,
+        withSeq.removedIds,
+      );
       return {
         ...withSeq,
         status: 'finished',
@@ -701,6 +761,8 @@ export function sessionReducer(state: SessionState, action: SessionAction): Sess
       });
     case 'answer.rejected':
       return applyRejected(state, action.submission_id, action.code, action.detail);
+    case 'participant.removed':
+      return removeParticipant(state, action.user_id, null);
     case 'leaderboard':
       return applyLeaderboard(
         state,

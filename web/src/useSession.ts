@@ -12,12 +12,14 @@ import {
   type SessionResults,
 } from './api';
 import { recallSubmission, rememberSubmission } from './answerStore';
-import { LiveClient, liveUrl, type LiveStatus, type SocketFactory } from './live';
+import { describeRemovalError, isRemovedByHost } from './format';
+import { isRemovedClose, LiveClient, liveUrl, type LiveStatus, type SocketFactory } from './live';
 import {
   answeredOnServer,
   initialSessionState,
   sessionReducer,
   submissionFor,
+  type Participant,
   type SessionState,
 } from './state';
 
@@ -48,9 +50,18 @@ export interface SessionHandle {
   busy: boolean;
   results: SessionResults | null;
   resultsError: ApiError | Error | null;
+  /**
+   * (Players) The host removed this player: the session is over for them
+   * (the live channel is closed for good, nothing more is fetched or sent).
+   */
+  removed: boolean;
+  /** (Host) Players whose removal is being sent. */
+  removing: string[];
   submit: (question: Question, answer: string) => void;
   nextSelfPaced: () => void;
   hostAction: (action: HostAction) => void;
+  /** (Host) Remove a player from the session; a failure shows in `actionError`. */
+  removePlayer: (participant: Participant) => void;
   reconnect: () => void;
 }
 
@@ -106,6 +117,9 @@ export function useSession(sessionId: string, role: Role, deps: SessionDeps): Se
   const [busy, setBusy] = useState(false);
   const [results, setResults] = useState<SessionResults | null>(null);
   const [resultsError, setResultsError] = useState<ApiError | Error | null>(null);
+  const [removed, setRemoved] = useState(false);
+  const [removing, setRemoving] = useState<string[]>([]);
+  const removingRef = useRef(new Set<string>());
   const stateRef = useRef(state);
   stateRef.current = state;
   const liveRef = useRef<LiveClient | null>(null);
@@ -129,8 +143,23 @@ export function useSession(sessionId: string, role: Role, deps: SessionDeps): Se
         if (!token) throw new Error('signed out');
         return liveUrl(location, sessionId, token, since);
       },
-      onMessage: (message) => dispatch({ type: 'live', message, receivedAt: Date.now() }),
-      onStatus: (status) => setConnection(status),
+      onMessage: (message) => {
+        dispatch({ type: 'live', message, receivedAt: Date.now() });
+        if (
+          role === 'player' &&
+          message.type === 'participant.removed' &&
+          userIdRef.current !== null &&
+          message.user_id === userIdRef.current
+        ) {
+          // The host removed this player: the server closes the socket next; never reopen it.
+          setRemoved(true);
+          live.end();
+        }
+      },
+      onStatus: (status, detail) => {
+        setConnection(status);
+        if (role === 'player' && isRemovedClose(detail?.code, detail?.reason)) setRemoved(true);
+      },
       WebSocket,
     });
     liveRef.current = live;
@@ -146,7 +175,14 @@ export function useSession(sessionId: string, role: Role, deps: SessionDeps): Se
       dispatch({ type: 'session', session, offsetMs });
       live.start();
     })().catch((ex: unknown) => {
-      if (!cancelled) setFatal(ex instanceof Error ? ex : new Error(String(ex)));
+      if (cancelled) return;
+      // Back after the host removed them (a reload): the same calm end, not an error.
+      if (role === 'player' && isRemovedByHost(ex)) {
+        live.end();
+        setRemoved(true);
+        return;
+      }
+      setFatal(ex instanceof Error ? ex : new Error(String(ex)));
     });
     const online = () => {
       setOnline(true);
@@ -196,25 +232,25 @@ export function useSession(sessionId: string, role: Role, deps: SessionDeps): Se
   const hasQuestion = state.question !== null;
   const joined = participation !== null;
   useEffect(() => {
-    if (role !== 'player' || !joined || mode !== 'self_paced') return;
+    if (role !== 'player' || !joined || removed || mode !== 'self_paced') return;
     if (status === 'running' && !hasQuestion && !state.noQuestionLeft) {
       void fetchSelfPacedQuestion();
     }
-  }, [role, joined, mode, status, hasQuestion, state.noQuestionLeft, fetchSelfPacedQuestion]);
+  }, [role, joined, removed, mode, status, hasQuestion, state.noQuestionLeft, fetchSelfPacedQuestion]);
 
   // Self-paced sessions start without a live event: look at the session meanwhile.
   useEffect(() => {
-    if (role !== 'player' || !joined || mode !== 'self_paced' || status !== 'lobby') return;
+    if (role !== 'player' || !joined || removed || mode !== 'self_paced' || status !== 'lobby') return;
     const timer = setInterval(() => {
       refreshSession().catch(() => undefined);
     }, 3000);
     return () => clearInterval(timer);
-  }, [role, joined, mode, status, refreshSession]);
+  }, [role, joined, removed, mode, status, refreshSession]);
 
   // Without the live channel (dropped, or blocked by a proxy) poll over HTTP meanwhile.
   const loaded = status !== null;
   useEffect(() => {
-    if (!loaded || connection === 'open' || status === 'finished') return;
+    if (!loaded || removed || connection === 'open' || status === 'finished') return;
     const timer = setInterval(() => {
       refreshSession().catch(() => undefined);
       api
@@ -231,11 +267,11 @@ export function useSession(sessionId: string, role: Role, deps: SessionDeps): Se
         .catch(() => undefined);
     }, 4000);
     return () => clearInterval(timer);
-  }, [api, sessionId, loaded, connection, status, refreshSession]);
+  }, [api, sessionId, loaded, removed, connection, status, refreshSession]);
 
   // Final results once the session has finished.
   useEffect(() => {
-    if (status !== 'finished' || results) return;
+    if (status !== 'finished' || results || removed) return;
     let cancelled = false;
     (async () => {
       for (let attempt = 0; attempt < 4 && !cancelled; attempt += 1) {
@@ -255,7 +291,7 @@ export function useSession(sessionId: string, role: Role, deps: SessionDeps): Se
     return () => {
       cancelled = true;
     };
-  }, [api, sessionId, status, results]);
+  }, [api, sessionId, status, results, removed]);
 
   const pollResult = useCallback(
     async (submissionId: string) => {
@@ -284,6 +320,7 @@ export function useSession(sessionId: string, role: Role, deps: SessionDeps): Se
   const currentSubmission = submissionFor(state, currentId);
   const restore =
     role === 'player' &&
+    !removed &&
     userId !== null &&
     currentId !== undefined &&
     answeredOnServer(state, currentId) &&
@@ -318,8 +355,11 @@ export function useSession(sessionId: string, role: Role, deps: SessionDeps): Se
     })();
   }, [api, sessionId, restore, currentId, userId]);
 
+  const removedRef = useRef(removed);
+  removedRef.current = removed;
   const submit = useCallback(
     (question: Question, answer: string) => {
+      if (removedRef.current) return;
       const now = stateRef.current;
       const existing = submissionFor(now, question.question_id);
       if (existing && existing.state !== 'rejected') return;
@@ -406,6 +446,8 @@ export function useSession(sessionId: string, role: Role, deps: SessionDeps): Se
   const flushPending = useCallback(() => {
     const waiting = [...pending.current.values()];
     pending.current.clear();
+    // A removed player's answers no longer count: drop them.
+    if (removedRef.current) return;
     for (const resend of waiting) resend();
   }, []);
   useEffect(() => {
@@ -445,6 +487,30 @@ export function useSession(sessionId: string, role: Role, deps: SessionDeps): Se
     [api, sessionId, refreshSession],
   );
 
+  const removePlayer = useCallback(
+    (participant: Participant) => {
+      const { user_id: userId, display_name: name } = participant;
+      // One request per player at a time (its control is disabled meanwhile).
+      if (removingRef.current.has(userId)) return;
+      removingRef.current.add(userId);
+      setRemoving([...removingRef.current]);
+      setActionError(null);
+      void (async () => {
+        try {
+          await api.removeParticipant(sessionId, userId);
+          // Off the lists now; the live event says the same (with the count).
+          dispatch({ type: 'participant.removed', user_id: userId });
+        } catch (ex) {
+          setActionError(new Error(describeRemovalError(ex, name)));
+        } finally {
+          removingRef.current.delete(userId);
+          setRemoving([...removingRef.current]);
+        }
+      })();
+    },
+    [api, sessionId],
+  );
+
   const reconnect = useCallback(() => {
     liveRef.current?.reconnectNow();
   }, []);
@@ -458,9 +524,12 @@ export function useSession(sessionId: string, role: Role, deps: SessionDeps): Se
     busy,
     results,
     resultsError,
+    removed,
+    removing,
     submit,
     nextSelfPaced,
     hostAction,
+    removePlayer,
     reconnect,
   };
 }

@@ -609,6 +609,35 @@ def test_back_after_a_wrong_code_keeps_it(room: Room) -> None:
     expect(page.get_by_test_id("name-input")).to_have_value("Zoe")
 
 
+def test_the_host_removes_a_rude_name_for_good(room: Room) -> None:
+    host, code = room.host()
+    ana = room.player(code, "Ana")
+    rude = room.player(code, "Rude Name")
+    lobby = host.get_by_test_id("participant-count")
+    expect(lobby).to_have_text("2")
+
+    remove = host.get_by_role("button", name="Remove Rude Name")
+    remove.click()
+    dialog = host.get_by_test_id("remove-dialog")
+    expect(dialog).to_contain_text("Rude Name")
+    host.get_by_test_id("remove-dialog-cancel").click()
+    expect(lobby).to_have_text("2")
+    remove.click()
+    host.get_by_test_id("remove-dialog-confirm").click()
+
+    expect(lobby).to_have_text("1")
+    expect(host.get_by_text("Rude Name")).to_have_count(0)
+    expect(ana.get_by_text("Rude Name")).to_have_count(0)
+    expect(rude.get_by_test_id("player-removed")).to_contain_text("The host removed you")
+    # A reload (the same browser, the same player) does not bring them back.
+    rude.reload()
+    expect(rude.get_by_test_id("player-removed")).to_be_visible()
+    expect(host.get_by_text("Rude Name")).to_have_count(0)
+    room.start(host, 1)
+    expect(ana.get_by_test_id("choice-0")).to_be_visible()
+    expect(rude.get_by_test_id("choice-0")).to_have_count(0)
+
+
 def test_a_teacher_writes_a_quiz_in_the_app_and_plays_it(room: Room) -> None:
     host = room.page(PRESENTER, "host")
     host.goto(f"{room.base}/#/host")

@@ -3,19 +3,19 @@ import { ApiError } from '../api';
 import { describeError, formatPoints } from '../format';
 import { isThisComputerOnly, joinUrl } from '../joinCode';
 import { tileClass } from '../palette';
-import { phaseOf } from '../state';
+import { phaseOf, type Participant } from '../state';
 import { useSession, type HostAction, type SessionDeps } from '../useSession';
 import { ConfirmDialog } from './ConfirmDialog';
 import { ConnectionStatus } from './ConnectionStatus';
 import { Countdown } from './Countdown';
 import { Leaderboard } from './Leaderboard';
+import { PlayerChips } from './Lobby';
 import { Podium } from './Podium';
 import { QrCode } from './QrCode';
 import { choiceKey } from './QuestionCard';
 import { QuestionStatsView } from './QuestionStatsView';
 import { ResultsTable } from './ResultsTable';
 import { SelfPacedProgress } from './SelfPacedProgress';
-import { DisplayName } from './DisplayName';
 
 export interface HostPanelProps {
   sessionId: string;
@@ -72,6 +72,8 @@ export function HostPanel({
   const { state, fatal, results, busy, hostAction } = session;
   // The step the host is asked to confirm first, if any.
   const [confirming, setConfirming] = useState<'start' | 'finish' | null>(null);
+  // The player the host is asked to confirm removing, if any.
+  const [toRemove, setToRemove] = useState<Participant | null>(null);
   const link = joinUrl(origin, pathname, sessionId);
   const phase = phaseOf(state);
   const live = state.mode === 'live';
@@ -144,7 +146,7 @@ export function HostPanel({
   );
 
   useEffect(() => {
-    if (!spaceAction || busy || settling || confirming) return;
+    if (!spaceAction || busy || settling || confirming || toRemove) return;
     const onKey = (event: KeyboardEvent) => {
       if (!ADVANCE_KEYS.has(event.key) || event.repeat) return;
       if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
@@ -156,7 +158,7 @@ export function HostPanel({
     };
     document.addEventListener('keydown', onKey);
     return () => document.removeEventListener('keydown', onKey);
-  }, [spaceAction, busy, settling, confirming, press]);
+  }, [spaceAction, busy, settling, confirming, toRemove, press]);
 
   const finish = useCallback(() => {
     setConfirming(null);
@@ -167,6 +169,17 @@ export function HostPanel({
     press('start');
   }, [press]);
   const cancelConfirm = useCallback(() => setConfirming(null), []);
+
+  // Removing a player (a rude name on the projector) is asked first: they cannot come back.
+  const { removePlayer, removing } = session;
+  const askRemove = useCallback((participant: Participant) => {
+    setToRemove({ user_id: participant.user_id, display_name: participant.display_name });
+  }, []);
+  const confirmRemove = useCallback(() => {
+    if (toRemove) removePlayer(toRemove);
+    setToRemove(null);
+  }, [removePlayer, toRemove]);
+  const cancelRemove = useCallback(() => setToRemove(null), []);
 
   const classSize = state.participantCount ?? state.participants.length;
   // Someone joined while the host was asked to start with nobody: nothing
@@ -358,19 +371,12 @@ export function HostPanel({
             {state.participants.length === 0 ? (
               <p className="muted lobby-empty">Waiting for players to join…</p>
             ) : (
-              <ul className="chips chips-stage" aria-label="Players">
-                {state.participants.slice(-MAX_NAMES).map((participant) => (
-                  <li
-                    key={participant.user_id}
-                    className="chip"
-                    data-testid="lobby-participant"
-                    data-user-id={participant.user_id}
-                    title={participant.display_name}
-                  >
-                    <DisplayName name={participant.display_name} />
-                  </li>
-                ))}
-              </ul>
+              <PlayerChips
+                className="chips-stage"
+                participants={state.participants.slice(-MAX_NAMES)}
+                onRemove={isHost ? askRemove : undefined}
+                removing={removing}
+              />
             )}
             {participants > MAX_NAMES && (
               <p className="muted">and {participants - MAX_NAMES} more</p>
@@ -446,7 +452,12 @@ export function HostPanel({
           </h1>
           <div className="reveal-grid">
             <QuestionStatsView stats={state.closed} choices={question.choices ?? []} size="stage" />
-            <Leaderboard entries={state.entries} limit={8} />
+            <Leaderboard
+              entries={state.entries}
+              limit={8}
+              onRemove={isHost ? askRemove : undefined}
+              removing={removing}
+            />
           </div>
         </section>
       )}
@@ -468,7 +479,11 @@ export function HostPanel({
               answerCounts={state.answerCounts}
               participants={participants}
             />
-            <Leaderboard entries={state.entries} />
+            <Leaderboard
+              entries={state.entries}
+              onRemove={isHost ? askRemove : undefined}
+              removing={removing}
+            />
           </div>
         </section>
       )}
@@ -506,6 +521,19 @@ export function HostPanel({
             {live ? 'Question 1 opens at once, with nobody to answer it. ' : ''}Players can still join
             once the quiz has started.
           </p>
+        </ConfirmDialog>
+      )}
+
+      {toRemove && (
+        <ConfirmDialog
+          title={`Remove ${toRemove.display_name} from this quiz?`}
+          confirmLabel="Remove"
+          cancelLabel="Cancel"
+          onConfirm={confirmRemove}
+          onCancel={cancelRemove}
+          testId="remove-dialog"
+        >
+          <p>They will not be able to join again.</p>
         </ConfirmDialog>
       )}
 

@@ -2,6 +2,7 @@ import { useLayoutEffect, useRef } from 'react';
 import type { LeaderboardEntry, Standing } from '../api';
 import { formatRank, formatScore } from '../format';
 import { DisplayName } from './DisplayName';
+import { RemoveButton, useRemoveFocus } from './RemoveButton';
 
 export interface LeaderboardProps {
   entries: LeaderboardEntry[];
@@ -11,6 +12,10 @@ export interface LeaderboardProps {
   myName?: string | null;
   limit?: number;
   title?: string;
+  /** The host's remove control on each row; none when absent. */
+  onRemove?: (entry: LeaderboardEntry) => void;
+  /** Players whose removal is being sent (their control is disabled). */
+  removing?: readonly string[];
 }
 
 const MOVE_MS = 450;
@@ -33,8 +38,12 @@ export function Leaderboard({
   myName,
   limit = 10,
   title = 'Leaderboard',
+  onRemove,
+  removing = [],
 }: LeaderboardProps) {
   const top = entries.slice(0, limit);
+  const list = useRef<HTMLOListElement>(null);
+  useRemoveFocus(list, [entries, removing]);
   const rows = useRef(new Map<string, HTMLLIElement>());
   const places = useRef(new Map<string, { top: number; rank: number }>());
 
@@ -73,7 +82,7 @@ export function Leaderboard({
       {top.length === 0 ? (
         <p className="muted">No scores yet.</p>
       ) : (
-        <ol className="leaderboard-list">
+        <ol ref={list} className="leaderboard-list">
           {top.map((entry) => {
             const mine = entry.user_id === myUserId;
             return (
@@ -83,7 +92,7 @@ export function Leaderboard({
                   if (node) rows.current.set(entry.user_id, node);
                   else rows.current.delete(entry.user_id);
                 }}
-                className={`leaderboard-row${mine ? ' is-me' : ''}`}
+                className={`leaderboard-row${mine ? ' is-me' : ''}${onRemove ? ' has-remove' : ''}`}
                 data-testid="leaderboard-row"
                 data-user-id={entry.user_id}
                 data-score={entry.score}
@@ -96,6 +105,13 @@ export function Leaderboard({
                   {mine && <span className="visually-hidden"> (you)</span>}
                 </span>
                 <span className="lb-score">{formatScore(entry.score)}</span>
+                {onRemove && (
+                  <RemoveButton
+                    name={entry.display_name}
+                    busy={removing.includes(entry.user_id)}
+                    onRemove={() => onRemove(entry)}
+                  />
+                )}
               </li>
             );
           })}

@@ -1,5 +1,7 @@
+import { useRef } from 'react';
 import type { Participant } from '../state';
 import { DisplayName } from './DisplayName';
+import { RemoveButton, useRemoveFocus } from './RemoveButton';
 
 export interface LobbyProps {
   participantCount: number | null;
@@ -11,6 +13,45 @@ export interface LobbyProps {
 
 /** Names shown at most; a crowd is summarised by its count. */
 const MAX_NAMES = 60;
+
+export interface PlayerChipsProps {
+  participants: Participant[];
+  myUserId?: string | null;
+  /** Extra class of the list (`chips-stage` on the projector). */
+  className?: string;
+  /** The host's remove control beside each name; none when absent. */
+  onRemove?: (participant: Participant) => void;
+  /** Players whose removal is being sent (their control is disabled). */
+  removing?: readonly string[];
+}
+
+/** The names of the players who joined, as chips (with the host's × when given). */
+export function PlayerChips({ participants, myUserId, className, onRemove, removing = [] }: PlayerChipsProps) {
+  const list = useRef<HTMLUListElement>(null);
+  useRemoveFocus(list, [participants, removing]);
+  return (
+    <ul ref={list} className={`chips${className ? ` ${className}` : ''}`} aria-label="Players">
+      {participants.map((participant) => (
+        <li
+          key={participant.user_id}
+          className={`chip${participant.user_id === myUserId ? ' is-me' : ''}${onRemove ? ' has-remove' : ''}`}
+          data-testid="lobby-participant"
+          data-user-id={participant.user_id}
+          title={participant.display_name}
+        >
+          <DisplayName name={participant.display_name} />
+          {onRemove && (
+            <RemoveButton
+              name={participant.display_name}
+              busy={removing.includes(participant.user_id)}
+              onRemove={() => onRemove(participant)}
+            />
+          )}
+        </li>
+      ))}
+    </ul>
+  );
+}
 
 /** The lobby: who has joined so far. */
 export function Lobby({ participantCount, participants, myUserId, heading, note }: LobbyProps) {
@@ -24,21 +65,7 @@ export function Lobby({ participantCount, participants, myUserId, heading, note 
         <strong data-testid="participant-count">{count}</strong>{' '}
         {count === 1 ? 'player has' : 'players have'} joined
       </p>
-      {shown.length > 0 && (
-        <ul className="chips" aria-label="Players">
-          {shown.map((participant) => (
-            <li
-              key={participant.user_id}
-              className={`chip${participant.user_id === myUserId ? ' is-me' : ''}`}
-              data-testid="lobby-participant"
-              data-user-id={participant.user_id}
-              title={participant.display_name}
-            >
-              <DisplayName name={participant.display_name} />
-            </li>
-          ))}
-        </ul>
-      )}
+      {shown.length > 0 && <PlayerChips participants={shown} myUserId={myUserId} />}
       {count > shown.length && shown.length > 0 && (
         <p className="muted">and {count - shown.length} more</p>
       )}

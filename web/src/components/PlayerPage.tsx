@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError, type Question } from '../api';
 import { describeError, formatPoints, formatRank, formatScore } from '../format';
 import { answeredOnServer, phaseOf, submissionFor } from '../state';
@@ -21,6 +21,32 @@ export interface PlayerPageProps {
   onUnauthorized: () => void;
   /** The name the session knows this player by ("Ana 2" when another Ana was there first). */
   onName?: (name: string | null) => void;
+}
+
+/**
+ * The end for a player the host removed: said calmly, with the way back to
+ * the start. No question, score or standing of the quiz shows any more.
+ */
+export function RemovedNotice({ onLeave }: { onLeave: () => void }) {
+  const heading = useRef<HTMLHeadingElement>(null);
+  // The whole screen changed under them: screen readers and keyboards start here.
+  useEffect(() => heading.current?.focus(), []);
+  return (
+    <section
+      className="card center removed-notice"
+      role="status"
+      aria-labelledby="removed-title"
+      data-testid="player-removed"
+    >
+      <h1 id="removed-title" ref={heading} tabIndex={-1}>
+        The host removed you from this quiz.
+      </h1>
+      <p className="muted">You can join another quiz with its quiz ID.</p>
+      <button type="button" className="button primary" onClick={onLeave} data-testid="removed-leave">
+        Join another quiz
+      </button>
+    </section>
+  );
 }
 
 /** A player's view of one session, from the lobby to the podium. */
@@ -101,6 +127,8 @@ export function PlayerPage({ sessionId, deps, onLeave, onBack, onUnauthorized, o
   const shown = !liveQuestionOpen
     ? { score: scoreNow, rank: rankNow }
     : (revealed ?? beforeThisQuestion);
+
+  if (session.removed) return <RemovedNotice onLeave={onLeave} />;
 
   if (fatal) {
     return (

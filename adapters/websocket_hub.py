@@ -265,7 +265,8 @@ class _Room:
     # Answers scored per question, counted once per submission: the host's
     # live answer count rides on the coalesced leaderboard frames.
     answer_counts: dict[str, int] = field(default_factory=dict)
-    counted: set[str] = field(default_factory=set)
+    # (user, submission) -> question id, for each answer counted.
+    counted: dict[tuple[str, str], str] = field(default_factory=dict)
     # The latest join not yet announced, in a crowded room (see JOIN_FANOUT).
     pending_join: dict[str, Any] | None = None
     next_join: float = 0.0
@@ -407,10 +408,15 @@ class WebSocketHub:
             opened_at=room.seq,
             numbering=self._number_alone,
         )
+        arrived = user_id not in room.by_user and user_id not in room.gone
         room.connections.add(connection)
         room.by_user.setdefault(user_id, set()).add(connection)
         room.seen.pop(user_id, None)  # a new connection gets the next board
         room.gone.pop(user_id, None)
+        if arrived and not spectator and self.presence_grace > 0:
+            # The host's count of players here rises: a board tells it (the
+            # join's own board may have gone out before this socket opened).
+            self._changed(room)
         return connection
 
     def disconnect(self, connection: Connection) -> None:
@@ -447,9 +453,28 @@ class WebSocketHub:
 
         asyncio.get_running_loop().call_later(self.presence_grace, lapse)
 
+    def _removed(self, session_id: str, room: _Room, user_id: str) -> None:
+        """Forget a player the host removed: not here, not waited for, not counted.
+
+        Their answers leave the live counts (a rare event: the scan is fine),
+        and whoever is left may have answered the open question already
+        (``on_lapse`` checks).
+        """
+        if user_id in room.removed:
+            return
+        room.removed.add(user_id)
+        room.names.pop(user_id, None)
+        room.gone.pop(user_id, None)
+        for submission in [key for key in room.counted if key[0] == user_id]:
+            question = room.counted.pop(submission)
+            room.answer_counts[question] = max(0, room.answer_counts.get(question, 0) - 1)
+        self._changed(room)
+        if self.on_lapse is not None:
+            self.on_lapse(session_id)
+
     def _present(self, room: _Room) -> set[str]:
-        """Return the users connected, or gone less than the grace ago."""
-        users = set(room.by_user)
+        """Return the users connected, or gone less than the grace ago (not the removed)."""
+        users = set(room.by_user) - room.removed
         if room.gone:
             since = self.monotonic() - self.presence_grace
             for user_id, at in list(room.gone.items()):
@@ -465,7 +490,7 @@ class WebSocketHub:
         return self._players_here(room) if room is not None else 0
 
     def _players_here(self, room: _Room) -> int:
-        if not room.gone:  # the common case, without a set of 10,000 users per board
+        if not room.gone and not room.removed:  # the common case, without a set of 10,000
             return len(room.by_user) - sum(user in room.by_user for user in room.spectators)
         return len(self._present(room) - room.spectators)
 
@@ -492,7 +517,7 @@ class WebSocketHub:
         room = self._rooms.get(session_id)
         if room is None:
             return 0
-        return len(self._present(room)) if room.gone else len(room.by_user)
+        return len(self._present(room)) if room.gone or room.removed else len(room.by_user)
 
     def connection_count(self, session_id: str | None = None) -> int:
         """Return how many connections are open (in one session or all)."""
@@ -760,14 +785,12 @@ class WebSocketHub:
         if event.get("type") == "participant.joined":
             room.names[str(event["user_id"])] = str(event.get("display_name", ""))
         elif event.get("type") == "participant.removed":
-            room.names.pop(str(event["user_id"]), None)
-            room.removed.add(str(event["user_id"]))
-            room.gone.pop(str(event["user_id"]), None)
+            self._removed(session_id, room, str(event["user_id"]))
         elif event.get("type") == "answer.result":
-            submission = f"{target}:{event.get('submission_id')}"
+            submission = (str(target), str(event.get("submission_id")))
             if submission not in room.counted:
-                room.counted.add(submission)
                 question = str(event.get("question_id", ""))
+                room.counted[submission] = question
                 room.answer_counts[question] = room.answer_counts.get(question, 0) + 1
             if self.numbers_events and target is not None and event.get("status") == "scored":
                 if not room.fresh:

@@ -140,13 +140,21 @@ class BatchCachedSessions:
                 _remember(("participant", session_id, user_id), participant)
 
     async def remove_participant(self, session_id: str, user_id: str) -> Participant | None:
-        """Remove the participant and drop the cached lookup."""
+        """Remove the participant and drop the cached lookups."""
         _forget("participant", session_id, user_id)
+        _forget("removed", session_id)
         return await self.inner.remove_participant(session_id, user_id)
 
     async def removed(self, session_id: str, user_id: str) -> bool:
         """Return whether the user was removed (not cached)."""
         return await self.inner.removed(session_id, user_id)
+
+    async def removed_participants(self, session_id: str) -> list[str]:
+        """Return the users removed from the session, read once per batch."""
+        return await _shared(
+            ("removed", session_id),
+            lambda: self._read(lambda: self.inner.removed_participants(session_id)),
+        )
 
     async def claim_name(self, session_id: str, name_key: str, user_id: str) -> bool:
         """Reserve a display name (not cached)."""

@@ -151,6 +151,10 @@ class SessionStore(Protocol):
         """Return whether the user was removed from the session."""
         ...
 
+    async def removed_participants(self, session_id: str) -> list[str]:
+        """Return the ids of the users removed from the session, in the order removed."""
+        ...
+
     async def claim_name(self, session_id: str, name_key: str, user_id: str) -> bool:
         """Reserve a display name for the user, atomically; False when another holds it."""
         ...

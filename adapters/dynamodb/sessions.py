@@ -67,8 +67,11 @@ def name_pk(session_id: str, name_key: str) -> str:
 
 
 NAME_SK = "NAME"
-# In the participant's own partition (``user_pk``): the host removed them.
-REMOVED_SK = "REMOVED"
+
+
+def removed_pk(session_id: str) -> str:
+    """Return the partition of the session's removed players (one item each)."""
+    return f"S#{part(session_id)}#REMOVED"
 
 
 def serve_sk(question_index: int) -> str:
@@ -317,8 +320,10 @@ class DynamoSessionStore:
             return await self._removed_participant(session_id, user_id)
         present = _participant(found)
         marker = {
-            "pk": user_pk(session_id, user_id),
-            "sk": REMOVED_SK,
+            "pk": removed_pk(session_id),
+            "sk": participant_sk(user_id),
+            # Tie-break for removal order among removals in the same millisecond.
+            "removed_ns": time.time_ns(),
             "session_id": present.session_id,
             "user_id": present.user_id,
             "display_name": present.display_name,
@@ -352,12 +357,20 @@ class DynamoSessionStore:
         return present
 
     async def _removed_participant(self, session_id: str, user_id: str) -> Participant | None:
-        item = await get_item(self.client, self.table, user_pk(session_id, user_id), REMOVED_SK)
+        item = await get_item(
+            self.client, self.table, removed_pk(session_id), participant_sk(user_id)
+        )
         return None if item is None else _participant(item)
 
     async def removed(self, session_id: str, user_id: str) -> bool:
         """Return whether the user was removed from the session (one read)."""
         return await self._removed_participant(session_id, user_id) is not None
+
+    async def removed_participants(self, session_id: str) -> list[str]:
+        """Return the users removed from the session, in the order removed (one query)."""
+        items = await query_partition(self.client, self.table, removed_pk(session_id), "U#")
+        found = sorted((from_item(item) for item in items), key=lambda v: v.get("removed_ns", 0))
+        return [str(values["user_id"]) for values in found]
 
     # --- self-paced serve times --------------------------------------------
 

@@ -129,7 +129,8 @@ class MemorySessionStore:
         self._participants: dict[str, dict[str, Participant]] = defaultdict(dict)
         self._served: dict[tuple[str, str], dict[int, int]] = defaultdict(dict)
         self._names: dict[tuple[str, str], str] = {}
-        self._removed: dict[tuple[str, str], Participant] = {}
+        # The players the host removed, by session, in the order removed.
+        self._removed: dict[str, dict[str, Participant]] = defaultdict(dict)
 
     async def create(self, state: SessionState) -> bool:
         """Insert the session if its id is free."""
@@ -183,13 +184,17 @@ class MemorySessionStore:
         members = self._participants.get(session_id)
         present = members.pop(user_id, None) if members is not None else None
         if present is not None:
-            self._removed[(session_id, user_id)] = present
+            self._removed[session_id][user_id] = present
             return present
-        return self._removed.get((session_id, user_id))
+        return self._removed.get(session_id, {}).get(user_id)
 
     async def removed(self, session_id: str, user_id: str) -> bool:
         """Return whether the user was removed from the session."""
-        return (session_id, user_id) in self._removed
+        return user_id in self._removed.get(session_id, {})
+
+    async def removed_participants(self, session_id: str) -> list[str]:
+        """Return the users removed from the session, in the order removed."""
+        return list(self._removed.get(session_id, {}))
 
     async def claim_name(self, session_id: str, name_key: str, user_id: str) -> bool:
         """Reserve the name for the user; False when another user holds it."""

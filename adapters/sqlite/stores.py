@@ -401,6 +401,11 @@ class SqliteSessionStore:
         mirror = await self._db.session(session_id)
         return await mirror.sessions.removed(session_id, user_id)
 
+    async def removed_participants(self, session_id: str) -> list[str]:
+        """Return the users removed from the session, in the order removed."""
+        mirror = await self._db.session(session_id)
+        return await mirror.sessions.removed_participants(session_id)
+
     async def claim_name(self, session_id: str, name_key: str, user_id: str) -> bool:
         """Reserve the name for the user; False when another participant holds it.
 

@@ -240,7 +240,7 @@ class Live:
         current = view["current_question"]
         if current is not None:
             question_id = current["question_id"]
-            recorded = await services.answers.question_count(session_id, question_id)
+            recorded = await services.quiz.answered_count(session_id, question_id)
             counts[question_id] = max(counts.get(question_id, 0), recorded)
         payload: dict[str, Any] = {
             "type": "session.snapshot",

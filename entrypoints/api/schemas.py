@@ -280,6 +280,19 @@ class ParticipantOut(BaseModel):
     rank: int | None
 
 
+class ParticipantName(BaseModel):
+    """One participant, as the host's list of players shows them."""
+
+    user_id: str
+    display_name: str
+
+
+class ParticipantList(BaseModel):
+    """(v1.2) Every participant of a session, in the order they joined (host only)."""
+
+    items: list[ParticipantName]
+
+
 class AnswerIn(Strict):
     """An answer; ``submission_id`` is the client's idempotency key."""
 

@@ -181,6 +181,18 @@ class QuizService:
             question_id = quiz.questions[state.question_index].question_id
             await self.close_if_all_answered(state, question_id)
 
+    async def answered_count(self, session_id: str, question_id: str) -> int:
+        """Return how many participants answered the question.
+
+        Answers of players the host removed stay recorded but count for no
+        one: not for the room's "all answered", nor in the statistics.
+        """
+        answered = await self.answers.question_count(session_id, question_id)
+        for user_id in await self.sessions.removed_participants(session_id):
+            if await self.answers.get(session_id, question_id, user_id) is not None:
+                answered -= 1
+        return answered
+
     async def close_if_all_answered(self, state: SessionState, question_id: str) -> None:
         """Close the open question early once every participant answered it.
 
@@ -196,7 +208,7 @@ class QuizService:
         question = quiz.questions[state.question_index]
         if question.question_id != question_id:
             return
-        answered = await self.answers.question_count(state.session_id, question_id)
+        answered = await self.answered_count(state.session_id, question_id)
         counted = None if self.presence is None else self.presence.connected_count(state.session_id)
         if counted is not None and answered < counted - 1:
             return  # cheap: most answers of a big room stop here (the host may be one)
@@ -256,6 +268,14 @@ class QuizService:
                 )
             )
         return participant, created
+
+    async def participants(self, session_id: str, actor: str) -> list[Participant]:
+        """Return every participant in join order (host only: the list to remove from)."""
+        state = await load_session(self.sessions, session_id)
+        if actor != state.host_id:
+            raise Forbidden("only the host can list the players")
+        joined = await self.sessions.participants(session_id)
+        return sorted(joined, key=lambda participant: participant.joined_at)
 
     async def remove_participant(self, session_id: str, actor: str, user_id: str) -> None:
         """Take a participant out of the session (host only, idempotent).
@@ -363,7 +383,7 @@ class QuizService:
         question = quiz.questions[index]
         # An answer received before the cutoff may still be recorded after
         # the reveal: the count of answers keys the cached figures.
-        key = (index, await self.answers.question_count(state.session_id, question.question_id))
+        key = (index, await self.answered_count(state.session_id, question.question_id))
         cached = self._reveals.get(state.session_id)
         if cached is not None and cached[0] == key:
             return cached[1]
@@ -475,8 +495,13 @@ async def question_stats(
     }
     # A choice's label by its normalised form (the first such choice).
     labels = {q.question_id: {normalise(c): c for c in reversed(q.choices)} for q in wanted}
+    # The answers of players the host removed stay recorded, uncounted here
+    # as on the board and in the standings.
+    removed = set(await sessions.removed_participants(session_id))
     for answer in await answers.for_session(session_id):
         if question_id is not None and answer.question_id != question_id:
+            continue
+        if answer.user_id in removed:
             continue
         entry = stats.get(answer.question_id)
         question = quiz.question(answer.question_id)

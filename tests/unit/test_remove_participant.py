@@ -98,6 +98,19 @@ async def test_the_results_leave_out_a_removed_player_but_keep_everyone_else(liv
 
 
 async def test_removing_the_last_player_yet_to_answer_closes_the_question() -> None:
+    play = await closing_play()
+    await started(play, "ann", "bob", "cat")
+    await play.submit("ann", "q1", "right", "s1")
+    await play.submit("bob", "q1", "wrong", "s2")
+    assert session_events(play, "question.closed") == []
+
+    await play.system.quiz.remove_participant(play.session_id, HOST, "cat")
+
+    assert [event["question_id"] for event in session_events(play, "question.closed")] == ["q1"]
+
+
+async def closing_play() -> Play:
+    """A live session that closes a question once every participant answered it."""
     play = await new_play()
     state = await play.system.quiz.create_session(
         host_id=HOST,
@@ -106,14 +119,34 @@ async def test_removing_the_last_player_yet_to_answer_closes_the_question() -> N
         question_seconds=10,
         close_when_all_answered=True,
     )
-    play = Play(
+    return Play(
         system=play.system, clock=play.clock, session_id=state.session_id, quiz_id=play.quiz_id
     )
-    await started(play, "ann", "bob", "cat")
-    await play.submit("ann", "q1", "right", "s1")
-    await play.submit("bob", "q1", "wrong", "s2")
-    assert session_events(play, "question.closed") == []
 
+
+async def test_a_removed_players_answer_leaves_the_statistics(live: Play) -> None:
+    await started(live, "ann", "bob", "cat")
+    await live.submit("ann", "q1", "right", "s1")
+    await live.submit("bob", "q1", "wrong", "s2")
+    await live.submit("cat", "q1", "right", "s3")
+
+    await live.system.quiz.remove_participant(live.session_id, HOST, "cat")
+    await live.system.quiz.reveal(live.session_id, HOST)
+
+    (closed,) = session_events(live, "question.closed")
+    assert (closed["answer_count"], closed["correct_count"]) == (2, 1)
+    assert closed["correct_share"] == 0.5
+    assert await live.system.quiz.answered_count(live.session_id, "q1") == 2
+
+
+async def test_a_removed_players_answer_does_not_close_the_question_early() -> None:
+    play = await closing_play()
+    await started(play, "ann", "bob", "cat")
+    await play.submit("cat", "q1", "right", "s3")
     await play.system.quiz.remove_participant(play.session_id, HOST, "cat")
+
+    await play.submit("ann", "q1", "right", "s1")
+    assert session_events(play, "question.closed") == [], "bob has not answered"
+    await play.submit("bob", "q1", "wrong", "s2")
 
     assert [event["question_id"] for event in session_events(play, "question.closed")] == ["q1"]

@@ -980,6 +980,50 @@ async def test_the_hosts_boards_count_the_players_here_and_drop_one_gone_for_goo
     assert present_counts(host) == [1]
 
 
+async def test_a_player_whose_socket_opens_after_the_join_is_counted_on_the_hosts_board() -> None:
+    live = grace_hub(time.perf_counter, grace=10.0)
+    await live.leaderboard.submit(session_board("ROOM22"), "ann", 0, 0)
+    host = live.connect("ROOM22", "teacher", spectator=True)
+    live.connect("ROOM22", "ann")
+    await asyncio.sleep(0.03)
+    await live.flush()
+    assert present_counts(host) == [1]
+
+    # Bob's join was announced (and its board sent) before his socket opened.
+    live.connect("ROOM22", "bob")
+    await asyncio.sleep(0.25)  # one interval, past the settling
+    await live.flush()
+
+    assert present_counts(host) == [2]
+
+
+async def test_a_removed_players_answers_leave_the_live_counts_and_a_recheck_follows() -> None:
+    rechecked: list[str] = []
+    live = grace_hub(time.perf_counter, grace=10.0, on_lapse=rechecked.append)
+    for user in ("ann", "bob"):
+        live.connect("ROOM22", user)
+        await live.to_user(
+            "ROOM22",
+            user,
+            {
+                "type": "answer.result",
+                "status": "scored",
+                "question_id": "q1",
+                "submission_id": "s",
+            },
+        )
+    assert live.answer_counts("ROOM22") == {"q1": 2}
+
+    await live.to_session(
+        "ROOM22", {"type": "participant.removed", "user_id": "bob", "display_name": "Bob"}
+    )
+
+    assert live.answer_counts("ROOM22") == {"q1": 1}
+    assert live.connected("ROOM22") == {"ann"}, "bob's socket is still closing"
+    assert live.connected_count("ROOM22") == 1
+    assert rechecked == ["ROOM22"]
+
+
 async def test_boards_say_nothing_of_presence_where_the_hub_sees_only_its_own_sockets() -> None:
     clock = Clock()
     live = grace_hub(clock, grace=0.0)  # as an API process of the cloud profile

@@ -75,6 +75,18 @@ class Participants:
     def __init__(self, ctx: ApiContext) -> None:
         self.ctx = ctx
 
+    @spec.validate(resp=Response(HTTP_200=schemas.ParticipantList, **PROBLEMS), tags=["sessions"])
+    async def on_get(
+        self, req: falcon.asgi.Request, resp: falcon.asgi.Response, session_id: str
+    ) -> None:
+        """(Host) every participant in the order they joined, to remove one."""
+        caller = await self.ctx.caller(req)
+        sid = self.ctx.session_id(session_id)
+        joined = await self.ctx.services.quiz.participants(sid, caller.user_id)
+        resp.media = {
+            "items": [{"user_id": p.user_id, "display_name": p.display_name} for p in joined]
+        }
+
     @spec.validate(
         resp=Response(HTTP_200=schemas.ParticipantOut, HTTP_201=schemas.ParticipantOut, **PROBLEMS),
         tags=["sessions"],

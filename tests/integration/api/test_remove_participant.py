@@ -119,3 +119,18 @@ async def test_the_removed_players_socket_is_told_then_closed_and_the_room_is_to
     assert error["code"] == "not_participant"
     assert "removed you" in error["detail"]
     assert (refusal.code, refusal.reason) == (4403, "removed by the host")
+
+
+async def test_the_host_lists_every_player_to_remove_one(api: Api) -> None:
+    game = await new_game(api, players=3)
+    first, gone, last = game.players
+    await api.call("DELETE", _remove_path(game.session_id, gone.user_id), as_=game.host)
+
+    listed = await api.get(f"/v1/sessions/{game.session_id}/participants", as_=game.host)
+
+    assert listed.status == 200
+    assert [item["user_id"] for item in listed.body["items"]] == [first.user_id, last.user_id]
+    assert set(listed.body["items"][0]) == {"user_id", "display_name"}
+    assert_problem(
+        await api.get(f"/v1/sessions/{game.session_id}/participants", as_=first), 403, "forbidden"
+    )

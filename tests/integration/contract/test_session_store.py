@@ -323,3 +323,17 @@ async def test_concurrent_removals_of_one_participant_count_them_out_once(
 
     assert results == [participant("user-0")] * 8
     assert await session_store.participant_count("SESSA1") == 3
+
+
+async def test_the_removed_are_listed_in_the_order_removed(session_store: SessionStore) -> None:
+    await session_store.create(session())
+    await session_store.create(session("SESSB2"))
+    for number in range(4):
+        await session_store.add_participant(participant(f"user-{number}"))
+    await session_store.add_participant(participant("user-0", session_id="SESSB2"))
+
+    for user_id in ("user-2", "user-0", "user-2", "stranger"):
+        await session_store.remove_participant("SESSA1", user_id)
+
+    assert await session_store.removed_participants("SESSA1") == ["user-2", "user-0"]
+    assert await session_store.removed_participants("SESSB2") == []

@@ -215,8 +215,21 @@ class MasterStore(Protocol):
         """Return the quiz, if any."""
         ...
 
-    async def list_quizzes(self, offset: int = 0, limit: int | None = None) -> list[Quiz]:
-        """Return quizzes oldest first: ``limit`` of them after the first ``offset``."""
+    async def list_quizzes(
+        self, offset: int = 0, limit: int | None = None, *, author_id: str | None = None
+    ) -> list[Quiz]:
+        """Return quizzes oldest first: ``limit`` of them after the first ``offset``.
+
+        Archived quizzes are left out; with ``author_id``, only that author's.
+        """
+        ...
+
+    async def archive_quiz(self, quiz_id: str) -> None:
+        """Take the quiz off the list for good (idempotent); it still reads back by id."""
+        ...
+
+    async def is_archived(self, quiz_id: str) -> bool:
+        """Return whether the quiz was archived."""
         ...
 
     async def upsert_user(self, user: User) -> User:

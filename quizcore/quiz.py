@@ -180,6 +180,12 @@ class Quiz:
         """Return the quiz as players may see it (no answers)."""
         return {**self.summary(), "questions": [q.public() for q in self.questions]}
 
+    def source(self) -> dict[str, Any]:
+        """Return the quiz as its author wrote it (the body that creates it again)."""
+        written = self.to_dict()
+        del written["quiz_id"], written["author_id"]
+        return written
+
     def to_dict(self) -> dict[str, Any]:
         """Return the full JSON-able form, answers included."""
         return {

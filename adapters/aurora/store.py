@@ -164,14 +164,35 @@ class PostgresMasterStore:
         quizzes = _quizzes(rows)
         return quizzes[0] if quizzes else None
 
-    async def list_quizzes(self, offset: int = 0, limit: int | None = None) -> list[Quiz]:
-        """Return quizzes oldest first; the database does the paging."""
+    async def list_quizzes(
+        self, offset: int = 0, limit: int | None = None, *, author_id: str | None = None
+    ) -> list[Quiz]:
+        """Return quizzes oldest first (not the archived); the database does the paging."""
         page = (
             f"WHERE z.quiz_id IN (SELECT quiz_id FROM {self._s}.quizzes"
+            " WHERE archived_at IS NULL AND ($3::text IS NULL OR author_id = $3)"
             " ORDER BY seq LIMIT $1 OFFSET $2)"
         )
-        rows = await self._fetch("list quizzes", self._quiz_query(page), limit, offset)
+        rows = await self._fetch("list quizzes", self._quiz_query(page), limit, offset, author_id)
         return _quizzes(rows)
+
+    async def archive_quiz(self, quiz_id: str) -> None:
+        """Take the quiz off the list (its row stays, marked; idempotent)."""
+        await self._fetch(
+            "archive quiz",
+            f"UPDATE {self._s}.quizzes SET archived_at = COALESCE(archived_at, now())"
+            " WHERE quiz_id = $1 RETURNING quiz_id",
+            quiz_id,
+        )
+
+    async def is_archived(self, quiz_id: str) -> bool:
+        """Return whether the quiz was archived."""
+        row = await self._fetchrow(
+            "quiz archived",
+            f"SELECT archived_at IS NOT NULL AS archived FROM {self._s}.quizzes WHERE quiz_id = $1",
+            quiz_id,
+        )
+        return bool(row["archived"]) if row is not None else False
 
     async def upsert_user(self, user: User) -> User:
         """Create or update the user (idempotent); return the stored record."""

@@ -214,6 +214,7 @@ class MemoryMasterStore:
 
     def __init__(self) -> None:
         self._quizzes: dict[str, Quiz] = {}
+        self._archived: set[str] = set()
         self._users: dict[str, User] = {}
         self._results: dict[tuple[str, str], SessionResult] = {}
         # Indexes so reads by session or by user never scan every result.
@@ -228,10 +229,24 @@ class MemoryMasterStore:
         """Return the quiz."""
         return self._quizzes.get(quiz_id)
 
-    async def list_quizzes(self, offset: int = 0, limit: int | None = None) -> list[Quiz]:
-        """Return quizzes in insertion order, a page when asked."""
-        quizzes = list(self._quizzes.values())
+    async def list_quizzes(
+        self, offset: int = 0, limit: int | None = None, *, author_id: str | None = None
+    ) -> list[Quiz]:
+        """Return quizzes in insertion order, a page when asked (not the archived)."""
+        quizzes = [
+            q
+            for q in self._quizzes.values()
+            if q.quiz_id not in self._archived and author_id in (None, q.author_id)
+        ]
         return quizzes[offset : None if limit is None else offset + limit]
+
+    async def archive_quiz(self, quiz_id: str) -> None:
+        """Take the quiz off the list."""
+        self._archived.add(quiz_id)
+
+    async def is_archived(self, quiz_id: str) -> bool:
+        """Return whether the quiz was archived."""
+        return quiz_id in self._archived
 
     async def upsert_user(self, user: User) -> User:
         """Create or update the user."""

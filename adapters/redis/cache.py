@@ -112,9 +112,19 @@ class RedisQuizCache:
         except UNAVAILABLE as ex:
             log.warning("quiz cache invalidation failed: %s", ex)
 
-    async def list_quizzes(self, offset: int = 0, limit: int | None = None) -> list[Quiz]:
+    async def list_quizzes(
+        self, offset: int = 0, limit: int | None = None, *, author_id: str | None = None
+    ) -> list[Quiz]:
         """Return quizzes from the master, oldest first, a page when asked."""
-        return await self.master.list_quizzes(offset, limit)
+        return await self.master.list_quizzes(offset, limit, author_id=author_id)
+
+    async def archive_quiz(self, quiz_id: str) -> None:
+        """Archive the quiz in the master (the cached copy still reads back by id)."""
+        await self.master.archive_quiz(quiz_id)
+
+    async def is_archived(self, quiz_id: str) -> bool:
+        """Return whether the master archived the quiz."""
+        return await self.master.is_archived(quiz_id)
 
     async def upsert_user(self, user: User) -> User:
         """Create or update the user in the master."""

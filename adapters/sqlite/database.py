@@ -134,6 +134,9 @@ CREATE TABLE IF NOT EXISTS quizzes (
     quiz_id TEXT NOT NULL UNIQUE,
     data TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS archived_quizzes (
+    quiz_id TEXT PRIMARY KEY
+);
 CREATE TABLE IF NOT EXISTS users (
     seq INTEGER PRIMARY KEY,
     user_id TEXT NOT NULL UNIQUE,
@@ -152,10 +155,11 @@ CREATE INDEX IF NOT EXISTS session_results_by_user ON session_results (user_id);
 """
 
 
-# The index above, and the table of removed participants, are created on
+# The index above, and the tables of removed participants and archived
+# quizzes, are created on
 # every open, so files written before them get them too; they change nothing
-# a reader of version 1 relies on (one that predates the table shows removed
-# players again, as if never removed).
+# a reader of version 1 relies on (one that predates them shows removed
+# players and archived quizzes again).
 
 
 def session_key(session_id: str) -> Key:

@@ -75,6 +75,12 @@ _SAVE_QUIZ = (
     "INSERT INTO quizzes (quiz_id, data) VALUES (?, ?)"
     " ON CONFLICT (quiz_id) DO UPDATE SET data = excluded.data"
 )
+# Changes one row whether or not the quiz was archived before (the writer
+# checks every write changed exactly one): archiving again is a no-op.
+_ARCHIVE_QUIZ = (
+    "INSERT INTO archived_quizzes (quiz_id) VALUES (?)"
+    " ON CONFLICT (quiz_id) DO UPDATE SET quiz_id = excluded.quiz_id"
+)
 _UPSERT_USER = (
     "INSERT INTO users (user_id, data) VALUES (?, ?)"
     " ON CONFLICT (user_id) DO UPDATE SET data = excluded.data"
@@ -467,13 +473,25 @@ def _fetch_user(user_id: str) -> Callable[[sqlite3.Connection], User | None]:
     return fetch
 
 
-def _quiz_page(offset: int, limit: int | None) -> Callable[[sqlite3.Connection], list[Quiz]]:
+def _quiz_page(
+    offset: int, limit: int | None, author_id: str | None
+) -> Callable[[sqlite3.Connection], list[Quiz]]:
     def fetch(conn: sqlite3.Connection) -> list[Quiz]:
         rows = conn.execute(
-            "SELECT data FROM quizzes ORDER BY seq LIMIT ? OFFSET ?",
-            (-1 if limit is None else limit, offset),
+            "SELECT data FROM quizzes WHERE quiz_id NOT IN (SELECT quiz_id FROM archived_quizzes)"
+            " AND (? IS NULL OR json_extract(data, '$.author_id') = ?)"
+            " ORDER BY seq LIMIT ? OFFSET ?",
+            (author_id, author_id, -1 if limit is None else limit, offset),
         ).fetchall()
         return [quiz_from_dict(orjson.loads(text)) for (text,) in rows]
+
+    return fetch
+
+
+def _is_archived(quiz_id: str) -> Callable[[sqlite3.Connection], bool]:
+    def fetch(conn: sqlite3.Connection) -> bool:
+        found = conn.execute("SELECT 1 FROM archived_quizzes WHERE quiz_id = ?", (quiz_id,))
+        return found.fetchone() is not None
 
     return fetch
 
@@ -536,9 +554,29 @@ class SqliteMasterStore:
         quiz: Quiz | None = await self._db.record(("quiz", quiz_id), _fetch_quiz(quiz_id))
         return quiz
 
-    async def list_quizzes(self, offset: int = 0, limit: int | None = None) -> list[Quiz]:
-        """Return quizzes oldest first; the file does the paging."""
-        return await self._db.query(_quiz_page(offset, limit))
+    async def list_quizzes(
+        self, offset: int = 0, limit: int | None = None, *, author_id: str | None = None
+    ) -> list[Quiz]:
+        """Return quizzes oldest first, not the archived; the file does the paging."""
+        return await self._db.query(_quiz_page(offset, limit, author_id))
+
+    async def archive_quiz(self, quiz_id: str) -> None:
+        """Take the quiz off the list (a row of ``archived_quizzes``)."""
+        key = ("archived", quiz_id)
+        pending = self._db.in_flight(key)
+        if pending is not None:
+            await _settle(self._db, pending)
+            return
+        write = self._db.write(key, True, _ARCHIVE_QUIZ, (quiz_id,), lambda: None)
+        await self._db.settle(write)
+
+    async def is_archived(self, quiz_id: str) -> bool:
+        """Return whether the quiz was archived (read from the file)."""
+        pending = self._db.in_flight(("archived", quiz_id))
+        if pending is not None:
+            await _settle(self._db, pending)
+            return True
+        return await self._db.query(_is_archived(quiz_id))
 
     async def upsert_user(self, user: User) -> User:
         """Create or update the user (idempotent); return the stored record."""

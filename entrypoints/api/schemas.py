@@ -171,6 +171,9 @@ class QuizListQuery(BaseModel):
         pattern=r"^[0-9]{1,9}$",
         description="Opaque: a previous page's next_cursor. Past the end, a page is empty.",
     )
+    mine: bool = Field(
+        default=False, description="(v1.2) Only the quizzes the caller wrote (and may delete)."
+    )
 
 
 class PublicQuestion(BaseModel):

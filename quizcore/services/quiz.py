@@ -13,6 +13,7 @@ from quizcore.errors import (
     NameTaken,
     NotFound,
     NotParticipant,
+    QuizNotFound,
     SessionFinished,
     SessionNotRunning,
 )
@@ -90,6 +91,24 @@ class QuizService:
         await self.master.save_quiz(quiz)
         return quiz
 
+    async def authored_quiz(self, actor: str, quiz_id: str) -> Quiz:
+        """Return a quiz its author asks for (answers included); refuse anyone else."""
+        quiz = await self.master.get_quiz(quiz_id)
+        if quiz is None:
+            raise QuizNotFound(f"no quiz {quiz_id}")
+        if not quiz.author_id or quiz.author_id != actor:
+            raise Forbidden("only the quiz's author can do this")
+        return quiz
+
+    async def delete_quiz(self, actor: str, quiz_id: str) -> None:
+        """Take the author's quiz off the list (idempotent).
+
+        Sessions played from it keep reading it by id, so it is archived,
+        not erased; no new session can be made from it.
+        """
+        await self.authored_quiz(actor, quiz_id)
+        await self.master.archive_quiz(quiz_id)
+
     async def create_session(
         self,
         *,
@@ -102,6 +121,8 @@ class QuizService:
     ) -> SessionState:
         """Create a session in the lobby under a fresh join code."""
         quiz = await self.catalog.quiz(quiz_id)
+        if await self.master.is_archived(quiz_id):
+            raise QuizNotFound(f"quiz {quiz_id} was deleted by its author")
         now = self.clock.now_ms()
         for attempt in range(24):
             # Longer codes once short ones keep colliding: never reuse a live id.

@@ -10,7 +10,7 @@ from entrypoints.api.resources.auth import DevToken, Jwks
 from entrypoints.api.resources.common import spec
 from entrypoints.api.resources.leaderboard import GlobalLeaderboard, SessionLeaderboard
 from entrypoints.api.resources.operations import Health, OpenApi, Ready, WebConfig
-from entrypoints.api.resources.quizzes import Quiz, Quizzes
+from entrypoints.api.resources.quizzes import Quiz, QuizSource, Quizzes
 from entrypoints.api.resources.sessions import (
     CurrentQuestionResource,
     HostAction,
@@ -36,6 +36,7 @@ def add_routes(app: Any, ctx: ApiContext) -> None:
     app.add_route("/v1/dev/token", DevToken(ctx))
     app.add_route("/v1/quizzes", Quizzes(ctx))
     app.add_route("/v1/quizzes/{quiz_id}", Quiz(ctx))
+    app.add_route("/v1/quizzes/{quiz_id}/source", QuizSource(ctx))
     app.add_route("/v1/sessions", Sessions(ctx))
     app.add_route("/v1/sessions/{session_id}", Session(ctx))
     app.add_route("/v1/sessions/{session_id}/participants", Participants(ctx))

@@ -30,17 +30,22 @@ class Quizzes:
     )
     async def on_get(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
         """List quizzes, oldest first, a page at a time (``limit``, ``cursor``)."""
-        await self.ctx.caller(req)
+        caller = await self.ctx.caller(req)
         limit = limit_param(req, default=100)
-        # Quizzes are only ever appended (oldest first), so a position is a
-        # stable cursor; the store reads one page (and one more to tell).
+        # Quizzes are appended (oldest first), so a position is a cursor; an
+        # author deleting one while a client pages may shift the rest by one.
+        # The store reads one page (and one more to tell).
+        mine = req.get_param("mine")
+        if mine not in (None, "true", "false"):
+            raise InvalidRequest("mine must be true or false")
+        author = caller.user_id if mine == "true" else None
         cursor = req.get_param("cursor")
         start = 0
         if cursor is not None:
             if not (cursor.isascii() and cursor.isdigit() and len(cursor) <= 9):
                 raise InvalidRequest("cursor must be a next_cursor this list returned")
             start = int(cursor)
-        found = await self.ctx.services.master.list_quizzes(start, limit + 1)
+        found = await self.ctx.services.master.list_quizzes(start, limit + 1, author_id=author)
         page, more = found[:limit], len(found) > limit
         resp.media = {
             "items": [quiz.summary() for quiz in page],
@@ -81,3 +86,29 @@ class Quiz:
         if quiz is None:
             raise QuizNotFound(f"no quiz {quiz_id}")
         resp.media = quiz.public()
+
+    @spec.validate(resp=Response(HTTP_204=None, **PROBLEMS), tags=["quizzes"])
+    async def on_delete(
+        self, req: falcon.asgi.Request, resp: falcon.asgi.Response, quiz_id: str
+    ) -> None:
+        """(Author) take the quiz off the list; sessions played from it keep it."""
+        caller = await self.ctx.caller(req)
+        self.ctx.limit(caller.user_id)
+        await self.ctx.services.quiz.delete_quiz(caller.user_id, quiz_id)
+        resp.status = falcon.HTTP_204
+
+
+class QuizSource:
+    """A quiz as its author wrote it, answers included: to write a new one from it."""
+
+    def __init__(self, ctx: ApiContext) -> None:
+        self.ctx = ctx
+
+    @spec.validate(resp=Response(HTTP_200=schemas.QuizIn, **PROBLEMS), tags=["quizzes"])
+    async def on_get(
+        self, req: falcon.asgi.Request, resp: falcon.asgi.Response, quiz_id: str
+    ) -> None:
+        """(Author) the body that created the quiz; anyone else is refused."""
+        caller = await self.ctx.caller(req)
+        quiz = await self.ctx.services.quiz.authored_quiz(caller.user_id, quiz_id)
+        resp.media = quiz.source()

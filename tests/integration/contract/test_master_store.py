@@ -182,3 +182,43 @@ async def test_a_result_becoming_final_counts_once_in_the_totals(
     assert await master_store.user_totals("user-1") == (900, 1)
     reached_at = result(score=900).reached_at
     assert sorted(await master_store.all_totals()) == [("user-1", 900, reached_at)]
+
+
+async def test_an_archived_quiz_leaves_the_list_and_still_reads_back(
+    master_store: MasterStore,
+) -> None:
+    for number in range(4):
+        await master_store.save_quiz(quiz(f"quiz-{number}"))
+
+    await master_store.archive_quiz("quiz-1")
+    await master_store.archive_quiz("quiz-1")
+
+    assert [q.quiz_id for q in await master_store.list_quizzes()] == ["quiz-0", "quiz-2", "quiz-3"]
+    assert [q.quiz_id for q in await master_store.list_quizzes(1, 1)] == ["quiz-2"]
+    assert await master_store.is_archived("quiz-1") is True
+    assert await master_store.is_archived("quiz-2") is False
+    assert (await master_store.get_quiz("quiz-1")) == quiz("quiz-1")
+    # Saved again (an upsert), it stays archived.
+    await master_store.save_quiz(quiz("quiz-1"))
+    assert "quiz-1" not in [q.quiz_id for q in await master_store.list_quizzes()]
+
+
+async def test_an_authors_quizzes_are_listed_apart_a_page_at_a_time(
+    master_store: MasterStore,
+) -> None:
+    for number in range(5):
+        written = quiz(f"quiz-{number}")
+        if number % 2:
+            written = dataclasses.replace(written, author_id="author-2")
+        await master_store.save_quiz(written)
+    await master_store.archive_quiz("quiz-2")
+
+    mine = await master_store.list_quizzes(author_id="author-1")
+    theirs = await master_store.list_quizzes(0, 1, author_id="author-2")
+
+    assert [q.quiz_id for q in mine] == ["quiz-0", "quiz-4"]
+    assert [q.quiz_id for q in theirs] == ["quiz-1"]
+    assert [q.quiz_id for q in await master_store.list_quizzes(1, 5, author_id="author-2")] == [
+        "quiz-3"
+    ]
+    assert await master_store.list_quizzes(author_id="nobody") == []

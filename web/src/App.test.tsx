@@ -373,6 +373,26 @@ describe('player', () => {
     await waitFor(() => expect(screen.getByTestId('join-code-input')).toHaveValue('K7PQ2M'));
   });
 
+  it('sends a removed player to an empty join form with their name kept, even from a join link', async () => {
+    window.history.replaceState(null, '', '/?join=k7pq2m');
+    const user = userEvent.setup();
+    setup(annJoinsTheLobby());
+    expect(await screen.findByTestId('join-code-input')).toHaveValue('K7PQ2M');
+    await user.type(screen.getByTestId('name-input'), 'ann');
+    await user.click(screen.getByTestId('join-button'));
+    await waitFor(() => expect(FakeSocket.instances).toHaveLength(1));
+    const socket = FakeSocket.last();
+    act(() => openInTheLobby(socket));
+    act(() =>
+      socket.receive({ type: 'participant.removed', seq: 2, user_id: 'u-ann', display_name: 'ann', participant_count: 0 }),
+    );
+
+    await user.click(await screen.findByRole('button', { name: 'Join another quiz' }));
+    expect(await screen.findByTestId('join-code-input')).toHaveValue('');
+    expect(screen.getByTestId('name-input')).toHaveValue('ann');
+    expect(window.location.search).toBe('');
+  });
+
   it('checks its socket when a question stays open past its time (a silently stalled Wi-Fi)', async () => {
     setup(annJoinsTheLobby());
     const socket = await joinAs(userEvent.setup(), 'ann');

@@ -39,7 +39,9 @@ export function App({ api, auth, authError = null, WebSocket, hosted: given }: A
   const [config, setConfig] = useState<ClientConfig | null>(null);
   const [route, setRoute] = useState<Route>(() => parseRoute(window.location.hash));
   const token = useSyncExternalStore(auth.subscribe, auth.snapshot);
-  const [initialCode] = useState(() => joinCodeFromSearch(window.location.search));
+  // The quiz ID of the link that opened the app (`?join=`): it fills the join
+  // form until the player leaves a quiz for another one.
+  const [initialCode, setInitialCode] = useState(() => joinCodeFromSearch(window.location.search));
   const [playName, setPlayName] = useState<string | null>(null);
 
   useEffect(() => {
@@ -112,7 +114,11 @@ export function App({ api, auth, authError = null, WebSocket, hosted: given }: A
         key={route.code}
         sessionId={route.code}
         deps={deps}
-        onLeave={() => navigate({ page: 'join', code: '' })}
+        onLeave={() => {
+          // "Join another quiz" (at the end, or once removed): an empty quiz ID, the name kept.
+          setInitialCode('');
+          navigate({ page: 'join', code: '' });
+        }}
         onBack={() => navigate({ page: 'join', code: route.code })}
         onUnauthorized={onPlayerUnauthorized}
         onName={setPlayName}

@@ -86,6 +86,39 @@ describe('ApiClient', () => {
     expect(error).toMatchObject({ status: 409, code: 'session_finished', detail: 'session ABCDEF is finished' });
   });
 
+  it("lists the session's participants in join order for the host", async () => {
+    const { api, call } = setup([
+      json(200, {
+        items: [
+          { user_id: 'u1', display_name: 'Ann' },
+          { user_id: 'u2' },
+          { display_name: 'no id' },
+          { user_id: 'u3', display_name: 'Cy' },
+        ],
+      }),
+    ]);
+    await expect(api.listParticipants('ABCDEF')).resolves.toEqual([
+      { user_id: 'u1', display_name: 'Ann' },
+      { user_id: 'u2', display_name: 'u2' },
+      { user_id: 'u3', display_name: 'Cy' },
+    ]);
+    expect(call().url).toBe('/v1/sessions/ABCDEF/participants');
+    expect(call().init.method).toBe('GET');
+    expect(call().headers.Authorization).toBe('Bearer tok');
+  });
+
+  it("turns a refused participants list into an ApiError (a player asking, or no session)", async () => {
+    const { api } = setup([
+      problem(403, 'forbidden', 'only the host can list participants'),
+      problem(404, 'session_not_found', 'no session ZZZZZZ'),
+    ]);
+    await expect(api.listParticipants('ABCDEF')).rejects.toMatchObject({ status: 403, code: 'forbidden' });
+    await expect(api.listParticipants('ZZZZZZ')).rejects.toMatchObject({
+      status: 404,
+      code: 'session_not_found',
+    });
+  });
+
   it('turns a problem document into an ApiError with its code', async () => {
     const { api } = setup([problem(404, 'session_not_found', 'no session ZZZZZZ')]);
     const error = await api.join('ZZZZZZ').catch((ex: unknown) => ex);

@@ -118,6 +118,12 @@ export interface Participation {
   rank: number | null;
 }
 
+/** One player of a session as the host's list gives it (`GET /participants`). */
+export interface ParticipantSummary {
+  user_id: string;
+  display_name: string;
+}
+
 export interface AcceptedAnswer {
   submission_id: string;
   status: 'accepted';
@@ -502,6 +508,23 @@ export class ApiClient {
     await this.raw(`/v1/sessions/${seg(sessionId)}/participants/${seg(userId)}`, {
       method: 'DELETE',
     });
+  }
+
+  /**
+   * List every current participant of the session, in join order (host only;
+   * removed players are not listed).
+   */
+  async listParticipants(sessionId: string): Promise<ParticipantSummary[]> {
+    const data = asRecord((await this.raw(`/v1/sessions/${seg(sessionId)}/participants`)).data);
+    if (!Array.isArray(data.items)) return [];
+    const listed: ParticipantSummary[] = [];
+    for (const item of data.items) {
+      const rec = asRecord(item);
+      const userId = asString(rec.user_id);
+      if (!userId) continue;
+      listed.push({ user_id: userId, display_name: asString(rec.display_name) ?? userId });
+    }
+    return listed;
   }
 
   /** Return the question to answer now, or null when there is none (204). */

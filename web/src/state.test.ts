@@ -506,4 +506,22 @@ describe('a player the host removed', () => {
     expect(eventFirst.participantCount).toBe(2);
     expect(eventFirst.participants).toHaveLength(2);
   });
+
+  it('remembers the name each removed player had, through a later snapshot', () => {
+    const byEvent = run([
+      ...lobby,
+      live({ type: 'participant.removed', seq: 4, user_id: 'u2', display_name: 'Rude', participant_count: 2 }),
+    ]);
+    expect(byEvent.removedNames).toEqual({ u2: 'Rude' });
+
+    // The host's own 204 carries no name from the server: the one on screen is kept.
+    const byHost = run([...lobby, { type: 'participant.removed', user_id: 'u3' }]);
+    expect(byHost.removedNames).toEqual({ u3: 'Cy' });
+    const named = run([...lobby, { type: 'participant.removed', user_id: 'u1', display_name: 'Ann' }]);
+    expect(named.removedNames).toEqual({ u1: 'Ann' });
+
+    const snapped = run([live({ ...snapshot, seq: 9 })], byEvent);
+    expect(snapped.removedNames).toEqual({ u2: 'Rude' });
+    expect(snapped.removedIds).toEqual(['u2']);
+  });
 });

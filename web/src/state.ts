@@ -67,6 +67,8 @@ export interface SessionState {
    * good, whatever a later board or snapshot still carries.
    */
   removedIds: string[];
+  /** user_id → the name a removed player had (the host's screen says who went). */
+  removedNames: Record<string, string>;
   questionIndex: number | null;
   questionCount: number | null;
   /** The question on screen: the open one, or the last one after it closed. */
@@ -134,7 +136,7 @@ export type SessionAction =
     }
   | { type: 'answer.rejected'; submission_id: string; code: string; detail: string }
   /** The host's own removal went through (204): drop the player before the event comes. */
-  | { type: 'participant.removed'; user_id: string }
+  | { type: 'participant.removed'; user_id: string; display_name?: string }
   | {
       type: 'leaderboard';
       version: number | null;
@@ -155,6 +157,7 @@ export function initialSessionState(sessionId: string): SessionState {
     presentCount: null,
     participants: [],
     removedIds: [],
+    removedNames: {},
     questionIndex: null,
     questionCount: null,
     question: null,
@@ -313,8 +316,19 @@ function withoutRemoved<T extends { user_id: string }>(list: T[], removed: strin
  * `participant_count`; without it (the host's own 204) a player still listed
  * here counts one less until the event says.
  */
-function removeParticipant(state: SessionState, userId: string, count: number | null): SessionState {
+function removeParticipant(
+  state: SessionState,
+  userId: string,
+  count: number | null,
+  displayName: string | null = null,
+): SessionState {
   const known = state.removedIds.includes(userId);
+  const name =
+    displayName ??
+    state.participants.find((item) => item.user_id === userId)?.display_name ??
+    state.entries.find((item) => item.user_id === userId)?.display_name ??
+    state.removedNames[userId] ??
+    null;
   const listed = state.participants.some((item) => item.user_id === userId);
   const removedIds = known ? state.removedIds : [...state.removedIds, userId];
   const participantCount =
@@ -325,6 +339,10 @@ function removeParticipant(state: SessionState, userId: string, count: number | 
   return {
     ...state,
     removedIds,
+    removedNames:
+      name === null || state.removedNames[userId] === name
+        ? state.removedNames
+        : { ...state.removedNames, [userId]: name },
     participantCount,
     participants: withoutRemoved(state.participants, removedIds),
     entries: withoutRemoved(state.entries, removedIds),
@@ -411,6 +429,7 @@ function applySnapshot(state: SessionState, message: Rec, receivedAt: number): S
     presentCount: num(message.present_count),
     // The server lists no removed player; a snapshot queued before the removal might.
     removedIds: removed,
+    removedNames: state.removedNames,
     participants: mergeParticipants(
       withoutRemoved(participants, removed).map(({ user_id, display_name }) => ({
         user_id,
@@ -541,7 +560,12 @@ function applyLive(state: SessionState, message: LiveMessage, receivedAt: number
     case 'participant.removed': {
       const userId = str(message.user_id);
       if (!userId) return withSeq;
-      return removeParticipant(withSeq, userId, num(message.participant_count));
+      return removeParticipant(
+        withSeq,
+        userId,
+        num(message.participant_count),
+        str(message.display_name),
+      );
     }
     case 'host.left':
       return { ...withSeq, hostAway: true };
@@ -762,7 +786,7 @@ export function sessionReducer(state: SessionState, action: SessionAction): Sess
     case 'answer.rejected':
       return applyRejected(state, action.submission_id, action.code, action.detail);
     case 'participant.removed':
-      return removeParticipant(state, action.user_id, null);
+      return removeParticipant(state, action.user_id, null, action.display_name ?? null);
     case 'leaderboard':
       return applyLeaderboard(
         state,

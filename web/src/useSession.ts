@@ -2,7 +2,7 @@
  * React binding of one session: HTTP calls, the live channel and the reducer.
  */
 
-import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import {
   ApiError,
   RequestTimeout,
@@ -55,12 +55,19 @@ export interface SessionHandle {
    * (the live channel is closed for good, nothing more is fetched or sent).
    */
   removed: boolean;
-  /** (Host) Players whose removal is being sent. */
+  /** (Host) Players whose removal is being sent (their user ids). */
   removing: string[];
+  /** (Host) The same players, with their names ("Removing Rude…"). */
+  removingPlayers: Participant[];
+  /**
+   * (Host) Why the last removal failed ("Could not remove Dev: …"); cleared by
+   * the next removal that goes through or when the live channel opens again.
+   */
+  removeError: string | null;
   submit: (question: Question, answer: string) => void;
   nextSelfPaced: () => void;
   hostAction: (action: HostAction) => void;
-  /** (Host) Remove a player from the session; a failure shows in `actionError`. */
+  /** (Host) Remove a player from the session; a failure shows in `removeError`. */
   removePlayer: (participant: Participant) => void;
   reconnect: () => void;
 }
@@ -118,8 +125,9 @@ export function useSession(sessionId: string, role: Role, deps: SessionDeps): Se
   const [results, setResults] = useState<SessionResults | null>(null);
   const [resultsError, setResultsError] = useState<ApiError | Error | null>(null);
   const [removed, setRemoved] = useState(false);
-  const [removing, setRemoving] = useState<string[]>([]);
-  const removingRef = useRef(new Set<string>());
+  const [removingPlayers, setRemovingPlayers] = useState<Participant[]>([]);
+  const removingRef = useRef(new Map<string, Participant>());
+  const [removeError, setRemoveError] = useState<string | null>(null);
   const stateRef = useRef(state);
   stateRef.current = state;
   const liveRef = useRef<LiveClient | null>(null);
@@ -492,24 +500,32 @@ export function useSession(sessionId: string, role: Role, deps: SessionDeps): Se
       const { user_id: userId, display_name: name } = participant;
       // One request per player at a time (its control is disabled meanwhile).
       if (removingRef.current.has(userId)) return;
-      removingRef.current.add(userId);
-      setRemoving([...removingRef.current]);
-      setActionError(null);
+      removingRef.current.set(userId, { user_id: userId, display_name: name });
+      setRemovingPlayers([...removingRef.current.values()]);
       void (async () => {
         try {
           await api.removeParticipant(sessionId, userId);
           // Off the lists now; the live event says the same (with the count).
-          dispatch({ type: 'participant.removed', user_id: userId });
+          dispatch({ type: 'participant.removed', user_id: userId, display_name: name });
+          // It went through: an earlier failure ("Could not reach the server") is old news.
+          setRemoveError(null);
         } catch (ex) {
-          setActionError(new Error(describeRemovalError(ex, name)));
+          setRemoveError(describeRemovalError(ex, name));
         } finally {
           removingRef.current.delete(userId);
-          setRemoving([...removingRef.current]);
+          setRemovingPlayers([...removingRef.current.values()]);
         }
       })();
     },
     [api, sessionId],
   );
+  const removing = useMemo(() => removingPlayers.map((player) => player.user_id), [removingPlayers]);
+
+  // The live channel is back: a removal that failed for want of a connection
+  // is not still failing; its message goes (the host may try again).
+  useEffect(() => {
+    if (connection === 'open') setRemoveError(null);
+  }, [connection]);
 
   const reconnect = useCallback(() => {
     liveRef.current?.reconnectNow();
@@ -526,6 +542,8 @@ export function useSession(sessionId: string, role: Role, deps: SessionDeps): Se
     resultsError,
     removed,
     removing,
+    removingPlayers,
+    removeError,
     submit,
     nextSelfPaced,
     hostAction,

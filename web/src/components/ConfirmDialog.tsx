@@ -1,4 +1,36 @@
-import { useEffect, useId, useRef } from 'react';
+import { useEffect, useId, useRef, type MouseEvent } from 'react';
+
+/**
+ * How long after a dialog opens a press on its backdrop is still taken for
+ * the end of the gesture that opened it (the second click of a double click
+ * on the button, a touch that lands twice), not a wish to close it.
+ */
+export const BACKDROP_GRACE_MS = 400;
+
+/**
+ * The backdrop's handlers of a modal dialog: a click outside the dialog
+ * closes it, only when both the press and the release of that click were on
+ * the backdrop (not a text selection dragged out of the dialog) and the press
+ * came at least {@link BACKDROP_GRACE_MS} after the dialog opened.
+ */
+export function useBackdropDismiss(onDismiss: () => void) {
+  const openedAt = useRef<number | null>(null);
+  const pressed = useRef(false);
+  useEffect(() => {
+    openedAt.current = Date.now();
+  }, []);
+  return {
+    onMouseDown: (event: MouseEvent<HTMLElement>) => {
+      const since = openedAt.current === null ? 0 : Date.now() - openedAt.current;
+      pressed.current = event.target === event.currentTarget && since >= BACKDROP_GRACE_MS;
+    },
+    onClick: (event: MouseEvent<HTMLElement>) => {
+      const outside = pressed.current && event.target === event.currentTarget;
+      pressed.current = false;
+      if (outside) onDismiss();
+    },
+  };
+}
 
 export interface ConfirmDialogProps {
   title: string;
@@ -12,8 +44,30 @@ export interface ConfirmDialogProps {
 
 /**
  * A modal confirmation: focus moves to "Cancel" (the safe choice), Escape and a
- * click outside cancel, Tab stays inside.
+ * click outside cancel (not the second click of a double click that opened it:
+ * see {@link useBackdropDismiss}), Tab stays inside.
  */
+/**
+ * Keep Tab (and Shift+Tab) among the `selector` controls of a modal `box`:
+ * from the last to the first and back, and into the box from outside.
+ */
+export function keepTabInside(event: KeyboardEvent, box: HTMLElement, selector: string): void {
+  const focusable = Array.from(box.querySelectorAll<HTMLElement>(selector));
+  if (focusable.length === 0) return;
+  const first = focusable[0];
+  const last = focusable[focusable.length - 1];
+  if (!box.contains(document.activeElement)) {
+    event.preventDefault();
+    (event.shiftKey ? last : first).focus();
+  } else if (event.shiftKey && document.activeElement === first) {
+    event.preventDefault();
+    last.focus();
+  } else if (!event.shiftKey && document.activeElement === last) {
+    event.preventDefault();
+    first.focus();
+  }
+}
+
 export function ConfirmDialog({
   title,
   children,
@@ -27,6 +81,7 @@ export function ConfirmDialog({
   const bodyId = useId();
   const box = useRef<HTMLDivElement | null>(null);
   const cancel = useRef<HTMLButtonElement | null>(null);
+  const backdrop = useBackdropDismiss(onCancel);
 
   useEffect(() => {
     const before = document.activeElement as HTMLElement | null;
@@ -38,17 +93,7 @@ export function ConfirmDialog({
         return;
       }
       if (event.key !== 'Tab' || !box.current) return;
-      const focusable = Array.from(box.current.querySelectorAll<HTMLElement>('button'));
-      if (focusable.length === 0) return;
-      const first = focusable[0];
-      const last = focusable[focusable.length - 1];
-      if (event.shiftKey && document.activeElement === first) {
-        event.preventDefault();
-        last.focus();
-      } else if (!event.shiftKey && document.activeElement === last) {
-        event.preventDefault();
-        first.focus();
-      }
+      keepTabInside(event, box.current, 'button');
     };
     document.addEventListener('keydown', onKey);
     return () => {
@@ -58,12 +103,7 @@ export function ConfirmDialog({
   }, [onCancel]);
 
   return (
-    <div
-      className="dialog-backdrop"
-      onMouseDown={(event) => {
-        if (event.target === event.currentTarget) onCancel();
-      }}
-    >
+    <div className="dialog-backdrop" {...backdrop}>
       <div
         ref={box}
         className="dialog"

@@ -1,9 +1,9 @@
-import { act, render, screen, waitFor } from '@testing-library/react';
+import { act, cleanup, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError, type ApiClient, type SessionInfo } from '../api';
 import { FakeSocket } from '../test/fakeSocket';
-import { HostPanel } from './HostPanel';
+import { HostPanel, SETTLE_MS } from './HostPanel';
 
 function session(extra: Partial<SessionInfo> = {}): SessionInfo {
   return {
@@ -37,15 +37,24 @@ const firstQuestionOpen = (): Partial<SessionInfo> => ({
 });
 
 /** The host screen of K7PQ2M as the server tells it; returns the API's stand-in. */
-function renderPanel(info: SessionInfo, removeParticipant = vi.fn(async (_session: string, _user: string) => undefined)) {
+function renderPanel(
+  info: SessionInfo,
+  removeParticipant = vi.fn(async (_session: string, _user: string) => undefined),
+  more: Record<string, unknown> = {},
+) {
   const api = {
     getSession: vi.fn(async () => ({ session: info, offsetMs: 0 })),
     start: vi.fn(async () => undefined),
+    reveal: vi.fn(async () => undefined),
+    next: vi.fn(async () => undefined),
     finish: vi.fn(async () => undefined),
     removeParticipant,
+    listParticipants: vi.fn(async (_session: string): Promise<{ user_id: string; display_name: string }[]> => []),
+    leaderboard: vi.fn(async () => ({ version: 0, entries: [], me: null })),
     getQuiz: vi.fn(async () => {
       throw new Error('not needed here');
     }),
+    ...more,
   };
   render(
     <HostPanel
@@ -297,20 +306,113 @@ describe('HostPanel removing a player', () => {
   it("offers the control on the reveal's leaderboard too", async () => {
     const user = userEvent.setup();
     const api = renderPanel(session({ participant_count: 2, ...firstQuestionOpen() }));
+    await toTheReveal();
+
+    await user.click(await screen.findByRole('button', { name: 'Remove Rude' }));
+    await user.click(screen.getByTestId('remove-dialog-confirm'));
+    await waitFor(() => expect(api.removeParticipant).toHaveBeenCalledWith('K7PQ2M', 'u-rude'));
+    await waitFor(() =>
+      expect(screen.getAllByTestId('leaderboard-row').map((row) => row.dataset.userId)).toEqual(['u-ann']),
+    );
+  });
+});
+
+/** The live question q1 closes with Rude and ann on the board: the host's reveal. */
+async function toTheReveal(
+  entries = [
+    { rank: 1, user_id: 'u-rude', display_name: 'Rude', score: 900 },
+    { rank: 2, user_id: 'u-ann', display_name: 'ann', score: 0 },
+  ],
+) {
+  await waitFor(() => expect(FakeSocket.instances).toHaveLength(1));
+  const socket = FakeSocket.last();
+  act(() => {
+    socket.open();
+    socket.receive({
+      type: 'question.closed',
+      seq: 4,
+      question_id: 'q1',
+      correct_answer: 'start',
+      closed_at: new Date().toISOString(),
+    });
+    socket.receive({ type: 'leaderboard.updated', seq: 5, version: 2, participant_count: entries.length, entries });
+  });
+  expect(await screen.findByTestId('host-next')).toBeInTheDocument();
+  return socket;
+}
+
+/** Wait out the main action's settling after a step (its button is disabled meanwhile). */
+const settled = () => new Promise((resolve) => setTimeout(resolve, SETTLE_MS + 50));
+
+/** What has the focus, when it is not the page. */
+function focused(): Element | null {
+  return document.activeElement === document.body ? null : document.activeElement;
+}
+
+describe('HostPanel focus after a removal', () => {
+  it('puts the focus on "Next question" after a removal at the reveal, so Space goes on', async () => {
+    const user = userEvent.setup();
+    const api = renderPanel(session({ participant_count: 2, ...firstQuestionOpen() }));
+    await toTheReveal();
+
+    // From the keyboard: the × of the first row, Enter, then "Remove".
+    screen.getByRole('button', { name: 'Remove Rude' }).focus();
+    await user.keyboard('{Enter}');
+    expect(screen.getByTestId('remove-dialog')).toBeInTheDocument();
+    await user.keyboard('{Tab}{Enter}');
+    expect(api.removeParticipant).toHaveBeenCalledWith('K7PQ2M', 'u-rude');
+    await waitFor(() =>
+      expect(screen.getAllByTestId('leaderboard-row').map((row) => row.dataset.userId)).toEqual(['u-ann']),
+    );
+
+    // Not the next row's × (Space there would ask to remove ann): the main action.
+    await waitFor(() => expect(screen.getByTestId('host-next')).toHaveFocus(), { timeout: SETTLE_MS + 1000 });
+    expect(screen.getByRole('button', { name: 'Remove ann' })).not.toHaveFocus();
+    await user.keyboard(' ');
+    expect(screen.queryByTestId('remove-dialog')).toBeNull();
+    await waitFor(() => expect(api.next).toHaveBeenCalledTimes(1));
+  });
+
+  it('puts the focus on the main action after a removal started with the mouse at the reveal', async () => {
+    const user = userEvent.setup();
+    renderPanel(session({ participant_count: 2, ...firstQuestionOpen() }));
+    await toTheReveal();
+    await settled();
+
+    await user.click(screen.getByRole('button', { name: 'Remove Rude' }));
+    await user.click(screen.getByTestId('remove-dialog-confirm'));
+    expect(screen.getByTestId('host-next')).toHaveFocus();
+    await waitFor(() => expect(screen.queryByRole('button', { name: 'Remove Rude' })).toBeNull());
+    expect(screen.getByTestId('host-next')).toHaveFocus();
+  });
+
+  it('gives the focus back to the × on Escape or Cancel at the reveal', async () => {
+    const user = userEvent.setup();
+    const api = renderPanel(session({ participant_count: 2, ...firstQuestionOpen() }));
+    await toTheReveal();
+
+    const remove = screen.getByRole('button', { name: 'Remove Rude' });
+    remove.focus();
+    await user.keyboard('{Enter}');
+    await user.keyboard('{Escape}');
+    expect(screen.queryByTestId('remove-dialog')).toBeNull();
+    expect(remove).toHaveFocus();
+
+    await user.keyboard('{Enter}');
+    await user.click(screen.getByTestId('remove-dialog-cancel'));
+    expect(remove).toHaveFocus();
+    expect(api.removeParticipant).not.toHaveBeenCalled();
+  });
+
+  it('leaves no × focused after a removal from the self-paced leaderboard', async () => {
+    const user = userEvent.setup();
+    renderPanel(session({ mode: 'self_paced', status: 'running', participant_count: 2 }));
     await waitFor(() => expect(FakeSocket.instances).toHaveLength(1));
-    const socket = FakeSocket.last();
     act(() => {
-      socket.open();
-      socket.receive({
-        type: 'question.closed',
-        seq: 4,
-        question_id: 'q1',
-        correct_answer: 'start',
-        closed_at: new Date().toISOString(),
-      });
-      socket.receive({
+      FakeSocket.last().open();
+      FakeSocket.last().receive({
         type: 'leaderboard.updated',
-        seq: 5,
+        seq: 2,
         version: 2,
         participant_count: 2,
         entries: [
@@ -320,11 +422,328 @@ describe('HostPanel removing a player', () => {
       });
     });
 
-    await user.click(await screen.findByRole('button', { name: 'Remove Rude' }));
+    screen.getByRole('button', { name: 'Remove Rude' }).focus();
+    await user.keyboard('{Enter}');
+    await user.keyboard('{Tab}{Enter}');
+    await waitFor(() => expect(screen.queryByRole('button', { name: 'Remove Rude' })).toBeNull());
+    expect(screen.getByRole('button', { name: 'Remove ann' })).not.toHaveFocus();
+    expect(focused()).toBeNull();
+  });
+
+  it('leaves the lobby list after a removal started with the mouse', async () => {
+    const user = userEvent.setup();
+    const api = renderPanel(session());
+    await twoJoin();
+
+    await user.click(screen.getByRole('button', { name: 'Remove Rude' }));
     await user.click(screen.getByTestId('remove-dialog-confirm'));
-    await waitFor(() => expect(api.removeParticipant).toHaveBeenCalledWith('K7PQ2M', 'u-rude'));
-    await waitFor(() =>
-      expect(screen.getAllByTestId('leaderboard-row').map((row) => row.dataset.userId)).toEqual(['u-ann']),
+    await waitFor(() => expect(screen.queryByRole('button', { name: 'Remove Rude' })).toBeNull());
+    // Not on ann's × (nor on "Start quiz", which Space would press): the page.
+    expect(focused()).toBeNull();
+    await user.keyboard(' ');
+    expect(screen.queryByTestId('remove-dialog')).toBeNull();
+    expect(api.start).not.toHaveBeenCalled();
+  });
+});
+
+describe('HostPanel confirmation of a removal', () => {
+  it('ignores the second click of a double click landing on the backdrop', async () => {
+    const user = userEvent.setup();
+    renderPanel(session());
+    await twoJoin();
+
+    await user.click(screen.getByRole('button', { name: 'Remove Rude' }));
+    const backdrop = screen.getByTestId('remove-dialog').parentElement as HTMLElement;
+    await user.click(backdrop);
+    expect(screen.getByTestId('remove-dialog')).toBeInTheDocument();
+  });
+
+  it('closes when another host screen removed that player meanwhile, and says so', async () => {
+    const user = userEvent.setup();
+    const api = renderPanel(session());
+    await playersJoin(['u-ann', 'ann'], ['u-eve', 'Eve']);
+
+    await user.click(screen.getByRole('button', { name: 'Remove Eve' }));
+    expect(screen.getByTestId('remove-dialog')).toHaveTextContent('Remove Eve from this quiz?');
+    act(() =>
+      FakeSocket.last().receive({
+        type: 'participant.removed',
+        seq: 3,
+        user_id: 'u-eve',
+        display_name: 'Eve',
+        participant_count: 1,
+      }),
     );
+    expect(screen.queryByTestId('remove-dialog')).toBeNull();
+    expect(api.removeParticipant).not.toHaveBeenCalled();
+    expect(screen.getByTestId('removal-status')).toHaveTextContent('Eve was removed.');
+  });
+
+  it('says "Removing Rude…" while it is sent, then "Rude was removed." at the reveal', async () => {
+    const user = userEvent.setup();
+    const sent = deferred();
+    renderPanel(
+      session({ participant_count: 2, ...firstQuestionOpen() }),
+      vi.fn((_session: string, _user: string) => sent.promise),
+    );
+    await toTheReveal();
+
+    await user.click(screen.getByRole('button', { name: 'Remove Rude' }));
+    await user.click(screen.getByTestId('remove-dialog-confirm'));
+    const status = screen.getByTestId('removal-status');
+    expect(status).toHaveAttribute('role', 'status');
+    expect(status).toHaveTextContent('Removing Rude…');
+    expect(status).not.toHaveClass('visually-hidden');
+
+    await act(async () => sent.resolve());
+    await waitFor(() => expect(status).toHaveTextContent('Rude was removed.'));
+    // Said to screen readers; the name is not put back on the projector.
+    expect(status).toHaveClass('visually-hidden');
+  });
+
+  it('clears a failed removal once the live channel is back', async () => {
+    const user = userEvent.setup();
+    const removeParticipant = vi.fn(async (_session: string, _user: string): Promise<undefined> => {
+      throw new TypeError('Failed to fetch');
+    });
+    renderPanel(session(), removeParticipant);
+    await twoJoin();
+
+    await user.click(screen.getByRole('button', { name: 'Remove Rude' }));
+    await user.click(screen.getByTestId('remove-dialog-confirm'));
+    expect(await screen.findByRole('alert')).toHaveTextContent('Could not remove Rude: Could not reach the server.');
+
+    act(() => FakeSocket.last().drop(1006));
+    act(() => window.dispatchEvent(new Event('online')));
+    await waitFor(() => expect(FakeSocket.instances).toHaveLength(2));
+    act(() => FakeSocket.last().open());
+    await waitFor(() => expect(screen.getByRole('alert')).toBeEmptyDOMElement());
+  });
+
+  it('clears a failed removal on the next one that goes through', async () => {
+    const user = userEvent.setup();
+    const removeParticipant = vi
+      .fn(async (_session: string, _user: string): Promise<undefined> => undefined)
+      .mockRejectedValueOnce(new TypeError('Failed to fetch'));
+    renderPanel(session(), removeParticipant);
+    await twoJoin();
+
+    await user.click(screen.getByRole('button', { name: 'Remove Rude' }));
+    await user.click(screen.getByTestId('remove-dialog-confirm'));
+    expect(await screen.findByRole('alert')).toHaveTextContent('Could not remove Rude');
+
+    await user.click(screen.getByRole('button', { name: 'Remove Rude' }));
+    await user.click(screen.getByTestId('remove-dialog-confirm'));
+    await waitFor(() => expect(screen.queryByRole('button', { name: 'Remove Rude' })).toBeNull());
+    expect(screen.getByRole('alert')).toBeEmptyDOMElement();
+  });
+});
+
+/** `count` players p1…pN named "Player 1"…, in join order. */
+function roster(count: number, names: Record<number, string> = {}) {
+  return Array.from({ length: count }, (_, index) => ({
+    user_id: `p${index + 1}`,
+    display_name: names[index + 1] ?? `Player ${index + 1}`,
+  }));
+}
+
+describe('HostPanel players dialog', () => {
+  it('is offered to the host in the lobby, during a question, at the reveal and in self-paced play', async () => {
+    renderPanel(session({ participant_count: 3 }));
+    expect(await screen.findByTestId('players-button')).toHaveTextContent('Players (3)');
+    cleanup();
+    FakeSocket.reset();
+
+    renderPanel(session({ participant_count: 2, ...firstQuestionOpen() }));
+    expect(await screen.findByTestId('players-button')).toHaveTextContent('Players (2)');
+    await toTheReveal();
+    expect(screen.getByTestId('players-button')).toBeInTheDocument();
+    cleanup();
+    FakeSocket.reset();
+
+    renderPanel(session({ mode: 'self_paced', status: 'running', participant_count: 4 }));
+    expect(await screen.findByTestId('players-button')).toHaveTextContent('Players (4)');
+    cleanup();
+    FakeSocket.reset();
+
+    renderPanel(session({ status: 'finished' }), undefined, {
+      results: vi.fn(() => new Promise(() => undefined)),
+    });
+    expect(await screen.findByText('Loading final results…')).toBeInTheDocument();
+    expect(screen.queryByTestId('players-button')).toBeNull();
+  });
+
+  it('lists every player from the server, beyond the top rows, and removes one of them', async () => {
+    const user = userEvent.setup();
+    const players = roster(20, { 17: 'Eve Late' });
+    const api = renderPanel(session({ participant_count: 20, ...firstQuestionOpen() }), undefined, {
+      listParticipants: vi.fn(async () => players),
+    });
+    await toTheReveal(
+      players.slice(0, 10).map((player, index) => ({ ...player, rank: index + 1, score: 1000 - index * 100 })),
+    );
+    // The reveal shows the top 8 only.
+    expect(screen.getAllByTestId('leaderboard-row')).toHaveLength(8);
+    expect(screen.queryByRole('button', { name: 'Remove Eve Late' })).toBeNull();
+
+    await user.click(screen.getByTestId('players-button'));
+    const dialog = screen.getByTestId('players-dialog');
+    expect(dialog).toHaveAttribute('role', 'dialog');
+    expect(api.listParticipants).toHaveBeenCalledWith('K7PQ2M');
+    await waitFor(() => expect(within(dialog).getAllByTestId('players-row')).toHaveLength(20));
+    expect(within(dialog).getByRole('heading')).toHaveTextContent('Players (20)');
+    // Join order, the standing beside those on the board.
+    expect(within(dialog).getAllByTestId('players-row')[0]).toHaveTextContent('Player 1');
+    expect(within(dialog).getAllByTestId('players-row')[0]).toHaveTextContent('1st · 1000');
+    expect(within(dialog).getAllByTestId('remove-participant')).toHaveLength(20);
+
+    await user.click(within(dialog).getByRole('button', { name: 'Remove Eve Late' }));
+    expect(screen.getByTestId('remove-dialog')).toHaveTextContent('Remove Eve Late from this quiz?');
+    await user.click(screen.getByTestId('remove-dialog-confirm'));
+    expect(api.removeParticipant).toHaveBeenCalledWith('K7PQ2M', 'p17');
+    await waitFor(() => expect(within(dialog).getAllByTestId('players-row')).toHaveLength(19));
+    expect(within(dialog).queryByText('Eve Late')).toBeNull();
+    // The list stays open for the next one.
+    expect(screen.getByTestId('players-dialog')).toBeInTheDocument();
+  });
+
+  it('filters a long list by name, whatever the case or accents', async () => {
+    const user = userEvent.setup();
+    const players = roster(15, { 3: 'Evelyn', 5: 'Ève', 9: 'STEVE', 12: 'Bo' });
+    renderPanel(session({ participant_count: 15 }), undefined, {
+      listParticipants: vi.fn(async () => players),
+    });
+    await user.click(await screen.findByTestId('players-button'));
+    const filter = await screen.findByTestId('players-filter');
+    // Opened on the filter, ready to type.
+    expect(filter).toHaveFocus();
+    expect(filter).toHaveAccessibleName('Find a player');
+
+    await user.type(filter, 'eve');
+    const rows = within(screen.getByTestId('players-dialog')).getAllByTestId('players-row');
+    expect(rows.map((row) => row.dataset.userId)).toEqual(['p3', 'p5', 'p9']);
+    expect(screen.getByTestId('players-dialog')).toHaveTextContent('3 of 15 players');
+
+    await user.clear(filter);
+    await user.type(filter, 'zz');
+    expect(within(screen.getByTestId('players-dialog')).queryAllByTestId('players-row')).toHaveLength(0);
+    expect(screen.getByTestId('players-dialog')).toHaveTextContent('No player matches “zz”.');
+  });
+
+  it('has no filter for a short list', async () => {
+    const user = userEvent.setup();
+    renderPanel(session({ participant_count: 12 }), undefined, {
+      listParticipants: vi.fn(async () => roster(12)),
+    });
+    await user.click(await screen.findByTestId('players-button'));
+    const dialog = screen.getByTestId('players-dialog');
+    await waitFor(() => expect(within(dialog).getAllByTestId('players-row')).toHaveLength(12));
+    expect(screen.queryByTestId('players-filter')).toBeNull();
+  });
+
+  it('drops a player removed elsewhere and adds one who joins while it is open', async () => {
+    const user = userEvent.setup();
+    renderPanel(session({ participant_count: 3 }), undefined, {
+      listParticipants: vi.fn(async () => roster(3)),
+    });
+    await waitFor(() => expect(FakeSocket.instances).toHaveLength(1));
+    act(() => FakeSocket.last().open());
+    await user.click(await screen.findByTestId('players-button'));
+    const dialog = screen.getByTestId('players-dialog');
+    await waitFor(() => expect(within(dialog).getAllByTestId('players-row')).toHaveLength(3));
+
+    act(() => {
+      FakeSocket.last().receive({ type: 'participant.removed', seq: 2, user_id: 'p2', display_name: 'Player 2', participant_count: 2 });
+      FakeSocket.last().receive({ type: 'participant.joined', seq: 3, user_id: 'p4', display_name: 'Dee', participant_count: 3 });
+    });
+    expect(within(dialog).getAllByTestId('players-row').map((row) => row.dataset.userId)).toEqual(['p1', 'p3', 'p4']);
+    expect(within(dialog).getByRole('heading')).toHaveTextContent('Players (3)');
+  });
+
+  it('closes on Escape (only the confirmation first) and gives the focus to the main action', async () => {
+    const user = userEvent.setup();
+    const api = renderPanel(session({ participant_count: 2, ...firstQuestionOpen() }), undefined, {
+      listParticipants: vi.fn(async () => [
+        { user_id: 'u-ann', display_name: 'ann' },
+        { user_id: 'u-rude', display_name: 'Rude' },
+      ]),
+    });
+    await toTheReveal();
+    await settled();
+
+    screen.getByTestId('players-button').focus();
+    await user.keyboard('{Enter}');
+    const dialog = screen.getByTestId('players-dialog');
+    await waitFor(() => expect(within(dialog).getAllByTestId('players-row')).toHaveLength(2));
+    // A presenter remote's "next" does not go on with the quiz behind the dialog.
+    await user.keyboard('{PageDown}');
+    expect(api.next).not.toHaveBeenCalled();
+    expect(screen.getByTestId('players-dialog')).toBeInTheDocument();
+
+    const remove = within(dialog).getByRole('button', { name: 'Remove Rude' });
+    remove.focus();
+    await user.keyboard('{Enter}');
+    expect(screen.getByTestId('remove-dialog')).toBeInTheDocument();
+    await user.keyboard('{Escape}');
+    expect(screen.queryByTestId('remove-dialog')).toBeNull();
+    expect(screen.getByTestId('players-dialog')).toBeInTheDocument();
+    expect(remove).toHaveFocus();
+
+    await user.keyboard('{Escape}');
+    expect(screen.queryByTestId('players-dialog')).toBeNull();
+    expect(screen.getByTestId('host-next')).toHaveFocus();
+    expect(api.removeParticipant).not.toHaveBeenCalled();
+  });
+
+  it('keeps Tab inside and the focus on the next × after a removal from the keyboard', async () => {
+    const user = userEvent.setup();
+    renderPanel(session({ participant_count: 3 }), undefined, {
+      listParticipants: vi.fn(async () => roster(3)),
+    });
+    await user.click(await screen.findByTestId('players-button'));
+    const dialog = screen.getByTestId('players-dialog');
+    await waitFor(() => expect(within(dialog).getAllByTestId('players-row')).toHaveLength(3));
+    expect(screen.getByTestId('players-dialog-close')).toHaveFocus();
+
+    // From "Close" Tab goes round to the first ×.
+    await user.keyboard('{Tab}');
+    expect(within(dialog).getByRole('button', { name: 'Remove Player 1' })).toHaveFocus();
+    await user.keyboard('{Enter}');
+    await user.keyboard('{Tab}{Enter}');
+    await waitFor(() => expect(within(dialog).getAllByTestId('players-row')).toHaveLength(2));
+    expect(within(dialog).getByRole('button', { name: 'Remove Player 2' })).toHaveFocus();
+  });
+
+  it('says why the list could not be read, and reads it again on Retry', async () => {
+    const user = userEvent.setup();
+    const listParticipants = vi
+      .fn(async (_session: string) => roster(2))
+      .mockRejectedValueOnce(new TypeError('Failed to fetch'));
+    renderPanel(session({ participant_count: 2 }), undefined, { listParticipants });
+    await user.click(await screen.findByTestId('players-button'));
+    const dialog = screen.getByTestId('players-dialog');
+    expect(await within(dialog).findByRole('alert')).toHaveTextContent(
+      'Could not load the players: Could not reach the server.',
+    );
+
+    await user.click(within(dialog).getByRole('button', { name: 'Retry' }));
+    await waitFor(() => expect(within(dialog).getAllByTestId('players-row')).toHaveLength(2));
+    expect(within(dialog).queryByRole('alert')).toBeNull();
+    expect(listParticipants).toHaveBeenCalledTimes(2);
+  });
+
+  it('closes when the quiz finishes', async () => {
+    const user = userEvent.setup();
+    renderPanel(session({ participant_count: 1, mode: 'self_paced', status: 'running' }), undefined, {
+      listParticipants: vi.fn(async () => roster(1)),
+      results: vi.fn(() => new Promise(() => undefined)),
+    });
+    await waitFor(() => expect(FakeSocket.instances).toHaveLength(1));
+    act(() => FakeSocket.last().open());
+    await user.click(await screen.findByTestId('players-button'));
+    expect(screen.getByTestId('players-dialog')).toBeInTheDocument();
+
+    act(() => FakeSocket.last().receive({ type: 'session.finished', seq: 2, entries: [] }));
+    expect(screen.queryByTestId('players-dialog')).toBeNull();
   });
 });

@@ -10,10 +10,12 @@ import { ConnectionStatus } from './ConnectionStatus';
 import { Countdown } from './Countdown';
 import { Leaderboard } from './Leaderboard';
 import { PlayerChips } from './Lobby';
+import { PlayersDialog } from './PlayersDialog';
 import { Podium } from './Podium';
 import { QrCode } from './QrCode';
 import { choiceKey } from './QuestionCard';
 import { QuestionStatsView } from './QuestionStatsView';
+import type { RemoveIntent } from './RemoveButton';
 import { ResultsTable } from './ResultsTable';
 import { SelfPacedProgress } from './SelfPacedProgress';
 
@@ -47,6 +49,29 @@ function isTyping(target: EventTarget | null): boolean {
   );
 }
 
+/** Where the host pressed a player's ×: the lobby's names, a leaderboard, or the players dialog. */
+type RemoveFrom = 'lobby' | 'board' | 'players';
+
+/** A removal the host is asked to confirm. */
+interface RemoveAsk {
+  participant: Participant;
+  from: RemoveFrom;
+  /** Pressed with a mouse, finger or pen (not the keyboard). */
+  pointer: boolean;
+}
+
+/**
+ * Where the focus goes once a removal is confirmed (or its player is gone
+ * meanwhile): along the lobby's list to the next × for a keyboard user
+ * removing several names in a row; within the players dialog while it is
+ * open; else to the main action, where Space goes on with the quiz (a ×
+ * focused there would take the Space and ask to remove the next player).
+ */
+function focusAfterRemoval(ask: RemoveAsk): 'list' | 'players' | 'main' {
+  if (ask.from === 'players') return 'players';
+  return ask.from === 'lobby' && !ask.pointer ? 'list' : 'main';
+}
+
 function isTypingOrButton(target: EventTarget | null): boolean {
   return isTyping(target) || (target instanceof HTMLElement && ['BUTTON', 'A'].includes(target.tagName));
 }
@@ -73,7 +98,12 @@ export function HostPanel({
   // The step the host is asked to confirm first, if any.
   const [confirming, setConfirming] = useState<'start' | 'finish' | null>(null);
   // The player the host is asked to confirm removing, if any.
-  const [toRemove, setToRemove] = useState<Participant | null>(null);
+  const [toRemove, setToRemove] = useState<RemoveAsk | null>(null);
+  // The dialog listing every player (for those the lobby or the top rows do not show).
+  const [playersOpen, setPlayersOpen] = useState(false);
+  // The last removal from the lobby's list came from the keyboard: the focus
+  // moves on to the next name's ×.
+  const [lobbyKeepsFocus, setLobbyKeepsFocus] = useState(true);
   const link = joinUrl(origin, pathname, sessionId);
   const phase = phaseOf(state);
   const live = state.mode === 'live';
@@ -146,7 +176,7 @@ export function HostPanel({
   );
 
   useEffect(() => {
-    if (!spaceAction || busy || settling || confirming || toRemove) return;
+    if (!spaceAction || busy || settling || confirming || toRemove || playersOpen) return;
     const onKey = (event: KeyboardEvent) => {
       if (!ADVANCE_KEYS.has(event.key) || event.repeat) return;
       if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
@@ -158,7 +188,7 @@ export function HostPanel({
     };
     document.addEventListener('keydown', onKey);
     return () => document.removeEventListener('keydown', onKey);
-  }, [spaceAction, busy, settling, confirming, toRemove, press]);
+  }, [spaceAction, busy, settling, confirming, toRemove, playersOpen, press]);
 
   const finish = useCallback(() => {
     setConfirming(null);
@@ -171,15 +201,68 @@ export function HostPanel({
   const cancelConfirm = useCallback(() => setConfirming(null), []);
 
   // Removing a player (a rude name on the projector) is asked first: they cannot come back.
-  const { removePlayer, removing } = session;
-  const askRemove = useCallback((participant: Participant) => {
-    setToRemove({ user_id: participant.user_id, display_name: participant.display_name });
+  const { removePlayer, removing, removingPlayers } = session;
+  const askRemove = useCallback((from: RemoveFrom, participant: Participant, intent: RemoveIntent) => {
+    if (from === 'lobby') setLobbyKeepsFocus(!intent.pointer);
+    setToRemove({
+      participant: { user_id: participant.user_id, display_name: participant.display_name },
+      from,
+      pointer: intent.pointer,
+    });
   }, []);
+  const removeFromLobby = useCallback(
+    (participant: Participant, intent: RemoveIntent) => askRemove('lobby', participant, intent),
+    [askRemove],
+  );
+  const removeFromBoard = useCallback(
+    (participant: Participant, intent: RemoveIntent) => askRemove('board', participant, intent),
+    [askRemove],
+  );
+  const removeFromPlayers = useCallback(
+    (participant: Participant, intent: RemoveIntent) => askRemove('players', participant, intent),
+    [askRemove],
+  );
+  // Where the focus goes once the confirmation closes (none after Cancel:
+  // the dialog gives it back to the × that opened it).
+  const afterRemoval = useRef<'list' | 'players' | 'main' | null>(null);
   const confirmRemove = useCallback(() => {
-    if (toRemove) removePlayer(toRemove);
+    if (!toRemove) return;
+    removePlayer(toRemove.participant);
+    afterRemoval.current = focusAfterRemoval(toRemove);
     setToRemove(null);
   }, [removePlayer, toRemove]);
   const cancelRemove = useCallback(() => setToRemove(null), []);
+  // The player was removed meanwhile (from another host tab): nothing left to confirm.
+  const removedIds = state.removedIds;
+  useEffect(() => {
+    if (toRemove && removedIds.includes(toRemove.participant.user_id)) {
+      afterRemoval.current = focusAfterRemoval(toRemove);
+      setToRemove(null);
+    }
+  }, [toRemove, removedIds]);
+
+  // Said to screen readers after each removal ("Rude was removed."), this
+  // screen's or another's: nothing else on the reveal says it.
+  const [announcement, setAnnouncement] = useState('');
+  const announced = useRef<readonly string[]>(removedIds);
+  const removedNames = state.removedNames;
+  useEffect(() => {
+    const before = announced.current;
+    announced.current = removedIds;
+    const fresh = removedIds.filter((id) => !before.includes(id));
+    if (fresh.length === 0) return;
+    setAnnouncement(fresh.map((id) => `${removedNames[id] ?? 'A player'} was removed.`).join(' '));
+  }, [removedIds, removedNames]);
+
+  const loadPlayers = useCallback(() => deps.api.listParticipants(sessionId), [deps.api, sessionId]);
+  const closePlayers = useCallback(() => setPlayersOpen(false), []);
+  // Nothing to remove any more once the quiz is over.
+  const finished = state.status === 'finished';
+  useEffect(() => {
+    if (!finished) return;
+    setPlayersOpen(false);
+    setToRemove(null);
+  }, [finished]);
 
   const classSize = state.participantCount ?? state.participants.length;
   // Someone joined while the host was asked to start with nobody: nothing
@@ -193,6 +276,14 @@ export function HostPanel({
   // must never press. The main action takes the focus instead, as its Space
   // hint promises (none in the lobby).
   const primaryButton = useRef<HTMLButtonElement>(null);
+  const spaceActionRef = useRef(spaceAction);
+  spaceActionRef.current = spaceAction;
+  const focusMainAction = useCallback(() => {
+    // In the lobby Space does nothing: not reopen the dialog either. A main
+    // button still settling takes the focus once it is back (below).
+    if (document.activeElement instanceof HTMLElement) document.activeElement.blur();
+    if (spaceActionRef.current) primaryButton.current?.focus();
+  }, []);
   const dialogWasOpen = useRef(false);
   useEffect(() => {
     if (confirming) {
@@ -201,11 +292,26 @@ export function HostPanel({
     }
     if (!dialogWasOpen.current) return;
     dialogWasOpen.current = false;
-    // In the lobby Space does nothing: not reopen the dialog either. A main
-    // button still settling takes the focus once it is back (below).
-    if (document.activeElement instanceof HTMLElement) document.activeElement.blur();
-    if (spaceAction) primaryButton.current?.focus();
-  }, [confirming, spaceAction]);
+    focusMainAction();
+  }, [confirming, focusMainAction]);
+  // The players dialog too ("Players" focused again would reopen it on Space).
+  const playersWasOpen = useRef(false);
+  useEffect(() => {
+    if (playersOpen) {
+      playersWasOpen.current = true;
+      return;
+    }
+    if (!playersWasOpen.current) return;
+    playersWasOpen.current = false;
+    focusMainAction();
+  }, [playersOpen, focusMainAction]);
+  // A removal confirmed from a leaderboard, or pressed with a pointer.
+  useEffect(() => {
+    if (toRemove) return;
+    const route = afterRemoval.current;
+    afterRemoval.current = null;
+    if (route === 'main') focusMainAction();
+  }, [toRemove, focusMainAction]);
 
   // A button pressed from the keyboard is disabled while its action runs,
   // which drops focus to the page: once it is back, the next step's button
@@ -309,6 +415,17 @@ export function HostPanel({
               {primary.action !== 'start' && <kbd className="kbd">Space</kbd>}
             </button>
           )}
+          {isHost && state.status !== 'finished' && state.status !== null && (
+            <button
+              type="button"
+              className="button secondary"
+              data-testid="players-button"
+              aria-haspopup="dialog"
+              onClick={() => setPlayersOpen(true)}
+            >
+              Players ({participants})
+            </button>
+          )}
           {state.status !== 'finished' && state.status !== null && (
             <button
               type="button"
@@ -329,6 +446,19 @@ export function HostPanel({
       </header>
       <p className="form-error" role="alert">
         {session.actionError ? describeError(session.actionError) : null}
+        {session.actionError && session.removeError ? ' ' : null}
+        {session.removeError}
+      </p>
+      {/* Shown while a removal is sent; after it, said to screen readers only
+          (the name the host removed is not put back on the projector). */}
+      <p
+        className={removingPlayers.length > 0 ? 'removal-status' : 'visually-hidden'}
+        role="status"
+        data-testid="removal-status"
+      >
+        {removingPlayers.length > 0
+          ? `Removing ${removingPlayers.map((player) => player.display_name).join(', ')}…`
+          : announcement}
       </p>
 
       {state.status === null && (
@@ -374,8 +504,9 @@ export function HostPanel({
               <PlayerChips
                 className="chips-stage"
                 participants={state.participants.slice(-MAX_NAMES)}
-                onRemove={isHost ? askRemove : undefined}
+                onRemove={isHost ? removeFromLobby : undefined}
                 removing={removing}
+                keepFocus={lobbyKeepsFocus}
               />
             )}
             {participants > MAX_NAMES && (
@@ -455,7 +586,7 @@ export function HostPanel({
             <Leaderboard
               entries={state.entries}
               limit={8}
-              onRemove={isHost ? askRemove : undefined}
+              onRemove={isHost ? removeFromBoard : undefined}
               removing={removing}
             />
           </div>
@@ -481,7 +612,7 @@ export function HostPanel({
             />
             <Leaderboard
               entries={state.entries}
-              onRemove={isHost ? askRemove : undefined}
+              onRemove={isHost ? removeFromBoard : undefined}
               removing={removing}
             />
           </div>
@@ -524,9 +655,23 @@ export function HostPanel({
         </ConfirmDialog>
       )}
 
+      {playersOpen && (
+        <PlayersDialog
+          load={loadPlayers}
+          count={participants}
+          known={state.participants}
+          removedIds={removedIds}
+          entries={state.entries}
+          removing={removing}
+          onRemove={removeFromPlayers}
+          onClose={closePlayers}
+          covered={toRemove !== null}
+        />
+      )}
+
       {toRemove && (
         <ConfirmDialog
-          title={`Remove ${toRemove.display_name} from this quiz?`}
+          title={`Remove ${toRemove.participant.display_name} from this quiz?`}
           confirmLabel="Remove"
           cancelLabel="Cancel"
           onConfirm={confirmRemove}

@@ -2,7 +2,7 @@ import { useLayoutEffect, useRef } from 'react';
 import type { LeaderboardEntry, Standing } from '../api';
 import { formatRank, formatScore } from '../format';
 import { DisplayName } from './DisplayName';
-import { RemoveButton, useRemoveFocus } from './RemoveButton';
+import { RemoveButton, type RemoveIntent } from './RemoveButton';
 
 export interface LeaderboardProps {
   entries: LeaderboardEntry[];
@@ -12,8 +12,11 @@ export interface LeaderboardProps {
   myName?: string | null;
   limit?: number;
   title?: string;
-  /** The host's remove control on each row; none when absent. */
-  onRemove?: (entry: LeaderboardEntry) => void;
+  /**
+   * The host's remove control on each row; none when absent. (The host screen
+   * sends the focus to its main action after a removal from here.)
+   */
+  onRemove?: (entry: LeaderboardEntry, intent: RemoveIntent) => void;
   /** Players whose removal is being sent (their control is disabled). */
   removing?: readonly string[];
 }
@@ -42,8 +45,6 @@ export function Leaderboard({
   removing = [],
 }: LeaderboardProps) {
   const top = entries.slice(0, limit);
-  const list = useRef<HTMLOListElement>(null);
-  useRemoveFocus(list, [entries, removing]);
   const rows = useRef(new Map<string, HTMLLIElement>());
   const places = useRef(new Map<string, { top: number; rank: number }>());
 
@@ -82,7 +83,7 @@ export function Leaderboard({
       {top.length === 0 ? (
         <p className="muted">No scores yet.</p>
       ) : (
-        <ol ref={list} className="leaderboard-list">
+        <ol className="leaderboard-list">
           {top.map((entry) => {
             const mine = entry.user_id === myUserId;
             return (
@@ -109,7 +110,7 @@ export function Leaderboard({
                   <RemoveButton
                     name={entry.display_name}
                     busy={removing.includes(entry.user_id)}
-                    onRemove={() => onRemove(entry)}
+                    onRemove={(intent) => onRemove(entry, intent)}
                   />
                 )}
               </li>

@@ -1,7 +1,7 @@
 import { useRef } from 'react';
 import type { Participant } from '../state';
 import { DisplayName } from './DisplayName';
-import { RemoveButton, useRemoveFocus } from './RemoveButton';
+import { RemoveButton, useRemoveFocus, type RemoveIntent } from './RemoveButton';
 
 export interface LobbyProps {
   participantCount: number | null;
@@ -20,15 +20,27 @@ export interface PlayerChipsProps {
   /** Extra class of the list (`chips-stage` on the projector). */
   className?: string;
   /** The host's remove control beside each name; none when absent. */
-  onRemove?: (participant: Participant) => void;
+  onRemove?: (participant: Participant, intent: RemoveIntent) => void;
   /** Players whose removal is being sent (their control is disabled). */
   removing?: readonly string[];
+  /**
+   * After a removal the focus goes to the next name's × (keyboard users
+   * removing several in a row); false leaves it to the page.
+   */
+  keepFocus?: boolean;
 }
 
 /** The names of the players who joined, as chips (with the host's × when given). */
-export function PlayerChips({ participants, myUserId, className, onRemove, removing = [] }: PlayerChipsProps) {
+export function PlayerChips({
+  participants,
+  myUserId,
+  className,
+  onRemove,
+  removing = [],
+  keepFocus = true,
+}: PlayerChipsProps) {
   const list = useRef<HTMLUListElement>(null);
-  useRemoveFocus(list, [participants, removing]);
+  useRemoveFocus(list, keepFocus);
   return (
     <ul ref={list} className={`chips${className ? ` ${className}` : ''}`} aria-label="Players">
       {participants.map((participant) => (
@@ -44,7 +56,7 @@ export function PlayerChips({ participants, myUserId, className, onRemove, remov
             <RemoveButton
               name={participant.display_name}
               busy={removing.includes(participant.user_id)}
-              onRemove={() => onRemove(participant)}
+              onRemove={(intent) => onRemove(participant, intent)}
             />
           )}
         </li>

@@ -1,11 +1,27 @@
-import { useEffect, useRef, type RefObject } from 'react';
+import { useEffect, useRef, type MouseEvent, type RefObject } from 'react';
+
+/** How the host pressed a × : with a mouse, a finger or a pen, or from the keyboard. */
+export interface RemoveIntent {
+  pointer: boolean;
+}
+
+/**
+ * Whether a click came from a pointer (mouse, touch, pen) rather than from
+ * Enter or Space on a focused button: a keyboard's click has no pointer type
+ * (where the browser says one) and no click count.
+ */
+export function clickedWithPointer(event: MouseEvent): boolean {
+  const pointerType = (event.nativeEvent as { pointerType?: unknown }).pointerType;
+  if (typeof pointerType === 'string' && pointerType !== '') return true;
+  return event.detail > 0;
+}
 
 export interface RemoveButtonProps {
   /** The player's name, as shown: the button reads "Remove <name>". */
   name: string;
   /** The removal is being sent: pressed once is enough. */
   busy: boolean;
-  onRemove: () => void;
+  onRemove: (intent: RemoveIntent) => void;
 }
 
 /** The host's small × beside a player's name; it asks before removing. */
@@ -20,7 +36,7 @@ export function RemoveButton({ name, busy, onRemove }: RemoveButtonProps) {
       title={label}
       disabled={busy}
       aria-busy={busy || undefined}
-      onClick={onRemove}
+      onClick={(event) => onRemove({ pointer: clickedWithPointer(event) })}
     >
       <span aria-hidden="true">×</span>
     </button>
@@ -33,9 +49,12 @@ export function RemoveButton({ name, busy, onRemove }: RemoveButtonProps) {
  * the confirmation dialog that had the focus goes too: the focus would fall
  * to the page. It comes back to the button now in that place (the next
  * player's), or to the same one when the removal failed.
- * `changes` are the values whose change may have removed or re-enabled one.
+ *
+ * Only while `enabled`: the host screen keeps this for removals started from
+ * the keyboard in the lobby list (and in the players dialog); elsewhere the
+ * focus goes to the main action, where Space goes on with the quiz.
  */
-export function useRemoveFocus(list: RefObject<HTMLElement | null>, changes: unknown[]): void {
+export function useRemoveFocus(list: RefObject<HTMLElement | null>, enabled = true): void {
   const place = useRef<number | null>(null);
   const buttons = () =>
     Array.from(list.current?.querySelectorAll<HTMLButtonElement>('.remove-button') ?? []);
@@ -63,11 +82,20 @@ export function useRemoveFocus(list: RefObject<HTMLElement | null>, changes: unk
     };
   });
 
+  // After every render: the one that removed the row, re-enabled its button,
+  // or closed the dialog of a player removed meanwhile from another screen.
   useEffect(() => {
     const lost = document.activeElement === document.body || document.activeElement === null;
-    if (!lost || place.current === null) return;
+    if (!enabled || !lost || place.current === null) return;
+    // Not from behind a modal dialog open over this list (the topmost has the keyboard).
+    const modal = Array.from(document.querySelectorAll('[aria-modal="true"]')).at(-1);
+    if (modal && list.current && !modal.contains(list.current)) return;
     const all = buttons();
+    if (all.length === 0) {
+      place.current = null;
+      return;
+    }
     const next = all[Math.min(place.current, all.length - 1)];
-    if (next && !next.disabled) next.focus();
-  }, changes);
+    if (!next.disabled) next.focus();
+  });
 }

@@ -215,6 +215,87 @@ describe('ApiClient', () => {
     expect(headers.Authorization).toBe('Bearer new');
   });
 
+  it('lists every page of the quizzes, following next_cursor', async () => {
+    const verbs = { quiz_id: 'verbs', title: 'Everyday verbs', language: 'en', level: 'A2', question_count: 2 };
+    const food = { quiz_id: 'food', title: 'Food', language: 'en', level: 'A1', question_count: 5 };
+    const { api, fetch, call } = setup([
+      json(200, { items: [verbs], next_cursor: '100' }),
+      // A quiz deleted meanwhile shifts the pages: one seen already comes again.
+      json(200, { items: [verbs, food, { title: 'no id' }], next_cursor: null }),
+    ]);
+    expect(await api.listQuizzes()).toEqual([verbs, food]);
+    expect(fetch).toHaveBeenCalledTimes(2);
+    expect(call(0).url).toBe('/v1/quizzes?limit=100');
+    expect(call(0).init.method).toBe('GET');
+    expect(call(1).url).toBe('/v1/quizzes?limit=100&cursor=100');
+  });
+
+  it("lists only the caller's own quizzes with mine=true, every page", async () => {
+    const mine = { quiz_id: 'q/1', title: 'Verbs 1', language: 'en', level: '', question_count: 1 };
+    const { api, call } = setup([
+      json(200, { items: [mine], next_cursor: '1' }),
+      json(200, { items: [], next_cursor: null }),
+    ]);
+    expect(await api.listQuizzes({ mine: true })).toEqual([mine]);
+    expect(call(0).url).toBe('/v1/quizzes?limit=100&mine=true');
+    expect(call(0).headers.Authorization).toBe('Bearer tok');
+    expect(call(1).url).toBe('/v1/quizzes?limit=100&mine=true&cursor=1');
+  });
+
+  it('reads quiz list items with fields missing, and stops at a cursor it followed already', async () => {
+    const { api, fetch } = setup([
+      json(200, { items: [{ quiz_id: 'bare' }], next_cursor: '5' }),
+      json(200, { items: [], next_cursor: '5' }),
+    ]);
+    expect(await api.listQuizzes()).toEqual([
+      { quiz_id: 'bare', title: 'bare', language: '', level: '', question_count: 0 },
+    ]);
+    expect(fetch).toHaveBeenCalledTimes(2);
+  });
+
+  it('deletes a quiz with DELETE (204)', async () => {
+    const { api, call } = setup([new Response(null, { status: 204 })]);
+    await expect(api.deleteQuiz('q/1')).resolves.toBeUndefined();
+    expect(call().url).toBe('/v1/quizzes/q%2F1');
+    expect(call().init.method).toBe('DELETE');
+    expect(call().headers.Authorization).toBe('Bearer tok');
+  });
+
+  it("turns a refused deletion into an ApiError with the problem's detail", async () => {
+    const { api } = setup([problem(403, 'forbidden', 'only its author may delete quiz food')]);
+    const error = await api.deleteQuiz('food').catch((ex: unknown) => ex);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ status: 403, code: 'forbidden', detail: 'only its author may delete quiz food' });
+  });
+
+  it("reads a quiz's source, answers included, as the body POST /v1/quizzes takes", async () => {
+    // As the server writes it: every field, empty lists and null seconds included.
+    const { api, call } = setup([
+      json(200, {
+        title: 'Verbs 1',
+        language: 'en',
+        level: 'A2',
+        typo_tolerance: true,
+        questions: [
+          { prompt: 'Synonym of begin', kind: 'choice', answer: 'start', choices: ['start', 'stop'], accept: [], points: 2000, seconds: 30 },
+          { prompt: 'bonjour', kind: 'text', answer: 'hello', choices: [], accept: ['hi'], points: 1000, seconds: null },
+        ],
+      }),
+    ]);
+    expect(await api.quizSource('verbs 1')).toEqual({
+      title: 'Verbs 1',
+      language: 'en',
+      level: 'A2',
+      typo_tolerance: true,
+      questions: [
+        { prompt: 'Synonym of begin', kind: 'choice', answer: 'start', choices: ['start', 'stop'], points: 2000, seconds: 30 },
+        { prompt: 'bonjour', kind: 'text', answer: 'hello', accept: ['hi'], points: 1000 },
+      ],
+    });
+    expect(call().url).toBe('/v1/quizzes/verbs%201/source');
+    expect(call().init.method).toBe('GET');
+  });
+
   it('measures the clock offset from server_time at the round-trip midpoint', async () => {
     vi.useFakeTimers();
     try {

@@ -394,6 +394,61 @@ export function readPlayerAnswers(value: unknown): Record<string, PlayerAnswer> 
   return answers;
 }
 
+/** Quizzes asked for per page of `GET /v1/quizzes` (the most the server gives). */
+const QUIZ_PAGE_SIZE = 100;
+/** Pages read at most: 10,000 quizzes, more than one list can offer anyway. */
+const MAX_QUIZ_PAGES = 100;
+
+function asStrings(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
+}
+
+/** Read one item of a quiz list; null when it has no `quiz_id`. */
+export function readQuizSummary(value: unknown): QuizSummary | null {
+  const rec = asRecord(value);
+  const quizId = asString(rec.quiz_id);
+  if (!quizId) return null;
+  return {
+    quiz_id: quizId,
+    title: asString(rec.title) ?? quizId,
+    language: asString(rec.language) ?? '',
+    level: asString(rec.level) ?? '',
+    question_count: asNumber(rec.question_count) ?? 0,
+  };
+}
+
+/** Read a quiz's source (`GET /v1/quizzes/{id}/source`): the body of `POST /v1/quizzes`. */
+export function readQuizSource(value: unknown): NewQuiz {
+  const rec = asRecord(value);
+  const questions = Array.isArray(rec.questions) ? rec.questions : [];
+  const quiz: NewQuiz = {
+    title: asString(rec.title) ?? '',
+    questions: questions.map((raw): NewQuestion => {
+      const item = asRecord(raw);
+      const question: NewQuestion = {
+        prompt: asString(item.prompt) ?? '',
+        kind: item.kind === 'text' ? 'text' : 'choice',
+        answer: asString(item.answer) ?? '',
+      };
+      const choices = asStrings(item.choices);
+      const accept = asStrings(item.accept);
+      const points = asNumber(item.points);
+      const seconds = asNumber(item.seconds);
+      if (question.kind === 'choice') question.choices = choices;
+      else if (accept.length > 0) question.accept = accept;
+      if (points !== null) question.points = points;
+      if (seconds !== null) question.seconds = seconds;
+      return question;
+    }),
+  };
+  const language = asString(rec.language);
+  const level = asString(rec.level);
+  if (language) quiz.language = language;
+  if (level) quiz.level = level;
+  if (typeof rec.typo_tolerance === 'boolean') quiz.typo_tolerance = rec.typo_tolerance;
+  return quiz;
+}
+
 /** Client of the `/v1` routes and `/config.json`. */
 export class ApiClient {
   private readonly baseUrl: string;
@@ -439,10 +494,47 @@ export class ApiClient {
     return (await this.raw('/v1/users/me')).data as UserProfile;
   }
 
-  /** List the quizzes a host can play. */
-  async listQuizzes(): Promise<QuizSummary[]> {
-    const data = asRecord((await this.raw('/v1/quizzes')).data);
-    return Array.isArray(data.items) ? (data.items as QuizSummary[]) : [];
+  /**
+   * List the quizzes a host can play, every page of them (`next_cursor` until
+   * null); (v1.2) with `mine`, only the caller's own (those they may correct
+   * and delete). A quiz listed twice (one deleted while paging shifts the
+   * pages) is kept once.
+   */
+  async listQuizzes(options: { mine?: boolean } = {}): Promise<QuizSummary[]> {
+    const found = new Map<string, QuizSummary>();
+    const asked = new Set<string>();
+    let cursor: string | undefined;
+    for (let page = 0; page < MAX_QUIZ_PAGES; page += 1) {
+      const query: Query = { limit: QUIZ_PAGE_SIZE, mine: options.mine ? 'true' : undefined, cursor };
+      const data = asRecord((await this.raw('/v1/quizzes', { query })).data);
+      for (const item of Array.isArray(data.items) ? data.items : []) {
+        const quiz = readQuizSummary(item);
+        if (quiz && !found.has(quiz.quiz_id)) found.set(quiz.quiz_id, quiz);
+      }
+      const next = asString(data.next_cursor);
+      // A server that hands back a cursor already followed would page for ever.
+      if (!next || asked.has(next)) break;
+      asked.add(next);
+      cursor = next;
+    }
+    return [...found.values()];
+  }
+
+  /**
+   * (v1.2, its author) Take a quiz off every list: no new session can be made
+   * from it; sessions already made from it play on. 204, also when deleted
+   * before; 403 `forbidden` for anyone else.
+   */
+  async deleteQuiz(quizId: string): Promise<void> {
+    await this.raw(`/v1/quizzes/${seg(quizId)}`, { method: 'DELETE' });
+  }
+
+  /**
+   * (v1.2, its author) A quiz as written, answers included: the body of
+   * `POST /v1/quizzes` that makes it again (to write a corrected quiz from it).
+   */
+  async quizSource(quizId: string): Promise<NewQuiz> {
+    return readQuizSource((await this.raw(`/v1/quizzes/${seg(quizId)}/source`)).data);
   }
 
   /** Store a new quiz; return its id. */

@@ -81,6 +81,19 @@ export function describeRemovalError(error: unknown, name: string): string {
   return `Could not remove ${name}: ${why}`;
 }
 
+/**
+ * Why an action on a saved quiz (deleting it, opening a copy to correct)
+ * failed: the problem's own detail when the server gives one (the generic
+ * sentence of {@link describeError} for `forbidden` is about hosting).
+ */
+export function describeQuizError(error: unknown, doing: string): string {
+  let why: string;
+  if (error instanceof ApiError && error.detail) why = error.detail;
+  else if (error instanceof ApiError && error.code === 'forbidden') why = 'only its author may do that.';
+  else why = describeError(error);
+  return `Could not ${doing}: ${why}`;
+}
+
 /** Whether a refused join says the host removed this player (they may not come back). */
 export function isRemovedByHost(error: unknown): boolean {
   return (

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import type { NewQuiz } from './api';
 import {
   draftFromFile,
+  draftFromQuiz,
   emptyDraft,
   emptyQuestion,
   hasProblems,
@@ -106,6 +108,38 @@ describe('quiz drafts', () => {
     expect(loaded.questions[0]).toMatchObject({ kind: 'choice', choices: ['start', 'finish'], correct: 0, seconds: '30' });
     expect(loaded.questions[1]).toMatchObject({ kind: 'text', answer: 'hello', accept: 'hi' });
     expect(toNewQuiz(loaded).questions[0].answer).toBe('start');
+  });
+
+  it('opens a saved quiz as a copy to correct, which saves back as it was written', () => {
+    const source: NewQuiz = {
+      title: 'Verbs 1',
+      language: 'fr',
+      level: 'A2',
+      typo_tolerance: true,
+      questions: [
+        { prompt: "Synonyme de 'commencer'", kind: 'choice', choices: ['débuter', 'finir'], answer: 'débuter', points: 2000, seconds: 30 },
+        { prompt: 'hello', kind: 'text', answer: 'bonjour', accept: ['salut'], points: 500 },
+      ],
+    };
+    const copy = draftFromQuiz(source, { quiz_id: 'verbs-1', title: 'Verbs 1' });
+    expect(copy.copyOf).toEqual({ quiz_id: 'verbs-1', title: 'Verbs 1' });
+    expect(copy.questions[0]).toMatchObject({ choices: ['débuter', 'finir'], correct: 0, seconds: '30', points: 2000 });
+    expect(copy.questions[1]).toMatchObject({ kind: 'text', answer: 'bonjour', accept: 'salut', points: 500 });
+    expect(hasProblems(problemsOf(copy))).toBe(false);
+    // Language, typo tolerance and points are kept: only what the teacher corrects changes.
+    expect(toNewQuiz(copy)).toEqual(source);
+  });
+
+  it('opens a saved quiz without a question with one to write', () => {
+    const copy = draftFromQuiz({ title: 'Empty', questions: [] }, { quiz_id: 'e', title: 'Empty' });
+    expect(copy.questions).toHaveLength(1);
+    expect(toNewQuiz({ ...copy, questions: [] })).not.toHaveProperty('typo_tolerance');
+  });
+
+  it('checks points the editor carries from a file', () => {
+    const bad = draft();
+    bad.questions[0] = { ...bad.questions[0], points: 0 };
+    expect(problemsOf(bad).questions[bad.questions[0].key]).toEqual(['Points must be a whole number from 1 to 10000.']);
   });
 
   it('knows a draft nothing was typed into', () => {

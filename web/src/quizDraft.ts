@@ -15,6 +15,7 @@ const MAX_PROMPT = 500;
 const MAX_ANSWER = 200;
 const MAX_LEVEL = 16;
 const MAX_SECONDS = 300;
+const MAX_POINTS = 10_000;
 
 export interface DraftQuestion {
   /** This editor's own key for the question (not sent). */
@@ -30,12 +31,29 @@ export interface DraftQuestion {
   accept: string;
   /** Seconds to answer; empty for the session's. */
   seconds: string;
+  /**
+   * Points of a right answer, as a quiz file or a saved quiz's source gave
+   * them (not edited here); absent for the server's default.
+   */
+  points?: number;
+}
+
+/** The saved quiz a draft is a corrected copy of (it stays as it is until deleted). */
+export interface DraftOrigin {
+  quiz_id: string;
+  title: string;
 }
 
 export interface QuizDraft {
   title: string;
   level: string;
   questions: DraftQuestion[];
+  /** The quiz's language, as a file or a saved quiz gave it; absent: English. */
+  language?: string;
+  /** Accept a typed answer one edit away, as a file or a saved quiz gave it. */
+  typoTolerance?: boolean;
+  /** Set when the draft began as a copy of a saved quiz, to correct it. */
+  copyOf?: DraftOrigin;
 }
 
 /** What is wrong with a draft: the quiz's own fields, and each question's by key. */
@@ -146,6 +164,9 @@ function questionProblems(question: DraftQuestion): string[] {
       problems.push(`Each other answer needs letters or digits, at most ${MAX_ANSWER} characters.`);
     }
   }
+  if (question.points !== undefined && !(Number.isInteger(question.points) && question.points >= 1 && question.points <= MAX_POINTS)) {
+    problems.push(`Points must be a whole number from 1 to ${MAX_POINTS}.`);
+  }
   if (question.seconds.trim()) {
     const seconds = Number(question.seconds);
     if (!Number.isInteger(seconds) || seconds < 1 || seconds > MAX_SECONDS) {
@@ -178,9 +199,17 @@ export function hasProblems(problems: DraftProblems): boolean {
 export function toNewQuiz(draft: QuizDraft): NewQuiz {
   const questions = draft.questions.map((question): NewQuestion => {
     const seconds = question.seconds.trim() ? { seconds: Number(question.seconds) } : {};
+    const points = question.points !== undefined ? { points: question.points } : {};
     if (question.kind === 'choice') {
       const right = (question.choices[question.correct ?? -1] ?? '').trim();
-      return { prompt: question.prompt.trim(), kind: 'choice', choices: filled(question.choices), answer: right, ...seconds };
+      return {
+        prompt: question.prompt.trim(),
+        kind: 'choice',
+        choices: filled(question.choices),
+        answer: right,
+        ...points,
+        ...seconds,
+      };
     }
     const accept = acceptList(question.accept);
     return {
@@ -188,11 +217,18 @@ export function toNewQuiz(draft: QuizDraft): NewQuiz {
       kind: 'text',
       answer: question.answer.trim(),
       ...(accept.length > 0 ? { accept } : {}),
+      ...points,
       ...seconds,
     };
   });
   const level = draft.level.trim();
-  return { title: draft.title.trim(), language: 'en', ...(level ? { level } : {}), questions };
+  return {
+    title: draft.title.trim(),
+    language: draft.language?.trim() || 'en',
+    ...(level ? { level } : {}),
+    ...(draft.typoTolerance ? { typo_tolerance: true } : {}),
+    questions,
+  };
 }
 
 function text(value: unknown): string {
@@ -218,34 +254,64 @@ export function draftFromFile(content: string): QuizDraft {
   if (typeof data !== 'object' || data === null || !Array.isArray((data as { questions?: unknown }).questions)) {
     throw new Error('This file is not a quiz file: it has no list of "questions".');
   }
-  const quiz = data as { title?: unknown; level?: unknown; questions: unknown[] };
-  const questions = quiz.questions.map((item, index): DraftQuestion => {
+  const quiz = data as Record<string, unknown> & { questions: unknown[] };
+  quiz.questions.forEach((item, index) => {
     if (typeof item !== 'object' || item === null) {
       throw new Error(`Question ${index + 1} of the file is not a question.`);
     }
-    const raw = item as Record<string, unknown>;
-    if (raw.kind !== undefined && raw.kind !== 'choice' && raw.kind !== 'text') {
-      throw new Error(`Question ${index + 1} of the file is of kind "${text(raw.kind)}": a question is "choice" or "text".`);
+    const kind = (item as Record<string, unknown>).kind;
+    if (kind !== undefined && kind !== 'choice' && kind !== 'text') {
+      throw new Error(`Question ${index + 1} of the file is of kind "${text(kind)}": a question is "choice" or "text".`);
     }
-    const kind: QuestionKind = raw.kind === 'text' ? 'text' : 'choice';
-    const answer = text(raw.answer);
-    const seconds = text(raw.seconds);
-    if (kind === 'text') {
-      const accept = Array.isArray(raw.accept) ? raw.accept.map(text).join('\n') : '';
-      return { ...emptyQuestion('text'), prompt: text(raw.prompt), answer, accept, seconds };
-    }
-    const choices = Array.isArray(raw.choices) ? raw.choices.map(text) : [];
-    const right = choices.findIndex((choice) => normalise(choice) === normalise(answer));
-    return {
-      ...emptyQuestion('choice'),
-      prompt: text(raw.prompt),
-      // Room to type the missing ones.
-      choices: [...choices, ...Array<string>(Math.max(0, MIN_CHOICES - choices.length)).fill('')],
-      correct: right >= 0 ? right : null,
-      seconds,
-    };
   });
-  return { title: text(quiz.title), level: text(quiz.level), questions };
+  return draftOf(quiz);
+}
+
+/** One question of a quiz as written (`POST /v1/quizzes`), as the editor holds it. */
+function draftQuestion(raw: Record<string, unknown>): DraftQuestion {
+  const kind: QuestionKind = raw.kind === 'text' ? 'text' : 'choice';
+  const answer = text(raw.answer);
+  const seconds = text(raw.seconds);
+  const points = typeof raw.points === 'number' ? { points: raw.points } : {};
+  if (kind === 'text') {
+    const accept = Array.isArray(raw.accept) ? raw.accept.map(text).join('\n') : '';
+    return { ...emptyQuestion('text'), prompt: text(raw.prompt), answer, accept, seconds, ...points };
+  }
+  const choices = Array.isArray(raw.choices) ? raw.choices.map(text) : [];
+  const right = choices.findIndex((choice) => normalise(choice) === normalise(answer));
+  return {
+    ...emptyQuestion('choice'),
+    prompt: text(raw.prompt),
+    // Room to type the missing ones.
+    choices: [...choices, ...Array<string>(Math.max(0, MIN_CHOICES - choices.length)).fill('')],
+    correct: right >= 0 ? right : null,
+    seconds,
+    ...points,
+  };
+}
+
+/** A draft of a quiz as written (a file's, or a saved quiz's source). */
+function draftOf(quiz: Record<string, unknown> & { questions: unknown[] }): QuizDraft {
+  const language = text(quiz.language).trim();
+  return {
+    title: text(quiz.title),
+    level: text(quiz.level),
+    questions: quiz.questions.map((item) => draftQuestion(item as Record<string, unknown>)),
+    ...(language ? { language } : {}),
+    ...(quiz.typo_tolerance === true ? { typoTolerance: true } : {}),
+  };
+}
+
+/**
+ * A draft to correct a saved quiz: its source (`GET /v1/quizzes/{id}/source`,
+ * answers included) in the editor. Saving it makes a new quiz; `copyOf` says
+ * which one it corrects (offered for deletion once the copy is saved).
+ */
+export function draftFromQuiz(source: NewQuiz, copyOf: DraftOrigin): QuizDraft {
+  const draft = draftOf({ ...source, questions: source.questions });
+  // A source without a question still opens, with one to write.
+  if (draft.questions.length === 0) draft.questions = [emptyQuestion()];
+  return { ...draft, copyOf };
 }
 
 /** Parse a stored draft; null when there is none or it is not one. */

@@ -647,18 +647,24 @@ def test_the_host_removes_a_rude_name_for_good(room: Room) -> None:
     expect(rude.get_by_test_id("choice-0")).to_have_count(0)
 
 
-def test_a_teacher_writes_a_quiz_in_the_app_and_plays_it(room: Room) -> None:
+def _start_writing(room: Room, title: str, prompt: str, choices: list[str], right: int) -> Any:
+    """Sign in as the host and write a quiz's title and first (choice) question."""
     host = room.page(PRESENTER, "host")
     host.goto(f"{room.base}/#/host")
     host.get_by_test_id("name-input").fill(HOST_NAME)
     host.get_by_test_id("name-input").press("Enter")
     host.get_by_test_id("host-new-quiz").click()
-    host.get_by_test_id("editor-title").fill("Animals")
+    host.get_by_test_id("editor-title").fill(title)
     first = host.get_by_test_id("editor-question").nth(0)
-    first.get_by_test_id("editor-prompt").fill("Which one barks?")
-    first.get_by_test_id("editor-choice").nth(0).fill("cat")
-    first.get_by_test_id("editor-choice").nth(1).fill("dog")
-    first.get_by_test_id("editor-correct").nth(1).check()
+    first.get_by_test_id("editor-prompt").fill(prompt)
+    for number, choice in enumerate(choices):
+        first.get_by_test_id("editor-choice").nth(number).fill(choice)
+    first.get_by_test_id("editor-correct").nth(right).check()
+    return host
+
+
+def test_a_teacher_writes_a_quiz_in_the_app_and_plays_it(room: Room) -> None:
+    host = _start_writing(room, "Animals", "Which one barks?", ["cat", "dog"], right=1)
     host.get_by_test_id("editor-add-question").click()
     second = host.get_by_test_id("editor-question").nth(1)
     second.get_by_test_id("editor-prompt").fill("Type the English word for 'chien'")
@@ -686,6 +692,37 @@ def test_a_teacher_writes_a_quiz_in_the_app_and_plays_it(room: Room) -> None:
     phone.get_by_test_id("choice-1").click()
     expect(phone.get_by_test_id("answer-feedback")).to_have_attribute("data-correct", "true")
     expect(host.get_by_test_id("host-correct-answer")).to_have_text("dog")
+
+
+def test_a_teacher_corrects_a_saved_quiz_and_deletes_the_old_one(room: Room) -> None:
+    host = _start_writing(room, "Colours", "Wich one is 'rouge'?", ["red", "blue"], right=0)
+    host.get_by_test_id("editor-save").click()
+    select = host.get_by_test_id("host-quiz-select")
+    expect(select.locator("option:checked")).to_contain_text("Colours")
+    # A shipped quiz is not the teacher's: nothing to correct or delete.
+    select.select_option(QUIZ_ID)
+    expect(host.get_by_test_id("host-quiz-delete")).to_have_count(0)
+    mine = select.locator("option", has_text="Colours").get_attribute("value")
+    select.select_option(mine)
+
+    # The typo is corrected in a copy; the old quiz goes once the copy is saved.
+    host.get_by_test_id("host-quiz-correct").click()
+    prompt = host.get_by_test_id("editor-prompt").nth(0)
+    expect(prompt).to_have_value("Wich one is 'rouge'?")
+    prompt.fill("Which one is 'rouge'?")
+    host.get_by_test_id("editor-save").click()
+    host.get_by_role("button", name="Delete", exact=True).click()
+
+    colours = select.locator("option", has_text="Colours")
+    expect(colours).to_have_count(1)
+    expect(select.locator("option:checked")).to_contain_text("Colours")
+    host.get_by_test_id("host-seconds-input").fill(str(QUESTION_SECONDS))
+    host.get_by_test_id("host-create").click()
+    code = host.get_by_test_id("host-session-id")
+    expect(code).to_have_text(re.compile(r"^[A-HJ-NP-Z2-9]{6,8}$"))
+    phone = room.player(code.inner_text().strip(), "Ana")
+    room.start(host, 1)
+    expect(phone.get_by_test_id("question-prompt")).to_have_text("Which one is 'rouge'?")
 
 
 def test_qr_code_uses_the_public_url(

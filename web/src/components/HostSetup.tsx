@@ -1,8 +1,10 @@
-import { useEffect, useId, useMemo, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
 import { ApiError, type ApiClient, type Mode, type QuizSummary, type SessionInfo } from '../api';
-import { describeError } from '../format';
+import { describeError, describeQuizError } from '../format';
 import { browserStorage, type HostedSessions } from '../hosted';
-import { QuizEditor, hasDraft } from './QuizEditor';
+import { draftFromQuiz, type DraftOrigin, type QuizDraft } from '../quizDraft';
+import { ConfirmDialog } from './ConfirmDialog';
+import { QuizEditor, hasDraft, waitingDraft } from './QuizEditor';
 import { SecondsInput } from './SecondsInput';
 
 export interface HostSetupProps {
@@ -14,6 +16,38 @@ export interface HostSetupProps {
   onCreated: (sessionId: string) => void;
   /** Where the quiz editor keeps an unsaved draft (this browser's local storage, if allowed). */
   drafts?: Storage | null;
+}
+
+/** The quizzes to pick from: the teacher's own first, then the others (the shipped ones among them). */
+interface QuizLists {
+  mine: QuizSummary[];
+  others: QuizSummary[];
+}
+
+/** What the setup asks before it acts. */
+type Asking =
+  | { kind: 'delete'; quiz: DraftOrigin }
+  /** After a corrected copy of `quiz` was saved: delete the old one? */
+  | { kind: 'delete-old'; quiz: DraftOrigin }
+  | { kind: 'replace-draft'; quiz: DraftOrigin };
+
+/** Split the whole list into the teacher's own quizzes (in their list's order) and the others. */
+function grouped(all: QuizSummary[], mine: QuizSummary[]): QuizLists {
+  const own = new Set(mine.map((quiz) => quiz.quiz_id));
+  return { mine, others: all.filter((quiz) => !own.has(quiz.quiz_id)) };
+}
+
+/** The quiz to pick once `quizId` leaves the list: the next one, else the one before. */
+function pickAfter(ordered: QuizSummary[], quizId: string): string {
+  const at = ordered.findIndex((quiz) => quiz.quiz_id === quizId);
+  const rest = ordered.filter((quiz) => quiz.quiz_id !== quizId);
+  if (rest.length === 0) return '';
+  return rest[Math.min(Math.max(at, 0), rest.length - 1)].quiz_id;
+}
+
+function quizLabel(quiz: QuizSummary): string {
+  const about = [quiz.language.toUpperCase(), quiz.level].filter(Boolean).join(' ');
+  return `${quiz.title} · ${about} · ${quiz.question_count} ${quiz.question_count === 1 ? 'question' : 'questions'}`;
 }
 
 /** Where a session still open stands, in a few words. */
@@ -65,14 +99,29 @@ function useHostedHere(
   };
 }
 
-/** Pick a quiz and create a session of it, or go back to one still open. */
+/**
+ * Pick a quiz and create a session of it, or go back to one still open. The
+ * teacher's own quizzes come first; the one picked can be corrected (a copy
+ * opens in the editor, saved as a new quiz) or deleted.
+ */
 export function HostSetup({ api, hosted, userId, onCreated, drafts = browserStorage() }: HostSetupProps) {
   const { open: stillOpen, past } = useHostedHere(api, hosted, userId);
-  const [quizzes, setQuizzes] = useState<QuizSummary[] | null>(null);
+  const [lists, setLists] = useState<QuizLists | null>(null);
   const [editing, setEditing] = useState(false);
+  // A copy of a saved quiz the editor opens with (instead of the draft kept).
+  const [start, setStart] = useState<QuizDraft | null>(null);
   const [saved, setSaved] = useState<string | null>(null);
   // Read once per visit to this form, not at every keystroke in it.
-  const draftWaiting = useMemo(() => !editing && hasDraft(drafts, userId), [drafts, userId, editing]);
+  const draftWaiting = useMemo(() => (editing ? null : waitingDraft(drafts, userId)), [drafts, userId, editing]);
+  const [asking, setAsking] = useState<Asking | null>(null);
+  // What is under way on a quiz of the teacher's, said in the status line.
+  const [working, setWorking] = useState<string | null>(null);
+  const [deleted, setDeleted] = useState<string | null>(null);
+  // The quiz list takes the keyboard after the next render (a dialog closed, the quiz gone).
+  const focusList = useRef(false);
+  // Bumped when the editor opens otherwise: a copy read late does not replace it.
+  const copyAsked = useRef(0);
+  const newQuizButton = useRef<HTMLButtonElement>(null);
   const [quizId, setQuizId] = useState('');
   const [mode, setMode] = useState<Mode>('live');
   const [seconds, setSeconds] = useState('20');
@@ -86,19 +135,33 @@ export function HostSetup({ api, hosted, userId, onCreated, drafts = browserStor
   // Arriving from the sign-in form (gone, and its focus with it): start here,
   // once the quizzes are in (the list is disabled until then).
   useEffect(() => {
-    if (quizzes && (document.activeElement === document.body || document.activeElement === null)) {
+    if (lists && (document.activeElement === document.body || document.activeElement === null)) {
       document.getElementById(quizField)?.focus();
     }
-  }, [quizField, quizzes]);
+  }, [quizField, lists]);
+
+  // After every render, so after a dialog that just closed gave the focus back to its opener.
+  useEffect(() => {
+    if (!focusList.current) return;
+    focusList.current = false;
+    const select = document.getElementById(quizField) as HTMLSelectElement | null;
+    if (select && !select.disabled) select.focus();
+    else newQuizButton.current?.focus();
+  });
 
   useEffect(() => {
     let cancelled = false;
-    api
-      .listQuizzes()
-      .then((items) => {
+    Promise.all([
+      api.listQuizzes(),
+      // Without the teacher's own list (an older server), every quiz is listed as before.
+      api.listQuizzes({ mine: true }).catch(() => [] as QuizSummary[]),
+    ])
+      .then(([all, mine]) => {
         if (cancelled) return;
-        setQuizzes(items);
-        if (items.length > 0) setQuizId((current) => current || items[0].quiz_id);
+        const found = grouped(all, mine);
+        setLists(found);
+        const first = found.mine[0] ?? found.others[0];
+        if (first) setQuizId((current) => current || first.quiz_id);
       })
       .catch((ex: unknown) => {
         if (!cancelled) setError(describeError(ex));
@@ -108,20 +171,97 @@ export function HostSetup({ api, hosted, userId, onCreated, drafts = browserStor
     };
   }, [api]);
 
+  const closeDialog = useCallback(() => setAsking(null), []);
+  const keepOld = useCallback(() => {
+    focusList.current = true;
+    setAsking(null);
+  }, []);
+
+  const ordered = lists ? [...lists.mine, ...lists.others] : [];
+  const selected = ordered.find((quiz) => quiz.quiz_id === quizId) ?? null;
+  const selectedMine = selected !== null && lists !== null && lists.mine.includes(selected);
+
+  /** Delete one of the teacher's quizzes (asked first): it leaves the list, the next one is picked. */
+  const remove = async (quiz: DraftOrigin, old: boolean) => {
+    if (working) return;
+    setError(null);
+    setDeleted(null);
+    if (!old) setSaved(null);
+    setWorking(`Deleting ${quiz.title}…`);
+    const next = pickAfter(ordered, quiz.quiz_id);
+    try {
+      await api.deleteQuiz(quiz.quiz_id);
+    } catch (ex) {
+      setWorking(null);
+      setError(describeQuizError(ex, `delete ${quiz.title}`));
+      return;
+    }
+    setWorking(null);
+    setLists((known) =>
+      known && {
+        mine: known.mine.filter((other) => other.quiz_id !== quiz.quiz_id),
+        others: known.others.filter((other) => other.quiz_id !== quiz.quiz_id),
+      },
+    );
+    setQuizId((current) => (current === quiz.quiz_id ? next : current));
+    setDeleted(old ? `the old ${quiz.title}` : quiz.title);
+    focusList.current = true;
+  };
+
+  /** Open a copy of one of the teacher's quizzes in the editor, answers included. */
+  const openCopy = async (quiz: DraftOrigin) => {
+    if (working) return;
+    setError(null);
+    setSaved(null);
+    setDeleted(null);
+    setWorking(`Opening a copy of ${quiz.title}…`);
+    copyAsked.current += 1;
+    const asked = copyAsked.current;
+    try {
+      const source = await api.quizSource(quiz.quiz_id);
+      if (asked !== copyAsked.current) return;
+      setStart(draftFromQuiz(source, quiz));
+      setEditing(true);
+    } catch (ex) {
+      setError(describeQuizError(ex, `open ${quiz.title} to correct it`));
+    } finally {
+      setWorking(null);
+    }
+  };
+
+  /** Correct a quiz: a draft waiting in this browser is replaced only with the teacher's word. */
+  const correct = (quiz: DraftOrigin) => {
+    if (working) return;
+    if (hasDraft(drafts, userId)) setAsking({ kind: 'replace-draft', quiz });
+    else void openCopy(quiz);
+  };
+
   if (editing) {
     return (
       <QuizEditor
         api={api}
         storage={drafts}
         userId={userId}
-        onSaved={(quiz) => {
+        start={start}
+        onSaved={(quiz, copyOf) => {
           setEditing(false);
-          // First in the list (which shows only its first page), and picked.
-          setQuizzes((known) => [quiz, ...(known ?? []).filter((other) => other.quiz_id !== quiz.quiz_id)]);
+          setStart(null);
+          // The teacher's: first in the list, and picked.
+          setLists((known) => ({
+            mine: [quiz, ...(known?.mine ?? []).filter((other) => other.quiz_id !== quiz.quiz_id)],
+            others: (known?.others ?? []).filter((other) => other.quiz_id !== quiz.quiz_id),
+          }));
           setQuizId(quiz.quiz_id);
           setSaved(quiz.title);
+          setDeleted(null);
+          // A corrected copy: the old one may go now (unless it went already).
+          const oldListed = lists === null || ordered.some((other) => other.quiz_id === copyOf?.quiz_id);
+          if (copyOf && copyOf.quiz_id !== quiz.quiz_id && oldListed) setAsking({ kind: 'delete-old', quiz: copyOf });
         }}
-        onCancel={() => setEditing(false)}
+        onCancel={() => {
+          setEditing(false);
+          setStart(null);
+        }}
       />
     );
   }
@@ -172,25 +312,41 @@ export function HostSetup({ api, hosted, userId, onCreated, drafts = browserStor
           </ul>
         </div>
       )}
-      {saved && (
-        <p className="saved-note" role="status" data-testid="quiz-saved">
-          Saved “{saved}”: it is picked below, ready to host.
-        </p>
-      )}
+      <div className="setup-status" role="status">
+        {saved && (
+          <p className="saved-note" data-testid="quiz-saved">
+            Saved “{saved}”: it is picked below, ready to host.
+          </p>
+        )}
+        {working && <p className="hint">{working}</p>}
+        {deleted && (
+          <p className="saved-note" data-testid="quiz-deleted">
+            Deleted {deleted}.
+          </p>
+        )}
+      </div>
       <form onSubmit={create} noValidate>
         <div className="field">
           <div className="label-row">
             <label htmlFor={quizField}>Quiz</label>
             <button
+              ref={newQuizButton}
               type="button"
               className="link-button"
               data-testid="host-new-quiz"
               onClick={() => {
+                copyAsked.current += 1;
                 setSaved(null);
+                setDeleted(null);
+                setStart(null);
                 setEditing(true);
               }}
             >
-              {draftWaiting ? 'Go on with your draft quiz' : 'Write a new quiz'}
+              {draftWaiting?.copyOf
+                ? `Go on with your copy of ${draftWaiting.copyOf.title}`
+                : draftWaiting
+                  ? 'Go on with your draft quiz'
+                  : 'Write a new quiz'}
             </button>
           </div>
           <select
@@ -198,18 +354,43 @@ export function HostSetup({ api, hosted, userId, onCreated, drafts = browserStor
             data-testid="host-quiz-select"
             value={quizId}
             onChange={(event) => setQuizId(event.target.value)}
-            disabled={!quizzes || quizzes.length === 0}
+            disabled={ordered.length === 0}
           >
-            {quizzes === null && <option value="">Loading quizzes…</option>}
-            {quizzes?.length === 0 && <option value="">No quizzes available</option>}
-            {quizzes?.map((quiz) => (
-              <option key={quiz.quiz_id} value={quiz.quiz_id}>
-                {quiz.title} · {[quiz.language.toUpperCase(), quiz.level].filter(Boolean).join(' ')} ·{' '}
-                {quiz.question_count}{' '}
-                {quiz.question_count === 1 ? 'question' : 'questions'}
-              </option>
-            ))}
+            {lists === null && <option value="">Loading quizzes…</option>}
+            {lists !== null && ordered.length === 0 && <option value="">No quizzes available</option>}
+            {lists !== null && lists.mine.length > 0 ? (
+              <>
+                <optgroup label="Your quizzes">{lists.mine.map(quizOption)}</optgroup>
+                {lists.others.length > 0 && <optgroup label="Other quizzes">{lists.others.map(quizOption)}</optgroup>}
+              </>
+            ) : (
+              lists?.others.map(quizOption)
+            )}
           </select>
+          {selected && selectedMine && (
+            <div className="quiz-actions" data-testid="host-quiz-actions">
+              <button
+                type="button"
+                className="link-button"
+                data-testid="host-quiz-correct"
+                aria-label={`Correct ${selected.title}`}
+                onClick={() => correct(selected)}
+              >
+                Correct this quiz
+              </button>
+              <button
+                type="button"
+                className="link-button danger-link"
+                data-testid="host-quiz-delete"
+                aria-label={`Delete ${selected.title}`}
+                onClick={() => {
+                  if (!working) setAsking({ kind: 'delete', quiz: selected });
+                }}
+              >
+                Delete this quiz
+              </button>
+            </div>
+          )}
         </div>
         <div className="field-row">
           <div className="field">
@@ -257,6 +438,62 @@ export function HostSetup({ api, hosted, userId, onCreated, drafts = browserStor
           </ul>
         </div>
       )}
+      {asking?.kind === 'delete' && (
+        <ConfirmDialog
+          title={`Delete ${asking.quiz.title}?`}
+          confirmLabel="Delete"
+          onConfirm={() => {
+            setAsking(null);
+            void remove(asking.quiz, false);
+          }}
+          onCancel={closeDialog}
+          testId="quiz-delete-dialog"
+        >
+          <p>It leaves your list; quizzes already played from it keep their results.</p>
+        </ConfirmDialog>
+      )}
+      {asking?.kind === 'delete-old' && (
+        <ConfirmDialog
+          title={`Delete the old ${asking.quiz.title}?`}
+          confirmLabel="Delete"
+          cancelLabel="Keep it"
+          onConfirm={() => {
+            focusList.current = true;
+            setAsking(null);
+            void remove(asking.quiz, true);
+          }}
+          onCancel={keepOld}
+          testId="quiz-delete-dialog"
+        >
+          <p>
+            Your corrected copy is saved and picked. The old one leaves your list; quizzes already played from it
+            keep their results.
+          </p>
+        </ConfirmDialog>
+      )}
+      {asking?.kind === 'replace-draft' && (
+        <ConfirmDialog
+          title={`Replace your unsaved draft with a copy of ${asking.quiz.title}?`}
+          confirmLabel="Replace the draft"
+          cancelLabel="Keep my draft"
+          onConfirm={() => {
+            setAsking(null);
+            void openCopy(asking.quiz);
+          }}
+          onCancel={closeDialog}
+          testId="quiz-replace-dialog"
+        >
+          <p>The quiz you were writing and have not saved will be lost.</p>
+        </ConfirmDialog>
+      )}
     </section>
+  );
+}
+
+function quizOption(quiz: QuizSummary) {
+  return (
+    <option key={quiz.quiz_id} value={quiz.quiz_id}>
+      {quizLabel(quiz)}
+    </option>
   );
 }

@@ -15,6 +15,7 @@ import {
   parseDraft,
   problemsOf,
   toNewQuiz,
+  type DraftOrigin,
   type DraftProblems,
   type DraftQuestion,
   type QuizDraft,
@@ -25,7 +26,13 @@ export interface QuizEditorProps {
   /** Where this user's unsaved draft is kept (a reload or a closed tab keeps the work); null where storage is blocked. */
   storage: Storage | null;
   userId: string | null;
-  onSaved: (quiz: QuizSummary) => void;
+  /**
+   * A draft to begin with instead of the one kept (a copy of a saved quiz to
+   * correct): it takes the kept draft's place.
+   */
+  start?: QuizDraft | null;
+  /** The quiz was saved; `copyOf` is the saved quiz the draft was a corrected copy of. */
+  onSaved: (quiz: QuizSummary, copyOf?: DraftOrigin) => void;
   onCancel: () => void;
 }
 
@@ -44,10 +51,15 @@ function kept(storage: Storage | null, act: (storage: Storage) => string | null 
   }
 }
 
+/** This user's draft quiz in progress in this browser; null when none (or nothing typed yet). */
+export function waitingDraft(storage: Storage | null, userId: string | null): QuizDraft | null {
+  const draft = parseDraft(kept(storage, (store) => store.getItem(draftKey(userId))));
+  return draft !== null && !isBlank(draft) ? draft : null;
+}
+
 /** True when this user has a draft quiz in progress in this browser. */
 export function hasDraft(storage: Storage | null, userId: string | null): boolean {
-  const draft = parseDraft(kept(storage, (store) => store.getItem(draftKey(userId))));
-  return draft !== null && !isBlank(draft);
+  return waitingDraft(storage, userId) !== null;
 }
 
 interface QuestionEditorProps {
@@ -236,11 +248,11 @@ function QuestionEditor({ question, index, count, problems, onChange, onMove, on
   );
 }
 
-/** Write a new quiz, or load one from a quiz file, and save it. */
-export function QuizEditor({ api, storage, userId, onSaved, onCancel }: QuizEditorProps) {
+/** Write a new quiz, or load one from a quiz file, or correct a copy of a saved one, and save it. */
+export function QuizEditor({ api, storage, userId, start = null, onSaved, onCancel }: QuizEditorProps) {
   const key = draftKey(userId);
   const [draft, setDraft] = useState<QuizDraft>(
-    () => parseDraft(kept(storage, (store) => store.getItem(key))) ?? emptyDraft(),
+    () => start ?? parseDraft(kept(storage, (store) => store.getItem(key))) ?? emptyDraft(),
   );
   // Problems show once the teacher tried to save, and follow each change after.
   const [shown, setShown] = useState<DraftProblems | null>(null);
@@ -249,6 +261,7 @@ export function QuizEditor({ api, storage, userId, onSaved, onCancel }: QuizEdit
   const titleField = useId();
   const levelField = useId();
   const fileField = useId();
+  const copyNote = useId();
   const focusPrompt = useRef<number | null>(null);
   // After a failed save: the question to focus (-1: the title).
   const focusInvalid = useRef<number | null>(null);
@@ -257,6 +270,13 @@ export function QuizEditor({ api, storage, userId, onSaved, onCancel }: QuizEdit
   useEffect(() => {
     kept(storage, (store) => store.setItem(key, JSON.stringify(draft)));
   }, [storage, key, draft]);
+
+  // Opened from a control that is gone with the page it was on: start at the title.
+  useEffect(() => {
+    if (document.activeElement === document.body || document.activeElement === null) {
+      document.getElementById(titleField)?.focus();
+    }
+  }, [titleField]);
 
   // A question just added takes the keyboard.
   useEffect(() => {
@@ -328,13 +348,15 @@ export function QuizEditor({ api, storage, userId, onSaved, onCancel }: QuizEdit
       const quiz = toNewQuiz(draft);
       const created = await api.createQuiz(quiz);
       kept(storage, (store) => store.removeItem(key));
-      onSaved({
+      const summary: QuizSummary = {
         quiz_id: created.quiz_id,
         title: quiz.title,
         language: quiz.language ?? 'en',
         level: quiz.level ?? '',
         question_count: quiz.questions.length,
-      });
+      };
+      if (draft.copyOf) onSaved(summary, draft.copyOf);
+      else onSaved(summary);
     } catch (ex) {
       setError(describeError(ex));
     } finally {
@@ -353,6 +375,12 @@ export function QuizEditor({ api, storage, userId, onSaved, onCancel }: QuizEdit
   return (
     <section className="card quiz-editor" aria-labelledby="quiz-editor-title" data-testid="quiz-editor">
       <h1 id="quiz-editor-title">New quiz</h1>
+      {draft.copyOf && (
+        <p id={copyNote} className="hint copy-note" data-testid="editor-copy-of">
+          A copy of “{draft.copyOf.title}” to correct: saving it makes a new quiz. The old one stays as it is
+          until you delete it.
+        </p>
+      )}
       {/* Not a submitting form: Enter in a field must not save a half-written
           quiz, which cannot be changed once saved. */}
       <form onSubmit={(event) => event.preventDefault()} noValidate>
@@ -366,6 +394,7 @@ export function QuizEditor({ api, storage, userId, onSaved, onCancel }: QuizEdit
               value={draft.title}
               onChange={(event) => update({ ...draft, title: event.target.value })}
               placeholder="Animals, A1"
+              aria-describedby={draft.copyOf ? copyNote : undefined}
             />
           </div>
           <div className="field editor-level">
@@ -437,7 +466,8 @@ export function QuizEditor({ api, storage, userId, onSaved, onCancel }: QuizEdit
         </div>
         <p className="hint">
           This browser keeps your draft until you save it, through a reload or Back. A saved quiz cannot be
-          changed: to fix one, write it again.
+          changed: to fix one of yours, pick it on the host page and choose “Correct this quiz”, which opens a
+          copy here.
         </p>
       </form>
       {fromFile && (

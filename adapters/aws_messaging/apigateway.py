@@ -80,7 +80,8 @@ class ApiGatewayNotifier:
         self.frames_sent = 0
         # Answers scored per session and question, counted once per submission.
         self._answer_counts: dict[str, dict[str, int]] = {}
-        self._counted: dict[str, set[str]] = {}
+        # Per session: (user, submission) -> question id, for each answer counted.
+        self._counted: dict[str, dict[tuple[str, str], str]] = {}
 
     async def deliver(self, session_id: str, event: dict[str, Any], user_id: str | None) -> None:
         """Post one event (carrying its ``seq``) to the connections that see it."""
@@ -98,20 +99,28 @@ class ApiGatewayNotifier:
         if event.get("type") == "participant.removed":
             # Told first, then disconnected: the host removed them.
             removed = str(event.get("user_id", ""))
+            self._uncount(session_id, removed)
             for connection_id, holder in receivers.items():
                 if holder == removed:
                     await self.connections.close(connection_id)
                     await self.registry.remove(connection_id, session_id)
 
     def _count(self, session_id: str, user_id: str, event: dict[str, Any]) -> None:
-        counted = self._counted.setdefault(session_id, set())
-        submission = f"{user_id}:{event.get('submission_id')}"
+        counted = self._counted.setdefault(session_id, {})
+        submission = (user_id, str(event.get("submission_id")))
         if submission in counted:
             return
-        counted.add(submission)
+        question = counted[submission] = str(event.get("question_id", ""))
         counts = self._answer_counts.setdefault(session_id, {})
-        question = str(event.get("question_id", ""))
         counts[question] = counts.get(question, 0) + 1
+
+    def _uncount(self, session_id: str, user_id: str) -> None:
+        """Take a removed player's answers out of the live counts."""
+        counted = self._counted.get(session_id, {})
+        counts = self._answer_counts.get(session_id, {})
+        for submission in [key for key in counted if key[0] == user_id]:
+            question = counted.pop(submission)
+            counts[question] = max(0, counts.get(question, 0) - 1)
 
     async def _splice(
         self, session_id: str, event: dict[str, Any], receivers: dict[str, str]

@@ -108,6 +108,16 @@ async def test_a_removed_players_connections_are_told_then_closed(
         notifier = ApiGatewayNotifier(connections, registry, leaderboard=MemoryLeaderboard())
         for connection_id, user_id in (("c-ann", "ann"), ("c-ann2", "ann"), ("c-bob", "bob")):
             await registry.add("s1", connection_id, user_id)
+        await notifier.deliver(
+            "s1",
+            {"type": "answer.result", "seq": 5, "question_id": "q1", "submission_id": "a"},
+            "ann",
+        )
+        await notifier.deliver(
+            "s1",
+            {"type": "answer.result", "seq": 6, "question_id": "q1", "submission_id": "b"},
+            "bob",
+        )
         removed = {
             "type": "participant.removed",
             "seq": 7,
@@ -119,9 +129,14 @@ async def test_a_removed_players_connections_are_told_then_closed(
         await notifier.deliver("s1", removed, None)
 
         assert {cid: [f["type"] for f in frames] for cid, frames in connections.sent.items()} == {
-            "c-ann": ["participant.removed"],
-            "c-ann2": ["participant.removed"],
-            "c-bob": ["participant.removed"],
+            "c-ann": ["answer.result", "participant.removed"],
+            "c-ann2": ["answer.result", "participant.removed"],
+            "c-bob": ["answer.result", "participant.removed"],
         }
         assert sorted(connections.closed) == ["c-ann", "c-ann2"]
         assert await registry.list("s1") == {"c-bob": "bob"}
+        # Ann's answer no longer counts on the boards.
+        await notifier.deliver(
+            "s1", {"type": "leaderboard.updated", "seq": 8, "version": 1, "entries": []}, None
+        )
+        assert connections.sent["c-bob"][-1]["answer_counts"] == {"q1": 1}

@@ -7,7 +7,9 @@ import {
   emptyQuestion,
   hasProblems,
   isBlank,
+  isUntouchedCopy,
   normalise,
+  parseDraft,
   problemsOf,
   toNewQuiz,
   type QuizDraft,
@@ -128,6 +130,24 @@ describe('quiz drafts', () => {
     expect(hasProblems(problemsOf(copy))).toBe(false);
     // Language, typo tolerance and points are kept: only what the teacher corrects changes.
     expect(toNewQuiz(copy)).toEqual(source);
+  });
+
+  it('knows a copy nothing was changed in, through storage too', () => {
+    const copy = draftFromQuiz(
+      { title: 'Verbs 1', level: 'A2', questions: [{ prompt: 'p', kind: 'text', answer: 'a' }] },
+      { quiz_id: 'verbs-1', title: 'Verbs 1' },
+    );
+    expect(isUntouchedCopy(copy)).toBe(true);
+    expect(isUntouchedCopy(parseDraft(JSON.stringify(copy)) as QuizDraft)).toBe(true);
+    expect(isUntouchedCopy({ ...copy, level: 'A2+' })).toBe(false);
+    expect(isUntouchedCopy({ ...copy, questions: [{ ...copy.questions[0], answer: 'b' }] })).toBe(false);
+    // Changed back as it was: nothing to keep.
+    expect(isUntouchedCopy({ ...copy, level: 'A2' })).toBe(true);
+    // A draft of the teacher's own, or a copy from before copies remembered how they opened.
+    expect(isUntouchedCopy(emptyDraft())).toBe(false);
+    expect(isUntouchedCopy({ ...copy, copied: undefined })).toBe(false);
+    // The fingerprint is not sent.
+    expect(toNewQuiz(copy)).not.toHaveProperty('copied');
   });
 
   it('opens a saved quiz without a question with one to write', () => {

@@ -54,6 +54,11 @@ export interface QuizDraft {
   typoTolerance?: boolean;
   /** Set when the draft began as a copy of a saved quiz, to correct it. */
   copyOf?: DraftOrigin;
+  /**
+   * A copy's content as it opened ({@link contentOf}): while the draft still
+   * reads the same, the teacher has changed nothing and it is not kept.
+   */
+  copied?: string;
 }
 
 /** What is wrong with a draft: the quiz's own fields, and each question's by key. */
@@ -311,7 +316,23 @@ export function draftFromQuiz(source: NewQuiz, copyOf: DraftOrigin): QuizDraft {
   const draft = draftOf({ ...source, questions: source.questions });
   // A source without a question still opens, with one to write.
   if (draft.questions.length === 0) draft.questions = [emptyQuestion()];
-  return { ...draft, copyOf };
+  return { ...draft, copyOf, copied: contentOf(draft) };
+}
+
+/** What the teacher can change in a draft, as one string (to tell whether anything was). */
+export function contentOf(draft: QuizDraft): string {
+  return JSON.stringify([
+    draft.title,
+    draft.level,
+    draft.language ?? null,
+    draft.typoTolerance ?? null,
+    draft.questions,
+  ]);
+}
+
+/** True for a copy of a saved quiz the teacher has not changed since it opened. */
+export function isUntouchedCopy(draft: QuizDraft): boolean {
+  return draft.copyOf !== undefined && draft.copied !== undefined && contentOf(draft) === draft.copied;
 }
 
 /** Parse a stored draft; null when there is none or it is not one. */

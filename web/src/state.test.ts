@@ -315,6 +315,66 @@ describe('sessionReducer', () => {
   });
 });
 
+describe('answer counts after a removal', () => {
+  const board = (seq: number, version: number, counts: Record<string, number>, extra: Record<string, unknown> = {}) =>
+    live({ type: 'leaderboard.updated', seq, version, entries: [], me: null, answer_counts: counts, ...extra });
+  const removed = (seq: number, userId = 'u2', count = 1) =>
+    live({ type: 'participant.removed', seq, user_id: userId, display_name: 'Bo', participant_count: count });
+
+  it("takes the first board after participant.removed as it is: the removed player's answers stop counting", () => {
+    const counted = run([live(snapshot), board(6, 5, { q0: 2, q1: 2 })]);
+    expect(counted.answerCount).toBe(2);
+
+    const removal = run([removed(7)], counted);
+    expect(removal.recount).toEqual({ seq: 7 });
+    // Until the board comes, the count stands.
+    expect(removal.answerCount).toBe(2);
+
+    const recounted = run([board(8, 6, { q0: 1, q1: 1 })], removal);
+    expect(recounted.answerCount).toBe(1);
+    expect(recounted.answerCounts).toEqual({ q0: 1, q1: 1 });
+    expect(recounted.recount).toBeNull();
+
+    // Afterwards counts only grow again: a late frame of an older board cannot lower them.
+    const later = run([board(9, 5, { q0: 0, q1: 0 }), board(10, 7, { q0: 1, q1: 2 })], recounted);
+    expect(later.answerCount).toBe(2);
+    expect(later.answerCounts).toEqual({ q0: 1, q1: 2 });
+  });
+
+  it('keeps the only-growing merge for a board numbered before the removal, or without counts', () => {
+    const removal = run([live(snapshot), board(6, 5, { q1: 2 }), removed(9)]);
+    const early = run([board(8, 5, { q1: 1 })], removal);
+    expect(early.answerCount).toBe(2);
+    expect(early.recount).toEqual({ seq: 9 });
+    const bare = run([live({ type: 'leaderboard.updated', seq: 10, version: 6, entries: [] })], early);
+    expect(bare.recount).toEqual({ seq: 9 });
+    const recounted = run([board(11, 7, { q1: 1 })], bare);
+    expect(recounted.answerCount).toBe(1);
+  });
+
+  it("does not wait for a board on the host's own removal (the event comes after it)", () => {
+    const state = run([live(snapshot), board(6, 5, { q1: 2 }), { type: 'participant.removed', user_id: 'u2' }]);
+    expect(state.recount).toBeNull();
+    expect(run([board(7, 5, { q1: 1 })], state).answerCount).toBe(2);
+  });
+
+  it('takes the counts of a snapshot numbered after the removal as they are', () => {
+    const removal = run([live(snapshot), board(6, 5, { q1: 2 }), removed(7)]);
+    const resumed = run([live({ ...snapshot, seq: 8, answer_counts: { q1: 1 } })], removal);
+    expect(resumed.answerCount).toBe(1);
+    expect(resumed.answerCounts).toEqual({ q1: 1 });
+    expect(resumed.recount).toBeNull();
+  });
+
+  it('never counts more players here than in the class once one is removed', () => {
+    const here = run([live(snapshot), board(6, 5, { q1: 1 }, { present_count: 2, participant_count: 2 })]);
+    expect(here.presentCount).toBe(2);
+    const removal = run([removed(7)], here);
+    expect(removal.participantCount).toBe(1);
+    expect(removal.presentCount).toBe(1);
+  });
+});
+
 describe('phases (v1.1)', () => {
   const lastQuestion = {
     ...question,

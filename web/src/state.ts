@@ -80,6 +80,13 @@ export interface SessionState {
   answerCount: number | null;
   /** question_id → answers scored so far, from `leaderboard.updated` `answer_counts`. */
   answerCounts: Record<string, number>;
+  /**
+   * A `participant.removed` no board has followed yet (`seq`: its number, when
+   * it had one). The server stops counting the removed player's answers (and
+   * presence): the next board or snapshot numbered after it gives the counts
+   * as they are, lower too, where any other only raises them.
+   */
+  recount: { seq: number | null } | null;
   leaderboardVersion: number | null;
   entries: LeaderboardEntry[];
   me: Standing | null;
@@ -165,6 +172,7 @@ export function initialSessionState(sessionId: string): SessionState {
     closed: null,
     answerCount: null,
     answerCounts: {},
+    recount: null,
     leaderboardVersion: null,
     entries: [],
     me: null,
@@ -288,6 +296,25 @@ function mergeAnswerCounts(known: Record<string, number>, value: unknown): Recor
   return merged;
 }
 
+/** `{question_id: count}` as a board gives it, replacing the known counts (after a removal). */
+function readAnswerCounts(value: unknown): Record<string, number> | null {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return null;
+  const counts: Record<string, number> = {};
+  for (const [questionId, raw] of Object.entries(rec(value))) {
+    const count = num(raw);
+    if (count !== null) counts[questionId] = Math.max(0, count);
+  }
+  return counts;
+}
+
+/**
+ * Whether a board or snapshot numbered `seq` comes after the removal that
+ * `recount` waits on: its counts are then the server's as they are now.
+ */
+function recounts(recount: SessionState['recount'], seq: number | null): boolean {
+  return recount !== null && (seq === null || recount.seq === null || seq > recount.seq);
+}
+
 /** The larger of two optional counts. */
 function maxCount(a: number | null, b: number | undefined): number | null {
   if (b === undefined) return a;
@@ -336,6 +363,12 @@ function removeParticipant(
     (listed && !known && state.participantCount !== null
       ? Math.max(0, state.participantCount - 1)
       : state.participantCount);
+  // Never more players here than in the class: the board telling who is here
+  // now comes a moment later.
+  const presentCount =
+    state.presentCount !== null && participantCount !== null
+      ? Math.min(state.presentCount, participantCount)
+      : state.presentCount;
   return {
     ...state,
     removedIds,
@@ -344,6 +377,7 @@ function removeParticipant(
         ? state.removedNames
         : { ...state.removedNames, [userId]: name },
     participantCount,
+    presentCount,
     participants: withoutRemoved(state.participants, removedIds),
     entries: withoutRemoved(state.entries, removedIds),
   };
@@ -405,6 +439,8 @@ function applySnapshot(state: SessionState, message: Rec, receivedAt: number): S
     ? (readEntries(message.participants) ?? [])
     : [];
   const removed = state.removedIds;
+  const snapshotCounts = message.answer_counts ?? session.answer_counts ?? board.answer_counts;
+  const recounted = recounts(state.recount, num(message.seq)) ? readAnswerCounts(snapshotCounts) : null;
   const next: SessionState = {
     ...initialSessionState(state.sessionId),
     // This tab's own answers outlive a snapshot; the server state does not.
@@ -414,11 +450,11 @@ function applySnapshot(state: SessionState, message: Rec, receivedAt: number): S
     streakIndex: state.streakIndex,
     // The server's list of answered questions only grows.
     serverAnswered: mergeIds(state.serverAnswered, message.answered ?? session.answered),
-    // Answer counts only grow; a snapshot may or may not carry them.
-    answerCounts: mergeAnswerCounts(
-      state.answerCounts,
-      message.answer_counts ?? session.answer_counts ?? board.answer_counts,
-    ),
+    // Answer counts only grow (a snapshot may or may not carry them), except
+    // in the first one after a removal: the server no longer counts that
+    // player's answers.
+    answerCounts: recounted ?? mergeAnswerCounts(state.answerCounts, snapshotCounts),
+    recount: recounted ? null : state.recount,
     title: str(session.title) ?? state.title,
     quizId: str(session.quiz_id) ?? state.quizId,
     mode: readMode(session.mode) ?? state.mode,
@@ -560,8 +596,9 @@ function applyLive(state: SessionState, message: LiveMessage, receivedAt: number
     case 'participant.removed': {
       const userId = str(message.user_id);
       if (!userId) return withSeq;
+      // The board the server pushes next counts without them: wait for it.
       return removeParticipant(
-        withSeq,
+        { ...withSeq, recount: { seq } },
         userId,
         num(message.participant_count),
         str(message.display_name),
@@ -613,18 +650,34 @@ function applyLive(state: SessionState, message: LiveMessage, receivedAt: number
     case 'leaderboard.updated': {
       // `answer_counts` {question_id: answers scored so far} drives the host's live count;
       // counts only grow, so even a frame with an older board version may raise them.
-      const answerCounts = mergeAnswerCounts(withSeq.answerCounts, message.answer_counts);
+      // The first board after a removal is the exception: the server stopped counting
+      // the removed player's answers, and its counts replace the ones kept.
       const currentId = withSeq.question?.question_id;
-      const counted =
-        answerCounts === withSeq.answerCounts
-          ? withSeq
-          : {
-              ...withSeq,
-              answerCounts,
-              answerCount: currentId
-                ? maxCount(withSeq.answerCount, answerCounts[currentId])
-                : withSeq.answerCount,
-            };
+      const recounted = recounts(withSeq.recount, seq) ? readAnswerCounts(message.answer_counts) : null;
+      let counted: SessionState;
+      if (recounted) {
+        counted = {
+          ...withSeq,
+          recount: null,
+          answerCounts: recounted,
+          answerCount:
+            currentId && recounted[currentId] !== undefined
+              ? recounted[currentId]
+              : withSeq.answerCount,
+        };
+      } else {
+        const answerCounts = mergeAnswerCounts(withSeq.answerCounts, message.answer_counts);
+        counted =
+          answerCounts === withSeq.answerCounts
+            ? withSeq
+            : {
+                ...withSeq,
+                answerCounts,
+                answerCount: currentId
+                  ? maxCount(withSeq.answerCount, answerCounts[currentId])
+                  : withSeq.answerCount,
+              };
+      }
       return applyLeaderboard(
         { ...counted, presentCount: num(message.present_count) ?? counted.presentCount },
         num(message.version),

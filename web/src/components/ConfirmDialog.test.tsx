@@ -1,7 +1,19 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { fireEvent, render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
 import { BACKDROP_GRACE_MS, ConfirmDialog } from './ConfirmDialog';
+
+const styles = readFileSync(resolve(__dirname, '../styles.css'), 'utf8');
+
+/** The declarations of the first rule of the stylesheet whose selector is exactly `selector`. */
+function rule(selector: string): string {
+  const escaped = selector.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const found = new RegExp(`(?:^|\\n)${escaped} \\{([^}]*)\\}`).exec(styles);
+  if (!found) throw new Error(`no rule for ${selector}`);
+  return found[1];
+}
 
 function renderDialog() {
   const onCancel = vi.fn();
@@ -55,5 +67,34 @@ describe('ConfirmDialog', () => {
     await user.click(screen.getByTestId('remove-dialog-cancel'));
     expect(first.onCancel).toHaveBeenCalledTimes(2);
     expect(first.onConfirm).not.toHaveBeenCalled();
+  });
+
+  it('scrolls a long title and text within the screen, with the buttons outside the scroll', () => {
+    render(
+      <ConfirmDialog
+        title={`Replace your unsaved draft with a copy of ${'Extraordinarily long title '.repeat(7)}?`}
+        confirmLabel="Replace the draft"
+        onConfirm={vi.fn()}
+        onCancel={vi.fn()}
+        testId="quiz-replace-dialog"
+      >
+        <p>The quiz you were writing and have not saved will be lost.</p>
+      </ConfirmDialog>,
+    );
+    const scroll = screen.getByTestId('quiz-replace-dialog-scroll');
+    expect(scroll).toContainElement(screen.getByRole('heading', { name: /Replace your unsaved draft/ }));
+    expect(scroll).toContainElement(screen.getByText(/will be lost/));
+    expect(scroll).not.toContainElement(screen.getByTestId('quiz-replace-dialog-confirm'));
+    expect(scroll).not.toContainElement(screen.getByTestId('quiz-replace-dialog-cancel'));
+    expect(screen.getByTestId('quiz-replace-dialog')).toContainElement(scroll);
+
+    // The dialog is held within the viewport, its title and text scroll, its buttons do not shrink.
+    expect(rule('.dialog')).toMatch(/max-height: calc\(100dvh - 2rem\)/);
+    expect(rule('.dialog')).toMatch(/display: flex;\s*flex-direction: column/);
+    expect(rule('.dialog-scroll')).toMatch(/overflow-y: auto/);
+    expect(rule('.dialog-scroll')).toMatch(/flex: 0 1 auto/);
+    expect(rule('.dialog-actions')).toMatch(/flex: none/);
+    // The players dialog keeps its own cap, over the generic one.
+    expect(rule('.dialog.players-dialog')).toMatch(/max-height: min\(40rem, calc\(100dvh - 2rem\)\)/);
   });
 });

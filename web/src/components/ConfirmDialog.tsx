@@ -43,11 +43,6 @@ export interface ConfirmDialogProps {
 }
 
 /**
- * A modal confirmation: focus moves to "Cancel" (the safe choice), Escape and a
- * click outside cancel (not the second click of a double click that opened it:
- * see {@link useBackdropDismiss}), Tab stays inside.
- */
-/**
  * Keep Tab (and Shift+Tab) among the `selector` controls of a modal `box`:
  * from the last to the first and back, and into the box from outside.
  */
@@ -68,6 +63,12 @@ export function keepTabInside(event: KeyboardEvent, box: HTMLElement, selector: 
   }
 }
 
+/**
+ * A modal confirmation: focus moves to "Cancel" (the safe choice), Escape and a
+ * click outside cancel (not the second click of a double click that opened it:
+ * see {@link useBackdropDismiss}), Tab stays inside. It never outgrows the
+ * screen: a long title and text scroll, the buttons stay below them in reach.
+ */
 export function ConfirmDialog({
   title,
   children,
@@ -113,9 +114,12 @@ export function ConfirmDialog({
         aria-describedby={bodyId}
         data-testid={testId}
       >
-        <h2 id={titleId}>{title}</h2>
-        <div id={bodyId} className="dialog-body">
-          {children}
+        {/* Title and text scroll within the screen; the buttons stay in reach below. */}
+        <div className="dialog-scroll" data-testid={`${testId}-scroll`}>
+          <h2 id={titleId}>{title}</h2>
+          <div id={bodyId} className="dialog-body">
+            {children}
+          </div>
         </div>
         <div className="dialog-actions">
           <button

@@ -205,6 +205,178 @@ describe('HostPanel answer count', () => {
   });
 });
 
+describe('HostPanel counts after a removal', () => {
+  /** The host's open question q1 with `players` in the class, all here, `answered` of them answered. */
+  async function openWith(players: number, answered: number, present = players) {
+    renderPanel(session({ ...firstQuestionOpen(), participant_count: players }));
+    await waitFor(() => expect(FakeSocket.instances).toHaveLength(1));
+    const socket = FakeSocket.last();
+    act(() => {
+      socket.open();
+      socket.receive({
+        type: 'leaderboard.updated',
+        seq: 5,
+        version: 2,
+        participant_count: players,
+        present_count: present,
+        entries: [],
+        answer_counts: { q1: answered },
+      });
+    });
+    expect(await screen.findByText(`of ${present} answered`)).toBeInTheDocument();
+    expect(screen.getByTestId('host-answer-count')).toHaveTextContent(String(answered));
+    return socket;
+  }
+
+  /** The server's frames, as the host's socket hears them after the lobby. */
+  const board = (seq: number, players: number, present: number, answered: number) => ({
+    type: 'leaderboard.updated',
+    seq,
+    version: seq - 5,
+    participant_count: players,
+    present_count: present,
+    entries: [],
+    answer_counts: { q1: answered },
+  });
+  const closed = (seq: number, answered: number) => ({
+    type: 'question.closed',
+    seq,
+    question_id: 'q1',
+    correct_answer: 'start',
+    answer_count: answered,
+    closed_at: new Date().toISOString(),
+  });
+
+  it("stops counting a removed player's answer to the open question once the board says so", async () => {
+    const socket = await openWith(2, 2);
+    act(() =>
+      socket.receive({ type: 'participant.removed', seq: 6, user_id: 'u-rude', display_name: 'Rude', participant_count: 1 }),
+    );
+    act(() =>
+      socket.receive({
+        type: 'leaderboard.updated',
+        seq: 7,
+        version: 3,
+        participant_count: 1,
+        present_count: 1,
+        entries: [],
+        answer_counts: { q1: 1 },
+      }),
+    );
+    expect(screen.getByTestId('host-answer-count')).toHaveTextContent('1');
+    expect(screen.getByText('of 1 answered')).toBeInTheDocument();
+  });
+
+  it('shows the class left at a reveal that a removal caused, before the board comes', async () => {
+    // Four players, three answered; the host removes the fourth, which closes the question.
+    const socket = await openWith(4, 3);
+    act(() =>
+      socket.receive({ type: 'participant.removed', seq: 6, user_id: 'u-dan', display_name: 'Dan', participant_count: 3 }),
+    );
+    act(() =>
+      socket.receive(closed(7, 3)),
+    );
+    expect(await screen.findByTestId('host-answered-of')).toHaveTextContent('of 3 answered');
+    expect(screen.getByTestId('players-button')).toHaveTextContent('Players (3)');
+    act(() =>
+      socket.receive(board(8, 3, 3, 3)),
+    );
+    expect(screen.getByTestId('host-answered-of')).toHaveTextContent('of 3 answered');
+  });
+
+  it("follows the board's players here down after a removal that closed the question", async () => {
+    // Five in the class, one gone for a while (four here), three answered; one here is removed.
+    const socket = await openWith(5, 3, 4);
+    act(() =>
+      socket.receive({ type: 'participant.removed', seq: 6, user_id: 'u-dan', display_name: 'Dan', participant_count: 4 }),
+    );
+    act(() =>
+      socket.receive(closed(7, 3)),
+    );
+    expect(await screen.findByTestId('host-answered-of')).toHaveTextContent('of 4 answered');
+    act(() =>
+      socket.receive(board(8, 4, 3, 3)),
+    );
+    expect(screen.getByTestId('host-answered-of')).toHaveTextContent('of 3 answered');
+
+    // Then it stays the class the question closed on: a player joining is not counted in.
+    act(() => {
+      socket.receive({ type: 'participant.joined', seq: 9, user_id: 'u-eve', display_name: 'Eve', participant_count: 5 });
+      socket.receive({
+        type: 'leaderboard.updated',
+        seq: 10,
+        version: 4,
+        participant_count: 5,
+        present_count: 4,
+        entries: [],
+        answer_counts: { q1: 3 },
+      });
+    });
+    expect(screen.getByTestId('host-answered-of')).toHaveTextContent('of 3 answered');
+  });
+
+  it('lowers the reveal\'s count for a player removed during the reveal', async () => {
+    const socket = await openWith(3, 3);
+    act(() =>
+      socket.receive(closed(6, 3)),
+    );
+    expect(await screen.findByTestId('host-answered-of')).toHaveTextContent('of 3 answered');
+    act(() =>
+      socket.receive({ type: 'participant.removed', seq: 7, user_id: 'u-rude', display_name: 'Rude', participant_count: 2 }),
+    );
+    expect(screen.getByTestId('host-answered-of')).toHaveTextContent('of 2 answered');
+    // Never more answers than players, even before the board says so.
+    expect(screen.getByTestId('host-answer-count')).toHaveTextContent('2');
+    act(() =>
+      socket.receive(board(8, 2, 2, 2)),
+    );
+    expect(screen.getByTestId('host-answer-count')).toHaveTextContent('2');
+    expect(screen.getByTestId('host-answered-of')).toHaveTextContent('of 2 answered');
+  });
+
+  it("stops counting a removed player's answers in the self-paced bars", async () => {
+    renderPanel(session({ mode: 'self_paced', status: 'running', participant_count: 2 }), undefined, {
+      getQuiz: vi.fn(async () => ({
+        quiz_id: 'verbs',
+        title: 'Everyday verbs',
+        question_count: 2,
+        questions: [
+          { question_id: 'q1', prompt: 'One', kind: 'choice' },
+          { question_id: 'q2', prompt: 'Two', kind: 'choice' },
+        ],
+      })),
+    });
+    await waitFor(() => expect(FakeSocket.instances).toHaveLength(1));
+    const socket = FakeSocket.last();
+    const counts = () => screen.getAllByTestId('self-paced-question').map((bar) => bar.dataset.count);
+    act(() => {
+      socket.open();
+      socket.receive({
+        type: 'leaderboard.updated',
+        seq: 2,
+        version: 2,
+        participant_count: 2,
+        entries: [],
+        answer_counts: { q1: 2, q2: 1 },
+      });
+    });
+    await waitFor(() => expect(counts()).toEqual(['2', '1']));
+    act(() => {
+      socket.receive({ type: 'participant.removed', seq: 3, user_id: 'u-rude', display_name: 'Rude', participant_count: 1 });
+      socket.receive({
+        type: 'leaderboard.updated',
+        seq: 4,
+        version: 3,
+        participant_count: 1,
+        entries: [],
+        answer_counts: { q1: 1, q2: 0 },
+      });
+    });
+    expect(counts()).toEqual(['1', '0']);
+    expect(screen.getByTestId('self-paced-done')).toHaveTextContent('0');
+  });
+});
+
 /** Ann and Rude in the lobby. */
 const twoJoin = () => playersJoin(['u-ann', 'ann'], ['u-rude', 'Rude']);
 

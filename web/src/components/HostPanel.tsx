@@ -72,6 +72,39 @@ function focusAfterRemoval(ask: RemoveAsk): 'list' | 'players' | 'main' {
   return ask.from === 'lobby' && !ask.pointer ? 'list' : 'main';
 }
 
+/** The class a revealed question closed on ("of N answered"). */
+interface ClosedOn {
+  questionId: string;
+  count: number;
+  /** Players removed so far, when last looked at. */
+  removals: number;
+  /** A removal's board was still due when last looked at. */
+  awaiting: boolean;
+}
+
+/**
+ * The class the revealed question closed on: taken once at the close (a
+ * player joining at the reveal had no chance to answer), then lowered, never
+ * raised, while a removal has been made and its board (the players here
+ * without them) is due.
+ */
+function followClass(
+  known: ClosedOn | null,
+  questionId: string,
+  here: number,
+  removals: number,
+  recountDue: boolean,
+): ClosedOn {
+  if (known?.questionId !== questionId) {
+    return { questionId, count: here, removals, awaiting: recountDue };
+  }
+  const removedSince = removals !== known.removals;
+  if (!removedSince && !recountDue && !known.awaiting) return known;
+  const count = Math.min(known.count, here);
+  if (count === known.count && !removedSince && recountDue === known.awaiting) return known;
+  return { ...known, count, removals, awaiting: recountDue };
+}
+
 function isTypingOrButton(target: EventTarget | null): boolean {
   return isTyping(target) || (target instanceof HTMLElement && ['BUTTON', 'A'].includes(target.tagName));
 }
@@ -323,20 +356,35 @@ export function HostPanel({
     if (!busy && !settling && spaceAction && lost) primaryButton.current?.focus();
   }, [busy, settling, spaceAction]);
 
-  // The class in "N of M answered": the players here where the server says
-  // (a player who left for good stops counting), never fewer than answered.
-  const here =
-    state.presentCount === null ? classSize : Math.max(state.presentCount, state.answerCount ?? 0);
+  // "N of M answered". N: never more than the class (a removed player's
+  // answer stops counting; the board after the removal confirms it). M: the
+  // players here where the server says (a player who left for good stops
+  // counting), never fewer than answered, and never more than the class (a
+  // removal lowers it before the board saying who is here comes).
+  const answered =
+    state.answerCount === null || state.participantCount === null
+      ? state.answerCount
+      : Math.min(state.answerCount, state.participantCount);
+  const present =
+    state.presentCount === null ? classSize : Math.max(state.presentCount, answered ?? 0);
+  const here = state.participantCount === null ? present : Math.min(present, state.participantCount);
   // A revealed question's "of N answered" stays the class it closed on: a
-  // player joining at the reveal had no chance to answer it.
-  const [closedOn, setClosedOn] = useState<{ questionId: string; count: number } | null>(null);
+  // player joining at the reveal had no chance to answer it. A removal (just
+  // before the close, which it may have caused, or during the reveal) lowers
+  // it: it follows the class down until the board after the removal has said
+  // who is here.
+  const [closedOn, setClosedOn] = useState<ClosedOn | null>(null);
   const revealedId = live && phase === 'reveal' ? (state.question?.question_id ?? null) : null;
+  const removals = removedIds.length;
+  const recountDue = state.recount !== null;
   useEffect(() => {
-    if (revealedId !== null && closedOn?.questionId !== revealedId) {
-      setClosedOn({ questionId: revealedId, count: here });
-    }
-  }, [revealedId, closedOn, here]);
-  const answeredOf = revealedId !== null && closedOn?.questionId === revealedId ? closedOn.count : here;
+    if (revealedId === null) return;
+    setClosedOn((known) => followClass(known, revealedId, here, removals, recountDue));
+  }, [revealedId, here, removals, recountDue]);
+  const answeredOf =
+    revealedId !== null && closedOn?.questionId === revealedId
+      ? Math.min(closedOn.count, here, classSize)
+      : here;
 
   if (fatal) {
     return (
@@ -532,8 +580,8 @@ export function HostPanel({
               />
             )}
             <p className="answer-count" aria-live="polite">
-              <strong data-testid="host-answer-count" data-count={state.answerCount ?? ''}>
-                {state.answerCount ?? '–'}
+              <strong data-testid="host-answer-count" data-count={answered ?? ''}>
+                {answered ?? '–'}
               </strong>
               <span>
                 of {here} answered
@@ -572,8 +620,8 @@ export function HostPanel({
               {state.questionCount ? ` of ${state.questionCount}` : ''} · answer
             </p>
             <p className="answer-count">
-              <strong data-testid="host-answer-count" data-count={state.answerCount ?? ''}>
-                {state.answerCount ?? '–'}
+              <strong data-testid="host-answer-count" data-count={answered ?? ''}>
+                {answered ?? '–'}
               </strong>
               <span data-testid="host-answered-of">of {answeredOf} answered</span>
             </p>

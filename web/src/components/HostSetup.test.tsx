@@ -1,4 +1,4 @@
-import { render, screen, waitFor, within } from '@testing-library/react';
+import { cleanup, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError, type ApiClient, type NewQuiz, type QuizSummary } from '../api';
@@ -25,13 +25,13 @@ const verbsSource: NewQuiz = {
 
 const noHosted = { list: () => [], forget: () => undefined } as unknown as HostedSessions;
 
-/** A server where the teacher wrote Verbs 1 and Nouns; Food and Travel are shipped. */
+/** A server where the teacher wrote Nouns, then Verbs 1; Food and Travel are shipped. */
 function fakeApi() {
-  let mine = [verbs1, nouns];
+  let mine = [nouns, verbs1];
   const shipped = [food, travel];
   return {
     listQuizzes: vi.fn(async (options: { mine?: boolean } = {}) =>
-      // The whole list is oldest first: the shipped ones, then the teacher's.
+      // Both lists are oldest first: the shipped ones, then the teacher's.
       options.mine ? [...mine] : [...shipped, ...mine],
     ),
     deleteQuiz: vi.fn(async (quizId: string) => {
@@ -308,19 +308,66 @@ describe('host setup: correcting a quiz', () => {
     });
   });
 
-  it('keeps the copy as the draft through Back, and still offers to delete the old one once saved', async () => {
+  it('keeps a changed copy as the draft through Back, and still offers to delete the old one once saved', async () => {
     const { user, api } = setup();
     await loaded();
     await user.click(screen.getByTestId('host-quiz-correct'));
     await screen.findByTestId('quiz-editor');
+    await user.type(screen.getByTestId('editor-level'), '+');
     await user.click(screen.getByTestId('editor-back'));
 
     expect(screen.getByTestId('host-new-quiz')).toHaveTextContent('Go on with your copy of Verbs 1');
+    // The keyboard goes on with the draft.
+    expect(screen.getByTestId('host-new-quiz')).toHaveFocus();
     await user.click(screen.getByTestId('host-new-quiz'));
     expect(screen.getByTestId('editor-copy-of')).toHaveTextContent('Verbs 1');
+    expect(screen.getByTestId('editor-level')).toHaveValue('A2+');
     await user.click(screen.getByTestId('editor-save'));
     expect(api.createQuiz).toHaveBeenCalledOnce();
     expect(await screen.findByTestId('quiz-delete-dialog')).toHaveAccessibleName('Delete the old Verbs 1?');
+  });
+
+  it('drops a copy left as it opened on Back: no draft to go on with, nothing asked next time', async () => {
+    const { user, api } = setup();
+    await loaded();
+    await user.click(screen.getByTestId('host-quiz-correct'));
+    // The editor says what it corrects.
+    expect(await screen.findByRole('heading', { level: 1 })).toHaveTextContent('Correct Verbs 1');
+    expect(screen.getByTestId('editor-copy-of')).toBeInTheDocument();
+    await user.click(screen.getByTestId('editor-back'));
+
+    expect(screen.getByTestId('host-new-quiz')).toHaveTextContent('Write a new quiz');
+    expect(localStorage.getItem('quizcore.quizDraft.u-t')).toBeNull();
+    // No draft waits: the keyboard is back on the list.
+    expect(select()).toHaveFocus();
+
+    // Correcting again opens the copy at once: there is no draft to replace.
+    await user.click(screen.getByTestId('host-quiz-correct'));
+    expect(await screen.findByTestId('editor-copy-of')).toBeInTheDocument();
+    expect(screen.queryByTestId('quiz-replace-dialog')).toBeNull();
+    expect(api.quizSource).toHaveBeenCalledTimes(2);
+
+    // A new quiz is headed as one.
+    await user.click(screen.getByTestId('editor-back'));
+    await user.click(screen.getByTestId('host-new-quiz'));
+    expect(screen.getByRole('heading', { level: 1 })).toHaveTextContent('New quiz');
+    expect(screen.getByTestId('editor-title')).toHaveValue('');
+  });
+
+  it('forgets an untouched copy kept from before a reload', async () => {
+    const { user } = setup();
+    await loaded();
+    await user.click(screen.getByTestId('host-quiz-correct'));
+    await screen.findByTestId('quiz-editor');
+    // The page is reloaded in the editor: the copy is in storage, as it opened.
+    expect(localStorage.getItem('quizcore.quizDraft.u-t')).not.toBeNull();
+    cleanup();
+    const again = setup();
+    await loaded();
+    expect(screen.getByTestId('host-new-quiz')).toHaveTextContent('Write a new quiz');
+    await again.user.click(screen.getByTestId('host-quiz-correct'));
+    expect(await screen.findByTestId('editor-copy-of')).toBeInTheDocument();
+    expect(screen.queryByTestId('quiz-replace-dialog')).toBeNull();
   });
 
   it("shows the server's reason when the source cannot be read, and stays", async () => {
@@ -354,5 +401,108 @@ describe('host setup: correcting a quiz', () => {
     expect(optionIds()[0]).toBe('verbs-2');
     expect(screen.queryByTestId('quiz-delete-dialog')).toBeNull();
     expect(api.deleteQuiz).not.toHaveBeenCalled();
+  });
+});
+
+describe('host setup: a corrected copy kept beside its original', () => {
+  /** The server after the teacher kept both: Verbs 1 and its corrected copy (verbs-2), oldest first. */
+  function bothKept() {
+    const api = fakeApi();
+    const copy: QuizSummary = { ...verbs1, quiz_id: 'verbs-2' };
+    api.listQuizzes.mockImplementation(async (options: { mine?: boolean } = {}) =>
+      options.mine ? [nouns, verbs1, copy] : [food, travel, nouns, verbs1, copy],
+    );
+    return api;
+  }
+
+  it('lists the newest first, picks it, and tells the two apart, in the list and the delete dialog', async () => {
+    const { user, api } = setup(bothKept());
+    await loaded();
+    expect(optionIds()).toEqual(['verbs-2', 'verbs-1', 'nouns', 'food', 'travel']);
+    expect(select()).toHaveValue('verbs-2');
+    const yours = select().querySelector('optgroup') as HTMLOptGroupElement;
+    expect(within(yours).getAllByRole('option').map((option) => option.textContent)).toEqual([
+      'Verbs 1 · EN A2 · 2 questions · newer',
+      'Verbs 1 · EN A2 · 2 questions · older',
+      'Nouns · EN A1 · 3 questions',
+    ]);
+    expect(screen.getByTestId('host-quiz-correct')).toHaveAccessibleName('Correct Verbs 1 · newer');
+
+    await user.selectOptions(select(), 'verbs-1');
+    await user.click(screen.getByRole('button', { name: 'Delete Verbs 1 · older' }));
+    expect(screen.getByTestId('quiz-delete-dialog')).toHaveAccessibleName('Delete Verbs 1 · older?');
+    await user.click(screen.getByTestId('quiz-delete-dialog-confirm'));
+    expect(api.deleteQuiz).toHaveBeenCalledExactlyOnceWith('verbs-1');
+    expect(await screen.findByTestId('quiz-deleted')).toHaveTextContent('Deleted Verbs 1 · older.');
+    // Alone again, it reads as before.
+    expect(within(select()).getAllByRole('option')[0]).toHaveTextContent(/^Verbs 1 · EN A2 · 2 questions$/);
+  });
+
+  it('tells three alike apart by age', async () => {
+    const api = fakeApi();
+    const copies = ['verbs-2', 'verbs-3'].map((quiz_id) => ({ ...verbs1, quiz_id }));
+    api.listQuizzes.mockImplementation(async (options: { mine?: boolean } = {}) =>
+      options.mine ? [verbs1, ...copies] : [verbs1, ...copies],
+    );
+    setup(api);
+    await loaded();
+    expect(Array.from(select().options).map((option) => option.textContent)).toEqual([
+      'Verbs 1 · EN A2 · 2 questions · newest',
+      'Verbs 1 · EN A2 · 2 questions · 2nd newest',
+      'Verbs 1 · EN A2 · 2 questions · oldest',
+    ]);
+  });
+
+  it('shows the corrected copy first and picked once kept, as after a reload', async () => {
+    const { user } = setup();
+    await loaded();
+    await user.click(screen.getByTestId('host-quiz-correct'));
+    await screen.findByTestId('quiz-editor');
+    await user.click(screen.getByTestId('editor-save'));
+    await user.click(await screen.findByRole('button', { name: 'Keep it' }));
+    expect(select()).toHaveValue('verbs-2');
+    expect(select().options[0]).toHaveTextContent('Verbs 1 · EN A2 · 2 questions · newer');
+    expect(select().options[1]).toHaveTextContent('Verbs 1 · EN A2 · 2 questions · older');
+  });
+});
+
+describe('host setup: a quiz deleted meanwhile', () => {
+  it('drops a quiz its author deleted when a session of it is asked for, and picks the next', async () => {
+    const api = fakeApi();
+    api.createSession.mockRejectedValueOnce(
+      new ApiError(404, 'quiz_not_found', 'Not Found', 'no quiz food'),
+    );
+    const { user } = setup(api);
+    await loaded();
+    await user.selectOptions(select(), 'food');
+    await user.click(screen.getByTestId('host-create'));
+
+    await waitFor(() => expect(screen.getByRole('alert')).toHaveTextContent('That quiz does not exist any more.'));
+    expect(optionIds()).toEqual(['verbs-1', 'nouns', 'travel']);
+    expect(select()).toHaveValue('travel');
+
+    // Another refusal leaves the list alone.
+    api.createSession.mockRejectedValueOnce(new ApiError(503, 'unavailable', 'Unavailable', ''));
+    await user.click(screen.getByTestId('host-create'));
+    await waitFor(() => expect(screen.getByRole('alert')).toHaveTextContent('The server is busy.'));
+    expect(optionIds()).toEqual(['verbs-1', 'nouns', 'travel']);
+    expect(select()).toHaveValue('travel');
+  });
+});
+
+describe('host setup: back from the editor', () => {
+  it('puts the keyboard on the list when no draft waits, on the draft when one does', async () => {
+    const { user } = setup();
+    await loaded();
+    await user.click(screen.getByTestId('host-new-quiz'));
+    await user.click(screen.getByTestId('editor-back'));
+    expect(select()).toHaveFocus();
+    expect(document.activeElement).not.toBe(document.body);
+
+    await user.click(screen.getByTestId('host-new-quiz'));
+    await user.type(screen.getByTestId('editor-title'), 'Animals');
+    await user.click(screen.getByTestId('editor-back'));
+    expect(screen.getByTestId('host-new-quiz')).toHaveTextContent('Go on with your draft quiz');
+    expect(screen.getByTestId('host-new-quiz')).toHaveFocus();
   });
 });

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
 import { ApiError, type ApiClient, type Mode, type QuizSummary, type SessionInfo } from '../api';
-import { describeError, describeQuizError } from '../format';
+import { describeError, describeQuizError, ordinal } from '../format';
 import { browserStorage, type HostedSessions } from '../hosted';
 import { draftFromQuiz, type DraftOrigin, type QuizDraft } from '../quizDraft';
 import { ConfirmDialog } from './ConfirmDialog';
@@ -26,15 +26,52 @@ interface QuizLists {
 
 /** What the setup asks before it acts. */
 type Asking =
-  | { kind: 'delete'; quiz: DraftOrigin }
+  /** `name`: the quiz as the list names it (its title, told apart from one reading the same). */
+  | { kind: 'delete'; quiz: DraftOrigin; name: string }
   /** After a corrected copy of `quiz` was saved: delete the old one? */
   | { kind: 'delete-old'; quiz: DraftOrigin }
   | { kind: 'replace-draft'; quiz: DraftOrigin };
 
-/** Split the whole list into the teacher's own quizzes (in their list's order) and the others. */
+/**
+ * Split the whole list into the teacher's own quizzes, newest first (the
+ * server lists them oldest first: a corrected copy comes first, and is the
+ * one picked, after a reload too), and the others, in the server's order.
+ */
 function grouped(all: QuizSummary[], mine: QuizSummary[]): QuizLists {
   const own = new Set(mine.map((quiz) => quiz.quiz_id));
-  return { mine, others: all.filter((quiz) => !own.has(quiz.quiz_id)) };
+  return { mine: [...mine].reverse(), others: all.filter((quiz) => !own.has(quiz.quiz_id)) };
+}
+
+/**
+ * How the teacher's quizzes that would read the same in the list (a
+ * corrected copy kept beside its original) are told apart, by quiz_id:
+ * "newer" and "older" for two, "newest", "2nd newest"… "oldest" for more.
+ * `mine` is newest first.
+ */
+function ages(mine: QuizSummary[]): Map<string, string> {
+  const alike = new Map<string, QuizSummary[]>();
+  for (const quiz of mine) {
+    const label = quizLabel(quiz);
+    alike.set(label, [...(alike.get(label) ?? []), quiz]);
+  }
+  const told = new Map<string, string>();
+  for (const same of alike.values()) {
+    if (same.length < 2) continue;
+    same.forEach((quiz, at) => {
+      const age =
+        same.length === 2
+          ? at === 0
+            ? 'newer'
+            : 'older'
+          : at === 0
+            ? 'newest'
+            : at === same.length - 1
+              ? 'oldest'
+              : `${ordinal(at + 1)} newest`;
+      told.set(quiz.quiz_id, age);
+    });
+  }
+  return told;
 }
 
 /** The quiz to pick once `quizId` leaves the list: the next one, else the one before. */
@@ -48,6 +85,12 @@ function pickAfter(ordered: QuizSummary[], quizId: string): string {
 function quizLabel(quiz: QuizSummary): string {
   const about = [quiz.language.toUpperCase(), quiz.level].filter(Boolean).join(' ');
   return `${quiz.title} · ${about} · ${quiz.question_count} ${quiz.question_count === 1 ? 'question' : 'questions'}`;
+}
+
+/** A quiz's title, with what tells it apart from one of the teacher's reading the same ("Verbs 1 · older"). */
+function quizName(quiz: DraftOrigin, told: Map<string, string>): string {
+  const age = told.get(quiz.quiz_id);
+  return age ? `${quiz.title} · ${age}` : quiz.title;
 }
 
 /** Where a session still open stands, in a few words. */
@@ -119,6 +162,8 @@ export function HostSetup({ api, hosted, userId, onCreated, drafts = browserStor
   const [deleted, setDeleted] = useState<string | null>(null);
   // The quiz list takes the keyboard after the next render (a dialog closed, the quiz gone).
   const focusList = useRef(false);
+  // Back from the editor: the keyboard goes on with the draft if one waits, else to the list.
+  const focusAfterEditor = useRef(false);
   // Bumped when the editor opens otherwise: a copy read late does not replace it.
   const copyAsked = useRef(0);
   const newQuizButton = useRef<HTMLButtonElement>(null);
@@ -142,10 +187,12 @@ export function HostSetup({ api, hosted, userId, onCreated, drafts = browserStor
 
   // After every render, so after a dialog that just closed gave the focus back to its opener.
   useEffect(() => {
-    if (!focusList.current) return;
+    if (!focusList.current && !focusAfterEditor.current) return;
+    const toDraft = focusAfterEditor.current && draftWaiting !== null;
     focusList.current = false;
+    focusAfterEditor.current = false;
     const select = document.getElementById(quizField) as HTMLSelectElement | null;
-    if (select && !select.disabled) select.focus();
+    if (!toDraft && select && !select.disabled) select.focus();
     else newQuizButton.current?.focus();
   });
 
@@ -180,31 +227,43 @@ export function HostSetup({ api, hosted, userId, onCreated, drafts = browserStor
   const ordered = lists ? [...lists.mine, ...lists.others] : [];
   const selected = ordered.find((quiz) => quiz.quiz_id === quizId) ?? null;
   const selectedMine = selected !== null && lists !== null && lists.mine.includes(selected);
+  const mineList = lists?.mine;
+  const told = useMemo(() => ages(mineList ?? []), [mineList]);
+  const nameOf = (quiz: DraftOrigin) => quizName(quiz, told);
 
-  /** Delete one of the teacher's quizzes (asked first): it leaves the list, the next one is picked. */
-  const remove = async (quiz: DraftOrigin, old: boolean) => {
+  /** Take a quiz off the list; the next one is picked in its place (else the one before). */
+  const dropQuiz = (quizId: string) => {
+    const next = pickAfter(ordered, quizId);
+    setLists(
+      (known) =>
+        known && {
+          mine: known.mine.filter((other) => other.quiz_id !== quizId),
+          others: known.others.filter((other) => other.quiz_id !== quizId),
+        },
+    );
+    setQuizId((current) => (current === quizId ? next : current));
+  };
+
+  /**
+   * Delete one of the teacher's quizzes (asked first): it leaves the list, the
+   * next one is picked. `name`: the quiz as the list named it.
+   */
+  const remove = async (quiz: DraftOrigin, old: boolean, name = quiz.title) => {
     if (working) return;
     setError(null);
     setDeleted(null);
     if (!old) setSaved(null);
-    setWorking(`Deleting ${quiz.title}…`);
-    const next = pickAfter(ordered, quiz.quiz_id);
+    setWorking(`Deleting ${name}…`);
     try {
       await api.deleteQuiz(quiz.quiz_id);
     } catch (ex) {
       setWorking(null);
-      setError(describeQuizError(ex, `delete ${quiz.title}`));
+      setError(describeQuizError(ex, `delete ${name}`));
       return;
     }
     setWorking(null);
-    setLists((known) =>
-      known && {
-        mine: known.mine.filter((other) => other.quiz_id !== quiz.quiz_id),
-        others: known.others.filter((other) => other.quiz_id !== quiz.quiz_id),
-      },
-    );
-    setQuizId((current) => (current === quiz.quiz_id ? next : current));
-    setDeleted(old ? `the old ${quiz.title}` : quiz.title);
+    dropQuiz(quiz.quiz_id);
+    setDeleted(old ? `the old ${quiz.title}` : name);
     focusList.current = true;
   };
 
@@ -259,6 +318,7 @@ export function HostSetup({ api, hosted, userId, onCreated, drafts = browserStor
           if (copyOf && copyOf.quiz_id !== quiz.quiz_id && oldListed) setAsking({ kind: 'delete-old', quiz: copyOf });
         }}
         onCancel={() => {
+          focusAfterEditor.current = true;
           setEditing(false);
           setStart(null);
         }}
@@ -289,6 +349,8 @@ export function HostSetup({ api, hosted, userId, onCreated, drafts = browserStor
       });
       onCreated(created.session_id);
     } catch (ex) {
+      // Deleted by its author since the list was read: it leaves the list, the next is picked.
+      if (ex instanceof ApiError && ex.status === 404 && ex.code === 'quiz_not_found') dropQuiz(quizId);
       setError(describeError(ex));
     } finally {
       setBusy(false);
@@ -360,11 +422,13 @@ export function HostSetup({ api, hosted, userId, onCreated, drafts = browserStor
             {lists !== null && ordered.length === 0 && <option value="">No quizzes available</option>}
             {lists !== null && lists.mine.length > 0 ? (
               <>
-                <optgroup label="Your quizzes">{lists.mine.map(quizOption)}</optgroup>
-                {lists.others.length > 0 && <optgroup label="Other quizzes">{lists.others.map(quizOption)}</optgroup>}
+                <optgroup label="Your quizzes">{lists.mine.map((quiz) => quizOption(quiz, told))}</optgroup>
+                {lists.others.length > 0 && (
+                  <optgroup label="Other quizzes">{lists.others.map((quiz) => quizOption(quiz))}</optgroup>
+                )}
               </>
             ) : (
-              lists?.others.map(quizOption)
+              lists?.others.map((quiz) => quizOption(quiz))
             )}
           </select>
           {selected && selectedMine && (
@@ -373,7 +437,7 @@ export function HostSetup({ api, hosted, userId, onCreated, drafts = browserStor
                 type="button"
                 className="link-button"
                 data-testid="host-quiz-correct"
-                aria-label={`Correct ${selected.title}`}
+                aria-label={`Correct ${nameOf(selected)}`}
                 onClick={() => correct(selected)}
               >
                 Correct this quiz
@@ -382,9 +446,9 @@ export function HostSetup({ api, hosted, userId, onCreated, drafts = browserStor
                 type="button"
                 className="link-button danger-link"
                 data-testid="host-quiz-delete"
-                aria-label={`Delete ${selected.title}`}
+                aria-label={`Delete ${nameOf(selected)}`}
                 onClick={() => {
-                  if (!working) setAsking({ kind: 'delete', quiz: selected });
+                  if (!working) setAsking({ kind: 'delete', quiz: selected, name: nameOf(selected) });
                 }}
               >
                 Delete this quiz
@@ -440,11 +504,11 @@ export function HostSetup({ api, hosted, userId, onCreated, drafts = browserStor
       )}
       {asking?.kind === 'delete' && (
         <ConfirmDialog
-          title={`Delete ${asking.quiz.title}?`}
+          title={`Delete ${asking.name}?`}
           confirmLabel="Delete"
           onConfirm={() => {
             setAsking(null);
-            void remove(asking.quiz, false);
+            void remove(asking.quiz, false, asking.name);
           }}
           onCancel={closeDialog}
           testId="quiz-delete-dialog"
@@ -490,10 +554,12 @@ export function HostSetup({ api, hosted, userId, onCreated, drafts = browserStor
   );
 }
 
-function quizOption(quiz: QuizSummary) {
+/** One quiz of the list; `told` tells apart the teacher's that would read the same. */
+function quizOption(quiz: QuizSummary, told?: Map<string, string>) {
+  const age = told?.get(quiz.quiz_id);
   return (
     <option key={quiz.quiz_id} value={quiz.quiz_id}>
-      {quizLabel(quiz)}
+      {age ? `${quizLabel(quiz)} · ${age}` : quizLabel(quiz)}
     </option>
   );
 }

@@ -12,6 +12,7 @@ import {
   emptyQuestion,
   hasProblems,
   isBlank,
+  isUntouchedCopy,
   parseDraft,
   problemsOf,
   toNewQuiz,
@@ -51,9 +52,18 @@ function kept(storage: Storage | null, act: (storage: Storage) => string | null 
   }
 }
 
-/** This user's draft quiz in progress in this browser; null when none (or nothing typed yet). */
-export function waitingDraft(storage: Storage | null, userId: string | null): QuizDraft | null {
+/** The draft kept for this user, unless it is a copy of a saved quiz nothing was changed in. */
+function keptDraft(storage: Storage | null, userId: string | null): QuizDraft | null {
   const draft = parseDraft(kept(storage, (store) => store.getItem(draftKey(userId))));
+  return draft !== null && !isUntouchedCopy(draft) ? draft : null;
+}
+
+/**
+ * This user's draft quiz in progress in this browser; null when none (or
+ * nothing typed yet, or a copy to correct left as it opened: nothing to lose).
+ */
+export function waitingDraft(storage: Storage | null, userId: string | null): QuizDraft | null {
+  const draft = keptDraft(storage, userId);
   return draft !== null && !isBlank(draft) ? draft : null;
 }
 
@@ -251,9 +261,7 @@ function QuestionEditor({ question, index, count, problems, onChange, onMove, on
 /** Write a new quiz, or load one from a quiz file, or correct a copy of a saved one, and save it. */
 export function QuizEditor({ api, storage, userId, start = null, onSaved, onCancel }: QuizEditorProps) {
   const key = draftKey(userId);
-  const [draft, setDraft] = useState<QuizDraft>(
-    () => start ?? parseDraft(kept(storage, (store) => store.getItem(key))) ?? emptyDraft(),
-  );
+  const [draft, setDraft] = useState<QuizDraft>(() => start ?? keptDraft(storage, userId) ?? emptyDraft());
   // Problems show once the teacher tried to save, and follow each change after.
   const [shown, setShown] = useState<DraftProblems | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -364,6 +372,13 @@ export function QuizEditor({ api, storage, userId, start = null, onSaved, onCanc
     }
   };
 
+  // Back: a copy to correct left as it opened is dropped (nothing to go on
+  // with, nothing to ask about next time); any other draft is kept.
+  const back = () => {
+    if (isUntouchedCopy(draft)) kept(storage, (store) => store.removeItem(key));
+    onCancel();
+  };
+
   const [confirmStartOver, setConfirmStartOver] = useState(false);
   const startOver = () => {
     setConfirmStartOver(false);
@@ -374,7 +389,7 @@ export function QuizEditor({ api, storage, userId, start = null, onSaved, onCanc
 
   return (
     <section className="card quiz-editor" aria-labelledby="quiz-editor-title" data-testid="quiz-editor">
-      <h1 id="quiz-editor-title">New quiz</h1>
+      <h1 id="quiz-editor-title">{draft.copyOf ? `Correct ${draft.copyOf.title}` : 'New quiz'}</h1>
       {draft.copyOf && (
         <p id={copyNote} className="hint copy-note" data-testid="editor-copy-of">
           A copy of “{draft.copyOf.title}” to correct: saving it makes a new quiz. The old one stays as it is
@@ -452,7 +467,7 @@ export function QuizEditor({ api, storage, userId, start = null, onSaved, onCanc
           <button type="button" className="button primary" data-testid="editor-save" disabled={busy} onClick={() => void save()}>
             {busy ? 'Saving…' : 'Save quiz'}
           </button>
-          <button type="button" className="button secondary" data-testid="editor-back" onClick={onCancel}>
+          <button type="button" className="button secondary" data-testid="editor-back" onClick={back}>
             Back
           </button>
           <button

@@ -121,6 +121,24 @@ describe('sessionReducer', () => {
     expect(closed.answerCount).toBe(2);
   });
 
+  it('takes reread reveal statistics for the reveal on screen only', () => {
+    const opened = run([live({ type: 'question.opened', seq: 1, ...question })]);
+    const closed = sessionReducer(
+      opened,
+      live({ type: 'question.closed', seq: 2, question_id: 'q1', correct_answer: 'start', answer_count: 3, correct_count: 2 }),
+    );
+    const reread = { ...question, correct_answer: 'start', answer_count: 2, correct_count: 1, correct_share: 0.5 };
+
+    const updated = sessionReducer(closed, { type: 'reveal.stats', value: reread });
+    // A read that crossed the next question's opening changes nothing.
+    const next = run([live({ type: 'question.opened', seq: 3, ...question, question_id: 'q2', index: 1 })], closed);
+    const crossed = sessionReducer(next, { type: 'reveal.stats', value: reread });
+
+    expect(updated.closed).toMatchObject({ answer_count: 2, correct_share: 0.5 });
+    expect(updated.questionOpen).toBe(false);
+    expect(crossed).toBe(next);
+  });
+
   it('ignores a replayed close of an earlier question', () => {
     const state = run([
       live({ type: 'question.opened', seq: 1, ...question, question_id: 'q2', index: 1 }),

@@ -144,6 +144,12 @@ export type SessionAction =
   | { type: 'answer.rejected'; submission_id: string; code: string; detail: string }
   /** The host's own removal went through (204): drop the player before the event comes. */
   | { type: 'participant.removed'; user_id: string; display_name?: string }
+  /**
+   * The reveal's statistics read again (`last_question` of the session), after a
+   * removal took a player's answer out of them. Applied only to the reveal on
+   * screen: a read that raced a newer event changes nothing else.
+   */
+  | { type: 'reveal.stats'; value: unknown }
   | {
       type: 'leaderboard';
       version: number | null;
@@ -737,6 +743,14 @@ export function sessionReducer(state: SessionState, action: SessionAction): Sess
   switch (action.type) {
     case 'live':
       return applyLive(state, action.message, action.receivedAt);
+    case 'reveal.stats': {
+      const question = readQuestion(action.value);
+      if (!question || state.questionOpen || state.question?.question_id !== question.question_id) {
+        return state;
+      }
+      const stats = readQuestionStats(action.value);
+      return { ...state, closed: { ...stats, question_id: stats.question_id || question.question_id } };
+    }
     case 'session': {
       const session = action.session;
       const next: SessionState = {

@@ -162,6 +162,16 @@ export function useSession(sessionId: string, role: Role, deps: SessionDeps): Se
           // The host removed this player: the server closes the socket next; never reopen it.
           setRemoved(true);
           live.end();
+        } else if (message.type === 'participant.removed') {
+          // Their answers leave the statistics: a reveal on screen is read again
+          // (`last_question` comes back without them); nothing else is taken
+          // from this read, which may cross newer events.
+          api
+            .getSession(sessionId)
+            .then(({ session }) => {
+              if (!cancelled) dispatch({ type: 'reveal.stats', value: session.last_question });
+            })
+            .catch(() => undefined);
         }
       },
       onStatus: (status, detail) => {

@@ -392,6 +392,49 @@ function deferred() {
 }
 
 describe('HostPanel removing a player', () => {
+  it("reads the reveal again after a removal: the chart drops the removed player's answer", async () => {
+    const reveal = (answers: number, start: number) =>
+      session({
+        status: 'running',
+        question_index: 0,
+        participant_count: answers,
+        last_question: {
+          question_id: 'q1',
+          index: 0,
+          prompt: "Choose the synonym of 'begin'",
+          kind: 'choice',
+          choices: ['start', 'finish'],
+          opens_at: new Date(Date.now() - 30_000).toISOString(),
+          closes_at: new Date(Date.now() - 10_000).toISOString(),
+          closed_at: new Date(Date.now() - 10_000).toISOString(),
+          correct_answer: 'start',
+          answer_count: answers,
+          correct_count: start,
+          correct_share: start / answers,
+          choice_counts: { start, finish: answers - start },
+        },
+      });
+    const api = renderPanel(reveal(3, 2));
+    const bars = async () =>
+      (await screen.findAllByTestId('answer-chart-bar')).map((bar) => bar.dataset.count);
+    await waitFor(async () => expect(await bars()).toEqual(['2', '1']));
+    await waitFor(() => expect(FakeSocket.instances).toHaveLength(1));
+    api.getSession.mockResolvedValue({ session: reveal(2, 1), offsetMs: 0 });
+
+    act(() => {
+      FakeSocket.last().open();
+      FakeSocket.last().receive({
+        type: 'participant.removed',
+        seq: 9,
+        user_id: 'u-rude',
+        display_name: 'Rude',
+        participant_count: 2,
+      });
+    });
+
+    await waitFor(async () => expect(await bars()).toEqual(['1', '1']));
+  });
+
   it('removes a player from the lobby after the host confirms, from the keyboard', async () => {
     const user = userEvent.setup();
     const sent = deferred();

@@ -383,8 +383,12 @@ class SqliteSessionStore:
             await _settle(self._db, pending)
             removing: Participant = pending.value
             return removing
-        # A join still in flight is decided: wait for it, then read again.
-        await _settle(self._db, self._db.in_flight(("participant", session_id, user_id)))
+        joining = self._db.in_flight(("participant", session_id, user_id))
+        if joining is not None:
+            # A join still in flight is decided: wait for it, then decide again
+            # (another removal may have been queued meanwhile).
+            await _settle(self._db, joining)
+            return await self.remove_participant(session_id, user_id)
         present = run_now(held.get_participant(session_id, user_id))
         if present is None:
             return run_now(held.remove_participant(session_id, user_id))

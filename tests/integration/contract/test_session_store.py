@@ -337,3 +337,19 @@ async def test_the_removed_are_listed_in_the_order_removed(session_store: Sessio
 
     assert await session_store.removed_participants("SESSA1") == ["user-2", "user-0"]
     assert await session_store.removed_participants("SESSB2") == []
+
+
+async def test_removals_racing_the_join_they_remove_agree(session_store: SessionStore) -> None:
+    await session_store.create(session())
+
+    joined, *removals = await asyncio.gather(
+        session_store.add_participant(participant("user-1")),
+        *(session_store.remove_participant("SESSA1", "user-1") for _ in range(4)),
+    )
+
+    assert joined[1] is True
+    # Each removal saw the join (and removed them) or came before it (nobody to remove).
+    assert {removal for removal in removals} <= {None, participant("user-1")}
+    removed = participant("user-1") in removals
+    assert await session_store.removed("SESSA1", "user-1") is removed
+    assert await session_store.participant_count("SESSA1") == (0 if removed else 1)

@@ -337,7 +337,7 @@ async def open_stores(settings: Settings) -> AsyncIterator[Stores]:
     from adapters.aurora.store import PostgresMasterStore
     from adapters.aws_messaging.client import aws_client
     from adapters.dynamodb.answers import DynamoAnswerStore
-    from adapters.dynamodb.client import dynamodb_client
+    from adapters.dynamodb.client import client_config, dynamodb_client
     from adapters.dynamodb.scores import DynamoScoreStore
     from adapters.dynamodb.sessions import DynamoSessionStore
     from adapters.redis.client import open_redis
@@ -345,8 +345,12 @@ async def open_stores(settings: Settings) -> AsyncIterator[Stores]:
 
     region, endpoint = settings.aws_region, settings.aws_endpoint_url
     async with contextlib.AsyncExitStack() as stack:
+        # The test's own reads wait out a stand-in for AWS that the whole
+        # suite keeps busy: the real-time path's config (3 tries, 5 s each)
+        # is the processes', not the checker's.
+        patient = client_config(total_attempts=8, read_timeout=30.0)
         dynamodb = await stack.enter_async_context(
-            dynamodb_client(region, settings.dynamodb_endpoint_url)
+            dynamodb_client(region, settings.dynamodb_endpoint_url, config=patient)
         )
         sqs = await stack.enter_async_context(aws_client("sqs", region, endpoint))
         redis_gen = open_redis(settings.redis_url)

@@ -663,6 +663,17 @@ def _start_writing(room: Room, title: str, prompt: str, choices: list[str], righ
     return host
 
 
+def _play_picked(room: Room, host: Any) -> Any:
+    """Host the quiz picked on the setup screen, join one phone and start; return it."""
+    host.get_by_test_id("host-seconds-input").fill(str(QUESTION_SECONDS))
+    host.get_by_test_id("host-create").click()
+    code = host.get_by_test_id("host-session-id")
+    expect(code).to_have_text(re.compile(r"^[A-HJ-NP-Z2-9]{6,8}$"))
+    phone = room.player(code.inner_text().strip(), "Ana")
+    room.start(host, 1)
+    return phone
+
+
 def test_a_teacher_writes_a_quiz_in_the_app_and_plays_it(room: Room) -> None:
     host = _start_writing(room, "Animals", "Which one barks?", ["cat", "dog"], right=1)
     host.get_by_test_id("editor-add-question").click()
@@ -682,12 +693,7 @@ def test_a_teacher_writes_a_quiz_in_the_app_and_plays_it(room: Room) -> None:
     expect(host.get_by_test_id("host-quiz-select").locator("option:checked")).to_contain_text(
         "Animals"
     )
-    host.get_by_test_id("host-seconds-input").fill(str(QUESTION_SECONDS))
-    host.get_by_test_id("host-create").click()
-    code = host.get_by_test_id("host-session-id")
-    expect(code).to_have_text(re.compile(r"^[A-HJ-NP-Z2-9]{6,8}$"))
-    phone = room.player(code.inner_text().strip(), "Ana")
-    room.start(host, 1)
+    phone = _play_picked(room, host)
     expect(phone.get_by_test_id("question-prompt")).to_have_text("Which one barks?")
     phone.get_by_test_id("choice-1").click()
     expect(phone.get_by_test_id("answer-feedback")).to_have_attribute("data-correct", "true")
@@ -716,12 +722,7 @@ def test_a_teacher_corrects_a_saved_quiz_and_deletes_the_old_one(room: Room) -> 
     colours = select.locator("option", has_text="Colours")
     expect(colours).to_have_count(1)
     expect(select.locator("option:checked")).to_contain_text("Colours")
-    host.get_by_test_id("host-seconds-input").fill(str(QUESTION_SECONDS))
-    host.get_by_test_id("host-create").click()
-    code = host.get_by_test_id("host-session-id")
-    expect(code).to_have_text(re.compile(r"^[A-HJ-NP-Z2-9]{6,8}$"))
-    phone = room.player(code.inner_text().strip(), "Ana")
-    room.start(host, 1)
+    phone = _play_picked(room, host)
     expect(phone.get_by_test_id("question-prompt")).to_have_text("Which one is 'rouge'?")
 
 

@@ -32,6 +32,7 @@ from quizcore.messages import (
 from quizcore.messages import (
     SessionFinished as SessionFinishedEvent,
 )
+from quizcore.names import clean_name
 from quizcore.quiz import Question, Quiz, normalise
 
 Mode = Literal["live", "self_paced"]
@@ -49,8 +50,12 @@ def new_session_id(length: int = 6) -> str:
 
 
 def name_key(display_name: str) -> str:
-    """Return the form under which two display names count as the same."""
-    return normalise(display_name)
+    """Return the form under which two display names count as the same.
+
+    Names are compared as screens show them (``quizcore.names``): "Al\u200bice"
+    is Alice's name.
+    """
+    return normalise(clean_name(display_name))
 
 
 def is_session_id(text: str) -> bool:

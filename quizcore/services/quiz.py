@@ -23,6 +23,7 @@ from quizcore.messages import (
     ParticipantRemoved,
 )
 from quizcore.model import RecordedAnswer
+from quizcore.names import clean_name
 from quizcore.ports import (
     AnswerStore,
     Clock,
@@ -259,7 +260,8 @@ class QuizService:
         """Join the session (idempotent); return the participant and whether new.
 
         Display names are unique within a session: a name another participant
-        holds gets the first free suffix ("Alex 2").
+        holds gets the first free suffix ("Alex 2"). The name is first
+        cleaned of what shows nothing (``quizcore.names``).
         """
         state = await load_session(self.sessions, session_id)
         existing = await self.sessions.get_participant(session_id, user_id)
@@ -328,7 +330,7 @@ class QuizService:
 
     async def _claim_name(self, session_id: str, user_id: str, display_name: str) -> str:
         """Reserve ``display_name`` or its first free suffixed form for the user."""
-        base = " ".join(display_name.split()) or "Player"
+        base = clean_name(display_name)
         for number in range(1, MAX_NAME_SUFFIX + 1):
             candidate = base if number == 1 else f"{base} {number}"
             if await self.sessions.claim_name(session_id, name_key(candidate), user_id):

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from quizcore.errors import Forbidden
 from quizcore.model import User, UserStatus
+from quizcore.names import clean_name
 from quizcore.ports import Leaderboard, MasterStore
 from quizcore.services.common import GLOBAL_BOARD
 
@@ -38,7 +39,9 @@ class UserService:
         """Return the stored user, creating it on first sight."""
         user = await self.master.get_user(user_id)
         if user is None:
-            user = await self.master.upsert_user(User(user_id=user_id, display_name=display_name))
+            user = await self.master.upsert_user(
+                User(user_id=user_id, display_name=clean_name(display_name, fallback=user_id))
+            )
         return user
 
     async def require_active(self, user_id: str, display_name: str) -> User:
@@ -74,7 +77,7 @@ class UserService:
         return await self.master.upsert_user(
             User(
                 user_id=event.user_id,
-                display_name=(name or event.user_id)[:MAX_NAME_LENGTH],
+                display_name=clean_name(name, fallback=event.user_id)[:MAX_NAME_LENGTH],
                 status=status,
                 email=event.email or (existing.email if existing else ""),
             )

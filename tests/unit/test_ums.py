@@ -26,6 +26,16 @@ async def test_a_new_user_is_created_active_on_first_sight() -> None:
     assert again == user
 
 
+async def test_a_profile_name_is_kept_as_screens_show_it() -> None:
+    users, _, _ = services()
+
+    first = await users.sync("u1", "Al\u200bice\u202e")
+    renamed = await users.apply(IdentityEvent(type="user.updated", user_id="u2", name="\u200b"))
+
+    assert first.display_name == "Alice"
+    assert renamed.display_name == "u2"  # nothing in the name shows
+
+
 async def test_a_blocked_user_may_not_play_until_unblocked() -> None:
     users, _, _ = services()
     await users.sync("u1", "Ana")

@@ -271,6 +271,25 @@ async def test_two_people_with_one_name_are_two_players(api: Api) -> None:
     assert (again.status, again.body["display_name"]) == (200, f"{name} 2")
 
 
+async def test_a_look_alike_name_is_shown_as_it_looks_and_numbered(api: Api) -> None:
+    game = await new_game(api, players=0)
+    name = f"Alice {uuid.uuid4().hex[:4]}"
+    alice = await dev_player(api, name)
+    # The same name with a zero-width space, then behind a right-to-left override.
+    copycat = await dev_player(api, name[:2] + "\u200b" + name[2:])
+    prankster = await dev_player(api, "\u202e" + name + "\u202c")
+
+    joined = [await api.join(player, game.session_id) for player in (alice, copycat, prankster)]
+    listed = await api.get(f"/v1/sessions/{game.session_id}/participants", as_=game.host)
+
+    assert [reply.body["display_name"] for reply in joined] == [name, f"{name} 2", f"{name} 3"]
+    assert [item["display_name"] for item in listed.body["items"]] == [
+        name,
+        f"{name} 2",
+        f"{name} 3",
+    ]
+
+
 async def test_finishing_early_marks_unplayed_questions(api: Api) -> None:
     game = await new_game(api, players=2)
     sid, ann, bob = game.session_id, *game.players

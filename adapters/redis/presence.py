@@ -115,7 +115,9 @@ class RedisHostPresence:
         self._mark_away = client.register_script(_MARK_AWAY)
 
     def _keys(self, session_id: str) -> list[str]:
-        base = f"{self.prefix}:host:{session_id}"
+        # One hash tag: every script takes all three keys, which a Redis
+        # cluster serves only from one slot.
+        base = f"{self.prefix}:host:{{{session_id}}}"
         return [f"{base}:sockets", f"{base}:away", f"{base}:alive"]
 
     async def arrived(self, session_id: str) -> bool:

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from redis.asyncio import Redis
+from redis.crc import key_slot
 
 from adapters.redis.presence import RedisHostPresence
 from tests.integration.contract.factories_redis import redis_prefix
@@ -78,12 +79,30 @@ async def test_a_process_says_it_is_alive_only_where_it_holds_a_host_screen(
     await presence.arrived(SID)
     await presence.arrived("OTHER1")
     await presence.departed("OTHER1")
-    alive = f"{prefix}:host:{{}}:alive"
-    await client.delete(alive.format(SID), alive.format("OTHER1"))
+
+    def alive(session_id: str) -> str:
+        return f"{prefix}:host:{{{session_id}}}:alive"
+
+    await client.delete(alive(SID), alive("OTHER1"))
 
     assert await presence.alive() == []
-    assert await client.hkeys(alive.format(SID)) == [presence.token.encode()]
-    assert await client.exists(alive.format("OTHER1")) == 0
+    assert await client.hkeys(alive(SID)) == [presence.token.encode()]
+    assert await client.exists(alive("OTHER1")) == 0
+
+
+async def test_a_sessions_presence_keys_share_one_cluster_slot(
+    redis_client: tuple[Redis, str],
+) -> None:
+    # Each script takes all three keys; a Redis cluster refuses keys of two slots.
+    presence = _presence(redis_client)
+    await presence.arrived(SID)
+    client, prefix = redis_client
+
+    keys = [key.decode() for key in await client.keys(f"{prefix}:host:*")]
+
+    assert len(keys) == 2, keys  # the sockets and alive hashes; no one is away
+    assert len({key_slot(key.encode()) for key in keys}) == 1
+    assert all(f"{{{SID}}}" in key for key in keys)
 
 
 async def test_a_process_silent_a_while_that_speaks_again_holds_the_host_again(
@@ -108,7 +127,7 @@ async def test_a_count_with_no_sign_of_life_recorded_still_counts(
     # Written by a process from before processes said they were alive: kept, as then.
     client, prefix = redis_client
     presence = _presence(redis_client)
-    await client.hset(f"{prefix}:host:{SID}:sockets", "older-process", 1)
+    await client.hset(f"{prefix}:host:{{{SID}}}:sockets", "older-process", 1)
     await asyncio.sleep(STALE * 2)
 
     assert await presence.mark_away(SID) is False

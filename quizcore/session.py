@@ -359,6 +359,47 @@ def close_due(
     return _close_current(state, quiz, now)
 
 
+def progress(
+    state: SessionState,
+    quiz: Quiz,
+    *,
+    answered: set[str],
+    served: dict[int, int],
+    now: int,
+) -> tuple[int, bool]:
+    """Return how far one player got: (questions shown to them, none left to answer).
+
+    A question is left while it is not answered and its time has not run
+    out for the player: live, until the room's deadline or the host's
+    reveal; self-paced, until its limit from when it was served (one never
+    served is left, as the player's screen serves it next). Nothing is left
+    once the session finished. ``served``: the player's serve times by
+    question index (self-paced).
+    """
+    if state.mode == "live":
+        reached = min(len(state.windows), len(quiz.questions))
+    else:
+        reached = sum(1 for index in served if 0 <= index < len(quiz.questions))
+    if state.status == "finished":
+        return reached, True
+    if state.status == "lobby":
+        return reached, False
+    for question in quiz.questions:
+        if question.question_id in answered:
+            continue
+        if state.mode == "live":
+            if question.index >= len(state.windows):
+                return reached, False
+            closes_at = state.windows[question.index][1]
+            if question.index > state.closed_through and now < closes_at:
+                return reached, False
+            continue
+        served_at = served.get(question.index)
+        if served_at is None or now < served_at + limit_ms(state, question):
+            return reached, False
+    return reached, True
+
+
 def check_answer(
     state: SessionState,
     quiz: Quiz,

@@ -296,6 +296,34 @@ class ParticipantList(BaseModel):
     items: list[ParticipantName]
 
 
+class ProgressItem(BaseModel):
+    """(v1.2) How far one player got."""
+
+    user_id: str
+    display_name: str
+    answered: int = Field(description="Questions the player answered.")
+    correct: int = Field(description="Of those, answered correctly (as scored so far).")
+    reached: int = Field(
+        description="Questions shown to the player so far (self-paced: served; live: opened)."
+    )
+    done: bool = Field(
+        description=(
+            "No question is left for the player: each is answered or its time ran out "
+            "for them (every one once the session finished)."
+        )
+    )
+    score: int
+
+
+class Progress(BaseModel):
+    """(v1.2) Every player's progress, in the order they joined (host only)."""
+
+    session_id: str
+    question_count: int
+    done_count: int = Field(description="How many players are done.")
+    items: list[ProgressItem]
+
+
 class AnswerIn(Strict):
     """An answer; ``submission_id`` is the client's idempotency key."""
 

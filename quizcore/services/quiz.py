@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from quizcore import session as rules
 from quizcore.errors import (
@@ -50,6 +51,21 @@ from quizcore.session import Participant, SessionState, name_key
 
 # Sessions whose last reveal is kept ready for reconnecting screens.
 MAX_CACHED_REVEALS = 1024
+# Players' serve times read at once for the host's progress view.
+PROGRESS_READS = 16
+
+T = TypeVar("T")
+
+
+async def _gather_bounded(reads: list[Awaitable[T]], limit: int) -> list[T]:
+    """Await ``reads`` with at most ``limit`` in flight; return results in order."""
+    gate = asyncio.Semaphore(limit)
+
+    async def one(read: Awaitable[T]) -> T:
+        async with gate:
+            return await read
+
+    return list(await asyncio.gather(*(one(read) for read in reads)))
 
 
 class QuizService:
@@ -299,6 +315,55 @@ class QuizService:
             raise Forbidden("only the host can list the players")
         joined = await self.sessions.participants(session_id)
         return sorted(joined, key=lambda participant: participant.joined_at)
+
+    async def progress(self, session_id: str, actor: str) -> dict[str, Any]:
+        """Return how far each player got, in join order (host only).
+
+        For the teacher of a self-paced quiz: who finished, who is on which
+        question, who is stuck. Reads every player's serve times in a
+        self-paced session (a query each in the cloud profile), so it is a
+        class's view, read every few seconds, not a room of thousands'.
+        """
+        state = await load_session(self.sessions, session_id)
+        if actor != state.host_id:
+            raise Forbidden("only the host can follow the players' progress")
+        quiz = await self.catalog.quiz(state.quiz_id)
+        joined = sorted(
+            await self.sessions.participants(session_id),
+            key=lambda participant: participant.joined_at,
+        )
+        answered: dict[str, set[str]] = {}
+        for answer in await self.answers.for_session(session_id):
+            answered.setdefault(answer.user_id, set()).add(answer.question_id)
+        scores = {score.user_id: score for score in await self.scores.scores(session_id)}
+        served: list[dict[int, int]] = [{} for _ in joined]
+        if state.mode == "self_paced":
+            served = await _gather_bounded(
+                [self.sessions.served(session_id, p.user_id) for p in joined], PROGRESS_READS
+            )
+        now = self.clock.now_ms()
+        items = []
+        for participant, theirs in zip(joined, served, strict=True):
+            mine = answered.get(participant.user_id, set())
+            reached, done = rules.progress(state, quiz, answered=mine, served=theirs, now=now)
+            score = scores.get(participant.user_id)
+            items.append(
+                {
+                    "user_id": participant.user_id,
+                    "display_name": participant.display_name,
+                    "answered": len(mine),
+                    "correct": score.correct_count if score else 0,
+                    "reached": max(reached, len(mine)),
+                    "done": done,
+                    "score": score.score if score else 0,
+                }
+            )
+        return {
+            "session_id": session_id,
+            "question_count": len(quiz.questions),
+            "done_count": sum(1 for item in items if item["done"]),
+            "items": items,
+        }
 
     async def remove_participant(self, session_id: str, actor: str, user_id: str) -> None:
         """Take a participant out of the session (host only, idempotent).

@@ -397,3 +397,36 @@ def test_question_seconds_override_the_session_limit() -> None:
 
     assert limit == 5000
     assert state.windows[0] == (T0, T0 + 5000)
+
+
+def test_live_progress_counts_opened_questions_and_leaves_none_after_the_last_closes() -> None:
+    ids = [question.question_id for question in QUIZ.questions]
+    state = running(seconds=10)  # the first question open from T0
+    at_first = rules.progress(state, QUIZ, answered=set(), served={}, now=T0 + 1)
+    answered_first = rules.progress(state, QUIZ, answered={ids[0]}, served={}, now=T0 + 1)
+    state, _ = rules.advance(state, QUIZ, HOST, T0 + 2000)
+    state, _ = rules.advance(state, QUIZ, HOST, T0 + 4000)
+    last_open = rules.progress(state, QUIZ, answered={ids[0]}, served={}, now=T0 + 5000)
+    state, _ = rules.reveal(state, QUIZ, HOST, T0 + 6000)
+    last_revealed = rules.progress(state, QUIZ, answered=set(), served={}, now=T0 + 6001)
+
+    assert at_first == (1, False)
+    assert answered_first == (1, False), "the next questions are still to come"
+    assert last_open == (3, False)
+    assert last_revealed == (3, True), "missed questions are gone, not left"
+
+
+def test_self_paced_progress_leaves_a_question_until_its_time_runs_out() -> None:
+    ids = [question.question_id for question in QUIZ.questions]
+    state = running("self_paced", seconds=10)
+    served = {0: T0, 1: T0 + 1000, 2: T0 + 2000}
+
+    waiting = rules.progress(state, QUIZ, answered=set(ids[:2]), served=served, now=T0 + 11_999)
+    lapsed = rules.progress(state, QUIZ, answered=set(ids[:2]), served=served, now=T0 + 12_000)
+    unserved = rules.progress(state, QUIZ, answered={ids[0]}, served={0: T0}, now=T0 + 60_000)
+    lobby = rules.progress(new_state("self_paced"), QUIZ, answered=set(), served={}, now=T0)
+
+    assert waiting == (3, False)
+    assert lapsed == (3, True)
+    assert unserved == (1, False), "a question never served is still to come"
+    assert lobby == (0, False)

@@ -16,6 +16,7 @@ from entrypoints.api.resources.sessions import (
     HostAction,
     Participant,
     Participants,
+    Progress,
     Results,
     Session,
     Sessions,
@@ -41,6 +42,7 @@ def add_routes(app: Any, ctx: ApiContext) -> None:
     app.add_route("/v1/sessions/{session_id}", Session(ctx))
     app.add_route("/v1/sessions/{session_id}/participants", Participants(ctx))
     app.add_route("/v1/sessions/{session_id}/participants/{user_id}", Participant(ctx))
+    app.add_route("/v1/sessions/{session_id}/progress", Progress(ctx))
     for action in ("start", "next", "reveal", "finish"):
         app.add_route(f"/v1/sessions/{{session_id}}/{action}", HostAction(ctx, action), suffix=None)
     app.add_route("/v1/sessions/{session_id}/questions/current", CurrentQuestionResource(ctx))

@@ -111,6 +111,23 @@ class Participants:
         }
 
 
+class Progress:
+    """(v1.2) How far each player got: the host follows a self-paced class."""
+
+    def __init__(self, ctx: ApiContext) -> None:
+        self.ctx = ctx
+
+    @spec.validate(resp=Response(HTTP_200=schemas.Progress, **PROBLEMS), tags=["sessions"])
+    async def on_get(
+        self, req: falcon.asgi.Request, resp: falcon.asgi.Response, session_id: str
+    ) -> None:
+        """(Host) each player's questions reached, answered and correct, and who is done."""
+        caller = await self.ctx.caller(req)
+        self.ctx.limit(caller.user_id)
+        sid = self.ctx.session_id(session_id)
+        resp.media = await self.ctx.services.quiz.progress(sid, caller.user_id)
+
+
 # As ``Auth0User.user_id``: the longest user id a token may carry.
 MAX_USER_ID = 128
 

@@ -78,13 +78,17 @@ def test_every_operation_matches_the_openapi_document(
 ) -> None:
     base, token = served_api
     # Every phase (examples, coverage, fuzzing, stateful), every check, a
-    # fixed seed and a bounded number of examples per operation.
+    # fixed seed and a bounded number of examples per operation. All but
+    # one check: ``use_after_free`` wants a deleted quiz gone, while
+    # docs/API.md keeps it readable by id (sessions made from it play on).
     command = [
         str(Path(sys.executable).with_name("schemathesis")),
         "run",
         f"{base}/v1/openapi.json",
         "--checks",
         "all",
+        "--exclude-checks",
+        "use_after_free",
         "--max-examples",
         str(EXAMPLES),
         "--seed",

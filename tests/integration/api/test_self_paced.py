@@ -152,3 +152,56 @@ async def test_finishing_a_self_paced_session_closes_it_for_everyone(app: Harnes
     assert results.status == 200
     scores = {entry["user_id"]: entry["score"] for entry in results.body["standings"]}
     assert scores == {done.user_id: 1000, unfinished.user_id: 0}
+
+
+async def test_the_host_sees_who_finished_who_is_working_and_who_has_not_begun(
+    app: Harness,
+) -> None:
+    api = app.api
+    game = await _started(app, players=3, seconds=2)
+    quick, lapsed, idle = game.players
+    sid = game.session_id
+    for question_id in ("q1", "q2", "q3"):
+        assert (await api.current(quick, sid)).body["question_id"] == question_id
+        await api.answer(quick, sid, question_id, RIGHT[question_id], wait=2)
+    await api.current(lapsed, sid)
+    await api.answer(lapsed, sid, "q1", "stay", wait=2)
+    await api.current(lapsed, sid)
+    await api.answer(lapsed, sid, "q2", RIGHT["q2"], wait=2)
+    assert (await api.current(lapsed, sid)).body["question_id"] == "q3"
+
+    working = (await api.get(f"/v1/sessions/{sid}/progress", as_=game.host)).body
+    await asyncio.sleep(2.1)  # the last question's time runs out for ``lapsed``
+    later = (await api.get(f"/v1/sessions/{sid}/progress", as_=game.host)).body
+
+    def view(body: dict[str, object]) -> list[tuple[object, ...]]:
+        items = body["items"]
+        assert isinstance(items, list)
+        return [
+            (i["user_id"], i["reached"], i["answered"], i["correct"], i["done"]) for i in items
+        ]
+
+    assert working["question_count"] == 3
+    assert view(working) == [
+        (quick.user_id, 3, 3, 3, True),
+        (lapsed.user_id, 3, 2, 1, False),
+        (idle.user_id, 0, 0, 0, False),
+    ]
+    assert working["done_count"] == 1
+    assert view(later)[1] == (lapsed.user_id, 3, 2, 1, True)
+    assert later["done_count"] == 2
+    assert working["items"][0]["score"] > working["items"][1]["score"] > 0
+
+
+async def test_only_the_host_follows_progress(app: Harness) -> None:
+    api = app.api
+    game = await _started(app, players=1, seconds=5)
+
+    as_player = await api.get(f"/v1/sessions/{game.session_id}/progress", as_=game.players[0])
+    unknown = await api.get("/v1/sessions/ZZZZZZ/progress", as_=game.host)
+    await api.host(game.host, game.session_id, "finish")
+    finished = await api.get(f"/v1/sessions/{game.session_id}/progress", as_=game.host)
+
+    assert_problem(as_player, 403, "forbidden")
+    assert_problem(unknown, 404, "session_not_found")
+    assert finished.body["done_count"] == 1 and finished.body["items"][0]["done"] is True

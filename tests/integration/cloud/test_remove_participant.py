@@ -64,7 +64,16 @@ async def test_a_removed_player_is_gone_from_every_process_and_store(
     rejoin = await api.post(f"/v1/sessions/{sid}/participants", headers=gone.auth)
     assert rejoin.status_code == 403 and rejoin.json()["code"] == "forbidden", rejoin.text
 
+    # The host's progress view reads the same stores: the removed player is not in it.
+    progress = await api.get(f"/v1/sessions/{sid}/progress", headers=host.auth)
+    assert progress.status_code == 200, progress.text
+    items = progress.json()["items"]
+    assert sorted(item["user_id"] for item in items) == sorted(p.user_id for p in staying)
+    assert all(item["answered"] == 1 and item["reached"] >= 1 for item in items), items
+
     await host.act("finish")
     await wait_final(stores, sid, len(staying))
     finals = final_results(await stores.master.session_results(sid))
     assert set(finals) == {player.user_id for player in staying}
+    finished = (await api.get(f"/v1/sessions/{sid}/progress", headers=host.auth)).json()
+    assert finished["done_count"] == len(staying)

@@ -177,9 +177,7 @@ async def test_the_host_sees_who_finished_who_is_working_and_who_has_not_begun(
     def view(body: dict[str, object]) -> list[tuple[object, ...]]:
         items = body["items"]
         assert isinstance(items, list)
-        return [
-            (i["user_id"], i["reached"], i["answered"], i["correct"], i["done"]) for i in items
-        ]
+        return [(i["user_id"], i["reached"], i["answered"], i["correct"], i["done"]) for i in items]
 
     assert working["question_count"] == 3
     assert view(working) == [

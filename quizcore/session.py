@@ -89,6 +89,9 @@ class SessionState:
     streak_bonus: bool = True
     # Close the open question once every (connected) participant answered.
     close_when_all_answered: bool = False
+    # Self-paced: show each player a question's answer once it is over for
+    # them (answered, or its time ran out), not only after the finish.
+    show_answers: bool = False
     question_index: int = -1
     started_at: int | None = None
     finished_at: int | None = None
@@ -186,6 +189,7 @@ def create(
     now: int,
     streak_bonus: bool = True,
     close_when_all_answered: bool = False,
+    show_answers: bool = False,
 ) -> SessionState:
     """Return a new session in the lobby; validate mode and seconds."""
     if mode not in ("live", "self_paced"):
@@ -203,6 +207,7 @@ def create(
         created_at=now,
         streak_bonus=streak_bonus,
         close_when_all_answered=close_when_all_answered,
+        show_answers=show_answers,
     )
 
 
@@ -398,6 +403,37 @@ def progress(
         if served_at is None or now < served_at + limit_ms(state, question):
             return reached, False
     return reached, True
+
+
+def answer_out(
+    state: SessionState,
+    question: Question,
+    *,
+    answered: bool,
+    served_at: int | None,
+    now: int,
+    grace_ms: int,
+) -> bool:
+    """Return whether a question's answer may be shown to one viewer.
+
+    Nothing shows an answer while the server may still take one that it
+    helps: for everyone once the session finished; live, once the question
+    was revealed (its deadline and grace passed, or the host's reveal); in
+    a self-paced session whose host chose ``show_answers``, to a player who
+    answered it (one answer each) or whose time for it ran out, grace
+    included. ``served_at``: when it was served to the viewer (self-paced).
+    """
+    if state.status == "finished":
+        return True
+    if state.status != "running":
+        return False
+    if state.mode == "live":
+        return question.index <= state.closed_through
+    if not state.show_answers:
+        return False
+    if answered:
+        return True
+    return served_at is not None and now > served_at + limit_ms(state, question) + grace_ms
 
 
 def check_answer(

@@ -205,6 +205,13 @@ class SessionIn(Strict):
         default=False,
         description="Close the open question as soon as every connected participant answered.",
     )
+    show_answers: bool = Field(
+        default=False,
+        description=(
+            "(v1.2, self-paced) Show each player a question's answer once it is over for "
+            "them (answered, or its time ran out), not only after the finish."
+        ),
+    )
 
 
 class SessionCreated(BaseModel):
@@ -215,6 +222,14 @@ class SessionCreated(BaseModel):
     mode: str
     status: str
     host_id: str
+
+
+class QuestionAnswer(BaseModel):
+    """(v1.2) A question's right answer, once it may be shown to the caller."""
+
+    question_id: str
+    index: int
+    correct_answer: str
 
 
 class CurrentQuestion(BaseModel):

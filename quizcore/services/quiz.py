@@ -135,6 +135,7 @@ class QuizService:
         question_seconds: int,
         streak_bonus: bool = True,
         close_when_all_answered: bool = False,
+        show_answers: bool = False,
     ) -> SessionState:
         """Create a session in the lobby under a fresh join code."""
         quiz = await self.catalog.quiz(quiz_id)
@@ -153,6 +154,7 @@ class QuizService:
                 now=now,
                 streak_bonus=streak_bonus,
                 close_when_all_answered=close_when_all_answered,
+                show_answers=show_answers,
             )
             if await self.sessions.create(state):
                 return state
@@ -443,6 +445,42 @@ class QuizService:
             if now < served_at + limit:
                 return question, served_at, served_at + limit
         return None
+
+    async def question_answer(
+        self, session_id: str, user_id: str, question_id: str
+    ) -> dict[str, Any]:
+        """Return a question's answer to a player or the host, once it may show.
+
+        ``rules.answer_out`` decides: a self-paced player whose host chose
+        ``show_answers`` learns the right answer as soon as the question is
+        over for them; everyone else at the reveal or after the finish.
+        """
+        state = await self.session(session_id)
+        if user_id != state.host_id:
+            await self.require_participant(session_id, user_id)
+        quiz = await self.catalog.quiz(state.quiz_id)
+        question = quiz.question(question_id)
+        if question is None:
+            raise NotFound(f"no question {question_id} in this quiz")
+        answered = served_at = None
+        if user_id != state.host_id and state.mode == "self_paced":
+            answered = await self.answers.get(session_id, question_id, user_id)
+            served_at = (await self.sessions.served(session_id, user_id)).get(question.index)
+        out = rules.answer_out(
+            state,
+            question,
+            answered=answered is not None,
+            served_at=served_at,
+            now=self.clock.now_ms(),
+            grace_ms=self.play.grace_ms,
+        )
+        if not out:
+            raise Forbidden(f"the answer to {question_id} is not shown yet")
+        return {
+            "question_id": question.question_id,
+            "index": question.index,
+            "correct_answer": question.answer,
+        }
 
     async def question_stats(
         self, session_id: str, question_id: str | None = None

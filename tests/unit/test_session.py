@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import typing
 
 import pytest
@@ -430,3 +431,21 @@ def test_self_paced_progress_leaves_a_question_until_its_time_runs_out() -> None
     assert lapsed == (3, True)
     assert unserved == (1, False), "a question never served is still to come"
     assert lobby == (0, False)
+
+
+def test_a_self_paced_answer_shows_only_past_the_grace_when_the_player_did_not_answer() -> None:
+    state = dataclasses.replace(running("self_paced", seconds=10), show_answers=True)
+    question = QUIZ.questions[0]
+
+    def out(now: int, *, answered: bool = False) -> bool:
+        return rules.answer_out(
+            state, question, answered=answered, served_at=T0, now=now, grace_ms=500
+        )
+
+    assert out(T0 + 1, answered=True)
+    assert not out(T0 + 10_500), "an answer is still taken in the grace"
+    assert out(T0 + 10_501)
+    hidden = dataclasses.replace(state, show_answers=False)
+    assert not rules.answer_out(
+        hidden, question, answered=True, served_at=T0, now=T0 + 60_000, grace_ms=500
+    )

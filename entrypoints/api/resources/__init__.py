@@ -17,6 +17,7 @@ from entrypoints.api.resources.sessions import (
     Participant,
     Participants,
     Progress,
+    QuestionAnswerResource,
     Results,
     Session,
     Sessions,
@@ -46,6 +47,9 @@ def add_routes(app: Any, ctx: ApiContext) -> None:
     for action in ("start", "next", "reveal", "finish"):
         app.add_route(f"/v1/sessions/{{session_id}}/{action}", HostAction(ctx, action), suffix=None)
     app.add_route("/v1/sessions/{session_id}/questions/current", CurrentQuestionResource(ctx))
+    app.add_route(
+        "/v1/sessions/{session_id}/questions/{question_id}/answer", QuestionAnswerResource(ctx)
+    )
     app.add_route("/v1/sessions/{session_id}/answers", Answers(ctx))
     app.add_route("/v1/sessions/{session_id}/answers/{submission_id}", Answer(ctx))
     app.add_route("/v1/sessions/{session_id}/leaderboard", SessionLeaderboard(ctx))

@@ -41,6 +41,7 @@ class Sessions:
             question_seconds=body.question_seconds,
             streak_bonus=body.streak_bonus,
             close_when_all_answered=body.close_when_all_answered,
+            show_answers=body.show_answers,
         )
         self.ctx.mark_rebuilt(state.session_id)
         resp.status = 201
@@ -215,6 +216,26 @@ class CurrentQuestionResource:
                 "closes_at": closes_at,
             }
         )
+
+
+class QuestionAnswerResource:
+    """(v1.2) A question's right answer, once it is over for the caller."""
+
+    def __init__(self, ctx: ApiContext) -> None:
+        self.ctx = ctx
+
+    @spec.validate(resp=Response(HTTP_200=schemas.QuestionAnswer, **PROBLEMS), tags=["sessions"])
+    async def on_get(
+        self,
+        req: falcon.asgi.Request,
+        resp: falcon.asgi.Response,
+        session_id: str,
+        question_id: str,
+    ) -> None:
+        """Return the answer; 403 while it may not be shown to the caller yet."""
+        caller = await self.ctx.caller(req)
+        sid = self.ctx.session_id(session_id)
+        resp.media = await self.ctx.services.quiz.question_answer(sid, caller.user_id, question_id)
 
 
 class Results:

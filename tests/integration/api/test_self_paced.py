@@ -11,7 +11,17 @@ import pytest
 from entrypoints.settings import Settings
 from tests import oracle
 
-from .conftest import RIGHT, Game, Harness, Minter, assert_problem, conducted, new_game
+from .conftest import (
+    RIGHT,
+    Game,
+    Harness,
+    Minter,
+    Player,
+    Reply,
+    assert_problem,
+    conducted,
+    new_game,
+)
 
 
 def _ms(stamp: str) -> int:
@@ -203,3 +213,70 @@ async def test_only_the_host_follows_progress(app: Harness) -> None:
     assert_problem(as_player, 403, "forbidden")
     assert_problem(unknown, 404, "session_not_found")
     assert finished.body["done_count"] == 1 and finished.body["items"][0]["done"] is True
+
+
+async def _answer_of(app: Harness, who: Player, sid: str, question_id: str) -> Reply:
+    return await app.api.get(f"/v1/sessions/{sid}/questions/{question_id}/answer", as_=who)
+
+
+async def test_with_show_answers_a_player_learns_each_answer_once_it_is_over_for_them(
+    app: Harness,
+) -> None:
+    api = app.api
+    game = await new_game(api, players=2, mode="self_paced", seconds=1, show_answers=True)
+    sid = game.session_id
+    await api.host(game.host, sid, "start")
+    learner, classmate = game.players
+    await api.current(learner, sid)
+    await api.answer(learner, sid, "q1", "stay", wait=2)
+    await api.current(learner, sid)  # q2 served, not answered
+
+    after_answering = await _answer_of(app, learner, sid, "q1")
+    while_open = await _answer_of(app, learner, sid, "q2")
+    not_yet_served = await _answer_of(app, classmate, sid, "q1")
+    await asyncio.sleep(1.1)  # q2's time runs out (this app gives no grace)
+    after_time_ran_out = await _answer_of(app, learner, sid, "q2")
+
+    assert after_answering.status == 200
+    assert after_answering.body == {"question_id": "q1", "index": 0, "correct_answer": "start"}
+    assert_problem(while_open, 403, "forbidden")
+    assert_problem(not_yet_served, 403, "forbidden")
+    assert after_time_ran_out.body["correct_answer"] == RIGHT["q2"]
+
+
+async def test_without_show_answers_answers_wait_for_the_finish(app: Harness) -> None:
+    api = app.api
+    game = await _started(app, players=1, seconds=5)
+    sid, player = game.session_id, game.players[0]
+    outsider = await api.login("outsider")
+    await api.current(player, sid)
+    await api.answer(player, sid, "q1", "stay", wait=2)
+
+    answered = await _answer_of(app, player, sid, "q1")
+    to_outsider = await _answer_of(app, outsider, sid, "q1")
+    unknown = await _answer_of(app, player, sid, "q9")
+    await api.host(game.host, sid, "finish")
+    finished = await _answer_of(app, player, sid, "q1")
+
+    assert_problem(answered, 403, "forbidden")
+    assert_problem(to_outsider, 403, "not_participant")
+    assert_problem(unknown, 404, "not_found")
+    assert finished.status == 200 and finished.body["correct_answer"] == "start"
+
+
+async def test_live_answers_show_from_the_reveal_on(app: Harness) -> None:
+    api = app.api
+    game = await new_game(api, players=1, seconds=20, show_answers=True)
+    sid, player = game.session_id, game.players[0]
+    await api.host(game.host, sid, "start")
+    await api.answer(player, sid, "q1", RIGHT["q1"], wait=2)
+
+    while_open = await _answer_of(app, player, sid, "q1")
+    await api.host(game.host, sid, "reveal")
+    revealed = await _answer_of(app, player, sid, "q1")
+    to_host = await _answer_of(app, game.host, sid, "q1")
+    next_one = await _answer_of(app, game.host, sid, "q2")
+
+    assert_problem(while_open, 403, "forbidden")
+    assert revealed.status == to_host.status == 200
+    assert_problem(next_one, 403, "forbidden")

@@ -53,6 +53,8 @@ from quizcore.session import Participant, SessionState, name_key
 MAX_CACHED_REVEALS = 1024
 # Players' serve times read at once for the host's progress view.
 PROGRESS_READS = 16
+# How long one read of the players' progress serves the host's screens.
+PROGRESS_MS = 2000
 
 T = TypeVar("T")
 
@@ -92,6 +94,9 @@ class QuizService:
         # reconnecting after a reveal would otherwise count every answer of
         # the session once per socket.
         self._reveals: dict[str, tuple[tuple[int, int], dict[str, Any]]] = {}
+        # The last progress read per session and until when it stands: two
+        # host screens polling read the stores once per ``PROGRESS_MS``.
+        self._progress: dict[str, tuple[int, dict[str, Any]]] = {}
         self.master = master
         self.sessions = sessions
         self.answers = answers
@@ -324,11 +329,24 @@ class QuizService:
         For the teacher of a self-paced quiz: who finished, who is on which
         question, who is stuck. Reads every player's serve times in a
         self-paced session (a query each in the cloud profile), so it is a
-        class's view, read every few seconds, not a room of thousands'.
+        class's view, read every few seconds, not a room of thousands'; one
+        read serves every host screen for ``PROGRESS_MS``.
         """
         state = await load_session(self.sessions, session_id)
         if actor != state.host_id:
             raise Forbidden("only the host can follow the players' progress")
+        now = self.clock.now_ms()
+        kept = self._progress.get(session_id)
+        if kept is not None and now < kept[0]:
+            return kept[1]
+        view = await self._read_progress(state, now)
+        if len(self._progress) >= MAX_CACHED_REVEALS:
+            self._progress.clear()
+        self._progress[session_id] = (now + PROGRESS_MS, view)
+        return view
+
+    async def _read_progress(self, state: SessionState, now: int) -> dict[str, Any]:
+        session_id = state.session_id
         quiz = await self.catalog.quiz(state.quiz_id)
         joined = sorted(
             await self.sessions.participants(session_id),
@@ -343,7 +361,6 @@ class QuizService:
             served = await _gather_bounded(
                 [self.sessions.served(session_id, p.user_id) for p in joined], PROGRESS_READS
             )
-        now = self.clock.now_ms()
         items = []
         for participant, theirs in zip(joined, served, strict=True):
             mine = answered.get(participant.user_id, set())

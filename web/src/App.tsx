@@ -6,7 +6,7 @@ import { HostSetup } from './components/HostSetup';
 import { HostSignIn } from './components/HostSignIn';
 import { JoinForm } from './components/JoinForm';
 import { PlayerPage } from './components/PlayerPage';
-import { browserStorage, HostedSessions } from './hosted';
+import { browserStorage, HostedSessions, JoinedSessions } from './hosted';
 import { joinCodeFromSearch } from './joinCode';
 import type { SocketFactory } from './live';
 import { parseRoute, routeHash, type Route } from './routes';
@@ -21,6 +21,8 @@ export interface AppProps {
   WebSocket?: SocketFactory;
   /** The sessions this browser hosted (localStorage by default). */
   hosted?: HostedSessions;
+  /** The sessions this browser joined as a player (localStorage by default). */
+  joined?: JoinedSessions;
 }
 
 /** The server's own defaults (local profile) when it serves no /config.json. */
@@ -34,8 +36,9 @@ const LOCAL_CONFIG: ClientConfig = {
 };
 
 /** The web client: player pages at `#/`, host pages at `#/host`. */
-export function App({ api, auth, authError = null, WebSocket, hosted: given }: AppProps) {
+export function App({ api, auth, authError = null, WebSocket, hosted: given, joined: givenJoined }: AppProps) {
   const hosted = useMemo(() => given ?? new HostedSessions(browserStorage()), [given]);
+  const joined = useMemo(() => givenJoined ?? new JoinedSessions(browserStorage()), [givenJoined]);
   const [config, setConfig] = useState<ClientConfig | null>(null);
   const [route, setRoute] = useState<Route>(() => parseRoute(window.location.hash));
   const token = useSyncExternalStore(auth.subscribe, auth.snapshot);
@@ -98,6 +101,26 @@ export function App({ api, auth, authError = null, WebSocket, hosted: given }: A
     auth.signOut();
   }, [auth]);
 
+  // A quiz this browser joined, opened again from its link in a new tab (the
+  // sign-in is per tab): the device key gives back the same player, so sign
+  // in again with the name last used and go straight back in (joining again
+  // is harmless). The join form, pre-filled, if that fails.
+  const returningName =
+    route.page === 'play' && !token && config?.dev_auth && joined.joinedHere(route.code)
+      ? auth.returningName()
+      : null;
+  const rejoinCode = returningName && route.page === 'play' ? route.code : null;
+  const [rejoinFailed, setRejoinFailed] = useState<string | null>(null);
+  const rejoining = rejoinCode !== null && rejoinFailed !== rejoinCode;
+  useEffect(() => {
+    if (!rejoining || !rejoinCode || !returningName) return;
+    auth.signInDev(returningName).catch(() => setRejoinFailed(rejoinCode));
+  }, [auth, rejoining, rejoinCode, returningName]);
+  const rememberJoin = useCallback(
+    (code: string, userId: string) => joined.remember(code, userId),
+    [joined],
+  );
+
   // Phones reach the server at its public URL (a LAN address), not at the host's origin.
   const publicBase = config?.public_url ? config.public_url.replace(/\/+$/, '') : null;
 
@@ -122,7 +145,14 @@ export function App({ api, auth, authError = null, WebSocket, hosted: given }: A
         onBack={() => navigate({ page: 'join', code: route.code })}
         onUnauthorized={onPlayerUnauthorized}
         onName={setPlayName}
+        onJoined={rememberJoin}
       />
+    );
+  } else if (rejoining) {
+    content = (
+      <section className="card" aria-busy="true">
+        <p>Joining {rejoinCode}…</p>
+      </section>
     );
   } else if (route.page === 'join' || route.page === 'play') {
     content = (
@@ -200,7 +230,7 @@ export function App({ api, auth, authError = null, WebSocket, hosted: given }: A
               data-testid="signed-in-as"
               title={who !== signedInAs && signedInAs ? `Signed in as ${signedInAs}` : undefined}
             >
-              {who}
+              <bdi>{who}</bdi>
             </span>
             <button type="button" className="link-button" onClick={signOut}>
               Sign out

@@ -119,6 +119,37 @@ describe('ApiClient', () => {
     });
   });
 
+  it("reads every player's progress for the host", async () => {
+    const { api, call } = setup([
+      json(200, {
+        session_id: 'ABCDEF',
+        question_count: 8,
+        done_count: 1,
+        items: [
+          { user_id: 'u1', display_name: 'Ann', answered: 8, correct: 6, reached: 8, done: true, score: 6100 },
+          { user_id: 'u2', display_name: 'Bo', answered: 3, correct: 1, reached: 5, done: false, score: 900 },
+          { display_name: 'no id' },
+        ],
+      }),
+    ]);
+    await expect(api.getProgress('ABCDEF')).resolves.toEqual({
+      session_id: 'ABCDEF',
+      question_count: 8,
+      done_count: 1,
+      items: [
+        { user_id: 'u1', display_name: 'Ann', answered: 8, correct: 6, reached: 8, done: true, score: 6100 },
+        { user_id: 'u2', display_name: 'Bo', answered: 3, correct: 1, reached: 5, done: false, score: 900 },
+      ],
+    });
+    expect(call().url).toBe('/v1/sessions/ABCDEF/progress');
+    expect(call().headers.Authorization).toBe('Bearer tok');
+  });
+
+  it('turns a refused progress read into an ApiError (a player asking)', async () => {
+    const { api } = setup([problem(403, 'forbidden', "only the host can follow the players' progress")]);
+    await expect(api.getProgress('ABCDEF')).rejects.toMatchObject({ status: 403, code: 'forbidden' });
+  });
+
   it('turns a problem document into an ApiError with its code', async () => {
     const { api } = setup([problem(404, 'session_not_found', 'no session ZZZZZZ')]);
     const error = await api.join('ZZZZZZ').catch((ex: unknown) => ex);

@@ -124,6 +124,30 @@ export interface ParticipantSummary {
   display_name: string;
 }
 
+/** (v1.2) How far one player got (`GET /progress`, host only). */
+export interface PlayerProgress {
+  user_id: string;
+  display_name: string;
+  /** Questions the player answered. */
+  answered: number;
+  /** Of them, answered correctly (as scored so far). */
+  correct: number;
+  /** Questions shown to the player so far (self-paced: served; live: opened). */
+  reached: number;
+  /** No question is left for the player: each is answered or its time ran out. */
+  done: boolean;
+  score: number;
+}
+
+/** (v1.2) Every player's progress, in the order they joined. */
+export interface SessionProgress {
+  session_id: string;
+  question_count: number;
+  /** How many players are done. */
+  done_count: number;
+  items: PlayerProgress[];
+}
+
 export interface AcceptedAnswer {
   submission_id: string;
   status: 'accepted';
@@ -403,6 +427,37 @@ function asStrings(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
 }
 
+/** Read one player's progress; null without a `user_id`. */
+function readPlayerProgress(value: unknown): PlayerProgress | null {
+  const rec = asRecord(value);
+  const userId = asString(rec.user_id);
+  if (!userId) return null;
+  return {
+    user_id: userId,
+    display_name: asString(rec.display_name) ?? userId,
+    answered: asNumber(rec.answered) ?? 0,
+    correct: asNumber(rec.correct) ?? 0,
+    reached: asNumber(rec.reached) ?? 0,
+    done: rec.done === true,
+    score: asNumber(rec.score) ?? 0,
+  };
+}
+
+/** Read `GET /progress`; `done_count` is counted from the items when absent. */
+export function readProgress(sessionId: string, value: unknown): SessionProgress {
+  const rec = asRecord(value);
+  const items = (Array.isArray(rec.items) ? rec.items : []).flatMap((item) => {
+    const read = readPlayerProgress(item);
+    return read ? [read] : [];
+  });
+  return {
+    session_id: asString(rec.session_id) ?? sessionId,
+    question_count: asNumber(rec.question_count) ?? 0,
+    done_count: asNumber(rec.done_count) ?? items.filter((item) => item.done).length,
+    items,
+  };
+}
+
 /** Read one item of a quiz list; null when it has no `quiz_id`. */
 export function readQuizSummary(value: unknown): QuizSummary | null {
   const rec = asRecord(value);
@@ -617,6 +672,14 @@ export class ApiClient {
       listed.push({ user_id: userId, display_name: asString(rec.display_name) ?? userId });
     }
     return listed;
+  }
+
+  /**
+   * (v1.2) How far each player got, in join order (host only): who finished,
+   * who is on which question.
+   */
+  async getProgress(sessionId: string): Promise<SessionProgress> {
+    return readProgress(sessionId, (await this.raw(`/v1/sessions/${seg(sessionId)}/progress`)).data);
   }
 
   /** Return the question to answer now, or null when there is none (204). */

@@ -118,6 +118,13 @@ describe('device key (local profile)', () => {
     // A third tab, not signed in yet, offers the name this browser last used.
     expect(new AuthStore(window.sessionStorage, Date.now, local).lastName()).toBe('Ana B');
     expect(new AuthStore(window.sessionStorage, Date.now, null).lastName()).toBe('');
+    // It signs in again with that name without asking: the device key gives the same player.
+    expect(new AuthStore(window.sessionStorage, Date.now, local).returningName()).toBe('Ana B');
+  });
+
+  it('has no name to sign in again with when the device key is gone', () => {
+    localStorage.setItem('quizcore.last_name', 'ana');
+    expect(new AuthStore(window.sessionStorage, Date.now, localStorage).returningName()).toBeNull();
   });
 
   it('makes different keys in different browsers', () => {

@@ -211,6 +211,20 @@ export class AuthStore implements TokenProvider {
     }
   }
 
+  /**
+   * The name to sign in with again, without asking, in a new tab: the one
+   * last used, when this browser keeps its device key too (the server then
+   * gives back the same player). Null when either is missing.
+   */
+  returningName(): string | null {
+    try {
+      const key = this.keyStorage?.getItem(DEVICE_KEY);
+      return key && key.length >= 16 ? this.lastName() || null : null;
+    } catch {
+      return null;
+    }
+  }
+
   /** Get a dev token for `name` (local profile). */
   async signInDev(name: string): Promise<StoredToken> {
     if (!this.api) throw new Error('AuthStore is not attached to an API client');

@@ -12,11 +12,11 @@ describe('CSV export', () => {
     );
   });
 
-  it('adds each player\'s answers per played question for the host', () => {
+  it('adds each player\'s answers per played question for the host, headed by the question', () => {
     const question = (id: string, index: number, played: boolean) => ({
       question_id: id,
       index,
-      prompt: null,
+      prompt: `Choose the synonym of 'begin', ${id}`,
       correct_answer: null,
       answer_count: null,
       correct_count: null,
@@ -38,9 +38,10 @@ describe('CSV export', () => {
       ],
       [question('q1', 0, true), question('q2', 1, false)],
     );
+    // A question nobody answered says so, not blank cells.
     expect(text).toBe(
-      'rank,user_id,display_name,score,correct_count,q1_answer,q1_correct,q1_points\r\n' +
-        '1,u1,Ann,950,1,start,yes,950\r\n2,u2,Bo,0,0,,,\r\n',
+      'rank,user_id,display_name,score,correct_count,"Q1: Choose the synonym of \'begin\', q1",Q1 correct,Q1 points\r\n' +
+        '1,u1,Ann,950,1,start,yes,950\r\n2,u2,Bo,0,0,no answer,no,0\r\n',
     );
   });
 

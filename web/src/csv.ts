@@ -1,6 +1,6 @@
 /** CSV export of final results (RFC 4180, built in the browser). */
 
-import type { QuestionStats, ResultRow } from './api';
+import type { PlayerAnswer, QuestionStats, ResultRow } from './api';
 
 type Cell = string | number | null | undefined;
 
@@ -19,13 +19,25 @@ export function toCsv(rows: Cell[][]): string {
   return rows.map((row) => row.map(csvCell).join(',')).join('\r\n') + '\r\n';
 }
 
+/** What a player's row says for a question they did not answer. */
+export const NO_ANSWER = 'no answer';
+
+/** The three cells of one player's answer to a question: the answer, correct (yes/no), points. */
+function answerCells(given: PlayerAnswer | undefined): Cell[] {
+  // Not answered: said so, not left blank (a blank reads as missing data).
+  if (!given) return [NO_ANSWER, 'no', 0];
+  const correct = given.correct === null ? '' : given.correct ? 'yes' : 'no';
+  return [given.answer ?? '', correct, given.points ?? ''];
+}
+
 /**
  * Return the final standings as CSV text (the host's download).
  *
  * With `questions`, each played question adds three columns per player from the
- * standings' `answers` (host view): the answer given, whether it was correct, the
- * points; a player who did not answer has empty cells. Questions never played
- * (finished early) are left out.
+ * standings' `answers` (host view), headed by the question itself ("Q1: Choose
+ * the synonym of 'begin'", "Q1 correct", "Q1 points"): the answer given,
+ * whether it was correct, the points; a player who did not answer reads
+ * "no answer", "no", 0. Questions never played (finished early) are left out.
  */
 export function resultsCsv(rows: ResultRow[], questions: QuestionStats[] = []): string {
   const header: Cell[] = ['rank', 'user_id', 'display_name', 'score', 'correct_count'];
@@ -33,23 +45,19 @@ export function resultsCsv(rows: ResultRow[], questions: QuestionStats[] = []): 
     ? questions.filter((question) => question.played !== false && question.question_id)
     : [];
   played.forEach((question, position) => {
-    const number = (question.index ?? position) + 1;
-    header.push(`q${number}_answer`, `q${number}_correct`, `q${number}_points`);
+    const number = `Q${(question.index ?? position) + 1}`;
+    header.push(question.prompt ? `${number}: ${question.prompt}` : number, `${number} correct`, `${number} points`);
   });
   return toCsv([
     header,
-    ...rows.map((row) => {
-      const cells: Cell[] = [row.rank, row.user_id, row.display_name, row.score, row.correct_count];
-      for (const question of played) {
-        const given = row.answers?.[question.question_id];
-        cells.push(
-          given?.answer ?? '',
-          given?.correct === null || given?.correct === undefined ? '' : given.correct ? 'yes' : 'no',
-          given?.points ?? '',
-        );
-      }
-      return cells;
-    }),
+    ...rows.map((row) => [
+      row.rank,
+      row.user_id,
+      row.display_name,
+      row.score,
+      row.correct_count,
+      ...played.flatMap((question) => answerCells(row.answers?.[question.question_id])),
+    ]),
   ]);
 }
 

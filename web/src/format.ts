@@ -110,6 +110,18 @@ export function describeCode(code: string, detail = ''): string {
 }
 
 /**
+ * Why the server refused this player's answer. One that came too late is
+ * named: tapped offline, it may have been sent long after, and the player
+ * has moved on.
+ */
+export function describeRefusedAnswer(code: string, detail: string, answer: string): string {
+  if (code === 'question_closed' && answer) {
+    return `Too late for your answer “${answer}”: the question had closed before it arrived.`;
+  }
+  return describeCode(code, detail);
+}
+
+/**
  * Characters that show nothing on their own (format characters such as
  * zero-width spaces and direction marks, variation selectors, blank
  * fillers): the server's rule for names, so a name of only these is refused

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HOSTED_KEPT, HostedSessions } from './hosted';
+import { HOSTED_KEPT, HostedSessions, JoinedSessions } from './hosted';
 
 describe('HostedSessions', () => {
   it('keeps the latest sessions first, each once, a few at most', () => {
@@ -46,5 +46,17 @@ describe('HostedSessions', () => {
 
     expect(hosted.list('u-host')).toEqual(['K7PQ2M']);
     expect(new HostedSessions(null).list('u-host')).toEqual([]);
+  });
+});
+
+describe('JoinedSessions', () => {
+  it('knows the quizzes joined in this browser, apart from those hosted', () => {
+    new JoinedSessions(localStorage).remember('K7PQ2M', 'u-ann');
+    new HostedSessions(localStorage).remember('X9RT4M', 'u-ann');
+
+    const joined = new JoinedSessions(localStorage);
+    expect(joined.joinedHere('K7PQ2M')).toBe(true);
+    expect(joined.joinedHere('X9RT4M')).toBe(false);
+    expect(new HostedSessions(localStorage).has('K7PQ2M', 'u-ann')).toBe(false);
   });
 });

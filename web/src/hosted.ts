@@ -1,4 +1,5 @@
 const HOSTED_KEY = 'quizcore.hosted';
+const JOINED_KEY = 'quizcore.joined';
 
 /** The browser's localStorage, or null where it is blocked. */
 export function browserStorage(): Storage | null {
@@ -9,50 +10,49 @@ export function browserStorage(): Storage | null {
   }
 }
 
-/** Sessions kept at most, open or finished: a teacher's last quizzes. */
+/** Sessions kept at most in a list, open or finished: a teacher's or a student's last quizzes. */
 export const HOSTED_KEPT = 10;
 
-interface Hosted {
+interface Entry {
   session_id: string;
   user_id: string;
 }
 
-function isHosted(value: unknown): value is Hosted {
+function isEntry(value: unknown): value is Entry {
   if (typeof value !== 'object' || value === null) return false;
   const entry = value as Record<string, unknown>;
   return typeof entry.session_id === 'string' && typeof entry.user_id === 'string';
 }
 
 /**
- * The sessions hosted in this browser, by whom, most recent first.
- *
- * `storage` is localStorage, shared by the browser's tabs: a teacher who
- * closed the projector's tab finds the quiz still running on "Host", and
- * one who types their own quiz ID into "Play" gets the host's screen, not a
- * seat among the players. Each entry names its host, so on a shared
- * computer another user is neither sent to it nor makes it forgotten.
- * Without storage the list lives as long as the page.
+ * Sessions of this browser's users, most recent first, kept in `storage`
+ * (localStorage, shared by the browser's tabs) under `key`. Each entry
+ * names its user, so on a shared computer another user is neither sent to
+ * it nor makes it forgotten. Without storage the list lives as long as the
+ * page.
  */
-export class HostedSessions {
+class SessionList {
   private readonly storage: Storage | null;
-  private kept: Hosted[] = [];
+  private readonly key: string;
+  private kept: Entry[] = [];
 
-  constructor(storage: Storage | null) {
+  constructor(storage: Storage | null, key: string) {
     this.storage = storage;
+    this.key = key;
   }
 
-  private entries(): Hosted[] {
+  protected entries(): Entry[] {
     if (!this.storage) return [...this.kept];
     try {
-      const parsed: unknown = JSON.parse(this.storage.getItem(HOSTED_KEY) ?? '[]');
-      return Array.isArray(parsed) ? parsed.filter(isHosted).slice(0, HOSTED_KEPT) : [];
+      const parsed: unknown = JSON.parse(this.storage.getItem(this.key) ?? '[]');
+      return Array.isArray(parsed) ? parsed.filter(isEntry).slice(0, HOSTED_KEPT) : [];
     } catch {
       // Storage blocked or garbled: what this page kept.
       return [...this.kept];
     }
   }
 
-  /** The sessions `userId` hosted here, most recent first. */
+  /** The sessions of `userId` here, most recent first. */
   list(userId: string | null): string[] {
     return this.entries()
       .filter((entry) => entry.user_id === userId)
@@ -63,7 +63,7 @@ export class HostedSessions {
     return this.list(userId).includes(sessionId);
   }
 
-  /** Note a session `userId` hosts (the most recent first). */
+  /** Note a session of `userId` (the most recent first). */
   remember = (sessionId: string, userId: string): void => {
     const others = this.entries().filter(
       (entry) => !(entry.session_id === sessionId && entry.user_id === userId),
@@ -71,19 +71,47 @@ export class HostedSessions {
     this.write([{ session_id: sessionId, user_id: userId }, ...others].slice(0, HOSTED_KEPT));
   };
 
-  /** Forget a session for `userId` (gone, or not theirs to host). */
+  /** Forget a session for `userId` (gone, or not theirs). */
   forget = (sessionId: string, userId: string | null): void => {
     this.write(
       this.entries().filter((entry) => !(entry.session_id === sessionId && entry.user_id === userId)),
     );
   };
 
-  private write(entries: Hosted[]): void {
+  private write(entries: Entry[]): void {
     this.kept = entries;
     try {
-      this.storage?.setItem(HOSTED_KEY, JSON.stringify(entries));
+      this.storage?.setItem(this.key, JSON.stringify(entries));
     } catch {
       // Kept for this page only.
     }
+  }
+}
+
+/**
+ * The sessions hosted in this browser, by whom: a teacher who closed the
+ * projector's tab finds the quiz still running on "Host", and one who types
+ * their own quiz ID into "Play" gets the host's screen, not a seat among the
+ * players.
+ */
+export class HostedSessions extends SessionList {
+  constructor(storage: Storage | null) {
+    super(storage, HOSTED_KEY);
+  }
+}
+
+/**
+ * The sessions joined as a player in this browser: a student who closed the
+ * tab (its sign-in went with it) and opens the quiz's link again is taken
+ * back into it, as the same player, without the join form.
+ */
+export class JoinedSessions extends SessionList {
+  constructor(storage: Storage | null) {
+    super(storage, JOINED_KEY);
+  }
+
+  /** Whether any user of this browser joined the session (its device key is theirs alike). */
+  joinedHere(sessionId: string): boolean {
+    return this.entries().some((entry) => entry.session_id === sessionId);
   }
 }

@@ -12,6 +12,7 @@ import {
   type SessionResults,
 } from './api';
 import { recallSubmission, rememberSubmission } from './answerStore';
+import { recallShown, rememberShown } from './shownStore';
 import { describeRemovalError, isRemovedByHost } from './format';
 import { isRemovedClose, LiveClient, liveUrl, type LiveStatus, type SocketFactory } from './live';
 import {
@@ -70,6 +71,14 @@ export interface SessionHandle {
   /** (Host) Remove a player from the session; a failure shows in `removeError`. */
   removePlayer: (participant: Participant) => void;
   reconnect: () => void;
+  /**
+   * (Self-paced) The index of the question whose time ran out while the
+   * player was away (the page was closed or reloaded); null otherwise. Kept
+   * until the next question is served.
+   */
+  ranOutAway: number | null;
+  /** (Self-paced) The player saw this question's time run out on screen. */
+  timeUp: (questionId: string) => void;
 }
 
 /** Generate a submission id; randomUUID needs a secure context, so fall back. */
@@ -231,9 +240,20 @@ export function useSession(sessionId: string, role: Role, deps: SessionDeps): Se
     dispatch({ type: 'session', session, offsetMs });
   }, [api, sessionId]);
 
+  const [ranOutAway, setRanOutAway] = useState<number | null>(null);
   const fetchSelfPacedQuestion = useCallback(async () => {
     try {
       const question = await api.currentQuestion(sessionId);
+      const owner = userIdRef.current;
+      if (owner) {
+        const left = recallShown(sessionId, owner);
+        // A new page (nothing on screen yet) served past the question left
+        // unanswered here: the server skipped it, its time ran out meanwhile.
+        const away =
+          left !== null && stateRef.current.question === null && (!question || question.index > left.index);
+        setRanOutAway(away ? left.index : null);
+        rememberShown(sessionId, owner, question && { question_id: question.question_id, index: question.index });
+      }
       dispatch({ type: 'question.served', question });
       setActionError(null);
     } catch (ex) {
@@ -393,6 +413,7 @@ export function useSession(sessionId: string, role: Role, deps: SessionDeps): Se
       const previous = owner ? recallSubmission(sessionId, owner, question.question_id) : null;
       if (owner) {
         rememberSubmission(sessionId, owner, question.question_id, { submission_id: submissionId, answer });
+        rememberShown(sessionId, owner, null);
       }
       dispatch({ type: 'answer.sending', ...body, question_index: question.index });
       const send = async () => {
@@ -541,6 +562,16 @@ export function useSession(sessionId: string, role: Role, deps: SessionDeps): Se
     liveRef.current?.reconnectNow();
   }, []);
 
+  const timeUp = useCallback(
+    (questionId: string) => {
+      const owner = userIdRef.current;
+      if (owner && recallShown(sessionId, owner)?.question_id === questionId) {
+        rememberShown(sessionId, owner, null);
+      }
+    },
+    [sessionId],
+  );
+
   return {
     state,
     connection,
@@ -559,5 +590,7 @@ export function useSession(sessionId: string, role: Role, deps: SessionDeps): Se
     hostAction,
     removePlayer,
     reconnect,
+    ranOutAway,
+    timeUp,
   };
 }

@@ -81,19 +81,25 @@ class Room:
         page.on("pageerror", lambda error: self.errors.append(f"{who}: {error}"))
         return page
 
-    def host(self, options: dict[str, Any] = PRESENTER, mode: str = "live") -> tuple[Any, str]:
+    def host(
+        self,
+        options: dict[str, Any] = PRESENTER,
+        mode: str = "live",
+        quiz: str = QUIZ_ID,
+        seconds: int = QUESTION_SECONDS,
+    ) -> tuple[Any, str]:
         """Sign in as the host, create a session and return the page and quiz ID."""
         page = self.page(options, "host")
         page.goto(f"{self.base}/#/host")
         page.get_by_test_id("name-input").fill(HOST_NAME)
         page.get_by_test_id("name-input").press("Enter")
         select = page.get_by_test_id("host-quiz-select")
-        expect(select.locator(f'option[value="{QUIZ_ID}"]')).to_have_count(1)
+        expect(select.locator(f'option[value="{quiz}"]')).to_have_count(1)
         # Signed in from the keyboard: the next form takes over the focus.
         expect(select).to_be_focused()
-        select.select_option(QUIZ_ID)
+        select.select_option(quiz)
         page.get_by_test_id("host-mode-select").select_option(mode)
-        page.get_by_test_id("host-seconds-input").fill(str(QUESTION_SECONDS))
+        page.get_by_test_id("host-seconds-input").fill(str(seconds))
         page.get_by_test_id("host-create").click()
         code = page.get_by_test_id("host-session-id")
         expect(code).to_have_text(re.compile(r"^[A-HJ-NP-Z2-9]{6,8}$"))
@@ -173,6 +179,26 @@ def _in_viewport(page: Any, test_id: str) -> dict[str, float]:
     assert box["right"] <= box["width"], (test_id, box)
     assert box["scrollWidth"] <= box["width"], (test_id, box)
     return dict(box)
+
+
+def _on_screen(page: Any, locator: Any) -> None:
+    """The element shows whole in the viewport, without scrolling the page."""
+    box = locator.bounding_box()
+    size = page.viewport_size
+    assert box is not None, locator
+    assert box["y"] >= 0 and box["y"] + box["height"] <= size["height"], (locator, box, size)
+    assert box["x"] >= 0 and box["x"] + box["width"] <= size["width"], (locator, box, size)
+
+
+def _join_from_api(server: QuizServer, session_id: str, names: list[str]) -> list[str]:
+    """Join players without a browser each (the rest of a class); return their tokens."""
+    tokens = []
+    for name in names:
+        token, _ = server.token(name)
+        joined = server.post(f"/v1/sessions/{session_id}/participants", token)
+        assert joined.status_code in (200, 201), joined.text
+        tokens.append(token)
+    return tokens
 
 
 def _no_scroll(page: Any, *, down: bool = False) -> None:
@@ -388,10 +414,15 @@ def test_reveal_reloads_and_finish(room: Room, quiz_server: QuizServer, output_d
     text = host.evaluate(fetch_text, link.get_attribute("href"))
     table = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
     by_user = {row["user_id"]: row for row in table}
-    assert by_user[ana_id]["q1_answer"] == right, by_user[ana_id]
-    assert by_user[ana_id]["q1_correct"] == "yes"
-    assert by_user[ana_id]["q2_correct"] == "no"
-    assert "q3_answer" not in by_user[ana_id]
+    # Each played question's columns are headed by the question itself.
+    asked = f"Q1: {first['prompt']}"
+    assert by_user[ana_id][asked] == right, by_user[ana_id]
+    assert by_user[ana_id]["Q1 correct"] == "yes"
+    assert by_user[ana_id]["Q2 correct"] == "no"
+    assert "Q3 correct" not in by_user[ana_id]
+    # Ben never answered the first question: said so, not left blank.
+    ben_row = by_user[page_identity(ben)[1]]
+    assert (ben_row[asked], ben_row["Q1 correct"], ben_row["Q1 points"]) == ("no answer", "no", "0")
 
     # Reload when finished: the podium again.
     for page in (host, ana):
@@ -513,17 +544,21 @@ def test_a_host_who_closed_the_tab_finds_the_quiz_again(
     assert session["participant_count"] == 1, session
 
 
-def test_self_paced_progress_on_the_host_screen(room: Room, output_dir: Path) -> None:
+def test_self_paced_progress_on_the_host_screen(
+    room: Room, quiz_server: QuizServer, output_dir: Path
+) -> None:
     questions = _questions()
     host, session_id = room.host(mode="self_paced")
     ana = room.player(session_id, "Ana")
-    room.player(session_id, "Ben")
+    ben = room.player(session_id, "Ben")
     room.start(host, 2)
+    expect(ben.get_by_test_id("question-prompt")).to_have_text(questions[0]["prompt"])
 
     for question in questions[:2]:
         expect(ana.get_by_test_id("question-prompt")).to_have_text(question["prompt"])
         _answer(ana, question, _right_answer(question))
         ana.get_by_test_id("next-question").click()
+    expect(ana.get_by_test_id("question-prompt")).to_have_text(questions[2]["prompt"])
 
     rows = host.get_by_test_id("self-paced-question")
     expect(rows).to_have_count(len(questions))
@@ -531,8 +566,91 @@ def test_self_paced_progress_on_the_host_screen(room: Room, output_dir: Path) ->
     expect(rows.nth(1)).to_have_attribute("data-count", "1")
     expect(rows.nth(2)).to_have_attribute("data-count", "0")
     expect(host.get_by_test_id("self-paced-done")).to_have_text("0")
+    # Where each player is: Ben, further behind, first.
+    expect(host.get_by_test_id("self-paced-progress")).to_contain_text("0 of 2 finished")
+    students = host.get_by_test_id("self-paced-student")
+    expect(students.first).to_have_attribute("data-user-id", page_identity(ben)[1])
+    expect(students.first.locator("td").first).to_have_text(f"1 of {len(questions)}")
+    # Ana: on question 3, two answered, both right.
+    expect(students.nth(1).locator("td").nth(0)).to_have_text(f"3 of {len(questions)}")
+    expect(students.nth(1).locator("td").nth(1)).to_have_text("2 of 2")
     _no_scroll(host)
     _save(host, output_dir / "presenter-self-paced.png")
+
+    # A class of 30 on a 1280x720 projector: the table scrolls in its panel, the page does not.
+    _join_from_api(quiz_server, session_id, [f"Student {number}" for number in range(1, 29)])
+    host.set_viewport_size({"width": 1280, "height": 720})
+    expect(students).to_have_count(30)
+    table = host.get_by_test_id("self-paced-students")
+    assert table.evaluate("(node) => node.scrollHeight > node.clientHeight")
+    _on_screen(host, table)
+    _no_scroll(host)
+    _save(host, output_dir / "presenter-self-paced-1280x720.png")
+
+    # Finishing says who has not finished yet.
+    host.get_by_test_id("host-finish").click()
+    expect(host.get_by_test_id("finish-dialog-unfinished")).to_have_text(
+        "30 of 30 players have not finished yet. Finishing now stops them where they are."
+    )
+    host.keyboard.press("Escape")
+
+
+def test_a_small_phone_in_a_self_paced_quiz_and_back_after_closing_the_tab(
+    room: Room, quiz_server: QuizServer
+) -> None:
+    questions = _questions()
+    seconds = 5
+    host, session_id = room.host(mode="self_paced", seconds=seconds)
+    name = "Tiny 🐣 Tomás Rodríguez-García"
+    phone = room.player(session_id, name, _phone(320, 568))
+    others = _join_from_api(quiz_server, session_id, [f"Student {n}" for n in range(1, 11)])
+    room.start(host, 11)
+    first = questions[0]
+    # Ten players answer the first question right at once: the phone ranks 11th.
+    for token in others:
+        served = quiz_server.get(f"/v1/sessions/{session_id}/questions/current", token).json()
+        body = {"question_id": served["question_id"], "answer": _right_answer(first)}
+        answered = quiz_server.post(f"/v1/sessions/{session_id}/answers", token, body)
+        assert answered.status_code in (200, 202), answered.text
+
+    # At 320x568 the prompt and every choice show on the first screen, and
+    # once the time is up, its note and "Next question" too.
+    expect(phone.get_by_test_id("question-prompt")).to_have_text(first["prompt"])
+    _in_viewport(phone, f"choice-{len(first['choices']) - 1}")
+    expect(phone.get_by_test_id("answer-missed")).to_be_visible(timeout=(seconds + 10) * 1000)
+    _in_viewport(phone, "answer-missed")
+    _in_viewport(phone, "next-question")
+
+    # Its own row under the top ten: the name is cut, never "(you)" or the score.
+    mine = phone.get_by_test_id("leaderboard-me-row")
+    expect(mine).to_be_visible()
+    whole = mine.evaluate(
+        """(row) => {
+            const box = (selector) => row.querySelector(selector).getBoundingClientRect();
+            const name = row.querySelector('.name-base');
+            return box('.lb-you').width > 0 && box('.lb-you').right <= box('.lb-name').right + 0.5
+                && box('.lb-score').right <= row.getBoundingClientRect().right
+                && name.scrollWidth > name.clientWidth;
+        }"""
+    )
+    assert whole
+
+    # The tab closes while question 2 is open, and opens again after its time.
+    phone.get_by_test_id("next-question").click()
+    expect(phone.get_by_test_id("question-prompt")).to_have_text(questions[1]["prompt"])
+    context = phone.context
+    phone.close()
+    host.wait_for_timeout((seconds + 1) * 1000)
+    again = context.new_page()
+    again.on("pageerror", lambda error: room.errors.append(f"phone again: {error}"))
+    again.goto(f"{room.base}/#/play/{session_id}")
+    # Straight back in as the same player, told what ran out meanwhile.
+    expect(again.get_by_test_id("ran-out-away")).to_have_text(
+        "Question 2 ran out while you were away."
+    )
+    expect(again.get_by_test_id("question-prompt")).to_have_text(questions[2]["prompt"])
+    expect(again.get_by_test_id("my-name")).to_have_text(name)
+    expect(again.get_by_test_id("name-input")).to_have_count(0)
 
 
 def test_a_forty_letter_name_fits_every_screen(room: Room) -> None:
@@ -565,26 +683,78 @@ def test_a_forty_letter_name_fits_every_screen(room: Room) -> None:
     )
 
 
-@pytest.mark.parametrize("size", [(1366, 768), (1024, 768), (1280, 800), (1920, 1080)])
+# The projector's hardest case: a long title, a two-line prompt and six choices.
+CROWDED_QUESTION = {
+    "prompt": (
+        "Which word best completes the sentence: 'After the long journey across the "
+        "mountains, the travellers were completely ___'?"
+    ),
+    "kind": "choice",
+    "choices": ["exhausted", "excited", "expensive", "explained", "exported", "extended"],
+    "answer": "exhausted",
+}
+CROWDED_QUIZ = {
+    "title": "Vocabulary challenge: the big end-of-term review for class 4B",
+    "language": "en",
+    "level": "B1",
+    "questions": [CROWDED_QUESTION, {**CROWDED_QUESTION, "prompt": "And once more?"}],
+}
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1366, 768), (1024, 768), (1280, 800), (1920, 1080)])
 def test_a_projector_fits_the_lobby_question_and_reveal(
-    room: Room, output_dir: Path, size: tuple[int, int]
+    room: Room, quiz_server: QuizServer, output_dir: Path, size: tuple[int, int]
 ) -> None:
-    first = _questions()[0]
+    author, _ = quiz_server.token(f"Author {size[0]}x{size[1]}")
+    created = quiz_server.post("/v1/quizzes", author, CROWDED_QUIZ)
+    assert created.status_code == 201, created.text
     screen = {"viewport": {"width": size[0], "height": size[1]}, "device_scale_factor": 1}
-    host, session_id = room.host(screen)
-    # Enough players to fill the reveal's leaderboard (eight rows).
+    host, session_id = room.host(screen, quiz=created.json()["quiz_id"])
+    # Enough players to fill the reveal's leaderboard, then the rest of a class of 30.
     names = ("Ana", "Ben", "Cleo", "Dev", "Eli", "Fay", "Gus", "Hana", "Ivo")
     players = [room.player(session_id, name) for name in names]
+    _join_from_api(quiz_server, session_id, [f"Student {number}" for number in range(1, 22)])
+    expect(host.get_by_test_id("participant-count")).to_have_text("30")
+    # The class fits beside the QR code; the newest joiner is in sight.
+    newest = host.get_by_test_id("lobby-participant").last
+    expect(newest).to_contain_text("Student 21")
+    _on_screen(host, newest)
+    _on_screen(host, host.get_by_test_id("host-qr"))
+    _save(host, output_dir / f"presenter-lobby-{size[0]}x{size[1]}.png")
     _no_scroll(host)
-    room.start(host, len(names))
-    expect(host.get_by_test_id("question-prompt")).to_have_text(first["prompt"])
+
+    room.start(host, 30)
+    expect(host.get_by_test_id("question-prompt")).to_have_text(CROWDED_QUESTION["prompt"])
     _no_scroll(host)
+    # The controls stay on the title's row, however long the title.
+    bar = host.locator(".presenter-bar").bounding_box()
+    reveal = host.get_by_test_id("host-reveal").bounding_box()
+    assert bar is not None and reveal is not None
+    assert reveal["y"] - bar["y"] < 24, (bar, reveal)
+    # Everyone with a screen answers (the API's players have none): it closes by itself.
     for player in players:
-        _answer(player, first, _right_answer(first))
+        _answer(player, CROWDED_QUESTION, _right_answer(CROWDED_QUESTION))
     expect(host.get_by_test_id("host-correct-answer")).to_be_visible()
-    expect(host.get_by_test_id("leaderboard-row")).to_have_count(8)
+
+    # As many whole leaderboard rows as fit beside the six bars: eight on a tall screen.
+    rows = host.get_by_test_id("leaderboard-row")
+    expect(rows.first).to_be_visible()
+    shown = rows.count()
+    assert (shown == 8) if size[1] >= 1080 else (3 <= shown <= 8), shown
+    _on_screen(host, rows.last)
+    _on_screen(host, host.get_by_test_id("answer-chart-bar").last)
     _save(host, output_dir / f"presenter-reveal-{size[0]}x{size[1]}.png")
     _no_scroll(host)
+    if size == (1280, 720):
+        # What the class reads from the back of the room.
+        for readable in (
+            rows.first,
+            host.locator(".stats-summary"),
+            host.locator(".stage-meta"),
+            host.get_by_test_id("host-answered-of"),
+            host.locator(".presenter-code"),
+        ):
+            assert _font_px(readable) >= 24, readable
 
 
 def test_a_phone_on_its_side_shows_every_choice(room: Room) -> None:

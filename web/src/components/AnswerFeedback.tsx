@@ -1,5 +1,7 @@
+import { useEffect, useRef } from 'react';
+import { focusIsAdrift } from '../focus';
+import { describeRefusedAnswer, formatPoints, formatRank } from '../format';
 import type { Submission } from '../state';
-import { describeCode, formatPoints, formatRank } from '../format';
 
 export interface AnswerFeedbackProps {
   submission: Submission | null;
@@ -46,6 +48,7 @@ export function AnswerFeedback({
   score = null,
   correctAnswer = null,
 }: AnswerFeedbackProps) {
+  const box = useRef<HTMLDivElement>(null);
   const standing =
     takeover && revealed ? (
       <p className="feedback-rank" data-testid="feedback-rank" data-rank={rank ?? ''}>
@@ -60,9 +63,15 @@ export function AnswerFeedback({
   // Live play: whether an answer was right stays on the phone until the class
   // sees the answer, or a neighbour's glance at a green screen gives it away.
   const held = takeover && !revealed;
+  // The result takes the keyboard focus where the tiles it replaces (or the
+  // tile disabled once pressed) had it, so Tab goes on from here. Without
+  // scrolling: a player reading the leaderboard below stays there.
+  useEffect(() => {
+    if (box.current && focusIsAdrift()) box.current.focus({ preventScroll: true });
+  }, [submission?.submission_id, submission?.state, received, missed, held]);
   if (held && (submission?.state === 'scored' || submission?.state === 'accepted')) {
     content = (
-      <div className="feedback feedback-locked takeover" data-testid="answer-locked">
+      <div ref={box} tabIndex={-1} className="feedback feedback-locked takeover" data-testid="answer-locked">
         <strong className="feedback-title">Answer in!</strong>{' '}
         <span className="feedback-chosen">
           You answered <strong>{submission.answer}</strong>.
@@ -76,6 +85,8 @@ export function AnswerFeedback({
     const run = streakRun(submission, streak);
     content = (
       <div
+        ref={box}
+        tabIndex={-1}
         className={`feedback ${correct ? 'feedback-correct' : 'feedback-wrong'}${takeover ? ' takeover' : ''}`}
         data-testid="answer-feedback"
         data-correct={String(correct)}
@@ -111,6 +122,8 @@ export function AnswerFeedback({
   } else if (submission?.state === 'sending' || submission?.state === 'accepted') {
     content = (
       <div
+        ref={box}
+        tabIndex={-1}
         className={`feedback feedback-pending${takeover ? ' takeover' : ''}`}
         data-testid="answer-pending"
         data-waiting={String(Boolean(submission.waiting))}
@@ -124,13 +137,24 @@ export function AnswerFeedback({
     );
   } else if (submission?.state === 'rejected' && submission.error) {
     content = (
-      <div className="feedback feedback-error" data-testid="answer-error" data-code={submission.error.code}>
-        {describeCode(submission.error.code, submission.error.detail)}
+      <div
+        ref={box}
+        tabIndex={-1}
+        className="feedback feedback-error"
+        data-testid="answer-error"
+        data-code={submission.error.code}
+      >
+        {describeRefusedAnswer(submission.error.code, submission.error.detail, submission.answer)}
       </div>
     );
   } else if (received) {
     content = (
-      <div className={`feedback feedback-received${takeover ? ' takeover' : ''}`} data-testid="answer-received">
+      <div
+        ref={box}
+        tabIndex={-1}
+        className={`feedback feedback-received${takeover ? ' takeover' : ''}`}
+        data-testid="answer-received"
+      >
         Answer received
         {standing}
         {waiting}
@@ -138,7 +162,12 @@ export function AnswerFeedback({
     );
   } else if (missed) {
     content = (
-      <div className={`feedback feedback-missed${takeover ? ' takeover' : ''}`} data-testid="answer-missed">
+      <div
+        ref={box}
+        tabIndex={-1}
+        className={`feedback feedback-missed${takeover ? ' takeover' : ''}`}
+        data-testid="answer-missed"
+      >
         <strong className="feedback-title">
           {closedEarly ? 'The host closed this question before you answered.' : 'Time is up.'}
         </strong>

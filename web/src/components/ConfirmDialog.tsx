@@ -33,7 +33,8 @@ export function useBackdropDismiss(onDismiss: () => void) {
 }
 
 export interface ConfirmDialogProps {
-  title: string;
+  /** The question asked (a player's name in it isolated with <bdi>). */
+  title: React.ReactNode;
   children: React.ReactNode;
   confirmLabel: string;
   cancelLabel?: string;

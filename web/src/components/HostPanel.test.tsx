@@ -3,7 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError, type ApiClient, type SessionInfo } from '../api';
 import { FakeSocket } from '../test/fakeSocket';
-import { HostPanel, SETTLE_MS } from './HostPanel';
+import { HostPanel, SETTLE_MS, unfinishedNote } from './HostPanel';
 
 function session(extra: Partial<SessionInfo> = {}): SessionInfo {
   return {
@@ -111,6 +111,64 @@ describe('HostPanel finishing', () => {
     );
   });
 
+  it('says how many players of a self-paced quiz have not finished yet', async () => {
+    const user = userEvent.setup();
+    const progress = (done: boolean) => ({
+      session_id: 'K7PQ2M',
+      question_count: 8,
+      done_count: done ? 2 : 1,
+      items: [
+        { user_id: 'u-ann', display_name: 'Ann', answered: 8, correct: 7, reached: 8, done: true, score: 7000 },
+        { user_id: 'u-bo', display_name: 'Bo', answered: 4, correct: 2, reached: 5, done, score: 2000 },
+      ],
+    });
+    const getProgress = vi.fn(async (_session: string) => progress(false));
+    renderPanel(session({ mode: 'self_paced', status: 'running', participant_count: 2 }), undefined, {
+      getProgress,
+    });
+
+    expect(await screen.findByTestId('self-paced-progress')).toHaveTextContent('1 of 2 finished');
+    expect(getProgress).toHaveBeenCalledWith('K7PQ2M');
+    expect(screen.getAllByTestId('self-paced-student')[0]).toHaveTextContent('Bo5 of 8');
+    await user.click(screen.getByTestId('host-finish'));
+    expect(screen.getByTestId('finish-dialog-unfinished')).toHaveTextContent(
+      '1 of 2 players have not finished yet. Finishing now stops them where they are.',
+    );
+  });
+
+  it('isolates the names in its dialogs from the text around them', async () => {
+    const user = userEvent.setup();
+    renderPanel(session({ mode: 'self_paced', status: 'running', participant_count: 1 }));
+    await waitFor(() => expect(FakeSocket.instances).toHaveLength(1));
+    act(() => {
+      FakeSocket.last().open();
+      FakeSocket.last().receive({
+        type: 'leaderboard.updated',
+        seq: 2,
+        version: 2,
+        participant_count: 1,
+        entries: [{ rank: 1, user_id: 'u-sara', display_name: 'שרה 2', score: 950 }],
+        answer_counts: {},
+      });
+    });
+    await user.click(screen.getByTestId('host-finish'));
+    const leading = within(screen.getByTestId('finish-dialog')).getByText(/Leading now/);
+    expect(leading.querySelector('bdi')).toHaveTextContent(/^שרה 2$/);
+    await user.click(screen.getByTestId('finish-dialog-cancel'));
+
+    await user.click(screen.getByRole('button', { name: 'Remove שרה 2' }));
+    const title = within(screen.getByTestId('remove-dialog')).getByRole('heading');
+    expect(title).toHaveTextContent('Remove שרה 2 from this quiz?');
+    expect(title.querySelector('bdi')).toHaveTextContent(/^שרה 2$/);
+  });
+
+  it('says when every player of a self-paced quiz has finished', () => {
+    const done = { user_id: 'u-ann', display_name: 'Ann', answered: 8, correct: 7, reached: 8, done: true, score: 7000 };
+    expect(unfinishedNote({ session_id: 'K7PQ2M', question_count: 8, done_count: 1, items: [done] })).toBe(
+      'Every player has finished.',
+    );
+  });
+
   it('marks no question as not played in a self-paced quiz', async () => {
     const user = userEvent.setup();
     renderPanel(session({ mode: 'self_paced', status: 'running', participant_count: 3 }));
@@ -176,6 +234,55 @@ describe('HostPanel starting', () => {
     expect(screen.queryByTestId('start-dialog')).toBeNull();
     expect(screen.getByTestId('participant-count')).toHaveTextContent('1');
     expect(api.start).not.toHaveBeenCalled();
+  });
+});
+
+describe('HostPanel lobby', () => {
+  /** `count` players joining one after the other. */
+  const classOf = (count: number) =>
+    Array.from({ length: count }, (_, index): [string, string] => [`u-${index}`, `Player ${index + 1}`]);
+
+  it('packs the names tighter as the class grows', async () => {
+    renderPanel(session());
+    await playersJoin(...classOf(12));
+    const list = screen.getByRole('list', { name: 'Players' });
+    expect(list).toHaveClass('chips-stage', 'chips-roomy');
+    act(() =>
+      FakeSocket.last().receive({
+        type: 'participant.joined',
+        seq: 13,
+        user_id: 'u-12',
+        display_name: 'Player 13',
+        participant_count: 13,
+      }),
+    );
+    expect(list).toHaveClass('chips-dense');
+  });
+
+  it('scrolls the newest joiner into sight, not under a host removing names from the keyboard', async () => {
+    const height = vi.spyOn(HTMLElement.prototype, 'scrollHeight', 'get').mockReturnValue(900);
+    try {
+      renderPanel(session());
+      await playersJoin(...classOf(31));
+      const list = screen.getByRole('list', { name: 'Players' });
+      expect(list).toHaveClass('chips-packed');
+      expect(list.scrollTop).toBe(900);
+
+      list.scrollTop = 0;
+      within(list).getAllByRole('button', { name: /^Remove / })[0].focus();
+      act(() =>
+        FakeSocket.last().receive({
+          type: 'participant.joined',
+          seq: 32,
+          user_id: 'u-31',
+          display_name: 'Player 32',
+          participant_count: 32,
+        }),
+      );
+      expect(list.scrollTop).toBe(0);
+    } finally {
+      height.mockRestore();
+    }
   });
 });
 
@@ -313,6 +420,18 @@ describe('HostPanel counts after a removal', () => {
       });
     });
     expect(screen.getByTestId('host-answered-of')).toHaveTextContent('of 3 answered');
+  });
+
+  it("keeps the reveal's class when a phone drops out and comes back online", async () => {
+    // Four here when the question closed, three answered; the fourth phone goes
+    // offline during the reveal, then reconnects.
+    const socket = await openWith(4, 3);
+    act(() => socket.receive(closed(6, 3)));
+    expect(await screen.findByTestId('host-answered-of')).toHaveTextContent('of 4 answered');
+    act(() => socket.receive(board(7, 4, 3, 3)));
+    expect(screen.getByTestId('host-answered-of')).toHaveTextContent('of 4 answered');
+    act(() => socket.receive(board(8, 4, 4, 3)));
+    expect(screen.getByTestId('host-answered-of')).toHaveTextContent('of 4 answered');
   });
 
   it('lowers the reveal\'s count for a player removed during the reveal', async () => {

@@ -1,15 +1,17 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { ApiError } from '../api';
+import { ApiError, type SessionProgress } from '../api';
+import { useRowsThatFit } from '../fitRows';
 import { describeError, formatPoints } from '../format';
 import { isThisComputerOnly, joinUrl } from '../joinCode';
-import { tileClass } from '../palette';
+import { tileClass, tileShape } from '../palette';
 import { phaseOf, type Participant } from '../state';
+import { useProgress } from '../useProgress';
 import { useSession, type HostAction, type SessionDeps } from '../useSession';
 import { ConfirmDialog } from './ConfirmDialog';
 import { ConnectionStatus } from './ConnectionStatus';
 import { Countdown } from './Countdown';
 import { Leaderboard } from './Leaderboard';
-import { PlayerChips } from './Lobby';
+import { chipDensity, PlayerChips } from './Lobby';
 import { PlayersDialog } from './PlayersDialog';
 import { Podium } from './Podium';
 import { QrCode } from './QrCode';
@@ -35,6 +37,10 @@ export interface HostPanelProps {
 
 /** Names shown in the lobby at most; a crowd is summarised by its count. */
 const MAX_NAMES = 80;
+
+/** The reveal's leaderboard rows: as many as fit beside the chart, within these. */
+const BOARD_ROWS_MAX = 8;
+const BOARD_ROWS_MIN = 3;
 
 /** The keys that take the main step: the space bar, and a presenter remote's "next". */
 const ADVANCE_KEYS = new Set([' ', 'PageDown', 'ArrowRight']);
@@ -105,6 +111,14 @@ function followClass(
   return { ...known, count, removals, awaiting: recountDue };
 }
 
+/** What finishing a self-paced quiz now does to the players still working. */
+export function unfinishedNote(progress: SessionProgress): string {
+  const players = progress.items.length;
+  const working = players - progress.done_count;
+  if (working <= 0) return 'Every player has finished.';
+  return `${working} of ${players} ${players === 1 ? 'player has' : 'players have'} not finished yet. Finishing now stops them where they are.`;
+}
+
 function isTypingOrButton(target: EventTarget | null): boolean {
   return isTyping(target) || (target instanceof HTMLElement && ['BUTTON', 'A'].includes(target.tagName));
 }
@@ -138,6 +152,8 @@ export function HostPanel({
   // moves on to the next name's ×.
   const [lobbyKeepsFocus, setLobbyKeepsFocus] = useState(true);
   const link = joinUrl(origin, pathname, sessionId);
+  // Where phones go to type the quiz ID (the link without it).
+  const joinAt = link.replace(/\?join=.*$/, '');
   const phase = phaseOf(state);
   const live = state.mode === 'live';
   const isHost = state.hostId !== null && userId !== null && state.hostId === userId;
@@ -369,10 +385,11 @@ export function HostPanel({
     state.presentCount === null ? classSize : Math.max(state.presentCount, answered ?? 0);
   const here = state.participantCount === null ? present : Math.min(present, state.participantCount);
   // A revealed question's "of N answered" stays the class it closed on: a
-  // player joining at the reveal had no chance to answer it. A removal (just
-  // before the close, which it may have caused, or during the reveal) lowers
-  // it: it follows the class down until the board after the removal has said
-  // who is here.
+  // player joining at the reveal had no chance to answer it, and a phone
+  // dropping out or coming back online does not change who could. Only a
+  // removal (just before the close, which it may have caused, or during the
+  // reveal) lowers it: it follows the class down until the board after the
+  // removal has said who is here.
   const [closedOn, setClosedOn] = useState<ClosedOn | null>(null);
   const revealedId = live && phase === 'reveal' ? (state.question?.question_id ?? null) : null;
   const removals = removedIds.length;
@@ -383,8 +400,15 @@ export function HostPanel({
   }, [revealedId, here, removals, recountDue]);
   const answeredOf =
     revealedId !== null && closedOn?.questionId === revealedId
-      ? Math.min(closedOn.count, here, classSize)
+      ? Math.min(closedOn.count, classSize)
       : here;
+
+  // The reveal's leaderboard: the rows that fit beside the chart on this screen.
+  const [boardRows, boardList] = useRowsThatFit(BOARD_ROWS_MIN, BOARD_ROWS_MAX);
+
+  // Self-paced: where each player is, for the table and the finish dialog.
+  const selfPacedRunning = isHost && !live && state.status === 'running';
+  const progress = useProgress(deps.api, sessionId, selfPacedRunning, state.leaderboardVersion);
 
   if (fatal) {
     return (
@@ -417,6 +441,7 @@ export function HostPanel({
 
   const question = state.question;
   const participants = state.participantCount ?? state.participants.length;
+  const lobbyNames = state.participants.slice(-MAX_NAMES);
   // As the results will show them: a live question is played once it has
   // opened (answered or not), a self-paced quiz's all are once it started.
   const unplayed =
@@ -432,12 +457,12 @@ export function HostPanel({
     <div className="presenter" data-testid="presenter" data-phase={phase ?? ''}>
       <header className="presenter-bar">
         <div className="presenter-title">
-          <strong>{state.title ?? 'Quiz'}</strong>
+          <strong title={state.title ?? undefined}>{state.title ?? 'Quiz'}</strong>
           {phase !== 'lobby' && phase !== null && (
             <span className="presenter-code">
               Quiz ID{' '}
               <strong data-testid="host-session-id">{sessionId}</strong>
-              {phase !== 'finished' && <span className="muted"> · {link}</span>}
+              {phase !== 'finished' && <span className="muted"> · {joinAt}</span>}
             </span>
           )}
         </div>
@@ -504,9 +529,20 @@ export function HostPanel({
         role="status"
         data-testid="removal-status"
       >
-        {removingPlayers.length > 0
-          ? `Removing ${removingPlayers.map((player) => player.display_name).join(', ')}…`
-          : announcement}
+        {removingPlayers.length > 0 ? (
+          <>
+            Removing{' '}
+            {removingPlayers.map((player, position) => (
+              <span key={player.user_id}>
+                {position > 0 && ', '}
+                <bdi>{player.display_name}</bdi>
+              </span>
+            ))}
+            …
+          </>
+        ) : (
+          announcement
+        )}
       </p>
 
       {state.status === null && (
@@ -519,7 +555,7 @@ export function HostPanel({
         <section className="stage stage-lobby" data-testid="lobby" aria-label="Lobby">
           <div className="lobby-join">
             <p className="lobby-join-at">
-              Join at <strong>{link.replace(/\?join=.*$/, '')}</strong> with the quiz ID
+              Join at <strong>{joinAt}</strong> with the quiz ID
             </p>
             <p
               className="mega-code"
@@ -550,11 +586,12 @@ export function HostPanel({
               <p className="muted lobby-empty">Waiting for players to join…</p>
             ) : (
               <PlayerChips
-                className="chips-stage"
-                participants={state.participants.slice(-MAX_NAMES)}
+                className={`chips-stage chips-${chipDensity(lobbyNames.length)}`}
+                participants={lobbyNames}
                 onRemove={isHost ? removeFromLobby : undefined}
                 removing={removing}
                 keepFocus={lobbyKeepsFocus}
+                followNewest
               />
             )}
             {participants > MAX_NAMES && (
@@ -601,6 +638,9 @@ export function HostPanel({
                         {choiceKey(position)}
                       </span>
                       <span className="tile-text">{choice}</span>
+                      <span className="choice-shape" aria-hidden="true">
+                        {tileShape(position)}
+                      </span>
                     </li>
                   ))}
                 </ol>
@@ -633,23 +673,27 @@ export function HostPanel({
             <QuestionStatsView stats={state.closed} choices={question.choices ?? []} size="stage" />
             <Leaderboard
               entries={state.entries}
-              limit={8}
+              limit={boardRows}
               onRemove={isHost ? removeFromBoard : undefined}
               removing={removing}
+              listRef={boardList}
             />
           </div>
         </section>
       )}
 
       {!live && state.status === 'running' && (
-        <section className="stage stage-self-paced">
-          <h2>Self-paced</h2>
-          <p>
+        <section className="stage stage-self-paced" aria-labelledby="host-sp-title">
+          <div className="stage-top">
+            <h2 id="host-sp-title">Self-paced</h2>
+            <p className="stage-meta">
+              <strong data-testid="participant-count">{participants}</strong>{' '}
+              {participants === 1 ? 'player' : 'players'}
+            </p>
+          </div>
+          <p className="self-paced-note">
             Players move through the questions at their own pace. Finish the quiz when everyone is
             done.
-          </p>
-          <p>
-            <strong data-testid="participant-count">{participants}</strong> players
           </p>
           <div className="self-paced-grid">
             <SelfPacedProgress
@@ -657,6 +701,7 @@ export function HostPanel({
               quizId={state.quizId}
               answerCounts={state.answerCounts}
               participants={participants}
+              progress={progress}
             />
             <Leaderboard
               entries={state.entries}
@@ -719,7 +764,11 @@ export function HostPanel({
 
       {toRemove && (
         <ConfirmDialog
-          title={`Remove ${toRemove.participant.display_name} from this quiz?`}
+          title={
+            <>
+              Remove <bdi>{toRemove.participant.display_name}</bdi> from this quiz?
+            </>
+          }
           confirmLabel="Remove"
           cancelLabel="Cancel"
           onConfirm={confirmRemove}
@@ -753,9 +802,12 @@ export function HostPanel({
               ) : null}
             </p>
           )}
+          {selfPacedRunning && progress && (
+            <p data-testid="finish-dialog-unfinished">{unfinishedNote(progress)}</p>
+          )}
           {state.entries[0] && state.entries[0].score > 0 && (
             <p className="muted">
-              Leading now: {state.entries[0].display_name} with{' '}
+              Leading now: <bdi>{state.entries[0].display_name}</bdi> with{' '}
               {formatPoints(state.entries[0].score)}.
             </p>
           )}

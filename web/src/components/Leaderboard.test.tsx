@@ -38,6 +38,32 @@ describe('Leaderboard', () => {
     expect(mine).toHaveTextContent('Player 12');
   });
 
+  it('cuts a long name of the viewer\'s own row, never "(you)" or the score', () => {
+    render(
+      <Leaderboard
+        entries={entries(12)}
+        me={{ rank: 12, score: 1000 }}
+        myUserId="u12"
+        myName="Tiny 🐣 Tomás Rodríguez"
+      />,
+    );
+    const mine = screen.getByTestId('leaderboard-me-row');
+    // The name alone in the part that ellipsizes; "(you)" beside it, kept whole.
+    expect(mine.querySelector('.name-base')).toHaveTextContent(/^Tiny 🐣 Tomás Rodríguez$/);
+    const you = screen.getByText('(you)');
+    expect(you).toHaveClass('lb-you');
+    expect(mine.querySelector('.name-base')).not.toContainElement(you);
+  });
+
+  it('isolates a right-to-left name, so its number and the score stay in place', () => {
+    render(<Leaderboard entries={[{ rank: 1, user_id: 'u1', display_name: 'محمد 2', score: 950 }]} />);
+    const row = screen.getByTestId('leaderboard-row');
+    const base = row.querySelector('.name-base');
+    expect(base).toHaveTextContent(/^محمد$/);
+    expect(base).toHaveAttribute('dir', 'auto');
+    expect(row.querySelector('.name-number')).toHaveTextContent('2');
+  });
+
   it('marks the viewer inside the top without a second row', () => {
     render(<Leaderboard entries={entries(5)} me={{ rank: 2, score: 4000 }} myUserId="u2" />);
     const rows = screen.getAllByTestId('leaderboard-row');

@@ -19,6 +19,8 @@ export interface LeaderboardProps {
   onRemove?: (entry: LeaderboardEntry, intent: RemoveIntent) => void;
   /** Players whose removal is being sent (their control is disabled). */
   removing?: readonly string[];
+  /** Given the list of rows (the projector measures how many fit). */
+  listRef?: (list: HTMLOListElement | null) => void;
 }
 
 const MOVE_MS = 450;
@@ -43,6 +45,7 @@ export function Leaderboard({
   title = 'Leaderboard',
   onRemove,
   removing = [],
+  listRef,
 }: LeaderboardProps) {
   const top = entries.slice(0, limit);
   const rows = useRef(new Map<string, HTMLLIElement>());
@@ -83,7 +86,7 @@ export function Leaderboard({
       {top.length === 0 ? (
         <p className="muted">No scores yet.</p>
       ) : (
-        <ol className="leaderboard-list">
+        <ol className="leaderboard-list" ref={listRef}>
           {top.map((entry) => {
             const mine = entry.user_id === myUserId;
             return (
@@ -127,7 +130,11 @@ export function Leaderboard({
           data-rank={me.rank ?? ''}
         >
           <span className="lb-rank">{formatRank(me.rank)}</span>
-          <span className="lb-name">{myName ?? 'You'} <span className="muted">(you)</span></span>
+          {/* A long name is cut, never "(you)" or the score. */}
+          <span className="lb-name">
+            <DisplayName name={myName ?? 'You'} />
+            <span className="lb-you muted">(you)</span>
+          </span>
           <span className="lb-score">{formatScore(me.score)}</span>
         </div>
       )}

@@ -1,4 +1,4 @@
-import { useRef } from 'react';
+import { useEffect, useRef } from 'react';
 import type { Participant } from '../state';
 import { DisplayName } from './DisplayName';
 import { RemoveButton, useRemoveFocus, type RemoveIntent } from './RemoveButton';
@@ -7,7 +7,7 @@ export interface LobbyProps {
   participantCount: number | null;
   participants: Participant[];
   myUserId?: string | null;
-  heading: string;
+  heading: React.ReactNode;
   note?: string;
 }
 
@@ -28,6 +28,24 @@ export interface PlayerChipsProps {
    * removing several in a row); false leaves it to the page.
    */
   keepFocus?: boolean;
+  /**
+   * The list scrolls in a space of its own (the projector's lobby): each new
+   * joiner is scrolled into sight at its end.
+   */
+  followNewest?: boolean;
+}
+
+/** How tightly the projector's lobby packs its names: denser as the class grows. */
+type ChipDensity = 'roomy' | 'dense' | 'packed';
+
+/**
+ * The projector lobby's density for `count` names: big chips for a small
+ * group, then a grid of smaller ones, so a class of 30 fits a 1280x720
+ * projector beside the QR code and 80 need little scrolling.
+ */
+export function chipDensity(count: number): ChipDensity {
+  if (count <= 12) return 'roomy';
+  return count <= 30 ? 'dense' : 'packed';
 }
 
 /** The names of the players who joined, as chips (with the host's × when given). */
@@ -38,9 +56,18 @@ export function PlayerChips({
   onRemove,
   removing = [],
   keepFocus = true,
+  followNewest = false,
 }: PlayerChipsProps) {
   const list = useRef<HTMLUListElement>(null);
   useRemoveFocus(list, keepFocus);
+  const newest = participants[participants.length - 1]?.user_id;
+  useEffect(() => {
+    const node = list.current;
+    // Not under a host working through the names from the keyboard: their
+    // focused × would scroll out of sight.
+    if (!followNewest || !node || node.contains(document.activeElement)) return;
+    node.scrollTop = node.scrollHeight;
+  }, [followNewest, newest]);
   return (
     <ul ref={list} className={`chips${className ? ` ${className}` : ''}`} aria-label="Players">
       {participants.map((participant) => (

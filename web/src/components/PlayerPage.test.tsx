@@ -1,4 +1,4 @@
-import { act, render, screen } from '@testing-library/react';
+import { act, cleanup, render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError, type ApiClient, type Question, type SessionInfo } from '../api';
@@ -77,6 +77,148 @@ describe('PlayerPage in a self-paced quiz', () => {
     expect(end).toHaveTextContent('You have reached the end of the quiz.');
     expect(end).toHaveTextContent('The results come when the host finishes the quiz.');
     expect(end).not.toHaveTextContent('answered');
+  });
+});
+
+describe('PlayerPage of a self-paced player coming back', () => {
+  const question = (index: number): Question => ({
+    question_id: `q${index + 1}`,
+    index,
+    prompt: `Question number ${index + 1}`,
+    kind: 'choice',
+    choices: ['start', 'stop'],
+    opens_at: new Date().toISOString(),
+    closes_at: new Date(Date.now() + 20_000).toISOString(),
+  });
+
+  function annServed(...served: (Question | null)[]) {
+    const currentQuestion = vi.fn<() => Promise<Question | null>>();
+    for (const next of served) currentQuestion.mockResolvedValueOnce(next);
+    return {
+      join: vi.fn(async () => ({ session_id: 'K7PQ2M', user_id: 'u-ann', display_name: 'ann', score: 0, rank: null })),
+      getSession: vi.fn(async () => ({ session: { ...selfPaced, question_count: 5 }, offsetMs: 0 })),
+      currentQuestion,
+      submitAnswer: vi.fn(async () => ({ submission_id: 's1', status: 'accepted' })),
+      getAnswer: vi.fn(async () => ({ submission_id: 's1', status: 'accepted' })),
+    };
+  }
+
+  it('says that the question left open ran out while they were away', async () => {
+    // Question 4 was on screen, unanswered, when the tab closed; the server now serves 5.
+    renderPlayer(annServed(question(3)));
+    expect(await screen.findByTestId('question-prompt')).toHaveTextContent('Question number 4');
+    expect(screen.queryByTestId('ran-out-away')).toBeNull();
+    cleanup();
+
+    renderPlayer(annServed(question(4)));
+    expect(await screen.findByTestId('ran-out-away')).toHaveTextContent(
+      'Question 4 ran out while you were away.',
+    );
+    expect(screen.getByTestId('question-prompt')).toHaveTextContent('Question number 5');
+  });
+
+  it('says nothing after a reload onto the same question, or after answering it', async () => {
+    const user = userEvent.setup();
+    renderPlayer(annServed(question(3)));
+    expect(await screen.findByTestId('question-prompt')).toHaveTextContent('Question number 4');
+    cleanup();
+
+    renderPlayer(annServed(question(3)));
+    await user.click(await screen.findByTestId('choice-0'));
+    expect(screen.queryByTestId('ran-out-away')).toBeNull();
+    cleanup();
+
+    renderPlayer(annServed(question(4)));
+    expect(await screen.findByTestId('question-prompt')).toHaveTextContent('Question number 5');
+    expect(screen.queryByTestId('ran-out-away')).toBeNull();
+  });
+});
+
+describe('PlayerPage from the keyboard', () => {
+  const choiceQuestion = (index: number): Question => ({
+    question_id: `q${index + 1}`,
+    index,
+    prompt: `Question number ${index + 1}`,
+    kind: 'choice',
+    choices: ['start', 'stop'],
+    opens_at: new Date().toISOString(),
+    closes_at: new Date(Date.now() + 20_000).toISOString(),
+  });
+
+  function annAnswers() {
+    return {
+      join: vi.fn(async () => ({ session_id: 'K7PQ2M', user_id: 'u-ann', display_name: 'ann', score: 0, rank: null })),
+      getSession: vi.fn(async () => ({ session: { ...selfPaced, question_count: 2 }, offsetMs: 0 })),
+      currentQuestion: vi
+        .fn<() => Promise<Question | null>>()
+        .mockResolvedValueOnce(choiceQuestion(0))
+        .mockResolvedValueOnce(choiceQuestion(1)),
+      submitAnswer: vi.fn(async (_session: string, body: { submission_id: string }) => ({
+        submission_id: body.submission_id,
+        status: 'scored',
+        correct: true,
+        points: 950,
+        score: 950,
+        rank: 1,
+      })),
+    };
+  }
+
+  it('puts the focus on the first choice as a question opens, and on the result once answered', async () => {
+    const user = userEvent.setup();
+    renderPlayer(annAnswers());
+    const first = await screen.findByTestId('choice-0');
+    await vi.waitFor(() => expect(first).toHaveFocus());
+
+    await user.keyboard('{Enter}');
+    expect(await screen.findByTestId('answer-feedback')).toHaveFocus();
+
+    await user.tab();
+    expect(screen.getByTestId('next-question')).toHaveFocus();
+    await user.keyboard('{Enter}');
+    expect(await screen.findByText('Question number 2')).toBeInTheDocument();
+    await vi.waitFor(() => expect(screen.getByTestId('choice-0')).toHaveFocus());
+  });
+
+  it('leaves the focus in a field being typed in elsewhere on the page', async () => {
+    const elsewhere = document.createElement('input');
+    document.body.append(elsewhere);
+    elsewhere.focus();
+    try {
+      renderPlayer(annAnswers());
+      expect(await screen.findByTestId('choice-0')).toBeEnabled();
+      expect(elsewhere).toHaveFocus();
+    } finally {
+      elsewhere.remove();
+    }
+  });
+});
+
+describe('PlayerPage when the quiz ends', () => {
+  it('says that a typed answer was not sent', async () => {
+    const user = userEvent.setup();
+    const typed: Question = {
+      ...timedOut,
+      opens_at: new Date().toISOString(),
+      closes_at: new Date(Date.now() + 20_000).toISOString(),
+    };
+    const api = {
+      join: vi.fn(async () => ({ session_id: 'K7PQ2M', user_id: 'u-ann', display_name: 'ann', score: 0, rank: null })),
+      getSession: vi.fn(async () => ({ session: selfPaced, offsetMs: 0 })),
+      currentQuestion: vi.fn(async () => typed),
+      results: vi.fn(() => new Promise(() => undefined)),
+    };
+    renderPlayer(api);
+    await user.type(await screen.findByTestId('text-answer-input'), 'hello ');
+    await vi.waitFor(() => expect(FakeSocket.instances).toHaveLength(1));
+    act(() => {
+      FakeSocket.last().open();
+      FakeSocket.last().receive({ type: 'session.finished', seq: 2, entries: [] });
+    });
+
+    expect(await screen.findByTestId('draft-not-sent')).toHaveTextContent(
+      'Your typed answer “hello” was not sent before the quiz ended.',
+    );
   });
 });
 

@@ -21,6 +21,8 @@ export interface PlayerPageProps {
   onUnauthorized: () => void;
   /** The name the session knows this player by ("Ana 2" when another Ana was there first). */
   onName?: (name: string | null) => void;
+  /** Told once the join went through (the browser remembers the quiz, to come back to it). */
+  onJoined?: (sessionId: string, userId: string) => void;
 }
 
 /**
@@ -50,10 +52,23 @@ export function RemovedNotice({ onLeave }: { onLeave: () => void }) {
 }
 
 /** A player's view of one session, from the lobby to the podium. */
-export function PlayerPage({ sessionId, deps, onLeave, onBack, onUnauthorized, onName }: PlayerPageProps) {
+export function PlayerPage({
+  sessionId,
+  deps,
+  onLeave,
+  onBack,
+  onUnauthorized,
+  onName,
+  onJoined,
+}: PlayerPageProps) {
   const session = useSession(sessionId, 'player', deps);
   const { state, participation, fatal, results } = session;
   const myName = participation?.display_name ?? null;
+  const joinedAs = participation?.user_id ?? null;
+
+  useEffect(() => {
+    if (joinedAs) onJoined?.(sessionId, joinedAs);
+  }, [joinedAs, onJoined, sessionId]);
 
   useEffect(() => {
     onName?.(myName);
@@ -70,6 +85,9 @@ export function PlayerPage({ sessionId, deps, onLeave, onBack, onUnauthorized, o
   const [revealed, setRevealed] = useState<{ score: number; rank: number | null | undefined } | null>(
     null,
   );
+  // What is typed in the answer box, not sent yet: said if the quiz ends first.
+  const [draft, setDraft] = useState<{ questionId: string; text: string } | null>(null);
+  const onDraft = useCallback((questionId: string, text: string) => setDraft({ questionId, text }), []);
 
   useEffect(() => {
     if (fatal instanceof ApiError && fatal.status === 401) onUnauthorized();
@@ -98,9 +116,12 @@ export function PlayerPage({ sessionId, deps, onLeave, onBack, onUnauthorized, o
     },
     [question, submit],
   );
+  const { timeUp } = session;
   const onExpire = useCallback(() => {
-    if (questionId) setExpired((known) => ({ ...known, [questionId]: true }));
-  }, [questionId]);
+    if (!questionId) return;
+    setExpired((known) => ({ ...known, [questionId]: true }));
+    timeUp(questionId);
+  }, [questionId, timeUp]);
 
   const liveQuestionOpen =
     state.mode !== 'self_paced' && state.status === 'running' && phaseOf(state) === 'question';
@@ -164,6 +185,16 @@ export function PlayerPage({ sessionId, deps, onLeave, onBack, onUnauthorized, o
     finished &&
     submission?.state === 'rejected' &&
     ['session_finished', 'question_closed'].includes(submission.error?.code ?? '');
+  // Typed on the question on screen when the quiz ended, and never sent.
+  const unsentDraft =
+    finished &&
+    draft !== null &&
+    draft.questionId === questionId &&
+    draft.text.trim() !== '' &&
+    !submission &&
+    !answeredEarlier
+      ? draft.text.trim()
+      : null;
   const phase = phaseOf(state);
   const live = state.mode !== 'self_paced';
   // Live play: once answered, the result takes over the phone's screen.
@@ -184,7 +215,7 @@ export function PlayerPage({ sessionId, deps, onLeave, onBack, onUnauthorized, o
       <div className="scorebar card" role="group" aria-label="Your standing">
         <div className="scorebar-title">
           <span className="muted">Quiz {sessionId}</span>
-          <strong data-testid="my-name">{myName ?? ' '}</strong>
+          <strong data-testid="my-name">{myName ? <bdi>{myName}</bdi> : ' '}</strong>
         </div>
         <div className="stat">
           <span className="stat-label">Score</span>
@@ -215,7 +246,15 @@ export function PlayerPage({ sessionId, deps, onLeave, onBack, onUnauthorized, o
 
       {state.status === 'lobby' && (
         <Lobby
-          heading={myName ? `You're in, ${myName}!` : "You're in!"}
+          heading={
+            myName ? (
+              <>
+                You're in, <bdi>{myName}</bdi>!
+              </>
+            ) : (
+              "You're in!"
+            )
+          }
           note={
             state.mode === 'self_paced'
               ? 'Waiting for the host to start. You will then answer at your own pace.'
@@ -249,6 +288,7 @@ export function PlayerPage({ sessionId, deps, onLeave, onBack, onUnauthorized, o
                 open={state.questionOpen && !timedOut}
                 onAnswer={onAnswer}
                 onExpire={onExpire}
+                onDraft={onDraft}
               />
               <AnswerFeedback
                 submission={receivedOnly ? null : submission}
@@ -316,6 +356,11 @@ export function PlayerPage({ sessionId, deps, onLeave, onBack, onUnauthorized, o
 
       {state.status === 'running' && !live && (
         <>
+          {session.ranOutAway !== null && (
+            <p className="away-note" role="status" data-testid="ran-out-away">
+              Question {session.ranOutAway + 1} ran out while you were away.
+            </p>
+          )}
           {question && !state.noQuestionLeft ? (
             <>
               <QuestionCard
@@ -333,23 +378,27 @@ export function PlayerPage({ sessionId, deps, onLeave, onBack, onUnauthorized, o
                 }
                 onAnswer={onAnswer}
                 onExpire={onExpire}
+                onDraft={onDraft}
               />
-              <AnswerFeedback
-                submission={receivedOnly ? null : submission}
-                streak={state.streak}
-                missed={missed}
-                received={receivedOnly}
-              />
-              {answeredOrOver && submission?.state !== 'sending' && (
-                <button
-                  type="button"
-                  className="button primary wide"
-                  data-testid="next-question"
-                  onClick={session.nextSelfPaced}
-                >
-                  Next question
-                </button>
-              )}
+              {/* Side by side on a small phone, so "Next question" stays on the first screen. */}
+              <div className="after-answer">
+                <AnswerFeedback
+                  submission={receivedOnly ? null : submission}
+                  streak={state.streak}
+                  missed={missed}
+                  received={receivedOnly}
+                />
+                {answeredOrOver && submission?.state !== 'sending' && (
+                  <button
+                    type="button"
+                    className="button primary wide"
+                    data-testid="next-question"
+                    onClick={session.nextSelfPaced}
+                  >
+                    Next question
+                  </button>
+                )}
+              </div>
             </>
           ) : (
             <section className="card center">
@@ -392,6 +441,11 @@ export function PlayerPage({ sessionId, deps, onLeave, onBack, onUnauthorized, o
             {lateAtFinish && (
               <p className="muted" role="status" data-testid="answer-after-finish">
                 Your last answer reached the server after the quiz had ended, so it did not count.
+              </p>
+            )}
+            {unsentDraft && (
+              <p className="muted" role="status" data-testid="draft-not-sent">
+                Your typed answer “{unsentDraft}” was not sent before the quiz ended.
               </p>
             )}
           </section>

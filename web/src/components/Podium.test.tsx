@@ -19,6 +19,13 @@ describe('Podium', () => {
     expect(steps[1]).toHaveTextContent('2nd place');
   });
 
+  it('isolates a right-to-left name from the score under it', () => {
+    render(<Podium standings={[row('שרה כהן', 900, 1)]} />);
+    const name = screen.getByText('שרה כהן');
+    expect(name).toHaveClass('podium-name');
+    expect(name).toHaveAttribute('dir', 'auto');
+  });
+
   it('says "1 point" for one point, and "0 points" for a lone player with none', () => {
     render(<Podium standings={[row('ana', 1, 1), row('ben', 0, 2)]} />);
     const [ana, ben] = screen.getAllByTestId('podium-place');

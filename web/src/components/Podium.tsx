@@ -39,7 +39,9 @@ export function Podium({ standings, myUserId, size = 'phone' }: PodiumProps) {
                   data-rank={step.rank}
                   data-score={row.score}
                 >
-                  <span className="podium-name">{row.display_name}</span>
+                  <span className="podium-name" dir="auto">
+                    {row.display_name}
+                  </span>
                   <span className="podium-score">{formatPoints(row.score)}</span>
                   <span className="visually-hidden">{ordinal(step.rank)} place</span>
                 </li>

@@ -50,6 +50,16 @@ describe('QuestionCard', () => {
     expect(screen.getByTestId('choice-1')).toHaveClass('choice-1');
   });
 
+  it('gives six choices six tiles apart, by colour and by shape', () => {
+    card({ ...choice, choices: ['start', 'finish', 'stay', 'hold', 'leave', 'wait'] });
+    const tiles = [0, 1, 2, 3, 4, 5].map((index) => screen.getByTestId(`choice-${index}`));
+    tiles.forEach((tile, index) => expect(tile).toHaveClass(`choice-${index}`));
+    const shapes = tiles.map((tile) => tile.querySelector('.choice-shape')?.textContent);
+    expect(new Set(shapes).size).toBe(6);
+    // The shape is decoration: the name of the tile is its letter's answer.
+    expect(tiles[4]).toHaveAccessibleName('leave');
+  });
+
   it('shows colour words on plain tiles', () => {
     card({ ...choice, choices: ['blue', 'green', 'red', 'yellow'] });
     for (const index of [0, 1, 2, 3]) {
@@ -172,6 +182,9 @@ describe('AnswerFeedback', () => {
         }}
       />,
     );
-    expect(screen.getByTestId('answer-error')).toHaveTextContent('Too late');
+    // Named: an answer tapped offline may reach the server long after.
+    expect(screen.getByTestId('answer-error')).toHaveTextContent(
+      'Too late for your answer “start”: the question had closed before it arrived.',
+    );
   });
 });

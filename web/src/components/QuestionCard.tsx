@@ -1,6 +1,7 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import type { Question } from '../api';
-import { tileClass } from '../palette';
+import { focusIsAdrift } from '../focus';
+import { tileClass, tileShape } from '../palette';
 import { Countdown } from './Countdown';
 
 export interface QuestionCardProps {
@@ -17,6 +18,8 @@ export interface QuestionCardProps {
   open: boolean;
   onAnswer: (answer: string) => void;
   onExpire?: () => void;
+  /** Told what is typed in the answer box as it changes (a typed question). */
+  onDraft?: (questionId: string, text: string) => void;
 }
 
 const KEYS = ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H'];
@@ -44,6 +47,7 @@ export function QuestionCard({
   open,
   onAnswer,
   onExpire,
+  onDraft,
 }: QuestionCardProps) {
   const [text, setText] = useState('');
   const promptId = useId();
@@ -52,11 +56,15 @@ export function QuestionCard({
 
   useEffect(() => setText(''), [question.question_id]);
 
-  // A typed question takes the keyboard as it opens: a student can type at once.
+  // A question takes the keyboard as it opens: a student can type at once,
+  // or pick the first choice (Tab or the letter keys for the others). Not
+  // from someone whose focus is elsewhere on purpose.
   const textInput = useRef<HTMLInputElement>(null);
+  const firstChoice = useRef<HTMLButtonElement>(null);
   const typed = question.kind !== 'choice';
   useEffect(() => {
-    if (typed && canAnswer) textInput.current?.focus();
+    if (!canAnswer || !focusIsAdrift()) return;
+    (typed ? textInput.current : firstChoice.current)?.focus();
   }, [typed, canAnswer, question.question_id]);
 
   // Keys 1–9 (or A–H) pick a choice, for keyboard players.
@@ -110,6 +118,7 @@ export function QuestionCard({
             return (
               <button
                 key={`${index}-${choice}`}
+                ref={index === 0 ? firstChoice : undefined}
                 type="button"
                 className={`choice ${tileClass(choices, index)}${isChosen ? ' is-chosen' : ''}${state}`}
                 data-testid={`choice-${index}`}
@@ -122,6 +131,9 @@ export function QuestionCard({
                   {KEYS[index] ?? index + 1}
                 </span>
                 <span className="choice-text">{choice}</span>
+                <span className="choice-shape" aria-hidden="true">
+                  {tileShape(index)}
+                </span>
                 {isCorrect && <span className="visually-hidden"> (correct answer)</span>}
                 {isChosen && <span className="visually-hidden"> (your answer)</span>}
               </button>
@@ -138,7 +150,10 @@ export function QuestionCard({
               data-testid="text-answer-input"
               type="text"
               value={chosen !== null && !canAnswer ? chosen : text}
-              onChange={(event) => setText(event.target.value)}
+              onChange={(event) => {
+                setText(event.target.value);
+                onDraft?.(question.question_id, event.target.value);
+              }}
               disabled={!canAnswer}
               autoComplete="off"
               autoCapitalize="off"

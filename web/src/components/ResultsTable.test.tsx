@@ -24,6 +24,16 @@ describe('ResultsTable', () => {
     expect(name).toHaveAttribute('title', LONG);
   });
 
+  it('isolates a right-to-left name from the numbers beside it', () => {
+    render(
+      <ResultsTable
+        results={{ ...results, standings: [{ ...results.standings[0], display_name: 'محمد عبد الله 2' }] }}
+      />,
+    );
+    const name = within(screen.getByTestId('results-row')).getByRole('rowheader');
+    expect(name.querySelector('bdi')).toHaveTextContent(/^محمد عبد الله 2$/);
+  });
+
   const classOf = (size: number): SessionResults => ({
     ...results,
     standings: Array.from({ length: size }, (_, index) => ({

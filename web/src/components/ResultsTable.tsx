@@ -80,7 +80,7 @@ export function ResultsTable({ results, myUserId, host = false }: ResultsTablePr
               >
                 <td>{row.rank}</td>
                 <th scope="row" className="results-name" title={row.display_name}>
-                  {row.display_name}
+                  <bdi>{row.display_name}</bdi>
                   {row === mine && <span className="visually-hidden"> (you)</span>}
                 </th>
                 <td className="num">{formatScore(row.score)}</td>

@@ -1,7 +1,33 @@
 import { act, render, screen } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
-import type { ApiClient, QuizDetail } from '../api';
+import type { ApiClient, PlayerProgress, QuizDetail, SessionProgress } from '../api';
 import { SelfPacedProgress } from './SelfPacedProgress';
+
+/** A player's progress in a quiz of three questions. */
+function player(name: string, reached: number, answered: number, correct: number, done = false): PlayerProgress {
+  return {
+    user_id: `u-${name}`,
+    display_name: name,
+    answered,
+    correct,
+    reached,
+    done,
+    score: correct * 1000,
+  };
+}
+
+/** Ann finished (her last question timed out), Bo is on question 2, Cy not started, Di on 3. */
+const classProgress: SessionProgress = {
+  session_id: 'K7PQ2M',
+  question_count: 3,
+  done_count: 1,
+  items: [
+    player('Ann', 3, 2, 2, true),
+    player('Bo', 2, 1, 0),
+    player('Cy', 0, 0, 0),
+    player('Di', 3, 2, 1),
+  ],
+};
 
 const quiz: QuizDetail = {
   quiz_id: 'verbs',
@@ -34,6 +60,54 @@ describe('SelfPacedProgress', () => {
     expect(screen.getByTestId('self-paced-done')).toHaveTextContent('12');
     expect(screen.getByTestId('self-paced-progress')).toHaveTextContent('12 of 30 players have answered the last question');
     expect(getQuiz).toHaveBeenCalledWith('verbs');
+  });
+
+  it('says how many finished and where each player is, those still working first', async () => {
+    render(
+      <SelfPacedProgress
+        api={{ getQuiz: vi.fn(async () => quiz) } as unknown as ApiClient}
+        quizId="verbs"
+        // Ann's last question timed out: she never answered it.
+        answerCounts={{ q1: 3, q2: 2, q3: 1 }}
+        participants={4}
+        progress={classProgress}
+      />,
+    );
+
+    expect(screen.getByTestId('self-paced-progress')).toHaveTextContent('1 of 4 finished');
+    expect(screen.getByTestId('self-paced-done')).toHaveTextContent('1');
+    const rows = screen.getAllByTestId('self-paced-student');
+    expect(rows.map((row) => row.dataset.userId)).toEqual(['u-Cy', 'u-Bo', 'u-Di', 'u-Ann']);
+    // Name, question, correct of answered, score.
+    expect(rows.map((row) => Array.from(row.children, (cell) => cell.textContent))).toEqual([
+      ['Cy', 'Not started', '0 of 0', '0'],
+      ['Bo', '2 of 3', '0 of 1', '0'],
+      ['Di', '3 of 3', '1 of 2', '1000'],
+      ['Ann', 'Finished', '2 of 2', '2000'],
+    ]);
+    expect(rows[3].dataset.done).toBe('true');
+    // The bars stay.
+    expect(await screen.findAllByTestId('self-paced-question')).toHaveLength(3);
+  });
+
+  it("shows the players' table even when the quiz cannot be read", async () => {
+    const getQuiz = vi.fn(async () => {
+      throw new Error('offline');
+    });
+    render(
+      <SelfPacedProgress
+        api={{ getQuiz } as unknown as ApiClient}
+        quizId="verbs"
+        answerCounts={{}}
+        participants={4}
+        progress={classProgress}
+      />,
+    );
+
+    await vi.waitFor(() => expect(getQuiz).toHaveBeenCalled());
+    await act(async () => {});
+    expect(screen.getAllByTestId('self-paced-student')).toHaveLength(4);
+    expect(screen.queryByTestId('self-paced-question')).toBeNull();
   });
 
   it('shows nothing when the quiz cannot be read', async () => {

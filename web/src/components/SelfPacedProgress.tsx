@@ -1,5 +1,7 @@
 import { useEffect, useState } from 'react';
-import type { ApiClient } from '../api';
+import type { ApiClient, PlayerProgress, SessionProgress } from '../api';
+import { formatScore } from '../format';
+import { DisplayName } from './DisplayName';
 
 export interface SelfPacedProgressProps {
   api: ApiClient;
@@ -7,13 +9,86 @@ export interface SelfPacedProgressProps {
   /** question_id → answers scored so far (the boards' `answer_counts`). */
   answerCounts: Record<string, number>;
   participants: number;
+  /** Each player's progress (v1.2, host only); null until read, or where the server has none. */
+  progress?: SessionProgress | null;
 }
 
 /**
- * A self-paced quiz on the host's screen: how many players answered each
- * question so far, so the teacher sees when the class is done.
+ * Players still working first, the furthest behind at the top (the ones a
+ * teacher may need to help); then those who finished. Join order otherwise.
  */
-export function SelfPacedProgress({ api, quizId, answerCounts, participants }: SelfPacedProgressProps) {
+function workingFirst(items: readonly PlayerProgress[]): PlayerProgress[] {
+  return items
+    .map((item, joined) => ({ item, joined }))
+    .sort(
+      (a, b) =>
+        Number(a.item.done) - Number(b.item.done) ||
+        (a.item.done ? 0 : a.item.reached - b.item.reached) ||
+        a.joined - b.joined,
+    )
+    .map(({ item }) => item);
+}
+
+/** Where a player is, under "Question": "Finished", "Not started" or "5 of 8". */
+function whereIs(item: PlayerProgress, questionCount: number): string {
+  if (item.done) return 'Finished';
+  if (item.reached === 0) return 'Not started';
+  return `${item.reached} of ${questionCount}`;
+}
+
+/** A row per player: name, where they are, correct of answered, and score. */
+function StudentsTable({ progress }: { progress: SessionProgress }) {
+  return (
+    <div className="progress-students" data-testid="self-paced-students">
+      <table className="progress-table">
+        <caption className="visually-hidden">Each player's progress, those still working first</caption>
+        <thead>
+          <tr>
+            <th scope="col">Player</th>
+            <th scope="col">Question</th>
+            <th scope="col" className="num">Correct</th>
+            <th scope="col" className="num">Score</th>
+          </tr>
+        </thead>
+        <tbody>
+          {workingFirst(progress.items).map((item) => (
+            <tr
+              key={item.user_id}
+              className={item.done ? 'is-done' : undefined}
+              data-testid="self-paced-student"
+              data-user-id={item.user_id}
+              data-done={String(item.done)}
+            >
+              <th scope="row">
+                <span className="progress-name" title={item.display_name}>
+                  <DisplayName name={item.display_name} />
+                </span>
+              </th>
+              <td>{whereIs(item, progress.question_count)}</td>
+              <td className="num">
+                {item.correct} of {item.answered}
+              </td>
+              <td className="num">{formatScore(item.score)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/**
+ * A self-paced quiz on the host's screen: how many players finished, where
+ * each one is, and how many answered each question so far, so the teacher
+ * sees who is done, behind or stuck, and when the class is done.
+ */
+export function SelfPacedProgress({
+  api,
+  quizId,
+  answerCounts,
+  participants,
+  progress = null,
+}: SelfPacedProgressProps) {
   const [questions, setQuestions] = useState<{ question_id: string; prompt: string }[] | null>(null);
   useEffect(() => {
     if (!quizId) return;
@@ -30,7 +105,7 @@ export function SelfPacedProgress({ api, quizId, answerCounts, participants }: S
         }
       },
       () => {
-        // Without the question list the leaderboard beside it still tells the story.
+        // Without the question list the players' table and the leaderboard still tell the story.
       },
     );
     return () => {
@@ -38,39 +113,70 @@ export function SelfPacedProgress({ api, quizId, answerCounts, participants }: S
     };
   }, [api, quizId]);
 
-  if (!questions || questions.length === 0) return null;
+  const bars = questions && questions.length > 0 ? questions : null;
+  if (!bars && !progress) return null;
+  return (
+    <div className="progress" data-testid="self-paced-progress">
+      {progress ? (
+        <p className="progress-summary">
+          <strong data-testid="self-paced-done">{progress.done_count}</strong> of {progress.items.length}{' '}
+          finished
+        </p>
+      ) : (
+        bars && <LastQuestionSummary questions={bars} answerCounts={answerCounts} participants={participants} />
+      )}
+      <div className="progress-body">
+        {progress && <StudentsTable progress={progress} />}
+        {bars && (
+          <ul className="bars progress-questions" aria-label="Answers per question">
+            {bars.map((question, position) => {
+              const count = answerCounts[question.question_id] ?? 0;
+              return (
+                <li
+                  key={question.question_id}
+                  className="bar"
+                  data-testid="self-paced-question"
+                  data-count={count}
+                >
+                  <span className="bar-label" title={question.prompt}>
+                    {position + 1}. {question.prompt}
+                  </span>
+                  <span className="bar-track" aria-hidden="true">
+                    <span
+                      className="bar-fill"
+                      style={{ width: `${participants ? Math.min(1, count / participants) * 100 : 0}%` }}
+                    />
+                  </span>
+                  <span className="bar-count">{count}</span>
+                </li>
+              );
+            })}
+          </ul>
+        )}
+      </div>
+    </div>
+  );
+}
+
+/**
+ * Without the players' progress (a server before v1.2): how many answered
+ * the last question, the nearest the boards tell to "finished".
+ */
+function LastQuestionSummary({
+  questions,
+  answerCounts,
+  participants,
+}: {
+  questions: { question_id: string }[];
+  answerCounts: Record<string, number>;
+  participants: number;
+}) {
   const last = questions[questions.length - 1];
   const done = Math.min(answerCounts[last.question_id] ?? 0, participants);
   return (
-    <div className="progress" data-testid="self-paced-progress">
-      <p className="progress-summary">
-        <strong data-testid="self-paced-done">{done}</strong> of {participants}{' '}
-        {participants === 1 ? 'player has' : 'players have'} answered the last question
-      </p>
-      <ul className="bars" aria-label="Answers per question">
-        {questions.map((question, position) => {
-          const count = answerCounts[question.question_id] ?? 0;
-          return (
-            <li
-              key={question.question_id}
-              className="bar"
-              data-testid="self-paced-question"
-              data-count={count}
-            >
-              <span className="bar-label" title={question.prompt}>
-                {position + 1}. {question.prompt}
-              </span>
-              <span className="bar-track" aria-hidden="true">
-                <span
-                  className="bar-fill"
-                  style={{ width: `${participants ? Math.min(1, count / participants) * 100 : 0}%` }}
-                />
-              </span>
-              <span className="bar-count">{count}</span>
-            </li>
-          );
-        })}
-      </ul>
-    </div>
+    <p className="progress-summary">
+      <strong data-testid="self-paced-done">{done}</strong> of {participants}{' '}
+      {participants === 1 ? 'player has' : 'players have'} answered the last question
+    </p>
   );
 }

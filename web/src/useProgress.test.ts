@@ -1,0 +1,73 @@
+import { act, renderHook } from '@testing-library/react';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { ApiClient, SessionProgress } from './api';
+import { PROGRESS_EVERY_MS, PROGRESS_SETTLE_MS, useProgress } from './useProgress';
+
+const read = (done: number): SessionProgress => ({
+  session_id: 'K7PQ2M',
+  question_count: 8,
+  done_count: done,
+  items: [],
+});
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('useProgress', () => {
+  it('reads at once, every few seconds, and shortly after a new board', async () => {
+    let done = 0;
+    const getProgress = vi.fn(async () => read(done++));
+    const api = { getProgress } as unknown as ApiClient;
+    const { result, rerender } = renderHook(
+      ({ version }: { version: number | null }) => useProgress(api, 'K7PQ2M', true, version),
+      { initialProps: { version: 3 } },
+    );
+    await act(async () => {});
+    expect(getProgress).toHaveBeenCalledTimes(1);
+    expect(getProgress).toHaveBeenCalledWith('K7PQ2M');
+    expect(result.current?.done_count).toBe(0);
+
+    await act(async () => {
+      await vi.advanceTimersByTimeAsync(PROGRESS_EVERY_MS);
+    });
+    expect(getProgress).toHaveBeenCalledTimes(2);
+
+    // A burst of boards (a class answering): one read once it settles.
+    rerender({ version: 4 });
+    rerender({ version: 5 });
+    await act(async () => {
+      await vi.advanceTimersByTimeAsync(PROGRESS_SETTLE_MS);
+    });
+    expect(getProgress).toHaveBeenCalledTimes(3);
+    expect(result.current?.done_count).toBe(2);
+  });
+
+  it('keeps the last read when one fails, and reads nothing while inactive', async () => {
+    const getProgress = vi
+      .fn<() => Promise<SessionProgress>>()
+      .mockResolvedValueOnce(read(1))
+      .mockRejectedValueOnce(new TypeError('offline'));
+    const api = { getProgress } as unknown as ApiClient;
+    const { result, rerender } = renderHook(
+      ({ active }: { active: boolean }) => useProgress(api, 'K7PQ2M', active, null),
+      { initialProps: { active: true } },
+    );
+    await act(async () => {});
+    await act(async () => {
+      await vi.advanceTimersByTimeAsync(PROGRESS_EVERY_MS);
+    });
+    expect(getProgress).toHaveBeenCalledTimes(2);
+    expect(result.current?.done_count).toBe(1);
+
+    rerender({ active: false });
+    await act(async () => {
+      await vi.advanceTimersByTimeAsync(PROGRESS_EVERY_MS * 3);
+    });
+    expect(getProgress).toHaveBeenCalledTimes(2);
+  });
+});

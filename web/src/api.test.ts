@@ -65,6 +65,17 @@ describe('ApiClient', () => {
     expect(JSON.parse(String(call().init.body))).toEqual({ name: 'alice', device_key: 'k'.repeat(32) });
   });
 
+  it("reads a question's right answer, and says 403 forbidden while it may not show", async () => {
+    const answer = { question_id: 'q/2', index: 1, correct_answer: 'start' };
+    const { api, call } = setup([
+      json(200, answer),
+      problem(403, 'forbidden', 'the answer to q/2 is not shown yet'),
+    ]);
+    expect(await api.questionAnswer('ABCDEF', 'q/2')).toEqual(answer);
+    expect(call().url).toBe('/v1/sessions/ABCDEF/questions/q%2F2/answer');
+    await expect(api.questionAnswer('ABCDEF', 'q/2')).rejects.toMatchObject({ status: 403, code: 'forbidden' });
+  });
+
   it('asks the host route to reveal the open question', async () => {
     const { api, call } = setup([json(200, {})]);
     await api.reveal('ABCDEF');

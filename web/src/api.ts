@@ -148,6 +148,13 @@ export interface SessionProgress {
   items: PlayerProgress[];
 }
 
+/** (v1.2) A question's right answer, once it may be shown to the caller. */
+export interface QuestionAnswer {
+  question_id: string;
+  index: number;
+  correct_answer: string;
+}
+
 export interface AcceptedAnswer {
   submission_id: string;
   status: 'accepted';
@@ -608,6 +615,8 @@ export class ApiClient {
     mode: Mode;
     question_seconds: number;
     close_when_all_answered?: boolean;
+    /** (v1.2, self-paced) Each player may read a question's answer once it is over for them. */
+    show_answers?: boolean;
   }): Promise<CreatedSession> {
     return (await this.raw('/v1/sessions', { method: 'POST', body })).data as CreatedSession;
   }
@@ -714,6 +723,17 @@ export class ApiClient {
   async getAnswer(sessionId: string, submissionId: string): Promise<AnswerResponse> {
     return (await this.raw(`/v1/sessions/${seg(sessionId)}/answers/${seg(submissionId)}`))
       .data as AnswerResponse;
+  }
+
+  /**
+   * (v1.2) A question's right answer, once the caller may see it: after the
+   * finish; live, from its reveal on; self-paced with `show_answers`, once the
+   * caller answered it or its time ran out (the server's grace included).
+   * Before that 403 `forbidden`.
+   */
+  async questionAnswer(sessionId: string, questionId: string): Promise<QuestionAnswer> {
+    return (await this.raw(`/v1/sessions/${seg(sessionId)}/questions/${seg(questionId)}/answer`))
+      .data as QuestionAnswer;
   }
 
   /** Return the session leaderboard (top `limit`, plus the caller's standing). */

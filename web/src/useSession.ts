@@ -15,6 +15,7 @@ import { recallSubmission, rememberSubmission } from './answerStore';
 import { recallShown, rememberShown } from './shownStore';
 import { describeRemovalError, isRemovedByHost } from './format';
 import { isRemovedClose, LiveClient, liveUrl, type LiveStatus, type SocketFactory } from './live';
+import { useRightAnswers } from './useRightAnswers';
 import {
   answeredOnServer,
   initialSessionState,
@@ -79,6 +80,12 @@ export interface SessionHandle {
   ranOutAway: number | null;
   /** (Self-paced) The player saw this question's time run out on screen. */
   timeUp: (questionId: string) => void;
+  /**
+   * (Self-paced, when the host chose `show_answers`) question_id → its right
+   * answer, read once the question was over for this player: answered wrong,
+   * or its time ran out.
+   */
+  rightAnswers: Record<string, string>;
 }
 
 /** Generate a submission id; randomUUID needs a secure context, so fall back. */
@@ -395,6 +402,19 @@ export function useSession(sessionId: string, role: Role, deps: SessionDeps): Se
 
   const removedRef = useRef(removed);
   removedRef.current = removed;
+
+  // Self-paced homework: a wrong answer's result is when the right one may be learnt.
+  const { answers: rightAnswers, afterWrong, afterTimeUp } = useRightAnswers(api, sessionId);
+  const answeredWrong =
+    role === 'player' &&
+    !removed &&
+    mode === 'self_paced' &&
+    currentSubmission?.state === 'scored' &&
+    currentSubmission.result?.correct === false;
+  useEffect(() => {
+    if (answeredWrong && currentId) afterWrong(currentId);
+  }, [answeredWrong, currentId, afterWrong]);
+
   const submit = useCallback(
     (question: Question, answer: string) => {
       if (removedRef.current) return;
@@ -568,8 +588,12 @@ export function useSession(sessionId: string, role: Role, deps: SessionDeps): Se
       if (owner && recallShown(sessionId, owner)?.question_id === questionId) {
         rememberShown(sessionId, owner, null);
       }
+      // Self-paced homework: over unanswered, the right answer comes after the server's grace.
+      if (role === 'player' && !removedRef.current && stateRef.current.mode === 'self_paced') {
+        afterTimeUp(questionId);
+      }
     },
-    [sessionId],
+    [sessionId, role, afterTimeUp],
   );
 
   return {
@@ -592,5 +616,6 @@ export function useSession(sessionId: string, role: Role, deps: SessionDeps): Se
     reconnect,
     ranOutAway,
     timeUp,
+    rightAnswers,
   };
 }

@@ -11,6 +11,8 @@ What a teacher with a projector and a class on phones runs into:
 - finishing asks for confirmation, and unplayed questions show as not played;
 - the result on a phone is visible without scrolling at 320x568 and 375x667;
 - an answer sent while offline is sent again, with the same submission id, on reconnect;
+- self-paced homework: a phone that answered wrong, or ran out of time, sees the right
+  answer, with "Next question", on a 320x568 screen;
 - the presenter screen fills 1920x1080 (no scrolling, big type, the phones' colours).
 
 Screenshots go to ``test-output/web/``; with ``QUIZ_UPDATE_DOCS_SCREENSHOTS=1`` the
@@ -99,6 +101,9 @@ class Room:
         expect(select).to_be_focused()
         select.select_option(quiz)
         page.get_by_test_id("host-mode-select").select_option(mode)
+        if mode == "self_paced":
+            # Homework: the right answers show after each question unless the teacher says no.
+            expect(page.get_by_test_id("host-show-answers")).to_be_checked()
         page.get_by_test_id("host-seconds-input").fill(str(seconds))
         page.get_by_test_id("host-create").click()
         code = page.get_by_test_id("host-session-id")
@@ -618,7 +623,10 @@ def test_a_small_phone_in_a_self_paced_quiz_and_back_after_closing_the_tab(
     expect(phone.get_by_test_id("question-prompt")).to_have_text(first["prompt"])
     _in_viewport(phone, f"choice-{len(first['choices']) - 1}")
     expect(phone.get_by_test_id("answer-missed")).to_be_visible(timeout=(seconds + 10) * 1000)
+    # The right answer follows once the server's grace is over.
+    expect(phone.get_by_test_id("right-answer")).to_have_text(f"The answer: {_right_answer(first)}")
     _in_viewport(phone, "answer-missed")
+    _in_viewport(phone, "right-answer")
     _in_viewport(phone, "next-question")
 
     # Its own row under the top ten: the name is cut, never "(you)" or the score.
@@ -651,6 +659,28 @@ def test_a_small_phone_in_a_self_paced_quiz_and_back_after_closing_the_tab(
     expect(again.get_by_test_id("question-prompt")).to_have_text(questions[2]["prompt"])
     expect(again.get_by_test_id("my-name")).to_have_text(name)
     expect(again.get_by_test_id("name-input")).to_have_count(0)
+
+
+def test_homework_shows_the_right_answer_after_a_wrong_one(room: Room) -> None:
+    questions = _questions()
+    host, session_id = room.host(mode="self_paced")
+    phone = room.player(session_id, "Wren", _phone(320, 568))
+    room.start(host, 1)
+    first, second = questions[:2]
+
+    expect(phone.get_by_test_id("question-prompt")).to_have_text(first["prompt"])
+    _answer(phone, first, _wrong_answer(first))
+    expect(phone.get_by_test_id("answer-feedback")).to_have_attribute("data-correct", "false")
+    expect(phone.get_by_test_id("right-answer")).to_have_text(f"The answer: {_right_answer(first)}")
+    _in_viewport(phone, "right-answer")
+    _in_viewport(phone, "next-question")
+
+    # A right answer needs no more.
+    phone.get_by_test_id("next-question").click()
+    expect(phone.get_by_test_id("question-prompt")).to_have_text(second["prompt"])
+    _answer(phone, second, _right_answer(second))
+    expect(phone.get_by_test_id("answer-feedback")).to_have_attribute("data-correct", "true")
+    expect(phone.get_by_test_id("right-answer")).to_have_count(0)
 
 
 def test_a_forty_letter_name_fits_every_screen(room: Room) -> None:

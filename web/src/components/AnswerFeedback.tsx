@@ -25,6 +25,11 @@ export interface AnswerFeedbackProps {
   score?: number | null;
   /** The correct answer, once revealed. */
   correctAnswer?: string | null;
+  /**
+   * (Self-paced homework) The right answer, read once this question was over
+   * for the player (answered wrong, or out of time); shown under the result.
+   */
+  rightAnswer?: string | null;
 }
 
 /** The run of consecutive correct answers ending with a scored answer (1 = no streak). */
@@ -47,6 +52,7 @@ export function AnswerFeedback({
   rank = null,
   score = null,
   correctAnswer = null,
+  rightAnswer = null,
 }: AnswerFeedbackProps) {
   const box = useRef<HTMLDivElement>(null);
   const standing =
@@ -59,6 +65,11 @@ export function AnswerFeedback({
     takeover && !revealed ? (
       <p className="feedback-wait">The class sees the answer when time is up.</p>
     ) : null;
+  const homework = rightAnswer ? (
+    <p className="feedback-right-answer" data-testid="right-answer">
+      The answer: <strong>{rightAnswer}</strong>
+    </p>
+  ) : null;
   let content = null;
   // Live play: whether an answer was right stays on the phone until the class
   // sees the answer, or a neighbour's glance at a green screen gives it away.
@@ -107,6 +118,8 @@ export function AnswerFeedback({
             The answer was <strong>{answer}</strong>.
           </span>
         )}
+        {/* Not twice: a result that carries the answer has said it already. */}
+        {!correct && !answer && homework}
         {correct && run > 1 && (
           <>
             {' '}
@@ -177,6 +190,7 @@ export function AnswerFeedback({
             The answer was <strong>{correctAnswer}</strong>.
           </span>
         )}
+        {homework}
         {standing}
       </div>
     );

@@ -39,7 +39,7 @@ function fakeApi() {
     }),
     quizSource: vi.fn(async (_quizId: string): Promise<NewQuiz> => structuredClone(verbsSource)),
     createQuiz: vi.fn(async (_quiz: NewQuiz) => ({ quiz_id: 'verbs-2' })),
-    createSession: vi.fn(async () => ({ session_id: 'K7PQ2M' })),
+    createSession: vi.fn(async (_body: Record<string, unknown>) => ({ session_id: 'K7PQ2M' })),
   };
 }
 
@@ -487,6 +487,50 @@ describe('host setup: a quiz deleted meanwhile', () => {
     await waitFor(() => expect(screen.getByRole('alert')).toHaveTextContent('The server is busy.'));
     expect(optionIds()).toEqual(['verbs-1', 'nouns', 'travel']);
     expect(select()).toHaveValue('travel');
+  });
+});
+
+describe('host setup: showing the right answers (self-paced)', () => {
+  const modeSelect = () => screen.getByTestId('host-mode-select');
+  const showAnswers = () => screen.queryByTestId('host-show-answers');
+
+  it('offers the choice for self-paced only, ticked, with a hint, and sends it', async () => {
+    const { user, api } = setup();
+    await loaded();
+    expect(showAnswers()).toBeNull();
+
+    await user.selectOptions(modeSelect(), 'self_paced');
+    const box = screen.getByRole('checkbox', { name: 'Show the right answer after each question' });
+    expect(box).toBe(showAnswers());
+    expect(box).toBeChecked();
+    expect(box).toHaveAccessibleDescription(
+      'Students then see the answer once they have answered or run out of time.',
+    );
+    await user.click(screen.getByTestId('host-create'));
+    await waitFor(() => expect(api.createSession).toHaveBeenCalledTimes(1));
+    expect(api.createSession).toHaveBeenLastCalledWith({
+      quiz_id: 'verbs-1',
+      mode: 'self_paced',
+      question_seconds: 20,
+      close_when_all_answered: true,
+      show_answers: true,
+    });
+
+    await user.click(box);
+    await user.click(screen.getByTestId('host-create'));
+    await waitFor(() => expect(api.createSession).toHaveBeenCalledTimes(2));
+    expect(api.createSession.mock.lastCall?.[0]).toMatchObject({ mode: 'self_paced', show_answers: false });
+  });
+
+  it('sends nothing about it for a live quiz, where the reveal shows the answer to the room', async () => {
+    const { user, api } = setup();
+    await loaded();
+    await user.selectOptions(modeSelect(), 'self_paced');
+    await user.selectOptions(modeSelect(), 'live');
+    expect(showAnswers()).toBeNull();
+    await user.click(screen.getByTestId('host-create'));
+    await waitFor(() => expect(api.createSession).toHaveBeenCalledTimes(1));
+    expect(api.createSession.mock.lastCall?.[0]).not.toHaveProperty('show_answers');
   });
 });
 

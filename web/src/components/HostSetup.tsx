@@ -170,12 +170,15 @@ export function HostSetup({ api, hosted, userId, onCreated, drafts = browserStor
   const [quizId, setQuizId] = useState('');
   const [mode, setMode] = useState<Mode>('live');
   const [seconds, setSeconds] = useState('20');
+  // Self-paced play is mostly homework, where the right answer is the lesson.
+  const [showAnswers, setShowAnswers] = useState(true);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const quizField = useId();
   const modeField = useId();
   const secondsField = useId();
   const modeHint = useId();
+  const showAnswersHint = useId();
 
   // Arriving from the sign-in form (gone, and its focus with it): start here,
   // once the quizzes are in (the list is disabled until then).
@@ -346,6 +349,8 @@ export function HostSetup({ api, hosted, userId, onCreated, drafts = browserStor
         question_seconds: questionSeconds,
         // A question closes once everyone answered: nobody waits for the timer.
         close_when_all_answered: true,
+        // Only self-paced players meet a question alone; live, the reveal shows it to the room.
+        ...(mode === 'self_paced' && { show_answers: showAnswers }),
       });
       onCreated(created.session_id);
     } catch (ex) {
@@ -480,6 +485,23 @@ export function HostSetup({ api, hosted, userId, onCreated, drafts = browserStor
             ? 'Live: you move everyone through the questions together.'
             : 'Self-paced: each player moves through the questions alone until you finish the quiz.'}
         </p>
+        {mode === 'self_paced' && (
+          <div className="field check-field">
+            <label>
+              <input
+                type="checkbox"
+                data-testid="host-show-answers"
+                checked={showAnswers}
+                onChange={(event) => setShowAnswers(event.target.checked)}
+                aria-describedby={showAnswersHint}
+              />
+              Show the right answer after each question
+            </label>
+            <p id={showAnswersHint} className="hint">
+              Students then see the answer once they have answered or run out of time.
+            </p>
+          </div>
+        )}
         <p className="form-error" role="alert">
           {error}
         </p>

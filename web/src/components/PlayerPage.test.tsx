@@ -134,6 +134,129 @@ describe('PlayerPage of a self-paced player coming back', () => {
   });
 });
 
+describe('PlayerPage showing the right answer (self-paced homework)', () => {
+  const choiceQuestion = (index: number): Question => ({
+    question_id: `q${index + 1}`,
+    index,
+    prompt: `Question number ${index + 1}`,
+    kind: 'choice',
+    choices: ['start', 'stop'],
+    opens_at: new Date().toISOString(),
+    closes_at: new Date(Date.now() + 20_000).toISOString(),
+  });
+  const notYet = () => new ApiError(403, 'forbidden', 'Forbidden', 'the answer to q1 is not shown yet');
+
+  /** Ann's self-paced quiz: the questions served in turn, every answer scored wrong. */
+  function annAnswersWrong(...served: Question[]) {
+    const currentQuestion = vi.fn<() => Promise<Question | null>>();
+    for (const next of served) currentQuestion.mockResolvedValueOnce(next);
+    return {
+      join: vi.fn(async () => ({ session_id: 'K7PQ2M', user_id: 'u-ann', display_name: 'ann', score: 0, rank: null })),
+      getSession: vi.fn(async () => ({ session: { ...selfPaced, question_count: served.length }, offsetMs: 0 })),
+      currentQuestion,
+      submitAnswer: vi.fn(async (_session: string, body: { submission_id: string }) => ({
+        submission_id: body.submission_id,
+        status: 'scored',
+        correct: false,
+        points: 0,
+        score: 0,
+        rank: 1,
+      })),
+      questionAnswer: vi.fn(async (_session: string, questionId: string) => ({
+        question_id: questionId,
+        index: 0,
+        correct_answer: 'start',
+      })),
+    };
+  }
+
+  it('shows the right answer after a wrong one, with "Next question"', async () => {
+    const user = userEvent.setup();
+    const api = annAnswersWrong(choiceQuestion(0));
+    renderPlayer(api);
+    await user.click(await screen.findByTestId('choice-1'));
+
+    const feedback = await screen.findByTestId('answer-feedback');
+    expect(feedback).toHaveAttribute('data-correct', 'false');
+    expect(await screen.findByTestId('right-answer')).toHaveTextContent('The answer: start');
+    expect(feedback).toContainElement(screen.getByTestId('right-answer'));
+    expect(api.questionAnswer).toHaveBeenCalledWith('K7PQ2M', 'q1');
+    expect(screen.getByTestId('next-question')).toBeEnabled();
+  });
+
+  it('asks for nothing after a right answer', async () => {
+    const user = userEvent.setup();
+    const api = annAnswersWrong(choiceQuestion(0));
+    api.submitAnswer.mockImplementation(async (_session, body) => ({
+      submission_id: body.submission_id,
+      status: 'scored',
+      correct: true,
+      points: 950,
+      score: 950,
+      rank: 1,
+    }));
+    renderPlayer(api);
+    await user.click(await screen.findByTestId('choice-0'));
+    expect(await screen.findByTestId('answer-feedback')).toHaveAttribute('data-correct', 'true');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(api.questionAnswer).not.toHaveBeenCalled();
+    expect(screen.queryByTestId('right-answer')).toBeNull();
+  });
+
+  it('shows it once the time ran out, asking again while the server is still in its grace', async () => {
+    const user = userEvent.setup();
+    const typed: Question = {
+      ...timedOut,
+      opens_at: new Date().toISOString(),
+      closes_at: new Date(Date.now() + 800).toISOString(),
+    };
+    const api = annAnswersWrong(typed);
+    api.questionAnswer.mockRejectedValueOnce(notYet()).mockResolvedValueOnce({
+      question_id: 'q1',
+      index: 0,
+      correct_answer: 'hello',
+    });
+    renderPlayer(api);
+    // Typed, not sent: the time runs out on it.
+    await user.type(await screen.findByTestId('text-answer-input'), 'helo');
+
+    const missed = await screen.findByTestId('answer-missed');
+    expect(missed).toHaveTextContent('Time is up.');
+    expect(screen.getByTestId('text-answer-input')).toBeDisabled();
+    expect(screen.getByTestId('next-question')).toBeEnabled();
+    expect(await screen.findByTestId('right-answer', {}, { timeout: 2000 })).toHaveTextContent(
+      'The answer: hello',
+    );
+    expect(missed).toContainElement(screen.getByTestId('right-answer'));
+    expect(api.questionAnswer).toHaveBeenCalledTimes(2);
+    expect(api.submitAnswer).not.toHaveBeenCalled();
+  });
+
+  it('stays silent when the host keeps the answers for the end, and stops asking', async () => {
+    const user = userEvent.setup();
+    const api = annAnswersWrong(choiceQuestion(0), choiceQuestion(1), {
+      ...choiceQuestion(2),
+      closes_at: new Date(Date.now() - 1000).toISOString(),
+    });
+    api.questionAnswer.mockRejectedValue(notYet());
+    renderPlayer(api);
+    await user.click(await screen.findByTestId('choice-1'));
+    expect(await screen.findByTestId('answer-feedback')).toHaveAttribute('data-correct', 'false');
+    await vi.waitFor(() => expect(api.questionAnswer).toHaveBeenCalledTimes(1));
+
+    // Another wrong answer, then a question out of time: not asked again.
+    await user.click(screen.getByTestId('next-question'));
+    expect(await screen.findByText('Question number 2')).toBeInTheDocument();
+    await user.click(screen.getByTestId('choice-1'));
+    await vi.waitFor(() => expect(screen.getByTestId('answer-feedback')).toHaveAttribute('data-correct', 'false'));
+    await user.click(screen.getByTestId('next-question'));
+    expect(await screen.findByTestId('answer-missed')).toHaveTextContent('Time is up.');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(api.questionAnswer).toHaveBeenCalledTimes(1);
+    expect(screen.queryByTestId('right-answer')).toBeNull();
+  });
+});
+
 describe('PlayerPage from the keyboard', () => {
   const choiceQuestion = (index: number): Question => ({
     question_id: `q${index + 1}`,
@@ -259,6 +382,28 @@ describe('PlayerPage in a live quiz', () => {
     expect(await screen.findByTestId('answer-missed')).toHaveTextContent(
       'The host closed this question before you answered.',
     );
+  });
+});
+
+describe('PlayerPage in a live quiz, out of time', () => {
+  it('never asks for the right answer: the reveal shows it to the room', async () => {
+    const live: SessionInfo = { ...selfPaced, mode: 'live', question_index: 0 };
+    const api = {
+      join: vi.fn(async () => ({ session_id: 'K7PQ2M', user_id: 'u-ann', display_name: 'ann', score: 0, rank: null })),
+      getSession: vi.fn(async () => ({ session: live, offsetMs: 0 })),
+      questionAnswer: vi.fn(),
+    };
+    renderPlayer(api);
+    await vi.waitFor(() => expect(FakeSocket.instances).toHaveLength(1));
+    const socket = FakeSocket.last();
+    act(() => {
+      socket.open();
+      socket.receive({ type: 'session.snapshot', seq: 1, server_time: new Date().toISOString(), session: live });
+      socket.receive({ type: 'question.opened', seq: 2, ...timedOut });
+    });
+    expect(await screen.findByTestId('answer-missed')).toHaveTextContent('Time is up.');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(api.questionAnswer).not.toHaveBeenCalled();
   });
 });
 

@@ -387,6 +387,7 @@ export function PlayerPage({
                   streak={state.streak}
                   missed={missed}
                   received={receivedOnly}
+                  rightAnswer={session.rightAnswers[question.question_id] ?? null}
                 />
                 {answeredOrOver && submission?.state !== 'sending' && (
                   <button

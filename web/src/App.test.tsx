@@ -232,6 +232,7 @@ describe('player', () => {
     const bars = screen.getAllByTestId('answer-chart-bar');
     expect(bars.map((bar) => bar.dataset.count)).toEqual(['1', '0', '1', '0']);
     expect(bars[0]).toHaveAttribute('data-correct', 'true');
+    expect(screen.getByTestId('reveal-next')).toHaveTextContent('Waiting for the next question…');
     const rows = within(screen.getByTestId('leaderboard')).getAllByTestId('leaderboard-row');
     expect(rows.map((row) => row.dataset.userId)).toEqual(['u-ann', 'u-bo']);
 
@@ -503,6 +504,10 @@ describe('player', () => {
     );
     const feedback = await screen.findByTestId('answer-feedback');
     expect(feedback).toHaveAttribute('data-correct', 'false');
+    // What the player typed, beside the verdict.
+    expect(within(feedback).getByTestId('answer-typed')).toHaveTextContent('You wrote “hello”.');
+    // The last question: what comes next is the end, not another question.
+    expect(screen.getByTestId('next-question')).toHaveTextContent('Finish my quiz');
     await user.click(screen.getByTestId('next-question'));
     expect(await screen.findByTestId('all-answered')).toBeInTheDocument();
   });
@@ -537,6 +542,26 @@ describe('a player back after closing the tab', () => {
     expect(tokens).toHaveLength(2);
     expect(tokens[1].body).toEqual({ name: 'ann', device_key: key });
     expect(server.calls.filter((call) => call.route === 'POST /v1/sessions/K7PQ2M/participants')).toHaveLength(2);
+  });
+
+  it('goes straight back in from the join link (the QR code) too, the form only once', async () => {
+    const server = fakeServer(annJoinsTheLobby());
+    const first = newTab(server);
+    await joinAs(userEvent.setup(), 'ann');
+    expect(await screen.findByTestId('lobby')).toBeInTheDocument();
+    first.unmount();
+    sessionStorage.clear();
+    FakeSocket.reset();
+
+    window.history.replaceState(null, '', '/?join=k7pq2m');
+    newTab(server);
+    expect(await screen.findByTestId('lobby')).toBeInTheDocument();
+    expect(screen.queryByTestId('name-input')).toBeNull();
+    expect(window.location.hash).toBe('#/play/K7PQ2M');
+    expect(server.calls.filter((call) => call.route === 'POST /v1/sessions/K7PQ2M/participants')).toHaveLength(2);
+    // Back goes to the form with the quiz ID in it, not into the game again.
+    act(() => window.history.back());
+    expect(await screen.findByTestId('join-code-input')).toHaveValue('K7PQ2M');
   });
 
   it('asks as before for a quiz this browser never joined', async () => {
@@ -990,6 +1015,35 @@ describe('classroom play', () => {
       'http://192.168.1.20:8000/?join=K7PQ2M',
     );
     expect(screen.queryByTestId('host-link-local')).toBeNull();
+  });
+
+  it('says at once that an answer tapped offline is kept, without retrying first', async () => {
+    window.history.replaceState(null, '', '/?join=K7PQ2M');
+    const user = userEvent.setup();
+    const offline = vi.spyOn(navigator, 'onLine', 'get').mockReturnValue(false);
+    try {
+      const server = setup({
+        'GET /config.json': config,
+        'POST /v1/dev/token': devToken,
+        'POST /v1/sessions/K7PQ2M/participants': () =>
+          json({ session_id: 'K7PQ2M', user_id: 'u-ann', display_name: 'ann', score: 0, rank: null }, 201),
+        'GET /v1/sessions/K7PQ2M': () =>
+          json(session('running', { question_index: 0, current_question: question('q1', 0) })),
+        'POST /v1/sessions/K7PQ2M/answers': () => {
+          throw new TypeError('Failed to fetch');
+        },
+      });
+      await user.type(await screen.findByTestId('name-input'), 'ann');
+      await user.click(screen.getByTestId('join-button'));
+      await user.click(await screen.findByTestId('choice-0'));
+      await waitFor(
+        () => expect(screen.getByTestId('answer-pending')).toHaveAttribute('data-waiting', 'true'),
+        { timeout: 300 },
+      );
+      expect(server.calls.filter((call) => call.route === 'POST /v1/sessions/K7PQ2M/answers')).toHaveLength(1);
+    } finally {
+      offline.mockRestore();
+    }
   });
 
   it('keeps an answer sent offline and resends it with the same id when back online', async () => {

@@ -116,6 +116,21 @@ export function App({ api, auth, authError = null, WebSocket, hosted: given, joi
     if (!rejoining || !rejoinCode || !returningName) return;
     auth.signInDev(returningName).catch(() => setRejoinFailed(rejoinCode));
   }, [auth, rejoining, rejoinCode, returningName]);
+  // The same from the join link (`?join=`, what the QR code gives): a quiz
+  // this browser joined goes to its game (the rejoin above), not to the form.
+  const linkCode = route.page === 'join' && !route.code ? initialCode : '';
+  const linkRejoins =
+    linkCode !== '' &&
+    config !== null &&
+    joined.joinedHere(linkCode) &&
+    (token !== null || (config.dev_auth && auth.returningName() !== null));
+  useEffect(() => {
+    if (!linkRejoins) return;
+    // Once: the brand's link to `#/` shows the form again.
+    setInitialCode('');
+    window.history.replaceState(null, '', `${window.location.pathname}${routeHash({ page: 'join', code: linkCode })}`);
+    navigate({ page: 'play', code: linkCode });
+  }, [linkRejoins, linkCode, navigate]);
   const rememberJoin = useCallback(
     (code: string, userId: string) => joined.remember(code, userId),
     [joined],
@@ -148,10 +163,10 @@ export function App({ api, auth, authError = null, WebSocket, hosted: given, joi
         onJoined={rememberJoin}
       />
     );
-  } else if (rejoining) {
+  } else if (rejoining || linkRejoins) {
     content = (
       <section className="card" aria-busy="true">
-        <p>Joining {rejoinCode}…</p>
+        <p>Joining {rejoinCode ?? linkCode}…</p>
       </section>
     );
   } else if (route.page === 'join' || route.page === 'play') {

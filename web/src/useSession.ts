@@ -118,6 +118,11 @@ function isOffline(ex: unknown): boolean {
   return !(ex instanceof ApiError);
 }
 
+/** The browser says it has no network (a phone in a tunnel, Wi-Fi off). */
+function browserOffline(): boolean {
+  return typeof navigator !== 'undefined' && navigator.onLine === false;
+}
+
 function isRetryable(ex: unknown): boolean {
   if (ex instanceof ApiError) return ex.status >= 500 || RETRYABLE.has(ex.code);
   // fetch rejects with a TypeError when the network is down.
@@ -452,7 +457,9 @@ export function useSession(sessionId: string, role: Role, deps: SessionDeps): Se
             const stalled = ex instanceof RequestTimeout;
             // A stalled network also holds the live socket without closing it: check it.
             if (stalled) liveRef.current?.probe();
-            if (stalled || (attempt === 2 && isOffline(ex))) {
+            // Offline by the browser's word: no quick retries first (they kept
+            // the phone saying "Sending…" beside its "Offline" for seconds).
+            if (stalled || (isOffline(ex) && (attempt === 2 || browserOffline()))) {
               // No connection: keep the answer and send it again (same id) on reconnect.
               // Sent again as it is: the phone keeps saying the answer is kept
               // until one attempt gets through (not "Sending…" at each try).

@@ -222,6 +222,29 @@ def _font_px(locator: Any) -> float:
     return float(locator.evaluate("(node) => parseFloat(getComputedStyle(node).fontSize)"))
 
 
+def _names_whole(page: Any, min_px: float) -> None:
+    """Every name in the lobby shows whole, at ``min_px`` or more."""
+    chips = page.get_by_test_id("lobby-participant")
+    cut = chips.evaluate_all(
+        """(chips) => chips
+            .flatMap((chip) => [...chip.querySelectorAll('.name-base')])
+            .filter((name) => name.scrollWidth > name.clientWidth)
+            .map((name) => name.textContent)"""
+    )
+    assert cut == [], cut
+    assert _font_px(chips.first) >= min_px, _font_px(chips.first)
+
+
+def _lines(locator: Any) -> float:
+    """How many lines of text the element takes."""
+    return float(
+        locator.evaluate(
+            """(node) => node.getBoundingClientRect().height
+                / parseFloat(getComputedStyle(node).lineHeight)"""
+        )
+    )
+
+
 def _save(page: Any, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     page.evaluate("window.scrollTo(0, 0)")
@@ -591,6 +614,24 @@ def test_self_paced_progress_on_the_host_screen(
     _on_screen(host, table)
     _no_scroll(host)
     _save(host, output_dir / "presenter-self-paced-1280x720.png")
+    # The leaderboard's names whole ("Student 12"), and at 1024x768 each question's count in sight.
+    board = host.locator(".self-paced-grid .leaderboard .name-base")
+    cut = board.evaluate_all(
+        "(names) => names.filter((n) => n.scrollWidth > n.clientWidth).map((n) => n.textContent)"
+    )
+    assert cut == [], cut
+    host.set_viewport_size({"width": 1024, "height": 768})
+    for count in host.locator('[data-testid="self-paced-question"] .bar-count').all():
+        _on_screen(host, count)
+        # Inside its panel, which clips what overflows it.
+        assert count.evaluate(
+            """(node) => {
+                const box = node.getBoundingClientRect();
+                const panel = node.closest('.progress-questions').getBoundingClientRect();
+                return box.width > 0 && box.right <= panel.right + 0.5;
+            }"""
+        ), count
+    _no_scroll(host)
 
     # Finishing says who has not finished yet.
     host.get_by_test_id("host-finish").click()
@@ -713,15 +754,23 @@ def test_a_forty_letter_name_fits_every_screen(room: Room) -> None:
     )
 
 
-# The projector's hardest case: a long title, a two-line prompt and six choices.
+# The projector's hardest case: a long title, a long prompt and six choices, the
+# right one long enough to wrap.
 CROWDED_QUESTION = {
     "prompt": (
-        "Which word best completes the sentence: 'After the long journey across the "
-        "mountains, the travellers were completely ___'?"
+        "Which words best complete the sentence: 'After the long journey across the "
+        "mountains, the travellers were ___'?"
     ),
     "kind": "choice",
-    "choices": ["exhausted", "excited", "expensive", "explained", "exported", "extended"],
-    "answer": "exhausted",
+    "choices": [
+        "exhausted and ready for a long sleep",
+        "excited",
+        "expensive",
+        "explained",
+        "exported",
+        "extended",
+    ],
+    "answer": "exhausted and ready for a long sleep",
 }
 CROWDED_QUIZ = {
     "title": "Vocabulary challenge: the big end-of-term review for class 4B",
@@ -752,10 +801,39 @@ def test_a_projector_fits_the_lobby_question_and_reveal(
     _on_screen(host, host.get_by_test_id("host-qr"))
     _save(host, output_dir / f"presenter-lobby-{size[0]}x{size[1]}.png")
     _no_scroll(host)
+    _names_whole(host, 18 if size == (1280, 720) else 0)
+    # "Student 21": one space before the number, not the chip's gap besides.
+    base = newest.locator(".name-base").bounding_box()
+    number = newest.locator(".name-number").bounding_box()
+    assert base is not None and number is not None
+    assert abs(number["x"] - (base["x"] + base["width"])) < 1, (base, number)
 
-    room.start(host, 30)
-    expect(host.get_by_test_id("question-prompt")).to_have_text(CROWDED_QUESTION["prompt"])
+    # A class of 80 on the smallest projectors: every name whole and legible, all on the screen.
+    class_size = 30
+    if size in ((1280, 720), (1024, 768)):
+        class_size = 80
+        _join_from_api(quiz_server, session_id, [f"Student {number}" for number in range(22, 72)])
+        expect(host.get_by_test_id("participant-count")).to_have_text("80")
+        expect(host.get_by_test_id("lobby-participant").last).to_contain_text("Student 71")
+        _names_whole(host, 16 if size == (1280, 720) else 0)
+        _on_screen(host, host.get_by_test_id("lobby-participant").first)
+        _on_screen(host, host.get_by_test_id("lobby-participant").last)
+        _save(host, output_dir / f"presenter-lobby-80-{size[0]}x{size[1]}.png")
+        _no_scroll(host)
+
+    room.start(host, class_size)
+    prompt = host.get_by_test_id("question-prompt")
+    expect(prompt).to_have_text(CROWDED_QUESTION["prompt"])
     _no_scroll(host)
+    # Every tile whole on the screen, the prompt on two lines at most.
+    tiles = host.locator(".stage-choices .tile")
+    expect(tiles).to_have_count(6)
+    for tile in tiles.all():
+        _on_screen(host, tile)
+        text = tile.locator(".tile-text")
+        assert text.evaluate("(node) => node.scrollHeight <= node.parentNode.clientHeight"), tile
+    _save(host, output_dir / f"presenter-question-{size[0]}x{size[1]}.png")
+    assert _lines(prompt) < 2.5, _lines(prompt)
     # The controls stay on the title's row, however long the title.
     bar = host.locator(".presenter-bar").bounding_box()
     reveal = host.get_by_test_id("host-reveal").bounding_box()
@@ -772,7 +850,9 @@ def test_a_projector_fits_the_lobby_question_and_reveal(
     shown = rows.count()
     assert (shown == 8) if size[1] >= 1080 else (3 <= shown <= 8), shown
     _on_screen(host, rows.last)
-    _on_screen(host, host.get_by_test_id("answer-chart-bar").last)
+    for bar in host.get_by_test_id("answer-chart-bar").all():
+        _on_screen(host, bar)
+    _on_screen(host, host.locator(".stats-answer"))
     _save(host, output_dir / f"presenter-reveal-{size[0]}x{size[1]}.png")
     _no_scroll(host)
     if size == (1280, 720):

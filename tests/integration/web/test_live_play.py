@@ -302,6 +302,17 @@ def test_host_and_three_players_play_a_live_session(
 
         _save(host, output_dir / "host-results.png", full_page=True)
         _save(players[0].page, output_dir / "player-results.png", full_page=True)
+        # A 320 px phone: one line per name; each question across the card, its numbers under it.
+        small = players[0].page
+        small.set_viewport_size({"width": 320, "height": 640})
+        lines = small.locator(".results-name bdi").evaluate_all(
+            "(names) => names.map((name) => name.getClientRects().length)"
+        )
+        assert lines and set(lines) == {1}, lines
+        for prompt in small.locator('[data-testid="results-question"] td:nth-child(2)').all():
+            box = prompt.bounding_box()
+            assert box is not None and box["width"] >= 200, box
+        _save(small, output_dir / "player-results-320.png", full_page=True)
         assert errors == [], errors
     except Exception:
         for number, context in enumerate(contexts):

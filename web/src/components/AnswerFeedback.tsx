@@ -30,6 +30,8 @@ export interface AnswerFeedbackProps {
    * for the player (answered wrong, or out of time); shown under the result.
    */
   rightAnswer?: string | null;
+  /** A typed answer (not a choice): a wrong one is echoed beside the right one. */
+  typed?: boolean;
 }
 
 /** The run of consecutive correct answers ending with a scored answer (1 = no streak). */
@@ -53,6 +55,7 @@ export function AnswerFeedback({
   score = null,
   correctAnswer = null,
   rightAnswer = null,
+  typed = false,
 }: AnswerFeedbackProps) {
   const box = useRef<HTMLDivElement>(null);
   const standing =
@@ -116,6 +119,12 @@ export function AnswerFeedback({
           <span className="feedback-answer">
             {' '}
             The answer was <strong>{answer}</strong>.
+          </span>
+        )}
+        {!correct && typed && submission.answer && (!takeover || revealed) && (
+          <span className="feedback-typed" data-testid="answer-typed">
+            {' '}
+            You wrote “<bdi>{submission.answer}</bdi>”.
           </span>
         )}
         {/* Not twice: a result that carries the answer has said it already. */}

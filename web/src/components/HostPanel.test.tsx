@@ -3,7 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError, type ApiClient, type SessionInfo } from '../api';
 import { FakeSocket } from '../test/fakeSocket';
-import { HostPanel, SETTLE_MS, unfinishedNote } from './HostPanel';
+import { HostPanel, promptClass, SETTLE_MS, unfinishedNote } from './HostPanel';
 
 function session(extra: Partial<SessionInfo> = {}): SessionInfo {
   return {
@@ -178,6 +178,43 @@ describe('HostPanel finishing', () => {
   });
 });
 
+describe('HostPanel question on the projector', () => {
+  it('gives a long prompt smaller type, at the question and at the reveal', () => {
+    expect(promptClass("Choose the synonym of 'begin'")).toBe('stage-prompt');
+    const long = 'Which kitchen tool would you use to remove the skin from a potato before boiling it?';
+    expect(promptClass(long)).toBe('stage-prompt stage-prompt-long');
+    expect(promptClass(long, true)).toBe('stage-prompt stage-prompt-small stage-prompt-long');
+  });
+
+  it('marks five or six choices, whose tiles take three rows', async () => {
+    const six = firstQuestionOpen();
+    renderPanel(
+      session({
+        participant_count: 3,
+        ...six,
+        current_question: { ...six.current_question!, choices: ['a', 'b', 'c', 'd', 'e', 'f'] },
+      }),
+    );
+    expect(await screen.findByRole('list', { name: 'Choices' })).toHaveClass('stage-choices', 'stage-choices-many');
+    cleanup();
+    renderPanel(session({ participant_count: 3, ...firstQuestionOpen() }));
+    expect(await screen.findByRole('list', { name: 'Choices' })).not.toHaveClass('stage-choices-many');
+  });
+});
+
+describe('HostPanel finished', () => {
+  it('no longer shows the live channel\'s state once the quiz is over', async () => {
+    renderPanel(session({ status: 'running', ...firstQuestionOpen() }));
+    expect(await screen.findByTestId('connection-status')).toBeInTheDocument();
+    cleanup();
+    renderPanel(session({ status: 'finished' }), undefined, {
+      results: vi.fn(async () => ({ session_id: 'K7PQ2M', standings: [], questions: [] })),
+    });
+    expect(await screen.findByTestId('host-session-id')).toBeInTheDocument();
+    expect(screen.queryByTestId('connection-status')).toBeNull();
+  });
+});
+
 describe('HostPanel starting', () => {
   it('asks before starting with nobody in the lobby', async () => {
     const user = userEvent.setup();
@@ -257,6 +294,8 @@ describe('HostPanel lobby', () => {
       }),
     );
     expect(list).toHaveClass('chips-dense');
+    // The names' grid takes more of the projector's width.
+    expect(screen.getByTestId('lobby')).toHaveClass('stage-lobby', 'stage-lobby-dense');
   });
 
   it('scrolls the newest joiner into sight, not under a host removing names from the keyboard', async () => {

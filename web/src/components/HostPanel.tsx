@@ -111,6 +111,15 @@ function followClass(
   return { ...known, count, removals, awaiting: recountDue };
 }
 
+/** A prompt longer than this takes smaller type on the projector (three lines at full size). */
+export const LONG_PROMPT = 60;
+
+/** The projector's class for a question's prompt: smaller type for a long one. */
+export function promptClass(prompt: string, small = false): string {
+  const long = prompt.length > LONG_PROMPT ? ' stage-prompt-long' : '';
+  return `stage-prompt${small ? ' stage-prompt-small' : ''}${long}`;
+}
+
 /** What finishing a self-paced quiz now does to the players still working. */
 export function unfinishedNote(progress: SessionProgress): string {
   const players = progress.items.length;
@@ -466,7 +475,8 @@ export function HostPanel({
             </span>
           )}
         </div>
-        <ConnectionStatus status={session.connection} onRetry={session.reconnect} />
+        {/* Once finished nothing live is left to follow: no "● Live" over the podium. */}
+        {phase !== 'finished' && <ConnectionStatus status={session.connection} onRetry={session.reconnect} />}
         <div className="presenter-controls" aria-label="Quiz controls" role="group">
           {primary && (
             <button
@@ -552,7 +562,11 @@ export function HostPanel({
       )}
 
       {phase === 'lobby' && (
-        <section className="stage stage-lobby" data-testid="lobby" aria-label="Lobby">
+        <section
+          className={`stage stage-lobby stage-lobby-${chipDensity(lobbyNames.length)}`}
+          data-testid="lobby"
+          aria-label="Lobby"
+        >
           <div className="lobby-join">
             <p className="lobby-join-at">
               Join at <strong>{joinAt}</strong> with the quiz ID
@@ -627,11 +641,14 @@ export function HostPanel({
           </div>
           {question && (
             <>
-              <h1 className="stage-prompt" data-testid="question-prompt">
+              <h1 className={promptClass(question.prompt)} data-testid="question-prompt">
                 {question.prompt}
               </h1>
               {question.kind === 'choice' && question.choices ? (
-                <ol className="stage-choices" aria-label="Choices">
+                <ol
+                  className={`stage-choices${question.choices.length > 4 ? ' stage-choices-many' : ''}`}
+                  aria-label="Choices"
+                >
                   {question.choices.map((choice, position, choices) => (
                     <li key={`${position}-${choice}`} className={`tile ${tileClass(choices, position)}`}>
                       <span className="choice-key" aria-hidden="true">
@@ -666,7 +683,7 @@ export function HostPanel({
               <span data-testid="host-answered-of">of {answeredOf} answered</span>
             </p>
           </div>
-          <h1 className="stage-prompt stage-prompt-small" data-testid="question-prompt">
+          <h1 className={promptClass(question.prompt, true)} data-testid="question-prompt">
             {question.prompt}
           </h1>
           <div className="reveal-grid">

@@ -55,6 +55,17 @@ describe('Leaderboard', () => {
     expect(mine.querySelector('.name-base')).not.toContainElement(you);
   });
 
+  it('says "(you)" visibly on the viewer\'s row inside the top ten too', () => {
+    render(<Leaderboard entries={entries(5)} me={{ rank: 3, score: 3000 }} myUserId="u3" myName="Player 3" />);
+    const mine = screen.getAllByTestId('leaderboard-row')[2];
+    expect(mine).toHaveAttribute('aria-current', 'true');
+    expect(mine).toHaveTextContent(/^3Player 3 \(you\)3\s?000$/);
+    const you = screen.getByText('(you)');
+    expect(you).toHaveClass('lb-you');
+    expect(you).not.toHaveClass('visually-hidden');
+    expect(mine.querySelector('.name-base')).not.toContainElement(you);
+  });
+
   it('isolates a right-to-left name, so its number and the score stay in place', () => {
     render(<Leaderboard entries={[{ rank: 1, user_id: 'u1', display_name: 'محمد 2', score: 950 }]} />);
     const row = screen.getByTestId('leaderboard-row');

@@ -106,7 +106,13 @@ export function Leaderboard({
                 <span className="lb-rank">{formatRank(entry.rank)}</span>
                 <span className="lb-name">
                   <DisplayName name={entry.display_name} />
-                  {mine && <span className="visually-hidden"> (you)</span>}
+                  {/* Seen as on the pinned row below: a long name is cut, never "(you)". */}
+                  {mine && (
+                    <>
+                      {' '}
+                      <span className="lb-you muted">(you)</span>
+                    </>
+                  )}
                 </span>
                 <span className="lb-score">{formatScore(entry.score)}</span>
                 {onRemove && (

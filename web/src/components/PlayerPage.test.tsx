@@ -383,6 +383,36 @@ describe('PlayerPage in a live quiz', () => {
       'The host closed this question before you answered.',
     );
   });
+
+  it('says the results come next after the last question, not another question', async () => {
+    const live: SessionInfo = { ...selfPaced, mode: 'live', question_index: 0, question_count: 1 };
+    const open: Question = {
+      ...timedOut,
+      kind: 'choice',
+      choices: ['start', 'stop'],
+      opens_at: new Date().toISOString(),
+      closes_at: new Date(Date.now() + 20_000).toISOString(),
+    };
+    const api = {
+      join: vi.fn(async () => ({ session_id: 'K7PQ2M', user_id: 'u-ann', display_name: 'ann', score: 0, rank: null })),
+      getSession: vi.fn(async () => ({ session: live, offsetMs: 0 })),
+    };
+    renderPlayer(api);
+    await vi.waitFor(() => expect(FakeSocket.instances).toHaveLength(1));
+    const socket = FakeSocket.last();
+    act(() => {
+      socket.open();
+      socket.receive({ type: 'session.snapshot', seq: 1, server_time: new Date().toISOString(), session: live });
+      socket.receive({ type: 'question.opened', seq: 2, ...open });
+    });
+    expect(await screen.findByTestId('choice-0')).toBeEnabled();
+    act(() =>
+      socket.receive({ type: 'question.closed', seq: 3, question_id: 'q1', correct_answer: 'start' }),
+    );
+    expect(await screen.findByTestId('reveal-next')).toHaveTextContent(
+      'That was the last question: the results come next.',
+    );
+  });
 });
 
 describe('PlayerPage in a live quiz, out of time', () => {

@@ -94,6 +94,8 @@ export function PlayerPage({
   }, [fatal, onUnauthorized]);
 
   const question = state.question;
+  // The quiz's last question: what comes after it is the results, not another one.
+  const lastQuestion = Boolean(question && state.questionCount && question.index + 1 >= state.questionCount);
   const questionId = question?.question_id;
   const submission = submissionFor(state, questionId);
   const timedOut = questionId ? Boolean(expired[questionId]) : false;
@@ -270,6 +272,7 @@ export function PlayerPage({
         <>
           {question && showResult ? (
             <AnswerFeedback
+              typed={question?.kind === 'text'}
               submission={receivedOnly ? null : submission}
               streak={state.streak}
               missed={false}
@@ -291,6 +294,7 @@ export function PlayerPage({
                 onDraft={onDraft}
               />
               <AnswerFeedback
+                typed={question?.kind === 'text'}
                 submission={receivedOnly ? null : submission}
                 streak={state.streak}
                 missed={missed}
@@ -320,6 +324,7 @@ export function PlayerPage({
             </section>
           ) : (
             <AnswerFeedback
+              typed={question?.kind === 'text'}
               submission={receivedOnly ? null : submission}
               streak={state.streak}
               missed={missed || (!submission && !answeredEarlier)}
@@ -343,7 +348,9 @@ export function PlayerPage({
             {state.closed && (
               <QuestionStatsView stats={state.closed} choices={question.choices ?? []} />
             )}
-            <p className="muted center">Waiting for the next question…</p>
+            <p className="muted center" data-testid="reveal-next">
+              {lastQuestion ? 'That was the last question: the results come next.' : 'Waiting for the next question…'}
+            </p>
           </section>
           <Leaderboard
             entries={state.entries}
@@ -383,6 +390,7 @@ export function PlayerPage({
               {/* Side by side on a small phone, so "Next question" stays on the first screen. */}
               <div className="after-answer">
                 <AnswerFeedback
+                  typed={question?.kind === 'text'}
                   submission={receivedOnly ? null : submission}
                   streak={state.streak}
                   missed={missed}
@@ -396,7 +404,7 @@ export function PlayerPage({
                     data-testid="next-question"
                     onClick={session.nextSelfPaced}
                   >
-                    Next question
+                    {lastQuestion ? 'Finish my quiz' : 'Next question'}
                   </button>
                 )}
               </div>

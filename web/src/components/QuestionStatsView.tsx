@@ -3,6 +3,9 @@ import { formatPercent } from '../format';
 import { tileClass } from '../palette';
 import { choiceKey } from './QuestionCard';
 
+/** A right answer longer than this takes smaller type (one line beside the chart's width). */
+export const LONG_ANSWER = 20;
+
 export interface QuestionStatsViewProps {
   stats: QuestionStats;
   choices: string[];
@@ -23,7 +26,7 @@ export function QuestionStatsView({ stats, choices, size = 'phone' }: QuestionSt
   const answers = stats.answer_count;
   return (
     <div className={`stats stats-${size}`} data-testid="question-stats">
-      <p className="stats-answer">
+      <p className={`stats-answer${(stats.correct_answer ?? '').length > LONG_ANSWER ? ' stats-answer-long' : ''}`}>
         <span className="stats-answer-label">Answer</span>{' '}
         <strong data-testid="host-correct-answer">{stats.correct_answer ?? '–'}</strong>
       </p>

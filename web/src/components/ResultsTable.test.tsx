@@ -24,6 +24,32 @@ describe('ResultsTable', () => {
     expect(name).toHaveAttribute('title', LONG);
   });
 
+  it('labels each question\'s numbers, for a narrow phone that stacks them under the question', () => {
+    render(
+      <ResultsTable
+        results={{
+          ...results,
+          questions: [
+            {
+              question_id: 'q1',
+              index: 0,
+              prompt: 'begin',
+              correct_answer: 'start',
+              answer_count: 2,
+              correct_count: 1,
+              correct_share: 0.5,
+              choice_counts: null,
+              played: true,
+            },
+          ],
+        }}
+      />,
+    );
+    expect(screen.getByTestId('results-questions')).toHaveClass('results-questions');
+    const cells = within(screen.getByTestId('results-question')).getAllByRole('cell');
+    expect(cells.map((cell) => cell.dataset.label ?? null)).toEqual([null, null, 'Answers', 'Correct']);
+  });
+
   it('isolates a right-to-left name from the numbers beside it', () => {
     render(
       <ResultsTable

@@ -105,7 +105,7 @@ export function ResultsTable({ results, myUserId, host = false }: ResultsTablePr
         <>
           <h3>Questions</h3>
           <div className="table-scroll">
-            <table data-testid="results-questions">
+            <table className="results-questions" data-testid="results-questions">
               <thead>
                 <tr>
                   <th scope="col">#</th>
@@ -142,8 +142,13 @@ export function ResultsTable({ results, myUserId, host = false }: ResultsTablePr
                           <span className="muted"> — {question.correct_answer}</span>
                         )}
                       </td>
-                      <td className="num">{question.answer_count ?? '–'}</td>
-                      <td className="num">{formatPercent(question.correct_share)}</td>
+                      {/* The labels head the numbers on a narrow phone, whose table has no head row. */}
+                      <td className="num" data-label="Answers">
+                        {question.answer_count ?? '–'}
+                      </td>
+                      <td className="num" data-label="Correct">
+                        {formatPercent(question.correct_share)}
+                      </td>
                     </tr>
                   ),
                 )}

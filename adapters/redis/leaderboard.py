@@ -37,7 +37,6 @@ clients read it exactly.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable
 from typing import Any
 
@@ -47,6 +46,7 @@ from adapters.redis.errors import text, unavailable_on_failure
 from quizcore.ports import Leaderboard, ScoreStore
 from quizcore.scoring import Standing
 from quizcore.services import session_board
+from quizcore.services.common import gather_bounded
 
 MAX_SCORE = 2**53 - 1
 MAX_REACHED_AT = 10**19 - 1
@@ -294,13 +294,10 @@ async def rebuild_session_board(
     stored = await scores.scores(session_id)
     entries = {user_id: (0, 0) for user_id in participants}
     entries.update({entry.user_id: (entry.score, entry.reached_at) for entry in stored})
-    gate = asyncio.Semaphore(max(1, concurrency))
-
-    async def one(user_id: str, score: int, reached_at: int) -> None:
-        async with gate:
-            await leaderboard.submit(board, user_id, score, reached_at)
-
-    await asyncio.gather(*(one(user, *entry) for user, entry in entries.items()))
+    await gather_bounded(
+        [leaderboard.submit(board, user, *entry) for user, entry in entries.items()],
+        concurrency,
+    )
     return len(entries)
 
 

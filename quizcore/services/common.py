@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from quizcore.errors import (
     QuizNotFound,
@@ -17,6 +19,8 @@ from quizcore.ports import (
 from quizcore.quiz import Question, Quiz
 from quizcore.scoring import AnswerFacts, Tally, speed_points, tally
 from quizcore.session import SessionState
+
+T = TypeVar("T")
 
 GLOBAL_BOARD = "global"
 MAX_SAVE_ATTEMPTS = 8
@@ -55,6 +59,17 @@ class Catalog:
             self._cache.pop(next(iter(self._cache)))
         self._cache[quiz_id] = quiz
         return quiz
+
+
+async def gather_bounded(reads: list[Awaitable[T]], limit: int) -> list[T]:
+    """Await ``reads`` with at most ``limit`` in flight; return results in order."""
+    gate = asyncio.Semaphore(max(1, limit))
+
+    async def one(read: Awaitable[T]) -> T:
+        async with gate:
+            return await read
+
+    return list(await asyncio.gather(*(one(read) for read in reads)))
 
 
 async def load_session(sessions: SessionStore, session_id: str) -> SessionState:

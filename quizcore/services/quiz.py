@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from collections.abc import Callable
+from typing import Any
 
 from quizcore import session as rules
 from quizcore.errors import (
@@ -43,6 +42,7 @@ from quizcore.services.common import (
     Catalog,
     PlayRules,
     current_question,
+    gather_bounded,
     load_session,
     score_answers,
     session_board,
@@ -55,19 +55,6 @@ MAX_CACHED_REVEALS = 1024
 PROGRESS_READS = 16
 # How long one read of the players' progress serves the host's screens.
 PROGRESS_MS = 2000
-
-T = TypeVar("T")
-
-
-async def _gather_bounded(reads: list[Awaitable[T]], limit: int) -> list[T]:
-    """Await ``reads`` with at most ``limit`` in flight; return results in order."""
-    gate = asyncio.Semaphore(limit)
-
-    async def one(read: Awaitable[T]) -> T:
-        async with gate:
-            return await read
-
-    return list(await asyncio.gather(*(one(read) for read in reads)))
 
 
 class QuizService:
@@ -358,7 +345,7 @@ class QuizService:
         scores = {score.user_id: score for score in await self.scores.scores(session_id)}
         served: list[dict[int, int]] = [{} for _ in joined]
         if state.mode == "self_paced":
-            served = await _gather_bounded(
+            served = await gather_bounded(
                 [self.sessions.served(session_id, p.user_id) for p in joined], PROGRESS_READS
             )
         items = []

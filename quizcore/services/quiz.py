@@ -81,9 +81,10 @@ class QuizService:
         # reconnecting after a reveal would otherwise count every answer of
         # the session once per socket.
         self._reveals: dict[str, tuple[tuple[int, int], dict[str, Any]]] = {}
-        # The last progress read per session and until when it stands: two
-        # host screens polling read the stores once per ``PROGRESS_MS``.
-        self._progress: dict[str, tuple[int, dict[str, Any]]] = {}
+        # The last progress read per session, until when it stands and of
+        # which state version: two host screens polling read the stores once
+        # per ``PROGRESS_MS``, and a finish shows at once.
+        self._progress: dict[str, tuple[int, int, dict[str, Any]]] = {}
         self.master = master
         self.sessions = sessions
         self.answers = answers
@@ -324,12 +325,13 @@ class QuizService:
             raise Forbidden("only the host can follow the players' progress")
         now = self.clock.now_ms()
         kept = self._progress.get(session_id)
-        if kept is not None and now < kept[0]:
-            return kept[1]
+        # A transition (the start, the finish) shows at once, not a read later.
+        if kept is not None and now < kept[0] and kept[1] == state.version:
+            return kept[2]
         view = await self._read_progress(state, now)
         if len(self._progress) >= MAX_CACHED_REVEALS:
             self._progress.clear()
-        self._progress[session_id] = (now + PROGRESS_MS, view)
+        self._progress[session_id] = (now + PROGRESS_MS, state.version, view)
         return view
 
     async def _read_progress(self, state: SessionState, now: int) -> dict[str, Any]:

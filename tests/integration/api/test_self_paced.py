@@ -280,3 +280,18 @@ async def test_live_answers_show_from_the_reveal_on(app: Harness) -> None:
     assert_problem(while_open, 403, "forbidden")
     assert revealed.status == to_host.status == 200
     assert_problem(next_one, 403, "forbidden")
+
+
+async def test_the_finish_shows_in_progress_at_once_not_a_cached_read_later(
+    app: Harness,
+) -> None:
+    api = app.api
+    game = await _started(app, players=1, seconds=5)
+    path = f"/v1/sessions/{game.session_id}/progress"
+
+    working = await api.get(path, as_=game.host)
+    await api.host(game.host, game.session_id, "finish")
+    finished = await api.get(path, as_=game.host)  # well within the 2 s a read is kept
+
+    assert working.body["done_count"] == 0
+    assert finished.body["done_count"] == 1

@@ -423,12 +423,8 @@ def answer_out(
     answered it (one answer each) or whose time for it ran out, grace
     included. ``served_at``: when it was served to the viewer (self-paced).
     """
-    if state.status == "finished":
-        return True
-    if state.status != "running":
-        return False
-    if state.mode == "live":
-        return question.index <= state.closed_through
+    if state.status != "running" or state.mode == "live":
+        return responses_out(state, question)
     if not state.show_answers:
         return False
     if answered:
@@ -532,3 +528,17 @@ def check_window(
     if received_at > deadline + grace_ms:
         raise QuestionClosed(f"question {question_id} closed at {deadline}")
     return served_at
+
+
+def responses_out(state: SessionState, question: Question) -> bool:
+    """Return whether the host may see what the class answered to a question.
+
+    Not while a live question may still take an answer: the host's screen
+    is the room's projector, and the words on it would answer for whoever
+    has not yet. Live, once the question was revealed; self-paced, at any
+    time (the teacher follows homework, which nobody sees over their
+    shoulder); every question once the session finished.
+    """
+    if state.status != "running":
+        return state.status == "finished"
+    return state.mode != "live" or question.index <= state.closed_through

@@ -232,6 +232,26 @@ class QuestionAnswer(BaseModel):
     correct_answer: str
 
 
+class AnswerGroup(BaseModel):
+    """(v1.2) One group of like answers: its most typed spelling, how many gave it."""
+
+    answer: str
+    count: int
+    correct: bool
+
+
+class Responses(BaseModel):
+    """(v1.2) What the class answered to one question, the most given first."""
+
+    question_id: str
+    index: int
+    kind: str
+    answer_count: int
+    distinct_count: int
+    responses: list[AnswerGroup]
+    other_count: int
+
+
 class CurrentQuestion(BaseModel):
     """The question to answer now, with its server-timed window."""
 

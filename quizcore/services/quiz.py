@@ -35,6 +35,7 @@ from quizcore.ports import (
     SessionStore,
 )
 from quizcore.quiz import Question, Quiz, build_quiz, normalise
+from quizcore.responses import group_responses
 from quizcore.scoring import rank_all
 from quizcore.services.common import (
     MAX_NAME_SUFFIX,
@@ -85,6 +86,8 @@ class QuizService:
         # which state version: two host screens polling read the stores once
         # per ``PROGRESS_MS``, and a finish shows at once.
         self._progress: dict[str, tuple[int, int, dict[str, Any]]] = {}
+        # The last grouped answers per session, by (question, answers to it).
+        self._responses: dict[str, tuple[tuple[str, int], dict[str, Any]]] = {}
         self.master = master
         self.sessions = sessions
         self.answers = answers
@@ -487,6 +490,44 @@ class QuizService:
             "index": question.index,
             "correct_answer": question.answer,
         }
+
+    async def responses(self, session_id: str, actor: str, question_id: str) -> dict[str, Any]:
+        """Return what the class answered to one question, grouped (host only).
+
+        ``rules.responses_out`` decides when: live, once the question was
+        revealed. The answers of players the host removed are left out, as
+        in the statistics. A room reloading the reveal reads the answers
+        once: the view is kept by the question's answer count.
+        """
+        state = await load_session(self.sessions, session_id)
+        if actor != state.host_id:
+            raise Forbidden("only the host can see what the class answered")
+        quiz = await self.catalog.quiz(state.quiz_id)
+        question = quiz.question(question_id)
+        if question is None:
+            raise NotFound(f"no question {question_id} in this quiz")
+        if not rules.responses_out(state, question):
+            raise Forbidden(f"what the class answered to {question_id} shows once it is revealed")
+        count = await self.answered_count(session_id, question_id)
+        cached = self._responses.get(session_id)
+        if cached is not None and cached[0] == (question_id, count):
+            return cached[1]
+        removed = set(await self.sessions.removed_participants(session_id))
+        given = [
+            answer.answer
+            for answer in await self.answers.for_session(session_id)
+            if answer.question_id == question_id and answer.user_id not in removed
+        ]
+        view = {
+            "question_id": question.question_id,
+            "index": question.index,
+            "kind": question.kind,
+            **group_responses(question, given, typo_tolerance=quiz.typo_tolerance),
+        }
+        if len(self._responses) >= MAX_CACHED_REVEALS:
+            self._responses.pop(next(iter(self._responses)))
+        self._responses[session_id] = ((question_id, count), view)
+        return view
 
     async def question_stats(
         self, session_id: str, question_id: str | None = None

@@ -47,8 +47,10 @@ def add_routes(app: Any, ctx: ApiContext) -> None:
     for action in ("start", "next", "reveal", "finish"):
         app.add_route(f"/v1/sessions/{{session_id}}/{action}", HostAction(ctx, action), suffix=None)
     app.add_route("/v1/sessions/{session_id}/questions/current", CurrentQuestionResource(ctx))
+    question = QuestionAnswerResource(ctx)
+    app.add_route("/v1/sessions/{session_id}/questions/{question_id}/answer", question)
     app.add_route(
-        "/v1/sessions/{session_id}/questions/{question_id}/answer", QuestionAnswerResource(ctx)
+        "/v1/sessions/{session_id}/questions/{question_id}/responses", question, suffix="responses"
     )
     app.add_route("/v1/sessions/{session_id}/answers", Answers(ctx))
     app.add_route("/v1/sessions/{session_id}/answers/{submission_id}", Answer(ctx))

@@ -237,6 +237,20 @@ class QuestionAnswerResource:
         sid = self.ctx.session_id(session_id)
         resp.media = await self.ctx.services.quiz.question_answer(sid, caller.user_id, question_id)
 
+    @spec.validate(resp=Response(HTTP_200=schemas.Responses, **PROBLEMS), tags=["sessions"])
+    async def on_get_responses(
+        self,
+        req: falcon.asgi.Request,
+        resp: falcon.asgi.Response,
+        session_id: str,
+        question_id: str,
+    ) -> None:
+        """(Host) what the class answered, grouped as scored; 403 before a live reveal."""
+        caller = await self.ctx.caller(req)
+        self.ctx.limit(caller.user_id)
+        sid = self.ctx.session_id(session_id)
+        resp.media = await self.ctx.services.quiz.responses(sid, caller.user_id, question_id)
+
 
 class Results:
     """Final standings and statistics."""

@@ -77,3 +77,11 @@ async def test_a_removed_player_is_gone_from_every_process_and_store(
     assert set(finals) == {player.user_id for player in staying}
     finished = (await api.get(f"/v1/sessions/{sid}/progress", headers=host.auth)).json()
     assert finished["done_count"] == len(staying)
+
+    # The reveal's grouped answers read the DynamoDB answers: the removed
+    # player's "beta" is left out, the three others' "alpha" stays.
+    results = (await api.get(f"/v1/sessions/{sid}/results", headers=host.auth)).json()
+    first = results["questions"][0]["question_id"]
+    grouped = await api.get(f"/v1/sessions/{sid}/questions/{first}/responses", headers=host.auth)
+    assert grouped.status_code == 200, grouped.text
+    assert grouped.json()["responses"] == [{"answer": "alpha", "count": 3, "correct": True}]

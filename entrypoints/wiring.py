@@ -12,10 +12,13 @@ from __future__ import annotations
 import contextlib
 import inspect
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from adapters.aws_messaging.apigateway import ApiGatewayConnections, ConnectionRegistry
 from entrypoints.settings import Settings
+
+if TYPE_CHECKING:
+    from adapters.redis.connections import Registered
 
 
 async def resolve(provider: Any) -> Any:
@@ -37,9 +40,11 @@ async def shutdown(container: Any) -> None:
 class GatewayRegistry(ConnectionRegistry, Protocol):
     """The registry the routes need: the notifier's, plus add and lookup."""
 
-    async def add(self, session_id: str, connection_id: str, user_id: str) -> None: ...
+    async def add(
+        self, session_id: str, connection_id: str, user_id: str, expires_at: float = 0.0
+    ) -> None: ...
 
-    async def lookup(self, connection_id: str) -> tuple[str, str] | None: ...
+    async def lookup(self, connection_id: str) -> Registered | None: ...
 
 
 @dataclass

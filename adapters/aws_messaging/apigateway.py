@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from botocore.exceptions import ClientError
@@ -48,12 +50,37 @@ class ApiGatewayConnections:
             raise StoreUnavailable(f"delete_connection failed: {error_code(ex)}: {ex}") from ex
 
 
+# What a connection whose token ran out is told before API Gateway closes it
+# (a native socket is closed with 4401 instead; API Gateway sends no code).
+EXPIRED_FRAME = dumps(
+    {
+        "type": "error",
+        "code": "unauthorized",
+        "detail": "your sign-in expired: reconnect with a new token",
+    }
+)
+
+
 class ConnectionRegistry(Protocol):
     """Where a session's API Gateway connections are found."""
 
-    async def list(self, session_id: str) -> dict[str, str]: ...
+    async def holders(self, session_id: str) -> dict[str, tuple[str, float]]:
+        """Return ``connection_id -> (user_id, token expiry, epoch s; 0: none)``."""
+        ...
 
     async def remove(self, connection_id: str, session_id: str | None = None) -> None: ...
+
+
+async def expire(
+    connections: ApiGatewayConnections,
+    registry: ConnectionRegistry,
+    session_id: str,
+    connection_id: str,
+) -> None:
+    """Tell a connection its token ran out, then close and forget it."""
+    await connections.post(connection_id, EXPIRED_FRAME)
+    await connections.close(connection_id)
+    await registry.remove(connection_id, session_id)
 
 
 class ApiGatewayNotifier:
@@ -64,7 +91,9 @@ class ApiGatewayNotifier:
     session go to every connection, user-targeted ones to that user's only,
     and ``leaderboard.updated`` (already coalesced by the fan-out notifier)
     gets each receiver's own ``me`` spliced in, as ``WebSocketHub`` does.
-    Gone connections are dropped from the registry.
+    Gone connections are dropped from the registry; a connection whose
+    token ran out is told so and closed instead of sent the event (API
+    Gateway would keep it open for up to two hours).
     """
 
     def __init__(
@@ -73,10 +102,12 @@ class ApiGatewayNotifier:
         registry: ConnectionRegistry,
         *,
         leaderboard: Leaderboard,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self.connections = connections
         self.registry = registry
         self.leaderboard = leaderboard
+        self.wall_clock = wall_clock
         self.frames_sent = 0
         # Answers scored per session and question, counted once per submission.
         self._answer_counts: dict[str, dict[str, int]] = {}
@@ -85,9 +116,7 @@ class ApiGatewayNotifier:
 
     async def deliver(self, session_id: str, event: dict[str, Any], user_id: str | None) -> None:
         """Post one event (carrying its ``seq``) to the connections that see it."""
-        receivers = await self.registry.list(session_id)
-        if user_id is not None:
-            receivers = {cid: uid for cid, uid in receivers.items() if uid == user_id}
+        receivers = await self._receivers(session_id, user_id)
         if event.get("type") == "leaderboard.updated":
             await self._splice(session_id, event, receivers)
             return
@@ -104,6 +133,21 @@ class ApiGatewayNotifier:
                 if holder == removed:
                     await self.connections.close(connection_id)
                     await self.registry.remove(connection_id, session_id)
+
+    async def _receivers(self, session_id: str, user_id: str | None) -> dict[str, str]:
+        """Return the connections an event goes to; close those whose token ran out."""
+        now = self.wall_clock()
+        receivers: dict[str, str] = {}
+        for connection_id, (holder, expires_at) in (
+            await self.registry.holders(session_id)
+        ).items():
+            if user_id is not None and holder != user_id:
+                continue
+            if expires_at and expires_at <= now:
+                await expire(self.connections, self.registry, session_id, connection_id)
+            else:
+                receivers[connection_id] = holder
+        return receivers
 
     def _count(self, session_id: str, user_id: str, event: dict[str, Any]) -> None:
         counted = self._counted.setdefault(session_id, {})

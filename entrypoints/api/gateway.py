@@ -13,11 +13,13 @@ parameters of the client's connect URL, mapped onto the integration request.
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 import falcon.asgi
 import orjson
 
+from adapters.aws_messaging.apigateway import expire
 from entrypoints.api.context import ApiContext
 from entrypoints.api.live import error_frame, submit_from_socket
 from entrypoints.wiring import GatewayLinks, open_links
@@ -73,7 +75,7 @@ class GatewayConnect:
                 raise NotParticipant(f"join session {sid} first")
         await self.ctx.ensure_board(sid)
         links = await self.links.get()
-        await links.registry.add(sid, connection_id, caller.user_id)
+        await links.registry.add(sid, connection_id, caller.user_id, caller.expires_at)
         resp.status = falcon.HTTP_200
         resp.media = {"session_id": sid, "user_id": caller.user_id}
 
@@ -106,8 +108,12 @@ class GatewayMessage:
         found = await links.registry.lookup(connection_id)
         if found is None:
             raise StoreUnavailable("unknown connection; reconnect")
-        session_id, user_id = found
+        session_id, user_id, expires_at = found
         resp.status = falcon.HTTP_204
+        if expires_at and expires_at <= time.time():
+            # As a native socket is closed with 4401 when its token runs out.
+            await expire(links.connections, links.registry, session_id, connection_id)
+            return
         raw = await req.bounded_stream.read(MAX_FRAME + 1)
         if len(raw) > MAX_FRAME:
             await self._reply(

@@ -59,7 +59,7 @@ async def test_registry_add_list_lookup_remove(redis_url: str) -> None:
         await registry.add("s1", "c2", "bob")
         await registry.add("s2", "c3", "alice")
         assert await registry.list("s1") == {"c1": "alice", "c2": "bob"}
-        assert await registry.lookup("c2") == ("s1", "bob")
+        assert await registry.lookup("c2") == ("s1", "bob", 0.0)
         await registry.remove("c2")
         assert await registry.list("s1") == {"c1": "alice"}
         assert await registry.lookup("c2") is None
@@ -67,3 +67,28 @@ async def test_registry_add_list_lookup_remove(redis_url: str) -> None:
         assert await registry.list("s1") == {}
         assert await registry.list("s2") == {"c3": "alice"}
         await registry.remove("unknown")
+
+
+async def test_registry_keeps_each_connections_token_expiry(redis_url: str) -> None:
+    async with redis_prefix(redis_url) as (client, prefix):
+        registry = RedisConnectionRegistry(client, prefix=prefix)
+        await registry.add("s1", "c1", "alice", 1_900_000_000.0)
+        await registry.add("s1", "c2", "bob")
+
+        assert await registry.lookup("c1") == ("s1", "alice", 1_900_000_000.0)
+        assert await registry.holders("s1") == {
+            "c1": ("alice", 1_900_000_000.0),
+            "c2": ("bob", 0.0),
+        }
+        assert await registry.list("s1") == {"c1": "alice", "c2": "bob"}
+
+
+async def test_registry_reads_entries_written_without_an_expiry(redis_url: str) -> None:
+    # As a process of the previous release wrote them, mid-deploy.
+    async with redis_prefix(redis_url) as (client, prefix):
+        registry = RedisConnectionRegistry(client, prefix=prefix)
+        await client.hset(f"{prefix}:apigw:session:s1", "c1", "alice")
+        await client.set(f"{prefix}:apigw:connection:c1", "s1\nalice")
+
+        assert await registry.lookup("c1") == ("s1", "alice", 0.0)
+        assert await registry.holders("s1") == {"c1": ("alice", 0.0)}

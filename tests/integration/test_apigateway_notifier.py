@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
@@ -96,16 +98,29 @@ class Closing(Recording):
         await super().close(connection_id)
 
 
-async def test_a_removed_players_connections_are_told_then_closed(
-    moto_endpoint: str, redis_url: str
-) -> None:
+@contextlib.asynccontextmanager
+async def closing_gateway(
+    moto_endpoint: str, redis_url: str, **options: Any
+) -> AsyncIterator[tuple[RedisConnectionRegistry, Closing, ApiGatewayNotifier]]:
+    """Yield a registry, recorded connections and a notifier over both."""
     async with (
         redis_prefix(redis_url) as (client, prefix),
         aws_client("apigatewaymanagementapi", "eu-west-1", moto_endpoint) as apigw,
     ):
         registry = RedisConnectionRegistry(client, prefix=prefix)
         connections = Closing(apigw)
-        notifier = ApiGatewayNotifier(connections, registry, leaderboard=MemoryLeaderboard())
+        leaderboard = MemoryLeaderboard()
+        yield (
+            registry,
+            connections,
+            ApiGatewayNotifier(connections, registry, leaderboard=leaderboard, **options),
+        )
+
+
+async def test_a_removed_players_connections_are_told_then_closed(
+    moto_endpoint: str, redis_url: str
+) -> None:
+    async with closing_gateway(moto_endpoint, redis_url) as (registry, connections, notifier):
         for connection_id, user_id in (("c-ann", "ann"), ("c-ann2", "ann"), ("c-bob", "bob")):
             await registry.add("s1", connection_id, user_id)
         await notifier.deliver(
@@ -140,3 +155,28 @@ async def test_a_removed_players_connections_are_told_then_closed(
             "s1", {"type": "leaderboard.updated", "seq": 8, "version": 1, "entries": []}, None
         )
         assert connections.sent["c-bob"][-1]["answer_counts"] == {"q1": 1}
+
+
+async def test_a_connection_whose_token_ran_out_is_told_closed_and_forgotten(
+    moto_endpoint: str, redis_url: str
+) -> None:
+    async with closing_gateway(moto_endpoint, redis_url, wall_clock=lambda: 1_000.0) as (
+        registry,
+        connections,
+        notifier,
+    ):
+        await registry.add("s1", "c-stale", "ann", 999.0)
+        await registry.add("s1", "c-fresh", "ann", 1_001.0)
+        await registry.add("s1", "c-ageless", "bob")
+
+        await notifier.deliver("s1", {"type": "session.started", "seq": 3, "mode": "live"}, None)
+
+        kinds = {cid: [f["type"] for f in frames] for cid, frames in connections.sent.items()}
+        assert kinds == {
+            "c-stale": ["error"],
+            "c-fresh": ["session.started"],
+            "c-ageless": ["session.started"],
+        }
+        assert connections.sent["c-stale"][0]["code"] == "unauthorized"
+        assert connections.closed == ["c-stale"]
+        assert await registry.list("s1") == {"c-fresh": "ann", "c-ageless": "bob"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -17,6 +18,7 @@ from entrypoints.wiring import GatewayLinks
 from tests.integration.api.conftest import (
     Harness,
     Minter,
+    Player,
     conducted,
     make_settings,
     new_game,
@@ -169,3 +171,34 @@ async def test_a_blocked_user_s_gateway_answer_is_refused_and_not_recorded(
     error = connections.sent["c-blocked"][-1]
     assert (error["type"], error["code"], error["submission_id"]) == ("error", "forbidden", "b1")
     assert recorded == []
+
+
+async def test_a_message_after_the_token_ran_out_is_refused_and_the_connection_closed(
+    running: tuple[Harness, RedisConnectionRegistry, Recording], minter: Minter
+) -> None:
+    harness, registry, connections = running
+    api = harness.api
+    game = await new_game(api, players=0)
+    sid = game.session_id
+    now = int(time.time())
+    claims = {"iss": "quizcore-dev", "aud": "quizcore", "sub": "dev-brief", "name": "Brief"}
+    token = minter.token({**claims, "iat": now, "exp": now + 2})
+    brief = Player(name="Brief", token=token, user_id="dev-brief")
+    assert (await api.post(f"/v1/sessions/{sid}/participants", as_=brief)).status == 201
+    connected = await api.post(
+        "/ws/gateway/connect",
+        headers={"X-Connection-Id": "c-brief"},
+        params={"session_id": sid, "access_token": brief.token},
+    )
+    assert connected.status == 200, connected.text
+    await asyncio.sleep(now + 2 - time.time() + 0.1)  # past the token's exp
+
+    reply = await api.post(
+        "/ws/gateway/message", headers={"X-Connection-Id": "c-brief"}, body=b'{"type":"ping"}'
+    )
+
+    assert reply.status == 204
+    told = connections.sent["c-brief"]
+    assert [frame["type"] for frame in told] == ["error"], "no pong once the token ran out"
+    assert told[0]["code"] == "unauthorized"
+    assert await registry.lookup("c-brief") is None

@@ -304,6 +304,9 @@ class _Room:
     # The seq of the last board pushed. Boards are per receiver and not kept
     # for replay: a socket resuming from before it is sent the board afresh.
     board_seq: int = 0
+    # Where several processes hold a session's sockets (the cloud profile):
+    # the players here on any of them, as last read from the shared leases.
+    shared_present: int | None = None
 
     def sight(self, user_id: str, question_id: str, at: int) -> None:
         """Note that the user was shown the question at ``at``, unless shown it before."""
@@ -484,10 +487,48 @@ class WebSocketHub:
                     del room.gone[user_id]
         return users
 
-    def present_count(self, session_id: str) -> int:
-        """Return how many players (not spectators) ``connected`` counts."""
+    def present_count(self, session_id: str) -> int | None:
+        """Return how many players (not spectators) are here, or None if unknown.
+
+        Counted by this hub where it sees every socket (``presence_grace`` >
+        0); else as the shared leases last said (``share_present``), if they
+        did.
+        """
         room = self._rooms.get(session_id)
-        return self._players_here(room) if room is not None else 0
+        if self.presence_grace > 0:
+            return self._players_here(room) if room is not None else 0
+        return room.shared_present if room is not None else None
+
+    def present_players(self) -> dict[str, set[str]]:
+        """Return, per session with a socket here, its players connected here.
+
+        What this process renews leases on where several hold a session's
+        sockets (its sessions with only the host here too: the host's board
+        needs the count the others' leases make).
+        """
+        return {
+            session_id: set(room.by_user) - room.spectators - room.removed
+            for session_id, room in self._rooms.items()
+            if room.connections and not room.finished
+        }
+
+    def spectators_here(self, session_id: str) -> set[str]:
+        """Return the spectators (the host) with a socket open here."""
+        room = self._rooms.get(session_id)
+        return {user for user in room.spectators if user in room.by_user} if room else set()
+
+    def removed_players(self, session_id: str) -> set[str]:
+        """Return the players the host removed, as this hub was told."""
+        room = self._rooms.get(session_id)
+        return set(room.removed) if room is not None else set()
+
+    def share_present(self, session_id: str, count: int) -> None:
+        """Take the players here on every process; a change goes out on the boards."""
+        room = self._rooms.get(session_id)
+        if room is None or room.shared_present == count:
+            return
+        room.shared_present = count
+        self._changed(room)
 
     def _players_here(self, room: _Room) -> int:
         if not room.gone and not room.removed:  # the common case, without a set of 10,000
@@ -726,7 +767,9 @@ class WebSocketHub:
             return
         room = self._room(session_id)
         room.board_seq = max(room.board_seq, int(event["seq"]))
-        splice = self._start_splice(session_id, room, event)
+        # A board for one user: the host's, when the count of players here changed.
+        only = {target} if target is not None else None
+        splice = self._start_splice(session_id, room, event, only)
         await self._run_splice(session_id, room, splice, read_at_once=True)
         # Only now: a socket's own frame sent while the board went out must
         # number below the board, which may not have reached it yet.
@@ -737,7 +780,8 @@ class WebSocketHub:
         room = self._room(session_id)
         room.seq = max(room.seq, int(event["seq"]))
         if event.get("type") == "leaderboard.updated":
-            splice = self._start_splice(session_id, room, event)
+            only = {target} if target is not None else None  # as in ``receive``
+            splice = self._start_splice(session_id, room, event, only)
             task = asyncio.create_task(self._run_splice(session_id, room, splice))
             self._pending.add(task)
             task.add_done_callback(self._pending.discard)
@@ -941,9 +985,11 @@ class WebSocketHub:
         shared = {key: value for key, value in shared.items() if key != "me"}
         shared["answer_counts"] = dict(room.answer_counts)
         if self.presence_grace > 0:
-            # Only where one hub sees every socket of the session (the
-            # embedded profile): the players here, for the host's "N of M".
+            # Where one hub sees every socket of the session (the embedded
+            # profile): the players here, for the host's "N of M".
             shared["present_count"] = self._players_here(room)
+        elif room.shared_present is not None:
+            shared["present_count"] = room.shared_present
         receivers = room.by_user if only is None else [u for u in only if u in room.by_user]
         pending = dict.fromkeys(receivers)
         if room.splice is not None:
@@ -1017,3 +1063,18 @@ class WebSocketHub:
             self._catch_up(room, connection)
             connection.push(frame)
         self.frames_sent += len(connections)
+
+
+class HubPresence:
+    """The ``Presence`` port on a hub that sees every socket (the embedded profile)."""
+
+    def __init__(self, hub: WebSocketHub) -> None:
+        self.hub = hub
+
+    async def connected(self, session_id: str) -> set[str] | None:
+        """Return the users connected, or gone less than the hub's grace ago."""
+        return self.hub.connected(session_id)
+
+    async def connected_count(self, session_id: str) -> int | None:
+        """Return how many users ``connected`` returns."""
+        return self.hub.connected_count(session_id)

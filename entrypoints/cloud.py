@@ -34,7 +34,7 @@ from adapters.redis.cache import RedisQuizCache
 from adapters.redis.client import open_redis
 from adapters.redis.fanout import SEQ_STEP, FanoutMessage, RedisFanout
 from adapters.redis.leaderboard import RedisLeaderboard
-from adapters.redis.presence import RedisHostPresence
+from adapters.redis.presence import RedisHostPresence, RedisPlayerPresence
 from adapters.websocket_hub import WebSocketHub
 from entrypoints.observability import Metrics
 from entrypoints.runtime import QuestionTimers, TeePublisher
@@ -99,7 +99,6 @@ class CloudPipeline:
     """
 
     rebuilds_projections = False
-    presence = None  # a player's sockets may be on any API process
 
     def __init__(
         self,
@@ -107,6 +106,7 @@ class CloudPipeline:
         fanout: RedisFanout,
         hub: WebSocketHub,
         host_presence: RedisHostPresence,
+        presence: RedisPlayerPresence,
         session_state_ttl_ms: int = 0,
     ) -> None:
         # The session's state item is read by every answer: the score
@@ -115,10 +115,13 @@ class CloudPipeline:
         self._publisher = publisher
         self.fanout = fanout
         self.hub = hub
-        # A host's sockets may be on any API process: counted in Redis.
+        # A host's sockets may be on any API process: counted in Redis; a
+        # player's too: leased there by the process holding them.
         self.host_presence = host_presence
+        self.presence = presence
         self._gateway: asyncio.Task[None] | None = None
         self._alive: asyncio.Task[None] | None = None
+        self._leases: asyncio.Task[None] | None = None
 
     def publisher(self, timers: QuestionTimers) -> EventPublisher:
         """Return the durable publisher, teed to this process's timers."""
@@ -139,6 +142,40 @@ class CloudPipeline:
         """
         self._gateway = asyncio.create_task(feed_gateway(self.fanout, self.hub))
         self._alive = asyncio.create_task(self.host_presence.run(self._host_back))
+        self._leases = asyncio.create_task(self._renew_forever())
+
+    async def _renew_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.presence.renew_seconds)
+            await self.renew_leases()
+
+    async def renew_leases(self) -> None:
+        """Renew the leases of the players here; share the count of those anywhere.
+
+        The count rides on every board this process splices. Where the
+        host's screen is here and the count changed, the host is sent a
+        board at once (through the fan-out, numbered as any event): their
+        "N of M" need not wait for the next answer.
+        """
+        for session_id, players in self.hub.present_players().items():
+            try:
+                count = await self.presence.renew(
+                    session_id, players, self.hub.removed_players(session_id)
+                )
+            except Exception:
+                # One session's failure is not every session's: the next renewal tries again.
+                log.warning("could not renew the players' presence", exc_info=True)
+                continue
+            before = self.hub.present_count(session_id)
+            self.hub.share_present(session_id, count)
+            hosts = self.hub.spectators_here(session_id) if count != before else set()
+            for host_id in hosts:
+                try:
+                    board = await self.hub.board_payload(session_id)
+                    event = {"type": "leaderboard.updated", **board}
+                    await self.fanout.to_user(session_id, host_id, event)
+                except Exception:
+                    log.warning("could not push the players' count", exc_info=True)
 
     async def _host_back(self, session_id: str) -> None:
         """Players were told the host left while this process, holding their screen, was silent."""
@@ -146,13 +183,13 @@ class CloudPipeline:
 
     async def stop(self) -> None:
         """Stop the delivery and the saying."""
-        for task in (self._gateway, self._alive):
+        for task in (self._gateway, self._alive, self._leases):
             if task is not None:
                 task.cancel()
-                # A task that had already failed must not keep the other running.
+                # A task that had already failed must not keep the others running.
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
-        self._gateway = self._alive = None
+        self._gateway = self._alive = self._leases = None
 
 
 class CloudContainer(containers.DeclarativeContainer):
@@ -198,6 +235,13 @@ class CloudContainer(containers.DeclarativeContainer):
     leaderboard = providers.Singleton(RedisLeaderboard, redis, prefix=prefix)
     fanout = providers.Singleton(RedisFanout, redis, prefix=prefix)
     host_presence = providers.Singleton(RedisHostPresence, redis, prefix=prefix)
+    presence = providers.Singleton(
+        RedisPlayerPresence,
+        redis,
+        prefix=prefix,
+        grace_seconds=providers.Callable(lambda s: s.presence_grace_seconds, settings),
+        renew_seconds=providers.Callable(lambda s: s.presence_renew_seconds, settings),
+    )
     publisher = providers.Resource(publisher, settings)
     stream = providers.Resource(answer_stream, settings)
     # The API process's gateway: its own sockets, fed by the Redis fan-out.
@@ -219,6 +263,7 @@ class CloudContainer(containers.DeclarativeContainer):
         fanout,
         notifier,
         host_presence,
+        presence,
         session_state_ttl_ms=providers.Callable(lambda s: s.session_state_cache_ms, settings),
     )
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from adapters.inprocess import InProcessBus, wire_lanes
 from adapters.memory.presence import MemoryHostPresence
-from adapters.websocket_hub import WebSocketHub
+from adapters.websocket_hub import HubPresence, WebSocketHub
 from entrypoints.observability import Metrics, instrument, instrument_batch
 from entrypoints.settings import Settings
 from quizcore import routing
@@ -89,9 +89,9 @@ class EmbeddedPipeline:
         await self.hub.to_session(session_id, event)
 
     @property
-    def presence(self) -> WebSocketHub:
+    def presence(self) -> HubPresence:
         """Return who is connected: this process's hub knows everyone."""
-        return self.hub
+        return HubPresence(self.hub)
 
     def wire(self, services: Services, timers: QuestionTimers, metrics: Metrics) -> None:
         """Connect the stream, the seed's queues and the timers to the services."""

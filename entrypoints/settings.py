@@ -94,9 +94,13 @@ class Settings(BaseSettings):
     # players are told the host left.
     host_away_seconds: float = Field(default=5.0, ge=0, le=300)
     # How long a player whose screen dropped (a reload, a blip of Wi-Fi) still
-    # counts as in the room for closing a question once everyone answered
-    # (local profile, whose process sees every socket).
+    # counts as in the room for closing a question once everyone answered,
+    # and on the host's "N of M" (both profiles).
     presence_grace_seconds: float = Field(default=10.0, ge=0, le=300)
+    # Cloud profile: how often each API process renews, in Redis, the leases
+    # of the players with a screen open on it (a lease lasts the grace and
+    # two renewals).
+    presence_renew_seconds: float = Field(default=2.0, ge=0.05, le=60)
     # Embedded profile: concurrent handlers of the in-process score-event and
     # quiz-result lanes (notifications keep their order on one).
     score_event_workers: int = Field(default=32, ge=1, le=1024)

@@ -258,13 +258,17 @@ class MasterStore(Protocol):
 
 
 class Presence(Protocol):
-    """Who is connected to a session's live channel in this process."""
+    """Who is connected to a session's live channel.
 
-    def connected(self, session_id: str) -> set[str] | None:
+    The embedded profile's hub knows every socket; in the cloud profile each
+    API process renews leases on its players in Redis.
+    """
+
+    async def connected(self, session_id: str) -> set[str] | None:
         """Return the connected user ids, or None when this is not known here."""
         ...
 
-    def connected_count(self, session_id: str) -> int | None:
+    async def connected_count(self, session_id: str) -> int | None:
         """Return how many users are connected (cheap), or None when not known here."""
         ...
 

@@ -1,7 +1,9 @@
-"""The host's presence in one process (the embedded profile)."""
+"""Presence kept in memory: the host's (the embedded profile), the players' leases."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 
@@ -55,3 +57,51 @@ class MemoryHostPresence:
     def sibling(self) -> MemoryHostPresence:
         """Return the same presence as another process sees it."""
         return MemoryHostPresence(self._shared)
+
+
+class MemoryPlayerPresence:
+    """The players' leases kept in memory, as ``RedisPlayerPresence`` keeps them.
+
+    For unit tests of what reads presence through leases (the cloud score
+    worker); the contract suite holds it to the Redis adapter.
+    """
+
+    def __init__(
+        self,
+        *,
+        grace_seconds: float = 10.0,
+        renew_seconds: float = 2.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.renew_seconds = max(0.05, renew_seconds)
+        self.lease = max(0.0, grace_seconds) + 2 * self.renew_seconds
+        self.monotonic = monotonic
+        # session -> player -> when their lease runs out
+        self._leases: dict[str, dict[str, float]] = {}
+
+    def _live(self, session_id: str) -> dict[str, float]:
+        now = self.monotonic()
+        leases = self._leases.get(session_id, {})
+        for user_id in [user for user, until in leases.items() if until <= now]:
+            del leases[user_id]
+        return leases
+
+    async def renew(
+        self, session_id: str, players: Iterable[str], removed: Iterable[str] = ()
+    ) -> int:
+        """Renew the leases of ``players``, drop the ``removed``; return how many are here."""
+        leases = self._leases.setdefault(session_id, {})
+        until = self.monotonic() + self.lease
+        for user_id in players:
+            leases[user_id] = max(leases.get(user_id, until), until)
+        for user_id in removed:
+            leases.pop(user_id, None)
+        return len(self._live(session_id))
+
+    async def connected(self, session_id: str) -> set[str] | None:
+        """Return the players whose lease has not run out."""
+        return set(self._live(session_id))
+
+    async def connected_count(self, session_id: str) -> int | None:
+        """Return how many players' leases have not run out."""
+        return len(self._live(session_id))

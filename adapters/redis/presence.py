@@ -1,4 +1,4 @@
-"""The host's presence across API processes, in Redis.
+"""Presence across API processes, in Redis: the host's, and the players'.
 
 Per session a hash ``process token -> host sockets open there``, a hash
 ``process token -> when that process last said it was alive`` and a flag
@@ -15,6 +15,10 @@ usual. Until then players are not told the host left, rather than told
 wrongly. A process only silent a while (Redis failing over) counts again
 once it speaks, and if players were told the host left meanwhile, it tells
 them the host is back.
+
+The players' presence (``RedisPlayerPresence``) is simpler, as nobody is
+told when one leaves: a sorted set of leases per session, renewed by the
+processes holding the players' sockets, read as "who is here".
 """
 
 from __future__ import annotations
@@ -22,11 +26,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 
 from redis.asyncio import Redis
 
-from adapters.redis.errors import unavailable_on_failure
+from adapters.redis.errors import text, unavailable_on_failure
 
 log = logging.getLogger(__name__)
 
@@ -196,3 +200,91 @@ class RedisHostPresence:
             ttl_seconds=self.ttl_seconds,
             stale_seconds=self.stale_ms / 1000,
         )
+
+
+# KEYS: the session's leases. ARGV: lease ms, ttl seconds, how many players
+# follow, those players, then the players the host removed. Renews each
+# player's lease (never shortening one another process renewed later),
+# drops the lapsed and the removed; returns how many players are here.
+_RENEW = (
+    _NOW
+    + """
+local lease = now + tonumber(ARGV[1])
+local here = tonumber(ARGV[3])
+local i = 4
+while i < 4 + here do
+  local batch = {}
+  for j = i, math.min(i + 499, 3 + here) do
+    batch[#batch + 1] = lease
+    batch[#batch + 1] = ARGV[j]
+  end
+  redis.call('ZADD', KEYS[1], 'GT', unpack(batch))
+  i = i + 500
+end
+for j = 4 + here, #ARGV do
+  redis.call('ZREM', KEYS[1], ARGV[j])
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  redis.call('EXPIRE', KEYS[1], ARGV[2])
+end
+return redis.call('ZCARD', KEYS[1])
+"""
+)
+_PRESENT = _NOW + "return redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. now, '+inf')"
+_PRESENT_COUNT = _NOW + "return redis.call('ZCOUNT', KEYS[1], '(' .. now, '+inf')"
+
+
+class RedisPlayerPresence:
+    """Who has a live screen open to a session, on any API process (cloud).
+
+    Per session, a sorted set of players by when their lease runs out, on
+    Redis's clock. Every API process renews, every ``renew_seconds``, the
+    leases of the players with a socket open on it, for ``grace_seconds``
+    beyond the next renewal: a player whose screen dropped (a phone's Wi-Fi
+    blinking) counts that long, as the embedded hub's presence grace, and
+    so do the players of a process that died. Read by the score worker,
+    which closes a question once everyone here answered it, and by every
+    API process, whose boards carry the count for the host's "N of M".
+    """
+
+    def __init__(
+        self,
+        client: Redis,
+        *,
+        prefix: str = "quizcore",
+        grace_seconds: float = 10.0,
+        renew_seconds: float = 2.0,
+        ttl_seconds: int = 12 * 3600,
+    ) -> None:
+        self.client = client
+        self.prefix = prefix
+        self.renew_seconds = max(0.05, renew_seconds)
+        self.lease_ms = round((max(0.0, grace_seconds) + 2 * self.renew_seconds) * 1000)
+        self.ttl_seconds = max(1, ttl_seconds)
+        self._renew = client.register_script(_RENEW)
+        self._present = client.register_script(_PRESENT)
+        self._present_count = client.register_script(_PRESENT_COUNT)
+
+    def _key(self, session_id: str) -> str:
+        return f"{self.prefix}:present:{{{session_id}}}"
+
+    async def renew(
+        self, session_id: str, players: Iterable[str], removed: Iterable[str] = ()
+    ) -> int:
+        """Renew the leases of ``players``, drop the ``removed``; return how many are here."""
+        here = list(players)
+        args: list[str | int] = [self.lease_ms, self.ttl_seconds, len(here), *here, *removed]
+        with unavailable_on_failure("renew the players' presence"):
+            return int(await self._renew(keys=[self._key(session_id)], args=args))
+
+    async def connected(self, session_id: str) -> set[str] | None:
+        """Return the players whose lease has not run out."""
+        with unavailable_on_failure("read the players' presence"):
+            found = await self._present(keys=[self._key(session_id)])
+        return {text(user_id) for user_id in found}
+
+    async def connected_count(self, session_id: str) -> int | None:
+        """Return how many players' leases have not run out."""
+        with unavailable_on_failure("count the players' presence"):
+            return int(await self._present_count(keys=[self._key(session_id)]))

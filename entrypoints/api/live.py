@@ -256,9 +256,11 @@ class Live:
             "answer_counts": counts,
             "host_away": await self.ctx.host_presence.is_away(session_id),
         }
-        if hub.presence_grace > 0:
-            # As on the boards (the embedded profile's one hub sees everyone).
-            payload["present_count"] = hub.present_count(session_id)
+        present_count = hub.present_count(session_id)
+        if present_count is not None:
+            # As on the boards: the embedded profile's one hub sees everyone;
+            # in the cloud, as the players' leases last said.
+            payload["present_count"] = present_count
         return dumps(present(payload))
 
     async def _lobby(self, state: SessionState, count: int) -> list[dict[str, str]] | None:

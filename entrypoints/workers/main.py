@@ -63,6 +63,7 @@ PORTS: dict[str, tuple[str, ...]] = {
         "scores",
         "leaderboard",
         "publisher",
+        "presence",
     ),
     "notification": ("clock", "master", "sessions", "answers", "leaderboard", "fanout"),
     "quiz-event": ("clock", "master", "sessions", "scores", "leaderboard"),
@@ -102,6 +103,8 @@ async def wire(name: str, container: CloudContainer, settings: Settings) -> Wire
             leaderboard=ports["leaderboard"],
             publisher=ports["publisher"],
             grace_ms=settings.answer_grace_ms,
+            # Who is here, on any API process: "everyone answered" means them.
+            presence=ports["presence"],
         )
         return Wired(build_score_event(quiz), ports)
     if name == "notification":

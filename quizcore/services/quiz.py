@@ -245,10 +245,11 @@ class QuizService:
         if question.question_id != question_id:
             return
         answered = await self.answered_count(state.session_id, question_id)
-        counted = None if self.presence is None else self.presence.connected_count(state.session_id)
+        presence = self.presence
+        counted = None if presence is None else await presence.connected_count(state.session_id)
         if counted is not None and answered < counted - 1:
             return  # cheap: most answers of a big room stop here (the host may be one)
-        connected = None if self.presence is None else self.presence.connected(state.session_id)
+        connected = None if presence is None else await presence.connected(state.session_id)
         members = [
             user_id
             for user_id in connected or ()

@@ -1034,3 +1034,57 @@ async def test_boards_say_nothing_of_presence_where_the_hub_sees_only_its_own_so
 
     (board,) = frames(host)
     assert "present_count" not in board
+
+
+async def test_a_fanned_hub_carries_the_players_here_on_every_process_on_its_boards() -> None:
+    leaderboard = MemoryLeaderboard()
+    for player in ("ann", "bob"):  # on the board from their join, as the host is not
+        await leaderboard.submit(session_board("ROOM22"), player, 0, 0)
+    live = fanned_hub(leaderboard)
+    host = live.connect("ROOM22", "host", spectator=True)
+    ann = live.connect("ROOM22", "ann")
+    live.connect("ROOM22", "bob")
+    board = {"type": "leaderboard.updated", "seq": 16, "version": 1, "entries": []}
+
+    await live.receive("ROOM22", board, None)
+    unknown = live.present_count("ROOM22")
+    live.share_present("ROOM22", 5)  # three more on another process
+    await live.receive("ROOM22", {**board, "seq": 32}, None)
+
+    assert unknown is None, "no count is made up before the leases tell it"
+    assert live.present_players() == {"ROOM22": {"ann", "bob"}}, "the host is not a player"
+    assert live.spectators_here("ROOM22") == {"host"}
+    assert [f.get("present_count") for f in frames(host)] == [None, 5]
+    # A player whose own view did not change gets no copy: the count is the host's.
+    assert [f.get("present_count") for f in frames(ann)] == [None]
+    assert live.present_count("ROOM22") == 5
+
+
+async def test_a_board_for_one_user_reaches_only_them() -> None:
+    live = fanned_hub(MemoryLeaderboard())
+    host = live.connect("ROOM22", "host", spectator=True)
+    ann = live.connect("ROOM22", "ann")
+    board = {"type": "leaderboard.updated", "seq": 16, "version": 1, "entries": []}
+
+    await live.receive("ROOM22", board, "host")
+
+    assert [f["type"] for f in frames(host)] == ["leaderboard.updated"]
+    assert frames(ann) == []
+
+
+async def test_removed_players_are_not_leased() -> None:
+    live = fanned_hub(MemoryLeaderboard())
+    live.connect("ROOM22", "ann")
+    live.connect("ROOM22", "bob")
+    removed = {
+        "type": "participant.removed",
+        "seq": 16,
+        "user_id": "bob",
+        "display_name": "bob",
+        "participant_count": 1,
+    }
+
+    await live.receive("ROOM22", removed, None)
+
+    assert live.present_players() == {"ROOM22": {"ann"}}
+    assert live.removed_players("ROOM22") == {"bob"}

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from dependency_injector import providers
 
+from adapters.memory.presence import MemoryPlayerPresence
 from entrypoints.cloud import CloudContainer
 from entrypoints.settings import Settings
 from entrypoints.workers.health import store_checks
@@ -43,6 +44,7 @@ USES = {
         "scores",
         "leaderboard",
         "publisher",
+        "presence",
     },
     "notification": {"clock", "master", "sessions", "answers", "leaderboard", "fanout"},
     "quiz-event": {"clock", "master", "sessions", "scores", "leaderboard"},
@@ -109,6 +111,7 @@ def ports_of(play: Play, published: Published, fanned: Fanned) -> dict[str, Any]
         "leaderboard": system.leaderboard,
         "publisher": published,
         "fanout": fanned,
+        "presence": MemoryPlayerPresence(),
     }
 
 

@@ -60,8 +60,15 @@ def cloud(
         # A failed or abandoned message comes back in 5 s, not 30: the drills
         # wait for redeliveries. Slow handlers keep theirs (extended every 1.7 s).
         # The host's screen gone for a second tells players it left
-        # (test_host_presence.py); no other suite opens a host socket.
-        extra_env={"QUIZ_QUEUE_VISIBILITY_SECONDS": "5", "QUIZ_HOST_AWAY_SECONDS": "1"},
+        # (test_host_presence.py); no other suite opens a host socket. A
+        # player's screen gone for a second and a half no longer counts as
+        # here (test_player_presence.py).
+        extra_env={
+            "QUIZ_QUEUE_VISIBILITY_SECONDS": "5",
+            "QUIZ_HOST_AWAY_SECONDS": "1",
+            "QUIZ_PRESENCE_GRACE_SECONDS": "0.5",
+            "QUIZ_PRESENCE_RENEW_SECONDS": "0.5",
+        },
     )
     try:
         asyncio.run(processes.bootstrap())

@@ -575,9 +575,9 @@ class Host:
         return {"Authorization": f"Bearer {self.token}"}
 
     async def open_session(
-        self, quiz: dict[str, Any], *, seconds: int, name: str = "cloud-host"
+        self, quiz: dict[str, Any], *, seconds: int, name: str = "cloud-host", **options: Any
     ) -> str:
-        """Author the quiz and create a live session; return its id."""
+        """Author the quiz and create a live session (with ``options``); return its id."""
         self.token, self.user_id = await token(self.client, name)
         created = await post(self.client, "/v1/quizzes", json=quiz, headers=self.auth)
         assert created.status_code == 201, created.text
@@ -585,7 +585,12 @@ class Host:
         session = await post(
             self.client,
             "/v1/sessions",
-            json={"quiz_id": self.quiz_id, "mode": "live", "question_seconds": seconds},
+            json={
+                "quiz_id": self.quiz_id,
+                "mode": "live",
+                "question_seconds": seconds,
+                **options,
+            },
             headers=self.auth,
         )
         assert session.status_code == 201, session.text

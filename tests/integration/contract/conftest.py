@@ -30,6 +30,7 @@ PORTS = (
     "answer_stream",
     "event_publisher",
     "host_presence",
+    "player_presence",
 )
 
 
@@ -111,4 +112,13 @@ async def host_presence(
 ) -> AsyncIterator[Any]:
     """Yield a fresh host presence of each registered technology."""
     async for adapter in _open(request, "host_presence", host_presence_adapter):
+        yield adapter
+
+
+@pytest.fixture
+async def player_presence(
+    request: pytest.FixtureRequest, player_presence_adapter: str
+) -> AsyncIterator[Any]:
+    """Yield fresh players' leases of each registered technology."""
+    async for adapter in _open(request, "player_presence", player_presence_adapter):
         yield adapter

@@ -15,7 +15,11 @@ from adapters.memory import (
     MemoryScoreStore,
     MemorySessionStore,
 )
-from adapters.memory.presence import MemoryHostPresence
+from adapters.memory.presence import MemoryHostPresence, MemoryPlayerPresence
+
+# The players' leases in the contract suite: no grace, renewed every 0.5 s,
+# so a lease runs out 1 s after its last renewal.
+PLAYER_LEASES: dict[str, float] = {"grace_seconds": 0.0, "renew_seconds": 0.5}
 
 
 def _plain(cls: type) -> Any:
@@ -26,6 +30,11 @@ def _plain(cls: type) -> Any:
     return factory
 
 
+@asynccontextmanager
+async def _player_presence(request: pytest.FixtureRequest) -> AsyncIterator[Any]:
+    yield MemoryPlayerPresence(**PLAYER_LEASES)
+
+
 FACTORIES = {
     "answer_store": {"memory": _plain(MemoryAnswerStore)},
     "score_store": {"memory": _plain(MemoryScoreStore)},
@@ -33,4 +42,5 @@ FACTORIES = {
     "leaderboard": {"memory": _plain(MemoryLeaderboard)},
     "master_store": {"memory": _plain(MemoryMasterStore)},
     "host_presence": {"memory": _plain(MemoryHostPresence)},
+    "player_presence": {"memory": _player_presence},
 }

@@ -14,7 +14,8 @@ import pytest
 from redis.asyncio import Redis
 
 from adapters.redis import RedisLeaderboard
-from adapters.redis.presence import RedisHostPresence
+from adapters.redis.presence import RedisHostPresence, RedisPlayerPresence
+from tests.integration.contract.factories_memory import PLAYER_LEASES
 
 
 def redis_url_of(request: pytest.FixtureRequest) -> str:
@@ -54,7 +55,14 @@ async def _host_presence(request: pytest.FixtureRequest) -> AsyncIterator[Any]:
         yield RedisHostPresence(client, prefix=prefix)
 
 
+@asynccontextmanager
+async def _player_presence(request: pytest.FixtureRequest) -> AsyncIterator[Any]:
+    async with redis_prefix(redis_url_of(request)) as (client, prefix):
+        yield RedisPlayerPresence(client, prefix=prefix, **PLAYER_LEASES)
+
+
 FACTORIES = {
     "leaderboard": {"redis": _leaderboard},
     "host_presence": {"redis": _host_presence},
+    "player_presence": {"redis": _player_presence},
 }

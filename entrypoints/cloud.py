@@ -122,6 +122,7 @@ class CloudPipeline:
         self._gateway: asyncio.Task[None] | None = None
         self._alive: asyncio.Task[None] | None = None
         self._leases: asyncio.Task[None] | None = None
+        self._services: Services | None = None
 
     def publisher(self, timers: QuestionTimers) -> EventPublisher:
         """Return the durable publisher, teed to this process's timers."""
@@ -132,7 +133,12 @@ class CloudPipeline:
         await self.fanout.publish(session_id, event)
 
     def wire(self, services: Services, timers: QuestionTimers, metrics: Metrics) -> None:
-        """Wire nothing in process: the workers run the handlers."""
+        """Wire nothing in process (the workers run the handlers); keep the services.
+
+        The quiz service closes a question whose last player yet to answer
+        left (``renew_leases``), as the score worker does at each answer.
+        """
+        self._services = services
 
     async def start(self) -> None:
         """Start delivering fanned-out events to this process's sockets.
@@ -155,7 +161,10 @@ class CloudPipeline:
         The count rides on every board this process splices. Where the
         host's screen is here and the count changed, the host is sent a
         board at once (through the fan-out, numbered as any event): their
-        "N of M" need not wait for the next answer.
+        "N of M" need not wait for the next answer. Where it fell, everyone
+        still here may have answered the open question: a session that
+        closes once all answered closes it now, not at its deadline (every
+        process that saw the fall checks; the close happens once).
         """
         for session_id, players in self.hub.present_players().items():
             try:
@@ -168,6 +177,11 @@ class CloudPipeline:
                 continue
             before = self.hub.present_count(session_id)
             self.hub.share_present(session_id, count)
+            if before is not None and count < before and self._services is not None:
+                try:
+                    await self._services.quiz.recheck_answered(session_id)
+                except Exception:
+                    log.warning("could not recheck who answered", exc_info=True)
             hosts = self.hub.spectators_here(session_id) if count != before else set()
             for host_id in hosts:
                 try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 from adapters.memory import MemoryLeaderboard, MemorySessionStore
@@ -87,3 +88,30 @@ async def test_one_session_failing_to_renew_does_not_stop_the_others() -> None:
 
     assert await presence.connected("ROOM22") == {"ann"}
     assert hub.present_count("BROKEN") is None
+
+
+class Rechecks:
+    """The quiz service's recheck, recorded."""
+
+    def __init__(self) -> None:
+        self.sessions: list[str] = []
+
+    async def recheck_answered(self, session_id: str) -> None:
+        self.sessions.append(session_id)
+
+
+async def test_when_the_count_falls_everyone_still_here_may_have_answered() -> None:
+    clock = [0.0]
+    presence = MemoryPlayerPresence(grace_seconds=0, renew_seconds=1, monotonic=lambda: clock[0])
+    cloud, hub, _ = await pipeline(presence)
+    rechecks = Rechecks()
+    cloud.wire(SimpleNamespace(quiz=rechecks), None, None)  # type: ignore[arg-type]
+    hub.connect("ROOM22", "ann")
+    await presence.renew("ROOM22", {"bob"})  # on another process, whose lease will lapse
+
+    await cloud.renew_leases()  # 2 here: nothing to check
+    clock[0] = 2.5  # bob's lease (2 s) ran out; ann's was renewed
+    await cloud.renew_leases()
+
+    assert hub.present_count("ROOM22") == 1
+    assert rechecks.sessions == ["ROOM22"]

@@ -70,9 +70,17 @@ async def test_everyone_here_answering_closes_the_question_across_processes(
         assert closed["question_id"] == question
         assert closed["answer_count"] == 2
 
-        # Bob's screen closes: past the grace, he is no longer counted.
+        # The next question: ann answers, bob's screen closes without an
+        # answer. Past his grace he is no longer counted, and the question
+        # closes for want of anyone else to wait for.
+        await host.act("next")
+        second_question = await current_question_id(api, host)
+        await answer_over_http(api, sid, ann, second_question, "alpha", f"{ann.name}-q1")
         await screens.pop().close()
         assert await present_counts(host_screen, 1) == 1
+        closed = await screens[0].next("question.closed", within=30)
+        assert closed["question_id"] == second_question
+        assert closed["answer_count"] == 1
     finally:
         for screen in (host_screen, *screens):
             await screen.close()

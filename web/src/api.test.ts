@@ -5,6 +5,7 @@ import {
   ApiError,
   clockOffset,
   readQuestion,
+  readQuestionResponses,
   readQuestionStats,
   readResults,
   RequestTimeout,
@@ -74,6 +75,26 @@ describe('ApiClient', () => {
     expect(await api.questionAnswer('ABCDEF', 'q/2')).toEqual(answer);
     expect(call().url).toBe('/v1/sessions/ABCDEF/questions/q%2F2/answer');
     await expect(api.questionAnswer('ABCDEF', 'q/2')).rejects.toMatchObject({ status: 403, code: 'forbidden' });
+  });
+
+  it('reads what the class typed to a question, and says 403 forbidden before its reveal', async () => {
+    const body = {
+      question_id: 'q/2',
+      index: 1,
+      kind: 'text',
+      answer_count: 4,
+      distinct_count: 2,
+      responses: [
+        { answer: 'Hello', count: 2, correct: true },
+        { answer: 'helo', count: 2, correct: false },
+      ],
+      other_count: 0,
+    };
+    const { api, call } = setup([json(200, body), problem(403, 'forbidden', 'shows once it is revealed')]);
+    expect(await api.questionResponses('ABCDEF', 'q/2')).toEqual(body);
+    expect(call().url).toBe('/v1/sessions/ABCDEF/questions/q%2F2/responses');
+    expect(call().headers.Authorization).toBe('Bearer tok');
+    await expect(api.questionResponses('ABCDEF', 'q/2')).rejects.toMatchObject({ status: 403, code: 'forbidden' });
   });
 
   it('asks the host route to reveal the open question', async () => {
@@ -398,6 +419,37 @@ describe('payload readers', () => {
         choice_counts: [{ choice: 'a', count: 2 }],
       }),
     ).toMatchObject({ answer_count: 2, correct_share: 0.5, choice_counts: { a: 2 } });
+  });
+
+  it('reads grouped answers defensively: odd groups left out, missing totals counted', () => {
+    const read = readQuestionResponses('q3', {
+      kind: 'sometimes',
+      responses: [
+        { answer: 'recieve', count: 3, correct: false },
+        { answer: 'receive', count: 2, correct: true },
+        { answer: 'no count' },
+        { count: 4, correct: true },
+        { answer: 'zero', count: 0 },
+        { answer: 'unjudged', count: 1 },
+        'receive',
+      ],
+      other_count: 5,
+    });
+    expect(read).toEqual({
+      question_id: 'q3',
+      index: null,
+      kind: null,
+      answer_count: 11,
+      distinct_count: 3,
+      responses: [
+        { answer: 'recieve', count: 3, correct: false },
+        { answer: 'receive', count: 2, correct: true },
+        { answer: 'unjudged', count: 1, correct: null },
+      ],
+      other_count: 5,
+    });
+    expect(readQuestionResponses('q3', null)).toMatchObject({ question_id: 'q3', responses: [], other_count: 0 });
+    expect(readQuestionResponses('q3', { other_count: -2 }).other_count).toBe(0);
   });
 
   it('reads final results', () => {

@@ -155,6 +155,28 @@ export interface QuestionAnswer {
   correct_answer: string;
 }
 
+/** (v1.2) One way the class answered a question: the answers that score alike. */
+export interface AnswerGroup {
+  /** The group's most typed spelling (a choice's own label). */
+  answer: string;
+  count: number;
+  /** How scoring judged the group; null when the server did not say. */
+  correct: boolean | null;
+}
+
+/** (v1.2, host only) What the class answered to one question, the most given first. */
+export interface QuestionResponses {
+  question_id: string;
+  index: number | null;
+  kind: QuestionKind | null;
+  answer_count: number;
+  distinct_count: number;
+  /** At most 20 groups, the most given first. */
+  responses: AnswerGroup[];
+  /** Answers in the groups not listed. */
+  other_count: number;
+}
+
 export interface AcceptedAnswer {
   submission_id: string;
   status: 'accepted';
@@ -423,6 +445,34 @@ export function readPlayerAnswers(value: unknown): Record<string, PlayerAnswer> 
     };
   }
   return answers;
+}
+
+/**
+ * Read what the class answered to a question (`GET /questions/{id}/responses`).
+ *
+ * A group without a spelling or a count is left out; missing totals are
+ * counted from the groups, so "and N more" never goes below zero.
+ */
+export function readQuestionResponses(questionId: string, value: unknown): QuestionResponses {
+  const rec = asRecord(value);
+  const groups = (Array.isArray(rec.responses) ? rec.responses : []).flatMap((item): AnswerGroup[] => {
+    const group = asRecord(item);
+    const answer = asString(group.answer);
+    const count = asNumber(group.count);
+    if (answer === null || count === null || count <= 0) return [];
+    return [{ answer, count, correct: typeof group.correct === 'boolean' ? group.correct : null }];
+  });
+  const listed = groups.reduce((sum, group) => sum + group.count, 0);
+  const other = Math.max(0, asNumber(rec.other_count) ?? 0);
+  return {
+    question_id: asString(rec.question_id) || questionId,
+    index: asNumber(rec.index),
+    kind: rec.kind === 'text' || rec.kind === 'choice' ? rec.kind : null,
+    answer_count: Math.max(asNumber(rec.answer_count) ?? 0, listed + other),
+    distinct_count: Math.max(asNumber(rec.distinct_count) ?? 0, groups.length),
+    responses: groups,
+    other_count: other,
+  };
 }
 
 /** Quizzes asked for per page of `GET /v1/quizzes` (the most the server gives). */
@@ -734,6 +784,17 @@ export class ApiClient {
   async questionAnswer(sessionId: string, questionId: string): Promise<QuestionAnswer> {
     return (await this.raw(`/v1/sessions/${seg(sessionId)}/questions/${seg(questionId)}/answer`))
       .data as QuestionAnswer;
+  }
+
+  /**
+   * (v1.2, host only) What the class answered to a question, grouped as
+   * scoring compares answers: live once it was revealed, self-paced at any
+   * time, every question after the finish. Before that 403 `forbidden`;
+   * 404 `not_found` for a question the quiz does not have.
+   */
+  async questionResponses(sessionId: string, questionId: string): Promise<QuestionResponses> {
+    const path = `/v1/sessions/${seg(sessionId)}/questions/${seg(questionId)}/responses`;
+    return readQuestionResponses(questionId, (await this.raw(path)).data);
   }
 
   /** Return the session leaderboard (top `limit`, plus the caller's standing). */

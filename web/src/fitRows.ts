@@ -2,7 +2,8 @@
  * How many rows of a list fit the box the layout gives it, for the
  * projector's reveal: its leaderboard shows as many whole rows as fit beside
  * the chart (eight on a 1080 px screen, fewer at 720 px or under a long
- * prompt), never a row cut in half or below the fold.
+ * prompt), and a typed question's list as many words as fit under the
+ * answer, never a row cut in half or below the fold.
  */
 
 import { useCallback, useEffect, useState } from 'react';
@@ -23,12 +24,23 @@ export function rowsThatFit(
   return Math.max(min, Math.min(max, fit));
 }
 
-/** Measure a list whose box is sized by the layout, its rows all as high as the first. */
+/**
+ * Measure a list whose box is sized by the layout, its rows all as high as
+ * the first. Fractional heights: rows of 36.4 px read as 36 would let a sixth
+ * row overflow the box by a pixel or two, cut at the bottom.
+ */
 function measure(list: HTMLElement, min: number, max: number): number {
   const first = list.firstElementChild;
   if (!(first instanceof HTMLElement)) return max;
-  const gap = parseFloat(getComputedStyle(list).rowGap) || 0;
-  return rowsThatFit(list.clientHeight, first.offsetHeight, gap, min, max);
+  const style = getComputedStyle(list);
+  const gap = parseFloat(style.rowGap) || 0;
+  const edges =
+    (parseFloat(style.borderTopWidth) || 0) +
+    (parseFloat(style.borderBottomWidth) || 0) +
+    (parseFloat(style.paddingTop) || 0) +
+    (parseFloat(style.paddingBottom) || 0);
+  const available = list.getBoundingClientRect().height - edges;
+  return rowsThatFit(available, first.getBoundingClientRect().height, gap, min, max);
 }
 
 /**

@@ -13,7 +13,8 @@ What a teacher with a projector and a class on phones runs into:
 - an answer sent while offline is sent again, with the same submission id, on reconnect;
 - self-paced homework: a phone that answered wrong, or ran out of time, sees the right
   answer, with "Next question", on a 320x568 screen;
-- the presenter screen fills 1920x1080 (no scrolling, big type, the phones' colours).
+- the presenter screen fills 1920x1080 (no scrolling, big type, the phones' colours);
+- a typed question's reveal lists what the class typed, as many spellings as fit, whole.
 
 Screenshots go to ``test-output/web/``; with ``QUIZ_UPDATE_DOCS_SCREENSHOTS=1`` the
 presenter and phone reveal screenshots are copied to ``docs/screenshots/``.
@@ -772,11 +773,31 @@ CROWDED_QUESTION = {
     ],
     "answer": "exhausted and ready for a long sleep",
 }
+# Then a typed one: more spellings than the reveal lists, one of them too long for its row.
+TYPED_QUESTION = {
+    "prompt": "Type the English word for 'épuisé' (very, very tired)",
+    "kind": "text",
+    "answer": "exhausted",
+}
+TYPED_BY_THE_REST = [
+    "exausted",
+    "exhaused",
+    "Exhausted!",
+    "exhuasted",
+    "tired",
+    "sleepy",
+    "exhausting",
+    "worn out",
+    "knackered",
+    "pneumonoultramicroscopicsilicovolcanoconiosis-exhaustedness",
+    "exhast",
+    "ehxausted",
+]
 CROWDED_QUIZ = {
     "title": "Vocabulary challenge: the big end-of-term review for class 4B",
     "language": "en",
     "level": "B1",
-    "questions": [CROWDED_QUESTION, {**CROWDED_QUESTION, "prompt": "And once more?"}],
+    "questions": [CROWDED_QUESTION, TYPED_QUESTION],
 }
 
 
@@ -792,7 +813,7 @@ def test_a_projector_fits_the_lobby_question_and_reveal(
     # Enough players to fill the reveal's leaderboard, then the rest of a class of 30.
     names = ("Ana", "Ben", "Cleo", "Dev", "Eli", "Fay", "Gus", "Hana", "Ivo")
     players = [room.player(session_id, name) for name in names]
-    _join_from_api(quiz_server, session_id, [f"Student {number}" for number in range(1, 22)])
+    rest = _join_from_api(quiz_server, session_id, [f"Student {number}" for number in range(1, 22)])
     expect(host.get_by_test_id("participant-count")).to_have_text("30")
     # The class fits beside the QR code; the newest joiner is in sight.
     newest = host.get_by_test_id("lobby-participant").last
@@ -812,7 +833,9 @@ def test_a_projector_fits_the_lobby_question_and_reveal(
     class_size = 30
     if size in ((1280, 720), (1024, 768)):
         class_size = 80
-        _join_from_api(quiz_server, session_id, [f"Student {number}" for number in range(22, 72)])
+        rest += _join_from_api(
+            quiz_server, session_id, [f"Student {number}" for number in range(22, 72)]
+        )
         expect(host.get_by_test_id("participant-count")).to_have_text("80")
         expect(host.get_by_test_id("lobby-participant").last).to_contain_text("Student 71")
         _names_whole(host, 16 if size == (1280, 720) else 0)
@@ -865,6 +888,44 @@ def test_a_projector_fits_the_lobby_question_and_reveal(
             host.locator(".presenter-code"),
         ):
             assert _font_px(readable) >= 24, readable
+
+    # The typed question: the reveal lists what the class typed, as many
+    # spellings as fit under the answer, the rest summed in "and N more".
+    host.get_by_test_id("host-next").click()
+    expect(prompt).to_have_text(TYPED_QUESTION["prompt"])
+    served = quiz_server.get(f"/v1/sessions/{session_id}/questions/current", rest[0]).json()
+    for number, token in enumerate(rest):
+        body = {
+            "question_id": served["question_id"],
+            "answer": TYPED_BY_THE_REST[number % len(TYPED_BY_THE_REST)],
+        }
+        answered = quiz_server.post(f"/v1/sessions/{session_id}/answers", token, body)
+        assert answered.status_code in (200, 202), answered.text
+    for player in players:
+        _answer(player, TYPED_QUESTION, _right_answer(TYPED_QUESTION))
+    expect(host.get_by_test_id("host-correct-answer")).to_have_text("exhausted")
+    groups = host.get_by_test_id("typed-answer")
+    # The most typed first: the players' nine, and those of "Exhausted!" (one spelling).
+    expect(groups.first).to_have_attribute("data-correct", "true")
+    expect(groups.first.locator("bdi")).to_have_text("exhausted")
+    more = host.get_by_test_id("typed-more")
+    expect(more).to_be_visible()
+    listed = groups.count()
+    assert 3 <= listed <= 8, listed
+    for group in groups.all():
+        # Whole, not cut by the list's bottom edge nor by the screen's.
+        expect(group).to_be_in_viewport(ratio=1)
+        _on_screen(host, group)
+        label = group.locator(".bar-label").bounding_box()
+        box = group.bounding_box()
+        assert label is not None and box is not None
+        assert label["x"] + label["width"] <= box["x"] + box["width"] + 0.5, (label, box)
+    _on_screen(host, more)
+    _on_screen(host, rows.last)
+    _save(host, output_dir / f"presenter-typed-{size[0]}x{size[1]}.png")
+    _no_scroll(host)
+    if size == (1280, 720):
+        assert _font_px(groups.first) >= 24, _font_px(groups.first)
 
 
 def test_a_phone_on_its_side_shows_every_choice(room: Room) -> None:

@@ -1120,3 +1120,88 @@ describe('HostPanel players dialog', () => {
     expect(screen.queryByTestId('players-dialog')).toBeNull();
   });
 });
+
+describe("HostPanel at a typed question's reveal", () => {
+  const typedOpen = (): Partial<SessionInfo> => ({
+    status: 'running',
+    question_index: 2,
+    participant_count: 4,
+    current_question: {
+      question_id: 'q3',
+      index: 2,
+      prompt: "Type the English word for 'bonjour'",
+      kind: 'text',
+      opens_at: new Date().toISOString(),
+      closes_at: new Date(Date.now() + 20_000).toISOString(),
+    },
+  });
+  const closedFrame = (questionId: string, answer: string) => ({
+    type: 'question.closed',
+    seq: 5,
+    question_id: questionId,
+    correct_answer: answer,
+    answer_count: 4,
+    correct_share: 0.5,
+    closed_at: new Date().toISOString(),
+  });
+  const typed = {
+    question_id: 'q3',
+    index: 2,
+    kind: 'text' as const,
+    answer_count: 4,
+    distinct_count: 2,
+    responses: [
+      { answer: 'Hello', count: 2, correct: true },
+      { answer: 'helo', count: 2, correct: false },
+    ],
+    other_count: 0,
+  };
+
+  /** The open question closes: the reveal, as the host's socket hears it. */
+  async function reveal(frame: Record<string, unknown>) {
+    await waitFor(() => expect(FakeSocket.instances).toHaveLength(1));
+    act(() => {
+      FakeSocket.last().open();
+      FakeSocket.last().receive(frame);
+    });
+    expect(await screen.findByTestId('host-correct-answer')).toHaveTextContent(String(frame.correct_answer));
+  }
+
+  it('lists what the class typed once the question is revealed, not before', async () => {
+    const questionResponses = vi.fn(async (_session: string, _question: string) => typed);
+    renderPanel(session(typedOpen()), undefined, { questionResponses });
+    expect(await screen.findByTestId('question-prompt')).toHaveTextContent('bonjour');
+    expect(questionResponses).not.toHaveBeenCalled();
+
+    await reveal(closedFrame('q3', 'hello'));
+    const list = await screen.findByRole('region', { name: 'What the class typed' });
+    expect(questionResponses).toHaveBeenCalledWith('K7PQ2M', 'q3');
+    expect(within(list).getAllByTestId('typed-answer').map((row) => row.textContent)).toEqual([
+      '✓Hello (right)2 answers',
+      '✗helo (wrong)2 answers',
+    ]);
+    expect(screen.getByTestId('leaderboard')).toBeInTheDocument();
+  });
+
+  it('keeps the reveal as it was when the list cannot be read', async () => {
+    const questionResponses = vi.fn(async (_session: string, _question: string) => {
+      throw new ApiError(403, 'forbidden', 'Forbidden', 'shows once it is revealed');
+    });
+    renderPanel(session(typedOpen()), undefined, { questionResponses });
+    await reveal(closedFrame('q3', 'hello'));
+    await waitFor(() => expect(questionResponses).toHaveBeenCalledTimes(1));
+    expect(screen.queryByTestId('typed-answers')).toBeNull();
+    expect(screen.getByTestId('question-stats')).toHaveTextContent(/^Answer hello4 answers · 50\s?% correct$/);
+    expect(screen.getByTestId('host-next')).toBeInTheDocument();
+    expect(screen.getByRole('alert')).toBeEmptyDOMElement();
+  });
+
+  it('asks nothing at a choice question, whose chart shows the answers', async () => {
+    const questionResponses = vi.fn(async (_session: string, _question: string) => typed);
+    renderPanel(session({ ...firstQuestionOpen(), participant_count: 4 }), undefined, { questionResponses });
+    await reveal(closedFrame('q1', 'start'));
+    expect(screen.getAllByTestId('answer-chart-bar')).toHaveLength(4);
+    expect(questionResponses).not.toHaveBeenCalled();
+    expect(screen.queryByTestId('typed-answers')).toBeNull();
+  });
+});

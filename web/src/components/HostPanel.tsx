@@ -6,6 +6,7 @@ import { isThisComputerOnly, joinUrl } from '../joinCode';
 import { tileClass, tileShape } from '../palette';
 import { phaseOf, type Participant } from '../state';
 import { useProgress } from '../useProgress';
+import { useQuestionResponses } from '../useQuestionResponses';
 import { useSession, type HostAction, type SessionDeps } from '../useSession';
 import { ConfirmDialog } from './ConfirmDialog';
 import { ConnectionStatus } from './ConnectionStatus';
@@ -41,6 +42,10 @@ const MAX_NAMES = 80;
 /** The reveal's leaderboard rows: as many as fit beside the chart, within these. */
 const BOARD_ROWS_MAX = 8;
 const BOARD_ROWS_MIN = 3;
+
+/** What the class typed, at a typed question's reveal: the groups that fit, within these. */
+const TYPED_ROWS_MAX = 8;
+const TYPED_ROWS_MIN = 1;
 
 /** The keys that take the main step: the space bar, and a presenter remote's "next". */
 const ADVANCE_KEYS = new Set([' ', 'PageDown', 'ArrowRight']);
@@ -136,8 +141,9 @@ function isTypingOrButton(target: EventTarget | null): boolean {
  * The host's presenter screen, made for a projector (1920x1080 and down).
  *
  * Lobby (huge quiz ID, QR code, names), the open question (timer, answer count,
- * lettered coloured choices as on the phones), the reveal (answer chart and
- * leaderboard) and the podium. Space shows the answer, then opens the next question.
+ * lettered coloured choices as on the phones), the reveal (answer chart, or
+ * what the class typed to a typed question, and leaderboard) and the podium.
+ * Space shows the answer, then opens the next question.
  */
 export function HostPanel({
   sessionId,
@@ -313,6 +319,11 @@ export function HostPanel({
   }, [removedIds, removedNames]);
 
   const loadPlayers = useCallback(() => deps.api.listParticipants(sessionId), [deps.api, sessionId]);
+  // The final results offer what the class typed to each typed question.
+  const loadResponses = useCallback(
+    (questionId: string) => deps.api.questionResponses(sessionId, questionId),
+    [deps.api, sessionId],
+  );
   const closePlayers = useCallback(() => setPlayersOpen(false), []);
   // Nothing to remove any more once the quiz is over.
   const finished = state.status === 'finished';
@@ -414,6 +425,14 @@ export function HostPanel({
 
   // The reveal's leaderboard: the rows that fit beside the chart on this screen.
   const [boardRows, boardList] = useRowsThatFit(BOARD_ROWS_MIN, BOARD_ROWS_MAX);
+
+  // A typed question's reveal lists what the class typed, read again when
+  // its answer count changes (a removal drops a player's answer); a choice
+  // question's chart already shows it.
+  const typedId =
+    isHost && revealedId !== null && state.closed && state.question?.kind === 'text' ? revealedId : null;
+  const typed = useQuestionResponses(deps.api, sessionId, typedId, state.closed?.answer_count ?? null);
+  const [typedRows, typedList] = useRowsThatFit(TYPED_ROWS_MIN, TYPED_ROWS_MAX);
 
   // Self-paced: where each player is, for the table and the finish dialog.
   const selfPacedRunning = isHost && !live && state.status === 'running';
@@ -687,7 +706,14 @@ export function HostPanel({
             {question.prompt}
           </h1>
           <div className="reveal-grid">
-            <QuestionStatsView stats={state.closed} choices={question.choices ?? []} size="stage" />
+            <QuestionStatsView
+              stats={state.closed}
+              choices={question.choices ?? []}
+              size="stage"
+              responses={typed}
+              responsesLimit={typedRows}
+              responsesListRef={typedList}
+            />
             <Leaderboard
               entries={state.entries}
               limit={boardRows}
@@ -734,7 +760,7 @@ export function HostPanel({
           {results ? (
             <>
               <Podium standings={results.standings} size="stage" />
-              <ResultsTable results={results} host />
+              <ResultsTable results={results} host loadResponses={loadResponses} />
             </>
           ) : (
             <>

@@ -415,6 +415,38 @@ describe('PlayerPage in a live quiz', () => {
   });
 });
 
+describe("PlayerPage at a typed question's reveal", () => {
+  it('never asks for nor shows what the class typed: that is for the host', async () => {
+    const live: SessionInfo = { ...selfPaced, mode: 'live', question_index: 0 };
+    const open: Question = {
+      ...timedOut,
+      opens_at: new Date().toISOString(),
+      closes_at: new Date(Date.now() + 20_000).toISOString(),
+    };
+    const api = {
+      join: vi.fn(async () => ({ session_id: 'K7PQ2M', user_id: 'u-ann', display_name: 'ann', score: 0, rank: null })),
+      getSession: vi.fn(async () => ({ session: live, offsetMs: 0 })),
+      questionResponses: vi.fn(),
+    };
+    renderPlayer(api);
+    await vi.waitFor(() => expect(FakeSocket.instances).toHaveLength(1));
+    const socket = FakeSocket.last();
+    act(() => {
+      socket.open();
+      socket.receive({ type: 'session.snapshot', seq: 1, server_time: new Date().toISOString(), session: live });
+      socket.receive({ type: 'question.opened', seq: 2, ...open });
+    });
+    expect(await screen.findByTestId('text-answer-input')).toBeEnabled();
+    act(() =>
+      socket.receive({ type: 'question.closed', seq: 3, question_id: 'q1', correct_answer: 'hello', answer_count: 4 }),
+    );
+    expect(await screen.findByTestId('host-correct-answer')).toHaveTextContent('hello');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(api.questionResponses).not.toHaveBeenCalled();
+    expect(screen.queryByTestId('typed-answers')).toBeNull();
+  });
+});
+
 describe('PlayerPage in a live quiz, out of time', () => {
   it('never asks for the right answer: the reveal shows it to the room', async () => {
     const live: SessionInfo = { ...selfPaced, mode: 'live', question_index: 0 };

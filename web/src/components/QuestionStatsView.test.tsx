@@ -1,6 +1,6 @@
 import { render, screen } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
-import type { QuestionStats } from '../api';
+import type { QuestionResponses, QuestionStats } from '../api';
 import { QuestionStatsView } from './QuestionStatsView';
 
 const stats = (answer: string): QuestionStats => ({
@@ -24,5 +24,28 @@ describe('QuestionStatsView', () => {
     unmount();
     render(<QuestionStatsView stats={stats('a peeler')} choices={[]} size="stage" />);
     expect(screen.getByTestId('host-correct-answer').parentElement).not.toHaveClass('stats-answer-long');
+  });
+
+  it("lists what the class typed where a typed question has no chart, never beside a choice question's", () => {
+    const typed: QuestionResponses = {
+      question_id: 'q1',
+      index: 0,
+      kind: 'text',
+      answer_count: 3,
+      distinct_count: 2,
+      responses: [
+        { answer: 'whisk', count: 2, correct: true },
+        { answer: 'wisk', count: 1, correct: false },
+      ],
+      other_count: 0,
+    };
+    const text = { ...stats('whisk'), choice_counts: null };
+    const { unmount } = render(<QuestionStatsView stats={text} choices={[]} size="stage" responses={typed} />);
+    expect(screen.getAllByTestId('typed-answer')).toHaveLength(2);
+    expect(screen.queryByTestId('answer-chart')).toBeNull();
+    unmount();
+    render(<QuestionStatsView stats={stats('whisk')} choices={['whisk', 'ladle']} size="stage" responses={typed} />);
+    expect(screen.getAllByTestId('answer-chart-bar')).toHaveLength(2);
+    expect(screen.queryByTestId('typed-answers')).toBeNull();
   });
 });

@@ -1,7 +1,8 @@
-import type { QuestionStats } from '../api';
+import type { QuestionResponses, QuestionStats } from '../api';
 import { formatPercent } from '../format';
 import { tileClass } from '../palette';
 import { choiceKey } from './QuestionCard';
+import { TypedAnswers } from './TypedAnswers';
 
 /** A right answer longer than this takes smaller type (one line beside the chart's width). */
 export const LONG_ANSWER = 20;
@@ -11,15 +12,29 @@ export interface QuestionStatsViewProps {
   choices: string[];
   /** Big type for the presenter screen. */
   size?: 'phone' | 'stage';
+  /** (Host only) What the class typed, listed where a typed question has no chart. */
+  responses?: QuestionResponses | null;
+  /** Typed answers listed at most; the rest are summed. */
+  responsesLimit?: number;
+  /** Given the typed answers' list (the projector measures how many fit). */
+  responsesListRef?: (list: HTMLUListElement | null) => void;
 }
 
 /**
  * The reveal: the correct answer and how the answers spread over the choices.
  *
  * Bars carry the same letters and colours as the answer buttons on the phones,
- * the correct one marked with a tick (not by colour alone).
+ * the correct one marked with a tick (not by colour alone). A typed question
+ * has no chart: the host's screen lists what the class typed instead.
  */
-export function QuestionStatsView({ stats, choices, size = 'phone' }: QuestionStatsViewProps) {
+export function QuestionStatsView({
+  stats,
+  choices,
+  size = 'phone',
+  responses,
+  responsesLimit,
+  responsesListRef,
+}: QuestionStatsViewProps) {
   const counts = stats.choice_counts ?? {};
   const labels = choices.length ? choices : Object.keys(counts).slice(0, 8);
   const most = Math.max(1, ...labels.map((choice) => counts[choice] ?? 0));
@@ -67,6 +82,9 @@ export function QuestionStatsView({ stats, choices, size = 'phone' }: QuestionSt
             );
           })}
         </ul>
+      )}
+      {labels.length === 0 && responses && (
+        <TypedAnswers responses={responses} limit={responsesLimit} listRef={responsesListRef} />
       )}
     </div>
   );

@@ -1,7 +1,7 @@
 import { render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { describe, expect, it } from 'vitest';
-import type { SessionResults } from '../api';
+import { describe, expect, it, vi } from 'vitest';
+import type { QuestionResponses, QuestionStats, SessionResults } from '../api';
 import { ResultsTable } from './ResultsTable';
 
 const LONG = 'Bartholomew Featherstonehaugh-Smythe III';
@@ -92,5 +92,77 @@ describe('ResultsTable', () => {
     render(<ResultsTable results={classOf(10)} myUserId="u-4" />);
     expect(ranksShown()).toHaveLength(10);
     expect(screen.queryByTestId('results-more')).toBeNull();
+  });
+
+  describe('what they typed', () => {
+    const question = (extra: Partial<QuestionStats>): QuestionStats => ({
+      question_id: 'q1',
+      index: 0,
+      prompt: 'begin',
+      correct_answer: 'start',
+      answer_count: 2,
+      correct_count: 1,
+      correct_share: 0.5,
+      choice_counts: { start: 1, finish: 1 },
+      played: true,
+      ...extra,
+    });
+    const withQuestions: SessionResults = {
+      ...results,
+      questions: [
+        question({}),
+        question({ question_id: 'q2', index: 1, prompt: 'bonjour', correct_answer: 'hello', choice_counts: null }),
+        question({ question_id: 'q3', index: 2, prompt: 'dormir', choice_counts: null, answer_count: 0 }),
+        question({ question_id: 'q4', index: 3, prompt: 'eat', choice_counts: null, played: false }),
+      ],
+    };
+    const typed: QuestionResponses = {
+      question_id: 'q2',
+      index: 1,
+      kind: 'text',
+      answer_count: 2,
+      distinct_count: 2,
+      responses: [
+        { answer: 'hello', count: 1, correct: true },
+        { answer: 'helo', count: 1, correct: false },
+      ],
+      other_count: 0,
+    };
+
+    it('is offered on an answered typed question, and lists the words when opened', async () => {
+      const user = userEvent.setup();
+      const loadResponses = vi.fn(async (_question: string) => typed);
+      render(<ResultsTable results={withQuestions} host loadResponses={loadResponses} />);
+      const toggles = screen.getAllByTestId('results-typed-toggle');
+      expect(toggles).toHaveLength(1);
+      const [toggle] = toggles;
+      expect(screen.getAllByTestId('results-question')[1]).toContainElement(toggle);
+      expect(toggle).toHaveAttribute('aria-expanded', 'false');
+
+      await user.click(toggle);
+      expect(toggle).toHaveAttribute('aria-expanded', 'true');
+      const list = await screen.findByRole('region', { name: 'What they typed' });
+      expect(loadResponses).toHaveBeenCalledWith('q2');
+      expect(within(list).getAllByTestId('typed-answer')).toHaveLength(2);
+      expect(document.getElementById(toggle.getAttribute('aria-controls') ?? '')).toContainElement(list);
+
+      await user.click(toggle);
+      expect(screen.queryByTestId('typed-answers')).toBeNull();
+    });
+
+    it('says so when the words cannot be read', async () => {
+      const user = userEvent.setup();
+      const loadResponses = vi.fn(async (_question: string): Promise<QuestionResponses> => {
+        throw new TypeError('Failed to fetch');
+      });
+      render(<ResultsTable results={withQuestions} host loadResponses={loadResponses} />);
+      await user.click(screen.getByTestId('results-typed-toggle'));
+      expect(await screen.findByText('What they typed could not be read.')).toBeInTheDocument();
+    });
+
+    it('is not offered without a way to read them (a player\'s results)', () => {
+      render(<ResultsTable results={withQuestions} />);
+      expect(screen.queryByTestId('results-typed-toggle')).toBeNull();
+    });
   });
 });

@@ -1,13 +1,16 @@
-import { useEffect, useMemo, useState } from 'react';
-import type { SessionResults } from '../api';
+import { Fragment, useEffect, useId, useMemo, useState } from 'react';
+import type { QuestionResponses, QuestionStats, SessionResults } from '../api';
 import { csvBlob, resultsCsv } from '../csv';
 import { formatPercent, formatScore } from '../format';
+import { TypedAnswers } from './TypedAnswers';
 
 export interface ResultsTableProps {
   results: SessionResults;
   myUserId?: string | null;
   /** Only the host gets the CSV download (with every player's answers). */
   host?: boolean;
+  /** (Host only) Reads what the class typed to a question: offered on typed questions when given. */
+  loadResponses?: (questionId: string) => Promise<QuestionResponses>;
 }
 
 /**
@@ -17,8 +20,36 @@ export interface ResultsTableProps {
  */
 const RESULTS_TOP = 10;
 
+/**
+ * A typed question that was answered. The results do not say a question's
+ * kind, but a choice question's answers are always counted per choice.
+ */
+function typedAndAnswered(question: QuestionStats): boolean {
+  return question.played !== false && question.choice_counts === null && (question.answer_count ?? 0) > 0;
+}
+
+/** What the class typed to one question, read when the host opens it. */
+function TypedFor({ questionId, load }: { questionId: string; load: (questionId: string) => Promise<QuestionResponses> }) {
+  const [found, setFound] = useState<QuestionResponses | 'failed' | null>(null);
+  useEffect(() => {
+    let gone = false;
+    load(questionId).then(
+      (responses) => !gone && setFound(responses),
+      () => !gone && setFound('failed'),
+    );
+    return () => {
+      gone = true;
+    };
+  }, [questionId, load]);
+  if (found === null) return <p className="muted typed-more">Loading…</p>;
+  if (found === 'failed' || found.responses.length === 0) {
+    return <p className="muted typed-more">What they typed could not be read.</p>;
+  }
+  return <TypedAnswers responses={found} title="What they typed" level={4} />;
+}
+
 /** Final standings, per-question statistics and a CSV download. */
-export function ResultsTable({ results, myUserId, host = false }: ResultsTableProps) {
+export function ResultsTable({ results, myUserId, host = false, loadResponses }: ResultsTableProps) {
   const csv = useMemo(
     () => (host ? resultsCsv(results.standings, results.questions) : ''),
     [host, results.standings, results.questions],
@@ -39,6 +70,15 @@ export function ResultsTable({ results, myUserId, host = false }: ResultsTablePr
   const mine = standings.find((row) => row.user_id === myUserId);
   const mineBelow = mine !== undefined && !listed.includes(mine);
   const hidden = standings.length - listed.length - (mineBelow ? 1 : 0);
+  // The typed questions whose words are open, by question id.
+  const [typedOpen, setTypedOpen] = useState<ReadonlySet<string>>(new Set());
+  const typedIds = useId();
+  const toggleTyped = (questionId: string) =>
+    setTypedOpen((open) => {
+      const next = new Set(open);
+      if (!next.delete(questionId)) next.add(questionId);
+      return next;
+    });
 
   return (
     <section className="card results" aria-labelledby="results-title">
@@ -130,26 +170,48 @@ export function ResultsTable({ results, myUserId, host = false }: ResultsTablePr
                       </td>
                     </tr>
                   ) : (
-                    <tr
-                      key={question.question_id || position}
-                      data-testid="results-question"
-                      data-played="true"
-                    >
-                      <td>{(question.index ?? position) + 1}</td>
-                      <td>
-                        {question.prompt ?? question.question_id}
-                        {question.correct_answer && (
-                          <span className="muted"> — {question.correct_answer}</span>
-                        )}
-                      </td>
-                      {/* The labels head the numbers on a narrow phone, whose table has no head row. */}
-                      <td className="num" data-label="Answers">
-                        {question.answer_count ?? '–'}
-                      </td>
-                      <td className="num" data-label="Correct">
-                        {formatPercent(question.correct_share)}
-                      </td>
-                    </tr>
+                    <Fragment key={question.question_id || position}>
+                      <tr data-testid="results-question" data-played="true">
+                        <td>{(question.index ?? position) + 1}</td>
+                        <td>
+                          {question.prompt ?? question.question_id}
+                          {question.correct_answer && (
+                            <span className="muted"> — {question.correct_answer}</span>
+                          )}
+                          {loadResponses && question.question_id && typedAndAnswered(question) && (
+                            <>
+                              {' '}
+                              <button
+                                type="button"
+                                className="link-button typed-toggle"
+                                data-testid="results-typed-toggle"
+                                aria-expanded={typedOpen.has(question.question_id)}
+                                aria-controls={
+                                  typedOpen.has(question.question_id) ? `${typedIds}-${position}` : undefined
+                                }
+                                onClick={() => toggleTyped(question.question_id)}
+                              >
+                                What they typed
+                              </button>
+                            </>
+                          )}
+                        </td>
+                        {/* The labels head the numbers on a narrow phone, whose table has no head row. */}
+                        <td className="num" data-label="Answers">
+                          {question.answer_count ?? '–'}
+                        </td>
+                        <td className="num" data-label="Correct">
+                          {formatPercent(question.correct_share)}
+                        </td>
+                      </tr>
+                      {loadResponses && typedOpen.has(question.question_id) && (
+                        <tr className="typed-row" id={`${typedIds}-${position}`}>
+                          <td colSpan={4}>
+                            <TypedFor questionId={question.question_id} load={loadResponses} />
+                          </td>
+                        </tr>
+                      )}
+                    </Fragment>
                   ),
                 )}
               </tbody>

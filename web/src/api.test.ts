@@ -10,6 +10,7 @@ import {
   readResults,
   RequestTimeout,
 } from './api';
+import { typedResponses } from './test/fixtures';
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   return new Response(body === null ? null : JSON.stringify(body), {
@@ -78,18 +79,7 @@ describe('ApiClient', () => {
   });
 
   it('reads what the class typed to a question, and says 403 forbidden before its reveal', async () => {
-    const body = {
-      question_id: 'q/2',
-      index: 1,
-      kind: 'text',
-      answer_count: 4,
-      distinct_count: 2,
-      responses: [
-        { answer: 'Hello', count: 2, correct: true },
-        { answer: 'helo', count: 2, correct: false },
-      ],
-      other_count: 0,
-    };
+    const body = typedResponses({ question_id: 'q/2' });
     const { api, call } = setup([json(200, body), problem(403, 'forbidden', 'shows once it is revealed')]);
     expect(await api.questionResponses('ABCDEF', 'q/2')).toEqual(body);
     expect(call().url).toBe('/v1/sessions/ABCDEF/questions/q%2F2/responses');

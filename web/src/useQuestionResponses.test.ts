@@ -1,19 +1,13 @@
 import { act, renderHook } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError, type ApiClient, type QuestionResponses } from './api';
+import { typedResponses } from './test/fixtures';
 import { RESPONSES_RETRY_MS, useQuestionResponses } from './useQuestionResponses';
 
 const refused = () => new ApiError(403, 'forbidden', 'Forbidden', 'shows once it is revealed');
 
-const typed = (questionId: string, count: number): QuestionResponses => ({
-  question_id: questionId,
-  index: 2,
-  kind: 'text',
-  answer_count: count,
-  distinct_count: 1,
-  responses: [{ answer: 'hello', count, correct: true }],
-  other_count: 0,
-});
+const typed = (questionId: string, count: number): QuestionResponses =>
+  typedResponses({ question_id: questionId, index: 2, responses: [{ answer: 'hello', count, correct: true }] });
 
 interface Props {
   questionId: string | null;

@@ -3,6 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError, type ApiClient, type SessionInfo } from '../api';
 import { FakeSocket } from '../test/fakeSocket';
+import { typedResponses } from '../test/fixtures';
 import { HostPanel, promptClass, SETTLE_MS, unfinishedNote } from './HostPanel';
 
 function session(extra: Partial<SessionInfo> = {}): SessionInfo {
@@ -1144,18 +1145,7 @@ describe("HostPanel at a typed question's reveal", () => {
     correct_share: 0.5,
     closed_at: new Date().toISOString(),
   });
-  const typed = {
-    question_id: 'q3',
-    index: 2,
-    kind: 'text' as const,
-    answer_count: 4,
-    distinct_count: 2,
-    responses: [
-      { answer: 'Hello', count: 2, correct: true },
-      { answer: 'helo', count: 2, correct: false },
-    ],
-    other_count: 0,
-  };
+  const typed = typedResponses({ question_id: 'q3', index: 2 });
 
   /** The open question closes: the reveal, as the host's socket hears it. */
   async function reveal(frame: Record<string, unknown>) {

@@ -30,6 +30,47 @@ const timedOut: Question = {
   closes_at: new Date(Date.now() - 1_000).toISOString(),
 };
 
+/** `timedOut` served afresh: open now, for `ms` more, with `extra` changed. */
+const openFor = (ms: number, extra: Partial<Question> = {}): Question => ({
+  ...timedOut,
+  ...extra,
+  opens_at: new Date().toISOString(),
+  closes_at: new Date(Date.now() + ms).toISOString(),
+});
+
+/** The choices of every choice question here. */
+const startOrStop: Partial<Question> = { kind: 'choice', choices: ['start', 'stop'] };
+
+/** Question `index + 1` of a self-paced quiz, open for 20 s: "start" or "stop". */
+const choiceQuestion = (index: number): Question => ({
+  question_id: `q${index + 1}`,
+  index,
+  prompt: `Question number ${index + 1}`,
+  kind: 'choice',
+  choices: ['start', 'stop'],
+  opens_at: new Date().toISOString(),
+  closes_at: new Date(Date.now() + 20_000).toISOString(),
+});
+
+/** The API as Ann finds it: she joins `session` and reads it; `calls` adds the rest. */
+function annIn<Calls extends object>(session: SessionInfo, calls: Calls) {
+  return {
+    join: vi.fn(async () => ({ session_id: 'K7PQ2M', user_id: 'u-ann', display_name: 'ann', score: 0, rank: null })),
+    getSession: vi.fn(async () => ({ session, offsetMs: 0 })),
+    ...calls,
+  };
+}
+
+/** The server scoring Ann's answer: right (950 points) or wrong. */
+const scored = (correct: boolean) => async (_session: string, body: { submission_id: string }) => ({
+  submission_id: body.submission_id,
+  status: 'scored',
+  correct,
+  points: correct ? 950 : 0,
+  score: correct ? 950 : 0,
+  rank: 1,
+});
+
 /** Ann's page of K7PQ2M, on the given API; returns its way back to the start. */
 function renderPlayer(api: object) {
   const onLeave = vi.fn();
@@ -49,6 +90,18 @@ function renderPlayer(api: object) {
   return onLeave;
 }
 
+/** Ann's live socket, once the page opens it: it hears `session`'s snapshot, then `question` open. */
+async function liveSocket(session: SessionInfo, question?: Question) {
+  await vi.waitFor(() => expect(FakeSocket.instances).toHaveLength(1));
+  const socket = FakeSocket.last();
+  act(() => {
+    socket.open();
+    socket.receive({ type: 'session.snapshot', seq: 1, server_time: new Date().toISOString(), session });
+    if (question) socket.receive({ type: 'question.opened', seq: 2, ...question });
+  });
+  return socket;
+}
+
 beforeEach(() => {
   FakeSocket.reset();
 });
@@ -58,17 +111,7 @@ describe('PlayerPage in a self-paced quiz', () => {
     const user = userEvent.setup();
     const currentQuestion = vi.fn<() => Promise<Question | null>>();
     currentQuestion.mockResolvedValueOnce(timedOut).mockResolvedValue(null);
-    const api = {
-      join: vi.fn(async () => ({
-        session_id: 'K7PQ2M',
-        user_id: 'u-ann',
-        display_name: 'ann',
-        score: 0,
-        rank: null,
-      })),
-      getSession: vi.fn(async () => ({ session: selfPaced, offsetMs: 0 })),
-      currentQuestion,
-    };
+    const api = annIn(selfPaced, { currentQuestion });
     renderPlayer(api);
 
     // Not answered: time ran out, and the player moves on.
@@ -81,36 +124,27 @@ describe('PlayerPage in a self-paced quiz', () => {
 });
 
 describe('PlayerPage of a self-paced player coming back', () => {
-  const question = (index: number): Question => ({
-    question_id: `q${index + 1}`,
-    index,
-    prompt: `Question number ${index + 1}`,
-    kind: 'choice',
-    choices: ['start', 'stop'],
-    opens_at: new Date().toISOString(),
-    closes_at: new Date(Date.now() + 20_000).toISOString(),
-  });
-
   function annServed(...served: (Question | null)[]) {
     const currentQuestion = vi.fn<() => Promise<Question | null>>();
     for (const next of served) currentQuestion.mockResolvedValueOnce(next);
-    return {
-      join: vi.fn(async () => ({ session_id: 'K7PQ2M', user_id: 'u-ann', display_name: 'ann', score: 0, rank: null })),
-      getSession: vi.fn(async () => ({ session: { ...selfPaced, question_count: 5 }, offsetMs: 0 })),
-      currentQuestion,
-      submitAnswer: vi.fn(async () => ({ submission_id: 's1', status: 'accepted' })),
-      getAnswer: vi.fn(async () => ({ submission_id: 's1', status: 'accepted' })),
-    };
+    return annIn(
+      { ...selfPaced, question_count: 5 },
+      {
+        currentQuestion,
+        submitAnswer: vi.fn(async () => ({ submission_id: 's1', status: 'accepted' })),
+        getAnswer: vi.fn(async () => ({ submission_id: 's1', status: 'accepted' })),
+      },
+    );
   }
 
   it('says that the question left open ran out while they were away', async () => {
     // Question 4 was on screen, unanswered, when the tab closed; the server now serves 5.
-    renderPlayer(annServed(question(3)));
+    renderPlayer(annServed(choiceQuestion(3)));
     expect(await screen.findByTestId('question-prompt')).toHaveTextContent('Question number 4');
     expect(screen.queryByTestId('ran-out-away')).toBeNull();
     cleanup();
 
-    renderPlayer(annServed(question(4)));
+    renderPlayer(annServed(choiceQuestion(4)));
     expect(await screen.findByTestId('ran-out-away')).toHaveTextContent(
       'Question 4 ran out while you were away.',
     );
@@ -119,55 +153,40 @@ describe('PlayerPage of a self-paced player coming back', () => {
 
   it('says nothing after a reload onto the same question, or after answering it', async () => {
     const user = userEvent.setup();
-    renderPlayer(annServed(question(3)));
+    renderPlayer(annServed(choiceQuestion(3)));
     expect(await screen.findByTestId('question-prompt')).toHaveTextContent('Question number 4');
     cleanup();
 
-    renderPlayer(annServed(question(3)));
+    renderPlayer(annServed(choiceQuestion(3)));
     await user.click(await screen.findByTestId('choice-0'));
     expect(screen.queryByTestId('ran-out-away')).toBeNull();
     cleanup();
 
-    renderPlayer(annServed(question(4)));
+    renderPlayer(annServed(choiceQuestion(4)));
     expect(await screen.findByTestId('question-prompt')).toHaveTextContent('Question number 5');
     expect(screen.queryByTestId('ran-out-away')).toBeNull();
   });
 });
 
 describe('PlayerPage showing the right answer (self-paced homework)', () => {
-  const choiceQuestion = (index: number): Question => ({
-    question_id: `q${index + 1}`,
-    index,
-    prompt: `Question number ${index + 1}`,
-    kind: 'choice',
-    choices: ['start', 'stop'],
-    opens_at: new Date().toISOString(),
-    closes_at: new Date(Date.now() + 20_000).toISOString(),
-  });
   const notYet = () => new ApiError(403, 'forbidden', 'Forbidden', 'the answer to q1 is not shown yet');
 
   /** Ann's self-paced quiz: the questions served in turn, every answer scored wrong. */
   function annAnswersWrong(...served: Question[]) {
     const currentQuestion = vi.fn<() => Promise<Question | null>>();
     for (const next of served) currentQuestion.mockResolvedValueOnce(next);
-    return {
-      join: vi.fn(async () => ({ session_id: 'K7PQ2M', user_id: 'u-ann', display_name: 'ann', score: 0, rank: null })),
-      getSession: vi.fn(async () => ({ session: { ...selfPaced, question_count: served.length }, offsetMs: 0 })),
-      currentQuestion,
-      submitAnswer: vi.fn(async (_session: string, body: { submission_id: string }) => ({
-        submission_id: body.submission_id,
-        status: 'scored',
-        correct: false,
-        points: 0,
-        score: 0,
-        rank: 1,
-      })),
-      questionAnswer: vi.fn(async (_session: string, questionId: string) => ({
-        question_id: questionId,
-        index: 0,
-        correct_answer: 'start',
-      })),
-    };
+    return annIn(
+      { ...selfPaced, question_count: served.length },
+      {
+        currentQuestion,
+        submitAnswer: vi.fn(scored(false)),
+        questionAnswer: vi.fn(async (_session: string, questionId: string) => ({
+          question_id: questionId,
+          index: 0,
+          correct_answer: 'start',
+        })),
+      },
+    );
   }
 
   it('shows the right answer after a wrong one, with "Next question"', async () => {
@@ -187,14 +206,7 @@ describe('PlayerPage showing the right answer (self-paced homework)', () => {
   it('asks for nothing after a right answer', async () => {
     const user = userEvent.setup();
     const api = annAnswersWrong(choiceQuestion(0));
-    api.submitAnswer.mockImplementation(async (_session, body) => ({
-      submission_id: body.submission_id,
-      status: 'scored',
-      correct: true,
-      points: 950,
-      score: 950,
-      rank: 1,
-    }));
+    api.submitAnswer.mockImplementation(scored(true));
     renderPlayer(api);
     await user.click(await screen.findByTestId('choice-0'));
     expect(await screen.findByTestId('answer-feedback')).toHaveAttribute('data-correct', 'true');
@@ -205,11 +217,7 @@ describe('PlayerPage showing the right answer (self-paced homework)', () => {
 
   it('shows it once the time ran out, asking again while the server is still in its grace', async () => {
     const user = userEvent.setup();
-    const typed: Question = {
-      ...timedOut,
-      opens_at: new Date().toISOString(),
-      closes_at: new Date(Date.now() + 800).toISOString(),
-    };
+    const typed = openFor(800);
     const api = annAnswersWrong(typed);
     api.questionAnswer.mockRejectedValueOnce(notYet()).mockResolvedValueOnce({
       question_id: 'q1',
@@ -258,33 +266,18 @@ describe('PlayerPage showing the right answer (self-paced homework)', () => {
 });
 
 describe('PlayerPage from the keyboard', () => {
-  const choiceQuestion = (index: number): Question => ({
-    question_id: `q${index + 1}`,
-    index,
-    prompt: `Question number ${index + 1}`,
-    kind: 'choice',
-    choices: ['start', 'stop'],
-    opens_at: new Date().toISOString(),
-    closes_at: new Date(Date.now() + 20_000).toISOString(),
-  });
 
   function annAnswers() {
-    return {
-      join: vi.fn(async () => ({ session_id: 'K7PQ2M', user_id: 'u-ann', display_name: 'ann', score: 0, rank: null })),
-      getSession: vi.fn(async () => ({ session: { ...selfPaced, question_count: 2 }, offsetMs: 0 })),
-      currentQuestion: vi
-        .fn<() => Promise<Question | null>>()
-        .mockResolvedValueOnce(choiceQuestion(0))
-        .mockResolvedValueOnce(choiceQuestion(1)),
-      submitAnswer: vi.fn(async (_session: string, body: { submission_id: string }) => ({
-        submission_id: body.submission_id,
-        status: 'scored',
-        correct: true,
-        points: 950,
-        score: 950,
-        rank: 1,
-      })),
-    };
+    return annIn(
+      { ...selfPaced, question_count: 2 },
+      {
+        currentQuestion: vi
+          .fn<() => Promise<Question | null>>()
+          .mockResolvedValueOnce(choiceQuestion(0))
+          .mockResolvedValueOnce(choiceQuestion(1)),
+        submitAnswer: vi.fn(scored(true)),
+      },
+    );
   }
 
   it('puts the focus on the first choice as a question opens, and on the result once answered', async () => {
@@ -320,17 +313,11 @@ describe('PlayerPage from the keyboard', () => {
 describe('PlayerPage when the quiz ends', () => {
   it('says that a typed answer was not sent', async () => {
     const user = userEvent.setup();
-    const typed: Question = {
-      ...timedOut,
-      opens_at: new Date().toISOString(),
-      closes_at: new Date(Date.now() + 20_000).toISOString(),
-    };
-    const api = {
-      join: vi.fn(async () => ({ session_id: 'K7PQ2M', user_id: 'u-ann', display_name: 'ann', score: 0, rank: null })),
-      getSession: vi.fn(async () => ({ session: selfPaced, offsetMs: 0 })),
+    const typed = openFor(20_000);
+    const api = annIn(selfPaced, {
       currentQuestion: vi.fn(async () => typed),
       results: vi.fn(() => new Promise(() => undefined)),
-    };
+    });
     renderPlayer(api);
     await user.type(await screen.findByTestId('text-answer-input'), 'hello ');
     await vi.waitFor(() => expect(FakeSocket.instances).toHaveLength(1));
@@ -348,25 +335,8 @@ describe('PlayerPage when the quiz ends', () => {
 describe('PlayerPage in a live quiz', () => {
   it('tells a player who had not answered that the host closed the question, not that time was up', async () => {
     const live: SessionInfo = { ...selfPaced, mode: 'live', question_index: 0 };
-    const open: Question = {
-      ...timedOut,
-      kind: 'choice',
-      choices: ['start', 'stop'],
-      opens_at: new Date().toISOString(),
-      closes_at: new Date(Date.now() + 20_000).toISOString(),
-    };
-    const api = {
-      join: vi.fn(async () => ({ session_id: 'K7PQ2M', user_id: 'u-ann', display_name: 'ann', score: 0, rank: null })),
-      getSession: vi.fn(async () => ({ session: live, offsetMs: 0 })),
-    };
-    renderPlayer(api);
-    await vi.waitFor(() => expect(FakeSocket.instances).toHaveLength(1));
-    const socket = FakeSocket.last();
-    act(() => {
-      socket.open();
-      socket.receive({ type: 'session.snapshot', seq: 1, server_time: new Date().toISOString(), session: live });
-      socket.receive({ type: 'question.opened', seq: 2, ...open });
-    });
+    renderPlayer(annIn(live, {}));
+    const socket = await liveSocket(live, openFor(20_000, startOrStop));
     expect(await screen.findByTestId('choice-0')).toBeEnabled();
 
     // Shown with 19 s still to go.
@@ -386,25 +356,8 @@ describe('PlayerPage in a live quiz', () => {
 
   it('says the results come next after the last question, not another question', async () => {
     const live: SessionInfo = { ...selfPaced, mode: 'live', question_index: 0, question_count: 1 };
-    const open: Question = {
-      ...timedOut,
-      kind: 'choice',
-      choices: ['start', 'stop'],
-      opens_at: new Date().toISOString(),
-      closes_at: new Date(Date.now() + 20_000).toISOString(),
-    };
-    const api = {
-      join: vi.fn(async () => ({ session_id: 'K7PQ2M', user_id: 'u-ann', display_name: 'ann', score: 0, rank: null })),
-      getSession: vi.fn(async () => ({ session: live, offsetMs: 0 })),
-    };
-    renderPlayer(api);
-    await vi.waitFor(() => expect(FakeSocket.instances).toHaveLength(1));
-    const socket = FakeSocket.last();
-    act(() => {
-      socket.open();
-      socket.receive({ type: 'session.snapshot', seq: 1, server_time: new Date().toISOString(), session: live });
-      socket.receive({ type: 'question.opened', seq: 2, ...open });
-    });
+    renderPlayer(annIn(live, {}));
+    const socket = await liveSocket(live, openFor(20_000, startOrStop));
     expect(await screen.findByTestId('choice-0')).toBeEnabled();
     act(() =>
       socket.receive({ type: 'question.closed', seq: 3, question_id: 'q1', correct_answer: 'start' }),
@@ -418,24 +371,9 @@ describe('PlayerPage in a live quiz', () => {
 describe("PlayerPage at a typed question's reveal", () => {
   it('never asks for nor shows what the class typed: that is for the host', async () => {
     const live: SessionInfo = { ...selfPaced, mode: 'live', question_index: 0 };
-    const open: Question = {
-      ...timedOut,
-      opens_at: new Date().toISOString(),
-      closes_at: new Date(Date.now() + 20_000).toISOString(),
-    };
-    const api = {
-      join: vi.fn(async () => ({ session_id: 'K7PQ2M', user_id: 'u-ann', display_name: 'ann', score: 0, rank: null })),
-      getSession: vi.fn(async () => ({ session: live, offsetMs: 0 })),
-      questionResponses: vi.fn(),
-    };
+    const api = annIn(live, { questionResponses: vi.fn() });
     renderPlayer(api);
-    await vi.waitFor(() => expect(FakeSocket.instances).toHaveLength(1));
-    const socket = FakeSocket.last();
-    act(() => {
-      socket.open();
-      socket.receive({ type: 'session.snapshot', seq: 1, server_time: new Date().toISOString(), session: live });
-      socket.receive({ type: 'question.opened', seq: 2, ...open });
-    });
+    const socket = await liveSocket(live, openFor(20_000));
     expect(await screen.findByTestId('text-answer-input')).toBeEnabled();
     act(() =>
       socket.receive({ type: 'question.closed', seq: 3, question_id: 'q1', correct_answer: 'hello', answer_count: 4 }),
@@ -450,19 +388,9 @@ describe("PlayerPage at a typed question's reveal", () => {
 describe('PlayerPage in a live quiz, out of time', () => {
   it('never asks for the right answer: the reveal shows it to the room', async () => {
     const live: SessionInfo = { ...selfPaced, mode: 'live', question_index: 0 };
-    const api = {
-      join: vi.fn(async () => ({ session_id: 'K7PQ2M', user_id: 'u-ann', display_name: 'ann', score: 0, rank: null })),
-      getSession: vi.fn(async () => ({ session: live, offsetMs: 0 })),
-      questionAnswer: vi.fn(),
-    };
+    const api = annIn(live, { questionAnswer: vi.fn() });
     renderPlayer(api);
-    await vi.waitFor(() => expect(FakeSocket.instances).toHaveLength(1));
-    const socket = FakeSocket.last();
-    act(() => {
-      socket.open();
-      socket.receive({ type: 'session.snapshot', seq: 1, server_time: new Date().toISOString(), session: live });
-      socket.receive({ type: 'question.opened', seq: 2, ...timedOut });
-    });
+    await liveSocket(live, timedOut);
     expect(await screen.findByTestId('answer-missed')).toHaveTextContent('Time is up.');
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(api.questionAnswer).not.toHaveBeenCalled();
@@ -471,34 +399,21 @@ describe('PlayerPage in a live quiz, out of time', () => {
 
 describe('PlayerPage of a player the host removed', () => {
   const lobby: SessionInfo = { ...selfPaced, mode: 'live', status: 'lobby', participant_count: 2 };
-  const open: Question = {
-    ...timedOut,
-    kind: 'choice',
-    choices: ['start', 'stop'],
-    opens_at: new Date().toISOString(),
-    closes_at: new Date(Date.now() + 20_000).toISOString(),
-  };
+  const open = openFor(20_000, startOrStop);
 
   function lobbyApi() {
-    return {
-      join: vi.fn(async () => ({ session_id: 'K7PQ2M', user_id: 'u-ann', display_name: 'ann', score: 0, rank: null })),
-      getSession: vi.fn(async () => ({ session: lobby, offsetMs: 0 })),
+    return annIn(lobby, {
       leaderboard: vi.fn(async () => {
         throw new ApiError(403, 'not_participant', 'Forbidden', 'not a participant');
       }),
-    };
+    });
   }
 
   /** Ann in the lobby with her live socket open. */
   async function inLobby() {
     const api = lobbyApi();
     const onLeave = renderPlayer(api);
-    await vi.waitFor(() => expect(FakeSocket.instances).toHaveLength(1));
-    const socket = FakeSocket.last();
-    act(() => {
-      socket.open();
-      socket.receive({ type: 'session.snapshot', seq: 1, server_time: new Date().toISOString(), session: lobby });
-    });
+    const socket = await liveSocket(lobby);
     expect(await screen.findByTestId('lobby')).toBeInTheDocument();
     return { api, onLeave, socket };
   }

@@ -1,6 +1,7 @@
 import { render, screen } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
-import type { QuestionResponses, QuestionStats } from '../api';
+import type { QuestionStats } from '../api';
+import { typedResponses } from '../test/fixtures';
 import { QuestionStatsView } from './QuestionStatsView';
 
 const stats = (answer: string): QuestionStats => ({
@@ -27,18 +28,14 @@ describe('QuestionStatsView', () => {
   });
 
   it("lists what the class typed where a typed question has no chart, never beside a choice question's", () => {
-    const typed: QuestionResponses = {
+    const typed = typedResponses({
       question_id: 'q1',
       index: 0,
-      kind: 'text',
-      answer_count: 3,
-      distinct_count: 2,
       responses: [
         { answer: 'whisk', count: 2, correct: true },
         { answer: 'wisk', count: 1, correct: false },
       ],
-      other_count: 0,
-    };
+    });
     const text = { ...stats('whisk'), choice_counts: null };
     const { unmount } = render(<QuestionStatsView stats={text} choices={[]} size="stage" responses={typed} />);
     expect(screen.getAllByTestId('typed-answer')).toHaveLength(2);

@@ -2,6 +2,7 @@ import { render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
 import type { QuestionResponses, QuestionStats, SessionResults } from '../api';
+import { typedResponses } from '../test/fixtures';
 import { ResultsTable } from './ResultsTable';
 
 const LONG = 'Bartholomew Featherstonehaugh-Smythe III';
@@ -12,6 +13,20 @@ const results: SessionResults = {
   standings: [{ rank: 1, user_id: 'u-bart', display_name: LONG, score: 950, correct_count: 1 }],
   questions: [],
 };
+
+/** "begin", a choice question played: one of its two answers right. */
+const question = (extra: Partial<QuestionStats>): QuestionStats => ({
+  question_id: 'q1',
+  index: 0,
+  prompt: 'begin',
+  correct_answer: 'start',
+  answer_count: 2,
+  correct_count: 1,
+  correct_share: 0.5,
+  choice_counts: { start: 1, finish: 1 },
+  played: true,
+  ...extra,
+});
 
 describe('ResultsTable', () => {
   // How the name wraps and is cut is CSS (.results-name), checked in Chromium:
@@ -25,26 +40,7 @@ describe('ResultsTable', () => {
   });
 
   it('labels each question\'s numbers, for a narrow phone that stacks them under the question', () => {
-    render(
-      <ResultsTable
-        results={{
-          ...results,
-          questions: [
-            {
-              question_id: 'q1',
-              index: 0,
-              prompt: 'begin',
-              correct_answer: 'start',
-              answer_count: 2,
-              correct_count: 1,
-              correct_share: 0.5,
-              choice_counts: null,
-              played: true,
-            },
-          ],
-        }}
-      />,
-    );
+    render(<ResultsTable results={{ ...results, questions: [question({ choice_counts: null })] }} />);
     expect(screen.getByTestId('results-questions')).toHaveClass('results-questions');
     const cells = within(screen.getByTestId('results-question')).getAllByRole('cell');
     expect(cells.map((cell) => cell.dataset.label ?? null)).toEqual([null, null, 'Answers', 'Correct']);
@@ -95,18 +91,6 @@ describe('ResultsTable', () => {
   });
 
   describe('what they typed', () => {
-    const question = (extra: Partial<QuestionStats>): QuestionStats => ({
-      question_id: 'q1',
-      index: 0,
-      prompt: 'begin',
-      correct_answer: 'start',
-      answer_count: 2,
-      correct_count: 1,
-      correct_share: 0.5,
-      choice_counts: { start: 1, finish: 1 },
-      played: true,
-      ...extra,
-    });
     const withQuestions: SessionResults = {
       ...results,
       questions: [
@@ -116,18 +100,12 @@ describe('ResultsTable', () => {
         question({ question_id: 'q4', index: 3, prompt: 'eat', choice_counts: null, played: false }),
       ],
     };
-    const typed: QuestionResponses = {
-      question_id: 'q2',
-      index: 1,
-      kind: 'text',
-      answer_count: 2,
-      distinct_count: 2,
+    const typed = typedResponses({
       responses: [
         { answer: 'hello', count: 1, correct: true },
         { answer: 'helo', count: 1, correct: false },
       ],
-      other_count: 0,
-    };
+    });
 
     it('is offered on an answered typed question, and lists the words when opened', async () => {
       const user = userEvent.setup();

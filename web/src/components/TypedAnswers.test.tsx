@@ -1,22 +1,22 @@
 import { render, screen, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import type { QuestionResponses } from '../api';
+import { typedResponses } from '../test/fixtures';
 import { TypedAnswers } from './TypedAnswers';
 
-const typed = (extra: Partial<QuestionResponses> = {}): QuestionResponses => ({
-  question_id: 'q2',
-  index: 1,
-  kind: 'text',
-  answer_count: 7,
-  distinct_count: 3,
-  responses: [
-    { answer: 'Hello', count: 3, correct: true },
-    { answer: 'helo', count: 2, correct: false },
-    { answer: 'hallo', count: 1, correct: false },
-  ],
-  other_count: 1,
-  ...extra,
-});
+/** Seven answers: three spellings listed, one answer beyond them; the counts stay put whatever `extra` changes. */
+const typed = (extra: Partial<QuestionResponses> = {}): QuestionResponses =>
+  typedResponses({
+    answer_count: 7,
+    distinct_count: 3,
+    responses: [
+      { answer: 'Hello', count: 3, correct: true },
+      { answer: 'helo', count: 2, correct: false },
+      { answer: 'hallo', count: 1, correct: false },
+    ],
+    other_count: 1,
+    ...extra,
+  });
 
 describe('TypedAnswers', () => {
   it('lists each spelling with its count, the most typed first', () => {

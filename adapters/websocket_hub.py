@@ -306,7 +306,11 @@ class _Room:
     board_seq: int = 0
     # Where several processes hold a session's sockets (the cloud profile):
     # the players here on any of them, as last read from the shared leases.
-    shared_present: int | None = None
+    shared_present: set[str] | None = None
+    # The open (or last opened) question and who answered it: a player who
+    # answered and then left still counts in the host's "N of M".
+    answered_question: str = ""
+    answered_by: set[str] = field(default_factory=set)
 
     def sight(self, user_id: str, question_id: str, at: int) -> None:
         """Note that the user was shown the question at ``at``, unless shown it before."""
@@ -468,6 +472,7 @@ class WebSocketHub:
         room.removed.add(user_id)
         room.names.pop(user_id, None)
         room.gone.pop(user_id, None)
+        room.answered_by.discard(user_id)
         for submission in [key for key in room.counted if key[0] == user_id]:
             question = room.counted.pop(submission)
             room.answer_counts[question] = max(0, room.answer_counts.get(question, 0) - 1)
@@ -497,7 +502,7 @@ class WebSocketHub:
         room = self._rooms.get(session_id)
         if self.presence_grace > 0:
             return self._players_here(room) if room is not None else 0
-        return room.shared_present if room is not None else None
+        return self._shared_here(room) if room is not None else None
 
     def present_players(self) -> dict[str, set[str]]:
         """Return, per session with a socket here, its players connected here.
@@ -522,18 +527,36 @@ class WebSocketHub:
         room = self._rooms.get(session_id)
         return set(room.removed) if room is not None else set()
 
-    def share_present(self, session_id: str, count: int) -> None:
-        """Take the players here on every process; a change goes out on the boards."""
+    def leased(self, session_id: str) -> set[str] | None:
+        """Return the players the shared leases last said are here (None: not read yet)."""
         room = self._rooms.get(session_id)
-        if room is None or room.shared_present == count:
-            return
-        room.shared_present = count
-        self._changed(room)
+        return room.shared_present if room is not None else None
+
+    def share_present(self, session_id: str, players: set[str]) -> None:
+        """Take the players here on every process, for the boards' count."""
+        room = self._rooms.get(session_id)
+        if room is not None:
+            room.shared_present = players
 
     def _players_here(self, room: _Room) -> int:
+        """Return the players taking part: here, or who answered the open question.
+
+        The host's "N of M answered": a player who answered and then put
+        their phone away still counts in M, so M reaches N exactly when
+        everyone here has answered, when such a question closes.
+        """
         if not room.gone and not room.removed:  # the common case, without a set of 10,000
-            return len(room.by_user) - sum(user in room.by_user for user in room.spectators)
-        return len(self._present(room) - room.spectators)
+            here = len(room.by_user) - sum(user in room.by_user for user in room.spectators)
+            return here + sum(user not in room.by_user for user in room.answered_by)
+        present = self._present(room) - room.spectators
+        return len(present) + len(room.answered_by - present - room.removed)
+
+    def _shared_here(self, room: _Room) -> int | None:
+        """As ``_players_here``, from the players the shared leases last said are here."""
+        leased = room.shared_present
+        if leased is None:
+            return None
+        return len(leased) + len(room.answered_by - leased - room.removed)
 
     def _forget_if_done(self, session_id: str, room: _Room) -> None:
         """Drop a finished session's room once nobody is connected to it.
@@ -836,6 +859,8 @@ class WebSocketHub:
                 question = str(event.get("question_id", ""))
                 room.counted[submission] = question
                 room.answer_counts[question] = room.answer_counts.get(question, 0) + 1
+                if question == room.answered_question and target is not None:
+                    room.answered_by.add(target)
             if self.numbers_events and target is not None and event.get("status") == "scored":
                 if not room.fresh:
                     room.fresh_since = self.monotonic()
@@ -847,6 +872,8 @@ class WebSocketHub:
             room.opening = None
         elif event.get("type") == "question.opened" and target is None:
             room.opening = (frame, str(event.get("question_id", "")))
+            if room.answered_question != room.opening[1]:
+                room.answered_question, room.answered_by = room.opening[1], set()
         if target is None:
             self._fan_out(room, frame)
         else:
@@ -989,7 +1016,7 @@ class WebSocketHub:
             # profile): the players here, for the host's "N of M".
             shared["present_count"] = self._players_here(room)
         elif room.shared_present is not None:
-            shared["present_count"] = room.shared_present
+            shared["present_count"] = self._shared_here(room)
         receivers = room.by_user if only is None else [u for u in only if u in room.by_user]
         pending = dict.fromkeys(receivers)
         if room.splice is not None:

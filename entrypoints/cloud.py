@@ -161,28 +161,29 @@ class CloudPipeline:
         The count rides on every board this process splices. Where the
         host's screen is here and the count changed, the host is sent a
         board at once (through the fan-out, numbered as any event): their
-        "N of M" need not wait for the next answer. Where it fell, everyone
-        still here may have answered the open question: a session that
-        closes once all answered closes it now, not at its deadline (every
-        process that saw the fall checks; the close happens once).
+        "N of M" need not wait for the next answer. Where someone left,
+        everyone still here may have answered the open question: a session
+        that closes once all answered closes it now, not at its deadline
+        (every process that saw them leave checks; the close happens once).
         """
         for session_id, players in self.hub.present_players().items():
             try:
-                count = await self.presence.renew(
+                here = await self.presence.renew(
                     session_id, players, self.hub.removed_players(session_id)
                 )
             except Exception:
                 # One session's failure is not every session's: the next renewal tries again.
                 log.warning("could not renew the players' presence", exc_info=True)
                 continue
-            before = self.hub.present_count(session_id)
-            self.hub.share_present(session_id, count)
-            if before is not None and count < before and self._services is not None:
+            before, leased = self.hub.present_count(session_id), self.hub.leased(session_id)
+            self.hub.share_present(session_id, here)
+            if leased is not None and leased - here and self._services is not None:
                 try:
                     await self._services.quiz.recheck_answered(session_id)
                 except Exception:
                     log.warning("could not recheck who answered", exc_info=True)
-            hosts = self.hub.spectators_here(session_id) if count != before else set()
+            changed = self.hub.present_count(session_id) != before
+            hosts = self.hub.spectators_here(session_id) if changed else set()
             for host_id in hosts:
                 try:
                     board = await self.hub.board_payload(session_id)

@@ -88,15 +88,15 @@ class MemoryPlayerPresence:
 
     async def renew(
         self, session_id: str, players: Iterable[str], removed: Iterable[str] = ()
-    ) -> int:
-        """Renew the leases of ``players``, drop the ``removed``; return how many are here."""
+    ) -> set[str]:
+        """Renew the leases of ``players``, drop the ``removed``; return the players here."""
         leases = self._leases.setdefault(session_id, {})
         until = self.monotonic() + self.lease
         for user_id in players:
             leases[user_id] = max(leases.get(user_id, until), until)
         for user_id in removed:
             leases.pop(user_id, None)
-        return len(self._live(session_id))
+        return set(self._live(session_id))
 
     async def connected(self, session_id: str) -> set[str] | None:
         """Return the players whose lease has not run out."""

@@ -205,7 +205,7 @@ class RedisHostPresence:
 # KEYS: the session's leases. ARGV: lease ms, ttl seconds, how many players
 # follow, those players, then the players the host removed. Renews each
 # player's lease (never shortening one another process renewed later),
-# drops the lapsed and the removed; returns how many players are here.
+# drops the lapsed and the removed; returns the players here.
 _RENEW = (
     _NOW
     + """
@@ -228,7 +228,7 @@ redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 if redis.call('EXISTS', KEYS[1]) == 1 then
   redis.call('EXPIRE', KEYS[1], ARGV[2])
 end
-return redis.call('ZCARD', KEYS[1])
+return redis.call('ZRANGE', KEYS[1], 0, -1)
 """
 )
 _PRESENT = _NOW + "return redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. now, '+inf')"
@@ -271,12 +271,17 @@ class RedisPlayerPresence:
 
     async def renew(
         self, session_id: str, players: Iterable[str], removed: Iterable[str] = ()
-    ) -> int:
-        """Renew the leases of ``players``, drop the ``removed``; return how many are here."""
+    ) -> set[str]:
+        """Renew the leases of ``players``, drop the ``removed``; return the players here.
+
+        Here on any process: a host's "N of M" counts, beside them, those
+        who answered the open question and left.
+        """
         here = list(players)
         args: list[str | int] = [self.lease_ms, self.ttl_seconds, len(here), *here, *removed]
         with unavailable_on_failure("renew the players' presence"):
-            return int(await self._renew(keys=[self._key(session_id)], args=args))
+            found = await self._renew(keys=[self._key(session_id)], args=args)
+        return {text(user_id) for user_id in found}
 
     async def connected(self, session_id: str) -> set[str] | None:
         """Return the players whose lease has not run out."""

@@ -1048,7 +1048,7 @@ async def test_a_fanned_hub_carries_the_players_here_on_every_process_on_its_boa
 
     await live.receive("ROOM22", board, None)
     unknown = live.present_count("ROOM22")
-    live.share_present("ROOM22", 5)  # three more on another process
+    live.share_present("ROOM22", {"ann", "bob", "cat", "dan", "eve"})  # three on another process
     await live.receive("ROOM22", {**board, "seq": 32}, None)
 
     assert unknown is None, "no count is made up before the leases tell it"
@@ -1088,3 +1088,35 @@ async def test_removed_players_are_not_leased() -> None:
 
     assert live.present_players() == {"ROOM22": {"ann"}}
     assert live.removed_players("ROOM22") == {"bob"}
+
+
+async def test_a_player_who_answered_and_left_still_counts_in_the_hosts_n_of_m() -> None:
+    clock = Clock()
+    live = grace_hub(clock, grace=10.0)
+    for user in ("ann", "bob", "wanda"):
+        live.connect("ROOM22", user)
+    await live.to_session("ROOM22", {"type": "question.opened", "question_id": "q1"})
+    for user in ("ann", "bob"):
+        result = {"type": "answer.result", "question_id": "q1", "submission_id": f"{user}-1"}
+        await live.to_user("ROOM22", user, result)
+        for connection in list(live._rooms["ROOM22"].by_user[user]):
+            live.disconnect(connection)  # they put their phones away
+    clock.now += 11.0  # past the grace
+
+    assert live.connected("ROOM22") == {"wanda"}, "the question waits for wanda alone"
+    assert live.present_count("ROOM22") == 3, "2 of 3 answered, not 2 of 2"
+
+    await live.to_session("ROOM22", {"type": "question.opened", "question_id": "q2"})
+    assert live.present_count("ROOM22") == 1, "the next question is wanda's alone"
+
+
+async def test_a_fanned_hub_counts_who_answered_beside_the_leased_players() -> None:
+    live = fanned_hub(MemoryLeaderboard())
+    live.connect("ROOM22", "host", spectator=True)
+    await live.receive("ROOM22", {"type": "question.opened", "seq": 16, "question_id": "q1"}, None)
+    result = {"type": "answer.result", "seq": 32, "question_id": "q1", "submission_id": "a-1"}
+    await live.receive("ROOM22", result, "ann")  # ann's socket is on another process
+
+    live.share_present("ROOM22", {"wanda"})  # ann's lease ran out; wanda is here
+
+    assert live.present_count("ROOM22") == 2

@@ -16,9 +16,9 @@ LAPSE = 1.2  # past a lease of 1 s
 
 
 async def test_renewed_players_are_here_and_counted(player_presence: Any) -> None:
-    count = await player_presence.renew(SID, {"ann", "bob"})
+    here = await player_presence.renew(SID, {"ann", "bob"})
 
-    assert count == 2
+    assert here == {"ann", "bob"}
     assert await player_presence.connected(SID) == {"ann", "bob"}
     assert await player_presence.connected_count(SID) == 2
     assert await player_presence.connected("OTHER1") == set()
@@ -44,20 +44,20 @@ async def test_each_process_renews_its_own_players_into_one_count(player_presenc
     second = await player_presence.renew(SID, {"bob", "cat"})
     host_only = await player_presence.renew(SID, set())
 
-    assert (first, second, host_only) == (1, 3, 3)
+    assert (first, second, host_only) == ({"ann"}, {"ann", "bob", "cat"}, {"ann", "bob", "cat"})
 
 
 async def test_a_removed_player_is_dropped_at_once(player_presence: Any) -> None:
     await player_presence.renew(SID, {"ann", "bob"})
 
-    count = await player_presence.renew(SID, set(), {"bob"})
+    here = await player_presence.renew(SID, set(), {"bob"})
 
-    assert count == 1
+    assert here == {"ann"}
     assert await player_presence.connected(SID) == {"ann"}
 
 
 async def test_a_class_renews_in_one_call(player_presence: Any) -> None:
     players = {f"p{n:05d}" for n in range(1200)}  # more than one batch of the script
 
-    assert await player_presence.renew(SID, players) == 1200
+    assert await player_presence.renew(SID, players) == players
     assert await player_presence.connected(SID) == players

@@ -348,6 +348,12 @@ class ProgressItem(BaseModel):
         )
     )
     score: int
+    here: bool | None = Field(
+        description=(
+            "The player has a screen open on the session (or had, less than "
+            "QUIZ_PRESENCE_GRACE_SECONDS ago); null where the server cannot tell."
+        )
+    )
 
 
 class Progress(BaseModel):

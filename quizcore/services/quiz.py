@@ -349,6 +349,9 @@ class QuizService:
         for answer in await self.answers.for_session(session_id):
             answered.setdefault(answer.user_id, set()).add(answer.question_id)
         scores = {score.user_id: score for score in await self.scores.scores(session_id)}
+        # Who has a screen open (or dropped within the grace): a teacher
+        # sees who left the homework; None where this process cannot tell.
+        here = None if self.presence is None else await self.presence.connected(session_id)
         served: list[dict[int, int]] = [{} for _ in joined]
         if state.mode == "self_paced":
             served = await gather_bounded(
@@ -368,6 +371,7 @@ class QuizService:
                     "reached": max(reached, len(mine)),
                     "done": done,
                     "score": score.score if score else 0,
+                    "here": None if here is None else participant.user_id in here,
                 }
             )
         return {

@@ -15,6 +15,7 @@ from .conftest import (
     RIGHT,
     Game,
     Harness,
+    LiveServer,
     Minter,
     Player,
     Reply,
@@ -295,3 +296,18 @@ async def test_the_finish_shows_in_progress_at_once_not_a_cached_read_later(
 
     assert working.body["done_count"] == 0
     assert finished.body["done_count"] == 1
+
+
+async def test_the_host_sees_who_has_a_screen_open(live_server: LiveServer) -> None:
+    api = live_server.api
+    game = await new_game(api, players=2, mode="self_paced")
+    sid = game.session_id
+    working, away = game.players
+    await api.host(game.host, sid, "start")
+
+    async with live_server.socket(sid, working) as live:
+        await live.next("session.snapshot")
+        body = (await api.get(f"/v1/sessions/{sid}/progress", as_=game.host)).body
+
+    here = {item["user_id"]: item["here"] for item in body["items"]}
+    assert here == {working.user_id: True, away.user_id: False}

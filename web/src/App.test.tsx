@@ -1078,6 +1078,8 @@ describe('classroom play', () => {
     // The top bar too, not the name typed: the others see "ann 2".
     await waitFor(() => expect(screen.getByTestId('signed-in-as')).toHaveTextContent(/^ann 2$/));
     expect(screen.getByTestId('signed-in-as')).toHaveAttribute('title', 'Signed in as ann');
+    // Cut at the end of the name's own direction (an Arabic name's beginning stays in sight).
+    expect(screen.getByTestId('signed-in-as')).toHaveAttribute('dir', 'auto');
     await user.click(await screen.findByTestId('choice-0'));
     await waitFor(
       () => expect(screen.getByTestId('answer-pending')).toHaveAttribute('data-waiting', 'true'),

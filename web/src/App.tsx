@@ -243,9 +243,11 @@ export function App({ api, auth, authError = null, WebSocket, hosted: given, joi
             <span
               className="who-name"
               data-testid="signed-in-as"
+              // Cut at the end of the name's own direction, right-to-left too.
+              dir="auto"
               title={who !== signedInAs && signedInAs ? `Signed in as ${signedInAs}` : undefined}
             >
-              <bdi>{who}</bdi>
+              {who}
             </span>
             <button type="button" className="link-button" onClick={signOut}>
               Sign out

@@ -615,6 +615,9 @@ def test_self_paced_progress_on_the_host_screen(
     _on_screen(host, table)
     _no_scroll(host)
     _save(host, output_dir / "presenter-self-paced-1280x720.png")
+    # Read from the back of the room, a class of 30 and all.
+    cell = students.first.locator("td").first
+    assert _font_px(cell) >= 20, _font_px(cell)
     # The leaderboard's names whole ("Student 12"), and at 1024x768 each question's count in sight.
     board = host.locator(".self-paced-grid .leaderboard .name-base")
     cut = board.evaluate_all(

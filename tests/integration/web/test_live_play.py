@@ -305,7 +305,7 @@ def test_host_and_three_players_play_a_live_session(
         # A 320 px phone: one line per name; each question across the card, its numbers under it.
         small = players[0].page
         small.set_viewport_size({"width": 320, "height": 640})
-        lines = small.locator(".results-name bdi").evaluate_all(
+        lines = small.locator(".results-name-text").evaluate_all(
             "(names) => names.map((name) => name.getClientRects().length)"
         )
         assert lines and set(lines) == {1}, lines

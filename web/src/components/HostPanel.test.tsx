@@ -203,6 +203,26 @@ describe('HostPanel question on the projector', () => {
   });
 });
 
+describe('HostPanel connection pill', () => {
+  it('says "Open" to the host of a self-paced quiz, "Live" being the other mode', async () => {
+    renderPanel(session({ mode: 'self_paced', status: 'running', participant_count: 1 }));
+    await waitFor(() => expect(FakeSocket.instances).toHaveLength(1));
+    act(() => FakeSocket.last().open());
+    const pill = await screen.findByTestId('connection-status');
+    await waitFor(() => expect(pill).toHaveAttribute('data-status', 'open'));
+    expect(pill).toHaveTextContent(/^Open$/);
+  });
+
+  it('says "Live" in a live quiz', async () => {
+    renderPanel(session({ participant_count: 1, ...firstQuestionOpen() }));
+    await waitFor(() => expect(FakeSocket.instances).toHaveLength(1));
+    act(() => FakeSocket.last().open());
+    const pill = await screen.findByTestId('connection-status');
+    await waitFor(() => expect(pill).toHaveAttribute('data-status', 'open'));
+    expect(pill).toHaveTextContent(/^Live$/);
+  });
+});
+
 describe('HostPanel finished', () => {
   it('no longer shows the live channel\'s state once the quiz is over', async () => {
     renderPanel(session({ status: 'running', ...firstQuestionOpen() }));
@@ -820,6 +840,65 @@ describe('HostPanel focus after a removal', () => {
   });
 });
 
+describe('HostPanel focus after its dialogs', () => {
+  /** A self-paced quiz running, Rude and ann on its leaderboard (each with a ×). */
+  async function selfPacedWithBoard() {
+    renderPanel(session({ mode: 'self_paced', status: 'running', participant_count: 2 }));
+    await waitFor(() => expect(FakeSocket.instances).toHaveLength(1));
+    act(() => {
+      FakeSocket.last().open();
+      FakeSocket.last().receive({
+        type: 'leaderboard.updated',
+        seq: 2,
+        version: 2,
+        participant_count: 2,
+        entries: [
+          { rank: 1, user_id: 'u-rude', display_name: 'Rude', score: 900 },
+          { rank: 2, user_id: 'u-ann', display_name: 'ann', score: 0 },
+        ],
+      });
+    });
+  }
+
+  it('gives the focus back to "Finish quiz" when a self-paced finish is cancelled, Escape or "Keep playing"', async () => {
+    const user = userEvent.setup();
+    await selfPacedWithBoard();
+    const finish = screen.getByTestId('host-finish');
+
+    finish.focus();
+    await user.keyboard('{Enter}');
+    expect(screen.getByTestId('finish-dialog-cancel')).toHaveFocus();
+    await user.keyboard('{Escape}');
+    expect(screen.queryByTestId('finish-dialog')).toBeNull();
+    expect(finish).toHaveFocus();
+
+    await user.keyboard('{Enter}');
+    await user.click(screen.getByTestId('finish-dialog-cancel'));
+    expect(finish).toHaveFocus();
+  });
+
+  it('gives the focus back to "Players" when the self-paced players dialog closes', async () => {
+    const user = userEvent.setup();
+    await selfPacedWithBoard();
+    const players = screen.getByTestId('players-button');
+    players.focus();
+    await user.keyboard('{Enter}');
+    expect(screen.getByTestId('players-dialog')).toBeInTheDocument();
+    await user.keyboard('{Escape}');
+    expect(screen.queryByTestId('players-dialog')).toBeNull();
+    expect(players).toHaveFocus();
+  });
+
+  it('gives the focus back to "Finish quiz" in the lobby, where Space starts nothing', async () => {
+    const user = userEvent.setup();
+    renderPanel(session());
+    const finish = await screen.findByTestId('host-finish');
+    await user.click(finish);
+    await user.keyboard('{Escape}');
+    expect(finish).toHaveFocus();
+  });
+});
+
 describe('HostPanel confirmation of a removal', () => {
   it('ignores the second click of a double click landing on the backdrop', async () => {
     const user = userEvent.setup();
@@ -1167,8 +1246,8 @@ describe("HostPanel at a typed question's reveal", () => {
     const list = await screen.findByRole('region', { name: 'What the class typed' });
     expect(questionResponses).toHaveBeenCalledWith('K7PQ2M', 'q3');
     expect(within(list).getAllByTestId('typed-answer').map((row) => row.textContent)).toEqual([
-      '✓Hello (right)2 answers',
-      '✗helo (wrong)2 answers',
+      '✓Hello (right)2 answersHide',
+      '✗helo (wrong)2 answersHide',
     ]);
     expect(screen.getByTestId('leaderboard')).toBeInTheDocument();
   });
@@ -1184,6 +1263,44 @@ describe("HostPanel at a typed question's reveal", () => {
     expect(screen.getByTestId('question-stats')).toHaveTextContent(/^Answer hello4 answers · 50\s?% correct$/);
     expect(screen.getByTestId('host-next')).toBeInTheDocument();
     expect(screen.getByRole('alert')).toBeEmptyDOMElement();
+  });
+
+  it('keeps a word the teacher hid off the projector for the session, through a reload', async () => {
+    const user = userEvent.setup();
+    const questionResponses = vi.fn(async (_session: string, _question: string) => typed);
+    renderPanel(session(typedOpen()), undefined, { questionResponses });
+    await reveal(closedFrame('q3', 'hello'));
+    await user.click(await screen.findByRole('button', { name: 'Hide "helo"' }));
+    expect(screen.getAllByTestId('typed-answer').map((row) => row.dataset.count)).toEqual(['2']);
+    expect(screen.getByTestId('typed-more')).toHaveTextContent('and 2 more answers');
+
+    // The projector's tab reloads at the same reveal.
+    cleanup();
+    FakeSocket.reset();
+    renderPanel(session(typedOpen()), undefined, { questionResponses });
+    await reveal(closedFrame('q3', 'hello'));
+    await waitFor(() => expect(screen.getAllByTestId('typed-answer')).toHaveLength(1));
+    expect(screen.queryByText('helo')).toBeNull();
+    expect(screen.getByTestId('typed-more')).toHaveTextContent('and 2 more answers');
+  });
+
+  it('keeps what the class typed folded away on this browser once the teacher chose so', async () => {
+    const user = userEvent.setup();
+    const questionResponses = vi.fn(async (_session: string, _question: string) => typed);
+    renderPanel(session(typedOpen()), undefined, { questionResponses });
+    await reveal(closedFrame('q3', 'hello'));
+    await user.click(await screen.findByRole('button', { name: 'Hide typed answers' }));
+    expect(screen.queryAllByTestId('typed-answer')).toHaveLength(0);
+
+    cleanup();
+    FakeSocket.reset();
+    renderPanel(session(typedOpen()), undefined, { questionResponses });
+    await reveal(closedFrame('q3', 'hello'));
+    const show = await screen.findByRole('button', { name: 'Show typed answers' });
+    expect(screen.queryAllByTestId('typed-answer')).toHaveLength(0);
+    // On demand.
+    await user.click(show);
+    expect(screen.getAllByTestId('typed-answer')).toHaveLength(2);
   });
 
   it('asks nothing at a choice question, whose chart shows the answers', async () => {

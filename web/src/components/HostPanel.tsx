@@ -1,7 +1,8 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ApiError, type SessionProgress } from '../api';
 import { useRowsThatFit } from '../fitRows';
 import { describeError, formatPoints } from '../format';
+import { useHiddenAnswers, useTypedAnswersShown } from '../hiddenAnswers';
 import { isThisComputerOnly, joinUrl } from '../joinCode';
 import { tileClass, tileShape } from '../palette';
 import { phaseOf, type Participant } from '../state';
@@ -340,11 +341,17 @@ export function HostPanel({
     if (confirming === 'start' && classSize > 0) setConfirming(null);
   }, [confirming, classSize]);
 
-  // Closing a dialog gives focus back to the button that opened it, where
-  // Space would press it again: "Finish quiz", or "Start quiz", which Space
-  // must never press. The main action takes the focus instead, as its Space
-  // hint promises (none in the lobby).
+  // Where the focus goes once a dialog closes. While a main action goes on
+  // with the quiz on Space (a live question or reveal), it takes the focus,
+  // as its Space hint promises: "Finish quiz" or "Players" focused again
+  // would reopen their dialog on Space. Otherwise (self-paced, the lobby)
+  // the dialog gives the focus back to the button that opened it, never to
+  // the page: from there the next Tab would land on whatever follows, a
+  // leaderboard's × among them, one Enter from removing a student. The
+  // exception is "Start quiz", which Space must never press: it is left.
   const primaryButton = useRef<HTMLButtonElement>(null);
+  const finishButton = useRef<HTMLButtonElement>(null);
+  const playersButton = useRef<HTMLButtonElement>(null);
   const spaceActionRef = useRef(spaceAction);
   spaceActionRef.current = spaceAction;
   const focusMainAction = useCallback(() => {
@@ -353,17 +360,29 @@ export function HostPanel({
     if (document.activeElement instanceof HTMLElement) document.activeElement.blur();
     if (spaceActionRef.current) primaryButton.current?.focus();
   }, []);
-  const dialogWasOpen = useRef(false);
+  const focusAfterDialog = useCallback(
+    (opener: HTMLButtonElement | null) => {
+      if (spaceActionRef.current || opener === null) {
+        focusMainAction();
+      } else if (document.activeElement !== opener) {
+        // The dialog gave the focus back to what had it when it opened: a
+        // click on a browser that does not focus buttons (Safari) left none.
+        opener.focus();
+      }
+    },
+    [focusMainAction],
+  );
+  const dialogWasOpen = useRef<'start' | 'finish' | null>(null);
   useEffect(() => {
     if (confirming) {
-      dialogWasOpen.current = true;
+      dialogWasOpen.current = confirming;
       return;
     }
-    if (!dialogWasOpen.current) return;
-    dialogWasOpen.current = false;
-    focusMainAction();
-  }, [confirming, focusMainAction]);
-  // The players dialog too ("Players" focused again would reopen it on Space).
+    const closed = dialogWasOpen.current;
+    if (!closed) return;
+    dialogWasOpen.current = null;
+    focusAfterDialog(closed === 'finish' ? finishButton.current : null);
+  }, [confirming, focusAfterDialog]);
   const playersWasOpen = useRef(false);
   useEffect(() => {
     if (playersOpen) {
@@ -372,8 +391,8 @@ export function HostPanel({
     }
     if (!playersWasOpen.current) return;
     playersWasOpen.current = false;
-    focusMainAction();
-  }, [playersOpen, focusMainAction]);
+    focusAfterDialog(playersButton.current);
+  }, [playersOpen, focusAfterDialog]);
   // A removal confirmed from a leaderboard, or pressed with a pointer.
   useEffect(() => {
     if (toRemove) return;
@@ -433,6 +452,19 @@ export function HostPanel({
     isHost && revealedId !== null && state.closed && state.question?.kind === 'text' ? revealedId : null;
   const typed = useQuestionResponses(deps.api, sessionId, typedId, state.closed?.answer_count ?? null);
   const [typedRows, typedList] = useRowsThatFit(TYPED_ROWS_MIN, TYPED_ROWS_MAX);
+  // A rude word typed by a student stays off the projector once the teacher
+  // hid it (this session, this tab, through a reload), and a teacher may
+  // keep the whole list hidden until asked for (this browser).
+  const [hiddenAnswers, hideAnswer] = useHiddenAnswers(sessionId);
+  const [typedShown, setTypedShown] = useTypedAnswersShown();
+  const typedControls = useMemo(
+    () => ({ hidden: hiddenAnswers, onHide: hideAnswer, shown: typedShown, onShownChange: setTypedShown }),
+    [hiddenAnswers, hideAnswer, typedShown, setTypedShown],
+  );
+  const resultsTypedControls = useMemo(
+    () => ({ hidden: hiddenAnswers, onHide: hideAnswer }),
+    [hiddenAnswers, hideAnswer],
+  );
 
   // Self-paced: where each player is, for the table and the finish dialog.
   const selfPacedRunning = isHost && !live && state.status === 'running';
@@ -494,8 +526,15 @@ export function HostPanel({
             </span>
           )}
         </div>
-        {/* Once finished nothing live is left to follow: no "● Live" over the podium. */}
-        {phase !== 'finished' && <ConnectionStatus status={session.connection} onRetry={session.reconnect} />}
+        {/* Once finished nothing live is left to follow: no "● Live" over the podium.
+            Self-paced, "Live" would read as the other mode: the channel is "Open". */}
+        {phase !== 'finished' && (
+          <ConnectionStatus
+            status={session.connection}
+            onRetry={session.reconnect}
+            openLabel={state.mode === 'self_paced' ? 'Open' : undefined}
+          />
+        )}
         <div className="presenter-controls" aria-label="Quiz controls" role="group">
           {primary && (
             <button
@@ -521,6 +560,7 @@ export function HostPanel({
             <button
               type="button"
               className="button secondary"
+              ref={playersButton}
               data-testid="players-button"
               aria-haspopup="dialog"
               onClick={() => setPlayersOpen(true)}
@@ -531,6 +571,7 @@ export function HostPanel({
           {state.status !== 'finished' && state.status !== null && (
             <button
               type="button"
+              ref={finishButton}
               className="button secondary"
               data-testid="host-finish"
               disabled={busy}
@@ -713,6 +754,7 @@ export function HostPanel({
               responses={typed}
               responsesLimit={typedRows}
               responsesListRef={typedList}
+              responsesControls={isHost ? typedControls : undefined}
             />
             <Leaderboard
               entries={state.entries}
@@ -760,7 +802,12 @@ export function HostPanel({
           {results ? (
             <>
               <Podium standings={results.standings} size="stage" />
-              <ResultsTable results={results} host loadResponses={loadResponses} />
+              <ResultsTable
+                results={results}
+                host
+                loadResponses={loadResponses}
+                typedControls={isHost ? resultsTypedControls : undefined}
+              />
             </>
           ) : (
             <>

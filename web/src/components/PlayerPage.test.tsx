@@ -203,6 +203,20 @@ describe('PlayerPage showing the right answer (self-paced homework)', () => {
     expect(screen.getByTestId('next-question')).toBeEnabled();
   });
 
+  it('marks the right choice among the faded ones after a wrong answer, with a tick and in words', async () => {
+    const user = userEvent.setup();
+    renderPlayer(annAnswersWrong(choiceQuestion(0)));
+    await user.click(await screen.findByTestId('choice-1'));
+    await screen.findByTestId('right-answer');
+
+    const right = screen.getByTestId('choice-0');
+    // The tick is drawn in the letter's place by `.choice.is-correct` (CSS).
+    expect(right).toHaveClass('is-correct');
+    expect(right).toHaveAccessibleName(/^start ?\(correct answer\)$/);
+    expect(screen.getByTestId('choice-1')).toHaveClass('is-wrong');
+    expect(screen.getByTestId('choice-1')).not.toHaveClass('is-correct');
+  });
+
   it('asks for nothing after a right answer', async () => {
     const user = userEvent.setup();
     const api = annAnswersWrong(choiceQuestion(0));
@@ -365,6 +379,60 @@ describe('PlayerPage in a live quiz', () => {
     expect(await screen.findByTestId('reveal-next')).toHaveTextContent(
       'That was the last question: the results come next.',
     );
+  });
+});
+
+describe("PlayerPage's header", () => {
+  it('cuts a right-to-left name at its own end, the first name in sight', async () => {
+    const api = {
+      ...annIn(selfPaced, {}),
+      join: vi.fn(async () => ({
+        session_id: 'K7PQ2M',
+        user_id: 'u-ahmad',
+        display_name: 'أحمد الشمري',
+        score: 0,
+        rank: null,
+      })),
+    };
+    renderPlayer(api);
+    const name = await screen.findByTestId('my-name');
+    await vi.waitFor(() => expect(name).toHaveTextContent(/^أحمد الشمري$/));
+    // The element that cuts the name takes its direction, so Chromium puts
+    // the ellipsis at the end of the Arabic (on the left); a <bdi> inside
+    // would hide the name from `dir="auto"` and leave it cut on the right.
+    expect(name).toHaveAttribute('dir', 'auto');
+    expect(name.querySelector('bdi')).toBeNull();
+  });
+});
+
+describe('PlayerPage joining at a reveal', () => {
+  /** A live quiz of `count` questions, at the reveal of question 1 (its answer "start"). */
+  const atReveal = (count: number): SessionInfo => ({
+    ...selfPaced,
+    mode: 'live',
+    question_index: 0,
+    question_count: count,
+    phase: 'reveal',
+    last_question: {
+      ...openFor(-5_000, startOrStop),
+      correct_answer: 'start',
+      answer_count: 3,
+      correct_count: 2,
+      correct_share: 2 / 3,
+      choice_counts: { start: 2, stop: 1 },
+    },
+  });
+
+  it('promises the next question to a player joining at a reveal', async () => {
+    renderPlayer(annIn(atReveal(2), {}));
+    expect(await screen.findByTestId('joined-at-reveal')).toHaveTextContent('the next one is yours');
+  });
+
+  it('tells a player joining at the last reveal that the results come next, not another question', async () => {
+    renderPlayer(annIn(atReveal(1), {}));
+    const note = await screen.findByTestId('joined-at-reveal');
+    expect(note).toHaveTextContent("You're in! The quiz is about to end: the results come next.");
+    expect(note).not.toHaveTextContent('next one');
   });
 });
 

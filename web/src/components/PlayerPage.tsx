@@ -217,7 +217,11 @@ export function PlayerPage({
       <div className="scorebar card" role="group" aria-label="Your standing">
         <div className="scorebar-title">
           <span className="muted">Quiz {sessionId}</span>
-          <strong data-testid="my-name">{myName ? <bdi>{myName}</bdi> : ' '}</strong>
+          {/* Cut at the end of the name's own direction (the first name of an
+              Arabic name stays in sight): `dir="auto"` on the element that cuts it. */}
+          <strong data-testid="my-name" dir="auto">
+            {myName ?? ' '}
+          </strong>
         </div>
         <div className="stat">
           <span className="stat-label">Score</span>
@@ -317,9 +321,12 @@ export function PlayerPage({
         <>
           {!submission && !answeredEarlier && !seenOpen[question.question_id] ? (
             <section className="card center" data-testid="joined-at-reveal">
+              {/* After the last question there is no next one to promise: the results come. */}
               <p>
-                <strong>You're in!</strong> This question was over before you joined: the next one is
-                yours.
+                <strong>You're in!</strong>{' '}
+                {lastQuestion
+                  ? 'The quiz is about to end: the results come next.'
+                  : 'This question was over before you joined: the next one is yours.'}
               </p>
             </section>
           ) : (
@@ -376,7 +383,12 @@ export function PlayerPage({
                 offsetMs={state.offsetMs}
                 canAnswer={canAnswer}
                 chosen={submission?.answer ?? null}
-                correctAnswer={closedAnswer}
+                // Homework with the answers shown: the right choice stands out
+                // among the faded ones (a typed one is said under "Not quite").
+                correctAnswer={
+                  closedAnswer ??
+                  (question.kind === 'choice' ? (session.rightAnswers[question.question_id] ?? null) : null)
+                }
                 open={
                   state.questionOpen &&
                   !timedOut &&

@@ -32,4 +32,32 @@ describe('Podium', () => {
     expect(ana).toHaveTextContent(/^ana1 point1st place$/);
     expect(ben).toHaveTextContent(/^ben0 points2nd place$/);
   });
+
+  it('shows three names of a tie on its step and the rest as "and N more", keeping the podium low', () => {
+    const tied = Array.from({ length: 9 }, (_, index) => row(`p${index + 1}`, 0, 1));
+    render(<Podium standings={tied} size="stage" />);
+    const step = screen.getByTestId('podium-step');
+    expect(within(step).getAllByTestId('podium-place').map((place) => place.dataset.userId)).toEqual([
+      'p1',
+      'p2',
+      'p3',
+    ]);
+    expect(screen.getByTestId('podium-more')).toHaveTextContent(/^and 6 more in 1st place$/);
+    expect(within(screen.getByTestId('podium-more')).getByText(/in 1st place/)).toHaveClass('visually-hidden');
+  });
+
+  it("keeps the phone's own player in sight on a crowded step", () => {
+    const tied = Array.from({ length: 5 }, (_, index) => row(`p${index + 1}`, 700, 1));
+    render(<Podium standings={tied} myUserId="p5" />);
+    const places = screen.getAllByTestId('podium-place');
+    expect(places.map((place) => place.dataset.userId)).toEqual(['p1', 'p2', 'p5']);
+    expect(places[2]).toHaveClass('is-me');
+    expect(screen.getByTestId('podium-more')).toHaveTextContent(/^and 2 more/);
+  });
+
+  it('shows no "more" for a tie of three', () => {
+    render(<Podium standings={[row('a', 5, 1), row('b', 5, 1), row('c', 5, 1), row('d', 1, 4)]} />);
+    expect(screen.getAllByTestId('podium-place')).toHaveLength(3);
+    expect(screen.queryByTestId('podium-more')).toBeNull();
+  });
 });

@@ -45,4 +45,28 @@ describe('QuestionStatsView', () => {
     expect(screen.getAllByTestId('answer-chart-bar')).toHaveLength(2);
     expect(screen.queryByTestId('typed-answers')).toBeNull();
   });
+
+  it('says "Nobody answered" for a typed question nobody answered, not "0 answers · 0 % correct" over a blank', () => {
+    const nobody: QuestionStats = {
+      ...stats('whisk'),
+      choice_counts: null,
+      answer_count: 0,
+      correct_count: 0,
+      correct_share: 0,
+    };
+    const empty = typedResponses({ question_id: 'q1', index: 0, responses: [], other_count: 0 });
+    render(<QuestionStatsView stats={nobody} choices={[]} size="stage" responses={empty} />);
+    const view = screen.getByTestId('question-stats');
+    expect(screen.getByTestId('nobody-answered')).toHaveTextContent('Nobody answered.');
+    expect(view).not.toHaveTextContent('0 answers');
+    expect(view).not.toHaveTextContent('correct');
+    expect(screen.getByTestId('host-correct-answer')).toHaveTextContent('whisk');
+  });
+
+  it('keeps the chart of a choice question nobody answered', () => {
+    const nobody: QuestionStats = { ...stats('whisk'), answer_count: 0, correct_count: 0, correct_share: 0, choice_counts: {} };
+    render(<QuestionStatsView stats={nobody} choices={['whisk', 'spoon']} />);
+    expect(screen.getAllByTestId('answer-chart-bar')).toHaveLength(2);
+    expect(screen.queryByTestId('nobody-answered')).toBeNull();
+  });
 });

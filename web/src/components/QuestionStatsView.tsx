@@ -2,7 +2,7 @@ import type { QuestionResponses, QuestionStats } from '../api';
 import { formatPercent } from '../format';
 import { tileClass } from '../palette';
 import { choiceKey } from './QuestionCard';
-import { TypedAnswers } from './TypedAnswers';
+import { TypedAnswers, type TypedAnswersControls } from './TypedAnswers';
 
 /** A right answer longer than this takes smaller type (one line beside the chart's width). */
 export const LONG_ANSWER = 20;
@@ -18,6 +18,8 @@ export interface QuestionStatsViewProps {
   responsesLimit?: number;
   /** Given the typed answers' list (the projector measures how many fit). */
   responsesListRef?: (list: HTMLUListElement | null) => void;
+  /** (Host's reveal) Hiding typed words, and the list itself. */
+  responsesControls?: TypedAnswersControls;
 }
 
 /**
@@ -25,7 +27,9 @@ export interface QuestionStatsViewProps {
  *
  * Bars carry the same letters and colours as the answer buttons on the phones,
  * the correct one marked with a tick (not by colour alone). A typed question
- * has no chart: the host's screen lists what the class typed instead.
+ * has no chart: the host's screen lists what the class typed instead, and
+ * one nobody answered says so ("0 answers · 0 % correct" over an empty space
+ * read as a screen still loading).
  */
 export function QuestionStatsView({
   stats,
@@ -34,25 +38,33 @@ export function QuestionStatsView({
   responses,
   responsesLimit,
   responsesListRef,
+  responsesControls,
 }: QuestionStatsViewProps) {
   const counts = stats.choice_counts ?? {};
   const labels = choices.length ? choices : Object.keys(counts).slice(0, 8);
   const most = Math.max(1, ...labels.map((choice) => counts[choice] ?? 0));
   const answers = stats.answer_count;
+  const nobody = labels.length === 0 && answers === 0;
   return (
     <div className={`stats stats-${size}`} data-testid="question-stats">
       <p className={`stats-answer${(stats.correct_answer ?? '').length > LONG_ANSWER ? ' stats-answer-long' : ''}`}>
         <span className="stats-answer-label">Answer</span>{' '}
         <strong data-testid="host-correct-answer">{stats.correct_answer ?? '–'}</strong>
       </p>
-      <p className="stats-summary">
-        {answers !== null && (
-          <>
-            {answers} {answers === 1 ? 'answer' : 'answers'} ·{' '}
-          </>
-        )}
-        {formatPercent(stats.correct_share)} correct
-      </p>
+      {nobody ? (
+        <p className="stats-summary stats-nobody" data-testid="nobody-answered">
+          Nobody answered.
+        </p>
+      ) : (
+        <p className="stats-summary">
+          {answers !== null && (
+            <>
+              {answers} {answers === 1 ? 'answer' : 'answers'} ·{' '}
+            </>
+          )}
+          {formatPercent(stats.correct_share)} correct
+        </p>
+      )}
       {labels.length > 0 && (
         <ul className="bars" aria-label="Answers per choice" data-testid="answer-chart">
           {labels.map((choice, index) => {
@@ -83,8 +95,13 @@ export function QuestionStatsView({
           })}
         </ul>
       )}
-      {labels.length === 0 && responses && (
-        <TypedAnswers responses={responses} limit={responsesLimit} listRef={responsesListRef} />
+      {labels.length === 0 && !nobody && responses && (
+        <TypedAnswers
+          responses={responses}
+          limit={responsesLimit}
+          listRef={responsesListRef}
+          controls={responsesControls}
+        />
       )}
     </div>
   );

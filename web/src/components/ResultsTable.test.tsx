@@ -46,14 +46,19 @@ describe('ResultsTable', () => {
     expect(cells.map((cell) => cell.dataset.label ?? null)).toEqual([null, null, 'Answers', 'Correct']);
   });
 
-  it('isolates a right-to-left name from the numbers beside it', () => {
+  it('cuts a right-to-left name at its own end, its beginning in sight', () => {
     render(
       <ResultsTable
         results={{ ...results, standings: [{ ...results.standings[0], display_name: 'محمد عبد الله 2' }] }}
       />,
     );
     const name = within(screen.getByTestId('results-row')).getByRole('rowheader');
-    expect(name.querySelector('bdi')).toHaveTextContent(/^محمد عبد الله 2$/);
+    // The cell that cuts it takes the name's direction (Chromium puts the
+    // ellipsis at the end of that direction); a <bdi> inside would hide the
+    // name from `dir="auto"` and leave the cell left-to-right.
+    expect(name).toHaveAttribute('dir', 'auto');
+    expect(name).toHaveTextContent(/^محمد عبد الله 2$/);
+    expect(name.querySelector('bdi')).toBeNull();
   });
 
   const classOf = (size: number): SessionResults => ({
@@ -126,6 +131,46 @@ describe('ResultsTable', () => {
 
       await user.click(toggle);
       expect(screen.queryByTestId('typed-answers')).toBeNull();
+    });
+
+    it('names each toggle after its question, the rest of its name for screen readers', async () => {
+      const twoTyped: SessionResults = {
+        ...withQuestions,
+        questions: [
+          withQuestions.questions[1],
+          question({ question_id: 'q5', index: 4, prompt: 'manger', correct_answer: 'eat', choice_counts: null }),
+        ],
+      };
+      render(<ResultsTable results={twoTyped} host loadResponses={vi.fn(async () => typed)} />);
+      const toggles = screen.getAllByTestId('results-typed-toggle');
+      expect(toggles.map((toggle) => toggle.textContent)).toEqual([
+        'What they typed: question 2',
+        'What they typed: question 5',
+      ]);
+      expect(screen.getByRole('button', { name: 'What they typed: question 2' })).toBe(toggles[0]);
+      expect(toggles[1]).toHaveAccessibleName('What they typed: question 5');
+      expect(within(toggles[1]).getByText(': question 5')).toHaveClass('visually-hidden');
+    });
+
+    it("leaves out the words the host hid from the projector, with a \"Hide\" on the others", async () => {
+      const user = userEvent.setup();
+      const onHide = vi.fn();
+      render(
+        <ResultsTable
+          results={withQuestions}
+          host
+          loadResponses={vi.fn(async () => typed)}
+          typedControls={{ hidden: new Set(['helo']), onHide }}
+        />,
+      );
+      await user.click(screen.getByTestId('results-typed-toggle'));
+      const list = await screen.findByRole('region', { name: 'What they typed' });
+      expect(within(list).getAllByTestId('typed-answer')).toHaveLength(1);
+      expect(within(list).getByTestId('typed-more')).toHaveTextContent('and 1 more answer');
+      await user.click(within(list).getByRole('button', { name: 'Hide "hello"' }));
+      expect(onHide).toHaveBeenCalledWith('hello');
+      // The results' own toggle stays: no "Hide typed answers" here.
+      expect(within(list).queryByTestId('typed-answers-toggle')).toBeNull();
     });
 
     it('says so when the words cannot be read', async () => {

@@ -2,7 +2,7 @@ import { Fragment, useEffect, useId, useMemo, useState } from 'react';
 import type { QuestionResponses, QuestionStats, SessionResults } from '../api';
 import { csvBlob, resultsCsv } from '../csv';
 import { formatPercent, formatScore } from '../format';
-import { TypedAnswers } from './TypedAnswers';
+import { TypedAnswers, type TypedAnswersControls } from './TypedAnswers';
 
 export interface ResultsTableProps {
   results: SessionResults;
@@ -11,6 +11,8 @@ export interface ResultsTableProps {
   host?: boolean;
   /** (Host only) Reads what the class typed to a question: offered on typed questions when given. */
   loadResponses?: (questionId: string) => Promise<QuestionResponses>;
+  /** (Host) The words hidden from the projector this session, and a "Hide" on each row. */
+  typedControls?: TypedAnswersControls;
 }
 
 /**
@@ -29,7 +31,15 @@ function typedAndAnswered(question: QuestionStats): boolean {
 }
 
 /** What the class typed to one question, read when the host opens it. */
-function TypedFor({ questionId, load }: { questionId: string; load: (questionId: string) => Promise<QuestionResponses> }) {
+function TypedFor({
+  questionId,
+  load,
+  controls,
+}: {
+  questionId: string;
+  load: (questionId: string) => Promise<QuestionResponses>;
+  controls?: TypedAnswersControls;
+}) {
   const [found, setFound] = useState<QuestionResponses | 'failed' | null>(null);
   useEffect(() => {
     let gone = false;
@@ -45,11 +55,11 @@ function TypedFor({ questionId, load }: { questionId: string; load: (questionId:
   if (found === 'failed' || found.responses.length === 0) {
     return <p className="muted typed-more">What they typed could not be read.</p>;
   }
-  return <TypedAnswers responses={found} title="What they typed" level={4} />;
+  return <TypedAnswers responses={found} title="What they typed" level={4} controls={controls} />;
 }
 
 /** Final standings, per-question statistics and a CSV download. */
-export function ResultsTable({ results, myUserId, host = false, loadResponses }: ResultsTableProps) {
+export function ResultsTable({ results, myUserId, host = false, loadResponses, typedControls }: ResultsTableProps) {
   const csv = useMemo(
     () => (host ? resultsCsv(results.standings, results.questions) : ''),
     [host, results.standings, results.questions],
@@ -119,8 +129,11 @@ export function ResultsTable({ results, myUserId, host = false, loadResponses }:
                 aria-current={row === mine ? 'true' : undefined}
               >
                 <td>{row.rank}</td>
-                <th scope="row" className="results-name" title={row.display_name}>
-                  <bdi>{row.display_name}</bdi>
+                {/* The cell cuts the name: in the name's own direction (`dir="auto"`,
+                    which a <bdi> inside would hide from it), so the ellipsis falls at
+                    the end of an Arabic name too, its beginning in sight. */}
+                <th scope="row" className="results-name" title={row.display_name} dir="auto">
+                  <span className="results-name-text">{row.display_name}</span>
                   {row === mine && <span className="visually-hidden"> (you)</span>}
                 </th>
                 <td className="num">{formatScore(row.score)}</td>
@@ -191,7 +204,13 @@ export function ResultsTable({ results, myUserId, host = false, loadResponses }:
                                 }
                                 onClick={() => toggleTyped(question.question_id)}
                               >
+                                {/* Each toggle told apart by its question, for a
+                                    screen reader listing the buttons or a spoken command;
+                                    the row shows which it is. */}
                                 What they typed
+                                <span className="visually-hidden">
+                                  : question {(question.index ?? position) + 1}
+                                </span>
                               </button>
                             </>
                           )}
@@ -207,7 +226,11 @@ export function ResultsTable({ results, myUserId, host = false, loadResponses }:
                       {loadResponses && typedOpen.has(question.question_id) && (
                         <tr className="typed-row" id={`${typedIds}-${position}`}>
                           <td colSpan={4}>
-                            <TypedFor questionId={question.question_id} load={loadResponses} />
+                            <TypedFor
+                              questionId={question.question_id}
+                              load={loadResponses}
+                              controls={typedControls}
+                            />
                           </td>
                         </tr>
                       )}

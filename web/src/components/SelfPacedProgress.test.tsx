@@ -1,4 +1,4 @@
-import { act, render, screen } from '@testing-library/react';
+import { act, render, screen, within } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
 import type { ApiClient, PlayerProgress, QuizDetail, SessionProgress } from '../api';
 import { SelfPacedProgress } from './SelfPacedProgress';
@@ -80,14 +80,38 @@ describe('SelfPacedProgress', () => {
     expect(rows.map((row) => row.dataset.userId)).toEqual(['u-Cy', 'u-Bo', 'u-Di', 'u-Ann']);
     // Name, question, correct of answered, score.
     expect(rows.map((row) => Array.from(row.children, (cell) => cell.textContent))).toEqual([
-      ['Cy', 'Not started', '0 of 0', '0'],
+      ['Cy', 'Not started', '–no answers yet', '0'],
       ['Bo', '2 of 3', '0 of 1', '0'],
       ['Di', '3 of 3', '1 of 2', '1000'],
       ['Ann', 'Finished', '2 of 2', '2000'],
     ]);
     expect(rows[3].dataset.done).toBe('true');
+    // Before a first answer, a dash (not "0 of 0"), said in words.
+    const none = rows[0].children[2];
+    expect(none.querySelector('[aria-hidden="true"]')).toHaveTextContent(/^–$/);
+    expect(within(none as HTMLElement).getByText('no answers yet')).toHaveClass('visually-hidden');
     // The bars stay.
     expect(await screen.findAllByTestId('self-paced-question')).toHaveLength(3);
+  });
+
+  it('packs the rows of a class larger than twelve tighter', () => {
+    const api = { getQuiz: vi.fn(async () => quiz) } as unknown as ApiClient;
+    const { unmount } = render(
+      <SelfPacedProgress api={api} quizId={null} answerCounts={{}} participants={4} progress={classProgress} />,
+    );
+    expect(screen.getByRole('table')).toHaveClass('progress-table', 'progress-table-roomy');
+    unmount();
+    const items = Array.from({ length: 30 }, (_, index) => player(`Student ${index + 1}`, 1, 0, 0));
+    render(
+      <SelfPacedProgress
+        api={api}
+        quizId={null}
+        answerCounts={{}}
+        participants={30}
+        progress={{ ...classProgress, done_count: 0, items }}
+      />,
+    );
+    expect(screen.getByRole('table')).toHaveClass('progress-table-dense');
   });
 
   it("shows the players' table even when the quiz cannot be read", async () => {

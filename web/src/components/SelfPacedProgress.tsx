@@ -36,11 +36,32 @@ function whereIs(item: PlayerProgress, questionCount: number): string {
   return `${item.reached} of ${questionCount}`;
 }
 
+/** A class larger than this gets the table's tighter rows (the lobby's names pack from there too). */
+const ROOMY_CLASS = 12;
+
+/** "3 of 4" right of those answered; a dash, not "0 of 0", before the first answer. */
+function Correct({ item }: { item: PlayerProgress }) {
+  if (item.answered === 0) {
+    return (
+      <>
+        <span aria-hidden="true">–</span>
+        <span className="visually-hidden">no answers yet</span>
+      </>
+    );
+  }
+  return (
+    <>
+      {item.correct} of {item.answered}
+    </>
+  );
+}
+
 /** A row per player: name, where they are, correct of answered, and score. */
 function StudentsTable({ progress }: { progress: SessionProgress }) {
+  const density = progress.items.length > ROOMY_CLASS ? 'dense' : 'roomy';
   return (
     <div className="progress-students" data-testid="self-paced-students">
-      <table className="progress-table">
+      <table className={`progress-table progress-table-${density}`}>
         <caption className="visually-hidden">Each player's progress, those still working first</caption>
         <thead>
           <tr>
@@ -66,7 +87,7 @@ function StudentsTable({ progress }: { progress: SessionProgress }) {
               </th>
               <td>{whereIs(item, progress.question_count)}</td>
               <td className="num">
-                {item.correct} of {item.answered}
+                <Correct item={item} />
               </td>
               <td className="num">{formatScore(item.score)}</td>
             </tr>

@@ -1,7 +1,10 @@
 import { render, screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { useState } from 'react';
 import { describe, expect, it } from 'vitest';
 import type { QuestionResponses } from '../api';
 import { typedResponses } from '../test/fixtures';
+import { answerKey } from '../hiddenAnswers';
 import { TypedAnswers } from './TypedAnswers';
 
 /** Seven answers: three spellings listed, one answer beyond them; the counts stay put whatever `extra` changes. */
@@ -79,5 +82,85 @@ describe('TypedAnswers', () => {
     unmount();
     const empty = render(<TypedAnswers responses={typed({ responses: [], other_count: 0, answer_count: 0 })} />);
     expect(empty.container).toBeEmptyDOMElement();
+  });
+});
+
+/** The host's list, its words hidden and shown as the teacher says (kept here, not stored). */
+function HostList({ responses = typed(), toggle = false }: { responses?: QuestionResponses; toggle?: boolean }) {
+  const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
+  const [shown, setShown] = useState(true);
+  return (
+    <TypedAnswers
+      responses={responses}
+      controls={{
+        hidden,
+        onHide: (answer) => setHidden((known) => new Set(known).add(answerKey(answer))),
+        ...(toggle ? { shown, onShownChange: setShown } : {}),
+      }}
+    />
+  );
+}
+
+describe('TypedAnswers on the host screen', () => {
+  it('hides a word the teacher does not want on the projector, its answers joining "and N more"', async () => {
+    const user = userEvent.setup();
+    render(<HostList />);
+    expect(screen.getByTestId('typed-more')).toHaveTextContent('and 1 more answer');
+
+    await user.click(screen.getByRole('button', { name: 'Hide "helo"' }));
+    expect(screen.getAllByTestId('typed-answer').map((row) => row.dataset.count)).toEqual(['3', '1']);
+    expect(screen.queryByText('helo')).toBeNull();
+    expect(screen.getByTestId('typed-more')).toHaveTextContent('and 3 more answers');
+  });
+
+  it('hides a word whatever its case, and lists nothing hidden without the host', () => {
+    const responses = typed({
+      responses: [
+        { answer: 'Hello', count: 3, correct: true },
+        { answer: 'POOP', count: 1, correct: false },
+      ],
+      other_count: 0,
+    });
+    const { unmount } = render(
+      <TypedAnswers responses={responses} controls={{ hidden: new Set([answerKey('poop ')]), onHide: () => {} }} />,
+    );
+    expect(screen.getAllByTestId('typed-answer')).toHaveLength(1);
+    expect(screen.getByTestId('typed-more')).toHaveTextContent('and 1 more answer');
+    unmount();
+    // Without the host's controls (a list read elsewhere) there is no "Hide".
+    render(<TypedAnswers responses={responses} />);
+    expect(screen.queryByRole('button', { name: /^Hide/ })).toBeNull();
+  });
+
+  it('moves the keyboard on to the next word\'s "Hide", then the one before', async () => {
+    const user = userEvent.setup();
+    render(<HostList toggle />);
+    screen.getByRole('button', { name: 'Hide "helo"' }).focus();
+    await user.keyboard('{Enter}');
+    expect(screen.getByRole('button', { name: 'Hide "hallo"' })).toHaveFocus();
+    await user.keyboard('{Enter}');
+    expect(screen.getByRole('button', { name: 'Hide "Hello"' })).toHaveFocus();
+    await user.keyboard('{Enter}');
+    // No word left: the toggle, not the page.
+    expect(screen.getByRole('button', { name: 'Hide typed answers' })).toHaveFocus();
+    expect(screen.getByTestId('typed-more')).toHaveTextContent('and 7 more answers');
+  });
+
+  it('folds the list away to a single "Show typed answers", and back', async () => {
+    const user = userEvent.setup();
+    render(<HostList toggle />);
+    const toggle = screen.getByRole('button', { name: 'Hide typed answers' });
+    await user.click(toggle);
+    const section = screen.getByTestId('typed-answers');
+    expect(within(section).queryAllByTestId('typed-answer')).toHaveLength(0);
+    expect(within(section).queryByTestId('typed-more')).toBeNull();
+    expect(within(section).queryByRole('heading')).toBeNull();
+    expect(within(section).getAllByRole('button')).toEqual([toggle]);
+    expect(toggle).toHaveAccessibleName('Show typed answers');
+    expect(toggle).toHaveFocus();
+
+    await user.click(toggle);
+    expect(screen.getAllByTestId('typed-answer')).toHaveLength(3);
+    expect(toggle).toHaveAccessibleName('Hide typed answers');
   });
 });

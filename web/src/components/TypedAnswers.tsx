@@ -1,5 +1,20 @@
-import { useId } from 'react';
+import { useCallback, useEffect, useId, useRef } from 'react';
 import type { AnswerGroup, QuestionResponses } from '../api';
+import { answerKey } from '../hiddenAnswers';
+
+/**
+ * The host's say over the list on the projector (see `hiddenAnswers.ts`):
+ * words hidden for the session, and whether the list shows at all.
+ */
+export interface TypedAnswersControls {
+  /** Words the host hid, as `answerKey`s: left out of the list, counted in "and N more". */
+  hidden: ReadonlySet<string>;
+  /** Hides a word for the rest of the session: each row gets a "Hide" button. */
+  onHide: (answer: string) => void;
+  /** Given: a "Hide typed answers" / "Show typed answers" toggle beside the title. */
+  shown?: boolean;
+  onShownChange?: (shown: boolean) => void;
+}
 
 export interface TypedAnswersProps {
   responses: QuestionResponses;
@@ -10,6 +25,8 @@ export interface TypedAnswersProps {
   level?: 2 | 4;
   /** Given the list of rows (the projector measures how many fit). */
   listRef?: (list: HTMLUListElement | null) => void;
+  /** (Host) Hiding words, and the list itself. */
+  controls?: TypedAnswersControls;
 }
 
 function mark(group: AnswerGroup): { key: string; said: string; className: string } {
@@ -23,6 +40,10 @@ function mark(group: AnswerGroup): { key: string; said: string; className: strin
  * count, the most typed first, right and wrong marked by ✓ and ✗ (and said
  * to screen readers), not by colour alone. The common misspellings are the
  * lesson. Nothing for a choice question: its chart already shows the spread.
+ *
+ * With `controls` the teacher keeps a rude word off the projector: "Hide"
+ * on its row takes it out of the list (its answers join "and N more"), and
+ * the toggle leaves only a button to show the list on demand.
  */
 export function TypedAnswers({
   responses,
@@ -30,54 +51,127 @@ export function TypedAnswers({
   title = 'What the class typed',
   level = 2,
   listRef,
+  controls,
 }: TypedAnswersProps) {
   const headingId = useId();
+  const listId = useId();
   const Heading = level === 4 ? 'h4' : 'h2';
+  const list = useRef<HTMLUListElement | null>(null);
+  const toggle = useRef<HTMLButtonElement | null>(null);
+  const setList = useCallback(
+    (node: HTMLUListElement | null) => {
+      list.current = node;
+      listRef?.(node);
+    },
+    [listRef],
+  );
+
+  // A hidden word's row is gone with its button: the focus moves on to the
+  // next row's "Hide" (else the one before, else the toggle), so a keyboard
+  // user hiding several words keeps their place, not the page's top.
+  const focusAfterHide = useRef<number | null>(null);
+  const hidden = controls?.hidden;
+  useEffect(() => {
+    const position = focusAfterHide.current;
+    if (position === null) return;
+    focusAfterHide.current = null;
+    const buttons = list.current?.querySelectorAll<HTMLButtonElement>('.typed-hide') ?? [];
+    const next = buttons[Math.min(position, buttons.length - 1)] ?? toggle.current;
+    next?.focus();
+  }, [hidden]);
+
   if (responses.kind === 'choice' || responses.responses.length === 0) return null;
-  const shown = responses.responses.slice(0, Math.max(1, limit ?? responses.responses.length));
+  const collapsed = controls?.onShownChange !== undefined && controls.shown === false;
+  const visible = hidden
+    ? responses.responses.filter((group) => !hidden.has(answerKey(group.answer)))
+    : responses.responses;
+  const shown = visible.slice(0, Math.max(1, limit ?? visible.length));
   const more =
     responses.other_count +
-    responses.responses.slice(shown.length).reduce((sum, group) => sum + group.count, 0);
+    responses.responses.reduce((sum, group) => sum + group.count, 0) -
+    shown.reduce((sum, group) => sum + group.count, 0);
   const most = Math.max(1, ...shown.map((group) => group.count));
+  const onHide = controls?.onHide;
   return (
-    <section className="typed" aria-labelledby={headingId} data-testid="typed-answers">
-      <Heading className="typed-title" id={headingId}>
-        {title}
-      </Heading>
-      <ul className="bars typed-bars" ref={listRef}>
-        {shown.map((group, index) => {
-          const { key, said, className } = mark(group);
-          return (
-            <li
-              key={`${index}-${group.answer}`}
-              className={`bar bar-plain typed-bar${className}`}
-              data-testid="typed-answer"
-              data-count={group.count}
-              data-correct={group.correct === null ? '' : String(group.correct)}
-            >
-              <span className="bar-key" aria-hidden="true">
-                {key}
-              </span>
-              {/* A word cut by the ellipsis shows whole on hover. */}
-              <span className="bar-label" title={group.answer}>
-                <bdi>{group.answer}</bdi>
-                {said && <span className="visually-hidden">{said}</span>}
-              </span>
-              <span className="bar-track" aria-hidden="true">
-                <span className="bar-fill" style={{ width: `${(group.count / most) * 100}%` }} />
-              </span>
-              <span className="bar-count">
-                {group.count}
-                <span className="visually-hidden"> {group.count === 1 ? 'answer' : 'answers'}</span>
-              </span>
-            </li>
-          );
-        })}
-      </ul>
-      {more > 0 && (
-        <p className="typed-more" data-testid="typed-more">
-          and {more} more {more === 1 ? 'answer' : 'answers'}
-        </p>
+    <section
+      className={`typed${collapsed ? ' is-collapsed' : ''}`}
+      aria-labelledby={collapsed ? undefined : headingId}
+      aria-label={collapsed ? title : undefined}
+      data-testid="typed-answers"
+    >
+      <div className="typed-head">
+        {/* Hidden, only the button shows: nothing of what was typed. */}
+        {!collapsed && (
+          <Heading className="typed-title" id={headingId}>
+            {title}
+          </Heading>
+        )}
+        {controls?.onShownChange && (
+          <button
+            ref={toggle}
+            type="button"
+            className="link-button typed-toggle-shown"
+            data-testid="typed-answers-toggle"
+            aria-controls={collapsed ? undefined : listId}
+            onClick={() => controls.onShownChange?.(collapsed)}
+          >
+            {collapsed ? 'Show typed answers' : 'Hide typed answers'}
+          </button>
+        )}
+      </div>
+      {!collapsed && (
+        <>
+          <ul className="bars typed-bars" id={listId} ref={setList}>
+            {shown.map((group, index) => {
+              const { key, said, className } = mark(group);
+              return (
+                <li
+                  key={`${index}-${group.answer}`}
+                  className={`bar bar-plain typed-bar${className}${onHide ? ' has-hide' : ''}`}
+                  data-testid="typed-answer"
+                  data-count={group.count}
+                  data-correct={group.correct === null ? '' : String(group.correct)}
+                >
+                  <span className="bar-key" aria-hidden="true">
+                    {key}
+                  </span>
+                  {/* A word cut by the ellipsis shows whole on hover; the <bdi> cuts
+                      it, in its own direction (the end of a right-to-left word). */}
+                  <span className="bar-label" title={group.answer}>
+                    <bdi>{group.answer}</bdi>
+                    {said && <span className="visually-hidden">{said}</span>}
+                  </span>
+                  <span className="bar-track" aria-hidden="true">
+                    <span className="bar-fill" style={{ width: `${(group.count / most) * 100}%` }} />
+                  </span>
+                  <span className="bar-count">
+                    {group.count}
+                    <span className="visually-hidden"> {group.count === 1 ? 'answer' : 'answers'}</span>
+                  </span>
+                  {onHide && (
+                    <button
+                      type="button"
+                      className="typed-hide"
+                      aria-label={`Hide "${group.answer}"`}
+                      title="Hide this word for the rest of the quiz"
+                      onClick={() => {
+                        focusAfterHide.current = index;
+                        onHide(group.answer);
+                      }}
+                    >
+                      Hide
+                    </button>
+                  )}
+                </li>
+              );
+            })}
+          </ul>
+          {more > 0 && (
+            <p className="typed-more" data-testid="typed-more">
+              and {more} more {more === 1 ? 'answer' : 'answers'}
+            </p>
+          )}
+        </>
       )}
     </section>
   );

@@ -141,26 +141,34 @@ describe('ApiClient', () => {
     });
   });
 
-  it("reads every player's progress for the host", async () => {
+  it("reads every player's progress for the host, and whether each one is here", async () => {
     const { api, call } = setup([
       json(200, {
         session_id: 'ABCDEF',
         question_count: 8,
         done_count: 1,
         items: [
-          { user_id: 'u1', display_name: 'Ann', answered: 8, correct: 6, reached: 8, done: true, score: 6100 },
-          { user_id: 'u2', display_name: 'Bo', answered: 3, correct: 1, reached: 5, done: false, score: 900 },
+          { user_id: 'u1', display_name: 'Ann', answered: 8, correct: 6, reached: 8, done: true, score: 6100, here: true },
+          { user_id: 'u2', display_name: 'Bo', answered: 3, correct: 1, reached: 5, done: false, score: 900, here: false },
+          // The server cannot tell, an older server does not say, or says it oddly.
+          { user_id: 'u3', display_name: 'Cy', answered: 0, correct: 0, reached: 1, done: false, score: 0, here: null },
+          { user_id: 'u4', display_name: 'Di', answered: 0, correct: 0, reached: 1, done: false, score: 0 },
+          { user_id: 'u5', display_name: 'Ed', answered: 0, correct: 0, reached: 1, done: false, score: 0, here: 'no' },
           { display_name: 'no id' },
         ],
       }),
     ]);
-    await expect(api.getProgress('ABCDEF')).resolves.toEqual({
+    const progress = await api.getProgress('ABCDEF');
+    expect(progress).toEqual({
       session_id: 'ABCDEF',
       question_count: 8,
       done_count: 1,
       items: [
-        { user_id: 'u1', display_name: 'Ann', answered: 8, correct: 6, reached: 8, done: true, score: 6100 },
-        { user_id: 'u2', display_name: 'Bo', answered: 3, correct: 1, reached: 5, done: false, score: 900 },
+        { user_id: 'u1', display_name: 'Ann', answered: 8, correct: 6, reached: 8, done: true, score: 6100, here: true },
+        { user_id: 'u2', display_name: 'Bo', answered: 3, correct: 1, reached: 5, done: false, score: 900, here: false },
+        { user_id: 'u3', display_name: 'Cy', answered: 0, correct: 0, reached: 1, done: false, score: 0, here: null },
+        { user_id: 'u4', display_name: 'Di', answered: 0, correct: 0, reached: 1, done: false, score: 0, here: null },
+        { user_id: 'u5', display_name: 'Ed', answered: 0, correct: 0, reached: 1, done: false, score: 0, here: null },
       ],
     });
     expect(call().url).toBe('/v1/sessions/ABCDEF/progress');

@@ -137,6 +137,12 @@ export interface PlayerProgress {
   /** No question is left for the player: each is answered or its time ran out. */
   done: boolean;
   score: number;
+  /**
+   * Whether the player has a screen open on the session (or had, within the
+   * server's presence grace): false once they closed it; null where the
+   * server cannot tell, or does not say (an older server).
+   */
+  here: boolean | null;
 }
 
 /** (v1.2) Every player's progress, in the order they joined. */
@@ -497,6 +503,7 @@ function readPlayerProgress(value: unknown): PlayerProgress | null {
     reached: asNumber(rec.reached) ?? 0,
     done: rec.done === true,
     score: asNumber(rec.score) ?? 0,
+    here: typeof rec.here === 'boolean' ? rec.here : null,
   };
 }
 

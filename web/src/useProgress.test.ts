@@ -1,7 +1,7 @@
 import { act, renderHook } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { ApiClient, SessionProgress } from './api';
-import { PROGRESS_EVERY_MS, PROGRESS_SETTLE_MS, useProgress } from './useProgress';
+import type { ApiClient, PlayerProgress, SessionProgress } from './api';
+import { leftUnfinished, PROGRESS_EVERY_MS, PROGRESS_SETTLE_MS, useProgress } from './useProgress';
 
 const read = (done: number): SessionProgress => ({
   session_id: 'K7PQ2M',
@@ -69,5 +69,28 @@ describe('useProgress', () => {
       await vi.advanceTimersByTimeAsync(PROGRESS_EVERY_MS * 3);
     });
     expect(getProgress).toHaveBeenCalledTimes(2);
+  });
+});
+
+describe('leftUnfinished', () => {
+  const bo = (here: boolean | null, done: boolean): PlayerProgress => ({
+    user_id: 'u-bo',
+    display_name: 'Bo',
+    answered: 2,
+    correct: 1,
+    reached: 3,
+    done,
+    score: 1000,
+    here,
+  });
+
+  it('is a player who closed their screen before finishing', () => {
+    expect(leftUnfinished(bo(false, false))).toBe(true);
+  });
+
+  it('is not one still here, one the server cannot tell about, or one who finished', () => {
+    expect(leftUnfinished(bo(true, false))).toBe(false);
+    expect(leftUnfinished(bo(null, false))).toBe(false);
+    expect(leftUnfinished(bo(false, true))).toBe(false);
   });
 });

@@ -4,7 +4,17 @@
  */
 
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { ApiClient, SessionProgress } from './api';
+import type { ApiClient, PlayerProgress, SessionProgress } from './api';
+
+/**
+ * A player who closed their screen on the quiz before finishing it (`here`
+ * false, not done): the teacher may want to know why. Nothing is known of a
+ * player the server cannot tell about (`here` null), and a finished player
+ * has no reason to stay.
+ */
+export function leftUnfinished(item: PlayerProgress): boolean {
+  return item.here === false && !item.done;
+}
 
 /** How often the progress is read while the quiz runs. */
 export const PROGRESS_EVERY_MS = 4000;

@@ -2,7 +2,7 @@ import { act, renderHook } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError, type ApiClient, type QuestionResponses } from './api';
 import { typedResponses } from './test/fixtures';
-import { RESPONSES_RETRY_MS, useQuestionResponses } from './useQuestionResponses';
+import { RESPONSES_RETRY_MS, useQuestionResponses, useQuestionResponsesRead } from './useQuestionResponses';
 
 const refused = () => new ApiError(403, 'forbidden', 'Forbidden', 'shows once it is revealed');
 
@@ -99,5 +99,63 @@ describe('useQuestionResponses', () => {
     answerQ5(typed('q5', 1));
     await settle();
     expect(result.current?.question_id).toBe('q5');
+  });
+});
+
+describe('useQuestionResponsesRead', () => {
+  const EVERY_MS = 4000;
+
+  function readEvery(questionResponses: ReturnType<typeof vi.fn>, version: number | null = 1) {
+    const api = { questionResponses } as unknown as ApiClient;
+    return renderHook(
+      ({ questionId }: { questionId: string | null }) =>
+        useQuestionResponsesRead(api, 'K7PQ2M', questionId, version, EVERY_MS),
+      { initialProps: { questionId: 'q3' as string | null } },
+    );
+  }
+
+  it('reads again every few seconds while a question is open, and stops once it is not', async () => {
+    const questionResponses = vi
+      .fn()
+      .mockResolvedValueOnce(typed('q3', 1))
+      .mockResolvedValueOnce(typed('q3', 4));
+    const { result, rerender } = readEvery(questionResponses);
+    await settle();
+    expect(result.current).toEqual({ responses: typed('q3', 1), failed: false });
+
+    await settle(EVERY_MS);
+    expect(questionResponses).toHaveBeenCalledTimes(2);
+    expect(result.current.responses?.answer_count).toBe(4);
+
+    rerender({ questionId: null });
+    await settle(EVERY_MS * 3);
+    expect(questionResponses).toHaveBeenCalledTimes(2);
+    expect(result.current).toEqual({ responses: null, failed: false });
+  });
+
+  it('says a read failed, keeping what was read before, until one gets through', async () => {
+    const questionResponses = vi
+      .fn()
+      .mockResolvedValueOnce(typed('q3', 2))
+      .mockRejectedValueOnce(new TypeError('Failed to fetch'))
+      .mockResolvedValueOnce(typed('q3', 3));
+    const { result } = readEvery(questionResponses);
+    await settle();
+    await settle(EVERY_MS);
+    expect(result.current.failed).toBe(true);
+    expect(result.current.responses?.answer_count).toBe(2);
+
+    await settle(EVERY_MS);
+    expect(result.current).toEqual({ responses: typed('q3', 3), failed: false });
+  });
+
+  it('says so when nothing could be read, after the second try', async () => {
+    const questionResponses = vi.fn().mockRejectedValue(refused());
+    const { result } = readEvery(questionResponses);
+    await settle();
+    expect(result.current).toEqual({ responses: null, failed: false });
+    await settle(RESPONSES_RETRY_MS);
+    expect(questionResponses).toHaveBeenCalledTimes(2);
+    expect(result.current).toEqual({ responses: null, failed: true });
   });
 });

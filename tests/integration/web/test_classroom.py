@@ -13,6 +13,8 @@ What a teacher with a projector and a class on phones runs into:
 - an answer sent while offline is sent again, with the same submission id, on reconnect;
 - self-paced homework: a phone that answered wrong, or ran out of time, sees the right
   answer, with "Next question", on a 320x568 screen;
+- the self-paced teacher's screen: who closed the page, and what a student typed while the
+  class works, for a class of 30 on a 1280x720 projector;
 - the presenter screen fills 1920x1080 (no scrolling, big type, the phones' colours);
 - a typed question's reveal lists what the class typed, as many spellings as fit, whole.
 
@@ -636,6 +638,42 @@ def test_self_paced_progress_on_the_host_screen(
             }"""
         ), count
     _no_scroll(host)
+
+    # The 28 who joined without a screen are marked as gone; Ana and Ben, here, are not.
+    host.set_viewport_size({"width": 1280, "height": 720})
+    left = host.get_by_test_id("self-paced-left")
+    expect(left).to_have_count(28)
+    for page in (ana, ben):
+        row = host.locator(
+            f'[data-testid="self-paced-student"][data-user-id="{page_identity(page)[1]}"]'
+        )
+        expect(row).to_have_attribute("data-here", "true")
+        expect(row.get_by_test_id("self-paced-left")).to_have_count(0)
+    expect(host.get_by_test_id("self-paced-left-count")).to_have_text("· 28 closed the page")
+
+    # What Ana typed to question 3, while the class works, in the leaderboard's place.
+    typed = questions[2]
+    assert typed["kind"] == "text"
+    _answer(ana, typed, "helo")
+    expect(ana.get_by_test_id("answer-feedback")).to_have_attribute("data-correct", "false")
+    toggle = host.get_by_role("button", name="Typed answers: question 3")
+    expect(host.get_by_test_id("self-paced-typed-toggle")).to_have_count(
+        sum(1 for question in questions if question["kind"] == "text")
+    )
+    toggle.click()
+    panel = host.get_by_test_id("self-paced-typed")
+    expect(panel.get_by_test_id("typed-answer")).to_have_count(1)
+    expect(panel.get_by_test_id("typed-answer")).to_have_attribute("data-correct", "false")
+    expect(panel.get_by_test_id("typed-answer")).to_contain_text("helo")
+    expect(host.get_by_test_id("leaderboard")).to_have_count(0)
+    _on_screen(host, panel)
+    _on_screen(host, table)
+    _no_scroll(host)
+    assert _font_px(panel.get_by_test_id("typed-answer")) >= 20
+    _save(host, output_dir / "presenter-self-paced-typed-1280x720.png")
+    panel.get_by_test_id("self-paced-typed-close").click()
+    expect(host.get_by_test_id("leaderboard")).to_be_visible()
+    expect(toggle).to_be_focused()
 
     # Finishing says who has not finished yet.
     host.get_by_test_id("host-finish").click()

@@ -3,7 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError, type ApiClient, type SessionInfo } from '../api';
 import { FakeSocket } from '../test/fakeSocket';
-import { typedResponses } from '../test/fixtures';
+import { typedResponses, verbsQuiz } from '../test/fixtures';
 import { HostPanel, promptClass, SETTLE_MS, unfinishedNote } from './HostPanel';
 
 function session(extra: Partial<SessionInfo> = {}): SessionInfo {
@@ -164,7 +164,16 @@ describe('HostPanel finishing', () => {
   });
 
   it('says when every player of a self-paced quiz has finished', () => {
-    const done = { user_id: 'u-ann', display_name: 'Ann', answered: 8, correct: 7, reached: 8, done: true, score: 7000 };
+    const done = {
+      user_id: 'u-ann',
+      display_name: 'Ann',
+      answered: 8,
+      correct: 7,
+      reached: 8,
+      done: true,
+      score: 7000,
+      here: true,
+    };
     expect(unfinishedNote({ session_id: 'K7PQ2M', question_count: 8, done_count: 1, items: [done] })).toBe(
       'Every player has finished.',
     );
@@ -515,15 +524,12 @@ describe('HostPanel counts after a removal', () => {
 
   it("stops counting a removed player's answers in the self-paced bars", async () => {
     renderPanel(session({ mode: 'self_paced', status: 'running', participant_count: 2 }), undefined, {
-      getQuiz: vi.fn(async () => ({
-        quiz_id: 'verbs',
-        title: 'Everyday verbs',
-        question_count: 2,
-        questions: [
+      getQuiz: vi.fn(async () =>
+        verbsQuiz([
           { question_id: 'q1', prompt: 'One', kind: 'choice' },
           { question_id: 'q2', prompt: 'Two', kind: 'choice' },
-        ],
-      })),
+        ]),
+      ),
     });
     await waitFor(() => expect(FakeSocket.instances).toHaveLength(1));
     const socket = FakeSocket.last();
@@ -711,13 +717,26 @@ describe('HostPanel removing a player', () => {
   });
 });
 
+/** Rude ahead of ann on a board, each with a × on the host's screen. */
+const rudeAndAnn = () => [
+  { rank: 1, user_id: 'u-rude', display_name: 'Rude', score: 900 },
+  { rank: 2, user_id: 'u-ann', display_name: 'ann', score: 0 },
+];
+
+/** A self-paced quiz running, Rude and ann on its leaderboard (each with a ×). */
+async function selfPacedWithBoard(more: Record<string, unknown> = {}) {
+  const api = renderPanel(session({ mode: 'self_paced', status: 'running', participant_count: 2 }), undefined, more);
+  await waitFor(() => expect(FakeSocket.instances).toHaveLength(1));
+  const entries = rudeAndAnn();
+  act(() => {
+    FakeSocket.last().open();
+    FakeSocket.last().receive({ type: 'leaderboard.updated', seq: 2, version: 2, participant_count: 2, entries });
+  });
+  return api;
+}
+
 /** The live question q1 closes with Rude and ann on the board: the host's reveal. */
-async function toTheReveal(
-  entries = [
-    { rank: 1, user_id: 'u-rude', display_name: 'Rude', score: 900 },
-    { rank: 2, user_id: 'u-ann', display_name: 'ann', score: 0 },
-  ],
-) {
+async function toTheReveal(entries = rudeAndAnn()) {
   await waitFor(() => expect(FakeSocket.instances).toHaveLength(1));
   const socket = FakeSocket.last();
   act(() => {
@@ -800,21 +819,7 @@ describe('HostPanel focus after a removal', () => {
 
   it('leaves no × focused after a removal from the self-paced leaderboard', async () => {
     const user = userEvent.setup();
-    renderPanel(session({ mode: 'self_paced', status: 'running', participant_count: 2 }));
-    await waitFor(() => expect(FakeSocket.instances).toHaveLength(1));
-    act(() => {
-      FakeSocket.last().open();
-      FakeSocket.last().receive({
-        type: 'leaderboard.updated',
-        seq: 2,
-        version: 2,
-        participant_count: 2,
-        entries: [
-          { rank: 1, user_id: 'u-rude', display_name: 'Rude', score: 900 },
-          { rank: 2, user_id: 'u-ann', display_name: 'ann', score: 0 },
-        ],
-      });
-    });
+    await selfPacedWithBoard();
 
     screen.getByRole('button', { name: 'Remove Rude' }).focus();
     await user.keyboard('{Enter}');
@@ -841,25 +846,6 @@ describe('HostPanel focus after a removal', () => {
 });
 
 describe('HostPanel focus after its dialogs', () => {
-  /** A self-paced quiz running, Rude and ann on its leaderboard (each with a ×). */
-  async function selfPacedWithBoard() {
-    renderPanel(session({ mode: 'self_paced', status: 'running', participant_count: 2 }));
-    await waitFor(() => expect(FakeSocket.instances).toHaveLength(1));
-    act(() => {
-      FakeSocket.last().open();
-      FakeSocket.last().receive({
-        type: 'leaderboard.updated',
-        seq: 2,
-        version: 2,
-        participant_count: 2,
-        entries: [
-          { rank: 1, user_id: 'u-rude', display_name: 'Rude', score: 900 },
-          { rank: 2, user_id: 'u-ann', display_name: 'ann', score: 0 },
-        ],
-      });
-    });
-  }
-
   it('gives the focus back to "Finish quiz" when a self-paced finish is cancelled, Escape or "Keep playing"', async () => {
     const user = userEvent.setup();
     await selfPacedWithBoard();
@@ -1310,5 +1296,31 @@ describe("HostPanel at a typed question's reveal", () => {
     expect(screen.getAllByTestId('answer-chart-bar')).toHaveLength(4);
     expect(questionResponses).not.toHaveBeenCalled();
     expect(screen.queryByTestId('typed-answers')).toBeNull();
+  });
+});
+
+describe('HostPanel while a self-paced class works', () => {
+  const quizWithTyped = verbsQuiz([
+    { question_id: 'q1', prompt: "Choose the synonym of 'begin'", kind: 'choice' },
+    { question_id: 'q3', prompt: "Type the English word for 'bonjour'", kind: 'text' },
+  ]);
+
+  it("shows what the class typed so far in the leaderboard's place, hiding words for the session", async () => {
+    const user = userEvent.setup();
+    const questionResponses = vi.fn(async (_session: string, _question: string) =>
+      typedResponses({ question_id: 'q3', index: 1 }),
+    );
+    await selfPacedWithBoard({ getQuiz: vi.fn(async () => quizWithTyped), questionResponses });
+
+    await user.click(await screen.findByRole('button', { name: 'Typed answers: question 2' }));
+    const panel = screen.getByRole('region', { name: 'What they typed' });
+    expect(screen.queryByTestId('leaderboard')).toBeNull();
+    expect(questionResponses).toHaveBeenCalledWith('K7PQ2M', 'q3');
+    await user.click(await within(panel).findByRole('button', { name: 'Hide "helo"' }));
+    expect(within(panel).getAllByTestId('typed-answer').map((row) => row.dataset.count)).toEqual(['2']);
+    expect(sessionStorage.getItem('quizcore.hiddenAnswers.K7PQ2M')).toContain('helo');
+
+    await user.click(within(panel).getByRole('button', { name: 'Close: back to the leaderboard' }));
+    expect(screen.getAllByTestId('leaderboard-row')).toHaveLength(2);
   });
 });

@@ -461,6 +461,7 @@ export function HostPanel({
     () => ({ hidden: hiddenAnswers, onHide: hideAnswer, shown: typedShown, onShownChange: setTypedShown }),
     [hiddenAnswers, hideAnswer, typedShown, setTypedShown],
   );
+  // The results' lists and the self-paced view's are opened on demand: no toggle.
   const resultsTypedControls = useMemo(
     () => ({ hidden: hiddenAnswers, onHide: hideAnswer }),
     [hiddenAnswers, hideAnswer],
@@ -781,17 +782,22 @@ export function HostPanel({
             done.
           </p>
           <div className="self-paced-grid">
+            {/* A typed question's "Typed" opens what the class typed in the leaderboard's place. */}
             <SelfPacedProgress
               api={deps.api}
               quizId={state.quizId}
               answerCounts={state.answerCounts}
               participants={participants}
               progress={progress}
-            />
-            <Leaderboard
-              entries={state.entries}
-              onRemove={isHost ? removeFromBoard : undefined}
-              removing={removing}
+              sessionId={isHost ? sessionId : undefined}
+              typedControls={isHost ? resultsTypedControls : undefined}
+              aside={
+                <Leaderboard
+                  entries={state.entries}
+                  onRemove={isHost ? removeFromBoard : undefined}
+                  removing={removing}
+                />
+              }
             />
           </div>
         </section>

@@ -1,7 +1,10 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import type { ApiClient, PlayerProgress, SessionProgress } from '../api';
 import { formatScore } from '../format';
+import { leftUnfinished } from '../useProgress';
 import { DisplayName } from './DisplayName';
+import { SelfPacedTyped, type TypedQuestion } from './SelfPacedTyped';
+import type { TypedAnswersControls } from './TypedAnswers';
 
 export interface SelfPacedProgressProps {
   api: ApiClient;
@@ -11,6 +14,23 @@ export interface SelfPacedProgressProps {
   participants: number;
   /** Each player's progress (v1.2, host only); null until read, or where the server has none. */
   progress?: SessionProgress | null;
+  /**
+   * (Host) Given: each typed question's bar offers what the class typed to it
+   * so far (v1.2 `GET /questions/{id}/responses`), shown in `aside`'s place.
+   */
+  sessionId?: string;
+  /** (Host) The words hidden from the projector this session, and a "Hide" on each row. */
+  typedControls?: TypedAnswersControls;
+  /** What stands beside the progress (the leaderboard), unless a question's typed answers are open there. */
+  aside?: ReactNode;
+}
+
+/** A question of the quiz as the bars list it. */
+interface QuizQuestionRow {
+  question_id: string;
+  prompt: string;
+  /** Only a typed (text) question offers what the class typed. */
+  typed: boolean;
 }
 
 /**
@@ -56,7 +76,20 @@ function Correct({ item }: { item: PlayerProgress }) {
   );
 }
 
-/** A row per player: name, where they are, correct of answered, and score. */
+/**
+ * Beside the name of a player who closed their screen before finishing: a
+ * word, not a colour alone, and said in full to screen readers.
+ */
+function LeftMark() {
+  return (
+    <span className="progress-left" data-testid="self-paced-left" title="Closed the quiz page before finishing">
+      <span aria-hidden="true">left</span>
+      <span className="visually-hidden">, has closed the quiz page</span>
+    </span>
+  );
+}
+
+/** A row per player: name (marked "left" when they closed the page unfinished), where they are, correct of answered, and score. */
 function StudentsTable({ progress }: { progress: SessionProgress }) {
   const density = progress.items.length > ROOMY_CLASS ? 'dense' : 'roomy';
   return (
@@ -75,14 +108,18 @@ function StudentsTable({ progress }: { progress: SessionProgress }) {
           {workingFirst(progress.items).map((item) => (
             <tr
               key={item.user_id}
-              className={item.done ? 'is-done' : undefined}
+              className={item.done ? 'is-done' : leftUnfinished(item) ? 'is-left' : undefined}
               data-testid="self-paced-student"
               data-user-id={item.user_id}
               data-done={String(item.done)}
+              data-here={typeof item.here === 'boolean' ? String(item.here) : ''}
             >
               <th scope="row">
-                <span className="progress-name" title={item.display_name}>
-                  <DisplayName name={item.display_name} />
+                <span className="progress-who">
+                  <span className="progress-name" title={item.display_name}>
+                    <DisplayName name={item.display_name} />
+                  </span>
+                  {leftUnfinished(item) && <LeftMark />}
                 </span>
               </th>
               <td>{whereIs(item, progress.question_count)}</td>
@@ -101,7 +138,9 @@ function StudentsTable({ progress }: { progress: SessionProgress }) {
 /**
  * A self-paced quiz on the host's screen: how many players finished, where
  * each one is, and how many answered each question so far, so the teacher
- * sees who is done, behind or stuck, and when the class is done.
+ * sees who is done, behind, stuck or gone, and when the class is done. For
+ * the host, a typed question's bar opens what the class typed to it so far,
+ * in `aside`'s place (given, the component renders both grid cells).
  */
 export function SelfPacedProgress({
   api,
@@ -109,8 +148,11 @@ export function SelfPacedProgress({
   answerCounts,
   participants,
   progress = null,
+  sessionId,
+  typedControls,
+  aside,
 }: SelfPacedProgressProps) {
-  const [questions, setQuestions] = useState<{ question_id: string; prompt: string }[] | null>(null);
+  const [questions, setQuestions] = useState<QuizQuestionRow[] | null>(null);
   useEffect(() => {
     if (!quizId) return;
     let cancelled = false;
@@ -120,7 +162,9 @@ export function SelfPacedProgress({
         if (!cancelled) {
           setQuestions(
             quiz.questions.flatMap((question) =>
-              question.question_id ? [{ question_id: question.question_id, prompt: question.prompt }] : [],
+              question.question_id
+                ? [{ question_id: question.question_id, prompt: question.prompt, typed: question.kind === 'text' }]
+                : [],
             ),
           );
         }
@@ -134,48 +178,113 @@ export function SelfPacedProgress({
     };
   }, [api, quizId]);
 
+  // The typed question whose answers are open in the leaderboard's place.
+  const [open, setOpen] = useState<TypedQuestion | null>(null);
+  const panelId = useId();
+  const toggles = useRef(new Map<string, HTMLButtonElement>());
+  const close = useCallback(() => {
+    // Back on the toggle that opened it (the panel's "Close" goes with the panel).
+    if (open) toggles.current.get(open.question_id)?.focus();
+    setOpen(null);
+  }, [open]);
+
   const bars = questions && questions.length > 0 ? questions : null;
-  if (!bars && !progress) return null;
+  const offerTyped = sessionId !== undefined && Boolean(bars?.some((question) => question.typed));
+  const shown = offerTyped && open && bars?.some((question) => question.question_id === open.question_id) ? open : null;
+  const side =
+    shown && sessionId !== undefined ? (
+      <SelfPacedTyped
+        key={shown.question_id}
+        api={api}
+        sessionId={sessionId}
+        question={shown}
+        answerCount={answerCounts[shown.question_id] ?? 0}
+        controls={typedControls}
+        onClose={close}
+        id={panelId}
+      />
+    ) : (
+      aside
+    );
+  if (!bars && !progress) return <>{side}</>;
+  const left = progress ? progress.items.filter(leftUnfinished).length : 0;
   return (
-    <div className="progress" data-testid="self-paced-progress">
-      {progress ? (
-        <p className="progress-summary">
-          <strong data-testid="self-paced-done">{progress.done_count}</strong> of {progress.items.length}{' '}
-          finished
-        </p>
-      ) : (
-        bars && <LastQuestionSummary questions={bars} answerCounts={answerCounts} participants={participants} />
-      )}
-      <div className="progress-body">
-        {progress && <StudentsTable progress={progress} />}
-        {bars && (
-          <ul className="bars progress-questions" aria-label="Answers per question">
-            {bars.map((question, position) => {
-              const count = answerCounts[question.question_id] ?? 0;
-              return (
-                <li
-                  key={question.question_id}
-                  className="bar"
-                  data-testid="self-paced-question"
-                  data-count={count}
-                >
-                  <span className="bar-label" title={question.prompt}>
-                    {position + 1}. {question.prompt}
-                  </span>
-                  <span className="bar-track" aria-hidden="true">
-                    <span
-                      className="bar-fill"
-                      style={{ width: `${participants ? Math.min(1, count / participants) * 100 : 0}%` }}
-                    />
-                  </span>
-                  <span className="bar-count">{count}</span>
-                </li>
-              );
-            })}
-          </ul>
+    <>
+      <div className="progress" data-testid="self-paced-progress">
+        {progress ? (
+          <p className="progress-summary">
+            <strong data-testid="self-paced-done">{progress.done_count}</strong> of {progress.items.length}{' '}
+            finished
+            {left > 0 && (
+              <span data-testid="self-paced-left-count">
+                {' '}
+                · {left} closed the page
+              </span>
+            )}
+          </p>
+        ) : (
+          bars && <LastQuestionSummary questions={bars} answerCounts={answerCounts} participants={participants} />
         )}
+        <div className="progress-body">
+          {progress && <StudentsTable progress={progress} />}
+          {bars && (
+            <ul
+              className={`bars progress-questions${offerTyped ? ' has-typed' : ''}`}
+              aria-label="Answers per question"
+            >
+              {bars.map((question, position) => {
+                const count = answerCounts[question.question_id] ?? 0;
+                const isOpen = shown?.question_id === question.question_id;
+                return (
+                  <li
+                    key={question.question_id}
+                    className={`bar${isOpen ? ' is-open' : ''}`}
+                    data-testid="self-paced-question"
+                    data-count={count}
+                  >
+                    <span className="bar-label" title={question.prompt}>
+                      {position + 1}. {question.prompt}
+                    </span>
+                    <span className="bar-track" aria-hidden="true">
+                      <span
+                        className="bar-fill"
+                        style={{ width: `${participants ? Math.min(1, count / participants) * 100 : 0}%` }}
+                      />
+                    </span>
+                    <span className="bar-count">{count}</span>
+                    {offerTyped && question.typed && (
+                      <button
+                        type="button"
+                        ref={(node) => {
+                          if (node) toggles.current.set(question.question_id, node);
+                          else toggles.current.delete(question.question_id);
+                        }}
+                        className="progress-typed-toggle"
+                        data-testid="self-paced-typed-toggle"
+                        aria-label={`Typed answers: question ${position + 1}`}
+                        title="What they typed"
+                        aria-expanded={isOpen}
+                        aria-controls={isOpen ? panelId : undefined}
+                        onClick={() =>
+                          setOpen(
+                            isOpen
+                              ? null
+                              : { question_id: question.question_id, number: position + 1, prompt: question.prompt },
+                          )
+                        }
+                      >
+                        Typed
+                      </button>
+                    )}
+                  </li>
+                );
+              })}
+            </ul>
+          )}
+        </div>
       </div>
-    </div>
+      {side}
+    </>
   );
 }
 

@@ -21,8 +21,8 @@ export interface TypedAnswersProps {
   /** Groups listed at most (the projector lists those that fit); the rest are summed in "and N more". */
   limit?: number;
   title?: string;
-  /** The title's heading level: 2 beside the reveal's leaderboard, deeper inside the results. */
-  level?: 2 | 4;
+  /** The title's heading level: 2 beside the reveal's leaderboard, deeper inside a panel or the results. */
+  level?: 2 | 3 | 4;
   /** Given the list of rows (the projector measures how many fit). */
   listRef?: (list: HTMLUListElement | null) => void;
   /** (Host) Hiding words, and the list itself. */
@@ -55,7 +55,7 @@ export function TypedAnswers({
 }: TypedAnswersProps) {
   const headingId = useId();
   const listId = useId();
-  const Heading = level === 4 ? 'h4' : 'h2';
+  const Heading = level === 4 ? 'h4' : level === 3 ? 'h3' : 'h2';
   const list = useRef<HTMLUListElement | null>(null);
   const toggle = useRef<HTMLButtonElement | null>(null);
   const setList = useCallback(

@@ -1,4 +1,4 @@
-import type { QuestionResponses } from '../api';
+import type { QuestionResponses, QuizDetail, QuizQuestion } from '../api';
 
 /**
  * What the class typed to a question (the host's `QuestionResponses`): by default
@@ -21,5 +21,17 @@ export function typedResponses(overrides: Partial<QuestionResponses> = {}): Ques
     responses,
     other_count: otherCount,
     ...overrides,
+  };
+}
+
+/** The quiz "Everyday verbs" (`verbs`) as `GET /v1/quizzes/{id}` gives it, with these questions. */
+export function verbsQuiz(questions: QuizQuestion[]): QuizDetail {
+  return {
+    quiz_id: 'verbs',
+    title: 'Everyday verbs',
+    language: 'en',
+    level: 'A2',
+    question_count: questions.length,
+    questions,
   };
 }

@@ -76,10 +76,14 @@ export function rememberTypedShown(shown: boolean, store: StoreLike | null = sto
 }
 
 /**
- * The words hidden in `sessionId` (as {@link answerKey}s), and a way to hide
- * one more. Read once: the host's screen is mounted afresh for each session.
+ * The words hidden in `sessionId` (as {@link answerKey}s), a way to hide
+ * one more, and a way to show them all again (the teacher's undo: the
+ * session's list is emptied). Read once: the host's screen is mounted afresh
+ * for each session.
  */
-export function useHiddenAnswers(sessionId: string): [ReadonlySet<string>, (answer: string) => void] {
+export function useHiddenAnswers(
+  sessionId: string,
+): [ReadonlySet<string>, (answer: string) => void, () => void] {
   const [hidden, setHidden] = useState<ReadonlySet<string>>(() => new Set(recallHidden(sessionId)));
   const hide = useCallback(
     (answer: string) =>
@@ -90,7 +94,11 @@ export function useHiddenAnswers(sessionId: string): [ReadonlySet<string>, (answ
       }),
     [sessionId],
   );
-  return [hidden, hide];
+  const restore = useCallback(() => {
+    rememberHidden(sessionId, []);
+    setHidden(new Set());
+  }, [sessionId]);
+  return [hidden, hide, restore];
 }
 
 /** Whether what the class typed shows at a reveal on this browser, and a way to change it. */

@@ -1,7 +1,7 @@
 import { act, renderHook } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ApiClient, PlayerProgress, SessionProgress } from './api';
-import { leftUnfinished, PROGRESS_EVERY_MS, PROGRESS_SETTLE_MS, useProgress } from './useProgress';
+import { leftUnfinished, PROGRESS_EVERY_MS, PROGRESS_SETTLE_MS, useProgress, useSeenHere } from './useProgress';
 
 const read = (done: number): SessionProgress => ({
   session_id: 'K7PQ2M',
@@ -84,13 +84,50 @@ describe('leftUnfinished', () => {
     here,
   });
 
-  it('is a player who closed their screen before finishing', () => {
-    expect(leftUnfinished(bo(false, false))).toBe(true);
+  const seen = new Set(['u-bo']);
+
+  it('is a player seen here who closed their screen before finishing', () => {
+    expect(leftUnfinished(bo(false, false), seen)).toBe(true);
   });
 
   it('is not one still here, one the server cannot tell about, or one who finished', () => {
-    expect(leftUnfinished(bo(true, false))).toBe(false);
-    expect(leftUnfinished(bo(null, false))).toBe(false);
-    expect(leftUnfinished(bo(false, true))).toBe(false);
+    expect(leftUnfinished(bo(true, false), seen)).toBe(false);
+    expect(leftUnfinished(bo(null, false), seen)).toBe(false);
+    expect(leftUnfinished(bo(false, true), seen)).toBe(false);
+  });
+
+  it('is not one this page never saw here (answering without a screen)', () => {
+    expect(leftUnfinished(bo(false, false), new Set())).toBe(false);
+  });
+});
+
+describe('useSeenHere', () => {
+  const progress = (...here: (boolean | null)[]): SessionProgress => ({
+    session_id: 'K7PQ2M',
+    question_count: 8,
+    done_count: 0,
+    items: here.map((present, index) => ({
+      user_id: `u-${index}`,
+      display_name: `P${index}`,
+      answered: 0,
+      correct: 0,
+      reached: 1,
+      done: false,
+      score: 0,
+      here: present,
+    })),
+  });
+
+  it('remembers who any read showed here, through later reads that say they are gone', () => {
+    const { result, rerender } = renderHook(({ read }: { read: SessionProgress | null }) => useSeenHere(read), {
+      initialProps: { read: null as SessionProgress | null },
+    });
+    expect([...result.current]).toEqual([]);
+    rerender({ read: progress(false, true, null) });
+    expect([...result.current]).toEqual(['u-1']);
+    rerender({ read: progress(true, false, false) });
+    expect([...result.current].sort()).toEqual(['u-0', 'u-1']);
+    rerender({ read: progress(false, false, false) });
+    expect([...result.current].sort()).toEqual(['u-0', 'u-1']);
   });
 });

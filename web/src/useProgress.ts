@@ -3,17 +3,36 @@
  * self-paced quiz: who finished, who is on which question, who is stuck.
  */
 
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { ApiClient, PlayerProgress, SessionProgress } from './api';
 
 /**
- * A player who closed their screen on the quiz before finishing it (`here`
- * false, not done): the teacher may want to know why. Nothing is known of a
- * player the server cannot tell about (`here` null), and a finished player
- * has no reason to stay.
+ * A player who closed their screen on the quiz before finishing it: seen
+ * here by an earlier read of this page (`seenHere`), now `here` false, not
+ * done. The teacher may want to know why. A player never seen here (one who
+ * answered without a screen, or whose screen closed before this page
+ * opened) is not said to have left; nothing is known of a player the server
+ * cannot tell about (`here` null), and a finished player has no reason to
+ * stay.
  */
-export function leftUnfinished(item: PlayerProgress): boolean {
-  return item.here === false && !item.done;
+export function leftUnfinished(item: PlayerProgress, seenHere: ReadonlySet<string>): boolean {
+  return item.here === false && !item.done && seenHere.has(item.user_id);
+}
+
+/**
+ * The players any progress read of this page's life has seen here (`here`
+ * true), by user id: only they can be said to have left. A reload of the
+ * host's page starts afresh.
+ */
+export function useSeenHere(progress: SessionProgress | null): ReadonlySet<string> {
+  const seen = useRef(new Set<string>());
+  return useMemo(() => {
+    // Adding is idempotent: a render done twice adds the same ids.
+    for (const item of progress?.items ?? []) {
+      if (item.here === true) seen.current.add(item.user_id);
+    }
+    return new Set(seen.current);
+  }, [progress]);
 }
 
 /** How often the progress is read while the quiz runs. */

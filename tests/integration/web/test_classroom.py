@@ -46,6 +46,8 @@ expect = sync_api.expect
 QUIZ_ID = "everyday-verbs"
 # Long enough that no question closes by its timer during a test.
 QUESTION_SECONDS = 120
+# A student's name as long as a class's longer ones, accents and all.
+CHLOE = "Chloé Dubois-Roy"
 HOST_NAME = "Ms Rivera"
 DOCS = ROOT / "docs" / "screenshots"
 PRESENTER = {"viewport": {"width": 1920, "height": 1080}, "device_scale_factor": 1}
@@ -196,6 +198,16 @@ def _on_screen(page: Any, locator: Any) -> None:
     assert box is not None, locator
     assert box["y"] >= 0 and box["y"] + box["height"] <= size["height"], (locator, box, size)
     assert box["x"] >= 0 and box["x"] + box["width"] <= size["width"], (locator, box, size)
+
+
+def _table_names_whole(page: Any) -> None:
+    """Every student's name in the self-paced table shows whole (none cut by its ellipsis)."""
+    cut = page.locator('[data-testid="self-paced-student"] .progress-name .name-base').evaluate_all(
+        """(names) => names
+            .filter((n) => n.scrollWidth > n.clientWidth)
+            .map((n) => `${n.textContent}: ${n.scrollWidth} > ${n.clientWidth} px`)"""
+    )
+    assert cut == [], (page.viewport_size, cut)
 
 
 def _join_from_api(server: QuizServer, session_id: str, names: list[str]) -> list[str]:
@@ -582,8 +594,11 @@ def test_self_paced_progress_on_the_host_screen(
     host, session_id = room.host(mode="self_paced")
     ana = room.player(session_id, "Ana")
     ben = room.player(session_id, "Ben")
-    room.start(host, 2)
+    # A phone that will close its page before finishing, a long name to read whole.
+    chloe = room.player(session_id, CHLOE)
+    room.start(host, 3)
     expect(ben.get_by_test_id("question-prompt")).to_have_text(questions[0]["prompt"])
+    expect(chloe.get_by_test_id("question-prompt")).to_have_text(questions[0]["prompt"])
 
     for question in questions[:2]:
         expect(ana.get_by_test_id("question-prompt")).to_have_text(question["prompt"])
@@ -597,19 +612,25 @@ def test_self_paced_progress_on_the_host_screen(
     expect(rows.nth(1)).to_have_attribute("data-count", "1")
     expect(rows.nth(2)).to_have_attribute("data-count", "0")
     expect(host.get_by_test_id("self-paced-done")).to_have_text("0")
-    # Where each player is: Ben, further behind, first.
-    expect(host.get_by_test_id("self-paced-progress")).to_contain_text("0 of 2 finished")
+    # Where each player is: Ben, further behind, first (then Chloé, joined after him).
+    expect(host.get_by_test_id("self-paced-progress")).to_contain_text("0 of 3 finished")
     students = host.get_by_test_id("self-paced-student")
     expect(students.first).to_have_attribute("data-user-id", page_identity(ben)[1])
     expect(students.first.locator("td").first).to_have_text(f"1 of {len(questions)}")
+
+    def row_of(page: Any) -> Any:
+        user_id = page_identity(page)[1]
+        return host.locator(f'[data-testid="self-paced-student"][data-user-id="{user_id}"]')
+
     # Ana: on question 3, two answered, both right.
-    expect(students.nth(1).locator("td").nth(0)).to_have_text(f"3 of {len(questions)}")
-    expect(students.nth(1).locator("td").nth(1)).to_have_text("2 of 2")
+    expect(students.nth(2)).to_have_attribute("data-user-id", page_identity(ana)[1])
+    expect(row_of(ana).locator("td").nth(0)).to_have_text(f"3 of {len(questions)}")
+    expect(row_of(ana).locator("td").nth(1)).to_have_text("2 of 2")
     _no_scroll(host)
     _save(host, output_dir / "presenter-self-paced.png")
 
     # A class of 30 on a 1280x720 projector: the table scrolls in its panel, the page does not.
-    _join_from_api(quiz_server, session_id, [f"Student {number}" for number in range(1, 29)])
+    _join_from_api(quiz_server, session_id, [f"Student {number}" for number in range(1, 28)])
     host.set_viewport_size({"width": 1280, "height": 720})
     expect(students).to_have_count(30)
     table = host.get_by_test_id("self-paced-students")
@@ -626,6 +647,25 @@ def test_self_paced_progress_on_the_host_screen(
         "(names) => names.filter((n) => n.scrollWidth > n.clientWidth).map((n) => n.textContent)"
     )
     assert cut == [], cut
+    # "left": only for a student this page saw here who then closed the page.
+    # The 27 who joined without a screen were never here: not marked.
+    chloe_row = row_of(chloe)
+    expect(chloe_row).to_have_attribute("data-here", "true")
+    expect(host.get_by_test_id("self-paced-left")).to_have_count(0)
+    expect(host.get_by_test_id("self-paced-left-count")).to_have_count(0)
+    chloe.close()
+    # Gone once the server's presence grace is over and a read says so.
+    expect(chloe_row).to_have_attribute("data-here", "false", timeout=30_000)
+    expect(host.get_by_test_id("self-paced-left")).to_have_count(1)
+    # Under "Question", before where she stopped: the name keeps its cell.
+    expect(chloe_row.locator("td").first.get_by_test_id("self-paced-left")).to_have_count(1)
+    expect(chloe_row.locator("td").first).to_contain_text(f"1 of {len(questions)}")
+    for page in (ana, ben):
+        expect(row_of(page)).to_have_attribute("data-here", "true")
+        expect(row_of(page).get_by_test_id("self-paced-left")).to_have_count(0)
+    expect(host.get_by_test_id("self-paced-left-count")).to_have_text("· 1 closed the page")
+    _table_names_whole(host)
+
     host.set_viewport_size({"width": 1024, "height": 768})
     for count in host.locator('[data-testid="self-paced-question"] .bar-count').all():
         _on_screen(host, count)
@@ -638,20 +678,10 @@ def test_self_paced_progress_on_the_host_screen(
             }"""
         ), count
     _no_scroll(host)
-
-    # The 28 who joined without a screen are marked as gone; Ana and Ben, here, are not.
-    host.set_viewport_size({"width": 1280, "height": 720})
-    left = host.get_by_test_id("self-paced-left")
-    expect(left).to_have_count(28)
-    for page in (ana, ben):
-        row = host.locator(
-            f'[data-testid="self-paced-student"][data-user-id="{page_identity(page)[1]}"]'
-        )
-        expect(row).to_have_attribute("data-here", "true")
-        expect(row.get_by_test_id("self-paced-left")).to_have_count(0)
-    expect(host.get_by_test_id("self-paced-left-count")).to_have_text("· 28 closed the page")
+    _table_names_whole(host)
 
     # What Ana typed to question 3, while the class works, in the leaderboard's place.
+    host.set_viewport_size({"width": 1280, "height": 720})
     typed = questions[2]
     assert typed["kind"] == "text"
     _answer(ana, typed, "helo")
@@ -670,6 +700,8 @@ def test_self_paced_progress_on_the_host_screen(
     _on_screen(host, table)
     _no_scroll(host)
     assert _font_px(panel.get_by_test_id("typed-answer")) >= 20
+    # The students' names stay whole beside the open panel.
+    _table_names_whole(host)
     _save(host, output_dir / "presenter-self-paced-typed-1280x720.png")
     panel.get_by_test_id("self-paced-typed-close").click()
     expect(host.get_by_test_id("leaderboard")).to_be_visible()
@@ -967,6 +999,19 @@ def test_a_projector_fits_the_lobby_question_and_reveal(
     _no_scroll(host)
     if size == (1280, 720):
         assert _font_px(groups.first) >= 24, _font_px(groups.first)
+        # A word hidden, then put back: "Show hidden (1)" in the title's line, the
+        # list still whole on the screen, and the focus on the main action.
+        host.get_by_role("button", name=re.compile(r'^Hide "')).nth(1).click()
+        restore = host.get_by_test_id("typed-restore")
+        expect(restore).to_have_text("Show hidden (1)")
+        expect(host.get_by_test_id("host-next")).to_be_focused()
+        _on_screen(host, restore)
+        for group in groups.all():
+            expect(group).to_be_in_viewport(ratio=1)
+        _no_scroll(host)
+        restore.click()
+        expect(restore).to_have_count(0)
+        expect(groups).to_have_count(listed)
 
 
 def test_a_phone_on_its_side_shows_every_choice(room: Room) -> None:

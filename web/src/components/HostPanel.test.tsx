@@ -1270,6 +1270,44 @@ describe("HostPanel at a typed question's reveal", () => {
     expect(screen.getByTestId('typed-more')).toHaveTextContent('and 2 more answers');
   });
 
+  it('puts the focus on "Next question" after a "Hide", so Space goes on instead of hiding the next word', async () => {
+    const user = userEvent.setup();
+    const questionResponses = vi.fn(async (_session: string, _question: string) => typed);
+    const api = renderPanel(session(typedOpen()), undefined, { questionResponses });
+    await reveal(closedFrame('q3', 'hello'));
+    await settled();
+
+    // From the keyboard: Space on the wrong spelling's "Hide" hides that word alone.
+    (await screen.findByRole('button', { name: 'Hide "helo"' })).focus();
+    await user.keyboard(' ');
+    expect(screen.getAllByTestId('typed-answer').map((row) => row.textContent)).toEqual(['✓Hello (right)2 answersHide']);
+    expect(api.next).not.toHaveBeenCalled();
+    expect(screen.getByTestId('host-next')).toHaveFocus();
+    expect(screen.getByRole('button', { name: 'Hide "Hello"' })).not.toHaveFocus();
+
+    // The next Space goes on with the quiz; the right answer stays listed.
+    await user.keyboard(' ');
+    await waitFor(() => expect(api.next).toHaveBeenCalledTimes(1));
+    expect(sessionStorage.getItem('quizcore.hiddenAnswers.K7PQ2M')).toBe('["helo"]');
+  });
+
+  it('puts the hidden words back with "Show hidden (N)", for the session', async () => {
+    const user = userEvent.setup();
+    const questionResponses = vi.fn(async (_session: string, _question: string) => typed);
+    renderPanel(session(typedOpen()), undefined, { questionResponses });
+    await reveal(closedFrame('q3', 'hello'));
+    await settled();
+    await user.click(await screen.findByRole('button', { name: 'Hide "helo"' }));
+    await user.click(screen.getByRole('button', { name: 'Hide "Hello"' }));
+    expect(screen.getByTestId('typed-all-hidden')).toHaveTextContent('All 4 answers hidden');
+    expect(screen.queryByTestId('typed-more')).toBeNull();
+
+    await user.click(screen.getByRole('button', { name: 'Show hidden (2)' }));
+    expect(screen.getAllByTestId('typed-answer')).toHaveLength(2);
+    expect(sessionStorage.getItem('quizcore.hiddenAnswers.K7PQ2M')).toBe('[]');
+    expect(screen.getByTestId('host-next')).toHaveFocus();
+  });
+
   it('keeps what the class typed folded away on this browser once the teacher chose so', async () => {
     const user = userEvent.setup();
     const questionResponses = vi.fn(async (_session: string, _question: string) => typed);

@@ -455,16 +455,27 @@ export function HostPanel({
   // A rude word typed by a student stays off the projector once the teacher
   // hid it (this session, this tab, through a reload), and a teacher may
   // keep the whole list hidden until asked for (this browser).
-  const [hiddenAnswers, hideAnswer] = useHiddenAnswers(sessionId);
+  // "Show hidden" puts the session's words back. After a "Hide" (or "Show
+  // hidden") on the reveal the focus goes to the main action, as after a
+  // removal, so Space goes on with the quiz and never hides the next word.
+  const [hiddenAnswers, hideAnswer, restoreAnswers] = useHiddenAnswers(sessionId);
   const [typedShown, setTypedShown] = useTypedAnswersShown();
   const typedControls = useMemo(
-    () => ({ hidden: hiddenAnswers, onHide: hideAnswer, shown: typedShown, onShownChange: setTypedShown }),
-    [hiddenAnswers, hideAnswer, typedShown, setTypedShown],
+    () => ({
+      hidden: hiddenAnswers,
+      onHide: hideAnswer,
+      onRestore: restoreAnswers,
+      focusAfter: focusMainAction,
+      shown: typedShown,
+      onShownChange: setTypedShown,
+    }),
+    [hiddenAnswers, hideAnswer, restoreAnswers, focusMainAction, typedShown, setTypedShown],
   );
-  // The results' lists and the self-paced view's are opened on demand: no toggle.
+  // The results' lists and the self-paced view's are opened on demand: no
+  // toggle, and no main action (the focus goes to the list's title).
   const resultsTypedControls = useMemo(
-    () => ({ hidden: hiddenAnswers, onHide: hideAnswer }),
-    [hiddenAnswers, hideAnswer],
+    () => ({ hidden: hiddenAnswers, onHide: hideAnswer, onRestore: restoreAnswers }),
+    [hiddenAnswers, hideAnswer, restoreAnswers],
   );
 
   // Self-paced: where each player is, for the table and the finish dialog.

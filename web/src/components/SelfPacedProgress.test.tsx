@@ -45,17 +45,23 @@ const quiz: QuizDetail = verbsQuiz([
   { question_id: 'q3', prompt: "Type the English word for 'bonjour'", kind: 'text' },
 ]);
 
+const tableApi = { getQuiz: vi.fn(async () => quiz) } as unknown as ApiClient;
+
 /** The players' table alone (no question list): the quiz is not asked for. */
-function renderTable(progress: SessionProgress) {
-  return render(
+function tableOf(progress: SessionProgress) {
+  return (
     <SelfPacedProgress
-      api={{ getQuiz: vi.fn(async () => quiz) } as unknown as ApiClient}
+      api={tableApi}
       quizId={null}
       answerCounts={{}}
       participants={progress.items.length}
       progress={progress}
-    />,
+    />
   );
+}
+
+function renderTable(progress: SessionProgress) {
+  return render(tableOf(progress));
 }
 
 describe('SelfPacedProgress', () => {
@@ -73,6 +79,9 @@ describe('SelfPacedProgress', () => {
     const rows = await screen.findAllByTestId('self-paced-question');
     expect(rows.map((row) => row.dataset.count)).toEqual(['30', '21', '12']);
     expect(rows[1]).toHaveTextContent("2. The opposite of 'buy'");
+    // A label cut by its column reads whole on hover, number and all.
+    expect(rows[2]).toHaveAttribute('title', "3. Type the English word for 'bonjour'");
+    expect(rows[2].querySelector('.bar-label')).toHaveAttribute('title', "3. Type the English word for 'bonjour'");
     expect(screen.getByTestId('self-paced-done')).toHaveTextContent('12');
     expect(screen.getByTestId('self-paced-progress')).toHaveTextContent('12 of 30 players have answered the last question');
     expect(getQuiz).toHaveBeenCalledWith('verbs');
@@ -169,14 +178,24 @@ describe('SelfPacedProgress', () => {
     expect(screen.queryByTestId('self-paced-progress')).toBeNull();
   });
 
-  it('marks the players who closed the page before finishing, in words', () => {
+  it('marks the players seen here who then closed the page before finishing, in words', () => {
+    const here = [
+      player('Ann', 3, 3, 3, true, true),
+      player('Bo', 2, 1, 0, false, true),
+      player('Cy', 1, 0, 0, false, null),
+      player('Di', 2, 1, 1, false, true),
+    ];
+    const { rerender } = renderTable({ ...classProgress, items: here });
+    expect(screen.queryByTestId('self-paced-left')).toBeNull();
+
+    // A later read: Ann and Bo are gone, Di is still here.
     const items = [
       player('Ann', 3, 3, 3, true, false),
       player('Bo', 2, 1, 0, false, false),
       player('Cy', 1, 0, 0, false, null),
       player('Di', 2, 1, 1, false, true),
     ];
-    renderTable({ ...classProgress, items });
+    rerender(tableOf({ ...classProgress, items }));
 
     const rows = screen.getAllByTestId('self-paced-student');
     const marked = (row: HTMLElement) => within(row).queryByTestId('self-paced-left');
@@ -187,9 +206,26 @@ describe('SelfPacedProgress', () => {
     expect(byId('u-Bo')).toHaveClass('is-left');
     const mark = marked(byId('u-Bo')) as HTMLElement;
     expect(mark.querySelector('[aria-hidden="true"]')).toHaveTextContent(/^left$/);
-    expect(within(mark).getByText(', has closed the quiz page')).toHaveClass('visually-hidden');
-    // In the row's header: said with the name.
-    expect(within(byId('u-Bo')).getByRole('rowheader')).toHaveTextContent('Boleft, has closed the quiz page');
+    expect(within(mark).getByText('Has closed the quiz page, at')).toHaveClass('visually-hidden');
+    // Under "Question", before where Bo stopped: the name keeps its cell to itself.
+    expect(within(byId('u-Bo')).getByRole('rowheader')).toHaveTextContent(/^Bo$/);
+    expect(mark.closest('td')).toBe(byId('u-Bo').children[1]);
+    expect(byId('u-Bo').children[1]).toHaveTextContent(/^leftHas closed the quiz page, at2 of 3$/);
+    expect(screen.getByTestId('self-paced-left-count')).toHaveTextContent('· 1 closed the page');
+  });
+
+  it('does not mark a player this page never saw here (answering without a screen)', () => {
+    const items = [player('Bo', 2, 1, 0, false, false), player('Di', 2, 1, 1, false, false)];
+    const { rerender } = renderTable({ ...classProgress, done_count: 0, items });
+    expect(screen.queryByTestId('self-paced-left')).toBeNull();
+    expect(screen.queryByTestId('self-paced-left-count')).toBeNull();
+
+    // Di opens a screen, then closes it: marked; Bo, never seen here, is not.
+    rerender(tableOf({ ...classProgress, done_count: 0, items: [items[0], player('Di', 2, 1, 1, false, true)] }));
+    expect(screen.queryByTestId('self-paced-left')).toBeNull();
+    rerender(tableOf({ ...classProgress, done_count: 0, items }));
+    const marked = screen.getAllByTestId('self-paced-left').map((mark) => mark.closest('tr')?.dataset.userId);
+    expect(marked).toEqual(['u-Di']);
     expect(screen.getByTestId('self-paced-left-count')).toHaveTextContent('· 1 closed the page');
   });
 

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import type { ApiClient, PlayerProgress, SessionProgress } from '../api';
 import { formatScore } from '../format';
-import { leftUnfinished } from '../useProgress';
+import { leftUnfinished, useSeenHere } from '../useProgress';
 import { DisplayName } from './DisplayName';
 import { SelfPacedTyped, type TypedQuestion } from './SelfPacedTyped';
 import type { TypedAnswersControls } from './TypedAnswers';
@@ -77,20 +77,24 @@ function Correct({ item }: { item: PlayerProgress }) {
 }
 
 /**
- * Beside the name of a player who closed their screen before finishing: a
- * word, not a colour alone, and said in full to screen readers.
+ * Before where a player who closed their screen unfinished stopped, under
+ * "Question" (the name keeps its room): a word, not a colour alone, and said
+ * in full to screen readers.
  */
 function LeftMark() {
   return (
     <span className="progress-left" data-testid="self-paced-left" title="Closed the quiz page before finishing">
       <span aria-hidden="true">left</span>
-      <span className="visually-hidden">, has closed the quiz page</span>
+      <span className="visually-hidden">Has closed the quiz page, at</span>
     </span>
   );
 }
 
-/** A row per player: name (marked "left" when they closed the page unfinished), where they are, correct of answered, and score. */
-function StudentsTable({ progress }: { progress: SessionProgress }) {
+/**
+ * A row per player: name, where they are (marked "left" when they closed
+ * the page unfinished), correct of answered, and score.
+ */
+function StudentsTable({ progress, seenHere }: { progress: SessionProgress; seenHere: ReadonlySet<string> }) {
   const density = progress.items.length > ROOMY_CLASS ? 'dense' : 'roomy';
   return (
     <div className="progress-students" data-testid="self-paced-students">
@@ -105,30 +109,33 @@ function StudentsTable({ progress }: { progress: SessionProgress }) {
           </tr>
         </thead>
         <tbody>
-          {workingFirst(progress.items).map((item) => (
-            <tr
-              key={item.user_id}
-              className={item.done ? 'is-done' : leftUnfinished(item) ? 'is-left' : undefined}
-              data-testid="self-paced-student"
-              data-user-id={item.user_id}
-              data-done={String(item.done)}
-              data-here={typeof item.here === 'boolean' ? String(item.here) : ''}
-            >
-              <th scope="row">
-                <span className="progress-who">
+          {workingFirst(progress.items).map((item) => {
+            const left = leftUnfinished(item, seenHere);
+            return (
+              <tr
+                key={item.user_id}
+                className={item.done ? 'is-done' : left ? 'is-left' : undefined}
+                data-testid="self-paced-student"
+                data-user-id={item.user_id}
+                data-done={String(item.done)}
+                data-here={typeof item.here === 'boolean' ? String(item.here) : ''}
+              >
+                <th scope="row">
                   <span className="progress-name" title={item.display_name}>
                     <DisplayName name={item.display_name} />
                   </span>
-                  {leftUnfinished(item) && <LeftMark />}
-                </span>
-              </th>
-              <td>{whereIs(item, progress.question_count)}</td>
-              <td className="num">
-                <Correct item={item} />
-              </td>
-              <td className="num">{formatScore(item.score)}</td>
-            </tr>
-          ))}
+                </th>
+                <td className={left ? 'progress-where has-left' : 'progress-where'}>
+                  {left && <LeftMark />}
+                  {whereIs(item, progress.question_count)}
+                </td>
+                <td className="num">
+                  <Correct item={item} />
+                </td>
+                <td className="num">{formatScore(item.score)}</td>
+              </tr>
+            );
+          })}
         </tbody>
       </table>
     </div>
@@ -178,6 +185,9 @@ export function SelfPacedProgress({
     };
   }, [api, quizId]);
 
+  // Who this page has seen here: only they can have left.
+  const seenHere = useSeenHere(progress);
+
   // The typed question whose answers are open in the leaderboard's place.
   const [open, setOpen] = useState<TypedQuestion | null>(null);
   const panelId = useId();
@@ -207,7 +217,7 @@ export function SelfPacedProgress({
       aside
     );
   if (!bars && !progress) return <>{side}</>;
-  const left = progress ? progress.items.filter(leftUnfinished).length : 0;
+  const left = progress ? progress.items.filter((item) => leftUnfinished(item, seenHere)).length : 0;
   return (
     <>
       <div className="progress" data-testid="self-paced-progress">
@@ -226,7 +236,7 @@ export function SelfPacedProgress({
           bars && <LastQuestionSummary questions={bars} answerCounts={answerCounts} participants={participants} />
         )}
         <div className="progress-body">
-          {progress && <StudentsTable progress={progress} />}
+          {progress && <StudentsTable progress={progress} seenHere={seenHere} />}
           {bars && (
             <ul
               className={`bars progress-questions${offerTyped ? ' has-typed' : ''}`}
@@ -239,10 +249,11 @@ export function SelfPacedProgress({
                   <li
                     key={question.question_id}
                     className={`bar${isOpen ? ' is-open' : ''}`}
+                    title={`${position + 1}. ${question.prompt}`}
                     data-testid="self-paced-question"
                     data-count={count}
                   >
-                    <span className="bar-label" title={question.prompt}>
+                    <span className="bar-label" title={`${position + 1}. ${question.prompt}`}>
                       {position + 1}. {question.prompt}
                     </span>
                     <span className="bar-track" aria-hidden="true">

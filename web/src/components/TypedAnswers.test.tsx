@@ -1,7 +1,9 @@
 import { render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { useState } from 'react';
-import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
 import type { QuestionResponses } from '../api';
 import { typedResponses } from '../test/fixtures';
 import { answerKey } from '../hiddenAnswers';
@@ -86,7 +88,15 @@ describe('TypedAnswers', () => {
 });
 
 /** The host's list, its words hidden and shown as the teacher says (kept here, not stored). */
-function HostList({ responses = typed(), toggle = false }: { responses?: QuestionResponses; toggle?: boolean }) {
+function HostList({
+  responses = typed(),
+  toggle = false,
+  focusAfter,
+}: {
+  responses?: QuestionResponses;
+  toggle?: boolean;
+  focusAfter?: () => void;
+}) {
   const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
   const [shown, setShown] = useState(true);
   return (
@@ -95,6 +105,8 @@ function HostList({ responses = typed(), toggle = false }: { responses?: Questio
       controls={{
         hidden,
         onHide: (answer) => setHidden((known) => new Set(known).add(answerKey(answer))),
+        onRestore: () => setHidden(new Set()),
+        focusAfter,
         ...(toggle ? { shown, onShownChange: setShown } : {}),
       }}
     />
@@ -132,18 +144,68 @@ describe('TypedAnswers on the host screen', () => {
     expect(screen.queryByRole('button', { name: /^Hide/ })).toBeNull();
   });
 
-  it('moves the keyboard on to the next word\'s "Hide", then the one before', async () => {
+  it('sends the focus where the host says after a "Hide", never to the next word\'s "Hide"', async () => {
+    const user = userEvent.setup();
+    const focusAfter = vi.fn(() => screen.getByRole('button', { name: 'Hide typed answers' }).focus());
+    render(<HostList toggle focusAfter={focusAfter} />);
+    screen.getByRole('button', { name: 'Hide "helo"' }).focus();
+    await user.keyboard(' ');
+    expect(focusAfter).toHaveBeenCalledTimes(1);
+    expect(screen.getByRole('button', { name: 'Hide typed answers' })).toHaveFocus();
+    // Only the word pressed went: the next one is still listed.
+    expect(screen.getAllByTestId('typed-answer').map((row) => row.dataset.count)).toEqual(['3', '1']);
+    expect(screen.getByRole('button', { name: 'Hide "hallo"' })).not.toHaveFocus();
+  });
+
+  it('without a main action, leaves the focus on the list\'s title, not on a "Hide"', async () => {
+    const user = userEvent.setup();
+    render(<HostList />);
+    await user.click(screen.getByRole('button', { name: 'Hide "helo"' }));
+    expect(screen.getByRole('heading', { name: 'What the class typed' })).toHaveFocus();
+    // Space there hides nothing more.
+    await user.keyboard(' ');
+    expect(screen.getAllByTestId('typed-answer')).toHaveLength(2);
+  });
+
+  it('offers "Show hidden (N)" once a word is hidden, putting every hidden word back', async () => {
     const user = userEvent.setup();
     render(<HostList toggle />);
-    screen.getByRole('button', { name: 'Hide "helo"' }).focus();
-    await user.keyboard('{Enter}');
-    expect(screen.getByRole('button', { name: 'Hide "hallo"' })).toHaveFocus();
-    await user.keyboard('{Enter}');
-    expect(screen.getByRole('button', { name: 'Hide "Hello"' })).toHaveFocus();
-    await user.keyboard('{Enter}');
-    // No word left: the toggle, not the page.
-    expect(screen.getByRole('button', { name: 'Hide typed answers' })).toHaveFocus();
-    expect(screen.getByTestId('typed-more')).toHaveTextContent('and 7 more answers');
+    expect(screen.queryByTestId('typed-restore')).toBeNull();
+    await user.click(screen.getByRole('button', { name: 'Hide "helo"' }));
+    await user.click(screen.getByRole('button', { name: 'Hide "hallo"' }));
+    const restore = screen.getByTestId('typed-restore');
+    expect(restore).toHaveAccessibleName('Show hidden (2)');
+    // In the title's line, not a row of the list.
+    expect(restore.closest('.typed-head')).not.toBeNull();
+
+    await user.click(restore);
+    expect(screen.getAllByTestId('typed-answer').map((row) => row.dataset.count)).toEqual(['3', '2', '1']);
+    expect(screen.queryByTestId('typed-restore')).toBeNull();
+    expect(screen.getByRole('heading', { name: 'What the class typed' })).toHaveFocus();
+  });
+
+  it('says "All N answers hidden", not an empty list, once every listed word is hidden', async () => {
+    const user = userEvent.setup();
+    render(<HostList responses={typed({ other_count: 0, answer_count: 6 })} />);
+    for (const word of ['Hello', 'helo', 'hallo']) {
+      await user.click(screen.getByRole('button', { name: `Hide "${word}"` }));
+    }
+    expect(screen.queryByRole('list')).toBeNull();
+    expect(screen.queryAllByTestId('typed-answer')).toHaveLength(0);
+    expect(screen.getByTestId('typed-all-hidden')).toHaveTextContent('All 6 answers hidden');
+    expect(screen.queryByTestId('typed-more')).toBeNull();
+    expect(screen.getByTestId('typed-restore')).toHaveTextContent('Show hidden (3)');
+
+    await user.click(screen.getByTestId('typed-restore'));
+    expect(screen.getAllByTestId('typed-answer')).toHaveLength(3);
+    expect(screen.queryByTestId('typed-all-hidden')).toBeNull();
+  });
+
+  it('draws the "Hide" buttons\' red for the keyboard\'s focus only, not a mouse click\'s', () => {
+    const css = readFileSync(resolve(__dirname, '../styles.css'), 'utf8');
+    const rules = css.match(/[^{}]*\.typed-hide[^{}]*\{/g) ?? [];
+    expect(rules.length).toBeGreaterThan(0);
+    for (const rule of rules) expect(rule).not.toMatch(/\.typed-hide:focus(?!-visible)/);
   });
 
   it('folds the list away to a single "Show typed answers", and back', async () => {

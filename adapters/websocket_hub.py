@@ -67,6 +67,14 @@ SPLICE_SLICE = 256
 # a slice each time.
 SLICE_SECONDS = 0.002
 
+# How long a question takes to reach a room, per socket, until this process
+# measured it (bench/live.py's ``opened_spread_ms``: 120 us at 1,000 players,
+# 34-230 us at 10,000 as answers compete with the fan-out); learned from
+# rooms of at least ``REACH_LEARN_SOCKETS``, where the cost per socket, not
+# the pipeline's fixed delay, is what the spread measures.
+DEFAULT_REACH_US = 150.0
+REACH_LEARN_SOCKETS = 500
+
 
 class _Slices:
     """When a push to many receivers should yield to the loop.
@@ -295,6 +303,12 @@ class _Room:
     # latest from the first of these (``WebSocketHub.first_sight``).
     opening: tuple[str, str] | None = None
     reached: tuple[str, int] | None = None
+    # When the open question opened (epoch ms) and how many sockets its
+    # frame went to; how long the last opening took to reach them all (ms)
+    # and how many they were: the next question's deadline makes up for it.
+    opened_at: int = 0
+    opened_sockets: int = 0
+    reach: tuple[int, int] | None = None
     sightings: dict[str, tuple[str, int]] = field(default_factory=dict)
     # Users whose last socket closed, and when (monotonic seconds): within the
     # hub's ``presence_grace`` they still count as connected.
@@ -393,6 +407,8 @@ class WebSocketHub:
         self._ticker: asyncio.Task[None] | None = None
         self._pending: set[asyncio.Task[None]] = set()
         self.frames_sent = 0
+        # What reaching one socket of a large room last cost, in us.
+        self.reach_per_socket_us = DEFAULT_REACH_US
 
     def _room(self, session_id: str) -> _Room:
         room = self._rooms.get(session_id)
@@ -629,7 +645,28 @@ class WebSocketHub:
         """Note when a room-wide push that held the opening has reached every socket."""
         opening = room.opening
         if opening is not None and any(frame is opening[0] for frame in frames):
-            room.reached = (opening[1], self.now_ms())
+            now = self.now_ms()
+            room.reached = (opening[1], now)
+            took, sockets = max(0, now - room.opened_at), room.opened_sockets
+            room.reach = (took, sockets)
+            if sockets >= REACH_LEARN_SOCKETS:
+                self.reach_per_socket_us = took * 1000 / sockets
+
+    def reach_ms(self, session_id: str) -> int:
+        """Return how long a question opened now is expected to take to reach the room (ms).
+
+        The ``OpeningReach`` port. What the room's last question took, for
+        as many sockets as it has now; before a first question, the sockets
+        times the cost per socket of the last large room measured here.
+        """
+        room = self._rooms.get(session_id)
+        if room is None:
+            return 0
+        sockets = len(room.connections)
+        if room.reach is None:
+            return round(sockets * self.reach_per_socket_us / 1000)
+        took, then = room.reach
+        return round(took * max(1.0, sockets / max(1, then)))
 
     def answer_counts(self, session_id: str) -> dict[str, int]:
         """Return the answers scored per question so far, as the boards carry them."""
@@ -872,6 +909,9 @@ class WebSocketHub:
             room.opening = None
         elif event.get("type") == "question.opened" and target is None:
             room.opening = (frame, str(event.get("question_id", "")))
+            opens_at = event.get("opens_at")
+            room.opened_at = opens_at if isinstance(opens_at, int) else self.now_ms()
+            room.opened_sockets = len(room.connections)
             if room.answered_question != room.opening[1]:
                 room.answered_question, room.answered_by = room.opening[1], set()
         if target is None:

@@ -22,6 +22,7 @@ from quizcore.ports import (
     Leaderboard,
     MasterStore,
     Notifier,
+    OpeningReach,
     Presence,
     ScoreStore,
     SessionStore,
@@ -79,12 +80,14 @@ def build_services(
     grace_ms: int,
     top: int,
     presence: Presence | None = None,
+    reach: OpeningReach | None = None,
     session_state_ttl_ms: int = 0,
 ) -> Services:
     """Wire the handlers of every seed service on the given ports.
 
     ``presence`` tells who is connected where the process knows (the embedded
-    profile's hub), for sessions that close a question once all answered.
+    profile's hub), for sessions that close a question once all answered;
+    ``reach`` how long a question takes to reach a room's screens (a hub).
     ``session_state_ttl_ms`` > 0: the score service reads session states
     through ``RecentSessions`` (the cloud API, where the state is one
     DynamoDB item per session read by every answer).
@@ -99,6 +102,7 @@ def build_services(
         publisher=publisher,
         grace_ms=grace_ms,
         presence=presence,
+        reach=reach,
     )
     catalog = quiz.catalog  # one quiz cache for every service
     return Services(
@@ -163,6 +167,7 @@ def build_quiz_service(
     publisher: EventPublisher,
     grace_ms: int,
     presence: Presence | None = None,
+    reach: OpeningReach | None = None,
 ) -> QuizService:
     """Wire the quiz service, with its own quiz catalog on ``master``."""
     return QuizService(
@@ -176,6 +181,7 @@ def build_quiz_service(
         catalog=Catalog(master),
         play=PlayRules(grace_ms=grace_ms),
         presence=presence,
+        reach=reach,
     )
 
 

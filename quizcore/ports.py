@@ -273,6 +273,19 @@ class Presence(Protocol):
         ...
 
 
+class OpeningReach(Protocol):
+    """How long a live question takes to reach every screen of a session's room.
+
+    The process holding the room's sockets knows: it hands each of them the
+    question in turn (the embedded profile's hub, or in the cloud profile
+    the hub of the API process that opens the question).
+    """
+
+    def reach_ms(self, session_id: str) -> int:
+        """Return the expected time (ms) from opening to the room's last screen reached."""
+        ...
+
+
 class HostPresence(Protocol):
     """Whether a session's host has a screen open, across every process serving it.
 

@@ -216,6 +216,31 @@ def limit_ms(state: SessionState, question: Question) -> int:
     return question.limit_seconds(state.question_seconds) * 1000
 
 
+# A live question reaches a large room's screens over a while (the last of
+# 10,000 more than a second after the first); its deadline makes up for
+# that, in steps of ``REACH_STEP_MS``, once the reach is ``REACH_FLOOR_MS``
+# or more (a classroom's screens are reached within a few milliseconds, and
+# its questions stay open exactly their seconds). Never by more than
+# ``REACH_MAX_MS``, nor a quarter of the question's own time.
+REACH_FLOOR_MS = 50
+REACH_STEP_MS = 250
+REACH_MAX_MS = 5000
+
+
+def reach_allowance(reach_ms: int, limit: int) -> int:
+    """Return how much later a live question closes, for a room it takes ``reach_ms`` to reach.
+
+    Every player is then left the question's whole time from when their
+    screen was handed it: the players reached first have up to that much
+    more. ``reach_ms`` is the hub's estimate, from how long the room's last
+    question took to reach every socket it had.
+    """
+    if reach_ms < REACH_FLOOR_MS:
+        return 0
+    steps = -(-reach_ms // REACH_STEP_MS)
+    return min(steps * REACH_STEP_MS, REACH_MAX_MS, limit // 4)
+
+
 def _require_host(state: SessionState, actor: str) -> None:
     if actor != state.host_id:
         raise Forbidden("only the host may do this")
@@ -236,9 +261,12 @@ def _bump(state: SessionState, **changes: Any) -> SessionState:
     return dataclasses.replace(state, version=state.version + 1, **changes)
 
 
-def _open(state: SessionState, quiz: Quiz, index: int, now: int) -> tuple[SessionState, Message]:
+def _open(
+    state: SessionState, quiz: Quiz, index: int, now: int, reach_ms: int
+) -> tuple[SessionState, Message]:
     question = quiz.questions[index]
-    closes_at = now + limit_ms(state, question)
+    limit = limit_ms(state, question)
+    closes_at = now + limit + reach_allowance(reach_ms, limit)
     state = _bump(state, question_index=index, windows=(*state.windows, (now, closes_at)))
     event = QuestionOpened(
         session_id=state.session_id,
@@ -282,9 +310,13 @@ def _close_current(state: SessionState, quiz: Quiz, now: int) -> tuple[SessionSt
 
 
 def start(
-    state: SessionState, quiz: Quiz, actor: str, now: int
+    state: SessionState, quiz: Quiz, actor: str, now: int, *, reach_ms: int = 0
 ) -> tuple[SessionState, list[Message]]:
-    """Start the session; live mode opens question 0."""
+    """Start the session; live mode opens question 0.
+
+    ``reach_ms``: how long the question is expected to take to reach every
+    screen of the room (``reach_allowance``).
+    """
     _require_host(state, actor)
     if state.status == "finished":
         raise SessionFinished(f"session {state.session_id} is finished")
@@ -293,15 +325,18 @@ def start(
     state = _bump(state, status="running", started_at=now)
     events: list[Message] = [SessionStarted(session_id=state.session_id, mode=state.mode, at=now)]
     if state.mode == "live":
-        state, opened = _open(state, quiz, 0, now)
+        state, opened = _open(state, quiz, 0, now, reach_ms)
         events.append(opened)
     return state, events
 
 
 def advance(
-    state: SessionState, quiz: Quiz, actor: str, now: int
+    state: SessionState, quiz: Quiz, actor: str, now: int, *, reach_ms: int = 0
 ) -> tuple[SessionState, list[Message]]:
-    """Close the open question and open the next; finish after the last."""
+    """Close the open question and open the next; finish after the last.
+
+    ``reach_ms`` as for ``start``.
+    """
     _require_live_host(state, actor, "move on")
     state, events = _close_current(state, quiz, now)
     following = state.question_index + 1
@@ -309,7 +344,7 @@ def advance(
         state = _bump(state, status="finished", finished_at=now)
         events.append(SessionFinishedEvent(session_id=state.session_id, at=now))
         return state, events
-    state, opened = _open(state, quiz, following, now)
+    state, opened = _open(state, quiz, following, now, reach_ms)
     events.append(opened)
     return state, events
 

@@ -185,6 +185,9 @@ let resultsSeen = 0;
 // When each question's question.opened reached its first and last player:
 // the room-wide fan-out's spread, which every late receiver loses of its time.
 const openedSpan = new Map();
+// The time each player had to answer: from when question.opened reached
+// them to its closes_at (wall clocks: the server is on this machine).
+const timeToAnswer = [];
 const framesByType = {};
 
 function submitFrame(questionId, submission) {
@@ -221,6 +224,7 @@ function play(sessionId, player) {
           span.last = Math.max(span.last, at);
           openedSpan.set(event.question_id, span);
           player.openedAt.set(submission, at);
+          timeToAnswer.push(Date.parse(event.closes_at) - Date.now());
           const send = () => {
             player.sent.set(submission, now());
             ws.send(submitFrame(event.question_id, submission));
@@ -380,6 +384,9 @@ async function live() {
     play_s: playS,
     span_s: (lastResult - firstSent) / 1000,
     opened_spread_ms: Math.max(0, ...[...openedSpan.values()].map((s) => s.last - s.first)),
+    // Against the question's own seconds: less is time the fan-out took away.
+    time_to_answer_min_ms: timeToAnswer.reduce((least, n) => Math.min(least, n), Infinity),
+    time_to_answer_p1_ms: pct(timeToAnswer, 0.01),
     points_lost_p50: pct(lost, 0.5),
     points_lost_p99: pct(lost, 0.99),
     points_lost_max: lost.reduce((most, n) => Math.max(most, n), 0),

@@ -80,6 +80,7 @@ class Lifespan:
             grace_ms=settings.answer_grace_ms,
             top=settings.leaderboard_top,
             presence=pipeline.presence,
+            reach=ports["notifier"],
             session_state_ttl_ms=pipeline.session_state_ttl_ms,
         )
         timers.services = services

@@ -30,6 +30,7 @@ from quizcore.ports import (
     EventPublisher,
     Leaderboard,
     MasterStore,
+    OpeningReach,
     Presence,
     ScoreStore,
     SessionStore,
@@ -74,10 +75,14 @@ class QuizService:
         catalog: Catalog,
         play: PlayRules | None = None,
         presence: Presence | None = None,
+        reach: OpeningReach | None = None,
         new_id: Callable[[], str] = lambda: uuid.uuid4().hex[:12],
     ) -> None:
         self.play = play or PlayRules()
         self.presence = presence
+        # How long a question takes to reach the room, where this process
+        # knows: a large room's questions close that much later.
+        self.reach = reach
         # The last reveal per session, by (question, answers to it): a room
         # reconnecting after a reveal would otherwise count every answer of
         # the session once per socket.
@@ -186,11 +191,20 @@ class QuizService:
 
     async def start(self, session_id: str, actor: str) -> SessionState:
         """Start the session (host only)."""
-        return await self._transition(session_id, lambda s, q, now: rules.start(s, q, actor, now))
+        reach = self._reach_ms(session_id)
+        return await self._transition(
+            session_id, lambda s, q, now: rules.start(s, q, actor, now, reach_ms=reach)
+        )
 
     async def advance(self, session_id: str, actor: str) -> SessionState:
         """Close the open question and open the next (host only)."""
-        return await self._transition(session_id, lambda s, q, now: rules.advance(s, q, actor, now))
+        reach = self._reach_ms(session_id)
+        return await self._transition(
+            session_id, lambda s, q, now: rules.advance(s, q, actor, now, reach_ms=reach)
+        )
+
+    def _reach_ms(self, session_id: str) -> int:
+        return 0 if self.reach is None else self.reach.reach_ms(session_id)
 
     async def reveal(self, session_id: str, actor: str) -> SessionState:
         """Close the open question without opening the next (host only)."""

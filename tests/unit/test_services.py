@@ -254,6 +254,43 @@ async def test_reading_a_session_after_the_deadline_closes_the_question_once(liv
     assert closed["closed_at"] == live.clock.now_ms() - GRACE_MS - 1
 
 
+class Reach:
+    """A room that takes ``ms`` to reach, as a hub would measure it."""
+
+    def __init__(self, ms: int) -> None:
+        self.ms = ms
+        self.asked: list[str] = []
+
+    def reach_ms(self, session_id: str) -> int:
+        self.asked.append(session_id)
+        return self.ms
+
+
+async def test_a_large_rooms_question_stays_open_for_its_last_screen(live: Play) -> None:
+    live.system.quiz.reach = reach = Reach(1_400)
+    await started(live, "ann", "bob")
+    (opened,) = session_events(live, "question.opened")
+    assert opened["closes_at"] - opened["opens_at"] == 10_000 + 1_500
+
+    # Reached 1.4 s after the opening, bob has his whole 10 s (and the grace).
+    live.clock.advance(1_400 + 10_000 + GRACE_MS)
+    late = await live.submit("bob", "q1", "right", "s1")
+    await live.system.quiz.close_due(live.session_id)
+    assert session_events(live, "question.closed") == [], "no reveal while an answer counts"
+    live.clock.advance(100 + 1)
+    await live.system.quiz.close_due(live.session_id)
+    with pytest.raises(QuestionClosed):
+        await live.submit("ann", "q1", "right", "s2")
+
+    assert late.status == "scored" and late.points == 500, "timed from the room's opening here"
+    assert len(session_events(live, "question.closed")) == 1
+    reach.ms = 0
+    await live.system.quiz.advance(live.session_id, HOST)
+    second = session_events(live, "question.opened")[-1]
+    assert second["closes_at"] - second["opens_at"] == 10_000, "a small room's exactly its seconds"
+    assert reach.asked == [live.session_id, live.session_id]
+
+
 # --- current question ---------------------------------------------------------------
 
 

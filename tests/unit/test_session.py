@@ -102,6 +102,42 @@ def test_starting_a_live_session_opens_the_first_question() -> None:
     assert not state.is_open(T0 + 10_000)
 
 
+@pytest.mark.parametrize(
+    ("reach", "allowance"),
+    [(0, 0), (49, 0), (50, 250), (250, 250), (251, 500), (1_400, 1_500), (2_400, 2_500)],
+)
+def test_a_large_rooms_question_closes_later_by_the_time_it_takes_to_reach_it(
+    reach: int, allowance: int
+) -> None:
+    state, events = rules.start(new_state(seconds=10), QUIZ, HOST, T0, reach_ms=reach)
+    assert state.windows == ((T0, T0 + 10_000 + allowance),)
+    opened = events[-1]
+    assert isinstance(opened, messages.QuestionOpened)
+    assert opened.closes_at == T0 + 10_000 + allowance, "what the room is told is what counts"
+
+    moved, _ = rules.advance(state, QUIZ, HOST, T0 + 3_000, reach_ms=reach)
+    assert moved.windows[1] == (T0 + 3_000, T0 + 13_000 + allowance)
+
+
+def test_a_rooms_reach_adds_at_most_a_quarter_of_the_question_and_five_seconds() -> None:
+    short, _ = rules.start(new_state(seconds=4), QUIZ, HOST, T0, reach_ms=3_000)
+    long, _ = rules.start(new_state(seconds=120), QUIZ, HOST, T0, reach_ms=60_000)
+
+    assert short.windows == ((T0, T0 + 5_000),)
+    assert long.windows == ((T0, T0 + 125_000),)
+
+
+@given(reach=st.integers(0, 10**7), limit=st.integers(1_000, 300_000))
+def test_an_allowance_never_shortens_a_question_nor_doubles_it(reach: int, limit: int) -> None:
+    allowance = rules.reach_allowance(reach, limit)
+
+    assert 0 <= allowance <= min(rules.REACH_MAX_MS, limit // 4)
+    assert allowance % rules.REACH_STEP_MS == 0 or allowance == limit // 4
+    cap = min(rules.REACH_MAX_MS, limit // 4)
+    if reach >= rules.REACH_FLOOR_MS and reach + rules.REACH_STEP_MS <= cap:
+        assert allowance >= reach, "the last screen reached keeps the whole time"
+
+
 def test_starting_a_self_paced_session_opens_no_shared_question() -> None:
     state, events = rules.start(new_state("self_paced"), QUIZ, HOST, T0)
 

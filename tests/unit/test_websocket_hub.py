@@ -887,6 +887,48 @@ async def test_a_hub_fed_by_the_fan_out_times_players_from_its_own_sockets() -> 
     assert live.first_sight("ROOM22", "bob", "q1") is None, "bob's socket is on another process"
 
 
+async def test_a_rooms_reach_is_what_its_last_opening_took_for_as_many_sockets() -> None:
+    live, _board, sockets = await room_of_600(Clock())
+    assert live.reach_ms("ROOM22") == round(600 * websocket_hub.DEFAULT_REACH_US / 1000)
+    assert live.reach_ms("EMPTY1") == 0, "no room here, nothing to reach"
+    millis = live.now_ms = Millis()
+    opened = millis.now - 40  # the transition's time: the event took 40 ms to get here
+
+    await live.to_session(
+        "ROOM22", {"type": "question.opened", "question_id": "q1", "opens_at": opened}
+    )
+    for _ in range(20):
+        await asyncio.sleep(0)
+    took = max(seen for user in sockets if (seen := live.first_sight("ROOM22", user, "q1")))
+    took -= opened
+
+    # The last socket was reached at the fan-out's end, and reading the
+    # clock once more noted it: the reach is that, from the opening.
+    assert live.reach_ms("ROOM22") == took + 1
+    # Learned for the next large room's first question, per socket.
+    assert live.reach_per_socket_us == (took + 1) * 1000 / 600
+    for number in range(600, 900):
+        live.connect("ROOM22", f"p{number}")
+    assert live.reach_ms("ROOM22") == round((took + 1) * 900 / 600), "more sockets, longer"
+    for user in list(sockets)[:300]:
+        live.disconnect(sockets[user])
+    assert live.reach_ms("ROOM22") == took + 1, "never less than the room took"
+
+
+async def test_a_small_rooms_opening_teaches_no_cost_per_socket() -> None:
+    live = hub()
+    millis = live.now_ms = Millis()
+    live.connect("ROOM22", "ann")
+    opened = millis.now - 30
+    await live.to_session(
+        "ROOM22", {"type": "question.opened", "question_id": "q1", "opens_at": opened}
+    )
+
+    # Its own reach: the pipeline's delay (30 ms), and the clock's two reads.
+    assert live.reach_ms("ROOM22") == millis.now - opened == 32
+    assert live.reach_per_socket_us == websocket_hub.DEFAULT_REACH_US
+
+
 def grace_hub(clock: Callable[[], float], grace: float, on_lapse: Any = None) -> WebSocketHub:
     return WebSocketHub(
         leaderboard=MemoryLeaderboard(),

@@ -19,6 +19,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -624,3 +625,8 @@ class LiveSocket:
 def repo_root() -> Iterator[Path]:
     """Return the project folder."""
     yield Path(__file__).resolve().parents[3]
+
+
+def epoch_ms(stamp: str) -> int:
+    """Return an RFC 3339 time of the API as epoch milliseconds."""
+    return int(datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp() * 1000)

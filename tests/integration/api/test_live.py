@@ -18,7 +18,7 @@ from websockets.uri import parse_uri
 
 from entrypoints.settings import Settings
 
-from .conftest import RIGHT, LiveServer, LiveSocket, Minter, new_game, served
+from .conftest import RIGHT, LiveServer, LiveSocket, Minter, epoch_ms, new_game, served
 
 CURRENT_QUESTION_FIELDS = {
     "question_id",
@@ -301,6 +301,33 @@ async def test_a_live_question_is_timed_from_when_the_player_was_shown_it(
     assert opened["question_id"] == "q1"
     assert result["points"] == 1000, "answered within 0.5 s of being shown it"
     assert reply.status == 200 and 900 < reply.body["points"] < 1000, reply.body
+
+
+async def test_a_room_slow_to_reach_gets_its_next_question_open_that_much_longer(
+    live_server: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api = live_server.api
+    game = await new_game(api, players=1, seconds=20)
+    sid, player = game.session_id, game.players[0]
+    slow_question_opened(live_server, monkeypatch, 0.6)  # as a large room's fan-out
+
+    async with live_server.socket(sid, player) as live:
+        await live.next("session.snapshot")
+        await api.host(game.host, sid, "start")
+        first = await live.next("question.opened")
+        await api.host(game.host, sid, "next")
+        second = await live.next("question.opened")
+    current = await api.current(player, sid)
+
+    def length(question: dict[str, Any]) -> int:
+        return epoch_ms(question["closes_at"]) - epoch_ms(question["opens_at"])
+
+    # The first question: nothing measured yet, one socket is quick to reach.
+    assert length(first) == 20_000
+    # The second makes up for what the first took to reach the room (0.6 s
+    # and the pipeline's few ms), in quarter seconds; a read says the same.
+    assert length(second) in (20_750, 21_000), second
+    assert current.status == 200 and length(current.body) == length(second)
 
 
 async def test_a_player_who_read_the_question_first_is_timed_from_the_read(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from datetime import datetime
 
 import pytest
 
@@ -21,12 +20,9 @@ from .conftest import (
     Reply,
     assert_problem,
     conducted,
+    epoch_ms,
     new_game,
 )
-
-
-def _ms(stamp: str) -> int:
-    return int(datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp() * 1000)
 
 
 @pytest.fixture
@@ -59,9 +55,9 @@ async def test_each_player_gets_the_question_timed_from_when_it_was_served(app: 
     assert first.status == second.status == 200
     assert first.body["question_id"] == second.body["question_id"] == "q1"
     assert again.body == first.body, "fetching again does not restart the timer"
-    assert _ms(second.body["opens_at"]) - _ms(first.body["opens_at"]) >= 550
+    assert epoch_ms(second.body["opens_at"]) - epoch_ms(first.body["opens_at"]) >= 550
     for body in (first.body, second.body):
-        assert _ms(body["closes_at"]) - _ms(body["opens_at"]) == 5000
+        assert epoch_ms(body["closes_at"]) - epoch_ms(body["opens_at"]) == 5000
 
 
 async def test_points_count_from_each_players_own_serve_time(app: Harness) -> None:

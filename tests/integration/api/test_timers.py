@@ -5,17 +5,12 @@ from __future__ import annotations
 import copy
 import time
 from collections.abc import AsyncIterator, Callable
-from datetime import datetime
 
 import pytest
 
 from entrypoints.settings import Settings
 
-from .conftest import QUIZ, LiveServer, Minter, assert_problem, new_game, served
-
-
-def _ms(stamp: str) -> int:
-    return int(datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp() * 1000)
+from .conftest import QUIZ, LiveServer, Minter, assert_problem, epoch_ms, new_game, served
 
 
 @pytest.fixture
@@ -77,7 +72,7 @@ async def test_a_question_with_its_own_time_limit_closes_on_that_limit(
         opened = await live.next("question.opened")
         closed = await live.next("question.closed", within=4)
 
-    assert _ms(opened["closes_at"]) - _ms(opened["opens_at"]) == 1000
+    assert epoch_ms(opened["closes_at"]) - epoch_ms(opened["opens_at"]) == 1000
     assert closed["closed_at"] == opened["closes_at"]
 
 
@@ -95,5 +90,5 @@ async def test_the_host_moving_on_early_closes_the_question_at_that_moment(
         closed = await live.next("question.closed")
         second = await live.next("question.opened")
 
-    assert _ms(closed["closed_at"]) < _ms(opened["closes_at"])
-    assert _ms(closed["closed_at"]) <= _ms(second["opens_at"])
+    assert epoch_ms(closed["closed_at"]) < epoch_ms(opened["closes_at"])
+    assert epoch_ms(closed["closed_at"]) <= epoch_ms(second["opens_at"])

@@ -188,6 +188,7 @@ const openedSpan = new Map();
 // The time each player had to answer: from when question.opened reached
 // them to its closes_at (wall clocks: the server is on this machine).
 const timeToAnswer = [];
+const leastTimeByQuestion = new Map();
 const framesByType = {};
 
 function submitFrame(questionId, submission) {
@@ -224,7 +225,12 @@ function play(sessionId, player) {
           span.last = Math.max(span.last, at);
           openedSpan.set(event.question_id, span);
           player.openedAt.set(submission, at);
-          timeToAnswer.push(Date.parse(event.closes_at) - Date.now());
+          const left = Date.parse(event.closes_at) - Date.now();
+          timeToAnswer.push(left);
+          leastTimeByQuestion.set(
+            event.question_id,
+            Math.min(leastTimeByQuestion.get(event.question_id) ?? Infinity, left),
+          );
           const send = () => {
             player.sent.set(submission, now());
             ws.send(submitFrame(event.question_id, submission));
@@ -387,6 +393,7 @@ async function live() {
     // Against the question's own seconds: less is time the fan-out took away.
     time_to_answer_min_ms: timeToAnswer.reduce((least, n) => Math.min(least, n), Infinity),
     time_to_answer_p1_ms: pct(timeToAnswer, 0.01),
+    time_to_answer_min_ms_by_question: [...leastTimeByQuestion.values()],
     points_lost_p50: pct(lost, 0.5),
     points_lost_p99: pct(lost, 0.99),
     points_lost_max: lost.reduce((most, n) => Math.max(most, n), 0),

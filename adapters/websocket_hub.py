@@ -305,8 +305,8 @@ class _Room:
     # latest from the first of these (``WebSocketHub.first_sight``).
     opening: tuple[str, str] | None = None
     reached: tuple[str, int] | None = None
-    # When the open question opened (epoch ms) and how many sockets its
-    # frame went to; how long the last opening took to reach them all (ms)
+    # When the open question's frame reached this hub (epoch ms) and how
+    # many sockets it went to; how long the last opening took to reach them all (ms)
     # and how many they were: the next question's deadline makes up for it.
     opened_at: int = 0
     opened_sockets: int = 0
@@ -911,8 +911,9 @@ class WebSocketHub:
             room.opening = None
         elif event.get("type") == "question.opened" and target is None:
             room.opening = (frame, str(event.get("question_id", "")))
-            opens_at = event.get("opens_at")
-            room.opened_at = opens_at if isinstance(opens_at, int) else self.now_ms()
+            # From here, not the event's opens_at: the cloud's pipeline
+            # delays every player alike, and no room is slow to reach for it.
+            room.opened_at = self.now_ms()
             room.opened_sockets = len(room.connections)
             if room.answered_question != room.opening[1]:
                 room.answered_question, room.answered_by = room.opening[1], set()

@@ -892,10 +892,12 @@ async def test_a_rooms_reach_is_what_its_last_opening_took_for_as_many_sockets()
     assert live.reach_ms("ROOM22") == round(600 * websocket_hub.DEFAULT_REACH_US / 1000)
     assert live.reach_ms("EMPTY1") == 0, "no room here, nothing to reach"
     millis = live.now_ms = Millis()
-    opened = millis.now - 40  # the transition's time: the event took 40 ms to get here
+    # The event took 40 ms to get here (the transition's time): that delays
+    # every player alike, and the reach counts from here.
+    opened = millis.now + 1
 
     await live.to_session(
-        "ROOM22", {"type": "question.opened", "question_id": "q1", "opens_at": opened}
+        "ROOM22", {"type": "question.opened", "question_id": "q1", "opens_at": opened - 40}
     )
     for _ in range(20):
         await asyncio.sleep(0)
@@ -903,7 +905,7 @@ async def test_a_rooms_reach_is_what_its_last_opening_took_for_as_many_sockets()
     took -= opened
 
     # The last socket was reached at the fan-out's end, and reading the
-    # clock once more noted it: the reach is that, from the opening.
+    # clock once more noted it: the reach is that, from the hub's receipt.
     assert live.reach_ms("ROOM22") == took + 1
     # Learned for the next large room's first question, per socket.
     assert live.reach_per_socket_us == (took + 1) * 1000 / 600
@@ -919,13 +921,13 @@ async def test_a_small_rooms_opening_teaches_no_cost_per_socket() -> None:
     live = hub()
     millis = live.now_ms = Millis()
     live.connect("ROOM22", "ann")
-    opened = millis.now - 30
+    opened = millis.now + 1
     await live.to_session(
-        "ROOM22", {"type": "question.opened", "question_id": "q1", "opens_at": opened}
+        "ROOM22", {"type": "question.opened", "question_id": "q1", "opens_at": opened - 30}
     )
 
-    # Its own reach: the pipeline's delay (30 ms), and the clock's two reads.
-    assert live.reach_ms("ROOM22") == millis.now - opened == 32
+    # Its own reach: the receipt, the socket and the end, a clock's read each.
+    assert live.reach_ms("ROOM22") == millis.now - opened == 2
     assert live.reach_per_socket_us == websocket_hub.DEFAULT_REACH_US
 
 

@@ -233,11 +233,14 @@ def reach_allowance(reach_ms: int, limit: int) -> int:
     Every player is then left the question's whole time from when their
     screen was handed it: the players reached first have up to that much
     more. ``reach_ms`` is the hub's estimate, from how long the room's last
-    question took to reach every socket it had.
+    question took to reach every socket it had; a tenth is added to it.
     """
     if reach_ms < REACH_FLOOR_MS:
         return 0
-    steps = -(-reach_ms // REACH_STEP_MS)
+    # A tenth more: the hub measures when it handed the frame to the last
+    # socket's queue, and the frame still has to leave the process.
+    needed = reach_ms + reach_ms // 10
+    steps = -(-needed // REACH_STEP_MS)
     return min(steps * REACH_STEP_MS, REACH_MAX_MS, limit // 4)
 
 

@@ -104,7 +104,7 @@ def test_starting_a_live_session_opens_the_first_question() -> None:
 
 @pytest.mark.parametrize(
     ("reach", "allowance"),
-    [(0, 0), (49, 0), (50, 250), (250, 250), (251, 500), (1_400, 1_500), (2_400, 2_500)],
+    [(0, 0), (49, 0), (50, 250), (228, 250), (229, 500), (1_400, 1_750), (2_400, 2_500)],
 )
 def test_a_large_rooms_question_closes_later_by_the_time_it_takes_to_reach_it(
     reach: int, allowance: int

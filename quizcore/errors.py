@@ -107,6 +107,13 @@ class SessionFinished(QuizError):
     title = "Session finished"
 
 
+class SessionLocked(QuizError):
+    """The host locked the session: nobody new may join."""
+
+    code = "session_locked"
+    title = "Session locked"
+
+
 class SessionNotRunning(QuizError):
     """The session has not started (or is otherwise not running)."""
 

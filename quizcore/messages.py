@@ -176,6 +176,15 @@ class SessionFinished(Message):
     at: int
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SessionLockChanged(Message):
+    """The host locked the session to newcomers, or let them in again."""
+
+    kind: ClassVar[str] = "SessionLockChanged"
+    locked: bool
+    at: int
+
+
 MESSAGE_TYPES: dict[str, type[Message]] = {
     cls.kind: cls
     for cls in (
@@ -186,6 +195,7 @@ MESSAGE_TYPES: dict[str, type[Message]] = {
         ParticipantJoined,
         ParticipantRemoved,
         SessionStarted,
+        SessionLockChanged,
         QuestionOpened,
         QuestionClosed,
         SessionFinished,

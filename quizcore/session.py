@@ -24,6 +24,7 @@ from quizcore.errors import (
 from quizcore.messages import (
     Message,
     QuestionOpened,
+    SessionLockChanged,
     SessionStarted,
 )
 from quizcore.messages import (
@@ -92,6 +93,9 @@ class SessionState:
     # Self-paced: show each player a question's answer once it is over for
     # them (answered, or its time ran out), not only after the finish.
     show_answers: bool = False
+    # The host locked the session: nobody new may join (those who joined
+    # may come back).
+    locked: bool = False
     question_index: int = -1
     started_at: int | None = None
     finished_at: int | None = None
@@ -365,6 +369,24 @@ def finish(
     state = _bump(state, status="finished", finished_at=now)
     events.append(SessionFinishedEvent(session_id=state.session_id, at=now))
     return state, events
+
+
+def set_locked(
+    state: SessionState, actor: str, now: int, *, locked: bool
+) -> tuple[SessionState, list[Message]]:
+    """Lock the session to newcomers, or open it again (host only, idempotent).
+
+    A class that is in shuts the door on a code passed on to another room
+    (or to a script): those who joined may still come back, in the lobby
+    or while it runs.
+    """
+    _require_host(state, actor)
+    if state.status == "finished":
+        raise SessionFinished(f"session {state.session_id} is finished")
+    if state.locked == locked:
+        return state, []
+    state = _bump(state, locked=locked)
+    return state, [SessionLockChanged(session_id=state.session_id, locked=locked, at=now)]
 
 
 def reveal(

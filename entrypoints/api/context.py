@@ -372,6 +372,7 @@ class ApiContext:
             "phase": state.phase(now),
             "last_question": present(last) if last is not None else None,
             "close_when_all_answered": state.close_when_all_answered,
+            "locked": state.locked,
         }
 
 

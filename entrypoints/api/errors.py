@@ -28,6 +28,7 @@ STATUS_OF_CODE = {
     "question_closed": 409,
     "question_not_open": 409,
     "session_finished": 409,
+    "session_locked": 409,
     "session_not_running": 409,
     "name_taken": 409,
     "conflict": 409,

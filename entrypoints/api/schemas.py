@@ -306,6 +306,9 @@ class SessionView(BaseModel):
         description="While no question is open: the last revealed question (live mode)."
     )
     close_when_all_answered: bool
+    locked: bool = Field(
+        description="(v1.2) The host locked the session: nobody new may join (409 session_locked)."
+    )
 
 
 class ParticipantOut(BaseModel):

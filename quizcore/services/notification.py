@@ -14,6 +14,7 @@ from quizcore.messages import (
     QuestionClosed,
     QuestionOpened,
     ScoreUpdated,
+    SessionLockChanged,
     SessionStarted,
 )
 from quizcore.messages import SessionFinished as SessionFinishedEvent
@@ -149,6 +150,14 @@ class NotificationService:
                 },
             )
             await self.notifier.leaderboard_changed(sid)
+        elif isinstance(message, SessionLockChanged):
+            await self.notifier.to_session(
+                sid,
+                {
+                    "type": "session.locked" if message.locked else "session.unlocked",
+                    "at": message.at,
+                },
+            )
         elif isinstance(message, SessionStarted):
             await self.notifier.to_session(
                 sid, {"type": "session.started", "mode": message.mode, "at": message.at}

@@ -15,6 +15,7 @@ from quizcore.errors import (
     NotParticipant,
     QuizNotFound,
     SessionFinished,
+    SessionLocked,
     SessionNotRunning,
 )
 from quizcore.messages import (
@@ -206,6 +207,12 @@ class QuizService:
     def _reach_ms(self, session_id: str) -> int:
         return 0 if self.reach is None else self.reach.reach_ms(session_id)
 
+    async def set_locked(self, session_id: str, actor: str, *, locked: bool) -> SessionState:
+        """Lock the session to newcomers, or let them in again (host only)."""
+        return await self._transition(
+            session_id, lambda s, _q, now: rules.set_locked(s, actor, now, locked=locked)
+        )
+
     async def reveal(self, session_id: str, actor: str) -> SessionState:
         """Close the open question without opening the next (host only)."""
         return await self._transition(session_id, lambda s, q, now: rules.reveal(s, q, actor, now))
@@ -300,6 +307,8 @@ class QuizService:
             raise SessionFinished(f"session {session_id} is finished")
         if await self.sessions.removed(session_id, user_id):
             raise Forbidden("the host removed you from this session")
+        if state.locked and user_id != state.host_id:
+            raise SessionLocked(f"the host locked session {session_id}: ask them to let you in")
         name = await self._claim_name(session_id, user_id, display_name)
         participant, created, count = await self.sessions.add_participant(
             Participant(

@@ -62,7 +62,7 @@ def test_answer_result_survives_the_dict_round_trip(result: AnswerResult) -> Non
 def test_every_message_type_is_registered_under_its_kind() -> None:
     for kind, cls in MESSAGE_TYPES.items():
         assert cls.kind == kind
-    assert len(MESSAGE_TYPES) == 10
+    assert len(MESSAGE_TYPES) == 11
 
 
 def test_message_from_an_older_producer_gets_the_newer_fields_defaults() -> None:

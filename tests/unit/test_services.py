@@ -18,6 +18,7 @@ from quizcore.errors import (
     QuestionNotOpen,
     QuizNotFound,
     SessionFinished,
+    SessionLocked,
     SessionNotFound,
     SessionNotRunning,
 )
@@ -289,6 +290,36 @@ async def test_a_large_rooms_question_stays_open_for_its_last_screen(live: Play)
     second = session_events(live, "question.opened")[-1]
     assert second["closes_at"] - second["opens_at"] == 10_000, "a small room's exactly its seconds"
     assert reach.asked == [live.session_id, live.session_id]
+
+
+async def test_a_locked_session_lets_back_who_joined_and_nobody_new(live: Play) -> None:
+    await live.join("ann")
+    locked = await live.system.quiz.set_locked(live.session_id, HOST, locked=True)
+
+    again, created = await live.system.quiz.join(live.session_id, "ann", "Ann")
+    with pytest.raises(SessionLocked) as caught:
+        await live.system.quiz.join(live.session_id, "bob", "Bob")
+    host, _ = await live.system.quiz.join(live.session_id, HOST, "Teacher")
+    assert [event["type"] for event in session_events(live, "session.locked")] == ["session.locked"]
+
+    await live.system.quiz.start(live.session_id, HOST)
+    with pytest.raises(SessionLocked):
+        await live.system.quiz.join(live.session_id, "bob", "Bob")
+    await live.system.quiz.set_locked(live.session_id, HOST, locked=False)
+    bob, bob_new = await live.system.quiz.join(live.session_id, "bob", "Bob")
+
+    assert locked.locked and (await live.system.quiz.session(live.session_id)).locked is False
+    assert not created and again.user_id == "ann"
+    assert caught.value.code == "session_locked"
+    assert host.user_id == HOST, "the host may still join their own session"
+    assert bob_new and bob.user_id == "bob"
+    assert len(session_events(live, "session.unlocked")) == 1
+
+
+async def test_only_the_host_locks(live: Play) -> None:
+    await live.join("ann")
+    with pytest.raises(Forbidden):
+        await live.system.quiz.set_locked(live.session_id, "ann", locked=True)
 
 
 # --- current question ---------------------------------------------------------------

@@ -485,3 +485,39 @@ def test_a_self_paced_answer_shows_only_past_the_grace_when_the_player_did_not_a
     assert not rules.answer_out(
         hidden, question, answered=True, served_at=T0, now=T0 + 60_000, grace_ms=500
     )
+
+
+# --- locking ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["live", "self_paced"])
+def test_the_host_locks_and_unlocks_in_the_lobby_and_while_it_runs(mode: str) -> None:
+    for state in (new_state(mode), running(mode)):
+        locked, events = rules.set_locked(state, HOST, T0 + 5, locked=True)
+        again, repeated = rules.set_locked(locked, HOST, T0 + 6, locked=True)
+        opened, reopened = rules.set_locked(again, HOST, T0 + 7, locked=False)
+
+        assert locked.locked and locked.version == state.version + 1
+        told = messages.SessionLockChanged
+        assert events == [told(session_id="ABCDEF", locked=True, at=T0 + 5)]
+        assert again is locked and repeated == [], "locking again changes nothing, tells nobody"
+        assert not opened.locked
+        assert reopened == [
+            messages.SessionLockChanged(session_id="ABCDEF", locked=False, at=T0 + 7)
+        ]
+        assert rules.SessionState.from_dict(locked.to_dict()) == locked
+
+
+def test_only_the_host_locks_and_never_a_finished_session() -> None:
+    with pytest.raises(Forbidden):
+        rules.set_locked(new_state(), "guest", T0, locked=True)
+    finished, _ = rules.finish(running(), QUIZ, HOST, T0 + 1)
+    with pytest.raises(SessionFinished):
+        rules.set_locked(finished, HOST, T0 + 2, locked=True)
+
+
+def test_a_state_saved_before_locks_existed_reads_unlocked() -> None:
+    saved = new_state().to_dict()
+    del saved["locked"]
+
+    assert rules.SessionState.from_dict(saved).locked is False

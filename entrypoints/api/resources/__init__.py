@@ -44,7 +44,7 @@ def add_routes(app: Any, ctx: ApiContext) -> None:
     app.add_route("/v1/sessions/{session_id}/participants", Participants(ctx))
     app.add_route("/v1/sessions/{session_id}/participants/{user_id}", Participant(ctx))
     app.add_route("/v1/sessions/{session_id}/progress", Progress(ctx))
-    for action in ("start", "next", "reveal", "finish"):
+    for action in ("start", "next", "reveal", "finish", "lock", "unlock"):
         app.add_route(f"/v1/sessions/{{session_id}}/{action}", HostAction(ctx, action), suffix=None)
     app.add_route("/v1/sessions/{session_id}/questions/current", CurrentQuestionResource(ctx))
     question = QuestionAnswerResource(ctx)

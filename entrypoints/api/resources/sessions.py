@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable
+
 import falcon
 import falcon.asgi
 from spectree import Response
@@ -14,6 +17,7 @@ from entrypoints.api.resources.common import (
 )
 from quizcore.errors import NotFound
 from quizcore.services import session_board
+from quizcore.session import SessionState
 from quizcore.timefmt import present, rfc3339
 
 
@@ -155,7 +159,7 @@ class Participant:
 
 
 class HostAction:
-    """Host transitions: start, next, reveal, finish."""
+    """Host transitions: start, next, reveal, finish, (v1.2) lock, unlock."""
 
     def __init__(self, ctx: ApiContext, action: str) -> None:
         self.ctx = ctx
@@ -170,13 +174,15 @@ class HostAction:
         sid = self.ctx.session_id(session_id)
         self.ctx.limit(caller.user_id)
         quiz = self.ctx.services.quiz
-        change = {
+        changes: dict[str, Callable[[str, str], Awaitable[SessionState]]] = {
             "start": quiz.start,
             "next": quiz.advance,
             "reveal": quiz.reveal,
             "finish": quiz.finish,
-        }[self.action]
-        state = await change(sid, caller.user_id)
+            "lock": functools.partial(quiz.set_locked, locked=True),
+            "unlock": functools.partial(quiz.set_locked, locked=False),
+        }
+        state = await changes[self.action](sid, caller.user_id)
         resp.media = await self.ctx.session_view(state)
 
 

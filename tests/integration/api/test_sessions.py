@@ -69,8 +69,10 @@ async def test_a_lobby_session_reports_its_state(api: Api) -> None:
         "phase",
         "last_question",
         "close_when_all_answered",
+        "locked",
     }
     assert (view["phase"], view["last_question"]) == ("lobby", None)
+    assert view["locked"] is False
     assert view["session_id"] == game.session_id
     assert view["title"] == "Verbs under test"
     assert view["status"] == "lobby"

@@ -425,6 +425,57 @@ describe('player', () => {
     expect(await screen.findByTestId('player-error')).toHaveTextContent('No quiz with this ID');
   });
 
+  it('says the quiz is locked, and joins with the same Join once the teacher lets them in', async () => {
+    const user = userEvent.setup();
+    let locked = true;
+    const server = setup({
+      ...annJoinsTheLobby(),
+      'POST /v1/sessions/K7PQ2M/participants': () =>
+        locked
+          ? json(
+              {
+                type: 'about:blank',
+                title: 'Conflict',
+                status: 409,
+                code: 'session_locked',
+                detail: 'the host locked session K7PQ2M: ask them to let you in',
+              },
+              409,
+            )
+          : json({ session_id: 'K7PQ2M', user_id: 'u-ann', display_name: 'ann', score: 0, rank: null }, 201),
+    });
+    await user.type(await screen.findByTestId('name-input'), 'ann');
+    await user.type(screen.getByTestId('join-code-input'), 'k7pq2m');
+    await user.click(screen.getByTestId('join-button'));
+
+    // Back on the join form, name and quiz ID kept: no error page to go back from.
+    const note = await screen.findByTestId('join-locked');
+    expect(note).toHaveTextContent('This quiz is locked. Ask your teacher to let you in, then press Join again.');
+    expect(note).toHaveFocus();
+    expect(screen.queryByTestId('player-error')).toBeNull();
+    expect(screen.getByTestId('join-code-input')).toHaveValue('K7PQ2M');
+    expect(screen.getByTestId('name-input')).toHaveValue('ann');
+    expect(window.location.hash).toBe('#/join/K7PQ2M');
+    expect(FakeSocket.instances).toHaveLength(0);
+
+    // Another quiz ID typed: the note was about that quiz only.
+    await user.clear(screen.getByTestId('join-code-input'));
+    expect(screen.queryByTestId('join-locked')).toBeNull();
+    await user.type(screen.getByTestId('join-code-input'), 'K7PQ2M');
+    expect(screen.getByTestId('join-locked')).not.toHaveFocus();
+
+    // Still locked: said again.
+    await user.click(screen.getByTestId('join-button'));
+    expect(await screen.findByTestId('join-locked')).toBeInTheDocument();
+
+    // The teacher unlocked it: the same button gets them in.
+    locked = false;
+    await user.click(screen.getByTestId('join-button'));
+    expect(await screen.findByTestId('lobby')).toBeInTheDocument();
+    expect(screen.queryByTestId('join-locked')).toBeNull();
+    expect(server.calls.filter((call) => call.route === 'POST /v1/sessions/K7PQ2M/participants')).toHaveLength(3);
+  });
+
   it('asks for a complete quiz ID before joining', async () => {
     const user = userEvent.setup();
     setup({ 'GET /config.json': config });

@@ -46,6 +46,8 @@ export function App({ api, auth, authError = null, WebSocket, hosted: given, joi
   // form until the player leaves a quiz for another one.
   const [initialCode, setInitialCode] = useState(() => joinCodeFromSearch(window.location.search));
   const [playName, setPlayName] = useState<string | null>(null);
+  // The quiz ID whose host locked it before this player got in: the join form says so.
+  const [lockedCode, setLockedCode] = useState<string | null>(null);
 
   useEffect(() => {
     let cancelled = false;
@@ -136,6 +138,16 @@ export function App({ api, auth, authError = null, WebSocket, hosted: given, joi
     [joined],
   );
 
+  // The host locked the quiz before this player got in: back to the join form
+  // (in the game page's place, so the browser's Back does not try again by
+  // itself), which says so; its Join tries again.
+  const backLocked = useCallback((code: string) => {
+    setLockedCode(code);
+    const form: Route = { page: 'join', code };
+    window.history.replaceState(null, '', `${window.location.pathname}${routeHash(form)}`);
+    setRoute(form);
+  }, []);
+
   // Phones reach the server at its public URL (a LAN address), not at the host's origin.
   const publicBase = config?.public_url ? config.public_url.replace(/\/+$/, '') : null;
 
@@ -161,6 +173,7 @@ export function App({ api, auth, authError = null, WebSocket, hosted: given, joi
         onUnauthorized={onPlayerUnauthorized}
         onName={setPlayName}
         onJoined={rememberJoin}
+        onLocked={backLocked}
       />
     );
   } else if (rejoining || linkRejoins) {
@@ -176,7 +189,9 @@ export function App({ api, auth, authError = null, WebSocket, hosted: given, joi
         auth={auth}
         token={token}
         initialCode={route.code || initialCode}
+        lockedCode={lockedCode}
         onJoin={(code) => {
+          setLockedCode(null);
           // The host typing their own quiz ID gets their screen back, not a seat among the players.
           if (hosted.has(code, tokenUserId(auth.snapshot()))) return navigate({ page: 'host-session', code });
           // Back from the game comes to this form with the quiz ID still in it.

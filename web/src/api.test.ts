@@ -108,6 +108,18 @@ describe('ApiClient', () => {
     expect(error).toMatchObject({ status: 409, code: 'session_finished', detail: 'session ABCDEF is finished' });
   });
 
+  it('locks and unlocks a session with POST on the host routes, returning the session view', async () => {
+    const view = { session_id: 'ABCDEF', status: 'lobby', locked: true };
+    const { api, call } = setup([json(200, view), json(200, { ...view, locked: false })]);
+    expect(await api.setLocked('ABCDEF', true)).toMatchObject({ locked: true });
+    expect(call(0).url).toBe('/v1/sessions/ABCDEF/lock');
+    expect(call(0).init.method).toBe('POST');
+    expect(call(0).headers.Authorization).toBe('Bearer tok');
+    expect(await api.setLocked('ABCDEF', false)).toMatchObject({ locked: false });
+    expect(call(1).url).toBe('/v1/sessions/ABCDEF/unlock');
+    expect(call(1).init.method).toBe('POST');
+  });
+
   it("lists the session's participants in join order for the host", async () => {
     const { api, call } = setup([
       json(200, {

@@ -108,6 +108,8 @@ export interface SessionInfo {
   /** (v1.1) The last closed question with its answer and statistics, while none is open. */
   last_question?: unknown;
   close_when_all_answered?: boolean;
+  /** (v1.2) The host locked the session: nobody new may join (409 `session_locked`). */
+  locked?: boolean;
 }
 
 export interface Participation {
@@ -711,6 +713,18 @@ export class ApiClient {
   /** Finish the session (host). */
   async finish(sessionId: string): Promise<void> {
     await this.raw(`/v1/sessions/${seg(sessionId)}/finish`, { method: 'POST' });
+  }
+
+  /**
+   * (v1.2, host) Lock the session to newcomers (`locked` true), or open it
+   * again: from then a join by someone who had not joined is refused (409
+   * `session_locked`); those who joined may come back. Returns the session
+   * view (200, also when it already was so); a finished session is 409
+   * `session_finished`.
+   */
+  async setLocked(sessionId: string, locked: boolean): Promise<SessionInfo> {
+    const path = `/v1/sessions/${seg(sessionId)}/${locked ? 'lock' : 'unlock'}`;
+    return (await this.raw(path, { method: 'POST' })).data as SessionInfo;
   }
 
   /**

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from './api';
 import {
+  describeError,
   describeRemovalError,
   formatPoints,
   formatScore,
   hasVisibleText,
+  isLockedOut,
   isRemovedByHost,
 } from './format';
 
@@ -47,6 +49,13 @@ describe('removing a player', () => {
     expect(describeRemovalError(new TypeError('Failed to fetch'), 'Rude')).toBe(
       'Could not remove Rude: Could not reach the server. Check your connection.',
     );
+  });
+
+  it('knows a join refused because the host locked the quiz, and says what to do', () => {
+    const locked = new ApiError(409, 'session_locked', 'Conflict', 'the host locked session K7PQ2M: ask them to let you in');
+    expect(isLockedOut(locked)).toBe(true);
+    expect(isLockedOut(new ApiError(409, 'session_finished', 'Conflict', 'session K7PQ2M is finished'))).toBe(false);
+    expect(describeError(locked)).toBe('This quiz is locked. Ask your teacher to let you in.');
   });
 
   it('knows a join refused because the host removed the player', () => {

@@ -41,6 +41,7 @@ const MESSAGES: Record<string, string> = {
   not_found: 'Not found. Check the quiz ID.',
   quiz_not_found: 'That quiz does not exist any more.',
   session_finished: 'This quiz has already finished.',
+  session_locked: 'This quiz is locked. Ask your teacher to let you in.',
   session_not_running: 'The quiz is not running.',
   question_closed: 'Too late: the question had closed before your answer arrived.',
   question_not_open: 'This question is not open.',
@@ -102,6 +103,11 @@ export function isRemovedByHost(error: unknown): boolean {
     error.code === 'forbidden' &&
     /\bremoved\b/i.test(error.detail)
   );
+}
+
+/** Whether a refused join says the host locked the quiz to newcomers (they may try again later). */
+export function isLockedOut(error: unknown): boolean {
+  return error instanceof ApiError && error.code === 'session_locked';
 }
 
 /** Message for an error code (live-channel errors carry only the code). */

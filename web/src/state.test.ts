@@ -493,6 +493,36 @@ describe('the host leaving', () => {
   });
 });
 
+describe('the host locking the session', () => {
+  const locked = { ...snapshot, session: { ...(snapshot.session as object), locked: true } };
+
+  it('reads `locked` from the session view and the snapshot', () => {
+    const view = { session_id: 'ABCDEF', status: 'lobby', locked: true } as unknown as SessionInfo;
+    expect(run([{ type: 'session', session: view, offsetMs: 0 }]).locked).toBe(true);
+    expect(run([live(locked)]).locked).toBe(true);
+    // A later snapshot says it was opened again.
+    const reopened = { ...snapshot, seq: 9, session: { ...(snapshot.session as object), locked: false } };
+    expect(run([live(locked), live(reopened)]).locked).toBe(false);
+  });
+
+  it('follows session.locked and session.unlocked', () => {
+    const shut = run([live(snapshot), live({ type: 'session.locked', seq: 6, at: '2026-03-01T10:00:02Z' })]);
+    expect(shut.locked).toBe(true);
+    expect(shut.lastSeq).toBe(6);
+    const open = run([live({ type: 'session.unlocked', seq: 7, at: '2026-03-01T10:00:03Z' })], shut);
+    expect(open.locked).toBe(false);
+    expect(open.lastSeq).toBe(7);
+  });
+
+  it('keeps what it knows when a view or snapshot does not say (an older server)', () => {
+    const shut = run([live({ type: 'session.locked', seq: 6 })]);
+    const view = { session_id: 'ABCDEF', status: 'lobby' } as unknown as SessionInfo;
+    expect(run([{ type: 'session', session: view, offsetMs: 0 }], shut).locked).toBe(true);
+    expect(run([live(snapshot)], shut).locked).toBe(true);
+    expect(initialSessionState('ABCDEF').locked).toBe(false);
+  });
+});
+
 describe('a player the host removed', () => {
   const lobby = [
     live({ type: 'participant.joined', seq: 1, user_id: 'u1', display_name: 'Ann', participant_count: 1 }),

@@ -118,6 +118,11 @@ export interface SessionState {
   serverPhase: Phase | null;
   /** The host's screen has been gone for a while (host.left, until host.joined). */
   hostAway: boolean;
+  /**
+   * (v1.2) The host locked the session: nobody new may join (the session
+   * view's `locked`, then `session.locked` / `session.unlocked`).
+   */
+  locked: boolean;
 }
 
 export type SessionAction =
@@ -142,6 +147,8 @@ export type SessionAction =
       answer?: string | null;
     }
   | { type: 'answer.rejected'; submission_id: string; code: string; detail: string }
+  /** (Host) The lock or unlock went through: its reply's `locked`, before the event comes. */
+  | { type: 'locked'; locked: boolean }
   /** The host's own removal went through (204): drop the player before the event comes. */
   | { type: 'participant.removed'; user_id: string; display_name?: string }
   /**
@@ -194,6 +201,7 @@ export function initialSessionState(sessionId: string): SessionState {
     lastSeq: null,
     serverPhase: null,
     hostAway: false,
+    locked: false,
   };
 }
 
@@ -284,6 +292,11 @@ function applyLastQuestion(state: SessionState, value: unknown): SessionState {
     closed: { ...stats, question_id: stats.question_id || question.question_id },
     answerCount: stats.answer_count ?? state.answerCount,
   };
+}
+
+/** A session's `locked` as the server says it; the known value where it says nothing. */
+function readLocked(value: unknown, known: boolean): boolean {
+  return typeof value === 'boolean' ? value : known;
 }
 
 function readMode(value: unknown): Mode | null {
@@ -491,6 +504,7 @@ function applySnapshot(state: SessionState, message: Rec, receivedAt: number): S
     lastSeq: num(message.seq) ?? state.lastSeq,
     serverPhase: readPhase(session.phase),
     hostAway: message.host_away === true,
+    locked: readLocked(session.locked, state.locked),
   };
   if (question && status === 'running') return openQuestion(next, question);
   const last = message.last_question ?? session.last_question;
@@ -614,6 +628,10 @@ function applyLive(state: SessionState, message: LiveMessage, receivedAt: number
       return { ...withSeq, hostAway: true };
     case 'host.joined':
       return { ...withSeq, hostAway: false };
+    case 'session.locked':
+      return { ...withSeq, locked: true };
+    case 'session.unlocked':
+      return { ...withSeq, locked: false };
     case 'question.opened': {
       const question = readQuestion(message);
       if (!question) return withSeq;
@@ -772,6 +790,7 @@ export function sessionReducer(state: SessionState, action: SessionAction): Sess
               : action.offsetMs,
         clockKnown: state.clockKnown || action.offsetMs !== null,
         serverPhase: readPhase(session.phase) ?? state.serverPhase,
+        locked: readLocked(session.locked, state.locked),
       };
       if (next.status === 'finished') return { ...next, questionOpen: false };
       const question = readQuestion(session.current_question);
@@ -854,6 +873,8 @@ export function sessionReducer(state: SessionState, action: SessionAction): Sess
       return applyRejected(state, action.submission_id, action.code, action.detail);
     case 'participant.removed':
       return removeParticipant(state, action.user_id, null, action.display_name ?? null);
+    case 'locked':
+      return state.locked === action.locked ? state : { ...state, locked: action.locked };
     case 'leaderboard':
       return applyLeaderboard(
         state,

@@ -71,6 +71,13 @@ export interface SessionHandle {
   hostAction: (action: HostAction) => void;
   /** (Host) Remove a player from the session; a failure shows in `removeError`. */
   removePlayer: (participant: Participant) => void;
+  /**
+   * (Host) Lock the session to newcomers, or open it again; a failure shows
+   * in `actionError`. The state's `locked` follows the reply and the events.
+   */
+  setLocked: (locked: boolean) => void;
+  /** (Host) A lock or unlock is being sent. */
+  locking: boolean;
   reconnect: () => void;
   /**
    * (Self-paced) The index of the question whose time ran out while the
@@ -149,6 +156,8 @@ export function useSession(sessionId: string, role: Role, deps: SessionDeps): Se
   const [removingPlayers, setRemovingPlayers] = useState<Participant[]>([]);
   const removingRef = useRef(new Map<string, Participant>());
   const [removeError, setRemoveError] = useState<string | null>(null);
+  const [locking, setLocking] = useState(false);
+  const lockingRef = useRef(false);
   const stateRef = useRef(state);
   stateRef.current = state;
   const liveRef = useRef<LiveClient | null>(null);
@@ -579,6 +588,30 @@ export function useSession(sessionId: string, role: Role, deps: SessionDeps): Se
   );
   const removing = useMemo(() => removingPlayers.map((player) => player.user_id), [removingPlayers]);
 
+  const setLocked = useCallback(
+    (locked: boolean) => {
+      // One request at a time (the toggle is disabled meanwhile): a double
+      // click must not lock and unlock again at once.
+      if (lockingRef.current) return;
+      lockingRef.current = true;
+      setLocking(true);
+      setActionError(null);
+      void (async () => {
+        try {
+          const session = await api.setLocked(sessionId, locked);
+          // The live channel says the same (`session.locked`); this covers a lagging connection.
+          dispatch({ type: 'locked', locked: typeof session?.locked === 'boolean' ? session.locked : locked });
+        } catch (ex) {
+          setActionError(ex instanceof Error ? ex : new Error(String(ex)));
+        } finally {
+          lockingRef.current = false;
+          setLocking(false);
+        }
+      })();
+    },
+    [api, sessionId],
+  );
+
   // The live channel is back: a removal that failed for want of a connection
   // is not still failing; its message goes (the host may try again).
   useEffect(() => {
@@ -620,6 +653,8 @@ export function useSession(sessionId: string, role: Role, deps: SessionDeps): Se
     nextSelfPaced,
     hostAction,
     removePlayer,
+    setLocked,
+    locking,
     reconnect,
     ranOutAway,
     timeUp,

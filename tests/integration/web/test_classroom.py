@@ -16,7 +16,9 @@ What a teacher with a projector and a class on phones runs into:
 - the self-paced teacher's screen: who closed the page, and what a student typed while the
   class works, for a class of 30 on a 1280x720 projector;
 - the presenter screen fills 1920x1080 (no scrolling, big type, the phones' colours);
-- a typed question's reveal lists what the class typed, as many spellings as fit, whole.
+- a typed question's reveal lists what the class typed, as many spellings as fit, whole;
+- a host who locks the quiz keeps newcomers out (a player who joined comes back in), until
+  they unlock it.
 
 Screenshots go to ``test-output/web/``; with ``QUIZ_UPDATE_DOCS_SCREENSHOTS=1`` the
 presenter and phone reveal screenshots are copied to ``docs/screenshots/``.
@@ -1072,6 +1074,44 @@ def test_the_host_removes_a_rude_name_for_good(room: Room) -> None:
     room.start(host, 1)
     expect(ana.get_by_test_id("choice-0")).to_be_visible()
     expect(rude.get_by_test_id("choice-0")).to_have_count(0)
+
+
+def test_the_host_locks_the_quiz_to_newcomers(room: Room, output_dir: Path) -> None:
+    host, code = room.host()
+    ana = room.player(code, "Ana")
+    expect(host.get_by_test_id("participant-count")).to_have_text("1")
+
+    lock = host.get_by_test_id("host-lock")
+    expect(lock).to_have_text("Lock joining")
+    lock.click()
+    expect(lock).to_have_attribute("aria-pressed", "true")
+    expect(lock).to_have_text("Locked: unlock joining")
+    expect(host.get_by_test_id("host-locked-note")).to_have_text("Locked: nobody new can join")
+    # Space must not unlock it again: the toggle keeps no focus.
+    expect(lock).not_to_be_focused()
+    _no_scroll(host)
+    _save(host, output_dir / "presenter-lobby-locked.png")
+
+    # A new phone with the quiz ID is told, its name and the quiz ID kept.
+    late = room.page(PHONE, "Late")
+    late.goto(f"{room.base}/?join={code}")
+    late.get_by_test_id("name-input").fill("Late")
+    late.get_by_test_id("join-button").click()
+    expect(late.get_by_test_id("join-locked")).to_contain_text("This quiz is locked.")
+    expect(late.get_by_test_id("join-code-input")).to_have_value(code)
+
+    # A player who joined comes back in.
+    ana.reload()
+    expect(ana.get_by_test_id("lobby")).to_be_visible()
+    expect(ana.get_by_test_id("my-name")).to_have_text("Ana")
+
+    lock.click()
+    expect(lock).to_have_attribute("aria-pressed", "false")
+    expect(host.get_by_test_id("host-locked-note")).to_have_count(0)
+    # The same Join, once the teacher unlocked it.
+    late.get_by_test_id("join-button").click()
+    expect(late.get_by_test_id("lobby")).to_be_visible()
+    expect(host.get_by_test_id("participant-count")).to_have_text("2")
 
 
 def _start_writing(room: Room, title: str, prompt: str, choices: list[str], right: int) -> Any:

@@ -1362,3 +1362,140 @@ describe('HostPanel while a self-paced class works', () => {
     expect(screen.getAllByTestId('leaderboard-row')).toHaveLength(2);
   });
 });
+
+describe('HostPanel locking the quiz to newcomers', () => {
+  /** The server's lock and unlock: the session view as it then is. */
+  const lockRoute = (extra: Partial<SessionInfo> = {}) =>
+    vi.fn(async (_session: string, locked: boolean) => session({ ...extra, locked }));
+
+  it('locks joining from the lobby and says so where the quiz ID is shown', async () => {
+    const user = userEvent.setup();
+    const setLocked = lockRoute();
+    const api = renderPanel(session(), undefined, { setLocked });
+    await annJoins();
+    const toggle = await screen.findByTestId('host-lock');
+    expect(toggle).toHaveTextContent(/^Lock joining$/);
+    expect(toggle).toHaveAttribute('aria-pressed', 'false');
+    expect(screen.queryByTestId('host-locked-note')).toBeNull();
+    expect(screen.getByTestId('lobby')).toHaveTextContent('Join at http://192.168.1.20:8000/ with the quiz ID');
+
+    await user.click(toggle);
+    expect(setLocked).toHaveBeenCalledWith('K7PQ2M', true);
+    await waitFor(() => expect(toggle).toHaveAttribute('aria-pressed', 'true'));
+    expect(toggle).toHaveTextContent(/^Locked: unlock joining$/);
+    expect(screen.getByTestId('host-locked-note')).toHaveTextContent(/^Locked: nobody new can join$/);
+    expect(screen.getByTestId('lobby')).not.toHaveTextContent('Join at');
+    expect(screen.getByTestId('host-session-id')).toHaveTextContent('K7PQ2M');
+    expect(screen.getByTestId('lock-status')).toHaveTextContent('Joining is locked: nobody new can join.');
+    // Space starts nothing in the lobby, and no focused toggle takes it either.
+    expect(toggle).not.toHaveFocus();
+    await user.keyboard(' ');
+    expect(setLocked).toHaveBeenCalledTimes(1);
+    expect(api.start).not.toHaveBeenCalled();
+
+    await user.click(toggle);
+    expect(setLocked).toHaveBeenLastCalledWith('K7PQ2M', false);
+    await waitFor(() => expect(toggle).toHaveAttribute('aria-pressed', 'false'));
+    expect(toggle).toHaveTextContent(/^Lock joining$/);
+    expect(screen.queryByTestId('host-locked-note')).toBeNull();
+    expect(screen.getByTestId('lock-status')).toHaveTextContent('Joining is open again: new players can join.');
+  });
+
+  it('shows a locked quiz as locked after a reload, and follows another host screen', async () => {
+    renderPanel(session({ locked: true }));
+    const toggle = await screen.findByTestId('host-lock');
+    await waitFor(() => expect(toggle).toHaveAttribute('aria-pressed', 'true'));
+    expect(screen.getByTestId('host-locked-note')).toBeInTheDocument();
+    // Nothing changed: nothing to say.
+    expect(screen.getByTestId('lock-status')).toBeEmptyDOMElement();
+
+    await waitFor(() => expect(FakeSocket.instances).toHaveLength(1));
+    const socket = FakeSocket.last();
+    act(() => {
+      socket.open();
+      socket.receive({ type: 'session.unlocked', seq: 3, at: new Date().toISOString() });
+    });
+    expect(toggle).toHaveAttribute('aria-pressed', 'false');
+    expect(screen.queryByTestId('host-locked-note')).toBeNull();
+    act(() => socket.receive({ type: 'session.locked', seq: 4, at: new Date().toISOString() }));
+    expect(toggle).toHaveAttribute('aria-pressed', 'true');
+    expect(screen.getByTestId('host-locked-note')).toBeInTheDocument();
+  });
+
+  it('puts the focus on "Next question" after the toggle at the reveal, so Space goes on', async () => {
+    const user = userEvent.setup();
+    const setLocked = lockRoute(firstQuestionOpen());
+    const api = renderPanel(session({ participant_count: 2, ...firstQuestionOpen() }), undefined, { setLocked });
+    await toTheReveal();
+    await settled();
+
+    // From the keyboard: Enter on the toggle locks; the focus is then on the main action.
+    screen.getByTestId('host-lock').focus();
+    await user.keyboard('{Enter}');
+    expect(setLocked).toHaveBeenCalledWith('K7PQ2M', true);
+    expect(screen.getByTestId('host-next')).toHaveFocus();
+    // The quiz ID in the bar says it no longer lets anyone in (not where to join).
+    const note = await screen.findByTestId('host-locked-note');
+    expect(note).toHaveTextContent('Locked: nobody new can join');
+    expect(screen.getByTestId('presenter')).not.toHaveTextContent('192.168.1.20:8000');
+
+    await user.keyboard(' ');
+    await waitFor(() => expect(api.next).toHaveBeenCalledTimes(1));
+    expect(setLocked).toHaveBeenCalledTimes(1);
+  });
+
+  it('sends one request at a time: the toggle waits for the reply', async () => {
+    const user = userEvent.setup();
+    let reply: (value: SessionInfo) => void = () => undefined;
+    const setLocked = vi.fn(
+      (_session: string, _locked: boolean) => new Promise<SessionInfo>((resolve) => (reply = resolve)),
+    );
+    renderPanel(session({ mode: 'self_paced', status: 'running', participant_count: 1 }), undefined, {
+      setLocked,
+    });
+    const toggle = await screen.findByTestId('host-lock');
+    await user.click(toggle);
+    expect(toggle).toBeDisabled();
+    await user.click(toggle);
+    expect(setLocked).toHaveBeenCalledTimes(1);
+    await act(async () => reply(session({ mode: 'self_paced', status: 'running', locked: true })));
+    expect(toggle).toBeEnabled();
+    expect(toggle).toHaveAttribute('aria-pressed', 'true');
+  });
+
+  it('shows a refusal as other host actions do, and stays as it was', async () => {
+    const user = userEvent.setup();
+    const setLocked = vi
+      .fn(async (_session: string, _locked: boolean): Promise<SessionInfo> => session({ locked: true }))
+      .mockRejectedValueOnce(new ApiError(503, 'unavailable', 'Service Unavailable', ''))
+      .mockRejectedValueOnce(new ApiError(429, 'rate_limited', 'Too Many Requests', ''));
+    renderPanel(session(), undefined, { setLocked });
+    const toggle = await screen.findByTestId('host-lock');
+
+    await user.click(toggle);
+    expect(await screen.findByRole('alert')).toHaveTextContent('The server is busy. Please try again shortly.');
+    expect(toggle).toHaveAttribute('aria-pressed', 'false');
+    expect(screen.queryByTestId('host-locked-note')).toBeNull();
+
+    await user.click(toggle);
+    await waitFor(() => expect(screen.getByRole('alert')).toHaveTextContent('Too many requests.'));
+    // Tried again and through: the message goes.
+    await user.click(toggle);
+    await waitFor(() => expect(toggle).toHaveAttribute('aria-pressed', 'true'));
+    expect(screen.getByRole('alert')).toBeEmptyDOMElement();
+  });
+
+  it('offers no toggle once the quiz is over, nor to anyone but the host', async () => {
+    renderPanel(session({ status: 'finished', locked: true }), undefined, {
+      results: vi.fn(async () => ({ session_id: 'K7PQ2M', standings: [], questions: [] })),
+    });
+    expect(await screen.findByTestId('host-session-id')).toBeInTheDocument();
+    expect(screen.queryByTestId('host-lock')).toBeNull();
+    expect(screen.queryByTestId('host-locked-note')).toBeNull();
+    cleanup();
+
+    renderPanel(session({ host_id: 'u-other' }));
+    expect(await screen.findByTestId('not-host')).toBeInTheDocument();
+    expect(screen.queryByTestId('host-lock')).toBeNull();
+  });
+});

@@ -478,6 +478,33 @@ export function HostPanel({
     [hiddenAnswers, hideAnswer, restoreAnswers],
   );
 
+  // Locking the quiz to newcomers (a quiz ID passed on to another room):
+  // the toggle sends the lock or unlock, then the focus goes where it goes
+  // after a removal, to the main action, so the next Space goes on with the
+  // quiz and never unlocks it again (in the lobby, where Space starts
+  // nothing, to no button at all). The class-facing note and the toggle
+  // follow the server (the reply, then `session.locked`/`session.unlocked`).
+  const { setLocked, locking } = session;
+  const locked = state.locked;
+  const toggleLock = useCallback(() => {
+    setLocked(!locked);
+    focusMainAction();
+  }, [setLocked, locked, focusMainAction]);
+  // Said to screen readers when it changes (the focus left the toggle, whose
+  // pressed state would have said it), from this screen or another.
+  const [lockAnnouncement, setLockAnnouncement] = useState('');
+  const lockKnown = useRef<boolean | null>(null);
+  const loadedStatus = state.status !== null;
+  useEffect(() => {
+    if (!loadedStatus) return;
+    const before = lockKnown.current;
+    lockKnown.current = locked;
+    if (before === null || before === locked) return;
+    setLockAnnouncement(
+      locked ? 'Joining is locked: nobody new can join.' : 'Joining is open again: new players can join.',
+    );
+  }, [loadedStatus, locked]);
+
   // Self-paced: where each player is, for the table and the finish dialog.
   const selfPacedRunning = isHost && !live && state.status === 'running';
   const progress = useProgress(deps.api, sessionId, selfPacedRunning, state.leaderboardVersion);
@@ -531,10 +558,19 @@ export function HostPanel({
         <div className="presenter-title">
           <strong title={state.title ?? undefined}>{state.title ?? 'Quiz'}</strong>
           {phase !== 'lobby' && phase !== null && (
-            <span className="presenter-code">
+            <span className={`presenter-code${locked && phase !== 'finished' ? ' is-locked' : ''}`}>
               Quiz ID{' '}
               <strong data-testid="host-session-id">{sessionId}</strong>
-              {phase !== 'finished' && <span className="muted"> · {joinAt}</span>}
+              {phase !== 'finished' &&
+                (locked ? (
+                  // The quiz ID no longer lets anyone in: said where latecomers read it.
+                  <span className="locked-note" data-testid="host-locked-note">
+                    {' '}
+                    · Locked: nobody new can join
+                  </span>
+                ) : (
+                  <span className="muted"> · {joinAt}</span>
+                ))}
             </span>
           )}
         </div>
@@ -578,6 +614,28 @@ export function HostPanel({
               onClick={() => setPlayersOpen(true)}
             >
               Players ({participants})
+            </button>
+          )}
+          {isHost && (state.status === 'lobby' || state.status === 'running') && (
+            <button
+              type="button"
+              className={`button secondary lock-toggle${locked ? ' is-locked' : ''}`}
+              data-testid="host-lock"
+              aria-pressed={locked}
+              disabled={locking}
+              onClick={toggleLock}
+            >
+              {/* A narrower projector shows the first word ("Lock", "Locked"):
+                  the rest stays in the name screen readers and voice control use. */}
+              {locked ? (
+                <span>
+                  Locked<span className="lock-toggle-more">: unlock joining</span>
+                </span>
+              ) : (
+                <span>
+                  Lock<span className="lock-toggle-more"> joining</span>
+                </span>
+              )}
             </button>
           )}
           {state.status !== 'finished' && state.status !== null && (
@@ -626,6 +684,9 @@ export function HostPanel({
           announcement
         )}
       </p>
+      <p className="visually-hidden" role="status" data-testid="lock-status">
+        {lockAnnouncement}
+      </p>
 
       {state.status === null && (
         <section className="stage" aria-busy="true">
@@ -639,10 +700,17 @@ export function HostPanel({
           data-testid="lobby"
           aria-label="Lobby"
         >
-          <div className="lobby-join">
-            <p className="lobby-join-at">
-              Join at <strong>{joinAt}</strong> with the quiz ID
-            </p>
+          <div className={`lobby-join${locked ? ' is-locked' : ''}`}>
+            {locked ? (
+              // In place of "Join at …": the class sees the code no longer lets anyone in.
+              <p className="lobby-join-at locked-note" data-testid="host-locked-note">
+                Locked: nobody new can join
+              </p>
+            ) : (
+              <p className="lobby-join-at">
+                Join at <strong>{joinAt}</strong> with the quiz ID
+              </p>
+            )}
             <p
               className="mega-code"
               data-testid="host-session-id"

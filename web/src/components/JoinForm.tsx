@@ -1,4 +1,4 @@
-import { useId, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import type { ClientConfig } from '../api';
 import type { AuthStore, StoredToken } from '../auth';
 import { describeError, hasVisibleText } from '../format';
@@ -10,6 +10,11 @@ export interface JoinFormProps {
   auth: AuthStore;
   token: StoredToken | null;
   initialCode: string;
+  /**
+   * The quiz ID whose host locked it before this player got in (409
+   * `session_locked`): said while that quiz ID is in the form.
+   */
+  lockedCode?: string | null;
   onJoin: (code: string) => void;
   onLogin: (returnTo: string) => void;
 }
@@ -18,7 +23,15 @@ export interface JoinFormProps {
 const NAME_MAX = 40;
 
 /** The player's start screen: name (or login) and quiz ID. */
-export function JoinForm({ config, auth, token, initialCode, onJoin, onLogin }: JoinFormProps) {
+export function JoinForm({
+  config,
+  auth,
+  token,
+  initialCode,
+  lockedCode = null,
+  onJoin,
+  onLogin,
+}: JoinFormProps) {
   const choice = authChoice(config, token);
   // A new tab of the same browser offers the name it last used (the device
   // key gets the same player back whatever the name).
@@ -36,6 +49,15 @@ export function JoinForm({ config, auth, token, initialCode, onJoin, onLogin }: 
   const hintId = useId();
   const nameHintId = useId();
   const needsName = choice.dev && !choice.auth0SignedIn;
+  const locked = lockedCode !== null && normaliseJoinCode(code) === lockedCode;
+  // Back from a locked quiz: screen readers and keyboards start at what
+  // happened (the next Tab reaches Join). Not when the note comes back as
+  // the quiz ID is typed again.
+  const lockedNote = useRef<HTMLParagraphElement>(null);
+  const focusLocked = useRef(locked);
+  useEffect(() => {
+    if (focusLocked.current) lockedNote.current?.focus();
+  }, []);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -143,6 +165,11 @@ export function JoinForm({ config, auth, token, initialCode, onJoin, onLogin }: 
               : '6 to 8 characters. Quiz IDs never contain O, I, 0 or 1.'}
           </p>
         </div>
+        {locked && (
+          <p className="join-locked" role="alert" tabIndex={-1} ref={lockedNote} data-testid="join-locked">
+            <strong>This quiz is locked.</strong> Ask your teacher to let you in, then press Join again.
+          </p>
+        )}
         <p className="form-error" role="alert" data-testid="join-error">
           {error}
         </p>

@@ -72,7 +72,7 @@ const scored = (correct: boolean) => async (_session: string, body: { submission
 });
 
 /** Ann's page of K7PQ2M, on the given API; returns its way back to the start. */
-function renderPlayer(api: object) {
+function renderPlayer(api: object, onLocked?: (sessionId: string) => void) {
   const onLeave = vi.fn();
   render(
     <PlayerPage
@@ -85,6 +85,7 @@ function renderPlayer(api: object) {
       }}
       onLeave={onLeave}
       onUnauthorized={vi.fn()}
+      onLocked={onLocked}
     />,
   );
   return onLeave;
@@ -559,5 +560,30 @@ describe('PlayerPage of a player the host removed', () => {
     expect(screen.queryByTestId('player-error')).toBeNull();
     expect(api.getSession).not.toHaveBeenCalled();
     expect(FakeSocket.instances).toHaveLength(0);
+  });
+});
+
+describe('PlayerPage of a quiz the host locked', () => {
+  const lockedJoin = () => ({
+    join: vi.fn(async () => {
+      throw new ApiError(409, 'session_locked', 'Conflict', 'the host locked session K7PQ2M: ask them to let you in');
+    }),
+    getSession: vi.fn(),
+  });
+
+  it('hands back to the join form, which says so, without an error page in between', async () => {
+    const api = lockedJoin();
+    const onLocked = vi.fn();
+    renderPlayer(api, onLocked);
+    await vi.waitFor(() => expect(onLocked).toHaveBeenCalledWith('K7PQ2M'));
+    expect(screen.queryByTestId('player-error')).toBeNull();
+    expect(api.getSession).not.toHaveBeenCalled();
+  });
+
+  it('says the quiz is locked where no join form takes over', async () => {
+    renderPlayer(lockedJoin());
+    expect(await screen.findByTestId('player-error')).toHaveTextContent(
+      'This quiz is locked. Ask your teacher to let you in.',
+    );
   });
 });

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError, type Question } from '../api';
-import { describeError, formatPoints, formatRank, formatScore } from '../format';
+import { describeError, formatPoints, formatRank, formatScore, isLockedOut } from '../format';
 import { answeredOnServer, phaseOf, submissionFor } from '../state';
 import { useSession, type SessionDeps } from '../useSession';
 import { AnswerFeedback } from './AnswerFeedback';
@@ -23,6 +23,12 @@ export interface PlayerPageProps {
   onName?: (name: string | null) => void;
   /** Told once the join went through (the browser remembers the quiz, to come back to it). */
   onJoined?: (sessionId: string, userId: string) => void;
+  /**
+   * Told when the host locked the quiz before this player joined (409
+   * `session_locked`): back to the join form, which says so, to press Join
+   * again once the teacher lets them in.
+   */
+  onLocked?: (sessionId: string) => void;
 }
 
 /**
@@ -60,6 +66,7 @@ export function PlayerPage({
   onUnauthorized,
   onName,
   onJoined,
+  onLocked,
 }: PlayerPageProps) {
   const session = useSession(sessionId, 'player', deps);
   const { state, participation, fatal, results } = session;
@@ -92,6 +99,12 @@ export function PlayerPage({
   useEffect(() => {
     if (fatal instanceof ApiError && fatal.status === 401) onUnauthorized();
   }, [fatal, onUnauthorized]);
+
+  // Not an error to dwell on: the join form says the quiz is locked, Join tries again.
+  const lockedOut = isLockedOut(fatal) && onLocked !== undefined;
+  useEffect(() => {
+    if (lockedOut) onLocked?.(sessionId);
+  }, [lockedOut, onLocked, sessionId]);
 
   const question = state.question;
   // The quiz's last question: what comes after it is the results, not another one.
@@ -152,6 +165,15 @@ export function PlayerPage({
     : (revealed ?? beforeThisQuestion);
 
   if (session.removed) return <RemovedNotice onLeave={onLeave} />;
+
+  if (lockedOut) {
+    // The join form takes over at once: no error flashes in between.
+    return (
+      <section className="card" aria-busy="true">
+        <p>Joining {sessionId}…</p>
+      </section>
+    );
+  }
 
   if (fatal) {
     return (

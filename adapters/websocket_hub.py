@@ -76,6 +76,8 @@ SLICE_SECONDS = 0.002
 # socket, not the pipeline's fixed delay, is what the spread measures.
 DEFAULT_REACH_US = 250.0
 REACH_LEARN_SOCKETS = 500
+# How many of a room's last openings its next question's reach is taken from.
+REACH_KEPT = 3
 
 
 class _Slices:
@@ -306,11 +308,12 @@ class _Room:
     opening: tuple[str, str] | None = None
     reached: tuple[str, int] | None = None
     # When the open question's frame reached this hub (epoch ms) and how
-    # many sockets it went to; how long the last opening took to reach them all (ms)
-    # and how many they were: the next question's deadline makes up for it.
+    # many sockets it went to; how long the last ``REACH_KEPT`` openings
+    # took to reach them all (ms) and how many they were: the next
+    # question's deadline makes up for the longest.
     opened_at: int = 0
     opened_sockets: int = 0
-    reach: tuple[int, int] | None = None
+    reaches: deque[tuple[int, int]] = field(default_factory=lambda: deque(maxlen=REACH_KEPT))
     sightings: dict[str, tuple[str, int]] = field(default_factory=dict)
     # Users whose last socket closed, and when (monotonic seconds): within the
     # hub's ``presence_grace`` they still count as connected.
@@ -650,25 +653,26 @@ class WebSocketHub:
             now = self.now_ms()
             room.reached = (opening[1], now)
             took, sockets = max(0, now - room.opened_at), room.opened_sockets
-            room.reach = (took, sockets)
+            room.reaches.append((took, sockets))
             if sockets >= REACH_LEARN_SOCKETS:
                 self.reach_per_socket_us = took * 1000 / sockets
 
     def reach_ms(self, session_id: str) -> int:
         """Return how long a question opened now is expected to take to reach the room (ms).
 
-        The ``OpeningReach`` port. What the room's last question took, for
-        as many sockets as it has now; before a first question, the sockets
+        The ``OpeningReach`` port. The longest of what the room's last
+        questions took, each for as many sockets as it has now (a board
+        going out to the whole room at the same moment makes one opening
+        slower than the one before); before a first question, the sockets
         times the cost per socket of the last large room measured here.
         """
         room = self._rooms.get(session_id)
         if room is None:
             return 0
         sockets = len(room.connections)
-        if room.reach is None:
+        if not room.reaches:
             return round(sockets * self.reach_per_socket_us / 1000)
-        took, then = room.reach
-        return round(took * max(1.0, sockets / max(1, then)))
+        return max(round(took * max(1.0, sockets / max(1, then))) for took, then in room.reaches)
 
     def answer_counts(self, session_id: str) -> dict[str, int]:
         """Return the answers scored per question so far, as the boards carry them."""

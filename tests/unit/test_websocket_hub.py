@@ -917,6 +917,31 @@ async def test_a_rooms_reach_is_what_its_last_opening_took_for_as_many_sockets()
     assert live.reach_ms("ROOM22") == took + 1, "never less than the room took"
 
 
+async def test_a_rooms_reach_is_the_longest_of_its_last_openings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    live = hub()
+    clock = live.now_ms = Millis()
+    live.connect("ROOM22", "ann")
+    push = websocket_hub._Room.pushed
+    slow_by = 0
+
+    def late(room: Any, connection: Any, frame: str, now_ms: Any) -> None:
+        # The socket is handed the frame ``slow_by`` ms after the hub had it.
+        clock.now += slow_by
+        push(room, connection, frame, now_ms)
+
+    monkeypatch.setattr(websocket_hub._Room, "pushed", late)
+    for question, slow_by in (("q1", 400), ("q2", 100), ("q3", 100)):  # noqa: B007
+        await live.to_session("ROOM22", {"type": "question.opened", "question_id": question})
+    slowest = live.reach_ms("ROOM22")
+    # q1 is one opening too old once q4 opened.
+    await live.to_session("ROOM22", {"type": "question.opened", "question_id": "q4"})
+
+    assert 400 < slowest < 410, "a quicker opening since does not forget a slow one"
+    assert 100 < live.reach_ms("ROOM22") < 110
+
+
 async def test_a_small_rooms_opening_teaches_no_cost_per_socket() -> None:
     live = hub()
     millis = live.now_ms = Millis()

@@ -12,8 +12,10 @@ time, answers per second, p50/p99 from sending an answer to its
 ``answer.result``, p99 from sending it to the first ``leaderboard.updated``
 whose ``me`` shows it (and answer -> result split between the answers sent in
 the first second after a question opened, while ``question.opened`` is still
-going out to the room, and those sent later), dropped messages and the
-server's peak RSS; writes them to bench/RESULTS.md.
+going out to the room, and those sent later), each player's time to
+answer (``closes_at`` minus when ``question.opened`` reached them: the
+least, the 1st percentile and the least per question), dropped messages
+and the server's peak RSS; writes them to bench/RESULTS.md.
 
     python -m bench.live --players 1000 --questions 5
     python -m bench.live --players 10000 --questions 2

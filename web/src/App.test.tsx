@@ -5,6 +5,7 @@ import { ApiClient } from './api';
 import { App } from './App';
 import { AuthStore } from './auth';
 import { SETTLE_MS } from './components/HostPanel';
+import { RETRY_LOCKED_MS } from './components/JoinForm';
 import { FakeSocket } from './test/fakeSocket';
 
 type Handler = (body: unknown, init: RequestInit) => Response | Promise<Response>;
@@ -83,6 +84,19 @@ function session(status: string, extra: Record<string, unknown> = {}) {
 }
 
 /** The routes for "ann" joining K7PQ2M while it is in the lobby. */
+/** The server's answer to a join of K7PQ2M while the host has it locked. */
+const lockedOut = () =>
+  json(
+    {
+      type: 'about:blank',
+      title: 'Conflict',
+      status: 409,
+      code: 'session_locked',
+      detail: 'the host locked session K7PQ2M: ask them to let you in',
+    },
+    409,
+  );
+
 const annJoinsTheLobby = (): Record<string, Handler> => ({
   'GET /config.json': config,
   'POST /v1/dev/token': devToken,
@@ -432,16 +446,7 @@ describe('player', () => {
       ...annJoinsTheLobby(),
       'POST /v1/sessions/K7PQ2M/participants': () =>
         locked
-          ? json(
-              {
-                type: 'about:blank',
-                title: 'Conflict',
-                status: 409,
-                code: 'session_locked',
-                detail: 'the host locked session K7PQ2M: ask them to let you in',
-              },
-              409,
-            )
+          ? lockedOut()
           : json({ session_id: 'K7PQ2M', user_id: 'u-ann', display_name: 'ann', score: 0, rank: null }, 201),
     });
     await user.type(await screen.findByTestId('name-input'), 'ann');
@@ -450,7 +455,7 @@ describe('player', () => {
 
     // Back on the join form, name and quiz ID kept: no error page to go back from.
     const note = await screen.findByTestId('join-locked');
-    expect(note).toHaveTextContent('This quiz is locked. Ask your teacher to let you in, then press Join again.');
+    expect(note).toHaveTextContent('This quiz is locked. Ask your teacher to let you in. You will join as soon as they do.');
     expect(note).toHaveFocus();
     expect(screen.queryByTestId('player-error')).toBeNull();
     expect(screen.getByTestId('join-code-input')).toHaveValue('K7PQ2M');
@@ -463,6 +468,10 @@ describe('player', () => {
     expect(screen.queryByTestId('join-locked')).toBeNull();
     await user.type(screen.getByTestId('join-code-input'), 'K7PQ2M');
     expect(screen.getByTestId('join-locked')).not.toHaveFocus();
+    // Edited: no more trying by itself, and the note says so.
+    expect(screen.getByTestId('join-locked')).toHaveTextContent(
+      'This quiz is locked. Ask your teacher to let you in, then press Join again.',
+    );
 
     // Still locked: said again.
     await user.click(screen.getByTestId('join-button'));
@@ -474,6 +483,104 @@ describe('player', () => {
     expect(await screen.findByTestId('lobby')).toBeInTheDocument();
     expect(screen.queryByTestId('join-locked')).toBeNull();
     expect(server.calls.filter((call) => call.route === 'POST /v1/sessions/K7PQ2M/participants')).toHaveLength(3);
+  });
+
+  describe('a phone turned away from a locked quiz', () => {
+    const refused = lockedOut;
+    const joinsOf = (server: ReturnType<typeof setup>) =>
+      server.calls.filter((call) => call.route === 'POST /v1/sessions/K7PQ2M/participants').length;
+
+    beforeEach(() => {
+      vi.useFakeTimers({ shouldAdvanceTime: true });
+    });
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    /** Ann is turned away from K7PQ2M; `state.locked` says whether it still is. */
+    async function turnedAway(state: { locked: boolean; answer?: () => Response }) {
+      const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+      const server = setup({
+        ...annJoinsTheLobby(),
+        'POST /v1/sessions/K7PQ2M/participants': () =>
+          state.answer
+            ? state.answer()
+            : state.locked
+              ? refused()
+              : json({ session_id: 'K7PQ2M', user_id: 'u-ann', display_name: 'ann', score: 0, rank: null }, 201),
+      });
+      await user.type(await screen.findByTestId('name-input'), 'ann');
+      await user.type(screen.getByTestId('join-code-input'), 'k7pq2m');
+      await user.click(screen.getByTestId('join-button'));
+      expect(await screen.findByTestId('join-locked')).toHaveTextContent('You will join as soon as they do.');
+      expect(joinsOf(server)).toBe(1);
+      return { user, server };
+    }
+
+    it('tries again every few seconds, and joins by itself once the teacher lets them in', async () => {
+      const state = { locked: true };
+      const { server } = await turnedAway(state);
+
+      await act(() => vi.advanceTimersByTimeAsync(RETRY_LOCKED_MS));
+      expect(joinsOf(server)).toBe(2);
+      // Still locked: the form stays as it was, the note not said again.
+      expect(screen.getByTestId('join-locked')).toHaveTextContent('You will join as soon as they do.');
+      expect(screen.getByTestId('join-code-input')).toHaveValue('K7PQ2M');
+      await act(() => vi.advanceTimersByTimeAsync(RETRY_LOCKED_MS));
+      expect(joinsOf(server)).toBe(3);
+
+      // Unlocked: the next try gets them in, as Join would have.
+      state.locked = false;
+      await act(() => vi.advanceTimersByTimeAsync(RETRY_LOCKED_MS));
+      expect(await screen.findByTestId('lobby')).toBeInTheDocument();
+      expect(window.location.hash).toBe('#/play/K7PQ2M');
+      await waitFor(() => expect(FakeSocket.instances).toHaveLength(1));
+      const joins = joinsOf(server);
+      // And no more tries once in.
+      await act(() => vi.advanceTimersByTimeAsync(RETRY_LOCKED_MS * 5));
+      expect(joinsOf(server)).toBe(joins);
+      expect(screen.queryByTestId('join-locked')).toBeNull();
+    });
+
+    it('stops trying once the quiz ID is edited', async () => {
+      const state = { locked: true };
+      const { user, server } = await turnedAway(state);
+      await user.type(screen.getByTestId('join-code-input'), 'X');
+      await user.type(screen.getByTestId('join-code-input'), '{Backspace}');
+      expect(screen.getByTestId('join-locked')).toHaveTextContent('then press Join again.');
+      state.locked = false;
+      await act(() => vi.advanceTimersByTimeAsync(RETRY_LOCKED_MS * 3));
+      expect(joinsOf(server)).toBe(1);
+      expect(screen.queryByTestId('lobby')).toBeNull();
+    });
+
+    it('waits while the page is hidden, and tries as soon as it is seen again', async () => {
+      const state = { locked: true };
+      const { server } = await turnedAway(state);
+      const visibility = vi.spyOn(document, 'visibilityState', 'get').mockReturnValue('hidden');
+      await act(() => vi.advanceTimersByTimeAsync(RETRY_LOCKED_MS * 3));
+      expect(joinsOf(server)).toBe(1);
+
+      state.locked = false;
+      visibility.mockReturnValue('visible');
+      act(() => {
+        document.dispatchEvent(new Event('visibilitychange'));
+      });
+      expect(await screen.findByTestId('lobby')).toBeInTheDocument();
+      visibility.mockRestore();
+    });
+
+    it('stops on another answer, and says it in place of the locked note', async () => {
+      const state: { locked: boolean; answer?: () => Response } = { locked: true };
+      const { server } = await turnedAway(state);
+      state.answer = () => json({ status: 409, code: 'session_finished', title: 'Conflict', detail: 'finished' }, 409);
+      await act(() => vi.advanceTimersByTimeAsync(RETRY_LOCKED_MS));
+      expect(joinsOf(server)).toBe(2);
+      await waitFor(() => expect(screen.queryByTestId('join-locked')).toBeNull());
+      expect(screen.getByTestId('join-error')).not.toBeEmptyDOMElement();
+      await act(() => vi.advanceTimersByTimeAsync(RETRY_LOCKED_MS * 3));
+      expect(joinsOf(server)).toBe(2);
+    });
   });
 
   it('asks for a complete quiz ID before joining', async () => {

@@ -140,13 +140,17 @@ export function App({ api, auth, authError = null, WebSocket, hosted: given, joi
 
   // The host locked the quiz before this player got in: back to the join form
   // (in the game page's place, so the browser's Back does not try again by
-  // itself), which says so; its Join tries again.
+  // itself), which says so and tries again by itself every few seconds (the
+  // join request alone: the game page follows once it goes through); its
+  // Join tries again too.
   const backLocked = useCallback((code: string) => {
     setLockedCode(code);
     const form: Route = { page: 'join', code };
     window.history.replaceState(null, '', `${window.location.pathname}${routeHash(form)}`);
     setRoute(form);
   }, []);
+
+  const retryJoin = useCallback((code: string) => api.join(code), [api]);
 
   // Phones reach the server at its public URL (a LAN address), not at the host's origin.
   const publicBase = config?.public_url ? config.public_url.replace(/\/+$/, '') : null;
@@ -190,6 +194,7 @@ export function App({ api, auth, authError = null, WebSocket, hosted: given, joi
         token={token}
         initialCode={route.code || initialCode}
         lockedCode={lockedCode}
+        retryJoin={retryJoin}
         onJoin={(code) => {
           setLockedCode(null);
           // The host typing their own quiz ID gets their screen back, not a seat among the players.

@@ -590,8 +590,8 @@ export function useSession(sessionId: string, role: Role, deps: SessionDeps): Se
 
   const setLocked = useCallback(
     (locked: boolean) => {
-      // One request at a time (the toggle is disabled meanwhile): a double
-      // click must not lock and unlock again at once.
+      // One request at a time (the toggle is aria-disabled meanwhile): a
+      // double click must not lock and unlock again at once.
       if (lockingRef.current) return;
       lockingRef.current = true;
       setLocking(true);

@@ -18,7 +18,8 @@ What a teacher with a projector and a class on phones runs into:
 - the presenter screen fills 1920x1080 (no scrolling, big type, the phones' colours);
 - a typed question's reveal lists what the class typed, as many spellings as fit, whole;
 - a host who locks the quiz keeps newcomers out (a player who joined comes back in), until
-  they unlock it.
+  they unlock it: a phone turned away then joins by itself; during a question the bar says
+  it, whole, at every projector width, and a double Enter on the toggle shows no answer.
 
 Screenshots go to ``test-output/web/``; with ``QUIZ_UPDATE_DOCS_SCREENSHOTS=1`` the
 presenter and phone reveal screenshots are copied to ``docs/screenshots/``.
@@ -1083,12 +1084,16 @@ def test_the_host_locks_the_quiz_to_newcomers(room: Room, output_dir: Path) -> N
 
     lock = host.get_by_test_id("host-lock")
     expect(lock).to_have_text("Lock joining")
+    expect(lock).to_have_accessible_name("Lock joining")
     lock.click()
-    expect(lock).to_have_attribute("aria-pressed", "true")
-    expect(lock).to_have_text("Locked: unlock joining")
+    # What it does next, in words (no pressed state): the note says what it is.
+    expect(lock).to_have_accessible_name("Unlock joining")
+    expect(lock).to_have_attribute("title", "Unlock joining")
+    expect(lock).not_to_have_attribute("aria-pressed", re.compile(".*"))
+    expect(lock).to_have_text("Unlock joining")
     expect(host.get_by_test_id("host-locked-note")).to_have_text("Locked: nobody new can join")
-    # Space must not unlock it again: the toggle keeps no focus.
-    expect(lock).not_to_be_focused()
+    # Space starts nothing in the lobby: the toggle keeps the focus (never the page).
+    expect(lock).to_be_focused()
     _no_scroll(host)
     _save(host, output_dir / "presenter-lobby-locked.png")
 
@@ -1097,7 +1102,9 @@ def test_the_host_locks_the_quiz_to_newcomers(room: Room, output_dir: Path) -> N
     late.goto(f"{room.base}/?join={code}")
     late.get_by_test_id("name-input").fill("Late")
     late.get_by_test_id("join-button").click()
-    expect(late.get_by_test_id("join-locked")).to_contain_text("This quiz is locked.")
+    expect(late.get_by_test_id("join-locked")).to_contain_text(
+        "This quiz is locked. Ask your teacher to let you in. You will join as soon as they do."
+    )
     expect(late.get_by_test_id("join-code-input")).to_have_value(code)
 
     # A player who joined comes back in.
@@ -1106,12 +1113,43 @@ def test_the_host_locks_the_quiz_to_newcomers(room: Room, output_dir: Path) -> N
     expect(ana.get_by_test_id("my-name")).to_have_text("Ana")
 
     lock.click()
-    expect(lock).to_have_attribute("aria-pressed", "false")
+    expect(lock).to_have_accessible_name("Lock joining")
     expect(host.get_by_test_id("host-locked-note")).to_have_count(0)
-    # The same Join, once the teacher unlocked it.
-    late.get_by_test_id("join-button").click()
+    # The waiting phone joins by itself once the teacher unlocked it: no Join pressed.
     expect(late.get_by_test_id("lobby")).to_be_visible()
     expect(host.get_by_test_id("participant-count")).to_have_text("2")
+
+    # Locked during a question: a double Enter on the toggle locks once and
+    # shows no answer (the main action, which takes the focus, waits a second).
+    room.start(host, 2)
+    reveal = host.get_by_test_id("host-reveal")
+    expect(reveal).to_be_visible()
+    expect(reveal).to_be_enabled()
+    lock.focus()
+    host.keyboard.press("Enter")
+    host.keyboard.press("Enter")
+    expect(lock).to_have_accessible_name("Unlock joining")
+    expect(reveal).to_be_focused()
+    expect(reveal).not_to_have_attribute("aria-disabled", "true")
+    expect(host.get_by_test_id("presenter")).to_have_attribute("data-phase", "question")
+    expect(host.get_by_test_id("host-correct-answer")).to_have_count(0)
+    expect(reveal).to_be_focused()
+
+    # The bar's note, whole at every projector width; on a line of its own, no "·" first.
+    note = host.get_by_test_id("host-locked-note")
+    for width, height in ((1024, 768), (1100, 800), (1280, 720), (1445, 900), (1920, 1080)):
+        host.set_viewport_size({"width": width, "height": height})
+        expect(note).to_have_attribute("data-fit", re.compile(r"^(inline|own-line)(-short)?$"))
+        fit = note.get_attribute("data-fit") or ""
+        shown = note.inner_text().split("\n")[0]
+        assert note.evaluate("(node) => node.scrollWidth <= node.clientWidth + 0.5"), (width, shown)
+        assert shown.startswith("·") != fit.startswith("own-line"), (width, fit, shown)
+        # A narrower projector shows "Unlock"; the name stays "Unlock joining".
+        visible = "Unlock" if width <= 1440 else "Unlock joining"
+        expect(lock).to_have_text(visible, use_inner_text=True)
+        expect(lock).to_have_accessible_name("Unlock joining")
+        _no_scroll(host)
+    _save(host, output_dir / "presenter-question-locked.png")
 
 
 def _start_writing(room: Room, title: str, prompt: str, choices: list[str], right: int) -> Any:

@@ -1,6 +1,6 @@
 import { act, cleanup, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError, type ApiClient, type SessionInfo } from '../api';
 import { FakeSocket } from '../test/fakeSocket';
 import { typedResponses, verbsQuiz } from '../test/fixtures';
@@ -1364,6 +1364,16 @@ describe('HostPanel while a self-paced class works', () => {
 });
 
 describe('HostPanel locking the quiz to newcomers', () => {
+  /**
+   * Stop the clock Date.now() reads (timers still run): however slow the
+   * test machine, a one-second hold does not end before it is looked at.
+   * `settled()` follows the clock's restart.
+   */
+  const freezeClock = () => vi.useFakeTimers({ toFake: ['Date'] });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   /** The server's lock and unlock: the session view as it then is. */
   const lockRoute = (extra: Partial<SessionInfo> = {}) =>
     vi.fn(async (_session: string, locked: boolean) => session({ ...extra, locked }));
@@ -1374,29 +1384,44 @@ describe('HostPanel locking the quiz to newcomers', () => {
     const api = renderPanel(session(), undefined, { setLocked });
     await annJoins();
     const toggle = await screen.findByTestId('host-lock');
+    // What it does, as a name and a title; no pressed state (the note says the state).
+    expect(toggle).toHaveAccessibleName('Lock joining');
+    expect(toggle).toHaveAttribute('title', 'Lock joining');
     expect(toggle).toHaveTextContent(/^Lock joining$/);
-    expect(toggle).toHaveAttribute('aria-pressed', 'false');
+    expect(toggle).not.toHaveAttribute('aria-pressed');
     expect(screen.queryByTestId('host-locked-note')).toBeNull();
     expect(screen.getByTestId('lobby')).toHaveTextContent('Join at http://192.168.1.20:8000/ with the quiz ID');
 
+    freezeClock();
     await user.click(toggle);
     expect(setLocked).toHaveBeenCalledWith('K7PQ2M', true);
-    await waitFor(() => expect(toggle).toHaveAttribute('aria-pressed', 'true'));
-    expect(toggle).toHaveTextContent(/^Locked: unlock joining$/);
+    await waitFor(() => expect(toggle).toHaveAccessibleName('Unlock joining'));
+    expect(toggle).toHaveTextContent(/^Unlock joining$/);
+    expect(toggle).toHaveAttribute('title', 'Unlock joining');
+    expect(toggle).toHaveClass('is-locked');
+    expect(toggle).not.toHaveAttribute('aria-pressed');
     expect(screen.getByTestId('host-locked-note')).toHaveTextContent(/^Locked: nobody new can join$/);
     expect(screen.getByTestId('lobby')).not.toHaveTextContent('Join at');
     expect(screen.getByTestId('host-session-id')).toHaveTextContent('K7PQ2M');
     expect(screen.getByTestId('lock-status')).toHaveTextContent('Joining is locked: nobody new can join.');
-    // Space starts nothing in the lobby, and no focused toggle takes it either.
-    expect(toggle).not.toHaveFocus();
-    await user.keyboard(' ');
-    expect(setLocked).toHaveBeenCalledTimes(1);
+    // Space starts nothing in the lobby: the toggle keeps the focus (never the page).
+    expect(toggle).toHaveFocus();
     expect(api.start).not.toHaveBeenCalled();
-
+    // One press a second: a double click locks once.
+    expect(toggle).toHaveAttribute('aria-disabled', 'true');
     await user.click(toggle);
+    expect(setLocked).toHaveBeenCalledTimes(1);
+    vi.useRealTimers();
+    await settled();
+    expect(toggle).not.toHaveAttribute('aria-disabled');
+
+    // From the keyboard, on the toggle that kept the focus: Enter unlocks.
+    await user.keyboard('{Enter}');
     expect(setLocked).toHaveBeenLastCalledWith('K7PQ2M', false);
-    await waitFor(() => expect(toggle).toHaveAttribute('aria-pressed', 'false'));
+    await waitFor(() => expect(toggle).toHaveAccessibleName('Lock joining'));
     expect(toggle).toHaveTextContent(/^Lock joining$/);
+    expect(toggle).not.toHaveClass('is-locked');
+    expect(toggle).toHaveFocus();
     expect(screen.queryByTestId('host-locked-note')).toBeNull();
     expect(screen.getByTestId('lock-status')).toHaveTextContent('Joining is open again: new players can join.');
   });
@@ -1404,7 +1429,7 @@ describe('HostPanel locking the quiz to newcomers', () => {
   it('shows a locked quiz as locked after a reload, and follows another host screen', async () => {
     renderPanel(session({ locked: true }));
     const toggle = await screen.findByTestId('host-lock');
-    await waitFor(() => expect(toggle).toHaveAttribute('aria-pressed', 'true'));
+    await waitFor(() => expect(toggle).toHaveAccessibleName('Unlock joining'));
     expect(screen.getByTestId('host-locked-note')).toBeInTheDocument();
     // Nothing changed: nothing to say.
     expect(screen.getByTestId('lock-status')).toBeEmptyDOMElement();
@@ -1415,10 +1440,10 @@ describe('HostPanel locking the quiz to newcomers', () => {
       socket.open();
       socket.receive({ type: 'session.unlocked', seq: 3, at: new Date().toISOString() });
     });
-    expect(toggle).toHaveAttribute('aria-pressed', 'false');
+    expect(toggle).toHaveAccessibleName('Lock joining');
     expect(screen.queryByTestId('host-locked-note')).toBeNull();
     act(() => socket.receive({ type: 'session.locked', seq: 4, at: new Date().toISOString() }));
-    expect(toggle).toHaveAttribute('aria-pressed', 'true');
+    expect(toggle).toHaveAccessibleName('Unlock joining');
     expect(screen.getByTestId('host-locked-note')).toBeInTheDocument();
   });
 
@@ -1430,18 +1455,77 @@ describe('HostPanel locking the quiz to newcomers', () => {
     await settled();
 
     // From the keyboard: Enter on the toggle locks; the focus is then on the main action.
+    freezeClock();
     screen.getByTestId('host-lock').focus();
     await user.keyboard('{Enter}');
     expect(setLocked).toHaveBeenCalledWith('K7PQ2M', true);
-    expect(screen.getByTestId('host-next')).toHaveFocus();
-    // The quiz ID in the bar says it no longer lets anyone in (not where to join).
+    const next = screen.getByTestId('host-next');
+    expect(next).toHaveFocus();
+    // The quiz ID in the bar says it no longer lets anyone in (not where to join), faded.
     const note = await screen.findByTestId('host-locked-note');
     expect(note).toHaveTextContent('Locked: nobody new can join');
     expect(screen.getByTestId('presenter')).not.toHaveTextContent('192.168.1.20:8000');
+    expect(screen.getByTestId('host-session-id').closest('.presenter-code')).toHaveClass('is-locked');
 
+    // It waits a second first, holding the focus; then Space goes on.
+    expect(next).toHaveAttribute('aria-disabled', 'true');
+    vi.useRealTimers();
+    await settled();
+    expect(next).not.toHaveAttribute('aria-disabled');
+    expect(next).toHaveFocus();
     await user.keyboard(' ');
     await waitFor(() => expect(api.next).toHaveBeenCalledTimes(1));
     expect(setLocked).toHaveBeenCalledTimes(1);
+  });
+
+  it('reveals nothing on a double Enter on the toggle while a question is open: it locks once', async () => {
+    const user = userEvent.setup();
+    const setLocked = lockRoute(firstQuestionOpen());
+    const api = renderPanel(session({ participant_count: 2, ...firstQuestionOpen() }), undefined, { setLocked });
+    const reveal = await screen.findByTestId('host-reveal');
+    await settled();
+
+    freezeClock();
+    screen.getByTestId('host-lock').focus();
+    await user.keyboard('{Enter}{Enter}');
+    expect(reveal).toHaveFocus();
+    // Space, a remote's "next" and a click meant for the toggle are all held back too.
+    await user.keyboard(' ');
+    await user.keyboard('{PageDown}');
+    await user.click(reveal);
+    expect(setLocked).toHaveBeenCalledTimes(1);
+    expect(setLocked).toHaveBeenCalledWith('K7PQ2M', true);
+    await waitFor(() => expect(screen.getByTestId('host-lock')).toHaveAccessibleName('Unlock joining'));
+    expect(api.reveal).not.toHaveBeenCalled();
+    expect(reveal).toHaveAttribute('aria-disabled', 'true');
+    expect(reveal).toBeEnabled();
+    expect(reveal).toHaveFocus();
+
+    // A second later it is the main action again, still focused.
+    vi.useRealTimers();
+    await settled();
+    expect(reveal).not.toHaveAttribute('aria-disabled');
+    expect(reveal).toHaveFocus();
+    expect(api.reveal).not.toHaveBeenCalled();
+    await user.keyboard('{Enter}');
+    await waitFor(() => expect(api.reveal).toHaveBeenCalledTimes(1));
+  });
+
+  it('holds the main action after a double click on the toggle too', async () => {
+    const user = userEvent.setup();
+    const setLocked = lockRoute(firstQuestionOpen());
+    const api = renderPanel(session({ participant_count: 2, ...firstQuestionOpen() }), undefined, { setLocked });
+    const reveal = await screen.findByTestId('host-reveal');
+    await settled();
+
+    const toggle = screen.getByTestId('host-lock');
+    freezeClock();
+    await user.dblClick(toggle);
+    expect(setLocked).toHaveBeenCalledTimes(1);
+    expect(reveal).toHaveFocus();
+    // Space on the focused main action within the second: nothing.
+    await user.keyboard(' ');
+    expect(api.reveal).not.toHaveBeenCalled();
   });
 
   it('sends one request at a time: the toggle waits for the reply', async () => {
@@ -1455,12 +1539,18 @@ describe('HostPanel locking the quiz to newcomers', () => {
     });
     const toggle = await screen.findByTestId('host-lock');
     await user.click(toggle);
-    expect(toggle).toBeDisabled();
+    // Held, not disabled: it keeps the focus (no main action takes Space here).
+    expect(toggle).toHaveAttribute('aria-disabled', 'true');
+    expect(toggle).toHaveFocus();
     await user.click(toggle);
+    await user.keyboard('{Enter}');
     expect(setLocked).toHaveBeenCalledTimes(1);
     await act(async () => reply(session({ mode: 'self_paced', status: 'running', locked: true })));
-    expect(toggle).toBeEnabled();
-    expect(toggle).toHaveAttribute('aria-pressed', 'true');
+    expect(toggle).toHaveAccessibleName('Unlock joining');
+    await settled();
+    expect(toggle).not.toHaveAttribute('aria-disabled');
+    expect(toggle).toHaveFocus();
+    expect(document.activeElement).not.toBe(document.body);
   });
 
   it('shows a refusal as other host actions do, and stays as it was', async () => {
@@ -1474,14 +1564,16 @@ describe('HostPanel locking the quiz to newcomers', () => {
 
     await user.click(toggle);
     expect(await screen.findByRole('alert')).toHaveTextContent('The server is busy. Please try again shortly.');
-    expect(toggle).toHaveAttribute('aria-pressed', 'false');
+    expect(toggle).toHaveAccessibleName('Lock joining');
     expect(screen.queryByTestId('host-locked-note')).toBeNull();
 
+    await settled();
     await user.click(toggle);
     await waitFor(() => expect(screen.getByRole('alert')).toHaveTextContent('Too many requests.'));
     // Tried again and through: the message goes.
+    await settled();
     await user.click(toggle);
-    await waitFor(() => expect(toggle).toHaveAttribute('aria-pressed', 'true'));
+    await waitFor(() => expect(toggle).toHaveAccessibleName('Unlock joining'));
     expect(screen.getByRole('alert')).toBeEmptyDOMElement();
   });
 

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { flushSync } from 'react-dom';
 import { ApiError, type SessionProgress } from '../api';
 import { useRowsThatFit } from '../fitRows';
 import { describeError, formatPoints } from '../format';
@@ -16,6 +17,7 @@ import { Leaderboard } from './Leaderboard';
 import { chipDensity, PlayerChips } from './Lobby';
 import { PlayersDialog } from './PlayersDialog';
 import { Podium } from './Podium';
+import { PresenterCode } from './PresenterCode';
 import { QrCode } from './QrCode';
 import { choiceKey } from './QuestionCard';
 import { QuestionStatsView } from './QuestionStatsView';
@@ -231,9 +233,23 @@ export function HostPanel({
     }
     if (step !== null) lastStep.current = step;
   }, [step]);
+  // The same wait once the lock toggle has handed the main action the
+  // focus (below): a double press on the toggle (Enter, Enter) must not
+  // land its second press here and show the answer early. The button keeps
+  // the focus meanwhile (aria-disabled, not disabled: a disabled button
+  // drops it to the page) and takes no Space, Enter or click.
+  const [holdUntil, setHoldUntil] = useState(0);
+  const holdRef = useRef(0);
+  const holding = holdUntil > Date.now();
+  useEffect(() => {
+    const wait = holdUntil - Date.now();
+    if (wait <= 0) return;
+    const timer = setTimeout(() => setSettled((count) => count + 1), wait);
+    return () => clearTimeout(timer);
+  }, [holdUntil]);
   const press = useCallback(
     (action: HostAction) => {
-      if (Date.now() < settleUntil) return;
+      if (Date.now() < settleUntil || Date.now() < holdRef.current) return;
       setSettleUntil(Date.now() + SETTLE_MS);
       hostAction(action);
     },
@@ -241,7 +257,7 @@ export function HostPanel({
   );
 
   useEffect(() => {
-    if (!spaceAction || busy || settling || confirming || toRemove || playersOpen) return;
+    if (!spaceAction || busy || settling || holding || confirming || toRemove || playersOpen) return;
     const onKey = (event: KeyboardEvent) => {
       if (!ADVANCE_KEYS.has(event.key) || event.repeat) return;
       if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
@@ -253,7 +269,7 @@ export function HostPanel({
     };
     document.addEventListener('keydown', onKey);
     return () => document.removeEventListener('keydown', onKey);
-  }, [spaceAction, busy, settling, confirming, toRemove, playersOpen, press]);
+  }, [spaceAction, busy, settling, holding, confirming, toRemove, playersOpen, press]);
 
   const finish = useCallback(() => {
     setConfirming(null);
@@ -479,19 +495,48 @@ export function HostPanel({
   );
 
   // Locking the quiz to newcomers (a quiz ID passed on to another room):
-  // the toggle sends the lock or unlock, then the focus goes where it goes
-  // after a removal, to the main action, so the next Space goes on with the
-  // quiz and never unlocks it again (in the lobby, where Space starts
-  // nothing, to no button at all). The class-facing note and the toggle
-  // follow the server (the reply, then `session.locked`/`session.unlocked`).
+  // the toggle sends the lock or unlock. While a live question or reveal
+  // goes on with Space, the focus then goes where it goes after a removal,
+  // to the main action, so the next Space goes on with the quiz and never
+  // unlocks it again; that action holds for SETTLE_MS first (above), so a
+  // double press on the toggle locks once and shows nothing. Where no main
+  // action takes Space (the lobby, self-paced), the toggle keeps the focus
+  // (never the page: the next Tab would start over from the top). The
+  // class-facing note and the toggle follow the server (the reply, then
+  // `session.locked`/`session.unlocked`).
   const { setLocked, locking } = session;
   const locked = state.locked;
+  // The toggle too takes one press a second (a double click locks once),
+  // aria-disabled meanwhile and while its request is sent: never disabled,
+  // which would drop the focus to the page.
+  const [toggleHoldUntil, setToggleHoldUntil] = useState(0);
+  const toggleHoldRef = useRef(0);
+  const toggleHolding = toggleHoldUntil > Date.now();
+  useEffect(() => {
+    const wait = toggleHoldUntil - Date.now();
+    if (wait <= 0) return;
+    const timer = setTimeout(() => setSettled((count) => count + 1), wait);
+    return () => clearTimeout(timer);
+  }, [toggleHoldUntil]);
   const toggleLock = useCallback(() => {
-    setLocked(!locked);
-    focusMainAction();
-  }, [setLocked, locked, focusMainAction]);
-  // Said to screen readers when it changes (the focus left the toggle, whose
-  // pressed state would have said it), from this screen or another.
+    const until = Date.now() + SETTLE_MS;
+    if (!locking && Date.now() >= toggleHoldRef.current) {
+      setLocked(!locked);
+      toggleHoldRef.current = until;
+      setToggleHoldUntil(until);
+    }
+    const main = primaryButton.current;
+    if (!spaceActionRef.current || !main) return;
+    // Each press that hands the main action the focus holds it a second.
+    holdRef.current = until;
+    // Rendered held (focusable) before it takes the focus.
+    flushSync(() => setHoldUntil(until));
+    main.focus();
+    // Still disabled (a step being sent): the focus goes to it once it is back (below).
+    if (document.activeElement !== main) focusMainAction();
+  }, [setLocked, locked, locking, focusMainAction]);
+  // Said to screen readers when it changes (from this screen or another):
+  // the focus may have left the toggle, whose new name would have said it.
   const [lockAnnouncement, setLockAnnouncement] = useState('');
   const lockKnown = useRef<boolean | null>(null);
   const loadedStatus = state.status !== null;
@@ -540,6 +585,7 @@ export function HostPanel({
 
   const question = state.question;
   const participants = state.participantCount ?? state.participants.length;
+  const lockLabel = locked ? 'Unlock joining' : 'Lock joining';
   const lobbyNames = state.participants.slice(-MAX_NAMES);
   // As the results will show them: a live question is played once it has
   // opened (answered or not), a self-paced quiz's all are once it started.
@@ -558,20 +604,12 @@ export function HostPanel({
         <div className="presenter-title">
           <strong title={state.title ?? undefined}>{state.title ?? 'Quiz'}</strong>
           {phase !== 'lobby' && phase !== null && (
-            <span className={`presenter-code${locked && phase !== 'finished' ? ' is-locked' : ''}`}>
-              Quiz ID{' '}
-              <strong data-testid="host-session-id">{sessionId}</strong>
-              {phase !== 'finished' &&
-                (locked ? (
-                  // The quiz ID no longer lets anyone in: said where latecomers read it.
-                  <span className="locked-note" data-testid="host-locked-note">
-                    {' '}
-                    · Locked: nobody new can join
-                  </span>
-                ) : (
-                  <span className="muted"> · {joinAt}</span>
-                ))}
-            </span>
+            <PresenterCode
+              sessionId={sessionId}
+              joinAt={joinAt}
+              locked={locked}
+              finished={phase === 'finished'}
+            />
           )}
         </div>
         {/* Once finished nothing live is left to follow: no "● Live" over the podium.
@@ -590,14 +628,16 @@ export function HostPanel({
               type="button"
               className="button primary big"
               data-testid={primary.testId}
-              disabled={busy || settling}
-              onClick={() =>
+              disabled={busy || (settling && !holding)}
+              aria-disabled={holding && !busy ? true : undefined}
+              onClick={() => {
+                // Held after the lock toggle: a second press meant for the toggle.
+                if (Date.now() < holdRef.current) return;
                 // Starting with nobody in the lobby is asked first: a question
                 // would open to "0 of 0 answered".
-                primary.action === 'start' && participants === 0
-                  ? setConfirming('start')
-                  : press(primary.action)
-              }
+                if (primary.action === 'start' && participants === 0) setConfirming('start');
+                else press(primary.action);
+              }}
               aria-keyshortcuts={primary.action === 'start' ? undefined : 'Space PageDown ArrowRight'}
             >
               {primary.label}
@@ -621,21 +661,17 @@ export function HostPanel({
               type="button"
               className={`button secondary lock-toggle${locked ? ' is-locked' : ''}`}
               data-testid="host-lock"
-              aria-pressed={locked}
-              disabled={locking}
+              // What it does, not a state: the note where the quiz ID is shown says that.
+              aria-label={lockLabel}
+              title={lockLabel}
+              // Not disabled while sent: a disabled button would drop the focus to the page.
+              aria-disabled={locking || toggleHolding ? true : undefined}
               onClick={toggleLock}
             >
-              {/* A narrower projector shows the first word ("Lock", "Locked"):
-                  the rest stays in the name screen readers and voice control use. */}
-              {locked ? (
-                <span>
-                  Locked<span className="lock-toggle-more">: unlock joining</span>
-                </span>
-              ) : (
-                <span>
-                  Lock<span className="lock-toggle-more"> joining</span>
-                </span>
-              )}
+              {/* A narrower projector shows the first word ("Lock", "Unlock"): the
+                  whole label stays the name screen readers and voice control use. */}
+              {locked ? 'Unlock' : 'Lock'}
+              <span className="lock-toggle-more"> joining</span>
             </button>
           )}
           {state.status !== 'finished' && state.status !== null && (

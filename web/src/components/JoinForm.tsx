@@ -1,7 +1,7 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import type { ClientConfig } from '../api';
 import type { AuthStore, StoredToken } from '../auth';
-import { describeError, hasVisibleText } from '../format';
+import { describeError, hasVisibleText, isLockedOut } from '../format';
 import { ambiguousIn, isValidJoinCode, normaliseJoinCode } from '../joinCode';
 import { Auth0Button, authChoice } from './SignInBits';
 
@@ -15,12 +15,23 @@ export interface JoinFormProps {
    * `session_locked`): said while that quiz ID is in the form.
    */
   lockedCode?: string | null;
+  /**
+   * Tries the join of the locked quiz again (the player's own join request,
+   * `POST .../participants`): while the locked note shows, every
+   * RETRY_LOCKED_MS with the page visible, until it goes through (then
+   * `onJoin`, as Join would), another error comes back, or the player
+   * changes the quiz ID or their name. None: Join alone tries again.
+   */
+  retryJoin?: (code: string) => Promise<unknown>;
   onJoin: (code: string) => void;
   onLogin: (returnTo: string) => void;
 }
 
 /** The longest name the server takes. */
 const NAME_MAX = 40;
+
+/** How often a phone turned away from a locked quiz tries again by itself. */
+export const RETRY_LOCKED_MS = 4000;
 
 /** The player's start screen: name (or login) and quiz ID. */
 export function JoinForm({
@@ -29,6 +40,7 @@ export function JoinForm({
   token,
   initialCode,
   lockedCode = null,
+  retryJoin,
   onJoin,
   onLogin,
 }: JoinFormProps) {
@@ -49,7 +61,9 @@ export function JoinForm({
   const hintId = useId();
   const nameHintId = useId();
   const needsName = choice.dev && !choice.auth0SignedIn;
-  const locked = lockedCode !== null && normaliseJoinCode(code) === lockedCode;
+  // A retry found the quiz in another state (finished, gone): its error says so instead.
+  const [lockedGone, setLockedGone] = useState(false);
+  const locked = lockedCode !== null && !lockedGone && normaliseJoinCode(code) === lockedCode;
   // Back from a locked quiz: screen readers and keyboards start at what
   // happened (the next Tab reaches Join). Not when the note comes back as
   // the quiz ID is typed again.
@@ -59,8 +73,64 @@ export function JoinForm({
     if (focusLocked.current) lockedNote.current?.focus();
   }, []);
 
+  // Turned away from a locked quiz, the phone tries again by itself every few
+  // seconds while the page is seen, and joins as soon as the teacher lets it
+  // in (a phone put down meanwhile tries when it is looked at again). Not
+  // after the player changed the quiz ID or their name (Join then sends what
+  // they typed), nor after another answer than "locked".
+  const [waiting, setWaiting] = useState(
+    () => locked && retryJoin !== undefined && token !== null && lockedCode !== null,
+  );
+  const retryRef = useRef(retryJoin);
+  retryRef.current = retryJoin;
+  const onJoinRef = useRef(onJoin);
+  onJoinRef.current = onJoin;
+  useEffect(() => {
+    const retry = retryRef.current;
+    if (!waiting || lockedCode === null || !retry) return;
+    let stopped = false;
+    let trying = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const attempt = async () => {
+      timer = undefined;
+      // Hidden: nothing until the page is seen again.
+      if (stopped || trying || document.visibilityState === 'hidden') return;
+      trying = true;
+      try {
+        await retry(lockedCode);
+        if (stopped) return;
+        setWaiting(false);
+        onJoinRef.current(lockedCode);
+      } catch (ex) {
+        if (stopped) return;
+        if (isLockedOut(ex)) {
+          timer = setTimeout(attempt, RETRY_LOCKED_MS);
+          return;
+        }
+        setWaiting(false);
+        setLockedGone(true);
+        setError(describeError(ex));
+      } finally {
+        trying = false;
+      }
+    };
+    timer = setTimeout(attempt, RETRY_LOCKED_MS);
+    const seen = () => {
+      if (document.visibilityState !== 'visible' || trying) return;
+      clearTimeout(timer);
+      void attempt();
+    };
+    document.addEventListener('visibilitychange', seen);
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+      document.removeEventListener('visibilitychange', seen);
+    };
+  }, [waiting, lockedCode]);
+
   const submit = async (event: FormEvent) => {
     event.preventDefault();
+    setWaiting(false);
     setError(null);
     const normalised = normaliseJoinCode(code);
     setCode(normalised);
@@ -122,7 +192,10 @@ export function JoinForm({
               data-testid="name-input"
               type="text"
               value={name}
-              onChange={(event) => setName(event.target.value)}
+              onChange={(event) => {
+                setName(event.target.value);
+                setWaiting(false);
+              }}
               autoComplete="nickname"
               maxLength={NAME_MAX}
               aria-describedby={nameHintId}
@@ -146,6 +219,7 @@ export function JoinForm({
               const typed = event.target.value;
               const next = normaliseJoinCode(typed);
               setCode(next);
+              setWaiting(false);
               // Said until the code is whole or cleared, not for one keystroke.
               setDropped((said) =>
                 ambiguousIn(typed) ?? (next === '' || isValidJoinCode(next) ? null : said),
@@ -167,7 +241,10 @@ export function JoinForm({
         </div>
         {locked && (
           <p className="join-locked" role="alert" tabIndex={-1} ref={lockedNote} data-testid="join-locked">
-            <strong>This quiz is locked.</strong> Ask your teacher to let you in, then press Join again.
+            <strong>This quiz is locked.</strong>{' '}
+            {waiting
+              ? 'Ask your teacher to let you in. You will join as soon as they do.'
+              : 'Ask your teacher to let you in, then press Join again.'}
           </p>
         )}
         <p className="form-error" role="alert" data-testid="join-error">

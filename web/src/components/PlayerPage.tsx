@@ -25,8 +25,8 @@ export interface PlayerPageProps {
   onJoined?: (sessionId: string, userId: string) => void;
   /**
    * Told when the host locked the quiz before this player joined (409
-   * `session_locked`): back to the join form, which says so, to press Join
-   * again once the teacher lets them in.
+   * `session_locked`): back to the join form, which says so and joins by
+   * itself once the teacher lets them in (or on Join).
    */
   onLocked?: (sessionId: string) => void;
 }
@@ -100,7 +100,7 @@ export function PlayerPage({
     if (fatal instanceof ApiError && fatal.status === 401) onUnauthorized();
   }, [fatal, onUnauthorized]);
 
-  // Not an error to dwell on: the join form says the quiz is locked, Join tries again.
+  // Not an error to dwell on: the join form says the quiz is locked and tries again.
   const lockedOut = isLockedOut(fatal) && onLocked !== undefined;
   useEffect(() => {
     if (lockedOut) onLocked?.(sessionId);

@@ -139,7 +139,8 @@ module "messaging" {
     "quizcore-score-event" = ["AnswerRecorded"]
     "quizcore-ui-response" = [
       "AnswerRejected", "ParticipantJoined", "ParticipantRemoved", "QuestionClosed",
-      "QuestionOpened", "ScoreUpdated", "SessionFinished", "SessionStarted",
+      "QuestionOpened", "ScoreUpdated", "SessionFinished", "SessionLockChanged",
+      "SessionStarted",
     ]
     "quizcore-quiz-result" = ["ScoreUpdated", "SessionFinished"]
   }

@@ -14,11 +14,22 @@ import inspect
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from adapters.aws_messaging.apigateway import ApiGatewayConnections, ConnectionRegistry
 from entrypoints.settings import Settings
 
 if TYPE_CHECKING:
+    # API Gateway's adapters need the cloud extras (botocore): the local
+    # profile, installed without them, must import this module all the same.
+    from adapters.aws_messaging.apigateway import ApiGatewayConnections, ConnectionRegistry
     from adapters.redis.connections import Registered
+
+    class GatewayRegistry(ConnectionRegistry, Protocol):
+        """The registry the routes need: the notifier's, plus add and lookup."""
+
+        async def add(
+            self, session_id: str, connection_id: str, user_id: str, expires_at: float = 0.0
+        ) -> None: ...
+
+        async def lookup(self, connection_id: str) -> Registered | None: ...
 
 
 async def resolve(provider: Any) -> Any:
@@ -37,16 +48,6 @@ async def shutdown(container: Any) -> None:
         await closing
 
 
-class GatewayRegistry(ConnectionRegistry, Protocol):
-    """The registry the routes need: the notifier's, plus add and lookup."""
-
-    async def add(
-        self, session_id: str, connection_id: str, user_id: str, expires_at: float = 0.0
-    ) -> None: ...
-
-    async def lookup(self, connection_id: str) -> Registered | None: ...
-
-
 @dataclass
 class GatewayLinks:
     """API Gateway's connection registry and its ``@connections`` client.
@@ -62,6 +63,7 @@ class GatewayLinks:
 
 async def open_links(settings: Settings) -> GatewayLinks:
     """Open Redis and the ``@connections`` client for the process's lifetime."""
+    from adapters.aws_messaging.apigateway import ApiGatewayConnections
     from adapters.aws_messaging.client import aws_client
     from adapters.redis.client import open_redis
     from adapters.redis.connections import RedisConnectionRegistry

@@ -19,7 +19,6 @@ from typing import Any
 import falcon.asgi
 import orjson
 
-from adapters.aws_messaging.apigateway import expire
 from entrypoints.api.context import ApiContext
 from entrypoints.api.live import error_frame, submit_from_socket
 from entrypoints.wiring import GatewayLinks, open_links
@@ -112,6 +111,8 @@ class GatewayMessage:
         resp.status = falcon.HTTP_204
         if expires_at and expires_at <= time.time():
             # As a native socket is closed with 4401 when its token runs out.
+            from adapters.aws_messaging.apigateway import expire  # the cloud extras'
+
             await expire(links.connections, links.registry, session_id, connection_id)
             return
         raw = await req.bounded_stream.read(MAX_FRAME + 1)

@@ -111,7 +111,8 @@ class GatewayMessage:
         resp.status = falcon.HTTP_204
         if expires_at and expires_at <= time.time():
             # As a native socket is closed with 4401 when its token runs out.
-            from adapters.aws_messaging.apigateway import expire  # the cloud extras'
+            # Imported here: it needs a cloud extra, which the local profile lacks.
+            from adapters.aws_messaging.apigateway import expire
 
             await expire(links.connections, links.registry, session_id, connection_id)
             return

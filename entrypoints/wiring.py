@@ -23,13 +23,15 @@ if TYPE_CHECKING:
     from adapters.redis.connections import Registered
 
     class GatewayRegistry(ConnectionRegistry, Protocol):
-        """The registry the routes need: the notifier's, plus add and lookup."""
+        """The registry the routes need: the notifier's, plus add, lookup and opened."""
 
         async def add(
             self, session_id: str, connection_id: str, user_id: str, expires_at: float = 0.0
         ) -> None: ...
 
         async def lookup(self, connection_id: str) -> Registered | None: ...
+
+        async def opened(self, connection_id: str) -> None: ...
 
 
 async def resolve(provider: Any) -> Any:

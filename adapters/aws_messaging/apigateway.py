@@ -70,6 +70,10 @@ class ConnectionRegistry(Protocol):
 
     async def remove(self, connection_id: str, session_id: str | None = None) -> None: ...
 
+    async def opening(self, connection_id: str) -> bool:
+        """Return whether API Gateway may not have opened the connection yet."""
+        ...
+
 
 async def expire(
     connections: ApiGatewayConnections,
@@ -91,9 +95,12 @@ class ApiGatewayNotifier:
     session go to every connection, user-targeted ones to that user's only,
     and ``leaderboard.updated`` (already coalesced by the fan-out notifier)
     gets each receiver's own ``me`` spliced in, as ``WebSocketHub`` does.
-    Gone connections are dropped from the registry; a connection whose
-    token ran out is told so and closed instead of sent the event (API
-    Gateway would keep it open for up to two hours).
+    Gone connections are dropped from the registry, but not one API Gateway
+    has not opened yet (its ``$connect`` is still being answered, and a post
+    gets the same 410): it misses the event, and the snapshot the API sends
+    it once open covers it. A connection whose token ran out is told so and
+    closed instead of sent the event (API Gateway would keep it open for up
+    to two hours).
     """
 
     def __init__(
@@ -187,5 +194,5 @@ class ApiGatewayNotifier:
     async def _post(self, session_id: str, connection_id: str, frame: str) -> None:
         if await self.connections.post(connection_id, frame):
             self.frames_sent += 1
-        else:
+        elif not await self.registry.opening(connection_id):
             await self.registry.remove(connection_id, session_id)

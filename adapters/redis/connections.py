@@ -3,10 +3,12 @@
 Per session, a hash ``connection_id -> user_id`` (with the expiry of the
 token it connected with, ``user_id\nexpires_at``); per connection, a key
 holding ``session_id``, ``user_id`` and that expiry (``disconnect`` and
-``message`` carry only the connection ID). Every process can so find a
-session's connections and the session of a connection, and tell when the
-token a connection was opened with ran out: API Gateway keeps a socket
-open for up to two hours whatever the token said.
+``message`` carry only the connection ID); and, until a first post reaches
+it, an ``opening`` key. Every process can so find a session's connections
+and the session of a connection, tell when the token a connection was
+opened with ran out (API Gateway keeps a socket open for up to two hours
+whatever the token said), and tell a connection that API Gateway has not
+opened yet (``$connect`` still answering) from one that is gone.
 """
 
 from __future__ import annotations
@@ -16,6 +18,10 @@ from typing import NamedTuple
 from redis.asyncio import Redis
 
 from adapters.redis.errors import text, unavailable_on_failure
+
+# How long a registered connection may take to open: API Gateway waits at
+# most 29 s for the ``$connect`` integration.
+OPENING_SECONDS = 30
 
 
 class Registered(NamedTuple):
@@ -50,6 +56,9 @@ class RedisConnectionRegistry:
     def _connection_key(self, connection_id: str) -> str:
         return f"{self.prefix}:apigw:connection:{connection_id}"
 
+    def _opening_key(self, connection_id: str) -> str:
+        return f"{self.prefix}:apigw:opening:{connection_id}"
+
     async def add(
         self, session_id: str, connection_id: str, user_id: str, expires_at: float = 0.0
     ) -> None:
@@ -64,7 +73,22 @@ class RedisConnectionRegistry:
                     f"{session_id}\n{held}",
                     ex=self.ttl_seconds,
                 )
+                pipe.set(self._opening_key(connection_id), "1", ex=OPENING_SECONDS)
                 await pipe.execute()
+
+    async def opening(self, connection_id: str) -> bool:
+        """Return whether the connection was registered and has not been opened yet.
+
+        API Gateway answers 410 to a post before ``$connect`` has returned:
+        such a connection is not gone, only not open yet.
+        """
+        with unavailable_on_failure("look up connection"):
+            return bool(await self.client.exists(self._opening_key(connection_id)))
+
+    async def opened(self, connection_id: str) -> None:
+        """Note that a post reached the connection: a 410 now means it is gone."""
+        with unavailable_on_failure("register connection"):
+            await self.client.delete(self._opening_key(connection_id))
 
     async def lookup(self, connection_id: str) -> Registered | None:
         """Return the connection's session, user and token expiry, or None."""
@@ -84,7 +108,7 @@ class RedisConnectionRegistry:
             async with self.client.pipeline(transaction=True) as pipe:
                 if session_id is not None:
                     pipe.hdel(self._session_key(session_id), connection_id)
-                pipe.delete(self._connection_key(connection_id))
+                pipe.delete(self._connection_key(connection_id), self._opening_key(connection_id))
                 await pipe.execute()
 
     async def list(self, session_id: str) -> dict[str, str]:

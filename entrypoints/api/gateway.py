@@ -8,12 +8,21 @@ events reach them from the notification worker (``ApiGatewayNotifier``).
 
 ``$connect`` needs the ``session_id`` and ``access_token`` query
 parameters of the client's connect URL, mapped onto the integration request.
+
+API Gateway opens a connection only once ``$connect`` has answered 200 (a
+post before that gets 410, as one to a gone connection does), so the
+``session.snapshot`` a native socket gets first is posted by ``Greeter``
+a moment after the answer, again until API Gateway takes it, followed by
+the session's events since the snapshot's ``seq`` that the notification
+worker could not post to the connection before it was open.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import falcon.asgi
@@ -24,7 +33,16 @@ from entrypoints.api.live import error_frame, submit_from_socket
 from entrypoints.wiring import GatewayLinks, open_links
 from quizcore.errors import InvalidRequest, NotParticipant, QuizError, StoreUnavailable
 
+log = logging.getLogger(__name__)
+
 MAX_FRAME = 8 * 1024
+# Seconds to wait before each try to post a new connection's snapshot: API
+# Gateway opens it once ``$connect`` has answered (tries stop once it is
+# disconnected; about 6 s in all).
+GREET_DELAYS = (0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 3.2)
+
+# Builds a receiver's ``session.snapshot`` frame: (session, user, seq) -> text.
+Snapshot = Callable[[str, str, int], Awaitable[str]]
 
 
 class Links:
@@ -44,6 +62,62 @@ class Links:
         return self._links
 
 
+class Greeter:
+    """Posts each new connection its ``session.snapshot`` once API Gateway opened it."""
+
+    def __init__(self, ctx: ApiContext, links: Links, snapshot: Snapshot) -> None:
+        self.ctx = ctx
+        self.links = links
+        self.snapshot = snapshot
+        self._tasks: set[asyncio.Task[bool]] = set()
+
+    def start(self, session_id: str, connection_id: str, user_id: str) -> None:
+        """Greet the connection in the background (``$connect`` must answer first)."""
+        task = asyncio.create_task(self.greet(session_id, connection_id, user_id))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def settled(self) -> None:
+        """Wait until every greeting started so far is done."""
+        while self._tasks:
+            await asyncio.wait(set(self._tasks))
+
+    async def greet(self, session_id: str, connection_id: str, user_id: str) -> bool:
+        """Post the snapshot, then what was missed since; return whether it got there.
+
+        The snapshot's ``seq`` is the last this process has seen of the
+        session, read before the state it shows: an event posted to the
+        connection meanwhile numbers above it and comes again after it,
+        and clients drop a ``seq`` they already have.
+        """
+        links = await self.links.get()
+        for delay in GREET_DELAYS:
+            await asyncio.sleep(delay)
+            try:
+                if await links.registry.lookup(connection_id) is None:
+                    return False  # disconnected (or refused) meanwhile
+                hub = self.ctx.hub
+                seq = hub.seq(session_id) if hub is not None else 0
+                frame = await self.snapshot(session_id, user_id, seq)
+                if not await links.connections.post(connection_id, frame):
+                    continue  # not open yet (or gone: the next lookup tells)
+                await links.registry.opened(connection_id)
+                missed = hub.replay(session_id, seq, user_id) if hub is not None else None
+                for event in missed or ():
+                    if not await links.connections.post(connection_id, event):
+                        break
+                return True
+            except QuizError as ex:
+                # The store did not answer, or the session is gone: try again
+                # while there are tries left; the client can still read REST.
+                log.warning("could not greet connection %s: %s", connection_id, ex)
+            except Exception:
+                log.exception("greeting connection %s failed", connection_id)
+                return False
+        log.info("connection %s was not opened in time for its snapshot", connection_id)
+        return False
+
+
 def _connection_id(req: falcon.asgi.Request) -> str:
     connection_id = req.get_header("X-Connection-Id")
     if not connection_id:
@@ -58,12 +132,16 @@ def _frame(payload: dict[str, Any]) -> str:
 class GatewayConnect:
     """``POST /ws/gateway/connect``: authenticate, check membership, register."""
 
-    def __init__(self, ctx: ApiContext, links: Links) -> None:
+    def __init__(self, ctx: ApiContext, links: Links, greeter: Greeter) -> None:
         self.ctx = ctx
         self.links = links
+        self.greeter = greeter
 
     async def on_post(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
-        """Accept (200) or refuse (401/403 problem: API Gateway rejects the connect)."""
+        """Accept (200) or refuse (401/403 problem: API Gateway rejects the connect).
+
+        An accepted connection is sent its snapshot once open (``Greeter``).
+        """
         connection_id = _connection_id(req)
         caller = await self.ctx.authenticate(req.get_param("access_token"))
         sid = self.ctx.session_id(req.get_param("session_id") or "")
@@ -75,6 +153,7 @@ class GatewayConnect:
         await self.ctx.ensure_board(sid)
         links = await self.links.get()
         await links.registry.add(sid, connection_id, caller.user_id, caller.expires_at)
+        self.greeter.start(sid, connection_id, caller.user_id)
         resp.status = falcon.HTTP_200
         resp.media = {"session_id": sid, "user_id": caller.user_id}
 
@@ -179,10 +258,11 @@ class GatewayMessage:
             await self._reply(links, connection_id, session_id, reply)
 
 
-def add_gateway_routes(app: Any, ctx: ApiContext) -> Links:
-    """Mount the ``/ws/gateway`` routes; return their (lazily opened) links."""
+def add_gateway_routes(app: Any, ctx: ApiContext, snapshot: Snapshot) -> Greeter:
+    """Mount the ``/ws/gateway`` routes; return their greeter (with the links)."""
     links = Links(ctx)
-    app.add_route("/ws/gateway/connect", GatewayConnect(ctx, links))
+    greeter = Greeter(ctx, links, snapshot)
+    app.add_route("/ws/gateway/connect", GatewayConnect(ctx, links, greeter))
     app.add_route("/ws/gateway/disconnect", GatewayDisconnect(links))
     app.add_route("/ws/gateway/message", GatewayMessage(ctx, links))
-    return links
+    return greeter

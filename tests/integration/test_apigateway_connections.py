@@ -69,6 +69,24 @@ async def test_registry_add_list_lookup_remove(redis_url: str) -> None:
         await registry.remove("unknown")
 
 
+async def test_a_registered_connection_is_opening_until_a_post_reached_it(
+    redis_url: str,
+) -> None:
+    async with redis_prefix(redis_url) as (client, prefix):
+        registry = RedisConnectionRegistry(client, prefix=prefix)
+        await registry.add("s1", "c1", "alice")
+        await registry.add("s1", "c2", "bob")
+
+        assert await registry.opening("c1") and await registry.opening("c2")
+        await registry.opened("c1")
+        assert not await registry.opening("c1")
+        assert await registry.opening("c2")
+        await registry.remove("c2")
+        assert not await registry.opening("c2")
+        assert not await registry.opening("never-registered")
+        assert await client.ttl(f"{prefix}:apigw:opening:c1") == -2  # no key left behind
+
+
 async def test_registry_keeps_each_connections_token_expiry(redis_url: str) -> None:
     async with redis_prefix(redis_url) as (client, prefix):
         registry = RedisConnectionRegistry(client, prefix=prefix)

@@ -53,6 +53,7 @@ async def test_frames_reach_the_right_connections(moto_endpoint: str, redis_url:
         await registry.add("s1", "c-alice2", "alice")
         await registry.add("s1", "c-bob", "bob")
         await registry.add("s1", "c-gone", "carol")
+        await registry.opened("c-gone")  # open once: its 410 now means gone
         await registry.add("s2", "c-other", "alice")
 
         await notifier.to_session("s1", {"type": "question.started", "question_id": "q1"})
@@ -84,6 +85,31 @@ async def test_frames_reach_the_right_connections(moto_endpoint: str, redis_url:
         # A gone connection was dropped from the registry.
         assert "c-gone" not in await registry.list("s1")
         assert "c-other" not in sent
+
+
+async def test_a_connection_not_opened_yet_misses_the_event_but_stays(
+    moto_endpoint: str, redis_url: str
+) -> None:
+    # API Gateway answers 410 until $connect has answered: such a connection
+    # is not gone, and dropping it would leave a client that hears nothing.
+    async with (
+        redis_prefix(redis_url) as (client, prefix),
+        aws_client("apigatewaymanagementapi", "eu-west-1", moto_endpoint) as apigw,
+    ):
+        registry = RedisConnectionRegistry(client, prefix=prefix)
+        connections = Recording(apigw, gone={"c-new", "c-left"})
+        notifier = ApiGatewayNotifier(connections, registry, leaderboard=MemoryLeaderboard())
+        await registry.add("s1", "c-new", "alice")
+        await registry.add("s1", "c-left", "bob")
+        await registry.opened("c-left")
+
+        await notifier.deliver("s1", {"type": "session.started", "seq": 3, "mode": "live"}, None)
+
+        assert connections.sent == {}
+        assert await registry.list("s1") == {"c-new": "alice"}
+        connections.gone.discard("c-new")
+        await notifier.deliver("s1", {"type": "question.opened", "seq": 4}, None)
+        assert [frame["seq"] for frame in connections.sent["c-new"]] == [4]
 
 
 class Closing(Recording):

@@ -33,6 +33,28 @@ def minter() -> Minter:
     return Minter()
 
 
+class Opening(Recording):
+    """Refuses posts (410) to a connection until it has been tried ``after`` times.
+
+    As API Gateway does until ``$connect`` has answered; moto opens every
+    connection at once.
+    """
+
+    def __init__(self, client: Any) -> None:
+        super().__init__(client)
+        self.after: dict[str, int] = {}
+        self.tries: dict[str, int] = {}
+
+    async def post(self, connection_id: str, text: str) -> bool:
+        self.tries[connection_id] = self.tries.get(connection_id, 0) + 1
+        if self.tries[connection_id] <= self.after.get(connection_id, 0):
+            return False
+        return await super().post(connection_id, text)
+
+
+Running = tuple[Harness, RedisConnectionRegistry, Opening, gateway.Greeter]
+
+
 @pytest.fixture
 async def running(
     tmp_path: Any,
@@ -40,7 +62,7 @@ async def running(
     moto_endpoint: str,
     redis_url: str,
     monkeypatch: pytest.MonkeyPatch,
-) -> AsyncIterator[tuple[Harness, RedisConnectionRegistry, Recording]]:
+) -> AsyncIterator[Running]:
     import os
 
     for name in list(os.environ):
@@ -51,16 +73,36 @@ async def running(
         aws_client("apigatewaymanagementapi", "eu-west-1", moto_endpoint) as apigw,
     ):
         registry = RedisConnectionRegistry(client, prefix=prefix)
-        connections = Recording(apigw)
+        connections = Opening(apigw)
 
         async def links(_: Settings) -> GatewayLinks:
             return GatewayLinks(registry=registry, connections=connections)
 
         # Patched where the routes look it up.
         monkeypatch.setattr(gateway, "open_links", links)
+        monkeypatch.setattr(gateway, "GREET_DELAYS", (0.01,) * 6)
+        greeters: list[gateway.Greeter] = []
+        mount = gateway.add_gateway_routes
+
+        def add_routes(*args: Any) -> gateway.Greeter:
+            greeters.append(mount(*args))
+            return greeters[-1]
+
+        monkeypatch.setattr(gateway, "add_gateway_routes", add_routes)
         settings = make_settings(tmp_path / "data", minter.pem, apigw_ws_callback_url=moto_endpoint)
         async with conducted(settings, minter) as harness:
-            yield harness, registry, connections
+            yield harness, registry, connections, greeters[0]
+            await greeters[0].settled()
+
+
+async def connect(api: Any, session_id: str, who: Player, connection_id: str) -> None:
+    """Connect through the ``$connect`` route; it must be accepted."""
+    ok = await api.post(
+        "/ws/gateway/connect",
+        headers={"X-Connection-Id": connection_id},
+        params={"session_id": session_id, "access_token": who.token},
+    )
+    assert ok.status == 200, ok.text
 
 
 async def test_routes_are_off_by_default(tmp_path: Any, minter: Minter) -> None:
@@ -69,10 +111,8 @@ async def test_routes_are_off_by_default(tmp_path: Any, minter: Minter) -> None:
         assert reply.status == 404
 
 
-async def test_connect_message_disconnect(
-    running: tuple[Harness, RedisConnectionRegistry, Recording],
-) -> None:
-    harness, registry, connections = running
+async def test_connect_message_disconnect(running: Running) -> None:
+    harness, registry, connections, greeter = running
     api = harness.api
     game = await new_game(api, players=1)
     player, sid = game.players[0], game.session_id
@@ -99,6 +139,8 @@ async def test_connect_message_disconnect(
         )
         assert ok.status == 200, ok.text
     assert await registry.list(sid) == {"c-p": player.user_id, "c-h": game.host.user_id}
+    await greeter.settled()
+    assert [frame["type"] for frame in connections.sent["c-p"]] == ["session.snapshot"]
 
     async def message(body: bytes) -> dict[str, Any]:
         reply = await api.post("/ws/gateway/message", headers={"X-Connection-Id": "c-p"}, body=body)
@@ -143,18 +185,14 @@ async def test_connect_message_disconnect(
 
 
 async def test_a_blocked_user_s_gateway_answer_is_refused_and_not_recorded(
-    running: tuple[Harness, RedisConnectionRegistry, Recording],
+    running: Running,
 ) -> None:
-    harness, _, connections = running
+    harness, _, connections, greeter = running
     api = harness.api
     game = await new_game(api, players=1)
     player, sid = game.players[0], game.session_id
-    ok = await api.post(
-        "/ws/gateway/connect",
-        headers={"X-Connection-Id": "c-blocked"},
-        params={"session_id": sid, "access_token": player.token},
-    )
-    assert ok.status == 200, ok.text
+    await connect(api, sid, player, "c-blocked")
+    await greeter.settled()
     assert (await api.host(game.host, sid, "start")).status == 200
     await harness.ctx.announce_status(player.user_id, "blocked")
 
@@ -174,9 +212,9 @@ async def test_a_blocked_user_s_gateway_answer_is_refused_and_not_recorded(
 
 
 async def test_a_message_after_the_token_ran_out_is_refused_and_the_connection_closed(
-    running: tuple[Harness, RedisConnectionRegistry, Recording], minter: Minter
+    running: Running, minter: Minter
 ) -> None:
-    harness, registry, connections = running
+    harness, registry, connections, greeter = running
     api = harness.api
     game = await new_game(api, players=0)
     sid = game.session_id
@@ -191,6 +229,8 @@ async def test_a_message_after_the_token_ran_out_is_refused_and_the_connection_c
         params={"session_id": sid, "access_token": brief.token},
     )
     assert connected.status == 200, connected.text
+    await greeter.settled()
+    greeted = len(connections.sent["c-brief"])
     await asyncio.sleep(now + 2 - time.time() + 0.1)  # past the token's exp
 
     reply = await api.post(
@@ -198,7 +238,82 @@ async def test_a_message_after_the_token_ran_out_is_refused_and_the_connection_c
     )
 
     assert reply.status == 204
-    told = connections.sent["c-brief"]
+    told = connections.sent["c-brief"][greeted:]
     assert [frame["type"] for frame in told] == ["error"], "no pong once the token ran out"
     assert told[0]["code"] == "unauthorized"
     assert await registry.lookup("c-brief") is None
+
+
+async def test_a_connection_gets_its_snapshot_once_api_gateway_has_opened_it(
+    running: Running,
+) -> None:
+    harness, registry, connections, greeter = running
+    api = harness.api
+    game = await new_game(api, players=1)
+    player, sid = game.players[0], game.session_id
+    assert (await api.host(game.host, sid, "start")).status == 200
+    current = await api.current(player, sid)
+    connections.after["c-late"] = 3  # 410 three times, as while $connect answers
+
+    await connect(api, sid, player, "c-late")
+    await greeter.settled()
+
+    assert connections.tries["c-late"] == 4
+    sent = connections.sent["c-late"]
+    assert [frame["type"] for frame in sent] == ["session.snapshot"]
+    snapshot = sent[0]
+    assert snapshot["session"]["session_id"] == sid
+    assert snapshot["session"]["status"] == "running"
+    assert snapshot["current_question"]["question_id"] == current.body["question_id"]
+    assert snapshot["me"] == {"rank": 1, "score": 0}
+    hub = harness.ctx.hub
+    assert hub is not None
+    assert snapshot["seq"] == hub.seq(sid)
+    # Refused while opening, yet still registered; a 410 now means gone.
+    assert await registry.list(sid) == {"c-late": player.user_id}
+    assert not await registry.opening("c-late")
+
+
+async def test_a_connection_that_left_before_it_opened_is_not_greeted(running: Running) -> None:
+    harness, registry, connections, greeter = running
+    api = harness.api
+    game = await new_game(api, players=1)
+    player, sid = game.players[0], game.session_id
+    connections.after["c-brief"] = 1_000  # never opened
+    await connect(api, sid, player, "c-brief")
+    gone = await api.post("/ws/gateway/disconnect", headers={"X-Connection-Id": "c-brief"})
+    assert gone.status == 204
+    await greeter.settled()
+    tries = connections.tries.get("c-brief", 0)
+
+    assert await greeter.greet(sid, "c-brief", player.user_id) is False
+    assert connections.tries.get("c-brief", 0) == tries, "no post once it left"
+    assert "c-brief" not in connections.sent
+    assert await registry.lookup("c-brief") is None
+
+
+async def test_events_after_the_snapshot_s_seq_follow_it(running: Running) -> None:
+    # An event may go out after the snapshot's seq was read and before the
+    # snapshot reached the connection (and the notifier could not post it
+    # there while it was opening): it comes again after the snapshot.
+    harness, _, connections, greeter = running
+    api = harness.api
+    game = await new_game(api, players=1)
+    player, sid = game.players[0], game.session_id
+    await connect(api, sid, player, "c-race")
+    await greeter.settled()
+    greeted = len(connections.sent["c-race"])
+
+    async def started_meanwhile(session_id: str, user_id: str, seq: int) -> str:
+        assert (await api.host(game.host, sid, "start")).status == 200
+        await settle(harness.ctx)
+        return await greeter.snapshot(session_id, user_id, seq)
+
+    racing = gateway.Greeter(harness.ctx, greeter.links, started_meanwhile)
+    assert await racing.greet(sid, "c-race", player.user_id) is True
+
+    frames = connections.sent["c-race"][greeted:]
+    assert frames[0]["type"] == "session.snapshot"
+    after = frames[1:]
+    assert "question.opened" in [frame["type"] for frame in after]
+    assert all(frame["seq"] > frames[0]["seq"] for frame in after)

@@ -56,7 +56,8 @@ def add_routes(app: Any, ctx: ApiContext) -> None:
     app.add_route("/v1/sessions/{session_id}/answers/{submission_id}", Answer(ctx))
     app.add_route("/v1/sessions/{session_id}/leaderboard", SessionLeaderboard(ctx))
     app.add_route("/v1/sessions/{session_id}/results", Results(ctx))
-    app.add_route("/v1/sessions/{session_id}/live", Live(ctx))
+    live = Live(ctx)
+    app.add_route("/v1/sessions/{session_id}/live", live)
     app.add_route("/v1/users/me", Me(ctx))
     app.add_route("/v1/leaderboard", GlobalLeaderboard(ctx))
     app.add_route("/v1/auth0/events", Auth0Events(ctx))
@@ -64,4 +65,4 @@ def add_routes(app: Any, ctx: ApiContext) -> None:
     if ctx.settings.apigw_ws_callback_url:
         from entrypoints.api.gateway import add_gateway_routes
 
-        add_gateway_routes(app, ctx)
+        add_gateway_routes(app, ctx, live.snapshot)

@@ -350,9 +350,9 @@ class ApiContext:
         if state.mode == "live" and state.is_open(now):
             quiz = await self.services.catalog.quiz(state.quiz_id)
             window = state.windows[state.question_index]
-            current = present(
-                current_question(quiz.questions[state.question_index], window[0], window[1])
-            )
+            question = quiz.questions[state.question_index]
+            seconds = question.limit_seconds(state.question_seconds)
+            current = present(current_question(question, window[0], window[1], seconds))
             if viewer is not None and self.hub is not None:
                 question_id = quiz.questions[state.question_index].question_id
                 self.hub.sight(state.session_id, viewer, question_id)

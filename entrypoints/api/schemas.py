@@ -262,6 +262,13 @@ class CurrentQuestion(BaseModel):
     choices: list[str]
     opens_at: str
     closes_at: str
+    seconds: int = Field(
+        description=(
+            "(v1.2) The question's time as set. A large room's live window"
+            " (closes_at - opens_at) is longer by the time the question takes"
+            " to reach its screens; a countdown shows at most these seconds."
+        )
+    )
 
 
 class LastQuestion(BaseModel):
@@ -274,6 +281,7 @@ class LastQuestion(BaseModel):
     choices: list[str]
     opens_at: str
     closes_at: str
+    seconds: int = Field(description="(v1.2) The question's time as set.")
     closed_at: str
     correct_answer: str
     answer_count: int

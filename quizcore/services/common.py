@@ -132,8 +132,15 @@ def score_answers(
     return tally(facts, streaks=state.streak_bonus), correct_of
 
 
-def current_question(question: Question, opens_at: int, closes_at: int) -> dict[str, Any]:
-    """Return the API's ``current_question`` object (times in epoch ms)."""
+def current_question(
+    question: Question, opens_at: int, closes_at: int, seconds: int
+) -> dict[str, Any]:
+    """Return the API's ``current_question`` object (times in epoch ms).
+
+    ``seconds``: the question's time as the teacher set it, which a large
+    room's ``closes_at`` exceeds by the time the question takes to reach it
+    (``reach_allowance``): what a countdown shows at most.
+    """
     return {
         "question_id": question.question_id,
         "index": question.index,
@@ -142,4 +149,5 @@ def current_question(question: Question, opens_at: int, closes_at: int) -> dict[
         "choices": list(question.choices),
         "opens_at": opens_at,
         "closes_at": closes_at,
+        "seconds": seconds,
     }

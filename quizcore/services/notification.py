@@ -170,7 +170,12 @@ class NotificationService:
                 sid,
                 {
                     "type": "question.opened",
-                    **current_question(question, message.opens_at, message.closes_at),
+                    **current_question(
+                        question,
+                        message.opens_at,
+                        message.closes_at,
+                        question.limit_seconds(state.question_seconds),
+                    ),
                 },
             )
         elif isinstance(message, QuestionClosed):

@@ -450,8 +450,12 @@ class QuizService:
 
     async def current_question(
         self, session_id: str, user_id: str
-    ) -> tuple[Question, int, int] | None:
-        """Return (question, opens_at, closes_at) the caller should answer now."""
+    ) -> tuple[Question, int, int, int] | None:
+        """Return (question, opens_at, closes_at, seconds) the caller should answer now.
+
+        ``seconds``: the question's time as set (a large room's live window
+        is longer by its reach allowance).
+        """
         state = await self.session(session_id)
         await self.require_participant(session_id, user_id)
         if state.status != "running":
@@ -467,7 +471,9 @@ class QuizService:
             )
             if answered is not None:
                 return None
-            return quiz.questions[state.question_index], window[0], window[1]
+            question = quiz.questions[state.question_index]
+            seconds = question.limit_seconds(state.question_seconds)
+            return question, window[0], window[1], seconds
         served = await self.sessions.served(session_id, user_id)
         answered_ids = {
             answer.question_id for answer in await self.answers.for_participant(session_id, user_id)
@@ -480,7 +486,7 @@ class QuizService:
             if served_at is None:
                 served_at = await self.sessions.serve(session_id, user_id, question.index, now)
             if now < served_at + limit:
-                return question, served_at, served_at + limit
+                return question, served_at, served_at + limit, limit // 1000
         return None
 
     async def question_answer(
@@ -594,7 +600,9 @@ class QuizService:
             question.question_id
         ]
         revealed = {
-            **current_question(question, opened_at, closes_at),
+            **current_question(
+                question, opened_at, closes_at, question.limit_seconds(state.question_seconds)
+            ),
             "closed_at": min(closes_at, cutoff) if cutoff is not None else closes_at,
             "correct_answer": question.answer,
             "answer_count": stats["answers"],

@@ -198,6 +198,7 @@ async def test_question_opened_carries_the_current_question_without_answer(live:
         "choices": ["right", "wrong", "other"],
         "opens_at": live.clock.now_ms(),
         "closes_at": live.clock.now_ms() + 10_000,
+        "seconds": 10,
     }
 
 
@@ -333,8 +334,8 @@ async def test_live_current_question_is_the_open_one_until_answered(live: Play) 
     await live.submit("ann", "q1", "right", "a1")
 
     assert current is not None
-    question, opens_at, closes_at = current
-    assert (question.question_id, opens_at, closes_at) == ("q1", now, now + 10_000)
+    question, opens_at, closes_at, seconds = current
+    assert (question.question_id, opens_at, closes_at, seconds) == ("q1", now, now + 10_000, 10)
     assert await live.system.quiz.current_question(live.session_id, "ann") is None
     live.clock.advance(10_000)
     assert await live.system.quiz.current_question(live.session_id, "bob") is None

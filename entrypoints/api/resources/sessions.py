@@ -16,7 +16,7 @@ from entrypoints.api.resources.common import (
     spec,
 )
 from quizcore.errors import NotFound
-from quizcore.services import session_board
+from quizcore.services import current_question, session_board
 from quizcore.session import SessionState
 from quizcore.timefmt import present, rfc3339
 
@@ -206,22 +206,12 @@ class CurrentQuestionResource:
         if found is None:
             resp.status = 204
             return
-        question, opens_at, closes_at = found
+        question, opens_at, closes_at, seconds = found
         if self.ctx.hub is not None:
             # Only a live answer is timed from it (a self-paced one from when
             # it was served), so no second read of the session to tell which.
             self.ctx.hub.sight(sid, caller.user_id, question.question_id)
-        resp.media = present(
-            {
-                "question_id": question.question_id,
-                "index": question.index,
-                "prompt": question.prompt,
-                "kind": question.kind,
-                "choices": list(question.choices),
-                "opens_at": opens_at,
-                "closes_at": closes_at,
-            }
-        )
+        resp.media = present(current_question(question, opens_at, closes_at, seconds))
 
 
 class QuestionAnswerResource:

@@ -28,6 +28,7 @@ CURRENT_QUESTION_FIELDS = {
     "choices",
     "opens_at",
     "closes_at",
+    "seconds",
 }
 
 
@@ -329,6 +330,8 @@ async def test_a_room_slow_to_reach_gets_its_question_open_that_much_longer(
     # seconds; a read says the same.
     assert length(first) == 20_750, first
     assert current.status == 200 and length(current.body) == 20_750
+    # What a countdown shows at most stays what the teacher set.
+    assert first["seconds"] == current.body["seconds"] == 20
     # The second: the first was measured reaching the room at once.
     assert length(second) == 20_000, second
 

@@ -37,6 +37,7 @@ LAST_QUESTION_FIELDS = {
     "choices",
     "opens_at",
     "closes_at",
+    "seconds",
     "closed_at",
     "correct_answer",
     "answer_count",

@@ -178,9 +178,11 @@ async def test_starting_a_live_session_opens_the_first_question_for_its_time(api
         "choices",
         "opens_at",
         "closes_at",
+        "seconds",
     }
     assert question["question_id"] == "q1" and question["index"] == 0
     assert _ms(question["closes_at"]) - _ms(question["opens_at"]) == 15_000
+    assert question["seconds"] == 15
     assert "answer" not in question
     view = await api.get(f"/v1/sessions/{game.session_id}", as_=game.players[0])
     assert view.body["current_question"] == question

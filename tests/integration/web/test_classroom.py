@@ -12,10 +12,16 @@ What a teacher with a projector and a class on phones runs into:
 - the result on a phone is visible without scrolling at 320x568 and 375x667;
 - an answer sent while offline is sent again, with the same submission id, on reconnect;
 - self-paced homework: a phone that answered wrong, or ran out of time, sees the right
-  answer, with "Next question", on a 320x568 screen;
+  answer, with "Next question", on a 320x568 screen: the right choice says "Correct", only
+  the wrong one's words are struck, and after a reload no choice shows a focus ring;
 - the self-paced teacher's screen: who closed the page, and what a student typed while the
-  class works, for a class of 30 on a 1280x720 projector;
-- the presenter screen fills 1920x1080 (no scrolling, big type, the phones' colours);
+  class works, for a class of 30 on a 1280x720 projector; each question's label whole beside
+  short names;
+- the presenter screen fills 1920x1080 (no scrolling, big type, the phones' colours); the
+  bar's join address is whole at every projector width, and the players dialog's remove
+  buttons line up;
+- a phone's top bar keeps a short name whole at 320 px, and says nothing "Live" once the
+  quiz is over;
 - a typed question's reveal lists what the class typed, as many spellings as fit, whole;
 - a host who locks the quiz keeps newcomers out (a player who joined comes back in), until
   they unlock it: a phone turned away then joins by itself; during a question the bar says
@@ -494,6 +500,12 @@ def test_small_phones_offline_answer_and_a_tie(
     for page in (small, medium):
         expect(page.get_by_test_id("countdown")).to_be_visible()
         expect(page.get_by_test_id("connection-status")).to_have_attribute("data-status", "open")
+        # The player's name whole in the top bar, the bar's other items giving way.
+        name = page.get_by_test_id("signed-in-as")
+        assert name.evaluate(
+            """(node) => node.clientWidth > 0 && node.scrollWidth <= node.clientWidth
+                && node.scrollHeight <= node.clientHeight"""
+        ), name.inner_text()
 
     # At 320 px the countdown stays inside its card and nothing scrolls sideways.
     inside = small.evaluate(
@@ -551,6 +563,10 @@ def test_small_phones_offline_answer_and_a_tie(
     host.get_by_test_id("finish-dialog-confirm").click()
     places = host.get_by_test_id("podium-place")
     expect(places).to_have_count(2)
+    # Over: nothing "Live" left on the phones.
+    for page in (small, medium):
+        expect(page.get_by_test_id("podium")).to_be_visible()
+        expect(page.get_by_test_id("connection-status")).to_have_count(0)
     token = page_identity(host)[0]
     standings = quiz_server.get(f"/v1/sessions/{session_id}/results", token).json()["standings"]
     assert [row["score"] for row in standings] == [0, 0], standings
@@ -631,6 +647,14 @@ def test_self_paced_progress_on_the_host_screen(
     expect(row_of(ana).locator("td").nth(1)).to_have_text("2 of 2")
     _no_scroll(host)
     _save(host, output_dir / "presenter-self-paced.png")
+    # Each question's label reads whole beside a table of short names (it
+    # takes two lines where it needs them), not cut to its first words.
+    cut = host.locator('[data-testid="self-paced-question"] .bar-label').evaluate_all(
+        """(labels) => labels
+            .filter((n) => n.scrollHeight > n.clientHeight + 1)
+            .map((n) => n.textContent)"""
+    )
+    assert cut == [], cut
 
     # A class of 30 on a 1280x720 projector: the table scrolls in its panel, the page does not.
     _join_from_api(quiz_server, session_id, [f"Student {number}" for number in range(1, 28)])
@@ -792,10 +816,26 @@ def test_homework_shows_the_right_answer_after_a_wrong_one(room: Room) -> None:
     expect(phone.get_by_test_id("right-answer")).to_have_text(f"The answer: {_right_answer(first)}")
     _in_viewport(phone, "right-answer")
     _in_viewport(phone, "next-question")
+    # The wrong choice's words struck, not its letter or shape (a struck "C"
+    # reads as "€"); the right one says so in a word, whatever its colour.
+    wrong = phone.get_by_test_id(f"choice-{first['choices'].index(_wrong_answer(first))}")
+    struck = "(node) => getComputedStyle(node).textDecorationLine"
+    assert wrong.evaluate(struck) == "none"
+    assert wrong.locator(".choice-text").evaluate(struck) == "line-through"
+    right = phone.get_by_test_id(f"choice-{first['choices'].index(_right_answer(first))}")
+    expect(right.get_by_test_id("choice-correct-mark")).to_be_visible()
+    expect(right.get_by_test_id("choice-correct-mark")).to_have_text(re.compile("correct", re.I))
 
     # A right answer needs no more.
     phone.get_by_test_id("next-question").click()
     expect(phone.get_by_test_id("question-prompt")).to_have_text(second["prompt"])
+    # Back after a reload: the first choice takes the keyboard, with no ring
+    # that would make it look picked.
+    phone.reload()
+    expect(phone.get_by_test_id("question-prompt")).to_have_text(second["prompt"])
+    first_choice = phone.get_by_test_id("choice-0")
+    expect(first_choice).to_be_focused()
+    assert first_choice.evaluate("(node) => getComputedStyle(node).outlineStyle") == "none"
     _answer(phone, second, _right_answer(second))
     expect(phone.get_by_test_id("answer-feedback")).to_have_attribute("data-correct", "true")
     expect(phone.get_by_test_id("right-answer")).to_have_count(0)
@@ -933,11 +973,26 @@ def test_a_projector_fits_the_lobby_question_and_reveal(
         assert text.evaluate("(node) => node.scrollHeight <= node.parentNode.clientHeight"), tile
     _save(host, output_dir / f"presenter-question-{size[0]}x{size[1]}.png")
     assert _lines(prompt) < 2.5, _lines(prompt)
-    # The controls stay on the title's row, however long the title.
-    bar = host.locator(".presenter-bar").bounding_box()
+    # The controls stay on the title's row, however long the title (the
+    # address may take a line of its own under the quiz ID).
+    title = host.locator(".presenter-title").bounding_box()
     reveal = host.get_by_test_id("host-reveal").bounding_box()
-    assert bar is not None and reveal is not None
-    assert reveal["y"] - bar["y"] < 24, (bar, reveal)
+    assert title is not None and reveal is not None
+    assert reveal["y"] < title["y"] + title["height"] / 2, (title, reveal)
+    assert reveal["x"] >= title["x"] + title["width"], (title, reveal)
+    # Where a latecomer's phone goes, whole: after the quiz ID where it fits,
+    # else on a line of its own (no "·" to start it), never cut.
+    join_at = host.get_by_test_id("host-join-at")
+    fit, shown, whole = join_at.evaluate(
+        "(node) => [node.dataset.fit, node.textContent, node.scrollWidth <= node.clientWidth + 0.5]"
+    )
+    address = f"{quiz_server.base_url}/"
+    assert shown == (address if fit.startswith("own-line") else f"· {address}"), (fit, shown)
+    assert whole, (fit, shown)
+    box = join_at.bounding_box()
+    assert box is not None, join_at
+    assert box["x"] + box["width"] <= title["x"] + title["width"] + 0.5, (box, title)
+    _on_screen(host, join_at)
     # Everyone with a screen answers (the API's players have none): it closes by itself.
     for player in players:
         _answer(player, CROWDED_QUESTION, _right_answer(CROWDED_QUESTION))
@@ -964,6 +1019,21 @@ def test_a_projector_fits_the_lobby_question_and_reveal(
             host.locator(".presenter-code"),
         ):
             assert _font_px(readable) >= 24, readable
+        # Every player's remove button in one line down the players' list, beside a rank
+        # and score (the board's top) or not.
+        host.get_by_test_id("players-button").click()
+        listed = host.get_by_test_id("players-row")
+        expect(listed).to_have_count(class_size)
+        edges = listed.evaluate_all(
+            """(rows) => rows.map((row) => [
+                row.querySelector('.players-standing') !== null,
+                Math.round(row.querySelector('.remove-button').getBoundingClientRect().right),
+            ])"""
+        )
+        assert {has for has, _ in edges} == {True, False}, edges
+        assert len({right for _, right in edges}) == 1, edges
+        host.keyboard.press("Escape")
+        expect(host.get_by_test_id("players-dialog")).to_have_count(0)
 
     # The typed question: the reveal lists what the class typed, as many
     # spellings as fit under the answer, the rest summed in "and N more".
@@ -1139,10 +1209,18 @@ def test_the_host_locks_the_quiz_to_newcomers(room: Room, output_dir: Path) -> N
     note = host.get_by_test_id("host-locked-note")
     for width, height in ((1024, 768), (1100, 800), (1280, 720), (1445, 900), (1920, 1080)):
         host.set_viewport_size({"width": width, "height": height})
+        # The new width measured, and the note shown for it (two frames: the
+        # bar's ResizeObserver, then React's render).
+        host.evaluate(
+            "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
+        )
         expect(note).to_have_attribute("data-fit", re.compile(r"^(inline|own-line)(-short)?$"))
-        fit = note.get_attribute("data-fit") or ""
-        shown = note.inner_text().split("\n")[0]
-        assert note.evaluate("(node) => node.scrollWidth <= node.clientWidth + 0.5"), (width, shown)
+        # Its form and its text read at once: the fit may still change between two reads.
+        fit, shown, whole = note.evaluate(
+            """(node) => [node.dataset.fit, node.innerText.split('\\n')[0],
+                node.scrollWidth <= node.clientWidth + 0.5]"""
+        )
+        assert whole, (width, shown)
         assert shown.startswith("·") != fit.startswith("own-line"), (width, fit, shown)
         # A narrower projector shows "Unlock"; the name stays "Unlock joining".
         visible = "Unlock" if width <= 1440 else "Unlock joining"

@@ -34,6 +34,42 @@ describe('Countdown', () => {
     expect(screen.getByRole('timer')).toHaveAttribute('aria-label', '12 seconds left');
   });
 
+  it("starts a 30 s question at 30 where the server keeps a large room's open 30.25 s, and ends at closes_at", () => {
+    render(<Countdown opensAt="2026-03-01T10:00:00.000Z" closesAt="2026-03-01T10:00:30.250Z" offsetMs={0} />);
+    const timer = screen.getByTestId('countdown');
+    const number = timer.querySelector('.countdown-number');
+    const region = timer.querySelector('[aria-live]');
+    expect(number).toHaveTextContent(/^30$/);
+    expect(screen.getByRole('timer')).toHaveAttribute('aria-label', '30 seconds left');
+    expect(region).toHaveTextContent('30 seconds left');
+    act(() => vi.advanceTimersByTime(1200));
+    expect(number).toHaveTextContent(/^30$/);
+    act(() => vi.advanceTimersByTime(200));
+    expect(number).toHaveTextContent(/^29$/);
+    act(() => vi.advanceTimersByTime(28_600));
+    expect(number).toHaveTextContent(/^1$/);
+    act(() => vi.advanceTimersByTime(400));
+    expect(number).toHaveTextContent(/^0$/);
+    expect(timer).toHaveAttribute('data-remaining-ms', '0');
+  });
+
+  it('never shows more than the seconds the teacher set, where it is told them', () => {
+    // At 10,000 players the server adds up to a quarter of the question's time: 32.75 s for 30.
+    render(
+      <Countdown
+        opensAt="2026-03-01T10:00:00.000Z"
+        closesAt="2026-03-01T10:00:32.750Z"
+        offsetMs={0}
+        limitSeconds={30}
+      />,
+    );
+    const number = screen.getByTestId('countdown').querySelector('.countdown-number');
+    expect(number).toHaveTextContent(/^30$/);
+    expect(screen.getByRole('timer')).toHaveAttribute('aria-label', '30 seconds left');
+    act(() => vi.advanceTimersByTime(3800));
+    expect(number).toHaveTextContent(/^29$/);
+  });
+
   it('reads the clock when a new question opens, not at the last tick', () => {
     const { rerender } = render(
       <Countdown opensAt="2026-03-01T10:00:00.000Z" closesAt="2026-03-01T10:00:12.000Z" offsetMs={0} />,

@@ -5,6 +5,11 @@ export interface CountdownProps {
   closesAt: string | null | undefined;
   /** Server time at which it opened; sets the length of the progress bar. */
   opensAt?: string | null;
+  /**
+   * The seconds the teacher set for the question (v1.2 servers send them
+   * with it): the number shown never says more.
+   */
+  limitSeconds?: number | null;
   /** Server time minus client time, milliseconds. */
   offsetMs: number;
   /** Called once when the time is up (by the server's clock). */
@@ -39,7 +44,7 @@ function stretchOf(seconds: number): number {
 }
 
 /** A countdown synced to the server's deadline. */
-export function Countdown({ closesAt, opensAt, offsetMs, onExpire, tickMs = 200 }: CountdownProps) {
+export function Countdown({ closesAt, opensAt, offsetMs, limitSeconds, onExpire, tickMs = 200 }: CountdownProps) {
   const [now, setNow] = useState(() => Date.now());
   const expired = useRef(false);
   const onExpireRef = useRef(onExpire);
@@ -59,7 +64,14 @@ export function Countdown({ closesAt, opensAt, offsetMs, onExpire, tickMs = 200 
   const left = closesAt ? remainingMs(closesAt, offsetMs, Math.max(now, Date.now())) : 0;
   // Never more than the question has, whatever the clock offset's estimate.
   const remaining = total > 0 ? Math.min(left, total) : left;
-  const seconds = Math.ceil(remaining / 1000);
+  // Nor more than the teacher set: the server keeps a large room's question
+  // open a fraction of a second longer (30.25 s for 30), for the screens it
+  // reaches last, which "31" would misstate. A question's seconds are whole:
+  // from a server without them, the window's whole seconds (right while that
+  // allowance is under a second, as in a classroom). It still reaches 0 at
+  // closes_at.
+  const cap = limitSeconds && limitSeconds > 0 ? limitSeconds : total > 0 ? Math.floor(total / 1000) : Infinity;
+  const seconds = Math.min(Math.ceil(remaining / 1000), cap);
 
   // Spoken when the countdown opens and as it enters each stretch, with the
   // seconds really left then (a late tick may enter "10" at 9): a live region

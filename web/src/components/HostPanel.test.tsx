@@ -163,6 +163,96 @@ describe('HostPanel finishing', () => {
     expect(title.querySelector('bdi')).toHaveTextContent(/^שרה 2$/);
   });
 
+  it('names the leader as the last reveal showed them while a live question is open, never the live board', async () => {
+    const user = userEvent.setup();
+    const board = (seq: number, entries: [userId: string, name: string, score: number][]) => ({
+      type: 'leaderboard.updated',
+      seq,
+      version: seq,
+      participant_count: 2,
+      entries: entries.map(([userId, name, score], position) => ({
+        rank: position + 1,
+        user_id: userId,
+        display_name: name,
+        score,
+      })),
+      answer_counts: {},
+    });
+    const revealed = session({
+      status: 'running',
+      question_index: 0,
+      participant_count: 2,
+      last_question: {
+        question_id: 'q1',
+        index: 0,
+        prompt: "Choose the synonym of 'begin'",
+        kind: 'choice',
+        choices: ['start', 'finish'],
+        opens_at: new Date(Date.now() - 30_000).toISOString(),
+        closes_at: new Date(Date.now() - 10_000).toISOString(),
+        closed_at: new Date(Date.now() - 10_000).toISOString(),
+        correct_answer: 'start',
+        answer_count: 2,
+        correct_count: 1,
+        correct_share: 0.5,
+        choice_counts: { start: 1, finish: 1 },
+      },
+    });
+    renderPanel(revealed);
+    expect(await screen.findByTestId('host-correct-answer')).toHaveTextContent('start');
+    await waitFor(() => expect(FakeSocket.instances).toHaveLength(1));
+    act(() => {
+      FakeSocket.last().open();
+      FakeSocket.last().receive(board(2, [['u-ann', 'Ann', 950], ['u-bo', 'Bo', 0]]));
+    });
+    await user.click(screen.getByTestId('host-finish'));
+    expect(screen.getByTestId('finish-dialog-leader')).toHaveTextContent('Leading now: Ann with 950 points.');
+    await user.click(screen.getByTestId('finish-dialog-cancel'));
+
+    // Question 2 opens; Bo's quick right answer puts him first on the live board.
+    act(() => {
+      FakeSocket.last().receive({
+        type: 'question.opened',
+        seq: 3,
+        question_id: 'q2',
+        index: 1,
+        prompt: "Choose the opposite of 'buy'",
+        kind: 'choice',
+        choices: ['sell', 'pay'],
+        opens_at: new Date().toISOString(),
+        closes_at: new Date(Date.now() + 20_000).toISOString(),
+      });
+      FakeSocket.last().receive(board(4, [['u-bo', 'Bo', 1000], ['u-ann', 'Ann', 950]]));
+    });
+    expect(await screen.findByTestId('question-prompt')).toHaveTextContent('buy');
+    await user.click(screen.getByTestId('host-finish'));
+    const dialog = screen.getByTestId('finish-dialog');
+    expect(screen.getByTestId('finish-dialog-leader')).toHaveTextContent(
+      'Leading after question 1: Ann with 950 points.',
+    );
+    expect(dialog).not.toHaveTextContent('Bo');
+  });
+
+  it('names no leader while a live question is open that this page saw no reveal before', async () => {
+    const user = userEvent.setup();
+    renderPanel(session({ participant_count: 2, ...firstQuestionOpen(), question_index: 3 }));
+    await waitFor(() => expect(FakeSocket.instances).toHaveLength(1));
+    act(() => {
+      FakeSocket.last().open();
+      FakeSocket.last().receive({
+        type: 'leaderboard.updated',
+        seq: 2,
+        version: 2,
+        participant_count: 2,
+        entries: [{ rank: 1, user_id: 'u-bo', display_name: 'Bo', score: 2750 }],
+        answer_counts: {},
+      });
+    });
+    await user.click(await screen.findByTestId('host-finish'));
+    expect(screen.getByTestId('finish-dialog')).toBeInTheDocument();
+    expect(screen.queryByTestId('finish-dialog-leader')).toBeNull();
+  });
+
   it('says when every player of a self-paced quiz has finished', () => {
     const done = {
       user_id: 'u-ann',

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { flushSync } from 'react-dom';
-import { ApiError, type SessionProgress } from '../api';
+import { ApiError, type LeaderboardEntry, type SessionProgress } from '../api';
 import { useRowsThatFit } from '../fitRows';
 import { describeError, formatPoints } from '../format';
 import { useHiddenAnswers, useTypedAnswersShown } from '../hiddenAnswers';
@@ -182,6 +182,17 @@ export function HostPanel({
   useEffect(() => {
     if (fatal instanceof ApiError && fatal.status === 401) onUnauthorized();
   }, [fatal, onUnauthorized]);
+
+  // The standings as the projector last showed them. While a live question
+  // is open the board moves with each answer scored, and nothing on the
+  // projector may show it before the reveal does: the room would see who
+  // answered right. Not known after a reload during a question.
+  const holdStandings = live && phase === 'question';
+  const [shownEntries, setShownEntries] = useState<LeaderboardEntry[] | null>(null);
+  if (!holdStandings && shownEntries !== state.entries) setShownEntries(state.entries);
+  const leader = (holdStandings ? shownEntries : state.entries)?.find(
+    (entry) => !state.removedIds.includes(entry.user_id),
+  );
 
   // Told when the answer changes, not at every new callback of a render.
   const hostKnownRef = useRef(onHostKnown);
@@ -804,6 +815,7 @@ export function HostPanel({
                 closesAt={question.closes_at}
                 opensAt={question.opens_at}
                 offsetMs={state.offsetMs}
+                limitSeconds={question.seconds}
               />
             )}
             <p className="answer-count" aria-live="polite">
@@ -1016,10 +1028,10 @@ export function HostPanel({
           {selfPacedRunning && progress && (
             <p data-testid="finish-dialog-unfinished">{unfinishedNote(progress)}</p>
           )}
-          {state.entries[0] && state.entries[0].score > 0 && (
-            <p className="muted">
-              Leading now: <bdi>{state.entries[0].display_name}</bdi> with{' '}
-              {formatPoints(state.entries[0].score)}.
+          {leader && leader.score > 0 && (
+            <p className="muted" data-testid="finish-dialog-leader">
+              {holdStandings && index ? `Leading after question ${index}` : 'Leading now'}:{' '}
+              <bdi>{leader.display_name}</bdi> with {formatPoints(leader.score)}.
             </p>
           )}
         </ConfirmDialog>

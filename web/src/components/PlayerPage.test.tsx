@@ -345,6 +345,21 @@ describe('PlayerPage when the quiz ends', () => {
       'Your typed answer “hello” was not sent before the quiz ended.',
     );
   });
+
+  it('no longer says "Live" once the quiz is over', async () => {
+    const api = annIn(selfPaced, {
+      currentQuestion: vi.fn(async () => openFor(20_000, startOrStop)),
+      results: vi.fn(() => new Promise(() => undefined)),
+    });
+    renderPlayer(api);
+    expect(await screen.findByTestId('choice-0')).toBeEnabled();
+    await vi.waitFor(() => expect(FakeSocket.instances).toHaveLength(1));
+    act(() => FakeSocket.last().open());
+    expect(await screen.findByTestId('connection-status')).toHaveTextContent('Live');
+    act(() => FakeSocket.last().receive({ type: 'session.finished', seq: 2, entries: [] }));
+    await vi.waitFor(() => expect(screen.queryByTestId('connection-status')).toBeNull());
+    expect(screen.getByRole('group', { name: 'Your standing' })).not.toHaveTextContent('Live');
+  });
 });
 
 describe('PlayerPage in a live quiz', () => {

@@ -257,7 +257,11 @@ export function PlayerPage({
             {formatRank(shown.rank)}
           </strong>
         </div>
-        <ConnectionStatus status={session.connection} onRetry={session.reconnect} />
+        {/* Once finished nothing live is left to follow: no "● Live" over the
+            results (as on the host's screen). */}
+        {state.status !== 'finished' && (
+          <ConnectionStatus status={session.connection} onRetry={session.reconnect} />
+        )}
       </div>
 
       {state.hostAway && state.status !== 'finished' && (

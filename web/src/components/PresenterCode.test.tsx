@@ -1,6 +1,6 @@
 import { render, screen } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { fitLockedNote, LOCKED_NOTE, PresenterCode, type LockedNoteWidths } from './PresenterCode';
+import { fitJoinAt, fitLockedNote, LOCKED_NOTE, PresenterCode, type LockedNoteWidths } from './PresenterCode';
 
 /** The note's forms as a 1024 px projector sets them, roughly. */
 const widths: LockedNoteWidths = { inline: 290, own: 272, inlineShort: 80, ownShort: 62 };
@@ -26,21 +26,48 @@ describe('fitLockedNote', () => {
   });
 });
 
+describe('fitJoinAt', () => {
+  // "· http://192.168.1.20:8000/" and the address alone, at a 1280 px projector's type.
+  const address = { inline: 300, own: 285 };
+
+  it('keeps the address on the quiz ID line where it fits whole', () => {
+    expect(fitJoinAt(600, 210, address)).toBe('inline');
+  });
+
+  it('puts the address on its own line rather than cutting it', () => {
+    // The 1280x720 bar: 470 px for "Quiz ID K7PQ2M" and the address.
+    expect(fitJoinAt(470, 210, address)).toBe('own-line');
+  });
+
+  it('sets the address smaller where even its own line is too short (it then breaks, whole)', () => {
+    // The 1024x768 bar.
+    expect(fitJoinAt(227, 200, address)).toBe('own-line-small');
+    expect(fitJoinAt(286, 200, address)).toBe('own-line');
+  });
+
+  it('leaves a pixel to spare, and keeps it inline when nothing was measured', () => {
+    expect(fitJoinAt(510, 210, address)).toBe('own-line');
+    expect(fitJoinAt(511, 210, address)).toBe('inline');
+    expect(fitJoinAt(0, 0, { inline: 0, own: 0 })).toBe('inline');
+  });
+});
+
 describe('PresenterCode', () => {
   afterEach(() => vi.restoreAllMocks());
 
-  /** Lay the bar out as a projector whose title column is `line` px wide. */
-  function layout(line: number) {
+  /** Lay the bar out as a projector whose title column is `line` px wide (the address's forms as `address`). */
+  function layout(line: number, address = { inline: 300, own: 285 }) {
     vi.spyOn(HTMLElement.prototype, 'clientWidth', 'get').mockImplementation(function (this: HTMLElement) {
       return this.classList.contains('presenter-title') ? line : 0;
     });
     vi.spyOn(HTMLElement.prototype, 'getBoundingClientRect').mockImplementation(function (this: HTMLElement) {
       const ruler = this.dataset.ruler;
+      const note = this.classList.contains('join-at') ? address : widths;
       const width =
         ruler === 'inline'
-          ? widths.inline
+          ? note.inline
           : ruler === 'own'
-            ? widths.own
+            ? note.own
             : ruler === 'inline-short'
               ? widths.inlineShort
               : ruler === 'own-short'
@@ -64,7 +91,47 @@ describe('PresenterCode', () => {
     renderCode(false);
     expect(screen.queryByTestId('host-locked-note')).toBeNull();
     expect(screen.getByTestId('host-session-id').closest('.presenter-code')).not.toHaveClass('is-locked');
-    expect(screen.getByText(/192\.168\.1\.20:8000/)).toBeInTheDocument();
+    expect(screen.getByTestId('host-join-at')).toHaveTextContent(/^· http:\/\/192\.168\.1\.20:8000\/$/);
+  });
+
+  it('puts the address after the quiz ID where the bar has room for it whole', () => {
+    layout(1000);
+    renderCode(false);
+    const joinAt = screen.getByTestId('host-join-at');
+    expect(joinAt).toHaveAttribute('data-fit', 'inline');
+    expect(joinAt).not.toHaveClass('is-own-line');
+    expect(joinAt).toHaveTextContent(/^· http:\/\/192\.168\.1\.20:8000\/$/);
+  });
+
+  it('gives the address a line of its own, whole and without "·", where the quiz ID leaves too little room', () => {
+    // The 1280x720 projector's bar of the review: the address was cut to "http://127.0.0.1…".
+    layout(470);
+    renderCode(false);
+    const joinAt = screen.getByTestId('host-join-at');
+    expect(joinAt).toHaveAttribute('data-fit', 'own-line');
+    expect(joinAt).toHaveClass('is-own-line');
+    expect(joinAt.textContent).toBe('http://192.168.1.20:8000/');
+  });
+
+  it('sets an address too long for its own line smaller, whole', () => {
+    layout(227);
+    renderCode(false);
+    const joinAt = screen.getByTestId('host-join-at');
+    expect(joinAt).toHaveAttribute('data-fit', 'own-line-small');
+    expect(joinAt).toHaveClass('is-own-line', 'is-small');
+    expect(joinAt.textContent).toBe('http://192.168.1.20:8000/');
+  });
+
+  it('measures the address again once the quiz is unlocked', () => {
+    layout(470);
+    const { rerender } = renderCode(true);
+    expect(screen.getByTestId('host-locked-note')).toHaveAttribute('data-fit', 'inline');
+    rerender(
+      <div className="presenter-title">
+        <PresenterCode sessionId="K7PQ2M" joinAt="http://192.168.1.20:8000/" locked={false} finished={false} />
+      </div>,
+    );
+    expect(screen.getByTestId('host-join-at')).toHaveAttribute('data-fit', 'own-line');
   });
 
   it('puts the whole note after the quiz ID, faded, where the bar has room', () => {
@@ -99,7 +166,7 @@ describe('PresenterCode', () => {
   it('keeps the rulers it measures with away from screen readers', () => {
     layout(1000);
     renderCode();
-    const rulers = document.querySelector('.locked-note-rulers');
+    const rulers = document.querySelector('.presenter-code-rulers');
     expect(rulers).toHaveAttribute('aria-hidden', 'true');
     expect(screen.getAllByTestId('host-locked-note')).toHaveLength(1);
   });

@@ -41,6 +41,29 @@ export function fitLockedNote(available: number, idWidth: number, widths: Locked
   return 'own-line-short';
 }
 
+/**
+ * How the join address fits beside the quiz ID: on its line after a "·"
+ * where it fits, else on a line of its own (no "·"), else on its own line
+ * in the locked note's smaller type, where it breaks between its
+ * characters if even that is too long. Never cut: a latecomer types it
+ * from the back of the room.
+ */
+export type JoinAtFit = 'inline' | 'own-line' | 'own-line-small';
+
+/** The widths (px) of the address's forms: "· http://…" and "http://…". */
+export interface JoinAtWidths {
+  inline: number;
+  own: number;
+}
+
+/** The address's fit, measured as the locked note's (see `fitLockedNote`). */
+export function fitJoinAt(available: number, idWidth: number, widths: JoinAtWidths): JoinAtFit {
+  if (available <= 0) return 'inline';
+  const room = available - SPARE_PX;
+  if (idWidth + widths.inline <= room) return 'inline';
+  return widths.own <= room ? 'own-line' : 'own-line-small';
+}
+
 export interface PresenterCodeProps {
   sessionId: string;
   /** Where phones go to type the quiz ID; shown while joining is open. */
@@ -51,24 +74,25 @@ export interface PresenterCodeProps {
 }
 
 /**
- * The presenter bar's "Quiz ID K7PQ2M · <address>" during the quiz. Locked,
- * the address gives way to "Locked: nobody new can join", the quiz ID
- * faded, as the lobby fades its big code: the whole note where it fits, on
- * the quiz ID's line or its own, else "Locked" (the rest said to screen
- * readers), measured against the bar's room (1024 to 1920 px projectors).
+ * The presenter bar's "Quiz ID K7PQ2M · <address>" during the quiz: the
+ * address whole, on the quiz ID's line where it fits, else on its own.
+ * Locked, the address gives way to "Locked: nobody new can join", the quiz
+ * ID faded, as the lobby fades its big code: the whole note where it fits,
+ * on the quiz ID's line or its own, else "Locked" (the rest said to screen
+ * readers). Both measured against the bar's room (1024 to 1920 px projectors).
  */
 export function PresenterCode({ sessionId, joinAt, locked, finished }: PresenterCodeProps) {
   const showLocked = locked && !finished;
   const code = useRef<HTMLSpanElement>(null);
   const id = useRef<HTMLElement>(null);
   const rulers = useRef<HTMLSpanElement>(null);
-  const [fit, setFit] = useState<LockedNoteFit>('inline');
+  const [fit, setFit] = useState<LockedNoteFit | JoinAtFit>('inline');
 
   useLayoutEffect(() => {
     const box = code.current;
     const idNode = id.current;
     const ruler = rulers.current;
-    if (!showLocked || !box || !idNode || !ruler) return;
+    if (finished || !box || !idNode || !ruler) return;
     // The bar's title column: its width is the bar's, whatever the note says.
     const line = box.parentElement ?? box;
     const width = (name: string) =>
@@ -79,12 +103,14 @@ export function PresenterCode({ sessionId, joinAt, locked, finished }: Presenter
       const idWidth = idNode.getBoundingClientRect().right - lineBox.left + gap;
       const available = line.clientWidth;
       setFit(
-        fitLockedNote(available, idWidth, {
-          inline: width('inline'),
-          own: width('own'),
-          inlineShort: width('inline-short'),
-          ownShort: width('own-short'),
-        }),
+        showLocked
+          ? fitLockedNote(available, idWidth, {
+              inline: width('inline'),
+              own: width('own'),
+              inlineShort: width('inline-short'),
+              ownShort: width('own-short'),
+            })
+          : fitJoinAt(available, idWidth, { inline: width('inline'), own: width('own') }),
       );
     };
     update();
@@ -103,10 +129,10 @@ export function PresenterCode({ sessionId, joinAt, locked, finished }: Presenter
       window.removeEventListener('resize', update);
       observer?.disconnect();
     };
-  }, [showLocked, sessionId]);
+  }, [showLocked, finished, sessionId, joinAt]);
 
   const short = fit === 'inline-short' || fit === 'own-line-short';
-  const ownLine = fit === 'own-line' || fit === 'own-line-short';
+  const ownLine = fit === 'own-line' || fit === 'own-line-short' || fit === 'own-line-small';
   return (
     <span className={`presenter-code${showLocked ? ' is-locked' : ''}`} ref={code}>
       <span className="presenter-code-label">Quiz ID</span>{' '}
@@ -133,7 +159,7 @@ export function PresenterCode({ sessionId, joinAt, locked, finished }: Presenter
               )}
             </span>
             {/* Each form of the note, unseen, measured in the bar's own type. */}
-            <span className="locked-note-rulers" aria-hidden="true" ref={rulers}>
+            <span className="presenter-code-rulers" aria-hidden="true" ref={rulers}>
               <span className="locked-note" data-ruler="inline">
                 · {LOCKED_NOTE}
               </span>
@@ -149,7 +175,25 @@ export function PresenterCode({ sessionId, joinAt, locked, finished }: Presenter
             </span>
           </>
         ) : (
-          <span className="muted"> · {joinAt}</span>
+          <>
+            <span
+              className={`muted join-at${ownLine ? ' is-own-line' : ''}${fit === 'own-line-small' ? ' is-small' : ''}`}
+              data-testid="host-join-at"
+              data-fit={fit === 'own-line-small' ? fit : ownLine ? 'own-line' : 'inline'}
+            >
+              {!ownLine && <span aria-hidden="true">· </span>}
+              {joinAt}
+            </span>
+            {/* Both forms of the address, unseen, measured in the bar's own type. */}
+            <span className="presenter-code-rulers" aria-hidden="true" ref={rulers}>
+              <span className="join-at" data-ruler="inline">
+                · {joinAt}
+              </span>
+              <span className="join-at" data-ruler="own">
+                {joinAt}
+              </span>
+            </span>
+          </>
         ))}
     </span>
   );

@@ -1,4 +1,4 @@
-import { render, screen } from '@testing-library/react';
+import { fireEvent, render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
 import type { Question, ScoredAnswer } from '../api';
@@ -81,6 +81,30 @@ describe('QuestionCard', () => {
     expect(screen.getByTestId('choice-1')).toHaveAttribute('aria-pressed', 'true');
   });
 
+  it('says "Correct" in words on the right answer, in its shape\'s place, whatever its tile\'s colour', () => {
+    card(choice, { canAnswer: false, chosen: 'finish', correctAnswer: 'start', open: false });
+    const right = screen.getByTestId('choice-0');
+    expect(right).toHaveClass('choice-0', 'is-correct');
+    expect(screen.getByTestId('choice-correct-mark')).toHaveTextContent(/^Correct$/);
+    expect(right).toContainElement(screen.getByTestId('choice-correct-mark'));
+    expect(right.querySelector('.choice-shape')).toBeNull();
+    // Said once to screen readers, as before.
+    expect(right).toHaveAccessibleName(/^start ?\(correct answer\)$/);
+    // The wrong answer keeps its letter and shape apart from its words (only they are struck, styles.css).
+    const wrong = screen.getByTestId('choice-1');
+    expect(wrong).toHaveClass('is-wrong');
+    expect(wrong.querySelector('.choice-key')).toHaveTextContent('B');
+    expect(wrong.querySelector('.choice-text')).toHaveTextContent(/^finish$/);
+    expect(wrong.querySelector('.choice-shape')).not.toBeNull();
+    expect(screen.getAllByTestId('choice-correct-mark')).toHaveLength(1);
+  });
+
+  it('marks no choice correct while the question is open', () => {
+    card(choice);
+    expect(screen.queryByTestId('choice-correct-mark')).toBeNull();
+    expect(screen.getByTestId('choice-0').querySelector('.choice-shape')).not.toBeNull();
+  });
+
   it('submits a typed answer, trimmed, with the labelled text box', async () => {
     const onAnswer = card(text);
     expect(screen.getByTestId('submit-answer')).toBeDisabled();
@@ -93,6 +117,42 @@ describe('QuestionCard', () => {
     expect(screen.getByLabelText('Your answer')).toHaveFocus();
     await userEvent.keyboard('hello{Enter}');
     expect(onAnswer).toHaveBeenCalledWith('hello');
+  });
+});
+
+describe('QuestionCard focus as a choice question opens', () => {
+  it('gives a phone\'s first choice the focus without a ring: nobody picked it', async () => {
+    // A tap (or a reload: no key pressed yet).
+    fireEvent.pointerDown(document.body);
+    card(choice);
+    const first = screen.getByTestId('choice-0');
+    expect(first).toHaveFocus();
+    expect(first).toHaveAttribute('data-quiet-focus');
+    // A key shows where the focus is.
+    await userEvent.keyboard('{Shift}');
+    expect(first).toHaveFocus();
+    expect(first).not.toHaveAttribute('data-quiet-focus');
+  });
+
+  it('shows no ring on the next question\'s first choice after a typed answer', async () => {
+    const onAnswer = vi.fn();
+    const props = { questionCount: 3, offsetMs: 0, chosen: null, correctAnswer: null, open: true, onAnswer };
+    const { rerender } = render(<QuestionCard question={text} canAnswer {...props} />);
+    await userEvent.type(screen.getByLabelText('Your answer'), 'hello{Enter}');
+    expect(onAnswer).toHaveBeenCalledWith('hello');
+    rerender(<QuestionCard question={text} canAnswer={false} {...props} chosen="hello" />);
+    rerender(<QuestionCard question={choice} canAnswer {...props} />);
+    const first = screen.getByTestId('choice-0');
+    expect(first).toHaveFocus();
+    expect(first).toHaveAttribute('data-quiet-focus');
+  });
+
+  it('keeps the ring for a player on the keyboard (a choice picked by its key)', () => {
+    fireEvent.keyDown(document.body, { key: '2' });
+    card(choice);
+    const first = screen.getByTestId('choice-0');
+    expect(first).toHaveFocus();
+    expect(first).not.toHaveAttribute('data-quiet-focus');
   });
 });
 

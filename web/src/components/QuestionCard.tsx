@@ -1,6 +1,6 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import type { Question } from '../api';
-import { focusIsAdrift } from '../focus';
+import { focusIsAdrift, focusWithoutRing, isTextField, usedFromKeys } from '../focus';
 import { tileClass, tileShape } from '../palette';
 import { Countdown } from './Countdown';
 
@@ -29,13 +29,6 @@ export function choiceKey(index: number): string {
   return KEYS[index] ?? String(index + 1);
 }
 
-function isTyping(target: EventTarget | null): boolean {
-  return (
-    target instanceof HTMLElement &&
-    (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName))
-  );
-}
-
 /** One question: prompt, countdown, and choice buttons or a text box. */
 export function QuestionCard({
   question,
@@ -58,20 +51,24 @@ export function QuestionCard({
 
   // A question takes the keyboard as it opens: a student can type at once,
   // or pick the first choice (Tab or the letter keys for the others). Not
-  // from someone whose focus is elsewhere on purpose.
+  // from someone whose focus is elsewhere on purpose. The first choice
+  // shows its ring only to a keyboard player: on a phone, after a reload or
+  // a typed answer, a ringed choice nobody picked looks chosen.
   const textInput = useRef<HTMLInputElement>(null);
   const firstChoice = useRef<HTMLButtonElement>(null);
   const typed = question.kind !== 'choice';
   useEffect(() => {
     if (!canAnswer || !focusIsAdrift()) return;
-    (typed ? textInput.current : firstChoice.current)?.focus();
+    if (typed) textInput.current?.focus();
+    else if (firstChoice.current && usedFromKeys()) firstChoice.current.focus();
+    else if (firstChoice.current) focusWithoutRing(firstChoice.current);
   }, [typed, canAnswer, question.question_id]);
 
   // Keys 1–9 (or A–H) pick a choice, for keyboard players.
   useEffect(() => {
     if (!canAnswer || choices.length === 0) return;
     const onKey = (event: KeyboardEvent) => {
-      if (event.altKey || event.ctrlKey || event.metaKey || isTyping(event.target)) return;
+      if (event.altKey || event.ctrlKey || event.metaKey || isTextField(event.target)) return;
       const key = event.key.toUpperCase();
       let index = /^[1-9]$/.test(key) ? Number(key) - 1 : KEYS.indexOf(key);
       if (index < 0 || index >= choices.length) index = -1;
@@ -102,6 +99,7 @@ export function QuestionCard({
             closesAt={question.closes_at}
             opensAt={question.opens_at}
             offsetMs={offsetMs}
+            limitSeconds={question.seconds}
             onExpire={onExpire}
           />
         )}
@@ -131,9 +129,17 @@ export function QuestionCard({
                   {KEYS[index] ?? index + 1}
                 </span>
                 <span className="choice-text">{choice}</span>
-                <span className="choice-shape" aria-hidden="true">
-                  {tileShape(index)}
-                </span>
+                {/* The right answer says so in a word, not only in the green of its
+                    outline: its tile may be red, which reads as wrong. */}
+                {isCorrect ? (
+                  <span className="choice-verdict" aria-hidden="true" data-testid="choice-correct-mark">
+                    Correct
+                  </span>
+                ) : (
+                  <span className="choice-shape" aria-hidden="true">
+                    {tileShape(index)}
+                  </span>
+                )}
                 {isCorrect && <span className="visually-hidden"> (correct answer)</span>}
                 {isChosen && <span className="visually-hidden"> (your answer)</span>}
               </button>

@@ -60,10 +60,12 @@ test-tools: bench/loadgen/node_modules/.package-lock.json
 web-test: web
 	cd web && npm test
 
-# Parallel: one worker per core and one more, since the suites wait on
-# subprocesses, queues and browsers a good part of the time; tests sharing a
-# costly fixture share a worker (tests/conftest.py).
-PYTEST_WORKERS ?= $(shell $(PYTHON) -c "import os; print((os.cpu_count() or 1) + 1)")
+# Parallel: one worker per core (at least two); tests sharing a costly
+# fixture share a worker (tests/conftest.py). Not one more: the cloud
+# suite's own processes (moto, two APIs, the workers) need the cores too, and
+# on a slow two-core machine a third worker starved moto past its clients'
+# 30 s read timeout.
+PYTEST_WORKERS ?= $(shell $(PYTHON) -c "import os; print(max(2, os.cpu_count() or 1))")
 pytest: install-test web test-tools
 	$(BIN)/python -m pytest -q -ra -n $(PYTEST_WORKERS) --dist loadgroup
 

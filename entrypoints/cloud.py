@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from dependency_injector import containers, providers
@@ -123,14 +123,21 @@ class CloudPipeline:
         self._alive: asyncio.Task[None] | None = None
         self._leases: asyncio.Task[None] | None = None
         self._services: Services | None = None
+        # What tells every socket, API Gateway's included (``ApiContext.announce``).
+        self.announcer: Callable[[str, dict[str, Any]], Awaitable[object]] = self.announce
 
     def publisher(self, timers: QuestionTimers) -> EventPublisher:
         """Return the durable publisher, teed to this process's timers."""
         return TeePublisher(self._publisher, timers.on_event)
 
-    async def announce(self, session_id: str, event: dict[str, Any]) -> None:
-        """Tell every socket of the session, on every API process (the fan-out numbers it)."""
-        await self.fanout.publish(session_id, event)
+    async def announce(self, session_id: str, event: dict[str, Any]) -> dict[str, Any]:
+        """Tell every socket of the session, on every API process; return it numbered.
+
+        The fan-out numbers it. Where API Gateway holds sockets too, ``announcer``
+        (the API's, which also posts there) is used for what this runtime
+        announces by itself.
+        """
+        return await self.fanout.publish(session_id, event)
 
     def wire(self, services: Services, timers: QuestionTimers, metrics: Metrics) -> None:
         """Wire nothing in process (the workers run the handlers); keep the services.
@@ -194,7 +201,7 @@ class CloudPipeline:
 
     async def _host_back(self, session_id: str) -> None:
         """Players were told the host left while this process, holding their screen, was silent."""
-        await self.announce(session_id, {"type": "host.joined"})
+        await self.announcer(session_id, {"type": "host.joined"})
 
     async def stop(self) -> None:
         """Stop the delivery and the saying."""

@@ -319,6 +319,24 @@ class HostPresence(Protocol):
         """Return whether the host is marked away (players were told they left)."""
         ...
 
+    async def relayed(self, session_id: str, connection_id: str) -> bool:
+        """Count a host connection that a relay holds (API Gateway), not a process.
+
+        It counts until ``unrelayed`` (the relay says it closed), with no
+        process to say it is alive; counting the same connection again
+        changes nothing. Return True if the host had been marked away (the
+        mark cleared, and True returned, to one caller only, as ``arrived``).
+        """
+        ...
+
+    async def unrelayed(self, connection_id: str) -> str | None:
+        """Forget a relayed host connection; return its session if it was counted.
+
+        Idempotent: a connection forgotten already (or never counted, as a
+        player's) returns None.
+        """
+        ...
+
     def sibling(self) -> HostPresence:
         """Return this presence as another process sees it (its own sockets, shared marks)."""
         ...

@@ -13,6 +13,8 @@ class _Shared:
     sockets: dict[str, dict[int, int]] = field(default_factory=dict)
     away: set[str] = field(default_factory=set)
     tokens: int = 0
+    # relayed host connection -> its session (each counts as one socket)
+    relayed: dict[str, str] = field(default_factory=dict)
 
 
 class MemoryHostPresence:
@@ -45,7 +47,8 @@ class MemoryHostPresence:
 
     async def mark_away(self, session_id: str) -> bool:
         """Mark the host away if no host socket is open anywhere; True if this did."""
-        if self._shared.sockets.get(session_id) or session_id in self._shared.away:
+        shared = self._shared
+        if shared.sockets.get(session_id) or self._relays(session_id) or session_id in shared.away:
             return False
         self._shared.away.add(session_id)
         return True
@@ -53,6 +56,21 @@ class MemoryHostPresence:
     async def is_away(self, session_id: str) -> bool:
         """Return whether the host is marked away."""
         return session_id in self._shared.away
+
+    async def relayed(self, session_id: str, connection_id: str) -> bool:
+        """Count a host connection a relay holds, until ``unrelayed``; True if marked away."""
+        self._shared.relayed.setdefault(connection_id, session_id)
+        if session_id in self._shared.away:
+            self._shared.away.discard(session_id)
+            return True
+        return False
+
+    async def unrelayed(self, connection_id: str) -> str | None:
+        """Forget a relayed host connection; return its session if it was counted."""
+        return self._shared.relayed.pop(connection_id, None)
+
+    def _relays(self, session_id: str) -> bool:
+        return session_id in self._shared.relayed.values()
 
     def sibling(self) -> MemoryHostPresence:
         """Return the same presence as another process sees it."""

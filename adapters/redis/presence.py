@@ -2,7 +2,9 @@
 
 Per session a hash ``process token -> host sockets open there``, a hash
 ``process token -> when that process last said it was alive`` and a flag
-``away``, set once players were told the host left. Each change is a Lua
+``away``, set once players were told the host left. A host connection that
+API Gateway holds, not a process, counts as a process of its own, recorded
+alive until API Gateway would have closed it (``relayed``). Each change is a Lua
 script, so that of several processes deciding at once exactly one announces
 it; the scripts read the time from Redis, one clock for every process.
 
@@ -71,6 +73,19 @@ if redis.call('DEL', KEYS[3]) == 1 then return 2 end
 return 1
 """
 )
+# KEYS: sockets hash, away flag, alive hash. ARGV: field, ttl seconds, hold
+# milliseconds. A connection API Gateway holds: nobody says it is alive, so
+# it is recorded alive until the longest such a connection lasts.
+_RELAYED = (
+    _NOW
+    + """
+redis.call('HSET', KEYS[1], ARGV[1], 1)
+redis.call('HSET', KEYS[3], ARGV[1], now + tonumber(ARGV[3]))
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+redis.call('EXPIRE', KEYS[3], ARGV[2])
+return redis.call('DEL', KEYS[2])
+"""
+)
 # KEYS: sockets hash, away flag, alive hash. ARGV: ttl seconds, stale milliseconds.
 # A process's sockets count while it said it was alive within the stale time
 # (a silent one's are passed over, not dropped: they count again if it speaks
@@ -92,8 +107,19 @@ return 0
 )
 
 
+# API Gateway closes a WebSocket after two hours at most: a relayed host
+# connection whose ``$disconnect`` never came stops counting then.
+RELAY_HOLD_SECONDS = 2 * 3600
+
+
 class RedisHostPresence:
-    """HostPresence shared by every API process through Redis."""
+    """HostPresence shared by every API process through Redis.
+
+    A host connection API Gateway holds (``relayed``) is a field of its own
+    in the session's sockets hash, recorded alive until API Gateway would
+    have closed it, and a key naming its session (``$disconnect`` carries
+    only the connection ID).
+    """
 
     def __init__(
         self,
@@ -103,8 +129,11 @@ class RedisHostPresence:
         ttl_seconds: int = 12 * 3600,
         stale_seconds: float = 30.0,
         token: str | None = None,
+        relay_hold_seconds: int = RELAY_HOLD_SECONDS,
     ) -> None:
         self.client = client
+        # A relayed host connection counts this long at most without ``unrelayed``.
+        self.relay_hold_seconds = max(1, relay_hold_seconds)
         self.prefix = prefix
         self.ttl_seconds = max(1, ttl_seconds)
         # A process silent this long has died: its sockets stop counting.
@@ -117,6 +146,7 @@ class RedisHostPresence:
         self._departed = client.register_script(_DEPARTED)
         self._alive = client.register_script(_ALIVE)
         self._mark_away = client.register_script(_MARK_AWAY)
+        self._relayed = client.register_script(_RELAYED)
 
     def _keys(self, session_id: str) -> list[str]:
         # One hash tag: every script takes all three keys, which a Redis
@@ -157,6 +187,37 @@ class RedisHostPresence:
         """Return whether the host is marked away."""
         with unavailable_on_failure("read the host's presence"):
             return bool(await self.client.exists(self._keys(session_id)[1]))
+
+    def _relay_key(self, connection_id: str) -> str:
+        return f"{self.prefix}:host:relay:{connection_id}"
+
+    async def relayed(self, session_id: str, connection_id: str) -> bool:
+        """Count a host connection API Gateway holds, until ``unrelayed``; True if marked away."""
+        sockets, away, alive = self._keys(session_id)
+        with unavailable_on_failure("note the host's connection"):
+            # Its session first: a connection counted is always one found.
+            await self.client.set(
+                self._relay_key(connection_id), session_id, ex=self.relay_hold_seconds
+            )
+            cleared = await self._relayed(
+                keys=[sockets, away, alive],
+                args=[f"relay:{connection_id}", self.ttl_seconds, self.relay_hold_seconds * 1000],
+            )
+        return int(cleared) == 1
+
+    async def unrelayed(self, connection_id: str) -> str | None:
+        """Forget a relayed host connection; return its session if it was counted."""
+        with unavailable_on_failure("note the host's connection gone"):
+            found = await self.client.getdel(self._relay_key(connection_id))
+            if found is None:
+                return None
+            session_id = text(found)
+            sockets, _away, alive = self._keys(session_id)
+            async with self.client.pipeline(transaction=False) as pipe:
+                pipe.hdel(sockets, f"relay:{connection_id}")
+                pipe.hdel(alive, f"relay:{connection_id}")
+                await pipe.execute()
+        return session_id
 
     async def alive(self) -> list[str]:
         """Say this process is alive in every session it has a host socket open in.
@@ -199,6 +260,7 @@ class RedisHostPresence:
             prefix=self.prefix,
             ttl_seconds=self.ttl_seconds,
             stale_seconds=self.stale_ms / 1000,
+            relay_hold_seconds=self.relay_hold_seconds,
         )
 
 

@@ -116,6 +116,9 @@ class Lifespan:
         self.ctx.hub = hub
         self.ctx.host_presence = pipeline.host_presence
         self.ctx.announcer = pipeline.announce
+        if hasattr(pipeline, "announcer"):
+            # What the runtime announces by itself reaches API Gateway's sockets too.
+            pipeline.announcer = self.ctx.announce
         self.ctx.timers = timers
         self.ctx.wired = services
 

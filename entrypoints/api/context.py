@@ -135,7 +135,9 @@ class ApiContext:
     # Whether each session's host has a screen open (every process's sockets),
     # and how an event reaches every socket of a session: the profile's.
     host_presence: HostPresence = field(default_factory=MemoryHostPresence)
-    announcer: Callable[[str, dict[str, Any]], Awaitable[None]] | None = None
+    announcer: Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]] | None = None
+    # Where API Gateway holds sockets too (gateway mode): posts what is announced there.
+    relay: Callable[[str, dict[str, Any]], Awaitable[None]] | None = None
     # user id -> (status, trusted until, monotonic seconds)
     _users: dict[str, tuple[str, float]] = field(default_factory=dict)
     _sockets: dict[str, set[LiveGuard]] = field(default_factory=dict)
@@ -153,10 +155,12 @@ class ApiContext:
         )
 
     async def announce(self, session_id: str, event: dict[str, Any]) -> None:
-        """Tell every socket of the session, on every process serving it."""
+        """Tell every socket of the session, on every process serving it, and API Gateway's."""
         if self.announcer is None:
             raise StoreUnavailable("the service is starting")
-        await self.announcer(session_id, event)
+        numbered = await self.announcer(session_id, event)
+        if self.relay is not None:
+            await self.relay(session_id, numbered)
 
     @property
     def services(self) -> Services:

@@ -15,6 +15,11 @@ post before that gets 410, as one to a gone connection does), so the
 a moment after the answer, again until API Gateway takes it, followed by
 the session's events since the snapshot's ``seq`` that the notification
 worker could not post to the connection before it was open.
+
+A host's connection counts as a screen of the host (``HostPresence.relayed``)
+until its ``$disconnect``: players are told the host left once no screen of
+theirs is open anywhere, and what the API announces itself (``host.left``,
+``host.joined``) is posted to the session's connections by ``Relay``.
 """
 
 from __future__ import annotations
@@ -23,13 +28,13 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import falcon.asgi
 import orjson
 
 from entrypoints.api.context import ApiContext
-from entrypoints.api.live import error_frame, submit_from_socket
+from entrypoints.api.live import Live, error_frame, submit_from_socket
 from entrypoints.wiring import GatewayLinks, open_links
 from quizcore.errors import InvalidRequest, NotParticipant, QuizError, StoreUnavailable
 
@@ -43,6 +48,9 @@ GREET_DELAYS = (0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 3.2)
 
 # Builds a receiver's ``session.snapshot`` frame: (session, user, seq) -> text.
 Snapshot = Callable[[str, str, int], Awaitable[str]]
+
+if TYPE_CHECKING:
+    from adapters.aws_messaging.apigateway import ApiGatewayNotifier
 
 
 class Links:
@@ -60,6 +68,33 @@ class Links:
                 if self._links is None:
                     self._links = await open_links(self.ctx.settings)
         return self._links
+
+
+class Relay:
+    """Posts what the API announces itself to the session's API Gateway connections.
+
+    ``host.left`` and ``host.joined`` are decided in the API and go out
+    through the fan-out, which the notification worker does not read; the
+    events it does read it posts itself.
+    """
+
+    def __init__(self, ctx: ApiContext, links: Links) -> None:
+        self.ctx = ctx
+        self.links = links
+        self._notifier: ApiGatewayNotifier | None = None
+
+    async def __call__(self, session_id: str, event: dict[str, Any]) -> None:
+        """Post the event (with its ``seq``) to every connection of the session."""
+        if self._notifier is None:
+            # Imported here: it needs a cloud extra, which the local profile lacks.
+            from adapters.aws_messaging.apigateway import ApiGatewayNotifier
+
+            links = await self.links.get()
+            leaderboard = self.ctx.services.leaderboard
+            self._notifier = ApiGatewayNotifier(
+                links.connections, links.registry, leaderboard=leaderboard
+            )
+        await self._notifier.deliver(session_id, event, None)
 
 
 class Greeter:
@@ -132,15 +167,17 @@ def _frame(payload: dict[str, Any]) -> str:
 class GatewayConnect:
     """``POST /ws/gateway/connect``: authenticate, check membership, register."""
 
-    def __init__(self, ctx: ApiContext, links: Links, greeter: Greeter) -> None:
+    def __init__(self, ctx: ApiContext, links: Links, greeter: Greeter, live: Live) -> None:
         self.ctx = ctx
         self.links = links
         self.greeter = greeter
+        self.live = live
 
     async def on_post(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
         """Accept (200) or refuse (401/403 problem: API Gateway rejects the connect).
 
-        An accepted connection is sent its snapshot once open (``Greeter``).
+        An accepted connection is sent its snapshot once open (``Greeter``);
+        the host's counts as their screen until its ``$disconnect``.
         """
         connection_id = _connection_id(req)
         caller = await self.ctx.authenticate(req.get_param("access_token"))
@@ -153,6 +190,8 @@ class GatewayConnect:
         await self.ctx.ensure_board(sid)
         links = await self.links.get()
         await links.registry.add(sid, connection_id, caller.user_id, caller.expires_at)
+        if caller.user_id == state.host_id:
+            await self.live.host_back(sid, relayed=connection_id)
         self.greeter.start(sid, connection_id, caller.user_id)
         resp.status = falcon.HTTP_200
         resp.media = {"session_id": sid, "user_id": caller.user_id}
@@ -161,14 +200,20 @@ class GatewayConnect:
 class GatewayDisconnect:
     """``POST /ws/gateway/disconnect``: forget the connection."""
 
-    def __init__(self, links: Links) -> None:
+    def __init__(self, links: Links, live: Live) -> None:
         self.links = links
+        self.live = live
 
     async def on_post(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
-        """Unregister; unknown connections are fine."""
+        """Unregister; unknown connections are fine.
+
+        A host's connection was a screen of theirs: players are told the
+        host left if no other is back within a moment.
+        """
         connection_id = _connection_id(req)
         links = await self.links.get()
         await links.registry.remove(connection_id)
+        await self.live.relay_gone(connection_id)
         resp.status = falcon.HTTP_204
 
 
@@ -258,11 +303,12 @@ class GatewayMessage:
             await self._reply(links, connection_id, session_id, reply)
 
 
-def add_gateway_routes(app: Any, ctx: ApiContext, snapshot: Snapshot) -> Greeter:
-    """Mount the ``/ws/gateway`` routes; return their greeter (with the links)."""
+def add_gateway_routes(app: Any, ctx: ApiContext, live: Live) -> Greeter:
+    """Mount the ``/ws/gateway`` routes and the relay; return their greeter (with the links)."""
     links = Links(ctx)
-    greeter = Greeter(ctx, links, snapshot)
-    app.add_route("/ws/gateway/connect", GatewayConnect(ctx, links, greeter))
-    app.add_route("/ws/gateway/disconnect", GatewayDisconnect(links))
+    greeter = Greeter(ctx, links, live.snapshot)
+    ctx.relay = Relay(ctx, links)
+    app.add_route("/ws/gateway/connect", GatewayConnect(ctx, links, greeter, live))
+    app.add_route("/ws/gateway/disconnect", GatewayDisconnect(links, live))
     app.add_route("/ws/gateway/message", GatewayMessage(ctx, links))
     return greeter

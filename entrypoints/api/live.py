@@ -95,7 +95,7 @@ class Live:
         self.ctx.metrics.gauge("websocket.connections", hub.connection_count())
         counted = False
         try:
-            counted = is_host and await self._host_back(sid)
+            counted = is_host and await self.host_back(sid)
             raw_since = req.get_param("since")
             # A malformed or stale ``since`` simply gets a fresh snapshot.
             since = int(raw_since) if raw_since and raw_since.isdigit() else None
@@ -127,7 +127,7 @@ class Live:
             self.ctx.close_socket(guard)
             self.ctx.metrics.gauge("websocket.connections", hub.connection_count())
             if counted:
-                await self._host_gone(sid)
+                await self.host_gone(sid)
 
     @staticmethod
     async def _close(
@@ -148,33 +148,57 @@ class Live:
                         await ws.send_text(item)
         await ws.close(code, reason=reason or None)
 
-    async def _host_back(self, session_id: str) -> bool:
-        """Count a host socket; tell players the host is back if told it left.
+    async def host_back(self, session_id: str, relayed: str | None = None) -> bool:
+        """Count a host screen; tell players the host is back if told it left.
 
-        The host's sockets are counted across every process serving the
+        The host's screens are counted across every process serving the
         session (``HostPresence``): a host reloading onto another API process
-        is not gone. Return whether the socket was counted (a presence that
-        does not answer costs the players the news, never the host the socket).
+        is not gone. A screen API Gateway holds is counted by its
+        ``relayed`` connection ID. Return whether the screen was counted (a
+        presence that does not answer costs the players the news, never the
+        host the screen).
         """
         pending = self._away_checks.pop(session_id, None)
         if pending is not None:
             pending.cancel()
+        presence = self.ctx.host_presence
         try:
-            if await self.ctx.host_presence.arrived(session_id):
+            if relayed is None:
+                back = await presence.arrived(session_id)
+            else:
+                back = await presence.relayed(session_id, relayed)
+            if back:
                 await self.ctx.announce(session_id, {"type": "host.joined"})
         except Exception:
             log.warning("could not note the host's screen", exc_info=True)
             return False
         return True
 
-    async def _host_gone(self, session_id: str) -> None:
-        """Tell players the host left, unless a host screen is back within a moment."""
-        presence = self.ctx.host_presence
+    async def host_gone(self, session_id: str) -> None:
+        """Count a host socket of this process gone; tell players if it was the last."""
         try:
-            await presence.departed(session_id)
+            await self.ctx.host_presence.departed(session_id)
         except Exception:
             log.warning("could not note the host's screen gone", exc_info=True)
             return
+        self.watch_away(session_id)
+
+    async def relay_gone(self, connection_id: str) -> None:
+        """Forget a connection API Gateway held; if the host's, tell players if it was the last.
+
+        Any connection may be passed: a player's was never counted.
+        """
+        try:
+            session_id = await self.ctx.host_presence.unrelayed(connection_id)
+        except Exception:
+            log.warning("could not note the host's screen gone", exc_info=True)
+            return
+        if session_id is not None:
+            self.watch_away(session_id)
+
+    def watch_away(self, session_id: str) -> None:
+        """Tell players the host left, unless a host screen is back within a moment."""
+        presence = self.ctx.host_presence
 
         async def check() -> None:
             await asyncio.sleep(self.ctx.settings.host_away_seconds)

@@ -16,6 +16,7 @@ from entrypoints.api import gateway
 from entrypoints.settings import Settings
 from entrypoints.wiring import GatewayLinks
 from tests.integration.api.conftest import (
+    Game,
     Harness,
     Minter,
     Player,
@@ -26,6 +27,9 @@ from tests.integration.api.conftest import (
 )
 from tests.integration.contract.factories_redis import redis_prefix
 from tests.integration.test_apigateway_notifier import Recording
+
+# Seconds after the host's last screen closed before players are told.
+AWAY = 0.2
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +93,12 @@ async def running(
             return greeters[-1]
 
         monkeypatch.setattr(gateway, "add_gateway_routes", add_routes)
-        settings = make_settings(tmp_path / "data", minter.pem, apigw_ws_callback_url=moto_endpoint)
+        settings = make_settings(
+            tmp_path / "data",
+            minter.pem,
+            apigw_ws_callback_url=moto_endpoint,
+            host_away_seconds=AWAY,
+        )
         async with conducted(settings, minter) as harness:
             yield harness, registry, connections, greeters[0]
             await greeters[0].settled()
@@ -317,3 +326,70 @@ async def test_events_after_the_snapshot_s_seq_follow_it(running: Running) -> No
     after = frames[1:]
     assert "question.opened" in [frame["type"] for frame in after]
     assert all(frame["seq"] > frames[0]["seq"] for frame in after)
+
+
+def _kinds(connections: Opening, connection_id: str) -> list[str]:
+    return [frame["type"] for frame in connections.sent.get(connection_id, [])]
+
+
+async def _disconnect(api: Any, connection_id: str) -> None:
+    gone = await api.post("/ws/gateway/disconnect", headers={"X-Connection-Id": connection_id})
+    assert gone.status == 204, gone.text
+
+
+async def _on_gateway(running: Running, *host_connections: str) -> Game:
+    """A game whose one player ("c-p") and host are connected through API Gateway."""
+    harness, _, _, greeter = running
+    game = await new_game(harness.api, players=1)
+    await connect(harness.api, game.session_id, game.players[0], "c-p")
+    for connection_id in host_connections:
+        await connect(harness.api, game.session_id, game.host, connection_id)
+    await greeter.settled()
+    return game
+
+
+async def test_a_host_on_api_gateway_leaving_and_back_is_told_to_its_players(
+    running: Running,
+) -> None:
+    harness, _, connections, greeter = running
+    api = harness.api
+    game = await _on_gateway(running, "c-h")
+    sid = game.session_id
+    await asyncio.sleep(AWAY * 3)
+    assert "host.left" not in _kinds(connections, "c-p"), "the host's screen is open"
+
+    await _disconnect(api, "c-h")
+    await asyncio.sleep(AWAY * 3)
+    left = [f for f in connections.sent["c-p"] if f["type"] == "host.left"]
+    assert len(left) == 1 and left[0]["seq"] > 0, connections.sent["c-p"]
+    assert await harness.ctx.host_presence.is_away(sid) is True
+    await _disconnect(api, "c-h")  # API Gateway may call twice: told once
+    await asyncio.sleep(AWAY * 3)
+    assert _kinds(connections, "c-p").count("host.left") == 1
+
+    await connect(api, sid, game.host, "c-h2")
+    await greeter.settled()
+    joined = [f for f in connections.sent["c-p"] if f["type"] == "host.joined"]
+    assert len(joined) == 1 and joined[0]["seq"] > left[0]["seq"]
+    assert "host.joined" in _kinds(connections, "c-h2"), "every connection of the session"
+
+
+async def test_a_host_screen_open_elsewhere_keeps_players_from_being_told(
+    running: Running,
+) -> None:
+    harness, _, connections, greeter = running
+    api = harness.api
+    game = await _on_gateway(running, "c-h1", "c-h2")  # a second tab (or the projector)
+    player, sid = game.players[0], game.session_id
+
+    await _disconnect(api, "c-h1")
+    await _disconnect(api, "c-p")  # a player's leaving counts for nothing
+    await connect(api, sid, player, "c-p2")
+    await greeter.settled()
+    await asyncio.sleep(AWAY * 3)
+    assert "host.left" not in _kinds(connections, "c-p") + _kinds(connections, "c-p2")
+    assert await harness.ctx.host_presence.is_away(sid) is False
+
+    await _disconnect(api, "c-h2")
+    await asyncio.sleep(AWAY * 3)
+    assert _kinds(connections, "c-p2").count("host.left") == 1

@@ -147,3 +147,19 @@ async def test_the_beat_tells_players_the_host_is_back(redis_client: tuple[Redis
         beating.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await beating
+
+
+async def test_a_relayed_connection_whose_close_never_came_stops_counting(
+    redis_client: tuple[Redis, str],
+) -> None:
+    # API Gateway's $disconnect can be lost (the API unreachable then): the
+    # connection counts as long as API Gateway keeps one open at most.
+    client, prefix = redis_client
+    presence = RedisHostPresence(client, prefix=prefix, stale_seconds=STALE, relay_hold_seconds=1)
+    await presence.relayed(SID, "conn-h")
+
+    await asyncio.sleep(STALE * 2)
+    assert await presence.mark_away(SID) is False, "no process says it is alive: none needs to"
+    await asyncio.sleep(1)
+    assert await presence.mark_away(SID) is True
+    assert await presence.unrelayed("conn-h") is None, "its session key ran out too"

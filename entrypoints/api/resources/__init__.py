@@ -65,4 +65,4 @@ def add_routes(app: Any, ctx: ApiContext) -> None:
     if ctx.settings.apigw_ws_callback_url:
         from entrypoints.api.gateway import add_gateway_routes
 
-        add_gateway_routes(app, ctx, live.snapshot)
+        add_gateway_routes(app, ctx, live)

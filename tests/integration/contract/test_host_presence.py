@@ -84,3 +84,45 @@ async def test_sessions_are_apart(host_presence: Any) -> None:
     assert await host_presence.mark_away(SID) is True
     assert await host_presence.is_away("OTHER1") is False
     assert await host_presence.mark_away("OTHER1") is False
+
+
+async def test_a_relayed_connection_keeps_the_host_present_until_it_closes(
+    host_presence: Any,
+) -> None:
+    # API Gateway holds the host's screen: no process has a socket open.
+    assert await host_presence.relayed(SID, "conn-h") is False
+    await host_presence.relayed(SID, "conn-h")  # counted again: still one
+
+    assert await host_presence.mark_away(SID) is False
+    assert await host_presence.sibling().mark_away(SID) is False, "on any process"
+    assert await host_presence.sibling().unrelayed("conn-h") == SID
+    assert await host_presence.unrelayed("conn-h") is None, "forgotten once"
+    assert await host_presence.mark_away(SID) is True
+
+
+async def test_a_relayed_connection_and_a_socket_count_together(host_presence: Any) -> None:
+    await host_presence.arrived(SID)
+    await host_presence.relayed(SID, "conn-h")
+    await host_presence.departed(SID)
+
+    assert await host_presence.mark_away(SID) is False, "the relayed screen is open"
+    await host_presence.unrelayed("conn-h")
+    assert await host_presence.mark_away(SID) is True
+
+
+async def test_the_host_back_through_a_relay_is_announced_once(host_presence: Any) -> None:
+    await host_presence.relayed(SID, "conn-1")
+    await host_presence.unrelayed("conn-1")
+    await host_presence.mark_away(SID)
+
+    assert await host_presence.relayed(SID, "conn-2") is True, "players were told the host left"
+    assert await host_presence.sibling().arrived(SID) is False, "told once"
+    assert await host_presence.is_away(SID) is False
+
+
+async def test_a_connection_never_relayed_is_not_forgotten(host_presence: Any) -> None:
+    await host_presence.relayed("OTHER1", "conn-h")
+
+    assert await host_presence.unrelayed("conn-p") is None, "a player's, say"
+    assert await host_presence.mark_away("OTHER1") is False
+    assert await host_presence.mark_away(SID) is True, "sessions are apart"

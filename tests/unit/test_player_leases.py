@@ -17,6 +17,11 @@ class Fanned:
 
     def __init__(self) -> None:
         self.to_users: list[tuple[str, str, dict[str, Any]]] = []
+        self.published: list[tuple[str, dict[str, Any]]] = []
+
+    async def publish(self, session_id: str, event: dict[str, Any]) -> dict[str, Any]:
+        self.published.append((session_id, event))
+        return {**event, "seq": 16 * len(self.published)}
 
     async def to_user(self, session_id: str, user_id: str, event: dict[str, Any]) -> dict[str, Any]:
         self.to_users.append((session_id, user_id, event))
@@ -115,3 +120,25 @@ async def test_when_the_count_falls_everyone_still_here_may_have_answered() -> N
 
     assert hub.present_count("ROOM22") == 1
     assert rechecks.sessions == ["ROOM22"]
+
+
+async def test_the_host_back_after_a_silence_is_told_through_the_api_s_announcer() -> None:
+    # Told by this process (it was silent, its host screen taken for gone):
+    # through the fan-out by default, through the API's announcer once wired,
+    # which posts to API Gateway's sockets too.
+    cloud, _, fanned = await pipeline(MemoryPlayerPresence())
+    await cloud._host_back("ROOM22")
+    assert fanned.published == [("ROOM22", {"type": "host.joined"})]
+    assert await cloud.announce("ROOM22", {"type": "host.left"}) == {
+        "type": "host.left",
+        "seq": 32,
+    }, "returned as the fan-out numbered it"
+
+    told: list[tuple[str, str]] = []
+
+    async def announce(session_id: str, event: dict[str, Any]) -> None:
+        told.append((session_id, event["type"]))
+
+    cloud.announcer = announce
+    await cloud._host_back("ROOM22")
+    assert told == [("ROOM22", "host.joined")]

@@ -167,11 +167,15 @@ class Live:
                 back = await presence.arrived(session_id)
             else:
                 back = await presence.relayed(session_id, relayed)
-            if back:
-                await self.ctx.announce(session_id, {"type": "host.joined"})
         except Exception:
             log.warning("could not note the host's screen", exc_info=True)
             return False
+        if back:
+            # Counted either way: its closing must be counted too.
+            try:
+                await self.ctx.announce(session_id, {"type": "host.joined"})
+            except Exception:
+                log.warning("could not tell players the host is back", exc_info=True)
         return True
 
     async def host_gone(self, session_id: str) -> None:

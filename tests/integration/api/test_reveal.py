@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from entrypoints.settings import Settings
+from quizcore.errors import StoreUnavailable
 
 from .conftest import (
     QUIZ,
@@ -333,6 +334,30 @@ async def test_players_hear_when_the_host_leaves_and_comes_back(
 
     assert left["seq"] < back["seq"]
     assert snapshot["host_away"] is True
+
+
+async def test_a_host_back_whose_news_failed_to_reach_some_screens_is_still_counted(
+    settings_for: Callable[..., Settings], minter: Minter
+) -> None:
+    async with served(settings_for(host_away_seconds=0.2), minter) as server:
+        api = server.api
+        game = await new_game(api, players=1)
+        sid, ann = game.session_id, game.players[0]
+
+        async def unreachable(session_id: str, event: dict[str, Any]) -> None:
+            raise StoreUnavailable("API Gateway did not answer")
+
+        async with server.socket(sid, ann) as player:
+            await player.next("session.snapshot")
+            async with server.socket(sid, game.host) as host:
+                await host.next("session.snapshot")
+            await player.next("host.left", within=10)
+            server.ctx.relay = unreachable  # the news reaches this process's sockets only
+            async with server.socket(sid, game.host) as host:
+                await host.next("session.snapshot")
+                await player.next("host.joined", within=10)
+            # Its closing counted too: the players hear the host left again.
+            await player.next("host.left", within=10)
 
 
 async def test_a_host_reload_tells_players_nothing(live_server: LiveServer) -> None:

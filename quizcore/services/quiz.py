@@ -636,11 +636,7 @@ class QuizService:
             entry["answer_count"] = entry["answers"]
             entry["played"] = state.played(question.index)
         standings = await self.standings(session_id)
-        if user_id == state.host_id:
-            answers = await self._answers_by_player(state, quiz)
-            for standing in standings:
-                standing["answers"] = answers.get(standing["user_id"], {})
-        return {
+        found: dict[str, Any] = {
             "session_id": session_id,
             "quiz_id": state.quiz_id,
             "title": state.title,
@@ -648,6 +644,15 @@ class QuizService:
             "standings": standings,
             "questions": sorted(stats.values(), key=lambda entry: entry["index"]),
         }
+        if user_id == state.host_id:
+            answers = await self._answers_by_player(state, quiz)
+            for standing in standings:
+                standing["answers"] = answers.get(standing["user_id"], {})
+        else:
+            # A learner reviews their own answers: theirs only.
+            mine = await self.answers.for_participant(session_id, user_id)
+            found["my_answers"] = _scored(quiz, state, mine)
+        return found
 
     async def _answers_by_player(
         self, state: SessionState, quiz: Quiz
@@ -656,19 +661,23 @@ class QuizService:
         by_user: dict[str, list[RecordedAnswer]] = {}
         for answer in await self.answers.for_session(state.session_id):
             by_user.setdefault(answer.user_id, []).append(answer)
-        found: dict[str, dict[str, dict[str, Any]]] = {}
-        for user_id, answers in by_user.items():
-            answers.sort(key=lambda answer: answer.question_index)
-            result, correct_of = score_answers(quiz, state, answers)
-            found[user_id] = {
-                answer.question_id: {
-                    "answer": answer.answer,
-                    "correct": correct_of.get(answer.submission_id, False),
-                    "points": result.points.get(answer.submission_id, 0),
-                }
-                for answer in answers
-            }
-        return found
+        return {user_id: _scored(quiz, state, answers) for user_id, answers in by_user.items()}
+
+
+def _scored(
+    quiz: Quiz, state: SessionState, answers: list[RecordedAnswer]
+) -> dict[str, dict[str, Any]]:
+    """Return one player's answers by question id: the answer, whether right, its points."""
+    answers = sorted(answers, key=lambda answer: answer.question_index)
+    result, correct_of = score_answers(quiz, state, answers)
+    return {
+        answer.question_id: {
+            "answer": answer.answer,
+            "correct": correct_of.get(answer.submission_id, False),
+            "points": result.points.get(answer.submission_id, 0),
+        }
+        for answer in answers
+    }
 
 
 async def question_stats(

@@ -312,6 +312,11 @@ async def test_finishing_early_marks_unplayed_questions(api: Api) -> None:
     }
     assert by_user[bob.user_id]["answers"]["q1"]["correct"] is False
     assert all(entry.get("answers") is None for entry in as_player["standings"])
+    # Each learner reviews their own answers, and nobody else's.
+    assert as_player["my_answers"] == by_user[ann.user_id]["answers"]
+    as_bob = (await api.get(f"/v1/sessions/{sid}/results", as_=bob)).body
+    assert as_bob["my_answers"] == {"q1": {"answer": WRONG["q1"], "correct": False, "points": 0}}
+    assert as_host.get("my_answers") is None
 
 
 async def test_players_hear_when_the_host_leaves_and_comes_back(

@@ -136,11 +136,13 @@ async def test_results_give_final_standings_and_question_statistics(api: Api) ->
     hosted = await api.get(f"/v1/sessions/{game.session_id}/results", as_=game.host)
 
     assert reply.status == hosted.status == 200
-    # The host sees each player's answers too; everything else is the same.
+    # The host sees each player's answers too, a player their own; the rest is the same.
     as_host = hosted.body
-    for entry in as_host["standings"]:
-        assert set(entry.pop("answers")) <= {"q1", "q2", "q3"}
-    assert reply.body == as_host
+    answers = {entry["user_id"]: entry.pop("answers") for entry in as_host["standings"]}
+    assert all(set(given) <= {"q1", "q2", "q3"} for given in answers.values())
+    as_player = reply.body
+    assert as_player.pop("my_answers") == answers[middle.user_id]
+    assert as_player == as_host
     results = reply.body
     assert results["session_id"] == game.session_id
     assert results["quiz_id"] == game.quiz_id

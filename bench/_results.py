@@ -50,7 +50,14 @@ def _cell(value: Any) -> str:
 
 
 def report(
-    figures: dict[str, Any], *, name: str, command: str, note: str = "", write: bool, as_json: bool
+    figures: dict[str, Any],
+    *,
+    name: str,
+    command: str,
+    note: str = "",
+    write: bool,
+    as_json: bool,
+    where: str = "load generator on the same machine",
 ) -> None:
     """Print a run's figures (aligned, or as one JSON line) and keep them in RESULTS.md."""
     import orjson
@@ -66,6 +73,6 @@ def report(
         write_section(
             name,
             f"### {name}\n\n`{command}` on {os.cpu_count()} cores, "
-            f"{time.strftime('%Y-%m-%d')}, load generator on the same machine.{note}\n\n"
+            f"{time.strftime('%Y-%m-%d')}, {where}.{note}\n\n"
             f"| figure | value |\n| --- | --- |\n{rows}\n",
         )

@@ -21,120 +21,60 @@ machine: no load generator, no sockets.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import cProfile
 import gc
 import io
 import pstats
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
-import falcon.testing
 import orjson
 import uvloop
 
+from bench._embedded import lobby
 from bench._results import write_section
-from entrypoints.api.app import build_app
-from entrypoints.api.live import submit_from_socket
-from entrypoints.settings import Settings
-
-
-def _quiz(questions: int) -> dict[str, Any]:
-    return {
-        "title": "Answer path",
-        "questions": [
-            {
-                "prompt": f"Question {number}",
-                "kind": "choice",
-                "choices": ["right", "wrong", "other", "else"],
-                "answer": "right",
-            }
-            for number in range(questions)
-        ],
-    }
 
 
 async def run(players: int, questions: int, profile: cProfile.Profile | None) -> dict[str, Any]:
     """Play one live session; return the figures of its answer bursts."""
-    with tempfile.TemporaryDirectory() as data:
-        settings = Settings(storage="sqlite", data_dir=Path(data), web_dist=Path(data) / "none")
-        app, ctx = build_app(settings)
-        async with falcon.testing.ASGIConductor(app) as conductor:
-            issuer = ctx.dev_issuer
-            assert issuer is not None, "the local profile's dev tokens are on by default"
+    async with lobby(players, questions) as room:
+        ctx, sid = room.ctx, room.session_id
+        hub = ctx.hub
+        assert hub is not None
+        frames = 0
 
-            async def post(path: str, token: str, body: Any = None) -> Any:
-                reply = await conductor.simulate_post(
-                    path, headers={"Authorization": f"Bearer {token}"}, json=body
-                )
-                assert reply.status_code in (200, 201), reply.text
-                return reply.json
+        async def take(_frame: str) -> None:
+            nonlocal frames
+            frames += 1
 
-            host, _ = issuer.issue("Host")
-            quiz_id = (await post("/v1/quizzes", host, _quiz(questions)))["quiz_id"]
-            session = {"quiz_id": quiz_id, "mode": "live", "question_seconds": 60}
-            sid = (await post("/v1/sessions", host, session))["session_id"]
-            joined = []
-            for number in range(players):
-                token, user_id = issuer.issue(f"Player {number}")
-                await post(f"/v1/sessions/{sid}/participants", token)
-                joined.append(user_id)
-            hub = ctx.hub
-            assert hub is not None
-            # The embedded profile's in-process bus: done once its lanes are empty.
-            drain = ctx.services.publisher.drain
-            frames = 0
-
-            async def take(_frame: str) -> None:
-                nonlocal frames
-                frames += 1
-
-            for user_id in joined:
-                hub.connect(sid, user_id).send_now = take
-            gc.collect()
-            gc.freeze()
-            gc.disable()
-            await post(f"/v1/sessions/{sid}/start", host)
-            cpu = 0.0
-            for index in range(questions):
-                assert (await ctx.services.quiz.session(sid)).question_index == index
-                await drain()
-                frames_before = frames
-                started = time.process_time()
-                if profile is not None:
-                    profile.enable()
-                await asyncio.gather(
-                    *(
-                        submit_from_socket(
-                            ctx,
-                            sid,
-                            user_id,
-                            {
-                                "type": "answer.submit",
-                                "question_id": f"q{index + 1}",
-                                "answer": "right",
-                                "submission_id": f"{user_id}-{index}",
-                            },
-                            "websocket",
-                        )
-                        for user_id in joined
-                    )
-                )
-                await drain()
-                if profile is not None:
-                    profile.disable()
-                cpu += time.process_time() - started
-                assert frames - frames_before >= players, "every answer got its result"
-                if index + 1 < questions:
-                    await post(f"/v1/sessions/{sid}/next", host)
-            gc.enable()
-            # Every answer right: every player scored, once per question.
-            scored = 0
-            for user_id in joined:
-                score = await ctx.services.scores.get_score(sid, user_id)
-                scored += score is not None and score.score > 0
+        for _, user_id in room.players:
+            hub.connect(sid, user_id).send_now = take
+        gc.collect()
+        gc.freeze()
+        gc.disable()
+        await room.host_does("start")
+        cpu = 0.0
+        for index in range(questions):
+            assert (await ctx.services.quiz.session(sid)).question_index == index
+            await room.drain()
+            frames_before = frames
+            started = time.process_time()
+            if profile is not None:
+                profile.enable()
+            await room.answer_all(index)
+            await room.drain()
+            if profile is not None:
+                profile.disable()
+            cpu += time.process_time() - started
+            assert frames - frames_before >= players, "every answer got its result"
+            if index + 1 < questions:
+                await room.host_does("next")
+        gc.enable()
+        # Every answer right: every player scored, once per question.
+        scored = 0
+        for _, user_id in room.players:
+            score = await ctx.services.scores.get_score(sid, user_id)
+            scored += score is not None and score.score > 0
     answers = players * questions
     return {
         "players": players,

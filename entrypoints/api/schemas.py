@@ -499,8 +499,9 @@ class ResultsOut(BaseModel):
     finished_at: str | None
     standings: list[HostStanding]
     questions: list[QuestionStats]
-    # A participant's copy: their own answers by question id (v1.2).
+    # A participant's copy: their own answers by question id, and their standing (v1.2).
     my_answers: dict[str, AnswerOfPlayer] | None = None
+    me: Standing | None = None
 
 
 class UserOut(BaseModel):

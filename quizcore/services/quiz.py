@@ -54,6 +54,8 @@ from quizcore.session import Participant, SessionState, name_key
 
 # Sessions whose last reveal is kept ready for reconnecting screens.
 MAX_CACHED_REVEALS = 1024
+# Finished sessions whose results are kept ready (each holds every standing).
+MAX_CACHED_RESULTS = 16
 # Players' serve times read at once for the host's progress view.
 PROGRESS_READS = 16
 # How long one read of the players' progress serves the host's screens.
@@ -94,6 +96,10 @@ class QuizService:
         self._progress: dict[str, tuple[int, int, dict[str, Any]]] = {}
         # The last grouped answers per session, by (question, answers to it).
         self._responses: dict[str, tuple[tuple[str, int], dict[str, Any]]] = {}
+        # A finished session's results as every participant sees them, by
+        # (board version, answers per question): every phone reads them at
+        # the finish, and they cost a read of every answer and score.
+        self._results: dict[str, tuple[tuple[int, ...], dict[str, Any]]] = {}
         self.master = master
         self.sessions = sessions
         self.answers = answers
@@ -621,13 +627,48 @@ class QuizService:
 
     async def results(self, session_id: str, user_id: str) -> dict[str, Any]:
         """Return final standings and per-question statistics (after finish)."""
+        shared, own = await self.results_parts(session_id, user_id)
+        return {**shared, **own}
+
+    async def results_parts(
+        self, session_id: str, user_id: str
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Return the results every participant shares, and the caller's own fields.
+
+        The shared part is kept (do not change it) while the session's board
+        and answers stay as they are: a room's phones all read the results at
+        the finish. The host's own fields are the standings with each
+        player's answers; a participant's, ``my_answers``.
+        """
         state = await self.session(session_id)
         if user_id != state.host_id:
             await self.require_participant(session_id, user_id)
         if state.status != "finished":
             raise SessionNotRunning(f"session {session_id} has not finished")
-        stats = await self.question_stats(session_id)
         quiz = await self.catalog.quiz(state.quiz_id)
+        shared = await self._shared_results(state, quiz)
+        if user_id == state.host_id:
+            answers = await self._answers_by_player(state, quiz)
+            standings = [
+                {**standing, "answers": answers.get(standing["user_id"], {})}
+                for standing in shared["standings"]
+            ]
+            return shared, {"standings": standings}
+        # A learner reviews their own answers: theirs only.
+        mine = await self.answers.for_participant(session_id, user_id)
+        return shared, {"my_answers": _scored(quiz, state, mine)}
+
+    async def _shared_results(self, state: SessionState, quiz: Quiz) -> dict[str, Any]:
+        session_id = state.session_id
+        # An answer in flight at the finish may still be scored after it.
+        key = (
+            await self.leaderboard.version(session_board(session_id)),
+            *[await self.answers.question_count(session_id, q.question_id) for q in quiz.questions],
+        )
+        cached = self._results.get(session_id)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        stats = await self.question_stats(session_id)
         for question in quiz.questions:
             # After the session the answers may be shown with the statistics.
             entry = stats[question.question_id]
@@ -635,24 +676,19 @@ class QuizService:
             entry["correct_answer"] = question.answer
             entry["answer_count"] = entry["answers"]
             entry["played"] = state.played(question.index)
-        standings = await self.standings(session_id)
-        found: dict[str, Any] = {
+        shared = {
             "session_id": session_id,
             "quiz_id": state.quiz_id,
             "title": state.title,
             "finished_at": state.finished_at,
-            "standings": standings,
+            "standings": await self.standings(session_id),
             "questions": sorted(stats.values(), key=lambda entry: entry["index"]),
         }
-        if user_id == state.host_id:
-            answers = await self._answers_by_player(state, quiz)
-            for standing in standings:
-                standing["answers"] = answers.get(standing["user_id"], {})
-        else:
-            # A learner reviews their own answers: theirs only.
-            mine = await self.answers.for_participant(session_id, user_id)
-            found["my_answers"] = _scored(quiz, state, mine)
-        return found
+        self._results.pop(session_id, None)
+        if len(self._results) >= MAX_CACHED_RESULTS:
+            self._results.pop(next(iter(self._results)))
+        self._results[session_id] = (key, shared)
+        return shared
 
     async def _answers_by_player(
         self, state: SessionState, quiz: Quiz

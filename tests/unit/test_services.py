@@ -1031,6 +1031,27 @@ async def test_results_list_standings_and_question_statistics_after_finish(live:
         await live.system.quiz.results(live.session_id, "eve")
 
 
+async def test_results_are_read_once_for_the_room_until_a_score_or_answer_changes(
+    live: Play,
+) -> None:
+    await play_through(live, {"ann": ["right", "wrong", "right"], "bob": ["wrong"] * 3})
+    quiz, sid = live.system.quiz, live.session_id
+
+    ann, mine = await quiz.results_parts(sid, "ann")
+    bob, theirs = await quiz.results_parts(sid, "bob")
+
+    assert ann is bob, "the room's phones share one read"
+    assert mine["my_answers"]["q1"] == {"answer": "right", "correct": True, "points": 1000}
+    assert theirs["my_answers"]["q2"]["correct"] is False
+    # An answer in flight at the finish scored after it: read again.
+    await live.system.leaderboard.submit(session_board(sid), "bob", 500, 1)
+    again, _ = await quiz.results_parts(sid, "bob")
+    assert again is not ann
+    _, hosted = await quiz.results_parts(sid, HOST)
+    assert [s.get("answers") is not None for s in hosted["standings"]] == [True, True]
+    assert all("answers" not in s for s in again["standings"]), "the kept part is not changed"
+
+
 async def test_global_totals_add_up_over_sessions_and_redelivery_adds_nothing() -> None:
     first = await new_play()
     await play_through(first, {"ann": ["right"] * 3, "bob": ["right", "wrong", "wrong"]})

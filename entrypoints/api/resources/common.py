@@ -39,6 +39,8 @@ spec = SpecTree(
 
 PROBLEMS = {f"HTTP_{status}": schemas.Problem for status in (400, 401, 403, 404, 409, 413, 422)}
 MAX_WAIT_SECONDS = 5.0
+# The most final standings one read of the results lists when asked to cut them.
+MAX_RESULTS_LIMIT = 1000
 
 
 class LimitQuery(BaseModel):
@@ -47,16 +49,22 @@ class LimitQuery(BaseModel):
     limit: int = Field(default=10, ge=1, le=100)
 
 
-def limit_param(req: falcon.asgi.Request, default: int = 10) -> int:
+class ResultsQuery(BaseModel):
+    """How many of the final standings to list (all when absent)."""
+
+    limit: int | None = Field(default=None, ge=1, le=MAX_RESULTS_LIMIT)
+
+
+def limit_param(req: falcon.asgi.Request, default: int = 10, most: int = 100) -> int:
     raw = req.get_param("limit")
     if raw is None:
         return default
     try:
         value = int(raw)
     except ValueError as ex:
-        raise InvalidRequest("limit must be a whole number from 1 to 100") from ex
-    if not 1 <= value <= 100:
-        raise InvalidRequest("limit must be a whole number from 1 to 100")
+        raise InvalidRequest(f"limit must be a whole number from 1 to {most}") from ex
+    if not 1 <= value <= most:
+        raise InvalidRequest(f"limit must be a whole number from 1 to {most}")
     return value
 
 

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import falcon
 import falcon.asgi
+import orjson
 from spectree import Response
 
 from entrypoints.api import schemas
 from entrypoints.api.context import ApiContext
 from entrypoints.api.resources.common import (
+    MAX_RESULTS_LIMIT,
     PROBLEMS,
+    ResultsQuery,
+    limit_param,
     spec,
 )
 from quizcore.errors import NotFound
@@ -248,21 +253,85 @@ class QuestionAnswerResource:
         resp.media = await self.ctx.services.quiz.responses(sid, caller.user_id, question_id)
 
 
+# Finished sessions whose results are kept encoded (each holds every standing).
+MAX_ENCODED_RESULTS = 16
+
+
 class Results:
-    """Final standings and statistics."""
+    """Final standings and statistics.
+
+    Every phone of a room reads them at the finish: the part they share is
+    encoded once (per ``limit``) and each reader's own fields spliced in.
+    """
 
     def __init__(self, ctx: ApiContext) -> None:
         self.ctx = ctx
+        # (session, limit) -> (the shared part encoded, its encoding).
+        self._encoded: dict[tuple[str, int | None], tuple[dict[str, Any], bytes]] = {}
+        # session -> (the shared part, its standings by user).
+        self._standings: dict[str, tuple[dict[str, Any], dict[str, dict[str, Any]]]] = {}
 
-    @spec.validate(resp=Response(HTTP_200=schemas.ResultsOut, **PROBLEMS), tags=["sessions"])
+    @spec.validate(
+        query=ResultsQuery,
+        resp=Response(HTTP_200=schemas.ResultsOut, **PROBLEMS),
+        tags=["sessions"],
+        skip_validation=True,
+    )
     async def on_get(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response, session_id: str
     ) -> None:
         """Return the results of a finished session (host or participant)."""
         caller = await self.ctx.caller(req)
         sid = self.ctx.session_id(session_id)
+        limit = None
+        if req.get_param("limit") is not None:
+            limit = limit_param(req, MAX_RESULTS_LIMIT, MAX_RESULTS_LIMIT)
         await self.ctx.ensure_board(sid)
-        results = await self.ctx.services.quiz.results(sid, caller.user_id)
-        if results.get("finished_at") is not None:
-            results["finished_at"] = rfc3339(results["finished_at"])
-        resp.media = results
+        shared, own = await self.ctx.services.quiz.results_parts(sid, caller.user_id)
+        if "standings" in own:
+            # The host's: every player's answers in their standing.
+            resp.media = {**_presented(shared), "standings": own["standings"][:limit]}
+            return
+        mine = self._standing(sid, shared, caller.user_id)
+        resp.content_type = falcon.MEDIA_JSON
+        resp.data = b"".join(
+            (
+                self._encode(sid, limit, shared)[:-1],
+                b',"my_answers":',
+                orjson.dumps(own["my_answers"]),
+                b',"me":',
+                orjson.dumps(mine),
+                b"}",
+            )
+        )
+
+    def _encode(self, sid: str, limit: int | None, shared: dict[str, Any]) -> bytes:
+        cached = self._encoded.get((sid, limit))
+        if cached is not None and cached[0] is shared:
+            return cached[1]
+        presented = _presented(shared)
+        presented["standings"] = shared["standings"][:limit]
+        encoded = orjson.dumps(presented)
+        _keep(self._encoded, (sid, limit), (shared, encoded))
+        return encoded
+
+    def _standing(self, sid: str, shared: dict[str, Any], user_id: str) -> dict[str, Any] | None:
+        cached = self._standings.get(sid)
+        if cached is None or cached[0] is not shared:
+            by_user = {standing["user_id"]: standing for standing in shared["standings"]}
+            cached = (shared, by_user)
+            _keep(self._standings, sid, cached)
+        return cached[1].get(user_id)
+
+
+def _presented(shared: dict[str, Any]) -> dict[str, Any]:
+    finished_at = shared.get("finished_at")
+    return {**shared, "finished_at": rfc3339(finished_at) if finished_at is not None else None}
+
+
+def _keep(cache: dict[Any, Any], key: Any, value: Any) -> None:
+    """Keep ``value`` under ``key``, dropping the oldest entry past the bound."""
+    cache.pop(key, None)
+    if len(cache) >= MAX_ENCODED_RESULTS:
+        cache.pop(next(iter(cache)))
+    cache[key] = value

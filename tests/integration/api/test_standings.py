@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from entrypoints.api import schemas
+
 from .conftest import POINTS, RIGHT, WRONG, Api, Game, assert_problem, eventually, new_game
 
 
@@ -142,7 +144,14 @@ async def test_results_give_final_standings_and_question_statistics(api: Api) ->
     assert all(set(given) <= {"q1", "q2", "q3"} for given in answers.values())
     as_player = reply.body
     assert as_player.pop("my_answers") == answers[middle.user_id]
+    assert as_player.pop("me") == as_host["standings"][1]
     assert as_player == as_host
+    assert (await api.get(f"/v1/sessions/{game.session_id}/results", as_=game.host)).body == {
+        **as_host,
+        "standings": [
+            {**entry, "answers": answers[entry["user_id"]]} for entry in as_host["standings"]
+        ],
+    }, "the host's copy is read again unchanged (the shared part is kept, not changed)"
     results = reply.body
     assert results["session_id"] == game.session_id
     assert results["quiz_id"] == game.quiz_id
@@ -164,6 +173,35 @@ async def test_results_give_final_standings_and_question_statistics(api: Api) ->
     assert (by_id["q2"]["answers"], by_id["q2"]["correct"]) == (2, 1)
     assert by_id["q2"]["correct_share"] == 0.5
     assert by_id["q3"]["choices"] == {"close": 2}
+
+
+async def test_results_cut_to_a_limit_still_give_each_reader_their_own_standing(
+    api: Api,
+) -> None:
+    game, _ = await _play_three(api)
+    best, middle, silent = game.players
+    path = f"/v1/sessions/{game.session_id}/results"
+
+    whole = (await api.get(path, as_=silent)).body
+    cut = (await api.get(f"{path}?limit=1", as_=silent)).body
+    hosted = (await api.get(f"{path}?limit=2", as_=game.host)).body
+
+    # Served without the response check (read by a whole room at once): the
+    # document still holds to its schema.
+    for body in (whole, cut, hosted):
+        schemas.ResultsOut.model_validate(body)
+    assert [entry["user_id"] for entry in cut["standings"]] == [best.user_id]
+    assert cut["me"] == whole["standings"][2] == whole["me"]
+    assert cut["me"]["user_id"] == silent.user_id and cut["my_answers"] == {}
+    assert {key: value for key, value in cut.items() if key != "standings"} == {
+        key: value for key, value in whole.items() if key != "standings"
+    }
+    assert [entry["user_id"] for entry in hosted["standings"]] == [best.user_id, middle.user_id]
+    assert all(entry["answers"] for entry in hosted["standings"])
+    assert hosted.get("me") is None and hosted.get("my_answers") is None
+    for bad in ("0", "1001", "ten"):
+        reply = await api.get(f"{path}?limit={bad}", as_=silent)
+        assert_problem(reply, 400, "invalid_request")
 
 
 async def test_results_are_for_the_host_and_participants_only(api: Api) -> None:

@@ -124,20 +124,19 @@ class CloudPipeline:
         self._leases: asyncio.Task[None] | None = None
         self._services: Services | None = None
         # What tells every socket, API Gateway's included (``ApiContext.announce``).
-        self.announcer: Callable[[str, dict[str, Any]], Awaitable[object]] = self.announce
+        self.announcer: Callable[[str, dict[str, Any]], Awaitable[None]] = self.announce
 
     def publisher(self, timers: QuestionTimers) -> EventPublisher:
         """Return the durable publisher, teed to this process's timers."""
         return TeePublisher(self._publisher, timers.on_event)
 
-    async def announce(self, session_id: str, event: dict[str, Any]) -> dict[str, Any]:
-        """Tell every socket of the session, on every API process; return it numbered.
+    async def announce(self, session_id: str, event: dict[str, Any]) -> None:
+        """Tell every socket of the session, on every API process (the fan-out numbers it).
 
-        The fan-out numbers it. Where API Gateway holds sockets too, ``announcer``
-        (the API's, which also posts there) is used for what this runtime
-        announces by itself.
+        Where API Gateway holds sockets too, ``announcer`` (the API's, which
+        also posts there) is used for what this runtime announces by itself.
         """
-        return await self.fanout.publish(session_id, event)
+        await self.fanout.publish(session_id, event)
 
     def wire(self, services: Services, timers: QuestionTimers, metrics: Metrics) -> None:
         """Wire nothing in process (the workers run the handlers); keep the services.

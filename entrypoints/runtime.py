@@ -84,10 +84,9 @@ class EmbeddedPipeline:
         """Return what the services publish to (the timers get a lane)."""
         return self.bus
 
-    async def announce(self, session_id: str, event: dict[str, Any]) -> dict[str, Any]:
-        """Tell every socket of the session; return the event as numbered (the hub numbers it)."""
+    async def announce(self, session_id: str, event: dict[str, Any]) -> None:
+        """Tell every socket of the session (the hub numbers the event)."""
         await self.hub.to_session(session_id, event)
-        return {**event, "seq": self.hub.seq(session_id)}
 
     @property
     def presence(self) -> HubPresence:

@@ -135,9 +135,10 @@ class ApiContext:
     # Whether each session's host has a screen open (every process's sockets),
     # and how an event reaches every socket of a session: the profile's.
     host_presence: HostPresence = field(default_factory=MemoryHostPresence)
-    announcer: Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]] | None = None
-    # Where API Gateway holds sockets too (gateway mode): posts what is announced there.
-    relay: Callable[[str, dict[str, Any]], Awaitable[None]] | None = None
+    announcer: Callable[[str, dict[str, Any]], Awaitable[None]] | None = None
+    # Where API Gateway holds sockets too (gateway mode): starts posting
+    # what is announced there, in the background.
+    relay: Callable[[str, dict[str, Any]], None] | None = None
     # user id -> (status, trusted until, monotonic seconds)
     _users: dict[str, tuple[str, float]] = field(default_factory=dict)
     _sockets: dict[str, set[LiveGuard]] = field(default_factory=dict)
@@ -158,9 +159,9 @@ class ApiContext:
         """Tell every socket of the session, on every process serving it, and API Gateway's."""
         if self.announcer is None:
             raise StoreUnavailable("the service is starting")
-        numbered = await self.announcer(session_id, event)
+        await self.announcer(session_id, event)
         if self.relay is not None:
-            await self.relay(session_id, numbered)
+            self.relay(session_id, event)
 
     @property
     def services(self) -> Services:

@@ -75,26 +75,48 @@ class Relay:
 
     ``host.left`` and ``host.joined`` are decided in the API and go out
     through the fan-out, which the notification worker does not read; the
-    events it does read it posts itself.
+    events it does read it posts itself, numbered. Posted from here beside
+    those, they carry no ``seq`` (as replies do): a client drops a number
+    it has passed, and two posters cannot keep one connection's numbers in
+    order. The snapshot's ``host_away`` is the state they report. Posted in
+    the background: a room of thousands takes a while, and neither a
+    ``$connect`` nor a host's snapshot waits for it.
     """
 
     def __init__(self, ctx: ApiContext, links: Links) -> None:
         self.ctx = ctx
         self.links = links
         self._notifier: ApiGatewayNotifier | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
 
-    async def __call__(self, session_id: str, event: dict[str, Any]) -> None:
-        """Post the event (with its ``seq``) to every connection of the session."""
-        if self._notifier is None:
-            # Imported here: it needs a cloud extra, which the local profile lacks.
-            from adapters.aws_messaging.apigateway import ApiGatewayNotifier
+    def __call__(self, session_id: str, event: dict[str, Any]) -> None:
+        """Start posting the event to every connection of the session."""
+        task = asyncio.create_task(self._post(session_id, event))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
-            links = await self.links.get()
-            leaderboard = self.ctx.services.leaderboard
-            self._notifier = ApiGatewayNotifier(
-                links.connections, links.registry, leaderboard=leaderboard
+    async def settled(self) -> None:
+        """Wait until every post started so far is done."""
+        while self._tasks:
+            await asyncio.wait(set(self._tasks))
+
+    async def _post(self, session_id: str, event: dict[str, Any]) -> None:
+        try:
+            if self._notifier is None:
+                # Imported here: it needs a cloud extra, which the local profile lacks.
+                from adapters.aws_messaging.apigateway import ApiGatewayNotifier
+
+                links = await self.links.get()
+                leaderboard = self.ctx.services.leaderboard
+                self._notifier = ApiGatewayNotifier(
+                    links.connections, links.registry, leaderboard=leaderboard
+                )
+            unnumbered = {key: value for key, value in event.items() if key != "seq"}
+            await self._notifier.deliver(session_id, unnumbered, None)
+        except Exception:
+            log.warning(
+                "could not post %s to API Gateway's connections", event.get("type"), exc_info=True
             )
-        await self._notifier.deliver(session_id, event, None)
 
 
 class Greeter:
@@ -211,9 +233,10 @@ class GatewayDisconnect:
         host left if no other is back within a moment.
         """
         connection_id = _connection_id(req)
+        # First: API Gateway does not call again if the registry fails below.
+        await self.live.relay_gone(connection_id)
         links = await self.links.get()
         await links.registry.remove(connection_id)
-        await self.live.relay_gone(connection_id)
         resp.status = falcon.HTTP_204
 
 

@@ -477,7 +477,7 @@ class QuestionStats(BaseModel):
 
 
 class AnswerOfPlayer(BaseModel):
-    """One player's answer to one question (host's results only)."""
+    """One player's answer to one question (the host's results, and a player's own)."""
 
     answer: str
     correct: bool

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -99,7 +100,7 @@ class QuizService:
         # A finished session's results as every participant sees them, by
         # (board version, answers per question): every phone reads them at
         # the finish, and they cost a read of every answer and score.
-        self._results: dict[str, tuple[tuple[int, ...], dict[str, Any]]] = {}
+        self._results: dict[str, tuple[tuple[int, ...], asyncio.Future[dict[str, Any]]]] = {}
         self.master = master
         self.sessions = sessions
         self.answers = answers
@@ -626,7 +627,10 @@ class QuizService:
         return await standings(sessions=self.sessions, scores=self.scores, session_id=session_id)
 
     async def results(self, session_id: str, user_id: str) -> dict[str, Any]:
-        """Return final standings and per-question statistics (after finish)."""
+        """Return final standings and per-question statistics (after finish).
+
+        Its lists are kept for the session's other readers: not to be changed.
+        """
         shared, own = await self.results_parts(session_id, user_id)
         return {**shared, **own}
 
@@ -659,15 +663,38 @@ class QuizService:
         return shared, {"my_answers": _scored(quiz, state, mine)}
 
     async def _shared_results(self, state: SessionState, quiz: Quiz) -> dict[str, Any]:
+        """Return the results every reader shares, read once for concurrent readers.
+
+        A room's phones ask together: the first read is shared by every
+        reader that asks before it is done, and kept for those after, while
+        the board's version and the answers per question are as they were
+        (an answer in flight at the finish may still be scored after it).
+        """
         session_id = state.session_id
-        # An answer in flight at the finish may still be scored after it.
-        key = (
-            await self.leaderboard.version(session_board(session_id)),
-            *[await self.answers.question_count(session_id, q.question_id) for q in quiz.questions],
+        key = tuple(
+            await asyncio.gather(
+                self.leaderboard.version(session_board(session_id)),
+                *(self.answers.question_count(session_id, q.question_id) for q in quiz.questions),
+            )
         )
-        cached = self._results.get(session_id)
-        if cached is not None and cached[0] == key:
-            return cached[1]
+        found = self._results.pop(session_id, None)
+        if found is None or found[0] != key:
+            read = asyncio.ensure_future(self._read_results(state, quiz))
+            read.add_done_callback(lambda done: self._forget_failed(session_id, done))
+            found = (key, read)
+            if len(self._results) >= MAX_CACHED_RESULTS:
+                self._results.pop(next(iter(self._results)))
+        self._results[session_id] = found  # the most recently used last
+        return await asyncio.shield(found[1])
+
+    def _forget_failed(self, session_id: str, read: asyncio.Future[dict[str, Any]]) -> None:
+        if read.cancelled() or read.exception() is not None:
+            kept = self._results.get(session_id)
+            if kept is not None and kept[1] is read:
+                del self._results[session_id]
+
+    async def _read_results(self, state: SessionState, quiz: Quiz) -> dict[str, Any]:
+        session_id = state.session_id
         stats = await self.question_stats(session_id)
         for question in quiz.questions:
             # After the session the answers may be shown with the statistics.
@@ -676,7 +703,7 @@ class QuizService:
             entry["correct_answer"] = question.answer
             entry["answer_count"] = entry["answers"]
             entry["played"] = state.played(question.index)
-        shared = {
+        return {
             "session_id": session_id,
             "quiz_id": state.quiz_id,
             "title": state.title,
@@ -684,11 +711,6 @@ class QuizService:
             "standings": await self.standings(session_id),
             "questions": sorted(stats.values(), key=lambda entry: entry["index"]),
         }
-        self._results.pop(session_id, None)
-        if len(self._results) >= MAX_CACHED_RESULTS:
-            self._results.pop(next(iter(self._results)))
-        self._results[session_id] = (key, shared)
-        return shared
 
     async def _answers_by_player(
         self, state: SessionState, quiz: Quiz

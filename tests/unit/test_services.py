@@ -1052,6 +1052,29 @@ async def test_results_are_read_once_for_the_room_until_a_score_or_answer_change
     assert all("answers" not in s for s in again["standings"]), "the kept part is not changed"
 
 
+async def test_a_room_reading_the_results_at_once_reads_the_stores_once(live: Play) -> None:
+    await play_through(live, {"ann": ["right"] * 3, "bob": ["wrong"] * 3})
+    quiz, store = live.system.quiz, live.system.quiz.answers
+    reads = 0
+    whole_session = store.for_session
+
+    async def slow(session_id: str) -> Any:
+        nonlocal reads
+        reads += 1
+        await asyncio.sleep(0.01)  # a store across the network
+        return await whole_session(session_id)
+
+    store.for_session = slow  # type: ignore[method-assign]
+    readers = ["ann", "bob"] * 10
+
+    parts = await asyncio.gather(*(quiz.results_parts(live.session_id, who) for who in readers))
+
+    assert reads == 1, "one read shared by every reader that asked before it was done"
+    assert all(shared is parts[0][0] for shared, _ in parts)
+    assert parts[0][1]["my_answers"]["q1"]["correct"] is True
+    assert parts[1][1]["my_answers"]["q1"]["correct"] is False
+
+
 async def test_global_totals_add_up_over_sessions_and_redelivery_adds_nothing() -> None:
     first = await new_play()
     await play_through(first, {"ann": ["right"] * 3, "bob": ["right", "wrong", "wrong"]})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import falcon
@@ -253,8 +254,19 @@ class QuestionAnswerResource:
         resp.media = await self.ctx.services.quiz.responses(sid, caller.user_id, question_id)
 
 
-# Finished sessions whose results are kept encoded (each holds every standing).
-MAX_ENCODED_RESULTS = 16
+# Finished sessions whose results are kept encoded (each holds every standing),
+# and the limits kept encoded per session.
+MAX_ENCODED_RESULTS = 64
+MAX_ENCODED_LIMITS = 4
+
+
+@dataclass
+class _Encoded:
+    """One session's shared results, encoded per limit, and its standings by user."""
+
+    shared: dict[str, Any]
+    by_limit: dict[int | None, bytes] = field(default_factory=dict)
+    by_user: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 class Results:
@@ -266,10 +278,8 @@ class Results:
 
     def __init__(self, ctx: ApiContext) -> None:
         self.ctx = ctx
-        # (session, limit) -> (the shared part encoded, its encoding).
-        self._encoded: dict[tuple[str, int | None], tuple[dict[str, Any], bytes]] = {}
-        # session -> (the shared part, its standings by user).
-        self._standings: dict[str, tuple[dict[str, Any], dict[str, dict[str, Any]]]] = {}
+        # session -> its shared part encoded, the most recently read last.
+        self._encoded: dict[str, _Encoded] = {}
 
     @spec.validate(
         query=ResultsQuery,
@@ -292,46 +302,46 @@ class Results:
             # The host's: every player's answers in their standing.
             resp.media = {**_presented(shared), "standings": own["standings"][:limit]}
             return
-        mine = self._standing(sid, shared, caller.user_id)
+        encoded = self._session(sid, shared)
         resp.content_type = falcon.MEDIA_JSON
         resp.data = b"".join(
             (
-                self._encode(sid, limit, shared)[:-1],
+                _encoded_limit(encoded, limit)[:-1],
                 b',"my_answers":',
                 orjson.dumps(own["my_answers"]),
                 b',"me":',
-                orjson.dumps(mine),
+                orjson.dumps(encoded.by_user.get(caller.user_id)),
                 b"}",
             )
         )
 
-    def _encode(self, sid: str, limit: int | None, shared: dict[str, Any]) -> bytes:
-        cached = self._encoded.get((sid, limit))
-        if cached is not None and cached[0] is shared:
-            return cached[1]
-        presented = _presented(shared)
-        presented["standings"] = shared["standings"][:limit]
-        encoded = orjson.dumps(presented)
-        _keep(self._encoded, (sid, limit), (shared, encoded))
+    def _session(self, sid: str, shared: dict[str, Any]) -> _Encoded:
+        """Return the session's encodings of ``shared``, most recently used last."""
+        encoded = self._encoded.pop(sid, None)
+        if encoded is None or encoded.shared is not shared:
+            by_user = {standing["user_id"]: standing for standing in shared["standings"]}
+            encoded = _Encoded(shared, by_user=by_user)
+            if len(self._encoded) >= MAX_ENCODED_RESULTS:
+                self._encoded.pop(next(iter(self._encoded)))
+        self._encoded[sid] = encoded
         return encoded
 
-    def _standing(self, sid: str, shared: dict[str, Any], user_id: str) -> dict[str, Any] | None:
-        cached = self._standings.get(sid)
-        if cached is None or cached[0] is not shared:
-            by_user = {standing["user_id"]: standing for standing in shared["standings"]}
-            cached = (shared, by_user)
-            _keep(self._standings, sid, cached)
-        return cached[1].get(user_id)
+
+def _encoded_limit(encoded: _Encoded, limit: int | None) -> bytes:
+    """Return the shared part encoded with its first ``limit`` standings (all: None)."""
+    if limit is not None and limit >= len(encoded.shared["standings"]):
+        limit = None  # every standing: one encoding for every such limit
+    found = encoded.by_limit.get(limit)
+    if found is None:
+        presented = _presented(encoded.shared)
+        presented["standings"] = encoded.shared["standings"][:limit]
+        found = orjson.dumps(presented)
+        if len(encoded.by_limit) >= MAX_ENCODED_LIMITS:
+            encoded.by_limit.pop(next(iter(encoded.by_limit)))
+        encoded.by_limit[limit] = found
+    return found
 
 
 def _presented(shared: dict[str, Any]) -> dict[str, Any]:
     finished_at = shared.get("finished_at")
     return {**shared, "finished_at": rfc3339(finished_at) if finished_at is not None else None}
-
-
-def _keep(cache: dict[Any, Any], key: Any, value: Any) -> None:
-    """Keep ``value`` under ``key``, dropping the oldest entry past the bound."""
-    cache.pop(key, None)
-    if len(cache) >= MAX_ENCODED_RESULTS:
-        cache.pop(next(iter(cache)))
-    cache[key] = value

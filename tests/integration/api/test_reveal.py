@@ -349,8 +349,8 @@ async def test_a_host_back_whose_news_failed_to_reach_some_screens_is_still_coun
         game = await new_game(api, players=1)
         sid, ann = game.session_id, game.players[0]
 
-        async def unreachable(session_id: str, event: dict[str, Any]) -> None:
-            raise StoreUnavailable("API Gateway did not answer")
+        def unreachable(session_id: str, event: dict[str, Any]) -> None:
+            raise StoreUnavailable("API Gateway could not be reached")
 
         async with server.socket(sid, ann) as player:
             await player.next("session.snapshot")

@@ -204,6 +204,30 @@ async def test_results_cut_to_a_limit_still_give_each_reader_their_own_standing(
         assert_problem(reply, 400, "invalid_request")
 
 
+async def test_results_of_rooms_read_alternately_stay_apart(api: Api) -> None:
+    first, _ = await _play_three(api)
+    second, _ = await _play_three(api)
+    whole = {
+        game.session_id: (
+            await api.get(f"/v1/sessions/{game.session_id}/results", as_=game.host)
+        ).body
+        for game in (first, second)
+    }
+
+    for query in ("", "?limit=2", "?limit=3", "", "?limit=1000", "?limit=2"):
+        for game in (first, second, first):
+            reader = game.players[2]
+            body = (
+                await api.get(f"/v1/sessions/{game.session_id}/results{query}", as_=reader)
+            ).body
+            expected = whole[game.session_id]["standings"]
+            assert body["session_id"] == game.session_id
+            assert [entry["user_id"] for entry in body["standings"]] == [
+                entry["user_id"] for entry in expected[: 2 if query.endswith("=2") else None]
+            ]
+            assert body["me"]["user_id"] == reader.user_id
+
+
 async def test_results_are_for_the_host_and_participants_only(api: Api) -> None:
     game, _ = await _play_three(api)
     stranger = await api.login("stranger")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
 from botocore.exceptions import ClientError
@@ -14,6 +15,10 @@ from quizcore.errors import StoreUnavailable
 from quizcore.ports import Leaderboard
 from quizcore.services import session_board
 from quizcore.timefmt import present
+
+# Posts to ``@connections`` in flight at once per event (the client's pool
+# holds 50 connections: ``adapters.aws_messaging.client``).
+POST_CONCURRENCY = 32
 
 
 class ApiGatewayConnections:
@@ -101,6 +106,11 @@ class ApiGatewayNotifier:
     it once open covers it. A connection whose token ran out is told so and
     closed instead of sent the event (API Gateway would keep it open for up
     to two hours).
+
+    ``@connections`` takes one frame per request: an event's posts go out
+    ``concurrency`` at a time (a room of 10,000 one by one would take
+    minutes per event), and every post of an event is done before the next
+    event's start, so each connection gets the session's events in order.
     """
 
     def __init__(
@@ -110,8 +120,10 @@ class ApiGatewayNotifier:
         *,
         leaderboard: Leaderboard,
         wall_clock: Callable[[], float] = time.time,
+        concurrency: int = POST_CONCURRENCY,
     ) -> None:
         self.connections = connections
+        self.concurrency = max(1, concurrency)
         self.registry = registry
         self.leaderboard = leaderboard
         self.wall_clock = wall_clock
@@ -130,8 +142,7 @@ class ApiGatewayNotifier:
         if event.get("type") == "answer.result" and user_id is not None:
             self._count(session_id, user_id, event)
         frame = dumps(present(event))
-        for connection_id in receivers:
-            await self._post(session_id, connection_id, frame)
+        await self._post_all(session_id, ((connection_id, frame) for connection_id in receivers))
         if event.get("type") == "participant.removed":
             # Told first, then disconnected: the host removed them.
             removed = str(event.get("user_id", ""))
@@ -179,17 +190,40 @@ class ApiGatewayNotifier:
         shared = {key: value for key, value in event.items() if key != "me"}
         shared["answer_counts"] = dict(self._answer_counts.get(session_id, {}))
         head = dumps(shared)[:-1]
-        board = session_board(session_id)
-        mine: dict[str, str] = {}
-        for connection_id, user_id in receivers.items():
-            if user_id not in mine:
-                standing = await self.leaderboard.standing(board, user_id)
-                mine[user_id] = (
-                    f'{{"rank":{standing.rank},"score":{standing.score}}}'
-                    if standing is not None
-                    else "null"
-                )
-            await self._post(session_id, connection_id, f'{head},"me":{mine[user_id]}}}')
+        # Every receiver's standing in one read.
+        found = await self.leaderboard.standings(
+            session_board(session_id), list(set(receivers.values()))
+        )
+        mine = {
+            user_id: f'{{"rank":{standing.rank},"score":{standing.score}}}'
+            for user_id, standing in found.items()
+        }
+        await self._post_all(
+            session_id,
+            (
+                (connection_id, f'{head},"me":{mine.get(user_id, "null")}}}')
+                for connection_id, user_id in receivers.items()
+            ),
+        )
+
+    async def _post_all(self, session_id: str, frames: Iterable[tuple[str, str]]) -> None:
+        """Post each ``(connection, frame)``, ``concurrency`` at a time; raise the first failure.
+
+        Every post is tried: one connection's failure is not the others'.
+        """
+        gate = asyncio.Semaphore(self.concurrency)
+
+        async def post(connection_id: str, frame: str) -> None:
+            async with gate:
+                await self._post(session_id, connection_id, frame)
+
+        outcomes = await asyncio.gather(
+            *(post(connection_id, frame) for connection_id, frame in frames),
+            return_exceptions=True,
+        )
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
 
     async def _post(self, session_id: str, connection_id: str, frame: str) -> None:
         if await self.connections.post(connection_id, frame):

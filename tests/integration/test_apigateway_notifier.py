@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
+import pytest
 
 from adapters.aws_messaging.apigateway import ApiGatewayConnections, ApiGatewayNotifier
 from adapters.aws_messaging.client import aws_client
@@ -15,6 +17,7 @@ from adapters.memory.stores import MemorySessionStore
 from adapters.redis.connections import RedisConnectionRegistry
 from adapters.redis.fanout import RedisFanout
 from entrypoints.cloud import FanoutNotifier
+from quizcore.errors import StoreUnavailable
 from quizcore.services import session_board
 from tests.integration.contract.factories_redis import redis_prefix
 
@@ -206,3 +209,54 @@ async def test_a_connection_whose_token_ran_out_is_told_closed_and_forgotten(
         assert connections.sent["c-stale"][0]["code"] == "unauthorized"
         assert connections.closed == ["c-stale"]
         assert await registry.list("s1") == {"c-fresh": "ann", "c-ageless": "bob"}
+
+
+class Slow(Recording):
+    """Posts that take a while, as API Gateway's do; counts those in flight at once."""
+
+    def __init__(self, client: Any, failing: set[str] | None = None) -> None:
+        super().__init__(client)
+        self.failing = failing or set()
+        self.in_flight = self.most_in_flight = 0
+
+    async def post(self, connection_id: str, text: str) -> bool:
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            await asyncio.sleep(0.01)
+            if connection_id in self.failing:
+                raise StoreUnavailable("post_to_connection failed: InternalServerError")
+            return await super().post(connection_id, text)
+        finally:
+            self.in_flight -= 1
+
+
+async def test_an_events_posts_go_out_together_and_in_order_per_connection(
+    moto_endpoint: str, redis_url: str
+) -> None:
+    async with (
+        redis_prefix(redis_url) as (client, prefix),
+        aws_client("apigatewaymanagementapi", "eu-west-1", moto_endpoint) as apigw,
+    ):
+        registry = RedisConnectionRegistry(client, prefix=prefix)
+        connections = Slow(apigw, failing={"c-7"})
+        leaderboard = MemoryLeaderboard()
+        notifier = ApiGatewayNotifier(connections, registry, leaderboard=leaderboard, concurrency=4)
+        for number in range(12):
+            await registry.add("s1", f"c-{number}", f"user-{number}")
+            await leaderboard.submit(session_board("s1"), f"user-{number}", 10 * number, 1)
+
+        with pytest.raises(StoreUnavailable):
+            await notifier.deliver("s1", {"type": "question.opened", "seq": 4}, None)
+        board = {"type": "leaderboard.updated", "seq": 5, "version": 2, "entries": []}
+        connections.failing.clear()
+        await notifier.deliver("s1", board, None)
+
+    assert connections.most_in_flight == 4, "as many at once as allowed, no more"
+    assert [frame["seq"] for frame in connections.sent["c-7"]] == [5]
+    for number in range(12):
+        if number == 7:
+            continue  # its first post failed; every other connection's went out
+        frames = connections.sent[f"c-{number}"]
+        assert [frame["seq"] for frame in frames] == [4, 5], "each connection's in order"
+        assert frames[1]["me"] == {"rank": 12 - number, "score": 10 * number}

@@ -1069,6 +1069,81 @@ describe('a host back after closing the tab', () => {
     expect(server.calls.map((call) => call.route)).not.toContain('POST /v1/sessions/K7PQ2M/participants');
   });
 
+  /** The app in a new tab of this browser: no token (it went with the old tab), the device key and name kept. */
+  function newHostTab(routes: Record<string, Handler>) {
+    const server = fakeServer(routes);
+    const auth = new AuthStore(sessionStorage, Date.now, localStorage);
+    const api = new ApiClient({ fetch: server.fetch, tokens: auth });
+    auth.attach(api);
+    render(<App api={api} auth={auth} WebSocket={FakeSocket} />);
+    return server;
+  }
+  const hostRoutes = (): Record<string, Handler> => ({
+    'GET /config.json': config,
+    'POST /v1/dev/token': (body) => {
+      const { name } = body as { name: string };
+      return json({ access_token: `jwt-${name}`, token_type: 'Bearer', expires_in: 3600, user_id: 'u-host' });
+    },
+    'GET /v1/sessions/K7PQ2M': () => json(session('lobby')),
+  });
+  const keptDevice = (name: string | null) => {
+    localStorage.setItem('quizcore.device_key', 'b'.repeat(48));
+    if (name) localStorage.setItem('quizcore.last_name', name);
+  };
+
+  it("signs straight back in to the host's screen of a quiz hosted from this browser, in a new tab", async () => {
+    window.history.replaceState(null, '', '/#/host/K7PQ2M');
+    keptDevice('Ms Rivera');
+    hostedHere(['K7PQ2M']);
+    const server = newHostTab(hostRoutes());
+
+    expect(await screen.findByTestId('host-start')).toBeInTheDocument();
+    expect(screen.queryByTestId('name-input')).toBeNull();
+    const tokens = server.calls.filter((call) => call.route === 'POST /v1/dev/token');
+    expect(tokens).toHaveLength(1);
+    expect(tokens[0].body).toEqual({ name: 'Ms Rivera', device_key: 'b'.repeat(48) });
+    expect(screen.getByTestId('signed-in-as')).toHaveTextContent('Ms Rivera');
+  });
+
+  it('says which quiz the sign-in leads back to when the browser keeps no name', async () => {
+    window.history.replaceState(null, '', '/#/host/K7PQ2M');
+    keptDevice(null);
+    hostedHere(['K7PQ2M']);
+    const server = newHostTab(hostRoutes());
+
+    expect(await screen.findByRole('heading', { name: 'Back to quiz K7PQ2M' })).toBeInTheDocument();
+    expect(screen.getByTestId('host-sign-in-back')).toHaveTextContent('Sign in to get back to quiz K7PQ2M.');
+    expect(screen.getByTestId('name-input')).toHaveValue('');
+    expect(server.calls.some((call) => call.route === 'POST /v1/dev/token')).toBe(false);
+  });
+
+  it('asks, saying which quiz, for a quiz this browser never hosted', async () => {
+    window.history.replaceState(null, '', '/#/host/K7PQ2M');
+    keptDevice('ann');
+    const server = newHostTab(hostRoutes());
+
+    expect(await screen.findByRole('heading', { name: 'Back to quiz K7PQ2M' })).toBeInTheDocument();
+    expect(screen.getByTestId('name-input')).toHaveValue('ann');
+    expect(server.calls.some((call) => call.route === 'POST /v1/dev/token')).toBe(false);
+  });
+
+  it('shows the form, saying which quiz, when signing back in fails', async () => {
+    window.history.replaceState(null, '', '/#/host/K7PQ2M');
+    keptDevice('Ms Rivera');
+    hostedHere(['K7PQ2M']);
+    newHostTab({ ...hostRoutes(), 'POST /v1/dev/token': () => json({ status: 503, code: 'unavailable' }, 503) });
+
+    expect(await screen.findByRole('heading', { name: 'Back to quiz K7PQ2M' })).toBeInTheDocument();
+    expect(screen.getByTestId('name-input')).toHaveValue('Ms Rivera');
+  });
+
+  it('keeps "Host a quiz" on the host page itself', async () => {
+    window.history.replaceState(null, '', '/#/host');
+    newHostTab(hostRoutes());
+    expect(await screen.findByRole('heading', { name: 'Host a quiz' })).toBeInTheDocument();
+    expect(screen.queryByTestId('host-sign-in-back')).toBeNull();
+  });
+
   it('sends another user of the same browser to play, not to the host screen', async () => {
     hostedHere(['K7PQ2M'], 'u-teacher');
     const server = setup(annJoinsTheLobby());

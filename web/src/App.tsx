@@ -106,12 +106,19 @@ export function App({ api, auth, authError = null, WebSocket, hosted: given, joi
   // A quiz this browser joined, opened again from its link in a new tab (the
   // sign-in is per tab): the device key gives back the same player, so sign
   // in again with the name last used and go straight back in (joining again
-  // is harmless). The join form, pre-filled, if that fails.
-  const returningName =
-    route.page === 'play' && !token && config?.dev_auth && joined.joinedHere(route.code)
-      ? auth.returningName()
+  // is harmless). The join form, pre-filled, if that fails. The same for the
+  // host's screen of a quiz hosted from this browser (`#/host/<ID>` in a new
+  // tab): straight back to it, else the sign-in says it leads back there.
+  const backTo =
+    !token && config?.dev_auth
+      ? route.page === 'play' && joined.joinedHere(route.code)
+        ? route.code
+        : route.page === 'host-session' && hosted.hostedHere(route.code)
+          ? route.code
+          : null
       : null;
-  const rejoinCode = returningName && route.page === 'play' ? route.code : null;
+  const returningName = backTo ? auth.returningName() : null;
+  const rejoinCode = returningName ? backTo : null;
   const [rejoinFailed, setRejoinFailed] = useState<string | null>(null);
   const rejoining = rejoinCode !== null && rejoinFailed !== rejoinCode;
   useEffect(() => {
@@ -180,6 +187,12 @@ export function App({ api, auth, authError = null, WebSocket, hosted: given, joi
         onLocked={backLocked}
       />
     );
+  } else if ((rejoining || linkRejoins) && route.page === 'host-session') {
+    content = (
+      <section className="card" aria-busy="true" data-testid="host-signing-back">
+        <p>Back to quiz {route.code}…</p>
+      </section>
+    );
   } else if (rejoining || linkRejoins) {
     content = (
       <section className="card" aria-busy="true">
@@ -207,7 +220,15 @@ export function App({ api, auth, authError = null, WebSocket, hosted: given, joi
       />
     );
   } else if (!token) {
-    content = <HostSignIn config={config} auth={auth} token={token} onLogin={login} />;
+    content = (
+      <HostSignIn
+        config={config}
+        auth={auth}
+        token={token}
+        onLogin={login}
+        sessionId={route.page === 'host-session' ? route.code : undefined}
+      />
+    );
   } else if (route.page === 'host-session') {
     content = (
       <HostPanel

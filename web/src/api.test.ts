@@ -495,6 +495,23 @@ describe('payload readers', () => {
     expect(results.questions.map((question) => question.played)).toEqual([true, false]);
   });
 
+  it("reads a participant's own answers (my_answers), and none from the host's copy or an older server", () => {
+    const mine = readResults('ABCDEF', {
+      standings: [],
+      questions: [{ question_id: 'q1' }, { question_id: 'q2' }],
+      my_answers: {
+        q1: { answer: 'start', correct: true, points: 950 },
+        q2: { answer: 'helo', correct: false, points: 0 },
+      },
+    });
+    expect(mine.my_answers).toEqual({
+      q1: { answer: 'start', correct: true, points: 950 },
+      q2: { answer: 'helo', correct: false, points: 0 },
+    });
+    expect(readResults('ABCDEF', { standings: [], questions: [], my_answers: null }).my_answers).toBeNull();
+    expect(readResults('ABCDEF', { standings: [], questions: [] }).my_answers).toBeNull();
+  });
+
   it('returns no offset without a server time', () => {
     expect(clockOffset(undefined, 0)).toBeNull();
     expect(clockOffset('not a date', 0)).toBeNull();

@@ -266,6 +266,12 @@ export interface SessionResults {
   title: string | null;
   standings: ResultRow[];
   questions: QuestionStats[];
+  /**
+   * (A participant's copy) question_id → the caller's own answer, whether
+   * correct, its points: only the questions they answered. Null for the
+   * host, and from a server that does not send it.
+   */
+  my_answers?: Record<string, PlayerAnswer> | null;
 }
 
 export interface UserProfile {
@@ -437,10 +443,14 @@ export function readResults(sessionId: string, value: unknown): SessionResults {
       };
     }),
     questions: (Array.isArray(questions) ? questions : []).map(readQuestionStats),
+    my_answers: readPlayerAnswers(rec.my_answers),
   };
 }
 
-/** Read a standing's `answers` map (host view of the results); null when absent. */
+/**
+ * Read a standing's `answers` map (host view of the results), or the
+ * participant's own `my_answers`; null when absent.
+ */
 export function readPlayerAnswers(value: unknown): Record<string, PlayerAnswer> | null {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return null;
   const answers: Record<string, PlayerAnswer> = {};

@@ -63,6 +63,11 @@ class SessionList {
     return this.list(userId).includes(sessionId);
   }
 
+  /** Whether any user of this browser has the session (its device key is theirs alike). */
+  here(sessionId: string): boolean {
+    return this.entries().some((entry) => entry.session_id === sessionId);
+  }
+
   /** Note a session of `userId` (the most recent first). */
   remember = (sessionId: string, userId: string): void => {
     const others = this.entries().filter(
@@ -98,6 +103,11 @@ export class HostedSessions extends SessionList {
   constructor(storage: Storage | null) {
     super(storage, HOSTED_KEY);
   }
+
+  /** Whether the session was hosted from this browser (by any of its users). */
+  hostedHere(sessionId: string): boolean {
+    return this.here(sessionId);
+  }
 }
 
 /**
@@ -112,6 +122,6 @@ export class JoinedSessions extends SessionList {
 
   /** Whether any user of this browser joined the session (its device key is theirs alike). */
   joinedHere(sessionId: string): boolean {
-    return this.entries().some((entry) => entry.session_id === sessionId);
+    return this.here(sessionId);
   }
 }

@@ -66,7 +66,12 @@ export interface SessionHandle {
    * the next removal that goes through or when the live channel opens again.
    */
   removeError: string | null;
-  submit: (question: Question, answer: string) => void;
+  /**
+   * Send an answer (one submission id, kept before it goes). False when
+   * nothing was sent: this tab or the server already has an answer to the
+   * question, one is being sent, or the player was removed.
+   */
+  submit: (question: Question, answer: string) => boolean;
   nextSelfPaced: () => void;
   hostAction: (action: HostAction) => void;
   /** (Host) Remove a player from the session; a failure shows in `removeError`. */
@@ -85,8 +90,12 @@ export interface SessionHandle {
    * until the next question is served.
    */
   ranOutAway: number | null;
-  /** (Self-paced) The player saw this question's time run out on screen. */
-  timeUp: (questionId: string) => void;
+  /**
+   * The player saw this question's time run out on screen; `sent`: what
+   * they had typed went as their answer just then (no right answer to read
+   * unless it is refused).
+   */
+  timeUp: (questionId: string, sent?: boolean) => void;
   /**
    * (Self-paced, when the host chose `show_answers`) question_id → its right
    * answer, read once the question was over for this player: answered wrong,
@@ -428,17 +437,28 @@ export function useSession(sessionId: string, role: Role, deps: SessionDeps): Se
   useEffect(() => {
     if (answeredWrong && currentId) afterWrong(currentId);
   }, [answeredWrong, currentId, afterWrong]);
+  // What the time running out sent arrived too late: over unanswered after all.
+  const refusedLate =
+    role === 'player' &&
+    !removed &&
+    mode === 'self_paced' &&
+    currentSubmission?.state === 'rejected' &&
+    currentSubmission.error?.code === 'question_closed';
+  useEffect(() => {
+    if (refusedLate && currentId) afterTimeUp(currentId);
+  }, [refusedLate, currentId, afterTimeUp]);
 
   const submit = useCallback(
-    (question: Question, answer: string) => {
-      if (removedRef.current) return;
+    (question: Question, answer: string): boolean => {
+      if (removedRef.current) return false;
       const now = stateRef.current;
       const existing = submissionFor(now, question.question_id);
-      if (existing && existing.state !== 'rejected') return;
+      if (existing && existing.state !== 'rejected') return false;
       // The server already has an answer to it (sent before a reload).
-      if (answeredOnServer(now, question.question_id)) return;
-      // A double tap must not send two different answers before the state updates.
-      if (inFlight.current.has(question.question_id)) return;
+      if (answeredOnServer(now, question.question_id)) return false;
+      // A double tap (or Enter as the time runs out and sends the box) must
+      // not send two answers before the state updates.
+      if (inFlight.current.has(question.question_id)) return false;
       inFlight.current.add(question.question_id);
       const submissionId = newSubmissionId();
       const body = { question_id: question.question_id, answer, submission_id: submissionId };
@@ -493,6 +513,7 @@ export function useSession(sessionId: string, role: Role, deps: SessionDeps): Se
         }
       };
       void send().finally(() => inFlight.current.delete(question.question_id));
+      return true;
     },
     [api, sessionId, pollResult],
   );
@@ -623,13 +644,15 @@ export function useSession(sessionId: string, role: Role, deps: SessionDeps): Se
   }, []);
 
   const timeUp = useCallback(
-    (questionId: string) => {
+    (questionId: string, sent = false) => {
       const owner = userIdRef.current;
       if (owner && recallShown(sessionId, owner)?.question_id === questionId) {
         rememberShown(sessionId, owner, null);
       }
-      // Self-paced homework: over unanswered, the right answer comes after the server's grace.
-      if (role === 'player' && !removedRef.current && stateRef.current.mode === 'self_paced') {
+      // Self-paced homework: over unanswered, the right answer comes after the
+      // server's grace. A typed answer sent at that moment is scored instead
+      // (a wrong one's result asks for it; a refused one, above).
+      if (!sent && role === 'player' && !removedRef.current && stateRef.current.mode === 'self_paced') {
         afterTimeUp(questionId);
       }
     },

@@ -26,6 +26,10 @@ What a teacher with a projector and a class on phones runs into:
 - a host who locks the quiz keeps newcomers out (a player who joined comes back in), until
   they unlock it: a phone turned away then joins by itself; during a question the bar says
   it, whole, at every projector width, and a double Enter on the toggle shows no answer.
+- a typed answer left in the box goes when the phone's countdown reaches 0 and the server
+  counts it; a draft survives a reload mid-question; what was typed and not sent before the host
+  showed the answer is said at the reveal; a 360 px phone's final results show the player's
+  own answers; the host's screen in a new tab signs straight back in.
 
 Screenshots go to ``test-output/web/``; with ``QUIZ_UPDATE_DOCS_SCREENSHOTS=1`` the
 presenter and phone reveal screenshots are copied to ``docs/screenshots/``.
@@ -320,9 +324,16 @@ def test_identity_is_the_browser_not_the_name(room: Room, quiz_server: QuizServe
     expect(second.get_by_test_id("my-name")).to_have_text(second_name)
     assert page_identity(second)[1] == second_id
 
-    # A new tab of the host's browser (same device key) is the host again, whatever name.
+    # A new tab of the host's browser (same device key, name kept) signs straight back in.
     tab = host.context.new_page()
     tab.goto(f"{room.base}/#/host/{session_id}")
+    expect(tab.get_by_test_id("host-start")).to_be_visible()
+    expect(tab.get_by_test_id("name-input")).to_have_count(0)
+    assert page_identity(tab)[1] == host_id
+    # Without the name last used, the form says where it leads; any name is the host again.
+    tab.evaluate("() => { localStorage.removeItem('quizcore.last_name'); sessionStorage.clear(); }")
+    tab.reload()
+    expect(tab.get_by_role("heading", name=f"Back to quiz {session_id}")).to_be_visible()
     tab.get_by_test_id("name-input").fill("Teacher")
     tab.get_by_test_id("host-sign-in").click()
     expect(tab.get_by_test_id("host-start")).to_be_visible()
@@ -1323,3 +1334,104 @@ def test_qr_code_uses_the_public_url(
     finally:
         opened.close(failed)
     assert opened.errors == [], opened.errors
+
+
+TYPED_QUIZ = {
+    "title": "Greetings typed",
+    "language": "en",
+    "level": "A1",
+    "questions": [
+        {"prompt": "Type the English word for 'bonjour'", "kind": "text", "answer": "hello"},
+        {"prompt": "Type the English word for 'dormir'", "kind": "text", "answer": "sleep"},
+    ],
+}
+
+
+def test_a_typed_answer_left_in_the_box_counts_when_time_runs_out(
+    room: Room, quiz_server: QuizServer, output_dir: Path
+) -> None:
+    author, _ = quiz_server.token("Quiz author")
+    created = quiz_server.post("/v1/quizzes", author, TYPED_QUIZ)
+    assert created.status_code == 201, created.text
+    quiz_id = created.json()["quiz_id"]
+    # Long enough for a reload mid-question, short enough to wait out.
+    host, session_id = room.host(quiz=quiz_id, seconds=10)
+
+    # The host's screen in a new tab (the sign-in is per tab): straight back in, no form.
+    again = host.context.new_page()
+    again.on("pageerror", lambda error: room.errors.append(f"host tab: {error}"))
+    again.goto(f"{room.base}/#/host/{session_id}")
+    expect(again.get_by_test_id("host-start")).to_be_visible()
+    expect(again.get_by_test_id("name-input")).to_have_count(0)
+    again.close()
+
+    ana = room.player(session_id, "Ana", _phone(360, 740))
+    ana_token, _ = page_identity(ana)
+    room.start(host, 1)
+
+    # Question 1: typed, then the phone reloads: the draft comes back into the box.
+    box = ana.get_by_test_id("text-answer-input")
+    expect(box).to_be_enabled()
+    box.fill("hel")
+    ana.reload()
+    expect(box).to_have_value("hel")
+    expect(box).to_be_enabled()
+    box.press("End")
+    box.press_sequentially("lo")
+    # Not sent: the countdown reaches 0 and sends what is in the box.
+    sent = ana.get_by_test_id("answer-auto-sent")
+    expect(sent).to_be_visible(timeout=20_000)
+    expect(ana.get_by_test_id("countdown")).to_have_count(0)
+    # The server counted it: the reveal shows it right, with its points.
+    feedback = ana.get_by_test_id("answer-feedback")
+    expect(feedback).to_have_attribute("data-correct", "true", timeout=20_000)
+    expect(feedback).to_contain_text("You wrote “hello”.")
+    expect(feedback).to_contain_text("Sent when time ran out.")
+    assert int(feedback.get_attribute("data-points") or 0) > 0
+    expect(host.get_by_test_id("host-correct-answer")).to_have_text("hello")
+    board = quiz_server.get(f"/v1/sessions/{session_id}/leaderboard", ana_token).json()
+    assert board["me"]["score"] > 0, board
+    _save(ana, output_dir / "phone-auto-sent.png")
+
+    # Question 2: typed, but the host shows the answer first: the reveal says so, with the text.
+    host.get_by_test_id("host-next").click()
+    expect(ana.get_by_test_id("question-prompt")).to_have_text(TYPED_QUIZ["questions"][1]["prompt"])
+    expect(box).to_be_enabled()
+    box.fill("sleep")
+    host.get_by_test_id("host-reveal").click()
+    missed = ana.get_by_test_id("answer-missed")
+    expect(missed).to_contain_text("The host closed this question before you answered.")
+    note = ana.get_by_test_id("draft-not-sent")
+    expect(note).to_have_text("You typed “sleep” but it was not sent in time, so it did not count.")
+    _on_screen(ana, note)
+    _save(ana, output_dir / "phone-draft-not-sent.png")
+
+    # The end: the phone's results list its own answers, readable at 360 px.
+    host.get_by_test_id("host-next").click()
+    expect(ana.get_by_test_id("podium")).to_be_visible()
+    mine = ana.get_by_test_id("results-my-answer")
+    expect(mine).to_have_count(2)
+    expect(mine.nth(0)).to_have_text(re.compile(r"^hello ✓ right · \d+ points$"))
+    expect(mine.nth(0)).to_have_attribute("data-correct", "true")
+    expect(mine.nth(1)).to_have_text("no answer")
+    expect(ana.get_by_role("columnheader", name="Your answer")).to_have_count(1)
+    _no_scroll(ana, down=True)
+    for index in range(2):
+        cell = mine.nth(index)
+        cell.scroll_into_view_if_needed()
+        box_of = cell.bounding_box()
+        assert box_of is not None and box_of["x"] >= 0 and box_of["x"] + box_of["width"] <= 360, box_of
+        # On a line of its own under the question, labelled (the table's head is hidden on a phone).
+        label = cell.evaluate("(node) => getComputedStyle(node, '::before').content")
+        assert "Your answer" in label, label
+    _save(ana, output_dir / "phone-my-answers.png")
+    mine.nth(0).scroll_into_view_if_needed()
+    ana.screenshot(path=str(output_dir / "phone-my-answers-table.png"))
+
+    # The server says the same; the host's results are as before.
+    results = quiz_server.get(f"/v1/sessions/{session_id}/results", ana_token).json()
+    assert set(results["my_answers"]) == {results["questions"][0]["question_id"]}, results
+    first = results["my_answers"][results["questions"][0]["question_id"]]
+    assert first["answer"] == "hello" and first["correct"] is True and first["points"] > 0, first
+    expect(host.get_by_test_id("results-table")).to_be_visible()
+    expect(host.get_by_test_id("results-my-answer")).to_have_count(0)

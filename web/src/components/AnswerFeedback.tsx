@@ -32,6 +32,17 @@ export interface AnswerFeedbackProps {
   rightAnswer?: string | null;
   /** A typed answer (not a choice): a wrong one is echoed beside the right one. */
   typed?: boolean;
+  /**
+   * The answer is what was in the box when the time ran out, sent then (not
+   * by Submit): said, and the answer echoed even when right.
+   */
+  autoSent?: boolean;
+  /**
+   * What the player typed that did not count: never sent before the
+   * question closed, or sent as the time ran out and refused as too late.
+   * Said with the missed question (pass `missed`, no submission).
+   */
+  notSent?: string | null;
 }
 
 /** The run of consecutive correct answers ending with a scored answer (1 = no streak). */
@@ -56,6 +67,8 @@ export function AnswerFeedback({
   correctAnswer = null,
   rightAnswer = null,
   typed = false,
+  autoSent = false,
+  notSent = null,
 }: AnswerFeedbackProps) {
   const box = useRef<HTMLDivElement>(null);
   const standing =
@@ -72,6 +85,11 @@ export function AnswerFeedback({
     <p className="feedback-right-answer" data-testid="right-answer">
       The answer: <strong>{rightAnswer}</strong>
     </p>
+  ) : null;
+  const sentAtZero = autoSent ? (
+    <span className="feedback-auto-sent" data-testid="answer-auto-sent">
+      Sent when time ran out.
+    </span>
   ) : null;
   let content = null;
   // Live play: whether an answer was right stays on the phone until the class
@@ -90,6 +108,7 @@ export function AnswerFeedback({
         <span className="feedback-chosen">
           You answered <strong>{submission.answer}</strong>.
         </span>
+        {sentAtZero}
         {waiting}
       </div>
     );
@@ -121,12 +140,13 @@ export function AnswerFeedback({
             The answer was <strong>{answer}</strong>.
           </span>
         )}
-        {!correct && typed && submission.answer && (!takeover || revealed) && (
+        {(!correct || autoSent) && typed && submission.answer && (!takeover || revealed) && (
           <span className="feedback-typed" data-testid="answer-typed">
             {' '}
             You wrote “<bdi>{submission.answer}</bdi>”.
           </span>
         )}
+        {sentAtZero}
         {/* Not twice: a result that carries the answer has said it already. */}
         {!correct && !answer && homework}
         {correct && run > 1 && (
@@ -155,6 +175,11 @@ export function AnswerFeedback({
           : submission.state === 'sending'
             ? 'Sending your answer…'
             : 'Answer received, scoring…'}
+        {autoSent && submission.answer && (
+          <span className="feedback-auto-sent" data-testid="answer-auto-sent">
+            Sent when time ran out: “<bdi>{submission.answer}</bdi>”.
+          </span>
+        )}
       </div>
     );
   } else if (submission?.state === 'rejected' && submission.error) {
@@ -197,6 +222,11 @@ export function AnswerFeedback({
           <span className="feedback-answer">
             {' '}
             The answer was <strong>{correctAnswer}</strong>.
+          </span>
+        )}
+        {notSent && (
+          <span className="feedback-not-sent" data-testid="draft-not-sent">
+            You typed “<bdi>{notSent}</bdi>” but it was not sent in time, so it did not count.
           </span>
         )}
         {homework}

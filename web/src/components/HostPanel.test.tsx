@@ -1681,3 +1681,44 @@ describe('HostPanel locking the quiz to newcomers', () => {
     expect(screen.queryByTestId('host-lock')).toBeNull();
   });
 });
+
+describe('HostPanel waiting a second after a question closed on its own', () => {
+  it('says "One moment…" to a Space it takes nothing from, then takes the next one', async () => {
+    const user = userEvent.setup();
+    const api = renderPanel(session({ participant_count: 2, ...firstQuestionOpen() }));
+    expect(await screen.findByTestId('host-reveal')).toBeInTheDocument();
+    // Time is up: the question closes by itself, "Next question" takes its place.
+    await toTheReveal();
+    const next = screen.getByTestId('host-next');
+    // It shows the second it waits: a bar filling across it.
+    expect(next).toHaveClass('is-settling');
+    expect(next).toHaveAttribute('data-settling', 'true');
+    expect(next.querySelector('.settle-bar')).not.toBeNull();
+    expect(screen.queryByTestId('host-settling')).toBeNull();
+
+    // Space meant for "Show answer", a moment too late: not taken, and said so.
+    await user.keyboard(' ');
+    expect(await screen.findByTestId('host-settling')).toHaveTextContent('One moment…');
+    expect(screen.getByTestId('settle-status')).toHaveTextContent(
+      'One moment: Next question takes a press again in a second.',
+    );
+    await user.keyboard('{PageDown}');
+    expect(screen.getByTestId('host-settling')).toBeInTheDocument();
+    expect(api.next).not.toHaveBeenCalled();
+
+    // Once the second is over the note goes, and the next press goes on.
+    await waitFor(() => expect(screen.queryByTestId('host-settling')).toBeNull(), { timeout: SETTLE_MS + 1000 });
+    expect(next).not.toHaveClass('is-settling');
+    expect(screen.getByTestId('settle-status')).toHaveTextContent('');
+    await user.keyboard(' ');
+    await waitFor(() => expect(api.next).toHaveBeenCalledTimes(1));
+  });
+
+  it('says nothing when no press came during the wait', async () => {
+    renderPanel(session({ participant_count: 2, ...firstQuestionOpen() }));
+    await toTheReveal();
+    await settled();
+    expect(screen.queryByTestId('host-settling')).toBeNull();
+    expect(screen.getByTestId('host-next')).not.toHaveClass('is-settling');
+  });
+});

@@ -258,6 +258,12 @@ export function HostPanel({
     const timer = setTimeout(() => setSettled((count) => count + 1), wait);
     return () => clearTimeout(timer);
   }, [holdUntil]);
+  // The main action shows the wait it keeps (after a step, or held after the
+  // lock toggle) as a bar filling across it.
+  const settleEnd = Math.max(settleUntil, holdUntil);
+  const settleBar = !busy && (settling || holding);
+  // Its length, taken as it starts: a render meanwhile must not change it.
+  const settleMs = useMemo(() => Math.max(0, settleEnd - Date.now()), [settleEnd]);
   const press = useCallback(
     (action: HostAction) => {
       if (Date.now() < settleUntil || Date.now() < holdRef.current) return;
@@ -266,9 +272,19 @@ export function HostPanel({
     },
     [hostAction, settleUntil],
   );
+  // A press the wait takes nothing from (Space or a remote's key within the
+  // second, a click on the held button) is not met with silence: "One
+  // moment…" shows under the main action until it takes presses again. The
+  // wait itself is kept as it is.
+  const [nudges, setNudges] = useState(0);
+  const nudge = useCallback(() => setNudges((count) => count + 1), []);
+  const waiting = busy || settling || holding;
+  useEffect(() => {
+    if (!waiting) setNudges(0);
+  }, [waiting]);
 
   useEffect(() => {
-    if (!spaceAction || busy || settling || holding || confirming || toRemove || playersOpen) return;
+    if (!spaceAction || confirming || toRemove || playersOpen) return;
     const onKey = (event: KeyboardEvent) => {
       if (!ADVANCE_KEYS.has(event.key) || event.repeat) return;
       if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
@@ -276,11 +292,12 @@ export function HostPanel({
       // text field wants the key typed.
       if (event.key === ' ' ? isTypingOrButton(event.target) : isTyping(event.target)) return;
       event.preventDefault();
-      press(spaceAction);
+      if (busy || Date.now() < settleUntil || Date.now() < holdRef.current) nudge();
+      else press(spaceAction);
     };
     document.addEventListener('keydown', onKey);
     return () => document.removeEventListener('keydown', onKey);
-  }, [spaceAction, busy, settling, holding, confirming, toRemove, playersOpen, press]);
+  }, [spaceAction, busy, settleUntil, confirming, toRemove, playersOpen, press, nudge]);
 
   const finish = useCallback(() => {
     setConfirming(null);
@@ -637,13 +654,17 @@ export function HostPanel({
             <button
               ref={primaryButton}
               type="button"
-              className="button primary big"
+              className={`button primary big${settleBar ? ' is-settling' : ''}`}
               data-testid={primary.testId}
+              data-settling={waiting ? 'true' : undefined}
               disabled={busy || (settling && !holding)}
               aria-disabled={holding && !busy ? true : undefined}
               onClick={() => {
                 // Held after the lock toggle: a second press meant for the toggle.
-                if (Date.now() < holdRef.current) return;
+                if (Date.now() < holdRef.current) {
+                  nudge();
+                  return;
+                }
                 // Starting with nobody in the lobby is asked first: a question
                 // would open to "0 of 0 answered".
                 if (primary.action === 'start' && participants === 0) setConfirming('start');
@@ -653,7 +674,22 @@ export function HostPanel({
             >
               {primary.label}
               {primary.action !== 'start' && <kbd className="kbd">Space</kbd>}
+              {/* The second it waits, filling (restarted with each wait). */}
+              {settleBar && (
+                <span
+                  key={settleEnd}
+                  className="settle-bar"
+                  aria-hidden="true"
+                  style={{ animationDuration: `${settleMs}ms` }}
+                />
+              )}
             </button>
+          )}
+          {primary && nudges > 0 && (
+            // Restarted with each press it did not take; said to screen readers below.
+            <span key={nudges} className="settle-note" aria-hidden="true" data-testid="host-settling">
+              One moment…
+            </span>
           )}
           {isHost && state.status !== 'finished' && state.status !== null && (
             <button
@@ -733,6 +769,9 @@ export function HostPanel({
       </p>
       <p className="visually-hidden" role="status" data-testid="lock-status">
         {lockAnnouncement}
+      </p>
+      <p className="visually-hidden" role="status" data-testid="settle-status">
+        {primary && nudges > 0 ? `One moment: ${primary.label} takes a press again in a second.` : ''}
       </p>
 
       {state.status === null && (

@@ -9,10 +9,15 @@ export interface HostSignInProps {
   auth: AuthStore;
   token: StoredToken | null;
   onLogin: (returnTo: string) => void;
+  /**
+   * The quiz whose host screen was opened (`#/host/<ID>`): the form says it
+   * leads back there, and so does the Auth0 login.
+   */
+  sessionId?: string;
 }
 
 /** Sign-in for hosts: a name (local profile) or Auth0 login. */
-export function HostSignIn({ config, auth, token, onLogin }: HostSignInProps) {
+export function HostSignIn({ config, auth, token, onLogin, sessionId }: HostSignInProps) {
   const choice = authChoice(config, token);
   const [name, setName] = useState(
     token?.kind === 'dev' && token.name ? token.name : auth.lastName(),
@@ -40,12 +45,18 @@ export function HostSignIn({ config, auth, token, onLogin }: HostSignInProps) {
   };
 
   return (
-    <section className="card" aria-labelledby="host-signin-title">
-      <h1 id="host-signin-title">Host a quiz</h1>
+    <section className="card" aria-labelledby="host-signin-title" data-testid="host-sign-in-form">
+      <h1 id="host-signin-title">{sessionId ? `Back to quiz ${sessionId}` : 'Host a quiz'}</h1>
+      {sessionId && (
+        <p className="muted" data-testid="host-sign-in-back">
+          Sign in to get back to quiz {sessionId}. The browser that started it gets its controls
+          back.
+        </p>
+      )}
       {choice.auth0 && (
         <Auth0Button
           signedIn={choice.auth0SignedIn}
-          onLogin={() => onLogin('#/host')}
+          onLogin={() => onLogin(sessionId ? `#/host/${sessionId}` : '#/host')}
           onLogout={() => auth.signOut()}
         />
       )}

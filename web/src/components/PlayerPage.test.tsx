@@ -231,7 +231,6 @@ describe('PlayerPage showing the right answer (self-paced homework)', () => {
   });
 
   it('shows it once the time ran out, asking again while the server is still in its grace', async () => {
-    const user = userEvent.setup();
     const typed = openFor(800);
     const api = annAnswersWrong(typed);
     api.questionAnswer.mockRejectedValueOnce(notYet()).mockResolvedValueOnce({
@@ -240,8 +239,8 @@ describe('PlayerPage showing the right answer (self-paced homework)', () => {
       correct_answer: 'hello',
     });
     renderPlayer(api);
-    // Typed, not sent: the time runs out on it.
-    await user.type(await screen.findByTestId('text-answer-input'), 'helo');
+    // Nothing typed: the time runs out on an empty box.
+    expect(await screen.findByTestId('text-answer-input')).toBeEnabled();
 
     const missed = await screen.findByTestId('answer-missed');
     expect(missed).toHaveTextContent('Time is up.');
@@ -342,11 +341,11 @@ describe('PlayerPage when the quiz ends', () => {
     });
 
     expect(await screen.findByTestId('draft-not-sent')).toHaveTextContent(
-      'Your typed answer “hello” was not sent before the quiz ended.',
+      'You typed “hello” but it was not sent before the quiz ended, so it did not count.',
     );
   });
 
-  it('no longer says "Live" once the quiz is over', async () => {
+  it('says "Open", not "Live", over a self-paced quiz, and nothing once it is over', async () => {
     const api = annIn(selfPaced, {
       currentQuestion: vi.fn(async () => openFor(20_000, startOrStop)),
       results: vi.fn(() => new Promise(() => undefined)),
@@ -355,7 +354,11 @@ describe('PlayerPage when the quiz ends', () => {
     expect(await screen.findByTestId('choice-0')).toBeEnabled();
     await vi.waitFor(() => expect(FakeSocket.instances).toHaveLength(1));
     act(() => FakeSocket.last().open());
-    expect(await screen.findByTestId('connection-status')).toHaveTextContent('Live');
+    // "Live" would read as the other mode: the host's screen says "Open" too.
+    const status = await screen.findByTestId('connection-status');
+    await vi.waitFor(() => expect(status).toHaveAttribute('data-status', 'open'));
+    expect(status).toHaveTextContent('Open');
+    expect(status).not.toHaveTextContent('Live');
     act(() => FakeSocket.last().receive({ type: 'session.finished', seq: 2, entries: [] }));
     await vi.waitFor(() => expect(screen.queryByTestId('connection-status')).toBeNull());
     expect(screen.getByRole('group', { name: 'Your standing' })).not.toHaveTextContent('Live');
@@ -600,5 +603,280 @@ describe('PlayerPage of a quiz the host locked', () => {
     expect(await screen.findByTestId('player-error')).toHaveTextContent(
       'This quiz is locked. Ask your teacher to let you in.',
     );
+  });
+});
+
+describe('PlayerPage sending a typed answer as the time runs out', () => {
+  const live: SessionInfo = { ...selfPaced, mode: 'live', question_index: 0, question_count: 2 };
+
+  /** The server's refusal of an answer that arrived after the deadline and its grace. */
+  const tooLate = () => new ApiError(409, 'question_closed', 'Question closed', 'question q1 closed');
+
+  it('sends what is in the box once, by the same path as Submit, and says so (self-paced)', async () => {
+    const user = userEvent.setup();
+    const api = annIn(selfPaced, {
+      currentQuestion: vi.fn(async () => openFor(900)),
+      submitAnswer: vi.fn(scored(true)),
+    });
+    renderPlayer(api);
+    await user.type(await screen.findByTestId('text-answer-input'), 'hello ');
+    // Not Submit, not Enter: the time runs out on it.
+    const feedback = await screen.findByTestId('answer-feedback', {}, { timeout: 2000 });
+    expect(feedback).toHaveAttribute('data-correct', 'true');
+    expect(feedback).toHaveTextContent('You wrote “hello”.');
+    expect(screen.getByTestId('answer-auto-sent')).toHaveTextContent('Sent when time ran out.');
+    expect(screen.queryByTestId('answer-missed')).toBeNull();
+    expect(api.submitAnswer).toHaveBeenCalledTimes(1);
+    const [, body, wait] = api.submitAnswer.mock.calls[0] as unknown as [string, Record<string, string>, number];
+    expect(body).toMatchObject({ question_id: 'q1', answer: 'hello' });
+    expect(wait).toBe(2);
+    // Its submission id was kept before it went, as for Submit (a reload finds it).
+    const kept = JSON.parse(sessionStorage.getItem('quizcore.answers.K7PQ2M.u-ann') ?? '{}') as Record<
+      string,
+      { submission_id: string }
+    >;
+    expect(kept.q1.submission_id).toBe(body.submission_id);
+    // The box shows it as the answer; nothing more goes.
+    expect(screen.getByTestId('text-answer-input')).toHaveValue('hello');
+    expect(screen.getByTestId('text-answer-input')).toBeDisabled();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(api.submitAnswer).toHaveBeenCalledTimes(1);
+  });
+
+  it('sends nothing more when Enter went just before the time ran out', async () => {
+    const user = userEvent.setup();
+    // Still on its way when the countdown reaches 0.
+    const api = annIn(selfPaced, {
+      currentQuestion: vi.fn(async () => openFor(900)),
+      submitAnswer: vi.fn(() => new Promise(() => undefined)),
+    });
+    renderPlayer(api);
+    await user.type(await screen.findByTestId('text-answer-input'), 'hello{Enter}');
+    expect(await screen.findByTestId('answer-pending')).toHaveTextContent('Sending your answer…');
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    expect(api.submitAnswer).toHaveBeenCalledTimes(1);
+    expect(screen.queryByTestId('answer-auto-sent')).toBeNull();
+  });
+
+  it('says "Time is up." and sends nothing when the box is empty', async () => {
+    const api = annIn(selfPaced, {
+      currentQuestion: vi.fn(async () => openFor(500)),
+      submitAnswer: vi.fn(scored(true)),
+      questionAnswer: vi.fn(() => new Promise(() => undefined)),
+    });
+    renderPlayer(api);
+    expect(await screen.findByTestId('answer-missed', {}, { timeout: 2000 })).toHaveTextContent('Time is up.');
+    expect(api.submitAnswer).not.toHaveBeenCalled();
+    expect(screen.queryByTestId('draft-not-sent')).toBeNull();
+  });
+
+  it('says the typed text did not count when the server refuses it as too late, and shows the answer', async () => {
+    const user = userEvent.setup();
+    const api = annIn(selfPaced, {
+      currentQuestion: vi.fn(async () => openFor(900)),
+      submitAnswer: vi.fn(async () => {
+        throw tooLate();
+      }),
+      questionAnswer: vi.fn(async () => ({ question_id: 'q1', index: 0, correct_answer: 'hello' })),
+    });
+    renderPlayer(api);
+    await user.type(await screen.findByTestId('text-answer-input'), 'helo');
+    const note = await screen.findByTestId('draft-not-sent', {}, { timeout: 2000 });
+    expect(note).toHaveTextContent('You typed “helo” but it was not sent in time, so it did not count.');
+    const missed = screen.getByTestId('answer-missed');
+    expect(missed).toHaveTextContent('Time is up.');
+    expect(missed).toContainElement(note);
+    expect(screen.queryByTestId('answer-error')).toBeNull();
+    // Over unanswered after all: the homework's right answer is read.
+    expect(await screen.findByTestId('right-answer')).toHaveTextContent('The answer: hello');
+    expect(api.submitAnswer).toHaveBeenCalledTimes(1);
+  });
+
+  it('sends it in a live quiz too, and the reveal shows it as the answer', async () => {
+    const user = userEvent.setup();
+    const api = annIn(live, { submitAnswer: vi.fn(scored(false)) });
+    renderPlayer(api);
+    const socket = await liveSocket(live, openFor(900));
+    await user.type(await screen.findByTestId('text-answer-input'), 'helo');
+
+    // Locked in: the result waits for the reveal, and says how it went.
+    const locked = await screen.findByTestId('answer-locked', {}, { timeout: 2000 });
+    expect(locked).toHaveTextContent('You answered helo.');
+    expect(locked).toHaveTextContent('Sent when time ran out.');
+    expect(api.submitAnswer).toHaveBeenCalledTimes(1);
+
+    act(() =>
+      socket.receive({ type: 'question.closed', seq: 3, question_id: 'q1', correct_answer: 'hello', answer_count: 1 }),
+    );
+    const feedback = await screen.findByTestId('answer-feedback');
+    expect(feedback).toHaveAttribute('data-correct', 'false');
+    expect(feedback).toHaveTextContent('You wrote “helo”.');
+    expect(feedback).toHaveTextContent('Sent when time ran out.');
+    expect(screen.queryByTestId('draft-not-sent')).toBeNull();
+  });
+
+  it('says at the reveal that the typed text did not count when it arrived too late (live)', async () => {
+    const user = userEvent.setup();
+    const api = annIn(live, {
+      submitAnswer: vi.fn(async () => {
+        throw tooLate();
+      }),
+    });
+    renderPlayer(api);
+    const socket = await liveSocket(live, openFor(900));
+    await user.type(await screen.findByTestId('text-answer-input'), 'hello');
+    await vi.waitFor(() => expect(api.submitAnswer).toHaveBeenCalledTimes(1), { timeout: 2000 });
+
+    act(() =>
+      socket.receive({ type: 'question.closed', seq: 3, question_id: 'q1', correct_answer: 'hello', answer_count: 0 }),
+    );
+    const missed = await screen.findByTestId('answer-missed');
+    expect(missed).toHaveTextContent('Time is up.');
+    expect(missed).toHaveTextContent('The answer was hello.');
+    expect(screen.getByTestId('draft-not-sent')).toHaveTextContent(
+      'You typed “hello” but it was not sent in time, so it did not count.',
+    );
+    expect(screen.queryByTestId('answer-error')).toBeNull();
+  });
+
+  it('says at the reveal what was typed and not sent when the host showed the answer first', async () => {
+    const user = userEvent.setup();
+    const api = annIn(live, { submitAnswer: vi.fn(scored(true)) });
+    renderPlayer(api);
+    const socket = await liveSocket(live, openFor(20_000));
+    await user.type(await screen.findByTestId('text-answer-input'), 'hello');
+
+    act(() =>
+      socket.receive({
+        type: 'question.closed',
+        seq: 3,
+        question_id: 'q1',
+        correct_answer: 'hello',
+        closed_at: new Date().toISOString(),
+      }),
+    );
+    const missed = await screen.findByTestId('answer-missed');
+    expect(missed).toHaveTextContent('The host closed this question before you answered.');
+    expect(screen.getByTestId('draft-not-sent')).toHaveTextContent(
+      'You typed “hello” but it was not sent in time, so it did not count.',
+    );
+    // Nothing goes after the close: the server would refuse it.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(api.submitAnswer).not.toHaveBeenCalled();
+  });
+
+  it('says "Live" over a live quiz', async () => {
+    renderPlayer(annIn(live, {}));
+    await liveSocket(live);
+    const status = await screen.findByTestId('connection-status');
+    await vi.waitFor(() => expect(status).toHaveAttribute('data-status', 'open'));
+    expect(status).toHaveTextContent('Live');
+  });
+});
+
+describe('PlayerPage keeping a typed draft through a reload', () => {
+  /** Ann's self-paced page serving `question` (again after a reload). */
+  function annServing(question: Question) {
+    return annIn(selfPaced, {
+      currentQuestion: vi.fn(async () => question),
+      submitAnswer: vi.fn(scored(true)),
+    });
+  }
+  const kept = () => sessionStorage.getItem('quizcore.typedDraft.K7PQ2M.u-ann');
+
+  it('puts the text back in the box after a reload while the question is open, then forgets it once sent', async () => {
+    const user = userEvent.setup();
+    const question = openFor(20_000);
+    renderPlayer(annServing(question));
+    await user.type(await screen.findByTestId('text-answer-input'), 'hel');
+    expect(JSON.parse(kept() ?? 'null')).toEqual({ question_id: 'q1', text: 'hel' });
+    cleanup();
+    FakeSocket.reset();
+
+    const api = annServing(question);
+    renderPlayer(api);
+    const box = await screen.findByTestId('text-answer-input');
+    await vi.waitFor(() => expect(box).toHaveValue('hel'));
+    expect(box).toBeEnabled();
+    expect(screen.getByTestId('submit-answer')).toBeEnabled();
+    await user.type(box, 'lo{Enter}');
+    expect(await screen.findByTestId('answer-feedback')).toHaveAttribute('data-correct', 'true');
+    expect(api.submitAnswer.mock.calls[0]?.[1]).toMatchObject({ answer: 'hello' });
+    expect(kept()).toBeNull();
+  });
+
+  it('forgets it once the question is over, and does not put it back then', async () => {
+    const user = userEvent.setup();
+    renderPlayer(annIn(selfPaced, { currentQuestion: vi.fn(async () => openFor(20_000)) }));
+    await user.type(await screen.findByTestId('text-answer-input'), 'hel');
+    expect(kept()).not.toBeNull();
+    cleanup();
+    FakeSocket.reset();
+
+    // Back after its time ran out: nothing to restore, nothing sent.
+    const api = annIn(selfPaced, {
+      currentQuestion: vi.fn(async () => timedOut),
+      submitAnswer: vi.fn(scored(true)),
+      questionAnswer: vi.fn(() => new Promise(() => undefined)),
+    });
+    renderPlayer(api);
+    expect(await screen.findByTestId('answer-missed')).toHaveTextContent('Time is up.');
+    expect(screen.getByTestId('text-answer-input')).toHaveValue('');
+    await vi.waitFor(() => expect(kept()).toBeNull());
+    expect(api.submitAnswer).not.toHaveBeenCalled();
+  });
+
+  it('keeps nothing once the box is emptied', async () => {
+    const user = userEvent.setup();
+    renderPlayer(annServing(openFor(20_000)));
+    const box = await screen.findByTestId('text-answer-input');
+    await user.type(box, 'hi');
+    expect(kept()).not.toBeNull();
+    await user.clear(box);
+    expect(kept()).toBeNull();
+  });
+});
+
+describe("PlayerPage's final results", () => {
+  it("adds the player's own answers (my_answers) to the questions' table", async () => {
+    const finished: SessionInfo = { ...selfPaced, status: 'finished', question_count: 2 };
+    const results = vi.fn(async () => ({
+      session_id: 'K7PQ2M',
+      title: 'Everyday verbs',
+      standings: [{ rank: 1, user_id: 'u-ann', display_name: 'ann', score: 950, correct_count: 1 }],
+      questions: [
+        {
+          question_id: 'q1',
+          index: 0,
+          prompt: 'begin',
+          correct_answer: 'start',
+          answer_count: 1,
+          correct_count: 1,
+          correct_share: 1,
+          choice_counts: { start: 1 },
+          played: true,
+        },
+        {
+          question_id: 'q2',
+          index: 1,
+          prompt: 'bonjour',
+          correct_answer: 'hello',
+          answer_count: 0,
+          correct_count: 0,
+          correct_share: null,
+          choice_counts: null,
+          played: true,
+        },
+      ],
+      my_answers: { q1: { answer: 'start', correct: true, points: 950 } },
+    }));
+    renderPlayer(annIn(finished, { results }));
+    const table = await screen.findByTestId('results-questions');
+    expect(screen.getByRole('columnheader', { name: 'Your answer' })).toBeInTheDocument();
+    expect(table).toContainElement(screen.getAllByTestId('results-my-answer')[0]);
+    expect(screen.getAllByTestId('results-my-answer').map((cell) => cell.textContent)).toEqual([
+      'start ✓ right · 950 points',
+      'no answer',
+    ]);
   });
 });

@@ -2,9 +2,11 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError, type Question } from '../api';
 import { describeError, formatPoints, formatRank, formatScore, isLockedOut } from '../format';
 import { answeredOnServer, phaseOf, submissionFor } from '../state';
+import { recallTypedDraft, rememberTypedDraft } from '../typedDraft';
 import { useSession, type SessionDeps } from '../useSession';
 import { AnswerFeedback } from './AnswerFeedback';
 import { ConnectionStatus } from './ConnectionStatus';
+import { remainingMs } from './Countdown';
 import { Leaderboard } from './Leaderboard';
 import { Lobby } from './Lobby';
 import { Podium } from './Podium';
@@ -92,9 +94,19 @@ export function PlayerPage({
   const [revealed, setRevealed] = useState<{ score: number; rank: number | null | undefined } | null>(
     null,
   );
-  // What is typed in the answer box, not sent yet: said if the quiz ends first.
+  // What is typed in the answer box, not sent yet: sent as the answer when
+  // the time runs out, said if it did not count. Kept in the tab's storage
+  // too, for a reload mid-question.
   const [draft, setDraft] = useState<{ questionId: string; text: string } | null>(null);
-  const onDraft = useCallback((questionId: string, text: string) => setDraft({ questionId, text }), []);
+  const onDraft = useCallback(
+    (questionId: string, text: string) => {
+      setDraft({ questionId, text });
+      if (joinedAs) rememberTypedDraft(sessionId, joinedAs, questionId, text);
+    },
+    [sessionId, joinedAs],
+  );
+  // Typed questions whose box went as the answer when their time ran out.
+  const [autoSent, setAutoSent] = useState<Record<string, boolean>>({});
 
   useEffect(() => {
     if (fatal instanceof ApiError && fatal.status === 401) onUnauthorized();
@@ -131,12 +143,58 @@ export function PlayerPage({
     },
     [question, submit],
   );
+
+  // A reload mid-question: what was typed for the open question goes back in
+  // its box (once per question, while its time is not up). Read as the
+  // question comes, before the box shows.
+  const [restored, setRestored] = useState<{ questionId: string; text: string } | null>(null);
+  const typedQuestion = question !== null && question.kind !== 'choice';
+  const restorable =
+    typedQuestion &&
+    canAnswer &&
+    joinedAs !== null &&
+    questionId !== undefined &&
+    (!question.closes_at || remainingMs(question.closes_at, state.offsetMs, Date.now()) > 0);
+  if (restorable && restored?.questionId !== questionId) {
+    const text = recallTypedDraft(sessionId, joinedAs, questionId) ?? '';
+    setRestored({ questionId, text });
+    if (text) setDraft({ questionId, text });
+  }
+  const initialText = restored !== null && restored.questionId === questionId ? restored.text : '';
+  // Forgotten once sent (or the server has an answer) or once the question is over.
+  const draftDone =
+    questionId !== undefined &&
+    (!state.questionOpen ||
+      timedOut ||
+      answeredEarlier ||
+      state.status === 'finished' ||
+      (submission !== null && submission.state !== 'rejected'));
+  useEffect(() => {
+    if (draftDone && joinedAs && questionId) rememberTypedDraft(sessionId, joinedAs, questionId, null);
+  }, [draftDone, joinedAs, questionId, sessionId]);
+
   const { timeUp } = session;
+  const draftRef = useRef(draft);
+  draftRef.current = draft;
+  const canAnswerRef = useRef(canAnswer);
+  canAnswerRef.current = canAnswer;
   const onExpire = useCallback(() => {
     if (!questionId) return;
     setExpired((known) => ({ ...known, [questionId]: true }));
-    timeUp(questionId);
-  }, [questionId, timeUp]);
+    // What is in the box is the learner's answer: it goes when this phone's
+    // countdown reaches 0, once, by Submit's own path (its submission id, kept
+    // before it is sent). The server takes it within its grace for the trip,
+    // and says whether it was in time. An Enter pressed just then finds it sent.
+    const typedNow = draftRef.current?.questionId === questionId ? draftRef.current.text.trim() : '';
+    const sent =
+      typedNow !== '' &&
+      question !== null &&
+      question.kind !== 'choice' &&
+      canAnswerRef.current &&
+      submit(question as Question, typedNow);
+    if (sent) setAutoSent((known) => ({ ...known, [questionId]: true }));
+    timeUp(questionId, sent);
+  }, [questionId, question, submit, timeUp]);
 
   const liveQuestionOpen =
     state.mode !== 'self_paced' && state.status === 'running' && phaseOf(state) === 'question';
@@ -209,6 +267,21 @@ export function PlayerPage({
     finished &&
     submission?.state === 'rejected' &&
     ['session_finished', 'question_closed'].includes(submission.error?.code ?? '');
+  // Typed and never counted, said with the typed text on the reveal (or the
+  // self-paced result): not sent before the question closed (the host showed
+  // the answer first), or sent as the time ran out and refused as too late.
+  const draftText = draft !== null && draft.questionId === questionId ? draft.text.trim() : '';
+  const refusedLate = submission?.state === 'rejected' && submission.error?.code === 'question_closed';
+  const notSent =
+    typedQuestion && !answeredEarlier && (!state.questionOpen || timedOut)
+      ? refusedLate
+        ? (submission?.answer ?? null)
+        : !submission && draftText !== ''
+          ? draftText
+          : null
+      : null;
+  const shownSubmission = receivedOnly || notSent !== null ? null : submission;
+  const sentAtZero = questionId !== undefined && Boolean(autoSent[questionId]);
   // Typed on the question on screen when the quiz ended, and never sent.
   const unsentDraft =
     finished &&
@@ -259,8 +332,14 @@ export function PlayerPage({
         </div>
         {/* Once finished nothing live is left to follow: no "● Live" over the
             results (as on the host's screen). */}
+        {/* Self-paced, "Live" would read as the other mode: the channel is "Open",
+            as on the host's screen. */}
         {state.status !== 'finished' && (
-          <ConnectionStatus status={session.connection} onRetry={session.reconnect} />
+          <ConnectionStatus
+            status={session.connection}
+            onRetry={session.reconnect}
+            openLabel={state.mode === 'self_paced' ? 'Open' : undefined}
+          />
         )}
       </div>
 
@@ -307,6 +386,7 @@ export function PlayerPage({
               streak={state.streak}
               missed={false}
               received={receivedOnly}
+              autoSent={sentAtZero}
               takeover
             />
           ) : question ? (
@@ -322,13 +402,16 @@ export function PlayerPage({
                 onAnswer={onAnswer}
                 onExpire={onExpire}
                 onDraft={onDraft}
+                initialText={initialText}
               />
               <AnswerFeedback
                 typed={question?.kind === 'text'}
-                submission={receivedOnly ? null : submission}
+                submission={shownSubmission}
                 streak={state.streak}
-                missed={missed}
+                missed={missed || notSent !== null}
                 received={receivedOnly}
+                autoSent={sentAtZero}
+                notSent={notSent}
               />
             </>
           ) : (
@@ -358,11 +441,13 @@ export function PlayerPage({
           ) : (
             <AnswerFeedback
               typed={question?.kind === 'text'}
-              submission={receivedOnly ? null : submission}
+              submission={shownSubmission}
               streak={state.streak}
-              missed={missed || (!submission && !answeredEarlier)}
+              missed={missed || (!submission && !answeredEarlier) || notSent !== null}
               closedEarly={closedEarly}
               received={receivedOnly}
+              autoSent={sentAtZero}
+              notSent={notSent}
               takeover
               revealed
               rank={state.me?.rank ?? null}
@@ -424,15 +509,18 @@ export function PlayerPage({
                 onAnswer={onAnswer}
                 onExpire={onExpire}
                 onDraft={onDraft}
+                initialText={initialText}
               />
               {/* Side by side on a small phone, so "Next question" stays on the first screen. */}
               <div className="after-answer">
                 <AnswerFeedback
                   typed={question?.kind === 'text'}
-                  submission={receivedOnly ? null : submission}
+                  submission={shownSubmission}
                   streak={state.streak}
-                  missed={missed}
+                  missed={missed || notSent !== null}
                   received={receivedOnly}
+                  autoSent={sentAtZero}
+                  notSent={notSent}
                   rightAnswer={session.rightAnswers[question.question_id] ?? null}
                 />
                 {answeredOrOver && submission?.state !== 'sending' && (
@@ -492,7 +580,8 @@ export function PlayerPage({
             )}
             {unsentDraft && (
               <p className="muted" role="status" data-testid="draft-not-sent">
-                Your typed answer “{unsentDraft}” was not sent before the quiz ended.
+                You typed “<bdi>{unsentDraft}</bdi>” but it was not sent before the quiz ended, so it
+                did not count.
               </p>
             )}
           </section>

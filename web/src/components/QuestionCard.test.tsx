@@ -156,6 +156,17 @@ describe('QuestionCard focus as a choice question opens', () => {
   });
 });
 
+describe('QuestionCard with a kept draft', () => {
+  it('starts with the draft in the box, and an empty box at the next question', () => {
+    const props = { questionCount: 3, offsetMs: 0, chosen: null, correctAnswer: null, open: true, onAnswer: vi.fn() };
+    const { rerender } = render(<QuestionCard question={text} canAnswer {...props} initialText="hel" />);
+    expect(screen.getByTestId('text-answer-input')).toHaveValue('hel');
+    expect(screen.getByTestId('submit-answer')).toBeEnabled();
+    rerender(<QuestionCard question={{ ...text, question_id: 'q9' }} canAnswer {...props} />);
+    expect(screen.getByTestId('text-answer-input')).toHaveValue('');
+  });
+});
+
 describe('AnswerFeedback', () => {
   it('shows points and streak of a correct answer', () => {
     render(

@@ -20,6 +20,12 @@ export interface QuestionCardProps {
   onExpire?: () => void;
   /** Told what is typed in the answer box as it changes (a typed question). */
   onDraft?: (questionId: string, text: string) => void;
+  /**
+   * What the box holds as the question comes (a draft kept through a
+   * reload); empty when not given. Read when the question changes, or when
+   * this first becomes known for it.
+   */
+  initialText?: string;
 }
 
 const KEYS = ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H'];
@@ -41,13 +47,14 @@ export function QuestionCard({
   onAnswer,
   onExpire,
   onDraft,
+  initialText = '',
 }: QuestionCardProps) {
-  const [text, setText] = useState('');
+  const [text, setText] = useState(initialText);
   const promptId = useId();
   const inputId = useId();
   const choices = question.kind === 'choice' ? (question.choices ?? []) : [];
 
-  useEffect(() => setText(''), [question.question_id]);
+  useEffect(() => setText(initialText), [question.question_id, initialText]);
 
   // A question takes the keyboard as it opens: a student can type at once,
   // or pick the first choice (Tab or the letter keys for the others). Not

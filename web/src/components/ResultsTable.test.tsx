@@ -188,4 +188,63 @@ describe('ResultsTable', () => {
       expect(screen.queryByTestId('results-typed-toggle')).toBeNull();
     });
   });
+
+  describe("a player's own answers", () => {
+    const mine: SessionResults = {
+      ...results,
+      questions: [
+        question({}),
+        question({ question_id: 'q2', index: 1, prompt: 'bonjour', correct_answer: 'hello', choice_counts: null }),
+        question({ question_id: 'q3', index: 2, prompt: 'dormir', correct_answer: 'sleep', choice_counts: null }),
+        question({ question_id: 'q4', index: 3, prompt: 'eat', choice_counts: null, played: false }),
+      ],
+      my_answers: {
+        q1: { answer: 'start', correct: true, points: 950 },
+        q2: { answer: 'helo', correct: false, points: 0 },
+      },
+    };
+
+    it('adds "Your answer" to each played question: the answer, right or wrong in a word, its points', () => {
+      render(<ResultsTable results={mine} myUserId="u-bart" />);
+      const table = screen.getByTestId('results-questions');
+      expect(within(table).getByRole('columnheader', { name: 'Your answer' })).toBeInTheDocument();
+      const cells = screen.getAllByTestId('results-my-answer');
+      expect(cells.map((cell) => cell.textContent)).toEqual([
+        'start ✓ right · 950 points',
+        'helo ✗ wrong · 0 points',
+        'no answer',
+      ]);
+      expect(cells.map((cell) => cell.dataset.correct)).toEqual(['true', 'false', '']);
+      // Said in a word, the mark and dot left to the eye.
+      expect(within(cells[1]).getByText('✗', { exact: false })).toHaveAttribute('aria-hidden', 'true');
+      // Labelled for a narrow phone, which stacks the cells without the head row.
+      expect(cells[0]).toHaveAttribute('data-label', 'Your answer');
+      expect(within(cells[0]).getByText('start')).toHaveAttribute('dir', 'auto');
+      // A question never played spans the three columns.
+      const notPlayed = screen.getAllByTestId('results-question')[3];
+      expect(within(notPlayed).getByText('not played')).toHaveAttribute('colspan', '3');
+    });
+
+    it('says "no answer" everywhere to a player who answered nothing', () => {
+      render(<ResultsTable results={{ ...mine, my_answers: {} }} />);
+      expect(screen.getAllByTestId('results-my-answer').map((cell) => cell.textContent)).toEqual([
+        'no answer',
+        'no answer',
+        'no answer',
+      ]);
+    });
+
+    it('is not there from a server that does not send them, nor on the host\'s results', () => {
+      const { unmount } = render(<ResultsTable results={{ ...mine, my_answers: null }} />);
+      expect(screen.queryByRole('columnheader', { name: 'Your answer' })).toBeNull();
+      expect(screen.queryByTestId('results-my-answer')).toBeNull();
+      expect(within(screen.getAllByTestId('results-question')[3]).getByText('not played')).toHaveAttribute(
+        'colspan',
+        '2',
+      );
+      unmount();
+      render(<ResultsTable results={mine} host />);
+      expect(screen.queryByTestId('results-my-answer')).toBeNull();
+    });
+  });
 });

@@ -1,7 +1,7 @@
 import { Fragment, useEffect, useId, useMemo, useState } from 'react';
-import type { QuestionResponses, QuestionStats, SessionResults } from '../api';
+import type { PlayerAnswer, QuestionResponses, QuestionStats, SessionResults } from '../api';
 import { csvBlob, resultsCsv } from '../csv';
-import { formatPercent, formatScore } from '../format';
+import { formatPercent, formatPoints, formatScore } from '../format';
 import { TypedAnswers, type TypedAnswersControls } from './TypedAnswers';
 
 export interface ResultsTableProps {
@@ -58,6 +58,40 @@ function TypedFor({
   return <TypedAnswers responses={found} title="What they typed" level={4} controls={controls} />;
 }
 
+/**
+ * A player's own answer to a question, in their final results: what they
+ * answered, whether it was right, in a word (not only a colour), and its
+ * points; "no answer" where they gave none.
+ */
+function MyAnswer({ answer }: { answer: PlayerAnswer | undefined }) {
+  if (!answer || answer.answer === null) return <span className="muted">no answer</span>;
+  return (
+    <>
+      <span className="my-answer-text" dir="auto">
+        {answer.answer}
+      </span>
+      {answer.correct !== null && (
+        <>
+          {' '}
+          <span className={`my-answer-verdict ${answer.correct ? 'is-right' : 'is-wrong'}`}>
+            <span aria-hidden="true">{answer.correct ? '✓' : '✗'} </span>
+            {answer.correct ? 'right' : 'wrong'}
+          </span>
+        </>
+      )}
+      {answer.points !== null && (
+        <>
+          {' '}
+          <span className="my-answer-points">
+            <span aria-hidden="true">· </span>
+            {formatPoints(answer.points)}
+          </span>
+        </>
+      )}
+    </>
+  );
+}
+
 /** Final standings, per-question statistics and a CSV download. */
 export function ResultsTable({ results, myUserId, host = false, loadResponses, typedControls }: ResultsTableProps) {
   const csv = useMemo(
@@ -83,6 +117,10 @@ export function ResultsTable({ results, myUserId, host = false, loadResponses, t
   // The typed questions whose words are open, by question id.
   const [typedOpen, setTypedOpen] = useState<ReadonlySet<string>>(new Set());
   const typedIds = useId();
+  // A player reviews their own answers (a server that sends `my_answers`);
+  // the host's view stays as it is.
+  const myAnswers = host ? null : (results.my_answers ?? null);
+  const columns = myAnswers ? 5 : 4;
   const toggleTyped = (questionId: string) =>
     setTypedOpen((open) => {
       const next = new Set(open);
@@ -165,6 +203,7 @@ export function ResultsTable({ results, myUserId, host = false, loadResponses, t
                   <th scope="col">Question</th>
                   <th scope="col" className="num">Answers</th>
                   <th scope="col" className="num">Correct</th>
+                  {myAnswers && <th scope="col">Your answer</th>}
                 </tr>
               </thead>
               <tbody>
@@ -178,7 +217,7 @@ export function ResultsTable({ results, myUserId, host = false, loadResponses, t
                     >
                       <td>{(question.index ?? position) + 1}</td>
                       <td>{question.prompt ?? question.question_id}</td>
-                      <td className="num muted" colSpan={2}>
+                      <td className="num muted" colSpan={columns - 2}>
                         not played
                       </td>
                     </tr>
@@ -222,10 +261,20 @@ export function ResultsTable({ results, myUserId, host = false, loadResponses, t
                         <td className="num" data-label="Correct">
                           {formatPercent(question.correct_share)}
                         </td>
+                        {myAnswers && (
+                          <td
+                            className="my-answer"
+                            data-label="Your answer"
+                            data-testid="results-my-answer"
+                            data-correct={String(myAnswers[question.question_id]?.correct ?? '')}
+                          >
+                            <MyAnswer answer={myAnswers[question.question_id]} />
+                          </td>
+                        )}
                       </tr>
                       {loadResponses && typedOpen.has(question.question_id) && (
                         <tr className="typed-row" id={`${typedIds}-${position}`}>
-                          <td colSpan={4}>
+                          <td colSpan={columns}>
                             <TypedFor
                               questionId={question.question_id}
                               load={loadResponses}

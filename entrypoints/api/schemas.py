@@ -499,6 +499,8 @@ class ResultsOut(BaseModel):
     finished_at: str | None
     standings: list[HostStanding]
     questions: list[QuestionStats]
+    # How many standings there are, however many are listed (v1.2).
+    participant_count: int | None = None
     # A participant's copy: their own answers by question id, and their standing (v1.2).
     my_answers: dict[str, AnswerOfPlayer] | None = None
     me: Standing | None = None

@@ -703,12 +703,14 @@ class QuizService:
             entry["correct_answer"] = question.answer
             entry["answer_count"] = entry["answers"]
             entry["played"] = state.played(question.index)
+        standings = await self.standings(session_id)
         return {
             "session_id": session_id,
             "quiz_id": state.quiz_id,
             "title": state.title,
             "finished_at": state.finished_at,
-            "standings": await self.standings(session_id),
+            "standings": standings,
+            "participant_count": len(standings),
             "questions": sorted(stats.values(), key=lambda entry: entry["index"]),
         }
 

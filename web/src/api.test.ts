@@ -315,6 +315,17 @@ describe('ApiClient', () => {
     expect(call(1).url).toBe('/v1/quizzes?limit=100&mine=true&cursor=1');
   });
 
+  it('reads the results whole, or cut to a limit (a phone of a large room)', async () => {
+    const { api, call } = setup([
+      json(200, { standings: [], questions: [] }),
+      json(200, { standings: [], questions: [], participant_count: 3000 }),
+    ]);
+    await api.results('K7PQ2M');
+    expect((await api.results('K7PQ2M', 10)).participant_count).toBe(3000);
+    expect(call(0).url).toBe('/v1/sessions/K7PQ2M/results');
+    expect(call(1).url).toBe('/v1/sessions/K7PQ2M/results?limit=10');
+  });
+
   it('reads quiz list items with fields missing, and stops at a cursor it followed already', async () => {
     const { api, fetch } = setup([
       json(200, { items: [{ quiz_id: 'bare' }], next_cursor: '5' }),
@@ -472,6 +483,25 @@ describe('payload readers', () => {
       { rank: 1, user_id: 'u1', display_name: 'Ann', score: 1800, correct_count: 2, answers: null },
     ]);
     expect(results.questions[0]).toMatchObject({ question_id: 'q1', answer_count: 1, correct_share: 1 });
+  });
+
+  it("reads a phone's cut results: its own standing and how many there are", () => {
+    const results = readResults('ABCDEF', {
+      standings: [{ rank: 1, user_id: 'u1', display_name: 'Ann', score: 1800, correct_count: 2 }],
+      me: { rank: 41, user_id: 'u41', display_name: 'Zoe', score: 200, correct_count: 0 },
+      participant_count: 57,
+      questions: [],
+    });
+    expect(results.me).toEqual({
+      rank: 41,
+      user_id: 'u41',
+      display_name: 'Zoe',
+      score: 200,
+      correct_count: 0,
+      answers: null,
+    });
+    expect(results.participant_count).toBe(57);
+    expect(readResults('ABCDEF', { standings: [] })).toMatchObject({ me: null, participant_count: null });
   });
 
   it('reads the host view of the results: answers per player and unplayed questions', () => {

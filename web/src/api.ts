@@ -272,6 +272,10 @@ export interface SessionResults {
    * host, and from a server that does not send it.
    */
   my_answers?: Record<string, PlayerAnswer> | null;
+  /** (A participant's copy) the caller's own standing, listed or not. */
+  me?: ResultRow | null;
+  /** How many standings there are, however many were listed; null if not sent. */
+  participant_count?: number | null;
 }
 
 export interface UserProfile {
@@ -431,19 +435,23 @@ export function readResults(sessionId: string, value: unknown): SessionResults {
   return {
     session_id: asString(rec.session_id) ?? sessionId,
     title: asString(rec.title),
-    standings: (Array.isArray(rows) ? rows : []).map((row, position) => {
-      const item = asRecord(row);
-      return {
-        rank: asNumber(item.rank) ?? position + 1,
-        user_id: asString(item.user_id) ?? '',
-        display_name: asString(item.display_name) ?? asString(item.user_id) ?? '',
-        score: asNumber(item.score) ?? 0,
-        correct_count: asNumber(item.correct_count),
-        answers: readPlayerAnswers(item.answers),
-      };
-    }),
+    standings: (Array.isArray(rows) ? rows : []).map((row, position) => readResultRow(row, position + 1)),
     questions: (Array.isArray(questions) ? questions : []).map(readQuestionStats),
     my_answers: readPlayerAnswers(rec.my_answers),
+    me: rec.me && typeof rec.me === 'object' ? readResultRow(rec.me, 0) : null,
+    participant_count: asNumber(rec.participant_count),
+  };
+}
+
+function readResultRow(row: unknown, rank: number): ResultRow {
+  const item = asRecord(row);
+  return {
+    rank: asNumber(item.rank) ?? rank,
+    user_id: asString(item.user_id) ?? '',
+    display_name: asString(item.display_name) ?? asString(item.user_id) ?? '',
+    score: asNumber(item.score) ?? 0,
+    correct_count: asNumber(item.correct_count),
+    answers: readPlayerAnswers(item.answers),
   };
 }
 
@@ -836,8 +844,11 @@ export class ApiClient {
   }
 
   /** Return the final results of a finished session. */
-  async results(sessionId: string): Promise<SessionResults> {
-    const res = await this.raw(`/v1/sessions/${seg(sessionId)}/results`);
+  async results(sessionId: string, limit?: number): Promise<SessionResults> {
+    // A phone needs the top of the standings and its own (`me`), not every
+    // one of a room of thousands: `limit` cuts the list on the server.
+    const query = limit === undefined ? undefined : { limit };
+    const res = await this.raw(`/v1/sessions/${seg(sessionId)}/results`, { query });
     return readResults(sessionId, res.data);
   }
 

@@ -129,6 +129,9 @@ function sleep(ms: number): Promise<void> {
 /** Whether a failed request never reached the server (no network). */
 /** How long past its deadline a live question may stay open here before the socket is checked. */
 const OVERDUE_CLOSE_MS = 3000;
+// The standings a phone reads at the finish (its podium and the results'
+// top ten; its own comes as `me`): a room of thousands reads them at once.
+export const PLAYER_RESULTS_LIMIT = 10;
 
 function isOffline(ex: unknown): boolean {
   return !(ex instanceof ApiError);
@@ -344,7 +347,7 @@ export function useSession(sessionId: string, role: Role, deps: SessionDeps): Se
     (async () => {
       for (let attempt = 0; attempt < 4 && !cancelled; attempt += 1) {
         try {
-          const loaded = await api.results(sessionId);
+          const loaded = await api.results(sessionId, role === 'player' ? PLAYER_RESULTS_LIMIT : undefined);
           if (!cancelled) {
             setResults(loaded);
             setResultsError(null);
@@ -359,7 +362,7 @@ export function useSession(sessionId: string, role: Role, deps: SessionDeps): Se
     return () => {
       cancelled = true;
     };
-  }, [api, sessionId, status, results, removed]);
+  }, [api, sessionId, role, status, results, removed]);
 
   const pollResult = useCallback(
     async (submissionId: string) => {

@@ -191,6 +191,7 @@ async def test_results_cut_to_a_limit_still_give_each_reader_their_own_standing(
     for body in (whole, cut, hosted):
         schemas.ResultsOut.model_validate(body)
     assert [entry["user_id"] for entry in cut["standings"]] == [best.user_id]
+    assert cut["participant_count"] == whole["participant_count"] == 3
     assert cut["me"] == whole["standings"][2] == whole["me"]
     assert cut["me"]["user_id"] == silent.user_id and cut["my_answers"] == {}
     assert {key: value for key, value in cut.items() if key != "standings"} == {

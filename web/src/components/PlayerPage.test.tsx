@@ -878,5 +878,7 @@ describe("PlayerPage's final results", () => {
       'start ✓ right · 950 points',
       'no answer',
     ]);
+    // A phone asks for the top of the standings only (its own comes as `me`).
+    expect(results).toHaveBeenCalledWith('K7PQ2M', 10);
   });
 });

@@ -81,6 +81,20 @@ describe('ResultsTable', () => {
     expect(screen.queryByTestId('results-show-all')).toBeNull();
   });
 
+  it("lists a phone's own row from `me` when the server sent the top ten only", () => {
+    const whole = classOf(3000);
+    const cut: SessionResults = {
+      ...whole,
+      standings: whole.standings.slice(0, 10),
+      me: whole.standings[2706],
+      participant_count: 3000,
+    };
+    render(<ResultsTable results={cut} myUserId="u-2707" />);
+    expect(ranksShown()).toEqual(['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '2707']);
+    expect(screen.getAllByTestId('results-row').at(-1)).toHaveClass('is-me', 'is-below');
+    expect(screen.getByTestId('results-more')).toHaveTextContent('and 2989 more players');
+  });
+
   it('lets the host show every player', async () => {
     render(<ResultsTable results={classOf(12)} host />);
     expect(ranksShown()).toHaveLength(10);

@@ -111,9 +111,13 @@ export function ResultsTable({ results, myUserId, host = false, loadResponses, t
   const [showAll, setShowAll] = useState(false);
   const standings = results.standings;
   const listed = showAll ? standings : standings.slice(0, RESULTS_TOP);
-  const mine = standings.find((row) => row.user_id === myUserId);
+  // A phone's copy lists the top only, its own standing beside it (`me`).
+  const mine =
+    standings.find((row) => row.user_id === myUserId) ??
+    (results.me && results.me.user_id === myUserId ? results.me : undefined);
   const mineBelow = mine !== undefined && !listed.includes(mine);
-  const hidden = standings.length - listed.length - (mineBelow ? 1 : 0);
+  const total = Math.max(results.participant_count ?? 0, standings.length);
+  const hidden = total - listed.length - (mineBelow ? 1 : 0);
   // The typed questions whose words are open, by question id.
   const [typedOpen, setTypedOpen] = useState<ReadonlySet<string>>(new Set());
   const typedIds = useId();
@@ -185,7 +189,7 @@ export function ResultsTable({ results, myUserId, host = false, loadResponses, t
         <p className="results-more muted" data-testid="results-more">
           {host ? (
             <button type="button" className="link-button" data-testid="results-show-all" onClick={() => setShowAll(true)}>
-              Show all {standings.length} players
+              Show all {total} players
             </button>
           ) : (
             `and ${hidden} more ${hidden === 1 ? 'player' : 'players'}`

@@ -43,6 +43,12 @@ export interface AnswerFeedbackProps {
    * Said with the missed question (pass `missed`, no submission).
    */
   notSent?: string | null;
+  /**
+   * `notSent` was sent (by the learner or as the time ran out) and refused
+   * as too late: it reached the server after the deadline. Said so, not as
+   * the learner's fault.
+   */
+  notSentLate?: boolean;
 }
 
 /** The run of consecutive correct answers ending with a scored answer (1 = no streak). */
@@ -69,6 +75,7 @@ export function AnswerFeedback({
   typed = false,
   autoSent = false,
   notSent = null,
+  notSentLate = false,
 }: AnswerFeedbackProps) {
   const box = useRef<HTMLDivElement>(null);
   const standing =
@@ -226,7 +233,11 @@ export function AnswerFeedback({
         )}
         {notSent && (
           <span className="feedback-not-sent" data-testid="draft-not-sent">
-            You typed “<bdi>{notSent}</bdi>” but it was not sent in time, so it did not count.
+            {notSentLate ? (
+              <>Your answer “<bdi>{notSent}</bdi>” reached the server too late to count.</>
+            ) : (
+              <>You typed “<bdi>{notSent}</bdi>” but it was not sent in time, so it did not count.</>
+            )}
           </span>
         )}
         {homework}

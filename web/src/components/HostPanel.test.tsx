@@ -1,10 +1,10 @@
-import { act, cleanup, render, screen, waitFor, within } from '@testing-library/react';
+import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError, type ApiClient, type SessionInfo } from '../api';
 import { FakeSocket } from '../test/fakeSocket';
 import { typedResponses, verbsQuiz } from '../test/fixtures';
-import { HostPanel, promptClass, SETTLE_MS, unfinishedNote } from './HostPanel';
+import { GRACE_MAX_MS, HostPanel, promptClass, SETTLE_MS, unfinishedNote } from './HostPanel';
 
 function session(extra: Partial<SessionInfo> = {}): SessionInfo {
   return {
@@ -871,6 +871,10 @@ describe('HostPanel focus after a removal', () => {
     // Not the next row's × (Space there would ask to remove ann): the main action.
     await waitFor(() => expect(screen.getByTestId('host-next')).toHaveFocus(), { timeout: SETTLE_MS + 1000 });
     expect(screen.getByRole('button', { name: 'Remove ann' })).not.toHaveFocus();
+    // It keeps the focus through the second it waits after the reveal (aria-disabled, not disabled).
+    await waitFor(() => expect(screen.getByTestId('host-next')).not.toHaveAttribute('aria-disabled'), {
+      timeout: SETTLE_MS + 1000,
+    });
     await user.keyboard(' ');
     expect(screen.queryByTestId('remove-dialog')).toBeNull();
     await waitFor(() => expect(api.next).toHaveBeenCalledTimes(1));
@@ -1720,5 +1724,109 @@ describe('HostPanel waiting a second after a question closed on its own', () => 
     await settled();
     expect(screen.queryByTestId('host-settling')).toBeNull();
     expect(screen.getByTestId('host-next')).not.toHaveClass('is-settling');
+  });
+});
+
+describe('HostPanel holding "Show answer" for the last answers once the time is up', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** A live question whose time is up 2 s from now; the host's socket open. */
+  async function openQuestion() {
+    const closesAt = Date.now() + 2000;
+    const api = renderPanel(
+      session({
+        participant_count: 2,
+        ...firstQuestionOpen(),
+        current_question: {
+          ...firstQuestionOpen().current_question!,
+          closes_at: new Date(closesAt).toISOString(),
+        },
+      }),
+    );
+    const reveal = await screen.findByTestId('host-reveal');
+    await waitFor(() => expect(FakeSocket.instances).toHaveLength(1));
+    const socket = FakeSocket.last();
+    act(() => socket.open());
+    // From here the clock and the timers are the test's.
+    vi.useFakeTimers();
+    act(() => vi.advanceTimersByTime(SETTLE_MS + 50));
+    expect(reveal).not.toHaveAttribute('aria-disabled');
+    return { api, reveal, socket, closesAt };
+  }
+  const space = () => act(() => void fireEvent.keyDown(document, { key: ' ' }));
+  const toTime = (at: number) => act(() => vi.advanceTimersByTime(Math.max(0, at - Date.now())));
+
+  it('waits for the server to close the question itself, sending no reveal', async () => {
+    const { api, reveal, socket, closesAt } = await openQuestion();
+    toTime(closesAt + 100);
+    space();
+    expect(api.reveal).not.toHaveBeenCalled();
+    expect(reveal).toHaveTextContent('Collecting the last answers…');
+    expect(reveal).toHaveAttribute('aria-disabled', 'true');
+    expect(screen.getByTestId('settle-status')).toHaveTextContent('Collecting the last answers');
+    // A second press does nothing more (nor "One moment…").
+    space();
+    fireEvent.click(reveal);
+    expect(screen.queryByTestId('host-settling')).toBeNull();
+    toTime(closesAt + 500);
+    expect(api.reveal).not.toHaveBeenCalled();
+    // The server's grace ends: it closes the question and says so.
+    act(() =>
+      socket.receive({
+        type: 'question.closed',
+        seq: 4,
+        question_id: 'q1',
+        correct_answer: 'start',
+        closed_at: new Date().toISOString(),
+      }),
+    );
+    expect(screen.getByTestId('host-correct-answer')).toHaveTextContent('start');
+    expect(screen.getByTestId('host-next')).toHaveTextContent('Next question');
+    expect(screen.getByTestId('settle-status')).not.toHaveTextContent('Collecting');
+    toTime(closesAt + 3000);
+    expect(api.reveal).not.toHaveBeenCalled();
+    expect(api.next).not.toHaveBeenCalled();
+  });
+
+  it('sends the reveal once the largest grace has passed without a close', async () => {
+    const { api, reveal, closesAt } = await openQuestion();
+    toTime(closesAt + 10);
+    fireEvent.click(reveal);
+    expect(reveal).toHaveTextContent('Collecting the last answers…');
+    toTime(closesAt + GRACE_MAX_MS - 10);
+    expect(api.reveal).not.toHaveBeenCalled();
+    space();
+    toTime(closesAt + GRACE_MAX_MS + 10);
+    expect(api.reveal).toHaveBeenCalledTimes(1);
+    toTime(closesAt + GRACE_MAX_MS + 3000);
+    expect(api.reveal).toHaveBeenCalledTimes(1);
+  });
+
+  it('reveals at once when pressed before the time is up (the teacher cuts it short)', async () => {
+    const { api, reveal, closesAt } = await openQuestion();
+    toTime(closesAt - 300);
+    space();
+    expect(api.reveal).toHaveBeenCalledTimes(1);
+    expect(reveal).not.toHaveTextContent('Collecting');
+  });
+});
+
+describe('HostPanel: a click on the main action while it waits', () => {
+  it('says "One moment…" as Space does, and the button keeps the focus', async () => {
+    const user = userEvent.setup();
+    const api = renderPanel(session({ participant_count: 2, ...firstQuestionOpen() }));
+    await toTheReveal();
+    const next = screen.getByTestId('host-next');
+    expect(next).toBeEnabled();
+    expect(next).toHaveAttribute('aria-disabled', 'true');
+    await user.click(next);
+    expect(await screen.findByTestId('host-settling')).toHaveTextContent('One moment…');
+    expect(next).toHaveFocus();
+    expect(api.next).not.toHaveBeenCalled();
+    await settled();
+    await user.click(next);
+    await waitFor(() => expect(api.next).toHaveBeenCalledTimes(1));
   });
 });

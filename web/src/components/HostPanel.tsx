@@ -55,6 +55,8 @@ const ADVANCE_KEYS = new Set([' ', 'PageDown', 'ArrowRight']);
 
 /** How long after a step the main action waits before it can be taken again. */
 export const SETTLE_MS = 1000;
+/** The largest grace the server gives answers after `closes_at` (`QUIZ_ANSWER_GRACE_MS`, at most 1 s). */
+export const GRACE_MAX_MS = 1000;
 
 function isTyping(target: EventTarget | null): boolean {
   return (
@@ -217,7 +219,8 @@ export function HostPanel({
 
   // One press, one step: the main action waits SETTLE_MS after the last
   // one finished (or was pressed) before it can be taken again, its button
-  // disabled meanwhile, so a double-tapped Space or a double click cannot
+  // aria-disabled meanwhile (a click is ignored and met with "One moment…",
+  // the focus kept), so a double-tapped Space or a double click cannot
   // open a question and close it at once, or show an answer and move
   // straight on.
   const [settleUntil, setSettleUntil] = useState(0);
@@ -264,13 +267,53 @@ export function HostPanel({
   const settleBar = !busy && (settling || holding);
   // Its length, taken as it starts: a render meanwhile must not change it.
   const settleMs = useMemo(() => Math.max(0, settleEnd - Date.now()), [settleEnd]);
+  // "Show answer" pressed once the open question's time is up on the
+  // server's clock: the server still takes answers for its grace
+  // (QUIZ_ANSWER_GRACE_MS, at most GRACE_MAX_MS) and a reveal ends the grace
+  // at once, so answers the phones sent at 0 and still on their way would be
+  // refused, unevenly by network speed. The press is held (nothing sent)
+  // until the server closes the question itself (`question.closed`) or
+  // closes_at + GRACE_MAX_MS passes; only then is /reveal sent, if still
+  // needed. A press before 0 (cutting the question short) goes at once.
+  const openQuestion = live && phase === 'question' && state.questionOpen ? state.question : null;
+  const offsetMs = state.offsetMs;
+  const [collectingFor, setCollectingFor] = useState<string | null>(null);
+  const collecting =
+    collectingFor !== null && primary?.action === 'reveal' && openQuestion?.question_id === collectingFor;
+  const collectingRef = useRef(false);
+  collectingRef.current = collecting;
+  useEffect(() => {
+    if (collectingFor === null) return;
+    if (!collecting) {
+      // Closed by the server meanwhile (or moved on): nothing left to send.
+      setCollectingFor(null);
+      return;
+    }
+    const closesAt = Date.parse(openQuestion?.closes_at ?? '');
+    const wait = Number.isNaN(closesAt) ? 0 : closesAt + GRACE_MAX_MS - (Date.now() + offsetMs);
+    const timer = setTimeout(() => {
+      setCollectingFor(null);
+      setSettleUntil(Date.now() + SETTLE_MS);
+      hostAction('reveal');
+    }, Math.max(0, wait));
+    return () => clearTimeout(timer);
+  }, [collectingFor, collecting, openQuestion, offsetMs, hostAction]);
   const press = useCallback(
     (action: HostAction) => {
-      if (Date.now() < settleUntil || Date.now() < holdRef.current) return;
+      if (Date.now() < settleUntil || Date.now() < holdRef.current || collectingRef.current) return;
+      if (action === 'reveal' && openQuestion) {
+        const closesAt = Date.parse(openQuestion.closes_at ?? '');
+        const serverNow = Date.now() + offsetMs;
+        if (!Number.isNaN(closesAt) && serverNow >= closesAt && serverNow < closesAt + GRACE_MAX_MS) {
+          collectingRef.current = true;
+          setCollectingFor(openQuestion.question_id);
+          return;
+        }
+      }
       setSettleUntil(Date.now() + SETTLE_MS);
       hostAction(action);
     },
-    [hostAction, settleUntil],
+    [hostAction, settleUntil, openQuestion, offsetMs],
   );
   // A press the wait takes nothing from (Space or a remote's key within the
   // second, a click on the held button) is not met with silence: "One
@@ -292,6 +335,8 @@ export function HostPanel({
       // text field wants the key typed.
       if (event.key === ' ' ? isTypingOrButton(event.target) : isTyping(event.target)) return;
       event.preventDefault();
+      // Collecting the last answers: the press already made is enough.
+      if (collectingRef.current) return;
       if (busy || Date.now() < settleUntil || Date.now() < holdRef.current) nudge();
       else press(spaceAction);
     };
@@ -452,7 +497,7 @@ export function HostPanel({
   // start a quiz from the lobby.
   useEffect(() => {
     const lost = document.activeElement === document.body || document.activeElement === null;
-    if (!busy && !settling && spaceAction && lost) primaryButton.current?.focus();
+    if (!busy && spaceAction && lost) primaryButton.current?.focus();
   }, [busy, settling, spaceAction]);
 
   // "N of M answered". N: never more than the class (a removed player's
@@ -657,11 +702,19 @@ export function HostPanel({
               className={`button primary big${settleBar ? ' is-settling' : ''}`}
               data-testid={primary.testId}
               data-settling={waiting ? 'true' : undefined}
-              disabled={busy || (settling && !holding)}
-              aria-disabled={holding && !busy ? true : undefined}
+              // Disabled only while its step is sent. During the second it
+              // waits (and while held) it is aria-disabled instead: a click
+              // or tap still reaches it, is ignored and says "One moment…"
+              // as Space does, and the button keeps the focus.
+              disabled={busy}
+              aria-disabled={!busy && (settling || holding || collecting) ? true : undefined}
+              aria-busy={collecting ? true : undefined}
               onClick={() => {
-                // Held after the lock toggle: a second press meant for the toggle.
-                if (Date.now() < holdRef.current) {
+                // Collecting the last answers: the press already made is enough.
+                if (collectingRef.current) return;
+                // Settling after a step, or held after the lock toggle (a
+                // second press meant for the toggle): taken for nothing.
+                if (Date.now() < settleUntil || Date.now() < holdRef.current) {
                   nudge();
                   return;
                 }
@@ -672,8 +725,8 @@ export function HostPanel({
               }}
               aria-keyshortcuts={primary.action === 'start' ? undefined : 'Space PageDown ArrowRight'}
             >
-              {primary.label}
-              {primary.action !== 'start' && <kbd className="kbd">Space</kbd>}
+              {collecting ? 'Collecting the last answers…' : primary.label}
+              {primary.action !== 'start' && !collecting && <kbd className="kbd">Space</kbd>}
               {/* The second it waits, filling (restarted with each wait). */}
               {settleBar && (
                 <span
@@ -771,7 +824,11 @@ export function HostPanel({
         {lockAnnouncement}
       </p>
       <p className="visually-hidden" role="status" data-testid="settle-status">
-        {primary && nudges > 0 ? `One moment: ${primary.label} takes a press again in a second.` : ''}
+        {collecting
+          ? 'Collecting the last answers: the answer shows in a moment.'
+          : primary && nudges > 0
+            ? `One moment: ${primary.label} takes a press again in a second.`
+            : ''}
       </p>
 
       {state.status === null && (

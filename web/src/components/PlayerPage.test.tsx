@@ -453,6 +453,27 @@ describe('PlayerPage joining at a reveal', () => {
     expect(note).toHaveTextContent("You're in! The quiz is about to end: the results come next.");
     expect(note).not.toHaveTextContent('next one');
   });
+
+  it('shows the ordinary reveal to a player with points who reloads at it, not the newcomer text', async () => {
+    const api = {
+      ...annIn(atReveal(3), {}),
+      join: vi.fn(async () => ({ session_id: 'K7PQ2M', user_id: 'u-ann', display_name: 'ann', score: 505, rank: 2 })),
+    };
+    renderPlayer(api);
+    expect(await screen.findByTestId('answer-missed')).toHaveTextContent('Time is up.');
+    expect(screen.queryByTestId('joined-at-reveal')).toBeNull();
+  });
+
+  it('knows a question this tab showed open, through a reload at its reveal', async () => {
+    sessionStorage.setItem('quizcore.seenOpen.K7PQ2M.u-ann', JSON.stringify(['q1']));
+    try {
+      renderPlayer(annIn(atReveal(3), {}));
+      expect(await screen.findByTestId('answer-missed')).toBeInTheDocument();
+      expect(screen.queryByTestId('joined-at-reveal')).toBeNull();
+    } finally {
+      sessionStorage.removeItem('quizcore.seenOpen.K7PQ2M.u-ann');
+    }
+  });
 });
 
 describe("PlayerPage at a typed question's reveal", () => {
@@ -682,7 +703,9 @@ describe('PlayerPage sending a typed answer as the time runs out', () => {
     renderPlayer(api);
     await user.type(await screen.findByTestId('text-answer-input'), 'helo');
     const note = await screen.findByTestId('draft-not-sent', {}, { timeout: 2000 });
-    expect(note).toHaveTextContent('You typed “helo” but it was not sent in time, so it did not count.');
+    // Sent by the phone as the time ran out: not the learner's fault, and said so.
+    expect(note).toHaveTextContent('Your answer “helo” reached the server too late to count.');
+    expect(note).not.toHaveTextContent('not sent');
     const missed = screen.getByTestId('answer-missed');
     expect(missed).toHaveTextContent('Time is up.');
     expect(missed).toContainElement(note);
@@ -734,7 +757,7 @@ describe('PlayerPage sending a typed answer as the time runs out', () => {
     expect(missed).toHaveTextContent('Time is up.');
     expect(missed).toHaveTextContent('The answer was hello.');
     expect(screen.getByTestId('draft-not-sent')).toHaveTextContent(
-      'You typed “hello” but it was not sent in time, so it did not count.',
+      'Your answer “hello” reached the server too late to count.',
     );
     expect(screen.queryByTestId('answer-error')).toBeNull();
   });

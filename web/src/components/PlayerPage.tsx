@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError, type Question } from '../api';
 import { describeError, formatPoints, formatRank, formatScore, isLockedOut } from '../format';
 import { answeredOnServer, phaseOf, submissionFor } from '../state';
+import { recallSeenOpen, rememberSeenOpen } from '../seenOpen';
 import { recallTypedDraft, rememberTypedDraft } from '../typedDraft';
 import { useSession, type SessionDeps } from '../useSession';
 import { AnswerFeedback } from './AnswerFeedback';
@@ -201,8 +202,23 @@ export function PlayerPage({
   useEffect(() => {
     if (questionId && liveQuestionOpen && state.questionOpen) {
       setSeenOpen((known) => (known[questionId] ? known : { ...known, [questionId]: true }));
+      if (joinedAs) rememberSeenOpen(sessionId, joinedAs, questionId);
     }
-  }, [questionId, liveQuestionOpen, state.questionOpen]);
+  }, [questionId, liveQuestionOpen, state.questionOpen, joinedAs, sessionId]);
+  // A player first seeing this question at its reveal joined just now, unless
+  // they were in before (a reload during the reveal): this tab showed it open
+  // (remembered through a reload), they answered earlier questions, have
+  // points, or typed a draft for it.
+  const revealedId = state.mode !== 'self_paced' && !state.questionOpen ? questionId : undefined;
+  const returning =
+    revealedId !== undefined &&
+    (Boolean(seenOpen[revealedId]) ||
+      state.serverAnswered.length > 0 ||
+      Object.keys(state.answered).length > 0 ||
+      (state.me?.score ?? participation?.score ?? 0) > 0 ||
+      (joinedAs !== null &&
+        (recallSeenOpen(sessionId, joinedAs).includes(revealedId) ||
+          Boolean(recallTypedDraft(sessionId, joinedAs, revealedId)))));
   const rankNow = state.me?.rank ?? participation?.rank;
   const scoreNow = state.me?.score ?? participation?.score ?? 0;
   // Kept from a known screen only: not before the session's state is in.
@@ -412,6 +428,7 @@ export function PlayerPage({
                 received={receivedOnly}
                 autoSent={sentAtZero}
                 notSent={notSent}
+                notSentLate={refusedLate}
               />
             </>
           ) : (
@@ -428,7 +445,7 @@ export function PlayerPage({
 
       {state.status === 'running' && live && phase === 'reveal' && question && (
         <>
-          {!submission && !answeredEarlier && !seenOpen[question.question_id] ? (
+          {!submission && !answeredEarlier && !returning ? (
             <section className="card center" data-testid="joined-at-reveal">
               {/* After the last question there is no next one to promise: the results come. */}
               <p>
@@ -448,6 +465,7 @@ export function PlayerPage({
               received={receivedOnly}
               autoSent={sentAtZero}
               notSent={notSent}
+              notSentLate={refusedLate}
               takeover
               revealed
               rank={state.me?.rank ?? null}
@@ -521,6 +539,7 @@ export function PlayerPage({
                   received={receivedOnly}
                   autoSent={sentAtZero}
                   notSent={notSent}
+                  notSentLate={refusedLate}
                   rightAnswer={session.rightAnswers[question.question_id] ?? null}
                 />
                 {answeredOrOver && submission?.state !== 'sending' && (
@@ -587,7 +606,7 @@ export function PlayerPage({
           </section>
           {results ? (
             <>
-              <Podium standings={results.standings} myUserId={myUserId} />
+              <Podium standings={results.standings} myUserId={myUserId} total={results.participant_count ?? null} />
               <ResultsTable results={results} myUserId={myUserId} />
             </>
           ) : (

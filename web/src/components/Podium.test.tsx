@@ -1,4 +1,4 @@
-import { render, screen, within } from '@testing-library/react';
+import { cleanup, render, screen, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import type { ResultRow } from '../api';
 import { Podium } from './Podium';
@@ -59,5 +59,23 @@ describe('Podium', () => {
     render(<Podium standings={[row('a', 5, 1), row('b', 5, 1), row('c', 5, 1), row('d', 1, 4)]} />);
     expect(screen.getAllByTestId('podium-place')).toHaveLength(3);
     expect(screen.queryByTestId('podium-more')).toBeNull();
+  });
+
+  it('says "and others" on a phone whose cut list ends in the tie, never a number it cannot know', () => {
+    // The top ten of 27, 21 of them tied at 1st: the tie goes on past the list.
+    const topTen = Array.from({ length: 10 }, (_, index) => row(`p${index + 1}`, 900, 1));
+    render(<Podium standings={topTen} total={27} />);
+    expect(screen.getByTestId('podium-more')).toHaveTextContent(/^and others in 1st place$/);
+    cleanup();
+
+    // The whole list (the host's): the exact number.
+    const all = Array.from({ length: 21 }, (_, index) => row(`p${index + 1}`, 900, 1));
+    render(<Podium standings={all} size="stage" />);
+    expect(screen.getByTestId('podium-more')).toHaveTextContent(/^and 18 more in 1st place$/);
+    cleanup();
+
+    // Cut, but the podium ends inside the list: its numbers are exact.
+    render(<Podium standings={[...topTen.slice(0, 5), row('x', 100, 6), row('y', 50, 7)]} total={27} />);
+    expect(screen.getByTestId('podium-more')).toHaveTextContent(/^and 2 more/);
   });
 });

@@ -7,12 +7,20 @@ export interface PodiumProps {
   myUserId?: string | null;
   /** Big type for the presenter screen. */
   size?: 'phone' | 'stage';
+  /**
+   * How many players there are in all (`participant_count`), when
+   * `standings` may be only the first of them (a phone reads the top ten):
+   * a tie that reaches the end of a list so cut may go on past it, and its
+   * "and N more" would count too few. It then says "and others".
+   */
+  total?: number | null;
 }
 
 /**
  * Names shown on one step at most: a class tied at 0 would stack its whole
  * list over one block and push the results below the fold. The others are
- * "and N more" (the results table lists them).
+ * "and N more" (the results table lists them), or "and others" where a
+ * phone's cut list cannot tell how many.
  */
 export const NAMES_PER_STEP = 3;
 
@@ -31,9 +39,14 @@ function namesOnStep(rows: ResultRow[], myUserId: string | null | undefined): Re
  * Tied players share a step (competition ranking: 900, 700, 700 puts both 700s
  * on silver and leaves bronze empty), up to {@link NAMES_PER_STEP} names each.
  */
-export function Podium({ standings, myUserId, size = 'phone' }: PodiumProps) {
+export function Podium({ standings, myUserId, size = 'phone', total = null }: PodiumProps) {
   const steps = podiumSteps(standings);
   if (steps.length === 0) return null;
+  // The list was cut and the podium's places take all of it: the last step's
+  // tie may go on past the list's end, by a number the list cannot tell.
+  const cut = total !== null && total > standings.length;
+  const listed = steps.reduce((count, step) => count + step.rows.length, 0);
+  const openEnded = cut && listed >= standings.length ? steps[steps.length - 1].rank : null;
   return (
     <section className={`card podium-card podium-${size}`} aria-labelledby="podium-title">
       <h2 id="podium-title">Podium</h2>
@@ -66,9 +79,9 @@ export function Podium({ standings, myUserId, size = 'phone' }: PodiumProps) {
                   </li>
                 ))}
               </ul>
-              {more > 0 && (
+              {(more > 0 || step.rank === openEnded) && (
                 <p className="podium-more" data-testid="podium-more">
-                  and {more} more
+                  {step.rank === openEnded ? 'and others' : `and ${more} more`}
                   <span className="visually-hidden"> in {ordinal(step.rank)} place</span>
                 </p>
               )}

@@ -77,7 +77,7 @@ describe('ResultsTable', () => {
     render(<ResultsTable results={classOf(30)} myUserId="u-27" />);
     expect(ranksShown()).toEqual(['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '27']);
     expect(screen.getAllByTestId('results-row').at(-1)).toHaveClass('is-me', 'is-below');
-    expect(screen.getByTestId('results-more')).toHaveTextContent('and 19 more players');
+    expect(screen.getByTestId('results-more')).toHaveTextContent(/^19 other players not shown$/);
     expect(screen.queryByTestId('results-show-all')).toBeNull();
   });
 
@@ -92,7 +92,7 @@ describe('ResultsTable', () => {
     render(<ResultsTable results={cut} myUserId="u-2707" />);
     expect(ranksShown()).toEqual(['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '2707']);
     expect(screen.getAllByTestId('results-row').at(-1)).toHaveClass('is-me', 'is-below');
-    expect(screen.getByTestId('results-more')).toHaveTextContent('and 2989 more players');
+    expect(screen.getByTestId('results-more')).toHaveTextContent(/^2989 other players not shown$/);
   });
 
   it('lets the host show every player', async () => {
@@ -101,6 +101,19 @@ describe('ResultsTable', () => {
     await userEvent.click(screen.getByTestId('results-show-all'));
     expect(ranksShown()).toHaveLength(12);
     expect(screen.queryByTestId('results-more')).toBeNull();
+    // The button went: the focus is on the first row it showed, not the page.
+    const eleventh = screen.getAllByTestId('results-row')[10];
+    expect(eleventh).toHaveFocus();
+    expect(eleventh).toHaveAttribute('tabindex', '-1');
+  });
+
+  it("shows the phone's own row whole with a visible \"(you)\", and its answer's verdict with its points", () => {
+    render(<ResultsTable results={classOf(30)} myUserId="u-27" />);
+    const mine = screen.getAllByTestId('results-row').at(-1)!;
+    const name = within(mine).getByRole('rowheader');
+    expect(name).toHaveClass('is-mine');
+    expect(within(name).getByText('(you)')).not.toHaveClass('visually-hidden');
+    expect(screen.getAllByTestId('results-row')[0].querySelector('.results-you')).toBeNull();
   });
 
   it('lists a small class whole', () => {

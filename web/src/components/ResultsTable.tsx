@@ -1,4 +1,4 @@
-import { Fragment, useEffect, useId, useMemo, useState } from 'react';
+import { Fragment, useEffect, useId, useMemo, useRef, useState } from 'react';
 import type { PlayerAnswer, QuestionResponses, QuestionStats, SessionResults } from '../api';
 import { csvBlob, resultsCsv } from '../csv';
 import { formatPercent, formatPoints, formatScore } from '../format';
@@ -70,21 +70,24 @@ function MyAnswer({ answer }: { answer: PlayerAnswer | undefined }) {
       <span className="my-answer-text" dir="auto">
         {answer.answer}
       </span>
-      {answer.correct !== null && (
+      {(answer.correct !== null || answer.points !== null) && (
         <>
           {' '}
-          <span className={`my-answer-verdict ${answer.correct ? 'is-right' : 'is-wrong'}`}>
-            <span aria-hidden="true">{answer.correct ? '✓' : '✗'} </span>
-            {answer.correct ? 'right' : 'wrong'}
-          </span>
-        </>
-      )}
-      {answer.points !== null && (
-        <>
-          {' '}
-          <span className="my-answer-points">
-            <span aria-hidden="true">· </span>
-            {formatPoints(answer.points)}
+          {/* The verdict and its points on one line: never a line starting with "·". */}
+          <span className="my-answer-verdict-line">
+            {answer.correct !== null && (
+              <span className={`my-answer-verdict ${answer.correct ? 'is-right' : 'is-wrong'}`}>
+                <span aria-hidden="true">{answer.correct ? '✓' : '✗'} </span>
+                {answer.correct ? 'right' : 'wrong'}
+              </span>
+            )}
+            {answer.correct !== null && answer.points !== null && ' '}
+            {answer.points !== null && (
+              <span className="my-answer-points">
+                <span aria-hidden="true">· </span>
+                {formatPoints(answer.points)}
+              </span>
+            )}
           </span>
         </>
       )}
@@ -109,6 +112,15 @@ export function ResultsTable({ results, myUserId, host = false, loadResponses, t
 
   const hasCorrect = results.standings.some((row) => row.correct_count !== null);
   const [showAll, setShowAll] = useState(false);
+  // "Show all N players" goes once pressed: the keyboard's focus moves to the
+  // first row it showed (focusable from script only), never to the page.
+  const firstShown = useRef<HTMLTableRowElement>(null);
+  const focusShown = useRef(false);
+  useEffect(() => {
+    if (!showAll || !focusShown.current) return;
+    focusShown.current = false;
+    firstShown.current?.focus();
+  }, [showAll]);
   const standings = results.standings;
   const listed = showAll ? standings : standings.slice(0, RESULTS_TOP);
   // A phone's copy lists the top only, its own standing beside it (`me`).
@@ -160,9 +172,11 @@ export function ResultsTable({ results, myUserId, host = false, loadResponses, t
             </tr>
           </thead>
           <tbody>
-            {[...listed, ...(mineBelow ? [mine] : [])].map((row) => (
+            {[...listed, ...(mineBelow ? [mine] : [])].map((row, position) => (
               <tr
                 key={row.user_id}
+                ref={showAll && position === RESULTS_TOP ? firstShown : undefined}
+                tabIndex={showAll && position === RESULTS_TOP ? -1 : undefined}
                 data-testid="results-row"
                 data-user-id={row.user_id}
                 data-score={row.score}
@@ -174,9 +188,20 @@ export function ResultsTable({ results, myUserId, host = false, loadResponses, t
                 {/* The cell cuts the name: in the name's own direction (`dir="auto"`,
                     which a <bdi> inside would hide from it), so the ellipsis falls at
                     the end of an Arabic name too, its beginning in sight. */}
-                <th scope="row" className="results-name" title={row.display_name} dir="auto">
+                <th
+                  scope="row"
+                  className={`results-name${row === mine ? ' is-mine' : ''}`}
+                  title={row.display_name}
+                  dir="auto"
+                >
                   <span className="results-name-text">{row.display_name}</span>
-                  {row === mine && <span className="visually-hidden"> (you)</span>}
+                  {/* The player's own row shows the whole name (wrapping) and "(you)". */}
+                  {row === mine && (
+                    <>
+                      {' '}
+                      <span className="results-you">(you)</span>
+                    </>
+                  )}
                 </th>
                 <td className="num">{formatScore(row.score)}</td>
                 {hasCorrect && <td className="num">{row.correct_count ?? '–'}</td>}
@@ -188,11 +213,17 @@ export function ResultsTable({ results, myUserId, host = false, loadResponses, t
       {hidden > 0 && (
         <p className="results-more muted" data-testid="results-more">
           {host ? (
-            <button type="button" className="link-button" data-testid="results-show-all" onClick={() => setShowAll(true)}>
+            <button type="button" className="link-button" data-testid="results-show-all" onClick={() => {
+                focusShown.current = true;
+                setShowAll(true);
+              }}>
               Show all {total} players
             </button>
           ) : (
-            `and ${hidden} more ${hidden === 1 ? 'player' : 'players'}`
+            // Under the player's own row "and N more" would read as "below me".
+            mineBelow
+              ? `${hidden} other ${hidden === 1 ? 'player' : 'players'} not shown`
+              : `and ${hidden} more ${hidden === 1 ? 'player' : 'players'}`
           )}
         </p>
       )}

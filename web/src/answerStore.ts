@@ -7,6 +7,8 @@
  * answered and reads its scored result with `GET /answers/{submission_id}`.
  */
 
+import { tabStorage } from './storage';
+
 export interface StoredSubmission {
   submission_id: string;
   answer: string | null;
@@ -16,15 +18,6 @@ type StoreLike = Pick<Storage, 'getItem' | 'setItem'>;
 
 function key(sessionId: string, userId: string): string {
   return `quizcore.answers.${sessionId}.${userId}`;
-}
-
-function defaultStorage(): StoreLike | null {
-  try {
-    return typeof sessionStorage === 'undefined' ? null : sessionStorage;
-  } catch {
-    // Storage blocked (privacy settings): nothing survives a reload then.
-    return null;
-  }
 }
 
 function readAll(storage: StoreLike, sessionId: string, userId: string): Record<string, StoredSubmission> {
@@ -64,7 +57,7 @@ export function recallSubmission(
   sessionId: string,
   userId: string,
   questionId: string,
-  storage: StoreLike | null = defaultStorage(),
+  storage: StoreLike | null = tabStorage(),
 ): StoredSubmission | null {
   if (!storage) return null;
   return readAll(storage, sessionId, userId)[questionId] ?? null;
@@ -76,7 +69,7 @@ export function rememberSubmission(
   userId: string,
   questionId: string,
   submission: StoredSubmission | null,
-  storage: StoreLike | null = defaultStorage(),
+  storage: StoreLike | null = tabStorage(),
 ): void {
   if (!storage) return;
   const all = readAll(storage, sessionId, userId);

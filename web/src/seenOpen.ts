@@ -5,6 +5,8 @@
  * player had that question on screen, and is not greeted as a newcomer.
  */
 
+import { tabStorage } from './storage';
+
 type StoreLike = Pick<Storage, 'getItem' | 'setItem'>;
 
 const KEEP = 20;
@@ -13,19 +15,11 @@ function key(sessionId: string, userId: string): string {
   return `quizcore.seenOpen.${sessionId}.${userId}`;
 }
 
-function defaultStorage(): StoreLike | null {
-  try {
-    return typeof sessionStorage === 'undefined' ? null : sessionStorage;
-  } catch {
-    return null;
-  }
-}
-
 /** The question ids remembered as shown open. */
 export function recallSeenOpen(
   sessionId: string,
   userId: string,
-  storage: StoreLike | null = defaultStorage(),
+  storage: StoreLike | null = tabStorage(),
 ): string[] {
   try {
     const parsed: unknown = JSON.parse(storage?.getItem(key(sessionId, userId)) ?? '[]');
@@ -40,7 +34,7 @@ export function rememberSeenOpen(
   sessionId: string,
   userId: string,
   questionId: string,
-  storage: StoreLike | null = defaultStorage(),
+  storage: StoreLike | null = tabStorage(),
 ): void {
   try {
     const known = recallSeenOpen(sessionId, userId, storage);

@@ -5,6 +5,8 @@
  * out is told so, rather than finding the next question without a word.
  */
 
+import { deviceStorage } from './storage';
+
 export interface ShownQuestion {
   question_id: string;
   index: number;
@@ -16,20 +18,11 @@ function key(sessionId: string, userId: string): string {
   return `quizcore.shown.${sessionId}.${userId}`;
 }
 
-function defaultStorage(): StoreLike | null {
-  try {
-    return typeof localStorage === 'undefined' ? null : localStorage;
-  } catch {
-    // Storage blocked: a student back later is not told what ran out.
-    return null;
-  }
-}
-
 /** The unanswered question last on screen, if remembered. */
 export function recallShown(
   sessionId: string,
   userId: string,
-  storage: StoreLike | null = defaultStorage(),
+  storage: StoreLike | null = deviceStorage(),
 ): ShownQuestion | null {
   try {
     const parsed: unknown = JSON.parse(storage?.getItem(key(sessionId, userId)) ?? 'null');
@@ -48,7 +41,7 @@ export function rememberShown(
   sessionId: string,
   userId: string,
   shown: ShownQuestion | null,
-  storage: StoreLike | null = defaultStorage(),
+  storage: StoreLike | null = deviceStorage(),
 ): void {
   try {
     if (shown) storage?.setItem(key(sessionId, userId), JSON.stringify(shown));

@@ -10,6 +10,8 @@
  * the question closes.
  */
 
+import { tabStorage } from './storage';
+
 export interface TypedDraft {
   question_id: string;
   text: string;
@@ -19,15 +21,6 @@ type StoreLike = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
 
 function key(sessionId: string, userId: string): string {
   return `quizcore.typedDraft.${sessionId}.${userId}`;
-}
-
-function defaultStorage(): StoreLike | null {
-  try {
-    return typeof sessionStorage === 'undefined' ? null : sessionStorage;
-  } catch {
-    // Storage blocked (privacy settings): the draft lives as long as the page.
-    return null;
-  }
 }
 
 function read(storage: StoreLike, sessionId: string, userId: string): TypedDraft | null {
@@ -46,7 +39,7 @@ export function recallTypedDraft(
   sessionId: string,
   userId: string,
   questionId: string,
-  storage: StoreLike | null = defaultStorage(),
+  storage: StoreLike | null = tabStorage(),
 ): string | null {
   if (!storage) return null;
   const kept = read(storage, sessionId, userId);
@@ -62,7 +55,7 @@ export function rememberTypedDraft(
   userId: string,
   questionId: string,
   text: string | null,
-  storage: StoreLike | null = defaultStorage(),
+  storage: StoreLike | null = tabStorage(),
 ): void {
   if (!storage) return;
   try {

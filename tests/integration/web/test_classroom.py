@@ -1014,6 +1014,8 @@ def test_a_projector_fits_the_lobby_question_and_reveal(
     expect(rows.first).to_be_visible()
     shown = rows.count()
     assert (shown == 8) if size[1] >= 1080 else (3 <= shown <= 8), shown
+    # The board may re-render as the last scores arrive: wait for its last row.
+    expect(rows.last).to_be_visible()
     _on_screen(host, rows.last)
     for bar in host.get_by_test_id("answer-chart-bar").all():
         _on_screen(host, bar)
